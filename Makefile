@@ -1,0 +1,31 @@
+# The two commands a user runs: `make demo` and `make test` (see README).
+PY ?= python3
+export PYTHONDONTWRITEBYTECODE=1
+
+.PHONY: setup demo test check unit integration compat bench
+
+setup:
+	@./scripts/setup
+
+demo: setup
+	@./scripts/demo
+
+check: setup
+	$(PY) -m ruff check src tests bench
+	$(PY) -m mypy
+	lint-imports
+
+unit: setup
+	$(PY) -m pytest -q tests/unit tests/contracts tests/api tests/stack
+
+integration: setup
+	$(PY) -m pytest -q -m integration tests/integration
+
+compat: setup
+	$(PY) -m pytest -q -m compat tests/compat
+
+test: check unit integration compat
+
+bench: setup
+	./bench/setup-anchors
+	./bench/run-latency
