@@ -1,0 +1,104 @@
+"""Adapters from the concrete parts to the engine's ports (``pallet.engine.ports``)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from pallet.runtime.attach import AttachConnection
+from pallet.runtime.conmon import ConmonRuntime, RuntimeState
+from pallet.runtime.exec import ExecProcess
+
+
+class AttachAdapter:
+    def __init__(self, conn: AttachConnection) -> None:
+        self._conn = conn
+
+    async def output(self) -> AsyncIterator[tuple[int, bytes]]:
+        while (frame := await self._conn.read()) is not None:
+            yield frame
+
+    async def write_stdin(self, data: bytes) -> None:
+        await self._conn.write(data)
+
+    async def close_stdin(self) -> None:
+        self._conn.close_stdin()
+
+    async def close(self) -> None:
+        self._conn.close()
+
+
+class ExecAdapter:
+    def __init__(self, proc: ExecProcess) -> None:
+        self._proc = proc
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid or 0
+
+    async def output(self) -> AsyncIterator[tuple[int, bytes]]:
+        while (frame := await self._proc.read()) is not None:
+            yield frame
+
+    async def write_stdin(self, data: bytes) -> None:
+        await self._proc.write(data)
+
+    async def close_stdin(self) -> None:
+        await self._proc.close_stdin()
+
+    async def resize(self, height: int, width: int) -> None:
+        self._proc.resize(height, width)
+
+    async def wait(self) -> int:
+        return await self._proc.wait()
+
+    async def close(self) -> None:
+        await self._proc.close()
+
+
+class RuntimeAdapter:
+    """``ConmonRuntime`` as the engine's ``Runtime`` port."""
+
+    def __init__(self, rt: ConmonRuntime) -> None:
+        self.rt = rt
+
+    async def create(self, cid: str, bundle: Path, *, terminal: bool, stdin: bool,
+                     stdin_once: bool, log_path: Path) -> int:
+        return await self.rt.create(cid, bundle, terminal=terminal, stdin=stdin,
+                                    stdin_once=stdin_once, log_path=log_path)
+
+    async def start(self, cid: str) -> None:
+        await self.rt.start(cid)
+
+    async def kill(self, cid: str, signal: int) -> None:
+        await self.rt.kill(cid, signal)
+
+    async def pause(self, cid: str) -> None:
+        await self.rt.pause(cid)
+
+    async def resume(self, cid: str) -> None:
+        await self.rt.resume(cid)
+
+    async def delete(self, cid: str, force: bool = False) -> None:
+        await self.rt.delete(cid, force)
+
+    async def state(self, cid: str) -> RuntimeState | None:
+        return await self.rt.state(cid)
+
+    def exit_code(self, cid: str, bundle: Path) -> int | None:
+        return self.rt.exit_code(cid, bundle)
+
+    def oom_killed(self, bundle: Path) -> bool:
+        return self.rt.oom_killed(bundle)
+
+    async def attach(self, cid: str, bundle: Path) -> AttachAdapter:
+        conn = await AttachConnection.open(self.rt.attach_socket_path(cid, bundle))
+        return AttachAdapter(conn)
+
+    async def resize(self, bundle: Path, height: int, width: int) -> None:
+        await self.rt.resize(bundle, height, width)
+
+    async def exec(self, cid: str, process: dict[str, Any], *, tty: bool,
+                   stdin: bool) -> ExecAdapter:
+        return ExecAdapter(await self.rt.exec(cid, process, tty=tty, stdin=stdin))

@@ -1,0 +1,317 @@
+"""The server's Backend, wired to the engine's services.
+
+Pure delegation and shape conversion: no Docker semantics live here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import platform
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pallet
+from pallet.api.models import CreateRequest, ExecConfig
+from pallet.engine.archive import extract_to, stat_path, tar_path
+from pallet.engine.attach import ContainerAttach
+from pallet.engine.containers import ContainerService
+from pallet.engine.events import EventBus
+from pallet.engine.execs import ExecService
+from pallet.engine.images import ImageOps
+from pallet.engine.lifecycle import State
+from pallet.engine.logs import log_stream
+from pallet.engine.top import top
+from pallet.engine.views import check_filters, inspect, matches, summary
+from pallet.errors import Conflict
+from pallet.server.backend import AttachSession, LogOptions, PathStat
+
+
+async def _aiter(it: Iterator[bytes]) -> AsyncIterator[bytes]:
+    while True:
+        chunk = await asyncio.to_thread(next, it, None)
+        if chunk is None:
+            return
+        yield chunk
+
+
+def _pstat(s: Any) -> PathStat:
+    return PathStat(s.name, s.size, s.mode, s.mtime, s.link_target)
+
+
+WireList = list[dict[str, Any]]
+StrList = list[str]
+Filters = dict[str, list[str]]
+
+class EngineBackend:
+    def __init__(self, containers: ContainerService, execs: ExecService, images: ImageOps,
+                 events: EventBus, info: dict[str, Any], spool: Path) -> None:
+        self.c = containers
+        self.x = execs
+        self.i = images
+        self.ev = events
+        self._info = info
+        self._spool = spool
+
+    # -- containers ----------------------------------------------------------
+    async def create(self, name: str | None, body: CreateRequest) -> tuple[str, list[str]]:
+        return await self.c.create(name, body)
+
+    async def list(self, all: bool, limit: int, size: bool, filters: Filters) -> WireList:
+        check_filters(filters)
+        items = sorted(self.c.store.all(), key=lambda c: c.created_unix, reverse=True)
+        if not all and limit <= 0 and "status" not in filters and "exited" not in filters:
+            items = [c for c in items if c.status in (State.RUNNING, State.PAUSED,
+                                                       State.RESTARTING)]
+        for key in ("before", "since"):
+            for ref in filters.get(key, []):
+                pivot = self.c.resolve(ref).created_unix
+                items = [c for c in items if (c.created_unix < pivot if key == "before"
+                                              else c.created_unix > pivot)]
+        out = []
+        for c in items:
+            names = self.i.names_of(c.image_id)
+            if not matches(c, filters, names):
+                continue
+            view = summary(c, c.config.Image)
+            if size:
+                view["SizeRw"] = self.c.rootfs.usage(c.id)
+                view["SizeRootFs"] = view["SizeRw"] + self.i.size_of(c.image_id)
+            out.append(view)
+        if limit > 0:
+            out = out[:limit]
+        return out
+
+    async def inspect(self, ref: str, size: bool = False) -> dict[str, Any]:
+        c = self.c.resolve(ref)
+        bundle = self.c.bundle(c.id)
+        data = {"MergedDir": str(bundle / "rootfs"), "UpperDir": "", "WorkDir": ""}
+        view = inspect(c, bundle, data, self.x.ids_for(c.id))
+        if size:
+            view["SizeRw"] = self.c.rootfs.usage(c.id)
+            view["SizeRootFs"] = view["SizeRw"] + self.i.size_of(c.image_id)
+        return view
+
+    async def start(self, ref: str) -> None:
+        await self.c.start(ref)
+
+    async def stop(self, ref: str, timeout: int | None, signal: str | None) -> None:
+        await self.c.stop(ref, timeout, signal)
+
+    async def restart(self, ref: str, timeout: int | None, signal: str | None) -> None:
+        await self.c.restart(ref, timeout, signal)
+
+    async def kill(self, ref: str, signal: str) -> None:
+        await self.c.kill(ref, signal)
+
+    async def pause(self, ref: str) -> None:
+        await self.c.pause(ref)
+
+    async def unpause(self, ref: str) -> None:
+        await self.c.unpause(ref)
+
+    async def remove(self, ref: str, force: bool, volumes: bool) -> None:
+        cid = self.c.resolve(ref).id
+        await self.c.remove(ref, force, volumes)
+        self.x.forget_container(cid)
+
+    async def rename(self, ref: str, new_name: str) -> None:
+        await self.c.rename(ref, new_name)
+
+    async def wait(self, ref: str, condition: str) -> dict[str, Any]:
+        return await self.c.wait(ref, condition)
+
+    async def top(self, ref: str, ps_args: str) -> dict[str, Any]:
+        c = self.c.resolve(ref)
+        if c.status not in (State.RUNNING, State.PAUSED):
+            raise Conflict(f"Container {c.id} is not running")
+        return await top(f"{self.c.host.cgroup_parent}/{c.id}", ps_args)
+
+    async def logs(self, ref: str, opts: LogOptions
+                   ) -> tuple[bool, AsyncIterator[tuple[int, bytes]]]:
+        c = self.c.resolve(ref)
+        return c.config.Tty, log_stream(self.c, c, opts.follow, opts.stdout, opts.stderr,
+                                        opts.since, opts.until, opts.timestamps, opts.tail)
+
+    async def attach(self, ref: str, stdin: bool, stdout: bool, stderr: bool, logs: bool,
+                     stream: bool) -> AttachSession:
+        c = self.c.resolve(ref)
+        session = ContainerAttach(self.c, c, stdin=stdin, stdout=stdout, stderr=stderr,
+                                  logs=logs, stream=stream)
+        await session.setup()
+        return session
+
+    async def resize(self, ref: str, height: int, width: int) -> None:
+        await self.c.resize(ref, height, width)
+
+    @contextlib.asynccontextmanager
+    async def _rootfs(self, ref: str) -> AsyncIterator[Path]:
+        c = self.c.resolve(ref)
+        rootfs = self.c.rootfs_path(c.id)
+        if rootfs.is_mount():
+            yield rootfs
+            return
+        rootfs.mkdir(exist_ok=True)
+        await asyncio.to_thread(self.c.rootfs.mount, c.id, rootfs)
+        try:
+            yield rootfs
+        finally:
+            latest = self.c.store.get(c.id)
+            if latest is None or not latest.running:
+                await asyncio.to_thread(self.c.rootfs.unmount, rootfs)
+
+    async def archive_stat(self, ref: str, path: str) -> PathStat:
+        async with self._rootfs(ref) as root:
+            _, st = stat_path(root, path)
+            return _pstat(st)
+
+    async def archive_get(self, ref: str, path: str) -> tuple[PathStat, AsyncIterator[bytes]]:
+        async with self._rootfs(ref) as root:
+            st, chunks = tar_path(root, path)
+            data = [chunk async for chunk in _aiter(chunks)]
+
+        async def replay() -> AsyncIterator[bytes]:
+            for chunk in data:
+                yield chunk
+
+        return _pstat(st), replay()
+
+    async def archive_put(self, ref: str, path: str, body: AsyncIterator[bytes],
+                          no_overwrite_dir_non_dir: bool) -> None:
+        spool = self._spool_file()
+        try:
+            with open(spool, "wb") as f:
+                async for chunk in body:
+                    f.write(chunk)
+            async with self._rootfs(ref) as root:
+                await asyncio.to_thread(extract_to, root, path, spool, no_overwrite_dir_non_dir)
+        finally:
+            spool.unlink(missing_ok=True)
+
+    def _spool_file(self) -> Path:
+        self._spool.mkdir(parents=True, exist_ok=True)
+        return self._spool / f"upload-{os.getpid()}-{time.monotonic_ns()}"
+
+    async def prune(self, filters: Filters) -> dict[str, Any]:
+        until = filters.get("until", [])
+        labels = filters.get("label", [])
+
+        def keep(c: Any) -> bool:
+            if until:
+                from pallet.engine.views import parse_time
+                limit = float(until[0]) if until[0].replace(".", "").isdigit() else parse_time(
+                    until[0])
+                if c.created_unix >= limit:
+                    return True
+            return bool(labels) and not matches(c, {"label": labels}, [])
+
+        deleted, space = await self.c.prune(keep)
+        return {"ContainersDeleted": deleted or None, "SpaceReclaimed": space}
+
+    # -- exec ------------------------------------------------------------------
+    async def exec_create(self, ref: str, config: ExecConfig) -> str:
+        return await self.x.create(ref, config)
+
+    async def exec_start(self, exec_id: str, detach: bool, tty: bool) -> AttachSession | None:
+        return await self.x.start(exec_id, detach)
+
+    async def exec_resize(self, exec_id: str, height: int, width: int) -> None:
+        await self.x.resize(exec_id, height, width)
+
+    async def exec_inspect(self, exec_id: str) -> dict[str, Any]:
+        return self.x.inspect(exec_id)
+
+    # -- images ------------------------------------------------------------------
+    async def images_list(self, all: bool, filters: Filters, digests: bool) -> WireList:
+        return await self.i.list(all, filters)
+
+    async def image_inspect(self, ref: str) -> dict[str, Any]:
+        return await self.i.inspect(ref)
+
+    async def image_history(self, ref: str) -> WireList:
+        return await self.i.history(ref)
+
+    async def image_tag(self, ref: str, repo: str, tag: str) -> None:
+        await self.i.tag(ref, repo, tag)
+
+    async def image_remove(self, ref: str, force: bool, noprune: bool) -> WireList:
+        return await self.i.remove(ref, force, noprune)
+
+    async def images_prune(self, filters: Filters) -> dict[str, Any]:
+        return await self.i.prune(filters)
+
+    def image_save(self, refs: StrList) -> AsyncIterator[bytes]:
+        return self.i.save(refs)
+
+    async def image_load(self, archive: Path, quiet: bool) -> StrList:
+        return await self.i.load(archive)
+
+    async def image_import(self, archive: Path, repo: str, tag: str, changes: StrList,
+                           message: str) -> str:
+        return await self.i.import_tar(archive, repo, tag, changes, message)
+
+    async def image_pull(self, image: str, tag: str, auth: str) -> AsyncIterator[dict[str, Any]]:
+        return self.i.pull(image, tag)
+
+    async def image_bootstrap(self, name: str) -> str:
+        return await self.i.bootstrap(name)
+
+    def spool_dir(self) -> Path:
+        self._spool.mkdir(parents=True, exist_ok=True)
+        return self._spool
+
+    # -- system ------------------------------------------------------------------
+    async def version(self) -> dict[str, Any]:
+        uname = platform.uname()
+        return {
+            "Platform": {"Name": "pallet"},
+            "Components": [{
+                "Name": "Engine", "Version": pallet.__version__,
+                "Details": {"ApiVersion": pallet.API_VERSION, "MinAPIVersion":
+                            pallet.MIN_API_VERSION, "Os": "linux", "Arch": _arch(),
+                            "KernelVersion": uname.release},
+            }],
+            "Version": pallet.__version__,
+            "ApiVersion": pallet.API_VERSION,
+            "MinAPIVersion": pallet.MIN_API_VERSION,
+            "GitCommit": "",
+            "GoVersion": f"python{platform.python_version()}",
+            "Os": "linux",
+            "Arch": _arch(),
+            "KernelVersion": uname.release,
+            "BuildTime": "",
+        }
+
+    async def info(self) -> dict[str, Any]:
+        all_c = self.c.store.all()
+        running = sum(c.status == State.RUNNING for c in all_c)
+        paused = sum(c.status == State.PAUSED for c in all_c)
+        return {
+            **self._info,
+            "Containers": len(all_c),
+            "ContainersRunning": running,
+            "ContainersPaused": paused,
+            "ContainersStopped": len(all_c) - running - paused,
+            "Images": await self.i.count(),
+            "SystemTime": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        }
+
+    def events(self, since: float | None, until: float | None, filters: Filters
+               ) -> AsyncIterator[dict[str, Any]]:
+        return self.ev.subscribe(since, until, filters)
+
+    async def df(self) -> dict[str, Any]:
+        images = await self.i.list(True, {})
+        containers = await self.list(True, 0, True, {})
+        return {"LayersSize": sum(i.get("Size", 0) for i in images), "Images": images,
+                "Containers": containers, "Volumes": [], "BuildCache": []}
+
+
+def _arch() -> str:
+    m = platform.machine()
+    return {"x86_64": "amd64", "aarch64": "arm64"}.get(m, m)
+
+

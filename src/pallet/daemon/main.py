@@ -1,0 +1,96 @@
+"""``palletd``: serve the Docker Engine API on a unix socket.
+
+Start-up order: check the host (and fix what can be fixed), open the state
+database, wire the engine, watch conmon's exit files, reconcile records with
+what survived while the daemon was away, then listen. Containers are not
+children of palletd (conmon double-forks), so they outlive it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import fcntl
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from pallet.errors import PalletError
+from pallet.system.paths import Paths
+
+log = logging.getLogger("palletd")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="palletd", description="pallet's container daemon")
+    env = Paths.from_env()
+    p.add_argument("--root", type=Path, default=env.root, help="state directory")
+    p.add_argument("--run", type=Path, default=env.run, help="runtime directory (socket)")
+    p.add_argument("--runtime", default=os.environ.get("PALLET_RUNTIME", "crun"),
+                   help="default OCI runtime: crun or runc")
+    p.add_argument("--group", default="pallet", help="group that may use the socket")
+    p.add_argument("--debug", action="store_true")
+    return p.parse_args(argv)
+
+
+def _lock(run: Path) -> int:
+    run.mkdir(parents=True, exist_ok=True, mode=0o711)
+    fd = os.open(run / "palletd.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise PalletError(f"another palletd is running with {run}") from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+async def serve(args: argparse.Namespace) -> None:
+    from pallet.daemon.wiring import build
+    from pallet.server.app import make_app, serve_unix
+
+    paths = Paths(root=args.root, run=args.run)
+    daemon = build(paths, args.runtime)
+    for warning in daemon.host.warnings:
+        log.warning("%s", warning)
+    for fix in daemon.host.cgroup_fix:
+        log.warning("host fix applied: %s", fix)
+    watcher_task = asyncio.create_task(daemon.watch_exits())
+    await daemon.containers.reconcile()
+    app = make_app(daemon.backend)
+    runner = await serve_unix(app, paths.socket, group=args.group)
+    log.info("palletd listening on %s (runtime %s)", paths.socket, daemon.host.runtime_name)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("palletd stopping; containers keep running")
+    await runner.cleanup()
+    watcher_task.cancel()
+    daemon.close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.debug else logging.INFO,
+        format="%(asctime)s palletd %(levelname)s %(message)s",
+    )
+    if os.geteuid() != 0:
+        print("palletd: must run as root (it mounts filesystems and runs containers)",
+              file=sys.stderr)
+        sys.exit(1)
+    try:
+        lock = _lock(args.run)
+        asyncio.run(serve(args))
+        os.close(lock)
+    except PalletError as e:
+        print(f"palletd: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+"""The one place that names concrete classes: build the daemon from its parts."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import platform
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import pallet
+from pallet.daemon.adapters import RuntimeAdapter
+from pallet.daemon.backend import EngineBackend
+from pallet.engine.containers import ContainerService
+from pallet.engine.events import EventBus
+from pallet.engine.execs import ExecService
+from pallet.engine.images import ImageOps
+from pallet.engine.records import ContainerStore
+from pallet.engine.rootfs import SnapshotRootfs
+from pallet.engine.specbuild import HostDefaults
+from pallet.images.service import ImageService
+from pallet.runtime.conmon import ConmonRuntime
+from pallet.runtime.exits import ExitWatcher
+from pallet.runtime.hostcheck import HostFacts, check_host
+from pallet.runtime.seccomp import default_seccomp
+from pallet.system.db import Database
+from pallet.system.paths import Paths
+
+log = logging.getLogger("palletd")
+
+DOCKER_DEFAULT_CAPS = (
+    "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID",
+    "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
+)
+
+
+@dataclass
+class Daemon:
+    host: HostFacts
+    db: Database
+    events: EventBus
+    containers: ContainerService
+    backend: EngineBackend
+    watcher: ExitWatcher
+
+    async def watch_exits(self) -> None:
+        async for cid in self.watcher:
+            try:
+                await self.containers.on_exit(cid)
+            except Exception:
+                log.exception("handling the exit of %s failed", cid[:12])
+
+    def close(self) -> None:
+        self.watcher.close()
+        self.db.close()
+
+
+def _info(paths: Paths, host: HostFacts) -> dict[str, Any]:
+    uname = platform.uname()
+    return {
+        "ID": "pallet", "Name": uname.node, "Driver": "overlay2",
+        "DriverStatus": [["Backing Filesystem", "extfs"], ["Supports d_type", "true"]],
+        "DockerRootDir": str(paths.root), "OperatingSystem": "pallet on " + _os_name(),
+        "OSType": "linux", "Architecture": uname.machine, "KernelVersion": uname.release,
+        "NCPU": os.cpu_count() or 1, "MemTotal": _mem_total(),
+        "ServerVersion": pallet.__version__, "DefaultRuntime": host.runtime_name,
+        "Runtimes": {"crun": {"path": "crun"}, "runc": {"path": "runc"}},
+        "CgroupDriver": "cgroupfs", "CgroupVersion": "2" if host.cgroup_layout == "v2" else "1",
+        "LoggingDriver": "json-file", "MemoryLimit": True, "SwapLimit": True,
+        "CpuCfsPeriod": True, "CpuCfsQuota": True, "PidsLimit": True, "IPv4Forwarding": True,
+        "Debug": False, "Swarm": {"LocalNodeState": "inactive", "NodeID": "", "NodeAddr": "",
+                                  "ControlAvailable": False, "Error": "", "RemoteManagers": None},
+        "SecurityOptions": ["name=seccomp,profile=builtin"] if host.seccomp_profile else [],
+        "Warnings": list(host.warnings), "InitBinary": host.catatonit_path or "",
+        "Plugins": {"Volume": ["local"], "Network": ["bridge", "host", "null"],
+                    "Log": ["json-file", "k8s-file"]},
+        "RegistryConfig": {"IndexConfigs": {}, "InsecureRegistryCIDRs": ["127.0.0.0/8"]},
+        "Labels": [], "ExperimentalBuild": False, "HttpProxy": "", "HttpsProxy": "",
+        "NoProxy": "", "LiveRestoreEnabled": True, "Isolation": "", "Containerd": None,
+    }
+
+
+def _os_name() -> str:
+    with contextlib.suppress(OSError), open("/etc/os-release") as f:
+        for line in f:
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip().strip('"')
+    return "Linux"
+
+
+def _mem_total() -> int:
+    with contextlib.suppress(OSError), open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def build(paths: Paths, runtime_name: str) -> Daemon:
+    host = check_host(runtime_name)
+    for d in (paths.root, paths.containers, paths.tmp):
+        d.mkdir(parents=True, exist_ok=True, mode=0o711)
+    db = Database(paths.db)
+    events = EventBus()
+    images = ImageService(db, paths)
+    store = ContainerStore(db)
+    runtime = ConmonRuntime(host.runtime_path, host.conmon_path, paths.runtime_state,
+                            paths.exits, paths.run / "s")
+
+    @lru_cache(maxsize=64)
+    def seccomp_for(cap_add: tuple[str, ...]) -> dict[str, Any] | None:
+        if host.seccomp_profile is None:
+            return None
+        return default_seccomp([*DOCKER_DEFAULT_CAPS, *cap_add], host.seccomp_profile)
+
+    def seccomp(cap_add: Sequence[str]) -> dict[str, Any] | None:
+        return seccomp_for(tuple(sorted(c.upper().removeprefix("CAP_") for c in cap_add)))
+
+    defaults = HostDefaults(rlimit_ceiling=host.rlimits, init_path=host.catatonit_path,
+                            seccomp_for=seccomp)
+    containers = ContainerService(store, images, SnapshotRootfs(images), RuntimeAdapter(runtime),
+                                  events, paths.containers, defaults, host.runtime_name)
+    execs = ExecService(containers)
+    image_ops = ImageOps(images, store, events)
+    backend = EngineBackend(containers, execs, image_ops, events, _info(paths, host), paths.tmp)
+    watcher = ExitWatcher(paths.exits)
+    return Daemon(host, db, events, containers, backend, watcher)

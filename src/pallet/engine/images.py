@@ -1,0 +1,163 @@
+"""Image operations as the API offers them, with the engine's knowledge of
+which containers use which image (the image store itself knows no containers).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from pallet.engine.events import EventBus
+from pallet.engine.records import ContainerStore
+from pallet.errors import InvalidArgument, NotFound
+from pallet.images import views
+from pallet.images.service import ImageService
+from pallet.oci.reference import familiar, parse_reference
+
+WireList = list[dict[str, Any]]
+Filters = dict[str, list[str]]
+StrList = list[str]
+
+class ImageOps:
+    def __init__(self, images: ImageService, containers: ContainerStore,
+                 events: EventBus) -> None:
+        self.svc = images
+        self.containers = containers
+        self.events = events
+        self._lock = threading.Lock()  # one writer thread at a time
+
+    def _in_use(self, image_id: str) -> bool:
+        return self.containers.uses_image(image_id) is not None
+
+    def names_of(self, image_id: str) -> StrList:
+        try:
+            return [str(t) for t in self.svc.resolve(image_id).repo_tags]
+        except NotFound:
+            return []
+
+    def size_of(self, image_id: str) -> int:
+        try:
+            return int(self.svc.resolve(image_id).size)
+        except NotFound:
+            return 0
+
+    async def _run(self, fn: Any, *args: Any) -> Any:
+        def locked() -> Any:
+            with self._lock:
+                return fn(*args)
+        return await asyncio.to_thread(locked)
+
+    async def count(self) -> int:
+        return len(self.svc.list())
+
+    async def list(self, all: bool, filters: Filters) -> WireList:
+        out = []
+        for img in self.svc.list():
+            view = views.image_summary(img)
+            if not _image_matches(img, view, filters):
+                continue
+            out.append(view)
+        out.sort(key=lambda v: v.get("Created", 0), reverse=True)
+        return out
+
+    async def inspect(self, ref: str) -> dict[str, Any]:
+        return views.image_inspect(self.svc.resolve(ref))
+
+    async def history(self, ref: str) -> WireList:
+        return [dict(h) for h in self.svc.history(ref)]
+
+    async def tag(self, ref: str, repo: str, tag: str) -> None:
+        if not repo:
+            raise InvalidArgument("repository name must have at least one component")
+        target = f"{repo}:{tag or 'latest'}"
+        parse_reference(target)
+        img = self.svc.resolve(ref)
+        await self._run(self.svc.tag, ref, target)
+        self.events.publish("image", "tag", img.id, {"name": familiar(target)})
+
+    async def remove(self, ref: str, force: bool, noprune: bool) -> WireList:
+        result = await self._run(self.svc.remove, ref, force, noprune, self._in_use)
+        for item in result:
+            for action, value in item.items():
+                self.events.publish("image", "untag" if action == "Untagged" else "delete",
+                                    value, {"name": value})
+        return [dict(r) for r in result]
+
+    async def prune(self, filters: Filters) -> dict[str, Any]:
+        dangling = filters.get("dangling", ["true"])[0].lower() not in ("false", "0")
+        result = await self._run(self.svc.prune, dangling, self._in_use)
+        return dict(result)
+
+    async def save(self, refs: StrList) -> AsyncIterator[bytes]:
+        for ref in refs:
+            self.svc.resolve(ref)  # 404 before streaming starts
+        r, w = os.pipe()
+        loop = asyncio.get_running_loop()
+
+        def writer() -> None:
+            with os.fdopen(w, "wb") as out:
+                self.svc.save(refs, out)
+
+        task = loop.run_in_executor(None, writer)
+        reader = os.fdopen(r, "rb")
+        try:
+            while True:
+                chunk = await loop.run_in_executor(None, reader.read, 1 << 20)
+                if not chunk:
+                    break
+                yield chunk
+            await task
+        finally:
+            reader.close()
+
+    async def load(self, archive: Path) -> StrList:
+        lines = await self._run(self.svc.load, archive)
+        for line in lines:
+            self.events.publish("image", "load", line.split(": ", 1)[-1], {})
+        return [str(x) for x in lines]
+
+    async def import_tar(self, archive: Path, repo: str, tag: str, changes: StrList,
+                         message: str) -> str:
+        ref = f"{repo}:{tag or 'latest'}" if repo else None
+        image_id = await self._run(self.svc.import_tar, archive, ref, changes, message)
+        self.events.publish("image", "import", image_id, {})
+        return str(image_id)
+
+    async def bootstrap(self, name: str) -> str:
+        image_id = await self._run(self.svc.bootstrap, name)
+        return str(image_id)
+
+    async def pull(self, image: str, tag: str) -> AsyncIterator[dict[str, Any]]:
+        ref = familiar(f"{image}:{tag or 'latest'}" if "@" not in image else image)
+        raise NotFound(
+            f"pull access denied for {ref}: pallet has no registry client yet; "
+            f"use `pallet image bootstrap`, `pallet load` or `pallet import`"
+        )
+        yield {}  # pragma: no cover
+
+
+def _image_matches(img: Any, view: dict[str, Any], filters: Filters) -> bool:
+    for key, values in filters.items():
+        if key == "dangling":
+            want = values[0].lower() in ("true", "1")
+            if want != (not view.get("RepoTags")):
+                return False
+        elif key == "reference":
+            import fnmatch
+            tags = view.get("RepoTags") or []
+            if not any(fnmatch.fnmatch(t, v) or fnmatch.fnmatch(t.split(":")[0], v)
+                       for t in tags for v in values):
+                return False
+        elif key == "label":
+            labels = view.get("Labels") or {}
+            for v in values:
+                k, sep, val = v.partition("=")
+                if k not in labels or (sep and labels[k] != val):
+                    return False
+        elif key not in ("before", "since", "until"):
+            raise InvalidArgument(f"invalid filter '{key}'")
+    return True

@@ -1,0 +1,139 @@
+"""Container records and their SQLite store.
+
+A record is everything dockerd keeps about a container: the config as created
+(after the image's defaults were merged in), the host config, and the state.
+Records are stored whole as JSON with the name in its own unique column, so a
+name clash is a constraint violation, not a race.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from datetime import UTC, datetime
+
+import msgspec
+
+from pallet.api.models import ContainerConfig, HostConfig, NetworkingConfig
+from pallet.engine.lifecycle import State
+from pallet.errors import Conflict, InvalidArgument, NotFound
+from pallet.system.db import Database
+
+ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def now_rfc3339() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace("000Z", "Z")
+
+
+class Container(msgspec.Struct, kw_only=True):
+    id: str
+    name: str  # without the leading slash
+    image_id: str
+    created: str
+    config: ContainerConfig
+    host_config: HostConfig
+    networking: NetworkingConfig | None = None
+    path: str = ""  # the process's executable (args[0])
+    args: list[str] = msgspec.field(default_factory=list)
+    status: State = State.CREATED
+    pid: int = 0
+    exit_code: int = 0
+    error: str = ""
+    oom_killed: bool = False
+    started_at: str = ZERO_TIME
+    finished_at: str = ZERO_TIME
+    restart_count: int = 0
+    manually_stopped: bool = False
+    runtime: str = "crun"
+    created_unix: float = msgspec.field(default_factory=time.time)
+
+    @property
+    def short_id(self) -> str:
+        return self.id[:12]
+
+    @property
+    def running(self) -> bool:
+        return self.status in (State.RUNNING, State.PAUSED)
+
+
+_SCHEMA = [
+    """
+    CREATE TABLE containers (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        data BLOB NOT NULL
+    )
+    """,
+]
+
+_enc = msgspec.json.Encoder()
+_dec = msgspec.json.Decoder(Container)
+
+
+class ContainerStore:
+    """The ``containers`` table; every write is one transaction."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        db.migrate("containers", _SCHEMA)
+
+    def add(self, c: Container) -> None:
+        try:
+            self._db.execute(
+                "INSERT INTO containers(id, name, data) VALUES(?, ?, ?)",
+                (c.id, c.name, _enc.encode(c)),
+            )
+        except sqlite3.IntegrityError as e:
+            other = self._db.one("SELECT id FROM containers WHERE name=?", (c.name,))
+            owner = other["id"] if other else "?"
+            raise Conflict(
+                f'Conflict. The container name "/{c.name}" is already in use by container '
+                f'"{owner}". You have to remove (or rename) that container to be able to '
+                "reuse that name."
+            ) from e
+
+    def save(self, c: Container) -> None:
+        try:
+            self._db.execute(
+                "UPDATE containers SET name=?, data=? WHERE id=?",
+                (c.name, _enc.encode(c), c.id),
+            )
+        except sqlite3.IntegrityError as e:
+            raise Conflict(f'Error when allocating new name: name "/{c.name}" is in use') from e
+
+    def delete(self, cid: str) -> None:
+        self._db.execute("DELETE FROM containers WHERE id=?", (cid,))
+
+    def all(self) -> list[Container]:
+        return [_dec.decode(r["data"]) for r in self._db.query("SELECT data FROM containers")]
+
+    def get(self, cid: str) -> Container | None:
+        row = self._db.one("SELECT data FROM containers WHERE id=?", (cid,))
+        return _dec.decode(row["data"]) if row else None
+
+    def resolve(self, ref: str) -> Container:
+        """Docker's lookup order: full ID, exact name, then a unique ID prefix."""
+        ref = ref.removeprefix("/")
+        if not ref:
+            raise InvalidArgument("container name or ID cannot be empty")
+        row = self._db.one("SELECT data FROM containers WHERE id=?", (ref,))
+        if row is None:
+            row = self._db.one("SELECT data FROM containers WHERE name=?", (ref,))
+        if row is None and all(ch in "0123456789abcdef" for ch in ref):
+            rows = self._db.query(
+                "SELECT data FROM containers WHERE id LIKE ? LIMIT 2", (ref + "%",)
+            )
+            if len(rows) > 1:
+                raise InvalidArgument(f"multiple IDs found with provided prefix: {ref}")
+            row = rows[0] if rows else None
+        if row is None:
+            raise NotFound(f"No such container: {ref}")
+        return _dec.decode(row["data"])
+
+    def uses_image(self, image_id: str) -> str | None:
+        """The ID of a container created from ``image_id``, if any."""
+        for c in self.all():
+            if c.image_id == image_id:
+                return c.id
+        return None

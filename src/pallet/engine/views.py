@@ -1,0 +1,228 @@
+"""Containers as the Engine API shows them (``/containers/json`` and ``/json``).
+
+Pure functions of a record (plus the clock), so list and inspect output can be
+table-tested. Filters follow dockerd's ``ps`` filter rules.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from pallet.api.models import HostConfig
+from pallet.engine.lifecycle import State
+from pallet.engine.records import Container
+from pallet.errors import InvalidArgument
+
+
+def parse_time(value: str) -> float:
+    if not value or value.startswith("0001-"):
+        return 0.0
+    text = value.replace("Z", "+00:00")
+    # Python wants at most 6 fractional digits.
+    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
+    return datetime.fromisoformat(text).timestamp()
+
+
+def human_duration(seconds: float) -> str:
+    """Go's ``units.HumanDuration``, as ``docker ps`` prints it."""
+    if seconds < 1:
+        return "Less than a second"
+    if seconds < 2:
+        return "1 second"
+    if seconds < 60:
+        return f"{int(seconds)} seconds"
+    minutes = int(seconds / 60)
+    if minutes == 1:
+        return "About a minute"
+    if minutes < 60:
+        return f"{minutes} minutes"
+    hours = int(seconds / 3600 + 0.5)
+    if hours == 1:
+        return "About an hour"
+    if hours < 48:
+        return f"{hours} hours"
+    if hours < 24 * 7 * 2:
+        return f"{hours // 24} days"
+    if hours < 24 * 30 * 2:
+        return f"{hours // 24 // 7} weeks"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24 // 30} months"
+    return f"{hours // 24 // 365} years"
+
+
+def status_text(c: Container, now: float) -> str:
+    if c.status == State.RUNNING:
+        return f"Up {human_duration(now - parse_time(c.started_at))}"
+    if c.status == State.PAUSED:
+        return f"Up {human_duration(now - parse_time(c.started_at))} (Paused)"
+    if c.status == State.RESTARTING:
+        ago = human_duration(now - parse_time(c.finished_at))
+        return f"Restarting ({c.exit_code}) {ago} ago"
+    if c.status == State.REMOVING:
+        return "Removal In Progress"
+    if c.status == State.DEAD:
+        return "Dead"
+    if c.status == State.EXITED or parse_time(c.finished_at):
+        if c.status == State.CREATED:
+            return "Created"
+        return f"Exited ({c.exit_code}) {human_duration(now - parse_time(c.finished_at))} ago"
+    return "Created"
+
+
+def command_text(c: Container) -> str:
+    return " ".join(shlex.quote(a) if " " in a or not a else a for a in [c.path, *c.args])
+
+
+def _host_config(hc: HostConfig) -> dict[str, Any]:
+    """Docker's HostConfig with its defaults filled in where the request left them out."""
+    out: dict[str, Any] = {
+        "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "json-file", "Config": {}},
+        "NetworkMode": "bridge", "PortBindings": {}, "RestartPolicy": {
+            "Name": "no", "MaximumRetryCount": 0}, "AutoRemove": False, "VolumeDriver": "",
+        "VolumesFrom": None, "ConsoleSize": [0, 0], "CapAdd": None, "CapDrop": None,
+        "CgroupnsMode": "private", "Dns": [], "DnsOptions": [], "DnsSearch": [],
+        "ExtraHosts": None, "GroupAdd": None, "IpcMode": "private", "Cgroup": "", "Links": None,
+        "OomScoreAdj": 0, "PidMode": "", "Privileged": False, "PublishAllPorts": False,
+        "ReadonlyRootfs": False, "SecurityOpt": None, "UTSMode": "", "UsernsMode": "",
+        "ShmSize": 67108864, "Runtime": "crun", "Isolation": "", "CpuShares": 0, "Memory": 0,
+        "NanoCpus": 0, "CgroupParent": "", "BlkioWeight": 0, "CpuPeriod": 0, "CpuQuota": 0,
+        "CpusetCpus": "", "CpusetMems": "", "Devices": [], "MemoryReservation": 0,
+        "MemorySwap": 0, "MemorySwappiness": None, "OomKillDisable": None, "PidsLimit": None,
+        "Ulimits": None, "Init": None, "Mounts": None, "Tmpfs": None,
+    }
+    out.update(msgspec.to_builtins(hc))
+    if out.get("LogConfig", {}).get("Type") == "":
+        out["LogConfig"] = {"Type": "json-file", "Config": out["LogConfig"].get("Config") or {}}
+    return out
+
+
+def inspect(c: Container, bundle: Path, rootfs_data: dict[str, str], exec_ids: list[str],
+            health: dict[str, Any] | None = None) -> dict[str, Any]:
+    state: dict[str, Any] = {
+        "Status": c.status.value,
+        "Running": c.status in (State.RUNNING, State.PAUSED),
+        "Paused": c.status == State.PAUSED,
+        "Restarting": c.status == State.RESTARTING,
+        "OOMKilled": c.oom_killed,
+        "Dead": c.status == State.DEAD,
+        "Pid": c.pid,
+        "ExitCode": c.exit_code,
+        "Error": c.error,
+        "StartedAt": c.started_at,
+        "FinishedAt": c.finished_at,
+    }
+    if health is not None:
+        state["Health"] = health
+    config = msgspec.to_builtins(c.config)
+    for key in ("Env", "Cmd", "Entrypoint", "Labels", "Volumes", "OnBuild"):
+        config.setdefault(key, None)
+    config.setdefault("AttachStdin", False)
+    config.setdefault("AttachStdout", False)
+    config.setdefault("AttachStderr", False)
+    config.setdefault("Tty", False)
+    config.setdefault("OpenStdin", False)
+    config.setdefault("StdinOnce", False)
+    config.setdefault("WorkingDir", "")
+    config.setdefault("User", "")
+    config.setdefault("Domainname", "")
+    return {
+        "Id": c.id,
+        "Created": c.created,
+        "Path": c.path,
+        "Args": c.args,
+        "State": state,
+        "Image": c.image_id,
+        "ResolvConfPath": str(bundle / "resolv.conf"),
+        "HostnamePath": str(bundle / "hostname"),
+        "HostsPath": str(bundle / "hosts"),
+        "LogPath": str(bundle / "ctr.log"),
+        "Name": "/" + c.name,
+        "RestartCount": c.restart_count,
+        "Driver": "overlay2",
+        "Platform": "linux",
+        "MountLabel": "",
+        "ProcessLabel": "",
+        "AppArmorProfile": "",
+        "ExecIDs": exec_ids or None,
+        "HostConfig": _host_config(c.host_config),
+        "GraphDriver": {"Name": "overlay2", "Data": rootfs_data},
+        "Mounts": [],
+        "Config": config,
+        "NetworkSettings": {
+            "Bridge": "", "SandboxID": "", "SandboxKey": "", "HairpinMode": False,
+            "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0, "Ports": {},
+            "SecondaryIPAddresses": None, "SecondaryIPv6Addresses": None,
+            "EndpointID": "", "Gateway": "", "GlobalIPv6Address": "",
+            "GlobalIPv6PrefixLen": 0, "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "",
+            "MacAddress": "", "Networks": {},
+        },
+    }
+
+
+def summary(c: Container, image_ref: str, now: float | None = None) -> dict[str, Any]:
+    now = time.time() if now is None else now
+    return {
+        "Id": c.id,
+        "Names": ["/" + c.name],
+        "Image": image_ref,
+        "ImageID": c.image_id,
+        "Command": command_text(c),
+        "Created": int(c.created_unix),
+        "Ports": [],
+        "Labels": c.config.Labels or {},
+        "State": c.status.value,
+        "Status": status_text(c, now),
+        "HostConfig": {"NetworkMode": c.host_config.NetworkMode or "bridge"},
+        "NetworkSettings": {"Networks": {}},
+        "Mounts": [],
+    }
+
+
+_FILTER_KEYS = {"id", "name", "label", "status", "exited", "ancestor", "before", "since",
+                "health", "network", "volume", "publish", "expose", "is-task", "isolation"}
+_STATUSES = {"created", "restarting", "running", "removing", "paused", "exited", "dead"}
+
+
+def check_filters(filters: dict[str, list[str]]) -> None:
+    for key, values in filters.items():
+        if key not in _FILTER_KEYS:
+            raise InvalidArgument(f"invalid filter '{key}'")
+        if key == "status":
+            for v in values:
+                if v not in _STATUSES:
+                    raise InvalidArgument(f"invalid filter 'status={v}'")
+
+
+def matches(c: Container, filters: dict[str, list[str]], image_names: list[str]) -> bool:
+    """Docker's ``ps --filter`` (values of one key are ORed, keys ANDed)."""
+    for key, values in filters.items():
+        if key == "id":
+            ok = any(c.id.startswith(v) for v in values)
+        elif key == "name":
+            ok = any(re.search(v, c.name) for v in values)
+        elif key == "label":
+            labels = c.config.Labels or {}
+            ok = all(
+                (k in labels and (not sep or labels[k] == v))
+                for k, sep, v in (f.partition("=") for f in values)
+            )
+        elif key == "status":
+            ok = c.status.value in values
+        elif key == "exited":
+            ok = c.status == State.EXITED and str(c.exit_code) in values
+        elif key == "ancestor":
+            ok = any(v in image_names or c.image_id.startswith(v) or
+                     c.image_id.removeprefix("sha256:").startswith(v) or c.config.Image == v
+                     for v in values)
+        else:
+            ok = True  # before/since handled by the caller; networks etc. later
+        if not ok:
+            return False
+    return True

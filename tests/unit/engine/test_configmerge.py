@@ -1,0 +1,43 @@
+import pytest
+
+from pallet.api.models import CreateRequest
+from pallet.engine.configmerge import merge_config, merge_env, process_args
+from pallet.errors import InvalidArgument
+
+IMG = {"config": {"Entrypoint": ["/entry"], "Cmd": ["serve"], "Env": ["PATH=/bin", "A=1"],
+                  "WorkingDir": "/app", "User": "app", "Labels": {"x": "1"},
+                  "StopSignal": "SIGQUIT"}}
+CID = "c" * 64
+
+
+@pytest.mark.parametrize(("req", "args"), [
+    (CreateRequest(Image="i"), ["/entry", "serve"]),
+    (CreateRequest(Image="i", Cmd=["other"]), ["/entry", "other"]),
+    (CreateRequest(Image="i", Entrypoint=["/bin/sh"]), ["/bin/sh"]),
+    (CreateRequest(Image="i", Entrypoint=[""], Cmd=["ls"]), ["ls"]),
+    (CreateRequest(Image="i", Entrypoint=["sh", "-c"], Cmd=["echo hi"]), ["sh", "-c", "echo hi"]),
+])
+def test_entrypoint_and_cmd(req: CreateRequest, args: list[str]) -> None:
+    assert process_args(merge_config(req, IMG, CID)) == args
+
+
+def test_defaults_come_from_the_image() -> None:
+    cfg = merge_config(CreateRequest(Image="i", Env=["A=2", "B=3"], Labels={"y": "2"}), IMG, CID)
+    assert cfg.Env == ["PATH=/bin", "A=2", "B=3"]
+    assert cfg.WorkingDir == "/app" and cfg.User == "app" and cfg.StopSignal == "SIGQUIT"
+    assert cfg.Labels == {"x": "1", "y": "2"}
+    assert cfg.Hostname == CID[:12]
+
+
+def test_request_wins() -> None:
+    cfg = merge_config(CreateRequest(Image="i", User="0", WorkingDir="/w", Hostname="h"), IMG, CID)
+    assert (cfg.User, cfg.WorkingDir, cfg.Hostname) == ("0", "/w", "h")
+
+
+def test_no_command() -> None:
+    with pytest.raises(InvalidArgument, match="no command"):
+        process_args(merge_config(CreateRequest(Image="i"), {"config": {}}, CID))
+
+
+def test_merge_env_overrides_by_key() -> None:
+    assert merge_env(["A=1", "B=2"], ["B=3", "C"]) == ["A=1", "B=3", "C"]

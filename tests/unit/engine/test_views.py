@@ -1,0 +1,71 @@
+from pathlib import Path
+
+import pytest
+
+from pallet.api.models import ContainerConfig, HostConfig
+from pallet.engine.lifecycle import State
+from pallet.engine.records import Container
+from pallet.engine.views import (
+    check_filters,
+    human_duration,
+    inspect,
+    matches,
+    parse_time,
+    status_text,
+    summary,
+)
+from pallet.errors import InvalidArgument
+
+
+def make(**kw: object) -> Container:
+    base: dict[str, object] = dict(
+        id="a" * 64, name="web", image_id="sha256:" + "b" * 64, created="2026-01-01T00:00:00Z",
+        config=ContainerConfig(Image="busybox", Labels={"app": "x"}), host_config=HostConfig(),
+        path="sh", args=["-c", "echo hi"],
+    )
+    base.update(kw)
+    return Container(**base)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("secs", "text"), [
+    (0.5, "Less than a second"), (1, "1 second"), (5, "5 seconds"), (61, "About a minute"),
+    (300, "5 minutes"), (3600, "About an hour"), (7200, "2 hours"), (3 * 86400, "3 days"),
+    (15 * 86400, "2 weeks"), (70 * 86400, "2 months"), (800 * 86400, "2 years"),
+])
+def test_human_duration(secs: float, text: str) -> None:
+    assert human_duration(secs) == text
+
+
+def test_status_texts() -> None:
+    start = parse_time("2026-01-01T00:00:00Z")
+    running = make(status=State.RUNNING, started_at="2026-01-01T00:00:00Z")
+    assert status_text(running, start + 3) == "Up 3 seconds"
+    paused = make(status=State.PAUSED, started_at="2026-01-01T00:00:00Z")
+    assert status_text(paused, start + 3) == "Up 3 seconds (Paused)"
+    exited = make(status=State.EXITED, exit_code=137, finished_at="2026-01-01T00:00:00.5Z")
+    assert status_text(exited, start + 120.5) == "Exited (137) 2 minutes ago"
+    assert status_text(make(), start) == "Created"
+
+
+def test_summary_and_inspect_shapes(tmp_path: Path) -> None:
+    c = make(status=State.RUNNING, pid=42)
+    s = summary(c, "busybox", now=0)
+    assert s["Names"] == ["/web"] and s["Command"] == "sh -c 'echo hi'"
+    assert s["State"] == "running" and s["Labels"] == {"app": "x"}
+    i = inspect(c, tmp_path, {}, [])
+    assert i["Name"] == "/web" and i["State"]["Running"] and i["State"]["Pid"] == 42
+    assert i["HostConfig"]["NetworkMode"] == "bridge"
+    assert i["HostConfig"]["RestartPolicy"] == {"Name": "no", "MaximumRetryCount": 0}
+    assert i["Config"]["Image"] == "busybox" and i["Config"]["Cmd"] is None
+
+
+def test_filters() -> None:
+    c = make(status=State.EXITED, exit_code=3)
+    assert matches(c, {"status": ["exited"], "exited": ["3"]}, [])
+    assert matches(c, {"label": ["app=x"]}, []) and not matches(c, {"label": ["app=y"]}, [])
+    assert matches(c, {"name": ["we"]}, []) and not matches(c, {"name": ["^db"]}, [])
+    assert matches(c, {"ancestor": ["busybox"]}, ["busybox:latest"])
+    with pytest.raises(InvalidArgument):
+        check_filters({"bogus": ["1"]})
+    with pytest.raises(InvalidArgument):
+        check_filters({"status": ["sleeping"]})
