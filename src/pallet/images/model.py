@@ -1,0 +1,86 @@
+"""The ``Image`` value handed to the engine and the API views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Layer:
+    digest: str  # blob digest (compressed or not)
+    diff_id: str  # digest of the uncompressed tar
+    media_type: str
+    size: int  # blob size
+    content_size: int  # bytes of file content, Docker's layer "Size"
+    chain_id: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "digest": self.digest,
+            "diff_id": self.diff_id,
+            "media_type": self.media_type,
+            "size": self.size,
+            "content_size": self.content_size,
+            "chain_id": self.chain_id,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Layer:
+        return cls(
+            d["digest"],
+            d["diff_id"],
+            d["media_type"],
+            int(d["size"]),
+            int(d["content_size"]),
+            d["chain_id"],
+        )
+
+
+@dataclass(frozen=True)
+class Image:
+    id: str  # sha256:<hex> of the config blob
+    repo_tags: list[str]  # familiar form: busybox:latest
+    repo_digests: list[str]  # familiar form: busybox@sha256:...
+    config: dict[str, Any]  # the whole image config document
+    size: int
+    created: str  # RFC3339, from the config
+    top_snapshot: str | None
+    layers: list[Layer] = field(default_factory=list)
+    manifest_digest: str | None = None
+    last_tag_time: str | None = None
+
+    @property
+    def container_config(self) -> dict[str, Any]:
+        """The ``config`` object of the image config (Env, Cmd, ...); ``{}`` when absent."""
+        c = self.config.get("config")
+        return c if isinstance(c, dict) else {}
+
+    @property
+    def short_id(self) -> str:
+        return self.id.removeprefix("sha256:")[:12]
+
+
+def parse_time(value: str | None) -> datetime | None:
+    """RFC3339 (nanoseconds allowed) -> aware datetime; None if absent or invalid."""
+    if not value:
+        return None
+    s = value.strip()
+    if s.endswith("Z"):
+        s = s[:-1] + "+00:00"
+    if "." in s:
+        head, _, rest = s.partition(".")
+        i = 0
+        while i < len(rest) and rest[i].isdigit():
+            i += 1
+        s = f"{head}.{rest[:i][:6].ljust(6, '0')}{rest[i:]}"
+    try:
+        return datetime.fromisoformat(s)
+    except ValueError:
+        return None
+
+
+def unix_time(value: str | None) -> int:
+    t = parse_time(value)
+    return int(t.timestamp()) if t else 0
