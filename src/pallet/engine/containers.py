@@ -229,9 +229,17 @@ class ContainerService:
         if c.host_config.AutoRemove:
             await self._remove_locked(c)
         if isinstance(err, CommandFailed):
-            # The runtime's own words carry what the CLI keys on ("executable file not found").
-            err.message = f"failed to create task for container: {message}: unknown"
+            # Docker's wording: its clients key exit codes 127/126 on these words.
+            detail = message
+            if code == 127:
+                detail = f'exec: "{c.path}": executable file not found in $PATH'
+            elif code == 126:
+                detail = f'exec: "{c.path}": permission denied'
+            err.message = ("failed to create task for container: OCI runtime create failed: "
+                           f"unable to start container process: {detail}: unknown")
             err.args = (err.message,)
+            c.error = err.message
+            self.store.save(c)
 
     async def _release_rootfs(self, c: Container) -> None:
         rootfs = self.rootfs_path(c.id)

@@ -30,8 +30,10 @@ class ImageOps:
         self.events = events
         self._lock = threading.Lock()  # one writer thread at a time
 
-    def _in_use(self, image_id: str) -> bool:
-        return self.containers.uses_image(image_id) is not None
+    def _in_use(self, image_id: str) -> bool | str:
+        """The short ID of a container using the image, or False."""
+        cid = self.containers.uses_image(image_id)
+        return cid[:12] if cid else False
 
     def names_of(self, image_id: str) -> StrList:
         try:

@@ -99,9 +99,14 @@ BUSYBOX_DIRS = {
 
 
 def epoch() -> int:
+    """SOURCE_DATE_EPOCH, else the packaged busybox's mtime (fixed by its .deb)."""
     try:
-        return int(os.environ.get("SOURCE_DATE_EPOCH", "0"))
-    except ValueError:
+        return int(os.environ["SOURCE_DATE_EPOCH"])
+    except (KeyError, ValueError):
+        pass
+    try:
+        return int(os.stat(_busybox_binary()).st_mtime)
+    except (OSError, Unavailable):
         return 0
 
 
