@@ -49,6 +49,7 @@ def _lock(run: Path) -> int:
 
 async def serve(args: argparse.Namespace) -> None:
     from pallet.daemon.wiring import build
+    from pallet.server import routes_pallet
     from pallet.server.app import make_app, serve_unix
 
     paths = Paths(root=args.root, run=args.run)
@@ -59,7 +60,7 @@ async def serve(args: argparse.Namespace) -> None:
         log.warning("host fix applied: %s", fix)
     watcher_task = asyncio.create_task(daemon.watch_exits())
     await daemon.containers.reconcile()
-    app = make_app(daemon.backend)
+    app = make_app(daemon.backend, extra_routes=routes_pallet.routes)
     runner = await serve_unix(app, paths.socket, group=args.group)
     log.info("palletd listening on %s (runtime %s)", paths.socket, daemon.host.runtime_name)
     stop = asyncio.Event()
