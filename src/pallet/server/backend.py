@@ -91,7 +91,9 @@ class ContainerBackend(Protocol):
 
     async def top(self, ref: str, ps_args: str) -> Wire: ...
 
-    async def logs(self, ref: str, opts: LogOptions) -> tuple[bool, AsyncIterator[tuple[int, bytes]]]:
+    async def logs(
+        self, ref: str, opts: LogOptions
+    ) -> tuple[bool, AsyncIterator[tuple[int, bytes]]]:
         """``(tty, chunks)``; each chunk is ``(stream, data)``."""
 
     async def attach(

@@ -1,0 +1,119 @@
+"""The palletd HTTP application and its unix socket.
+
+``make_app`` wires the route modules, the edge middleware (versions, errors) and the
+common headers around a :class:`~pallet.server.backend.Backend`. ``serve_unix`` binds
+the socket ``0660 root:pallet`` (group root when ``pallet`` does not exist) before it
+listens, so it is never reachable with looser permissions.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import grp
+import os
+import socket
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+
+from aiohttp import web
+
+from pallet import __version__
+from pallet.errors import InvalidArgument, Unavailable
+from pallet.server import (
+    routes_archive,
+    routes_containers,
+    routes_exec,
+    routes_images,
+    routes_streams,
+    routes_system,
+)
+from pallet.server.backend import Backend
+from pallet.server.keys import BACKEND
+from pallet.server.versions import VERSIONED_ROUTE, edge_middleware, response_headers
+
+SOCKET_MODE = 0o660
+CLIENT_MAX_SIZE = 64 * 1024 * 1024  # JSON bodies; archives and tars are read streaming
+
+
+def make_app(backend: Backend, *, version_info: str = __version__,
+             extra_routes: Iterable[web.AbstractRouteDef] = ()) -> web.Application:
+    """The Engine API application. ``version_info`` goes into the ``Server`` header;
+    ``extra_routes`` lets the daemon add route tables (networks, volumes, build)."""
+    app = web.Application(middlewares=[edge_middleware], client_max_size=CLIENT_MAX_SIZE)
+    app[BACKEND] = backend
+    app.on_response_prepare.append(response_headers(version_info))
+    for table in (
+        routes_system.routes,
+        routes_containers.routes,
+        routes_streams.routes,
+        routes_archive.routes,
+        routes_exec.routes,
+        routes_images.routes,
+    ):
+        app.router.add_routes(table)
+    app.router.add_routes(list(extra_routes))
+    app.router.add_routes([VERSIONED_ROUTE])
+    return app
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove a socket nobody listens on; refuse a live one or a non-socket."""
+    try:
+        st = path.lstat()
+    except FileNotFoundError:
+        return
+    if not stat.S_ISSOCK(st.st_mode):
+        raise InvalidArgument(f"{path} exists and is not a socket")
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(str(path))
+    except OSError:
+        path.unlink()
+    else:
+        raise Unavailable(f"another daemon is already listening on {path}")
+    finally:
+        probe.close()
+
+
+def _socket_gid(group: str) -> int:
+    try:
+        return grp.getgrnam(group).gr_gid
+    except KeyError:
+        return 0
+
+
+def bind_unix(socket_path: Path, group: str = "pallet") -> socket.socket:
+    """A listening unix socket at ``socket_path``, mode 0660, owner root, group ``group``."""
+    socket_path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale(socket_path)
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        sock.bind(str(socket_path))
+        # permissions are set before listen(): no connection is possible until then
+        os.chmod(socket_path, SOCKET_MODE)
+        if os.geteuid() == 0:
+            os.chown(socket_path, 0, _socket_gid(group))
+        sock.listen(1024)
+        sock.setblocking(False)
+    except BaseException:
+        sock.close()
+        with contextlib.suppress(FileNotFoundError):
+            socket_path.unlink()
+        raise
+    return sock
+
+
+async def serve_unix(app: web.Application, socket_path: Path,
+                     group: str = "pallet") -> web.AppRunner:
+    """Start serving ``app`` on ``socket_path``; ``await runner.cleanup()`` stops it."""
+    runner = web.AppRunner(app, access_log=None, shutdown_timeout=5.0)
+    await runner.setup()
+    try:
+        sock = bind_unix(socket_path, group)
+        site = web.SockSite(runner, sock)
+        await site.start()
+    except BaseException:
+        await runner.cleanup()
+        raise
+    return runner

@@ -1,0 +1,70 @@
+"""Container stdio: ``/logs`` (streamed, framed unless TTY) and ``/attach`` (hijack)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from pallet.api.framing import frame, stream_content_type
+from pallet.errors import InvalidArgument
+from pallet.server import hijack, streams
+from pallet.server.backend import LogOptions
+from pallet.server.keys import backend
+from pallet.server.params import qbool, qstr, qtime
+from pallet.server.versions import api_version
+
+routes = web.RouteTableDef()
+
+
+def _tail(value: str) -> int:
+    if value in ("", "all"):
+        return -1
+    try:
+        return max(int(value), 0)
+    except ValueError:
+        raise InvalidArgument(f"invalid tail value: {value!r}") from None
+
+
+async def _framed(tty: bool, chunks: AsyncIterator[tuple[int, bytes]]) -> AsyncIterator[bytes]:
+    try:
+        async for stream, data in chunks:
+            if data:
+                yield data if tty else frame(stream, data)
+    finally:
+        await streams.aclose(chunks)
+
+
+@routes.get("/containers/{id}/logs")
+async def logs(request: web.Request) -> web.StreamResponse:
+    opts = LogOptions(
+        follow=qbool(request, "follow"),
+        stdout=qbool(request, "stdout"),
+        stderr=qbool(request, "stderr"),
+        since=qtime(request, "since") or 0.0,
+        until=qtime(request, "until") or 0.0,
+        timestamps=qbool(request, "timestamps"),
+        tail=_tail(qstr(request, "tail", "all")),
+    )
+    if not (opts.stdout or opts.stderr):
+        raise InvalidArgument("Bad parameters: you must choose at least one stream")
+    tty, chunks = await backend(request).logs(request.match_info["id"], opts)
+    resp = await streams.start(request, stream_content_type(tty, api_version(request)))
+    await streams.copy_out(request, resp, _framed(tty, chunks))
+    await streams.finish(resp)
+    return resp
+
+
+@routes.post("/containers/{id}/attach")
+async def attach(request: web.Request) -> web.StreamResponse:
+    stdin = qbool(request, "stdin")
+    session = await backend(request).attach(
+        request.match_info["id"],
+        stdin=stdin,
+        stdout=qbool(request, "stdout"),
+        stderr=qbool(request, "stderr"),
+        logs=qbool(request, "logs"),
+        stream=qbool(request, "stream"),
+    )
+    content_type = stream_content_type(session.tty, api_version(request))
+    return await hijack.serve(request, session, stdin=stdin, content_type=content_type)
