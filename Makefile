@@ -27,5 +27,5 @@ compat: setup
 test: check unit integration compat
 
 bench: setup
-	./bench/setup-anchors
+	@./bench/setup-anchors || echo "bench: an anchor is not available; its numbers show as n/a"
 	./bench/run-latency
