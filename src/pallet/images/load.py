@@ -83,7 +83,10 @@ def load(svc: ImageService, archive: Path) -> list[str]:
     try:
         tf = tarfile.open(archive, "r:*")  # noqa: SIM115 - closed below
     except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as e:
-        raise InvalidArgument(f"invalid tar archive: {e}") from None
+        detail = str(e).splitlines()[0].rstrip(":") if str(e) else type(e).__name__
+        if "could not be opened" in detail:
+            detail = "not a tar archive (plain, gzip, bzip2 or xz)"
+        raise InvalidArgument(f"invalid tar archive: {detail}") from None
     stage = svc.new_stage()
     with tf:
         try:
