@@ -1,0 +1,179 @@
+"""Container lifecycle and listing: ps, start, stop, restart, kill, rm, pause,
+unpause, rename, wait, top, container prune."""
+
+from __future__ import annotations
+
+import click
+
+from pallet.cli.errors import StatusError
+from pallet.cli.format.containers import PS_HEADERS, PS_TABLE, container_row
+from pallet.cli.format.table import render_rows, tabwrite
+from pallet.cli.session import api
+from pallet.cli.util import confirm, for_each, now, parsed
+from pallet.notation.filters import parse_filters
+from pallet.notation.sizes import human_size
+
+HELP = {"help_option_names": ["--help"]}
+
+
+@click.command(context_settings=HELP)
+@click.option("-a", "--all", "all_", is_flag=True, help="Show all containers")
+@click.option("-q", "--quiet", is_flag=True, help="Only display container IDs")
+@click.option("-n", "--last", type=int, default=-1, help="Show n last created containers")
+@click.option("-l", "--latest", is_flag=True, help="Show the latest created container")
+@click.option("-f", "--filter", "filters", multiple=True, help="Filter output")
+@click.option("--format", "fmt", default="", help="Format output using a Go template")
+@click.option("--no-trunc", is_flag=True, help="Don't truncate output")
+@click.option("-s", "--size", is_flag=True, help="Display total file sizes")
+def ps(
+    all_: bool,
+    quiet: bool,
+    last: int,
+    latest: bool,
+    filters: tuple[str, ...],
+    fmt: str,
+    no_trunc: bool,
+    size: bool,
+) -> None:
+    """List containers."""
+    limit = 1 if latest else last
+    flt = parsed(list(filters), parse_filters, "-f, --filter")
+    want_size = size and not quiet and (not fmt or "Size" in fmt)
+    items = api().containers(all=all_ or limit > 0, limit=limit, size=want_size, filters=flt)
+    if quiet and not fmt:
+        fmt = "{{.ID}}"
+    elif not fmt or fmt == "table":
+        fmt = PS_TABLE + ("\\t{{.Size}}" if size else "")
+    t = now()
+    rows = [container_row(c, t, trunc=not no_trunc) for c in items]
+    click.echo(render_rows(fmt, rows, PS_HEADERS), nl=False)
+
+
+@click.command(context_settings=HELP)
+@click.option("-a", "--attach", is_flag=True, help="Attach STDOUT/STDERR and forward signals")
+@click.option("-i", "--interactive", is_flag=True, help="Attach container's STDIN")
+@click.option("--detach-keys", default=None, hidden=True)
+@click.argument("containers", nargs=-1, required=True)
+def start(
+    attach: bool, interactive: bool, detach_keys: str | None, containers: tuple[str, ...]
+) -> None:
+    """Start one or more stopped containers."""
+    if attach or interactive:
+        from pallet.cli.commands.io import start_attached
+
+        if len(containers) > 1:
+            raise StatusError(1, "you cannot start and attach multiple containers at once")
+        start_attached(containers[0], interactive)
+        return
+    for_each(containers, api().start)
+
+
+@click.command(context_settings=HELP)
+@click.option("-t", "--time", "--timeout", "timeout", type=int, default=None)
+@click.option("-s", "--signal", default=None, help="Signal to send to the container")
+@click.argument("containers", nargs=-1, required=True)
+def stop(timeout: int | None, signal: str | None, containers: tuple[str, ...]) -> None:
+    """Stop one or more running containers."""
+    client = api()
+    for_each(containers, lambda c: client.stop(c, timeout, signal))
+
+
+@click.command(context_settings=HELP)
+@click.option("-t", "--time", "--timeout", "timeout", type=int, default=None)
+@click.option("-s", "--signal", default=None, help="Signal to send to the container")
+@click.argument("containers", nargs=-1, required=True)
+def restart(timeout: int | None, signal: str | None, containers: tuple[str, ...]) -> None:
+    """Restart one or more containers."""
+    client = api()
+    for_each(containers, lambda c: client.restart(c, timeout, signal))
+
+
+@click.command(context_settings=HELP)
+@click.option("-s", "--signal", default=None, help="Signal to send to the container")
+@click.argument("containers", nargs=-1, required=True)
+def kill(signal: str | None, containers: tuple[str, ...]) -> None:
+    """Kill one or more running containers."""
+    if signal:
+        from pallet.notation.signals import validate_signal
+
+        parsed(signal, validate_signal, "-s, --signal")
+    client = api()
+    for_each(containers, lambda c: client.kill(c, signal))
+
+
+@click.command(context_settings=HELP)
+@click.option("-f", "--force", is_flag=True, help="Force the removal of a running container")
+@click.option("-v", "--volumes", is_flag=True, help="Remove anonymous volumes")
+@click.option("-l", "--link", is_flag=True, hidden=True)
+@click.argument("containers", nargs=-1, required=True)
+def rm(force: bool, volumes: bool, link: bool, containers: tuple[str, ...]) -> None:
+    """Remove one or more containers."""
+    client = api()
+    for_each(containers, lambda c: client.remove(c, force=force, volumes=volumes))
+
+
+@click.command(context_settings=HELP)
+@click.argument("containers", nargs=-1, required=True)
+def pause(containers: tuple[str, ...]) -> None:
+    """Pause all processes within one or more containers."""
+    for_each(containers, api().pause)
+
+
+@click.command(context_settings=HELP)
+@click.argument("containers", nargs=-1, required=True)
+def unpause(containers: tuple[str, ...]) -> None:
+    """Unpause all processes within one or more containers."""
+    for_each(containers, api().unpause)
+
+
+@click.command(context_settings=HELP)
+@click.argument("container")
+@click.argument("new_name")
+def rename(container: str, new_name: str) -> None:
+    """Rename a container."""
+    api().rename(container, new_name)
+
+
+@click.command(context_settings=HELP)
+@click.argument("containers", nargs=-1, required=True)
+def wait(containers: tuple[str, ...]) -> None:
+    """Block until one or more containers stop, then print their exit codes."""
+    client = api()
+
+    def one(ref: str) -> None:
+        result = client.wait(ref).result()
+        err = (result.get("Error") or {}).get("Message") if result.get("Error") else None
+        if err:
+            click.echo(err, err=True)
+        click.echo(str(result.get("StatusCode", 0)))
+
+    for_each(containers, one, echo=False)
+
+
+@click.command(context_settings=HELP)
+@click.argument("container")
+@click.argument("ps_args", nargs=-1)
+def top(container: str, ps_args: tuple[str, ...]) -> None:
+    """Display the running processes of a container."""
+    doc = api().top(container, " ".join(ps_args) or None)
+    lines = ["\t".join(doc.get("Titles") or [])]
+    lines += ["\t".join(p) for p in doc.get("Processes") or []]
+    click.echo(tabwrite(lines), nl=False)
+
+
+@click.command(context_settings=HELP)
+@click.option("-f", "--force", is_flag=True, help="Do not prompt for confirmation")
+@click.option("--filter", "filters", multiple=True, help="Provide filter values")
+def prune(force: bool, filters: tuple[str, ...]) -> None:
+    """Remove all stopped containers."""
+    flt = parsed(list(filters), parse_filters, "--filter")
+    if not force and not confirm("WARNING! This will remove all stopped containers."):
+        return
+    report = api().prune_containers(flt)
+    deleted = report.get("ContainersDeleted") or []
+    if deleted:
+        click.echo("Deleted Containers:")
+        for ident in deleted:
+            click.echo(ident)
+        click.echo("")
+    click.echo(f"Total reclaimed space: {human_size(int(report.get('SpaceReclaimed') or 0))}")

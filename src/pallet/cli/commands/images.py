@@ -1,0 +1,305 @@
+"""Image commands: images, rmi, tag, history, save, load, import, pull,
+image prune, image bootstrap."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from pallet.cli import terminal
+from pallet.cli.errors import StatusError
+from pallet.cli.format.containers import ellipsis, go_time, truncate_id
+from pallet.cli.format.images import IMAGE_HEADERS, IMAGES_TABLE, IMAGES_TABLE_DIGESTS, image_rows
+from pallet.cli.format.table import Row, render_rows
+from pallet.cli.progress import show
+from pallet.cli.session import api
+from pallet.cli.util import confirm, now, parsed
+from pallet.errors import PalletError
+from pallet.notation.filters import parse_filters
+from pallet.notation.human import ago
+from pallet.notation.sizes import human_size
+
+HELP = {"help_option_names": ["--help"]}
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+@click.command(context_settings=HELP)
+@click.option("-a", "--all", "all_", is_flag=True, help="Show all images")
+@click.option("-q", "--quiet", is_flag=True, help="Only show image IDs")
+@click.option("--digests", is_flag=True, help="Show digests")
+@click.option("-f", "--filter", "filters", multiple=True, help="Filter output")
+@click.option("--format", "fmt", default="", help="Format output using a Go template")
+@click.option("--no-trunc", is_flag=True, help="Don't truncate output")
+@click.argument("repository", required=False)
+def images(
+    all_: bool,
+    quiet: bool,
+    digests: bool,
+    filters: tuple[str, ...],
+    fmt: str,
+    no_trunc: bool,
+    repository: str | None,
+) -> None:
+    """List images."""
+    flt = parsed(list(filters), parse_filters, "-f, --filter")
+    if repository:
+        flt.setdefault("reference", []).append(repository)
+    items = api().images(all=all_, filters=flt, digests=digests)
+    t = now()
+    if quiet and not fmt:
+        seen: list[str] = []
+        for img in items:
+            ident = str(img.get("Id", ""))
+            ident = ident if no_trunc else truncate_id(ident)
+            if ident not in seen:
+                seen.append(ident)
+        click.echo("".join(i + "\n" for i in seen), nl=False)
+        return
+    if not fmt or fmt == "table":
+        fmt = IMAGES_TABLE_DIGESTS if digests else IMAGES_TABLE
+    show_digests = digests or "Digest" in fmt
+    rows = [r for img in items for r in image_rows(img, t, not no_trunc, show_digests)]
+    click.echo(render_rows(fmt, rows, IMAGE_HEADERS), nl=False)
+
+
+@click.command(context_settings=HELP)
+@click.option("-f", "--force", is_flag=True, help="Force removal of the image")
+@click.option("--no-prune", is_flag=True, help="Do not delete untagged parents")
+@click.argument("images", nargs=-1, required=True)
+def rmi(force: bool, no_prune: bool, images: tuple[str, ...]) -> None:
+    """Remove one or more images."""
+    client = api()
+    failed = False
+    for ref in images:
+        try:
+            for item in client.remove_image(ref, force=force, noprune=no_prune):
+                if item.get("Untagged"):
+                    click.echo(f"Untagged: {item['Untagged']}")
+                if item.get("Deleted"):
+                    click.echo(f"Deleted: {item['Deleted']}")
+        except PalletError as err:
+            from pallet.cli.errors import describe
+
+            click.echo(describe(err), err=True)
+            failed = True
+    if failed:
+        raise StatusError(1)
+
+
+@click.command(context_settings=HELP)
+@click.argument("source")
+@click.argument("target")
+def tag(source: str, target: str) -> None:
+    """Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE."""
+    from pallet.cli.format.images import split_tag
+
+    repo, tag_ = split_tag(target)
+    if "@" in target:
+        raise StatusError(1, "refusing to create a tag with a digest reference")
+    api().tag(source, repo, tag_ or "latest")
+
+
+HISTORY_HEADERS = {
+    "ID": "IMAGE",
+    "CreatedSince": "CREATED",
+    "CreatedAt": "CREATED AT",
+    "CreatedBy": "CREATED BY",
+    "Size": "SIZE",
+    "Comment": "COMMENT",
+}
+HISTORY_TABLE = "table {{.ID}}\\t{{.CreatedSince}}\\t{{.CreatedBy}}\\t{{.Size}}\\t{{.Comment}}"
+
+
+@click.command(context_settings=HELP)
+@click.option("-H", "--human/--no-human", default=True, help="Print sizes and dates human-readable")
+@click.option("-q", "--quiet", is_flag=True, help="Only show image IDs")
+@click.option("--no-trunc", is_flag=True, help="Don't truncate output")
+@click.option("--format", "fmt", default="", help="Format output using a Go template")
+@click.argument("image")
+def history(human: bool, quiet: bool, no_trunc: bool, fmt: str, image: str) -> None:
+    """Show the history of an image."""
+    layers = api().history(image)
+    t = now()
+    rows = []
+    for layer in layers:
+        ident = str(layer.get("Id", ""))
+        ident = (
+            "<missing>"
+            if ident in ("", "<missing>")
+            else (ident if no_trunc else truncate_id(ident))
+        )
+        created = float(layer.get("Created") or 0)
+        created_by = str(layer.get("CreatedBy", "")).replace("\t", " ")
+        if not no_trunc:
+            created_by = ellipsis(created_by, 45)
+        size = int(layer.get("Size") or 0)
+        fields = {
+            "ID": ident,
+            "CreatedSince": ago(created, t) if human else go_time(created),
+            "CreatedAt": go_time(created),
+            "CreatedBy": created_by,
+            "Size": human_size(size) if human else str(size),
+            "Comment": str(layer.get("Comment", "")),
+        }
+        rows.append(Row(fields))
+    if quiet and not fmt:
+        fmt = "{{.ID}}"
+    elif not fmt or fmt == "table":
+        fmt = HISTORY_TABLE
+    click.echo(render_rows(fmt, rows, HISTORY_HEADERS), nl=False)
+
+
+@click.command(context_settings=HELP)
+@click.option("-o", "--output", default="", help="Write to a file, instead of STDOUT")
+@click.option("--platform", default="", hidden=True)
+@click.argument("images", nargs=-1, required=True)
+def save(output: str, platform: str, images: tuple[str, ...]) -> None:
+    """Save one or more images to a tar archive (streamed to STDOUT by default)."""
+    if not output and terminal.is_tty(sys.stdout):
+        raise StatusError(1, "cowardly refusing to save to a terminal. Use the -o flag or redirect")
+    resp = api().save(list(images))
+    if output:
+        import os
+        import tempfile
+
+        directory = os.path.dirname(os.path.abspath(output))
+        fd, tmp = tempfile.mkstemp(prefix=".pallet-save-", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                for chunk in resp.chunks():
+                    fh.write(chunk)
+            os.replace(tmp, output)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return
+    stream = sys.stdout.buffer
+    for chunk in resp.chunks():
+        stream.write(chunk)
+    stream.flush()
+
+
+@click.command(context_settings=HELP)
+@click.option("-i", "--input", "input_", default="", help="Read from tar archive file")
+@click.option("-q", "--quiet", is_flag=True, help="Suppress the load output")
+@click.option("--platform", default="", hidden=True)
+def load(input_: str, quiet: bool, platform: str) -> None:
+    """Load an image from a tar archive or STDIN."""
+    fh: Any
+    if input_:
+        try:
+            fh = open(input_, "rb")  # noqa: SIM115 - closed below
+        except OSError as err:
+            raise StatusError(1, f"open {input_}: {(err.strerror or str(err)).lower()}") from None
+    else:
+        if terminal.is_tty(sys.stdin):
+            raise StatusError(1, "requested load from stdin, but stdin is empty")
+        fh = sys.stdin.buffer
+    try:
+        resp = api().load(fh, quiet=quiet)
+        show(resp.chunks(), _write)
+    finally:
+        if input_:
+            fh.close()
+
+
+@click.command("import", context_settings=HELP)
+@click.option("-c", "--change", multiple=True, help="Apply Dockerfile instruction to the image")
+@click.option("-m", "--message", default="", help="Set commit message for imported image")
+@click.option("--platform", default="", help="Set platform if server is multi-platform capable")
+@click.argument("source")
+@click.argument("reference", required=False)
+def import_(
+    change: tuple[str, ...], message: str, platform: str, source: str, reference: str | None
+) -> None:
+    """Import the contents from a tarball to create a filesystem image."""
+    from pallet.cli.format.images import split_tag
+
+    repo, tag_ = split_tag(reference) if reference else ("", "")
+    data: Any = None
+    src = "-"
+    if source.startswith(("http://", "https://")):
+        src = source
+    elif source == "-":
+        data = sys.stdin.buffer
+    else:
+        try:
+            data = open(source, "rb")  # noqa: SIM115 - closed below
+        except OSError as err:
+            raise StatusError(1, f"open {source}: {(err.strerror or str(err)).lower()}") from None
+    try:
+        resp = api().import_image(
+            data, src, repo or None, tag_ or None, list(change), message or None, platform or None
+        )
+        show(resp.chunks(), _write)
+    finally:
+        if data is not None and data is not sys.stdin.buffer:
+            data.close()
+
+
+@click.command(context_settings=HELP)
+@click.option("-q", "--quiet", is_flag=True, help="Suppress verbose output")
+@click.option("--platform", default="", hidden=True)
+@click.option("-a", "--all-tags", is_flag=True, hidden=True)
+@click.argument("image")
+def pull(quiet: bool, platform: str, all_tags: bool, image: str) -> None:
+    """Download an image from a registry."""
+    from pallet.cli.commands.run import split_ref
+
+    name, tag_ = split_ref(image)
+    resp = api().pull(name, tag_ or None, platform or None)
+    show(resp.chunks(), _write, quiet=quiet)
+    if quiet:
+        click.echo(image if tag_ == "" or ":" in image.rsplit("/", 1)[-1] else f"{image}:{tag_}")
+
+
+@click.command(context_settings=HELP)
+@click.option(
+    "-a", "--all", "all_", is_flag=True, help="Remove all unused images, not just dangling ones"
+)
+@click.option("-f", "--force", is_flag=True, help="Do not prompt for confirmation")
+@click.option("--filter", "filters", multiple=True, help="Provide filter values")
+def prune(all_: bool, force: bool, filters: tuple[str, ...]) -> None:
+    """Remove unused images."""
+    flt = parsed(list(filters), parse_filters, "--filter")
+    flt["dangling"] = ["false" if all_ else "true"]
+    warning = (
+        "WARNING! This will remove all images without at least one container associated to them."
+        if all_
+        else "WARNING! This will remove all dangling images."
+    )
+    if not force and not confirm(warning):
+        return
+    report = api().prune_images(flt)
+    deleted = report.get("ImagesDeleted") or []
+    if deleted:
+        click.echo("Deleted Images:")
+        for item in deleted:
+            if item.get("Untagged"):
+                click.echo(f"untagged: {item['Untagged']}")
+            if item.get("Deleted"):
+                click.echo(f"deleted: {item['Deleted']}")
+        click.echo("")
+    click.echo(f"Total reclaimed space: {human_size(int(report.get('SpaceReclaimed') or 0))}")
+
+
+@click.command(context_settings=HELP)
+@click.option("-t", "--tag", "tag_", default="", help="Name the image (default NAME:latest)")
+@click.option("-q", "--quiet", is_flag=True, help="Suppress progress output")
+@click.argument("name")
+def bootstrap(tag_: str, quiet: bool, name: str) -> None:
+    """Build a base image locally without a registry (busybox, debian, ...)."""
+    query = {"tag": tag_} if tag_ else {}
+    resp = api().bootstrap(name, **query)
+    aux = show(resp.chunks(), _write, quiet=quiet)
+    if quiet:
+        for item in aux:
+            if item.get("ID"):
+                click.echo(item["ID"])

@@ -1,0 +1,185 @@
+"""Streams to and from containers: logs, attach, exec, start -a."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from pallet.cli import terminal
+from pallet.cli.errors import StatusError
+from pallet.cli.session import api
+from pallet.cli.util import err_bytes, now, out_bytes, parsed
+from pallet.client.api import EngineAPI
+from pallet.client.hijack import Hijacked, pump
+from pallet.client.streams import copy_frames
+from pallet.notation.keyvalue import parse_env, read_env_file
+from pallet.notation.times import parse_timestamp
+
+HELP = {"help_option_names": ["--help"]}
+
+
+def stream_session(
+    client: EngineAPI,
+    conn: Hijacked,
+    ident: str,
+    *,
+    stdin: bool,
+    tty: bool,
+    resize: Callable[[int, int], None] | None,
+    sig_proxy: bool = False,
+) -> None:
+    """Run an attached session: raw terminal for -it, resize, signal proxy, pump."""
+    import contextlib
+
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(terminal.raw_mode(tty and stdin))
+        if tty and resize is not None and terminal.is_tty(sys.stdout):
+            stack.enter_context(terminal.on_resize(resize))
+        stack.enter_context(terminal.proxy_signals(sig_proxy, lambda sig: client.kill(ident, sig)))
+        try:
+            pump(conn, sys.stdin.buffer if stdin else None, out_bytes, err_bytes, tty)
+        finally:
+            conn.close()
+
+
+def start_attached(ref: str, interactive: bool) -> None:
+    """``start -a [-i]``: attach, start, stream, exit with the container's code."""
+    client = api()
+    info = client.inspect_container(ref)
+    tty = bool(info["Config"].get("Tty"))
+    stdin = interactive and bool(info["Config"].get("OpenStdin"))
+    conn = client.attach(ref, stdin, True, True)
+    client.start(ref)
+    ident = str(info["Id"])
+    stream_session(client, conn, ident, stdin=stdin, tty=tty,
+                   resize=lambda h, w: client.resize(ident, h, w), sig_proxy=not tty)  # fmt: skip
+    code = int(client.inspect_container(ident)["State"].get("ExitCode", 0))
+    if code:
+        raise StatusError(code)
+
+
+@click.command(context_settings=HELP)
+@click.option("-f", "--follow", is_flag=True, help="Follow log output")
+@click.option("--tail", "-n", default="all", help="Number of lines to show from the end")
+@click.option("-t", "--timestamps", is_flag=True, help="Show timestamps")
+@click.option("--since", default="", help="Show logs since timestamp or relative (e.g. 42m)")
+@click.option("--until", default="", help="Show logs before a timestamp or relative")
+@click.option("--details", is_flag=True, help="Show extra details provided to logs")
+@click.argument("container")
+def logs(
+    follow: bool, tail: str, timestamps: bool, since: str, until: str, details: bool, container: str
+) -> None:
+    """Fetch the logs of a container."""
+    t = now()
+    since_q = parsed(since, lambda v: parse_timestamp(v, t), "--since") if since else None
+    until_q = parsed(until, lambda v: parse_timestamp(v, t), "--until") if until else None
+    client = api()
+    info = client.inspect_container(container)
+    tty = bool(info["Config"].get("Tty"))
+    query: dict[str, Any] = {
+        "stderr": True,
+        "stdout": True,
+        "since": since_q,
+        "until": until_q,
+        "timestamps": True if timestamps else None,
+        "follow": True if follow else None,
+        "tail": tail,
+        "details": True if details else None,
+    }
+    resp = client.logs(str(info.get("Id", container)), **query)
+    try:
+        copy_frames(resp.chunks(), out_bytes, err_bytes, tty=tty)
+    except KeyboardInterrupt:
+        resp.close()
+
+
+@click.command(context_settings=HELP)
+@click.option("--no-stdin", is_flag=True, help="Do not attach STDIN")
+@click.option("--sig-proxy/--no-sig-proxy", default=True, help="Proxy all received signals")
+@click.option("--detach-keys", default="", hidden=True)
+@click.argument("container")
+def attach(no_stdin: bool, sig_proxy: bool, detach_keys: str, container: str) -> None:
+    """Attach local standard input, output, and error streams to a running container."""
+    client = api()
+    info = client.inspect_container(container)
+    state = info.get("State") or {}
+    if not state.get("Running"):
+        raise StatusError(1, "You cannot attach to a stopped container, start it first")
+    if state.get("Paused"):
+        raise StatusError(1, "You cannot attach to a paused container, unpause it first")
+    tty = bool(info["Config"].get("Tty"))
+    stdin = not no_stdin and bool(info["Config"].get("OpenStdin"))
+    if stdin and tty and not terminal.is_tty(sys.stdin):
+        raise StatusError(1, "the input device is not a TTY")
+    ident = str(info["Id"])
+    conn = client.attach(ident, stdin, True, True)
+    stream_session(client, conn, ident, stdin=stdin, tty=tty,
+                   resize=lambda h, w: client.resize(ident, h, w),
+                   sig_proxy=sig_proxy and not tty)  # fmt: skip
+    after = client.inspect_container(ident)
+    code = int((after.get("State") or {}).get("ExitCode", 0))
+    if code and not (after.get("State") or {}).get("Running"):
+        raise StatusError(code)
+
+
+@click.command("exec", context_settings={**HELP, "allow_interspersed_args": False})
+@click.option("-d", "--detach", is_flag=True, help="Detached mode: run command in the background")
+@click.option("-i", "--interactive", is_flag=True, help="Keep STDIN open even if not attached")
+@click.option("-t", "--tty", is_flag=True, help="Allocate a pseudo-TTY")
+@click.option("-e", "--env", multiple=True, help="Set environment variables")
+@click.option("--env-file", multiple=True, help="Read in a file of environment variables")
+@click.option("-u", "--user", default="", help="Username or UID")
+@click.option("-w", "--workdir", default="", help="Working directory inside the container")
+@click.option("--privileged", is_flag=True, help="Give extended privileges to the command")
+@click.option("--detach-keys", default="", hidden=True)
+@click.argument("container")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def exec_(
+    detach: bool,
+    interactive: bool,
+    tty: bool,
+    env: tuple[str, ...],
+    env_file: tuple[str, ...],
+    user: str,
+    workdir: str,
+    privileged: bool,
+    detach_keys: str,
+    container: str,
+    command: tuple[str, ...],
+) -> None:
+    """Execute a command in a running container."""
+    env_list: list[str] = []
+    for path in env_file:
+        env_list.extend(parsed(path, read_env_file, "--env-file"))
+    env_list.extend(parsed(e, parse_env, "-e, --env") for e in env)
+    if interactive and tty and not detach and not terminal.is_tty(sys.stdin):
+        raise StatusError(1, "the input device is not a TTY")
+    console = terminal.size() if tty else None
+    config: dict[str, Any] = {
+        "User": user,
+        "Privileged": privileged,
+        "Tty": tty,
+        "ConsoleSize": list(console) if console else None,
+        "AttachStdin": interactive and not detach,
+        "AttachStderr": not detach,
+        "AttachStdout": not detach,
+        "Detach": detach,
+        "DetachKeys": detach_keys,
+        "Env": env_list or None,
+        "WorkingDir": workdir,
+        "Cmd": list(command),
+    }
+    client = api()
+    exec_id = client.exec_create(container, config)
+    if detach:
+        client.exec_start_detached(exec_id, tty)
+        return
+    conn = client.exec_start(exec_id, tty, list(console) if console else None)
+    stream_session(client, conn, container, stdin=interactive, tty=tty,
+                   resize=lambda h, w: client.exec_resize(exec_id, h, w))  # fmt: skip
+    code = int(client.exec_inspect(exec_id).get("ExitCode") or 0)
+    if code:
+        raise StatusError(code)

@@ -1,0 +1,1 @@
+"""Presentation: Go templates, tables, rows for ps/images."""

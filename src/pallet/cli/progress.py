@@ -1,0 +1,39 @@
+"""Display JSON-lines progress (pull, load, import, bootstrap) like docker's
+non-terminal jsonmessage output; raise the stream's error as a daemon error."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pallet.client.streams import json_lines
+from pallet.errors import PalletError
+
+
+def show(
+    chunks: Iterable[bytes], write: Callable[[str], object], quiet: bool = False
+) -> list[dict[str, Any]]:
+    """Print each message; return the ``aux`` payloads. Errors raise PalletError."""
+    aux: list[dict[str, Any]] = []
+    for msg in json_lines(chunks):
+        if msg.get("errorDetail") or msg.get("error"):
+            detail = msg.get("errorDetail") or {}
+            err = PalletError(str(detail.get("message") or msg.get("error")))
+            setattr(err, "from_daemon", True)  # noqa: B010
+            raise err
+        if "aux" in msg and isinstance(msg["aux"], dict):
+            aux.append(msg["aux"])
+            continue
+        if quiet:
+            continue
+        if "stream" in msg:
+            write(str(msg["stream"]))
+            continue
+        status = str(msg.get("status", ""))
+        if not status:
+            continue
+        line = f"{msg['id']}: {status}" if msg.get("id") else status
+        if msg.get("progress"):
+            line += " " + str(msg["progress"])
+        write(line + "\n")
+    return aux

@@ -1,0 +1,100 @@
+"""Local terminal handling: raw mode (always restored), size, resize on SIGWINCH,
+and signal proxying to a container."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+
+
+def is_tty(stream: object) -> bool:
+    try:
+        return bool(stream.isatty())  # type: ignore[attr-defined]
+    except (AttributeError, ValueError):
+        return False
+
+
+def size() -> tuple[int, int] | None:
+    """(rows, columns) of the controlling terminal, or None."""
+    for stream in (sys.stdout, sys.stdin, sys.stderr):
+        try:
+            cols, rows = os.get_terminal_size(stream.fileno())
+            return rows, cols
+        except (OSError, ValueError, AttributeError):
+            continue
+    return None
+
+
+@contextlib.contextmanager
+def raw_mode(enabled: bool) -> Iterator[None]:
+    """Put stdin in raw mode for the duration; restore it on any exit."""
+    if not enabled or not is_tty(sys.stdin):
+        yield
+        return
+    import termios
+    import tty
+
+    fd = sys.stdin.fileno()
+    saved = termios.tcgetattr(fd)
+    try:
+        tty.setraw(fd)
+        yield
+    finally:
+        termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+
+
+@contextlib.contextmanager
+def on_resize(resize: Callable[[int, int], None]) -> Iterator[None]:
+    """Call ``resize(rows, cols)`` now and on every SIGWINCH (main thread only)."""
+
+    def send(*_: object) -> None:
+        dims = size()
+        if dims:
+            try:
+                resize(*dims)
+            except Exception:
+                pass
+
+    send()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGWINCH, send)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGWINCH, previous)
+
+
+PROXIED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+           signal.SIGUSR2)  # fmt: skip
+
+
+@contextlib.contextmanager
+def proxy_signals(enabled: bool, kill: Callable[[str], None]) -> Iterator[None]:
+    """Forward the usual signals to the container (``--sig-proxy``)."""
+    if not enabled or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def forward(signum: int, _frame: object) -> None:
+        name = signal.Signals(signum).name
+        threading.Thread(target=_quiet, args=(kill, name), daemon=True).start()
+
+    previous = {s: signal.signal(s, forward) for s in PROXIED}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _quiet(kill: Callable[[str], None], name: str) -> None:
+    try:
+        kill(name)
+    except Exception:
+        pass

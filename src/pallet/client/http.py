@@ -1,0 +1,280 @@
+"""A small synchronous Engine API transport on the stdlib (``http.client``).
+
+One connection per request (unix connects are cheap, and long-held requests such
+as ``wait`` or ``logs -f`` must not block the next call). Non-2xx/3xx answers
+become ``pallet.errors`` kinds via ``from_status`` with Docker's ``message``.
+The API version is optimistic: requests go to ``/v1.44`` and, if the daemon says
+that is too new, the client drops to the daemon's maximum and retries once.
+"""
+
+from __future__ import annotations
+
+import errno
+import http.client
+import json
+import os
+import re
+import socket
+from collections.abc import Callable, Iterator, Mapping
+from typing import IO, Any
+from urllib.parse import quote, urlencode, urlsplit
+
+from pallet import API_VERSION
+from pallet.errors import PalletError, Unavailable, from_status
+
+DEFAULT_SOCKET = "/run/pallet/pallet.sock"
+_TOO_NEW = re.compile(r"Maximum supported API version is (\d+\.\d+)")
+
+Query = Mapping[str, Any] | None
+Body = bytes | IO[bytes] | Iterator[bytes] | None
+
+
+class ConnectionFailed(Unavailable):
+    """The daemon's socket could not be reached (not a daemon answer)."""
+
+    def __init__(self, message: str, missing: bool) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+def default_host() -> str:
+    """``unix://$PALLET_RUN/pallet.sock`` when PALLET_RUN is set, else /run/pallet."""
+    run = os.environ.get("PALLET_RUN")
+    path = os.path.join(run, "pallet.sock") if run else DEFAULT_SOCKET
+    return "unix://" + path
+
+
+def resolve_host(flag: str | None) -> tuple[str, bool]:
+    """(host, is_default) from ``-H``, ``PALLET_HOST``, ``DOCKER_HOST``, default."""
+    for value in (flag, os.environ.get("PALLET_HOST"), os.environ.get("DOCKER_HOST")):
+        if value:
+            return normalize_host(value), False
+    return default_host(), True
+
+
+def normalize_host(host: str) -> str:
+    if host.startswith("/"):
+        return "unix://" + host
+    if "://" not in host:
+        return "tcp://" + host
+    return host
+
+
+class UnixHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float | None = None) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self.unix_path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if self.timeout is not None:
+            sock.settimeout(self.timeout)
+        try:
+            sock.connect(self.unix_path)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = sock
+
+
+def encode_query(query: Query) -> str:
+    """Drop ``None`` values; bools as ``1``/``0``; lists repeat the key."""
+    if not query:
+        return ""
+    pairs: list[tuple[str, str]] = []
+    for key, value in query.items():
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            pairs.append((key, "1" if value else "0"))
+        elif isinstance(value, list | tuple):
+            pairs.extend((key, str(v)) for v in value)
+        else:
+            pairs.append((key, str(value)))
+    return "?" + urlencode(pairs) if pairs else ""
+
+
+def quote_ref(ref: str) -> str:
+    """A name or ID as a path segment (image names keep their ``/`` and ``:``)."""
+    return quote(ref, safe="/:@")
+
+
+class Response:
+    """A successful answer; read it as JSON, bytes, lines or chunks."""
+
+    def __init__(self, conn: http.client.HTTPConnection, raw: http.client.HTTPResponse) -> None:
+        self.conn = conn
+        self.raw = raw
+        self.status = raw.status
+        self.headers = raw.headers
+
+    def read(self) -> bytes:
+        try:
+            return self.raw.read()
+        finally:
+            self.close()
+
+    def json(self) -> Any:
+        data = self.read()
+        return json.loads(data) if data.strip() else None
+
+    def chunks(self, size: int = 65536) -> Iterator[bytes]:
+        try:
+            while True:
+                data = self.raw.read1(size)
+                if not data:
+                    return
+                yield data
+        finally:
+            self.close()
+
+    def read_exact(self, n: int) -> bytes:
+        """Up to ``n`` bytes, fewer only at end of stream."""
+        buf = b""
+        while len(buf) < n:
+            data = self.raw.read(n - len(buf))
+            if not data:
+                break
+            buf += data
+        return buf
+
+    def close(self) -> None:
+        self.raw.close()
+        self.conn.close()
+
+
+class Transport:
+    """Sends requests to one Engine API host."""
+
+    def __init__(
+        self,
+        host: str | None = None,
+        version: str | None = API_VERSION,
+        timeout: float | None = None,
+        on_unavailable: Callable[[], None] | None = None,
+    ) -> None:
+        self.host = normalize_host(host) if host else default_host()
+        self.version = version
+        self.timeout = timeout
+        self.on_unavailable = on_unavailable
+        parts = urlsplit(self.host)
+        self.scheme = parts.scheme
+        if self.scheme == "unix":
+            self.socket_path = parts.path
+        elif self.scheme in ("tcp", "http"):
+            self.socket_path = ""
+            self.netloc = parts.netloc
+        else:
+            raise Unavailable(f"unsupported host scheme: {self.host}")
+
+    # connection ----------------------------------------------------------
+    def connection(self, timeout: float | None = None) -> http.client.HTTPConnection:
+        t = timeout if timeout is not None else self.timeout
+        if self.scheme == "unix":
+            return UnixHTTPConnection(self.socket_path, timeout=t)
+        return http.client.HTTPConnection(self.netloc, timeout=t)
+
+    def raw_socket(self) -> socket.socket:
+        """A connected socket for a hijacked request."""
+        if self.scheme == "unix":
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(self.socket_path)
+            except BaseException:
+                sock.close()
+                raise
+            return sock
+        host, _, port = self.netloc.rpartition(":")
+        return socket.create_connection((host, int(port)))
+
+    def unreachable(self, err: OSError) -> ConnectionFailed:
+        missing = err.errno in (errno.ENOENT, errno.ECONNREFUSED)
+        return ConnectionFailed(
+            f"Cannot connect to the pallet daemon at {self.host}. Is the pallet daemon running?",
+            missing=missing,
+        )
+
+    def url(self, path: str, query: Query = None, versioned: bool = True) -> str:
+        prefix = f"/v{self.version}" if versioned and self.version else ""
+        return prefix + path + encode_query(query)
+
+    # requests ------------------------------------------------------------
+    def request(
+        self,
+        method: str,
+        path: str,
+        query: Query = None,
+        body: Body = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        versioned: bool = True,
+    ) -> Response:
+        """Send and return the answer once its headers arrived; raise on errors."""
+        hdrs = dict(headers or {})
+        data: Body = body
+        if json_body is not None:
+            data = json.dumps(json_body, separators=(",", ":")).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        replayable = data is None or isinstance(data, bytes)
+        autostarted = False
+        while True:
+            conn = self.connection(timeout)
+            try:
+                raw = self._send(conn, method, self.url(path, query, versioned), data, hdrs)
+            except ConnectionFailed as failed:
+                conn.close()
+                if failed.missing and self.on_unavailable is not None and not autostarted:
+                    autostarted = True
+                    self.on_unavailable()
+                    continue
+                raise
+            if 200 <= raw.status < 400:
+                return Response(conn, raw)
+            error = self._error(raw)
+            conn.close()
+            if raw.status == 400 and replayable and versioned:
+                m = _TOO_NEW.search(error.message)
+                if m and m.group(1) != self.version:
+                    self.version = m.group(1)
+                    continue
+            raise error
+
+    def _send(
+        self,
+        conn: http.client.HTTPConnection,
+        method: str,
+        url: str,
+        data: Body,
+        headers: dict[str, str],
+    ) -> http.client.HTTPResponse:
+        try:
+            conn.connect()
+        except OSError as err:
+            raise self.unreachable(err) from None
+        try:
+            if data is not None and not isinstance(data, bytes):
+                headers.setdefault("Transfer-Encoding", "chunked")
+                conn.request(method, url, body=data, headers=headers, encode_chunked=True)
+            else:
+                conn.request(method, url, body=data, headers=headers)
+            return conn.getresponse()
+        except (ConnectionError, http.client.HTTPException) as err:
+            conn.close()
+            raise Unavailable(f"error during connect: {err}") from None
+
+    @staticmethod
+    def _error(raw: http.client.HTTPResponse) -> PalletError:
+        data = raw.read()
+        message = ""
+        try:
+            doc = json.loads(data)
+            if isinstance(doc, dict):
+                message = str(doc.get("message", ""))
+        except ValueError:
+            message = data.decode("utf-8", "replace").strip()
+        if not message:
+            message = f"{raw.status} {raw.reason}"
+        err = from_status(raw.status, message)
+        setattr(err, "from_daemon", True)  # noqa: B010 - read by the CLI's describe()
+        return err

@@ -1,0 +1,53 @@
+"""``--filter key=value`` lists and Docker's filter JSON (``filters=`` query)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pallet.errors import InvalidArgument
+
+Filters = dict[str, list[str]]
+
+
+def parse_filters(values: list[str]) -> Filters:
+    """``["status=running", "label=a=b"]`` -> ``{"status":["running"],"label":["a=b"]}``."""
+    out: Filters = {}
+    for v in values:
+        key, eq, val = v.partition("=")
+        if not eq or not key:
+            raise InvalidArgument(f"bad format of filter (expected name=value): {v}")
+        key = key.strip().lower()
+        val = val.strip()
+        bucket = out.setdefault(key, [])
+        if val not in bucket:
+            bucket.append(val)
+    return out
+
+
+def filters_to_json(filters: Filters) -> str:
+    """Docker's wire form, as the docker CLI sends it: ``{"status":{"running":true}}``."""
+    return json.dumps(
+        {k: {v: True for v in vs} for k, vs in filters.items()}, separators=(",", ":")
+    )
+
+
+def filters_from_json(text: str) -> Filters:
+    """Accept both wire forms: map-of-bools (current) and map-of-lists (legacy)."""
+    if not text.strip():
+        return {}
+    try:
+        raw: Any = json.loads(text)
+    except ValueError:
+        raise InvalidArgument(f"invalid filter: {text}") from None
+    if not isinstance(raw, dict):
+        raise InvalidArgument(f"invalid filter: {text}")
+    out: Filters = {}
+    for key, value in raw.items():
+        if isinstance(value, dict):
+            out[str(key)] = [str(k) for k, on in value.items() if on]
+        elif isinstance(value, list):
+            out[str(key)] = [str(v) for v in value]
+        else:
+            raise InvalidArgument(f"invalid filter: {text}")
+    return out
