@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import socket
+import os
 import threading
 from collections.abc import Callable
 from typing import IO, Any
@@ -111,6 +112,14 @@ def hijack(
 
 
 def _read_input(stream: IO[bytes]) -> bytes:
+    """Read what is available. A real file descriptor is read with ``os.read``: a
+    thread blocked inside a buffered reader's lock aborts the interpreter at exit."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError, AttributeError):
+        fd = -1
+    if fd >= 0:
+        return os.read(fd, 65536)
     read1 = getattr(stream, "read1", None)
     if read1 is not None:
         data: bytes = read1(65536)
