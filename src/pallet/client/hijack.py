@@ -8,8 +8,8 @@ at EOF), output comes back raw (TTY) or multiplexed.
 from __future__ import annotations
 
 import json
-import socket
 import os
+import socket
 import threading
 from collections.abc import Callable
 from typing import IO, Any
