@@ -1,6 +1,6 @@
 # The two commands a user runs: `make demo` and `make test` (see README).
 PY ?= python3
-export PYTHONDONTWRITEBYTECODE=1
+
 
 .PHONY: setup demo test check unit integration compat bench
 

@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 from collections.abc import Iterator
 from typing import IO, Any
 
 from pallet.client.hijack import Hijacked, hijack
 from pallet.client.http import Body, Response, Transport, quote_ref
+from pallet.client.wire import Headers
 from pallet.notation.filters import Filters, filters_to_json
 
 Wire = dict[str, Any]
@@ -41,7 +41,7 @@ class EngineAPI:
         self.t = transport
 
     # system ----------------------------------------------------------------
-    def ping(self) -> http.client.HTTPMessage:
+    def ping(self) -> Headers:
         resp = self.t.request("GET", "/_ping", versioned=False, timeout=5)
         resp.read()
         return resp.headers

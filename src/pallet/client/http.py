@@ -1,4 +1,4 @@
-"""A small synchronous Engine API transport on the stdlib (``http.client``).
+"""A small synchronous Engine API transport on plain sockets (``pallet.client.wire``).
 
 One connection per request (unix connects are cheap, and long-held requests such
 as ``wait`` or ``logs -f`` must not block the next call). Non-2xx/3xx answers
@@ -10,7 +10,6 @@ that is too new, the client drops to the daemon's maximum and retries once.
 from __future__ import annotations
 
 import errno
-import http.client
 import json
 import os
 import re
@@ -20,6 +19,7 @@ from typing import IO, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 from pallet import API_VERSION
+from pallet.client.wire import WireResponse, send_request
 from pallet.errors import PalletError, Unavailable, from_status
 
 DEFAULT_SOCKET = "/run/pallet/pallet.sock"
@@ -60,23 +60,6 @@ def normalize_host(host: str) -> str:
     return host
 
 
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path: str, timeout: float | None = None) -> None:
-        super().__init__("localhost", timeout=timeout)
-        self.unix_path = path
-
-    def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        if self.timeout is not None:
-            sock.settimeout(self.timeout)
-        try:
-            sock.connect(self.unix_path)
-        except BaseException:
-            sock.close()
-            raise
-        self.sock = sock
-
-
 def encode_query(query: Query) -> str:
     """Drop ``None`` values; bools as ``1``/``0``; lists repeat the key."""
     if not query:
@@ -102,8 +85,7 @@ def quote_ref(ref: str) -> str:
 class Response:
     """A successful answer; read it as JSON, bytes, lines or chunks."""
 
-    def __init__(self, conn: http.client.HTTPConnection, raw: http.client.HTTPResponse) -> None:
-        self.conn = conn
+    def __init__(self, raw: WireResponse) -> None:
         self.raw = raw
         self.status = raw.status
         self.headers = raw.headers
@@ -130,17 +112,10 @@ class Response:
 
     def read_exact(self, n: int) -> bytes:
         """Up to ``n`` bytes, fewer only at end of stream."""
-        buf = b""
-        while len(buf) < n:
-            data = self.raw.read(n - len(buf))
-            if not data:
-                break
-            buf += data
-        return buf
+        return self.raw.read(n)
 
     def close(self) -> None:
         self.raw.close()
-        self.conn.close()
 
 
 class Transport:
@@ -168,16 +143,12 @@ class Transport:
             raise Unavailable(f"unsupported host scheme: {self.host}")
 
     # connection ----------------------------------------------------------
-    def connection(self, timeout: float | None = None) -> http.client.HTTPConnection:
-        t = timeout if timeout is not None else self.timeout
-        if self.scheme == "unix":
-            return UnixHTTPConnection(self.socket_path, timeout=t)
-        return http.client.HTTPConnection(self.netloc, timeout=t)
-
-    def raw_socket(self) -> socket.socket:
-        """A connected socket for a hijacked request."""
+    def raw_socket(self, timeout: float | None = None) -> socket.socket:
+        """A connected socket (also for hijacked requests)."""
         if self.scheme == "unix":
             sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            if timeout is not None:
+                sock.settimeout(timeout)
             try:
                 sock.connect(self.socket_path)
             except BaseException:
@@ -185,7 +156,7 @@ class Transport:
                 raise
             return sock
         host, _, port = self.netloc.rpartition(":")
-        return socket.create_connection((host, int(port)))
+        return socket.create_connection((host, int(port)), timeout=timeout)
 
     def unreachable(self, err: OSError) -> ConnectionFailed:
         missing = err.errno in (errno.ENOENT, errno.ECONNREFUSED)
@@ -219,20 +190,19 @@ class Transport:
         replayable = data is None or isinstance(data, bytes)
         autostarted = False
         while True:
-            conn = self.connection(timeout)
             try:
-                raw = self._send(conn, method, self.url(path, query, versioned), data, hdrs)
+                raw = self._send(method, self.url(path, query, versioned), data, hdrs,
+                                 timeout if timeout is not None else self.timeout)
             except ConnectionFailed as failed:
-                conn.close()
                 if failed.missing and self.on_unavailable is not None and not autostarted:
                     autostarted = True
                     self.on_unavailable()
                     continue
                 raise
             if 200 <= raw.status < 400:
-                return Response(conn, raw)
+                return Response(raw)
             error = self._error(raw)
-            conn.close()
+            raw.close()
             if raw.status == 400 and replayable and versioned:
                 m = _TOO_NEW.search(error.message)
                 if m and m.group(1) != self.version:
@@ -240,31 +210,21 @@ class Transport:
                     continue
             raise error
 
-    def _send(
-        self,
-        conn: http.client.HTTPConnection,
-        method: str,
-        url: str,
-        data: Body,
-        headers: dict[str, str],
-    ) -> http.client.HTTPResponse:
+    def _send(self, method: str, url: str, data: Body, headers: dict[str, str],
+              timeout: float | None) -> WireResponse:
         try:
-            conn.connect()
+            sock = self.raw_socket(timeout)
         except OSError as err:
             raise self.unreachable(err) from None
         try:
-            if data is not None and not isinstance(data, bytes):
-                headers.setdefault("Transfer-Encoding", "chunked")
-                conn.request(method, url, body=data, headers=headers, encode_chunked=True)
-            else:
-                conn.request(method, url, body=data, headers=headers)
-            return conn.getresponse()
-        except (ConnectionError, http.client.HTTPException) as err:
-            conn.close()
+            send_request(sock, method, url, headers, data)
+            return WireResponse(sock, head=method == "HEAD")
+        except (ConnectionError, OSError) as err:
+            sock.close()
             raise Unavailable(f"error during connect: {err}") from None
 
     @staticmethod
-    def _error(raw: http.client.HTTPResponse) -> PalletError:
+    def _error(raw: WireResponse) -> PalletError:
         data = raw.read()
         message = ""
         try:
