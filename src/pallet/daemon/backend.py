@@ -54,6 +54,7 @@ class EngineBackend:
         self.i = images
         self.ev = events
         self._info = info
+        self.extra_info: dict[str, Any] = {}
         self._spool = spool
 
     # -- containers ----------------------------------------------------------
@@ -77,6 +78,8 @@ class EngineBackend:
             if not matches(c, filters, names):
                 continue
             view = summary(c, c.config.Image)
+            for plugin in self.c.plugins:
+                plugin.decorate(c, view, "summary")
             if size:
                 view["SizeRw"] = self.c.rootfs.usage(c.id)
                 view["SizeRootFs"] = view["SizeRw"] + self.i.size_of(c.image_id)
@@ -90,6 +93,8 @@ class EngineBackend:
         bundle = self.c.bundle(c.id)
         data = {"MergedDir": str(bundle / "rootfs"), "UpperDir": "", "WorkDir": ""}
         view = inspect(c, bundle, data, self.x.ids_for(c.id))
+        for plugin in self.c.plugins:
+            plugin.decorate(c, view, "inspect")
         if size:
             view["SizeRw"] = self.c.rootfs.usage(c.id)
             view["SizeRootFs"] = view["SizeRw"] + self.i.size_of(c.image_id)
@@ -291,6 +296,7 @@ class EngineBackend:
         paused = sum(c.status == State.PAUSED for c in all_c)
         return {
             **self._info,
+            **self.extra_info,
             "Containers": len(all_c),
             "ContainersRunning": running,
             "ContainersPaused": paused,

@@ -59,8 +59,9 @@ async def serve(args: argparse.Namespace) -> None:
     for fix in daemon.host.cgroup_fix:
         log.warning("host fix applied: %s", fix)
     watcher_task = asyncio.create_task(daemon.watch_exits())
+    await daemon.started()
     await daemon.containers.reconcile()
-    app = make_app(daemon.backend, extra_routes=routes_pallet.routes)
+    app = make_app(daemon.backend, extra_routes=[*routes_pallet.routes, *daemon.routes])
     runner = await serve_unix(app, paths.socket, group=args.group)
     log.info("palletd listening on %s (runtime %s)", paths.socket, daemon.host.runtime_name)
     stop = asyncio.Event()
@@ -70,6 +71,7 @@ async def serve(args: argparse.Namespace) -> None:
     await stop.wait()
     log.info("palletd stopping; containers keep running")
     await runner.cleanup()
+    await daemon.stopping()
     watcher_task.cancel()
     daemon.close()
 

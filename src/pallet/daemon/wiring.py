@@ -14,6 +14,7 @@ from typing import Any
 import pallet
 from pallet.daemon.adapters import RuntimeAdapter
 from pallet.daemon.backend import EngineBackend
+from pallet.daemon.extensions import Extension, ExtensionContext, load_extensions
 from pallet.engine.containers import ContainerService
 from pallet.engine.events import EventBus
 from pallet.engine.execs import ExecService
@@ -45,6 +46,22 @@ class Daemon:
     containers: ContainerService
     backend: EngineBackend
     watcher: ExitWatcher
+    extensions: list[Extension]
+
+    @property
+    def routes(self) -> list[Any]:
+        return [r for ext in self.extensions for r in ext.routes]
+
+    async def started(self) -> None:
+        for ext in self.extensions:
+            for hook in ext.on_start:
+                await hook()
+
+    async def stopping(self) -> None:
+        for ext in self.extensions:
+            for hook in ext.on_stop:
+                with contextlib.suppress(Exception):
+                    await hook()
 
     async def watch_exits(self) -> None:
         async for cid in self.watcher:
@@ -127,4 +144,9 @@ def build(paths: Paths, runtime_name: str) -> Daemon:
     image_ops = ImageOps(images, store, events)
     backend = EngineBackend(containers, execs, image_ops, events, _info(paths, host), paths.tmp)
     watcher = ExitWatcher(paths.exits)
-    return Daemon(host, db, events, containers, backend, watcher)
+    ctx = ExtensionContext(paths, db, host, events, containers, images, image_ops, runtime,
+                           backend)
+    extensions = load_extensions(ctx)
+    for ext in extensions:
+        backend.extra_info.update(ext.info)
+    return Daemon(host, db, events, containers, backend, watcher, extensions)

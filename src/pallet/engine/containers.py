@@ -22,6 +22,7 @@ from pallet.engine.configmerge import merge_config, process_args
 from pallet.engine.etcfiles import write_etc_files
 from pallet.engine.events import EventBus
 from pallet.engine.lifecycle import Op, State, next_state
+from pallet.engine.plugins import ContainerPlugin, StartContext
 from pallet.engine.ports import ImageView, Rootfs, Runtime
 from pallet.engine.records import Container, ContainerStore, now_rfc3339
 from pallet.engine.specbuild import HostDefaults, Resolved, build_spec_input
@@ -69,7 +70,8 @@ def parse_signal(value: str | int) -> int:
 class ContainerService:
     def __init__(self, store: ContainerStore, images: ImageLookup, rootfs: Rootfs,
                  runtime: Runtime, events: EventBus, containers_dir: Path,
-                 host: HostDefaults, runtime_name: str = "crun") -> None:
+                 host: HostDefaults, runtime_name: str = "crun",
+                 plugins: list[ContainerPlugin] | None = None) -> None:
         self.store = store
         self.images = images
         self.rootfs = rootfs
@@ -79,6 +81,7 @@ class ContainerService:
         self.host = host
         self.runtime_name = runtime_name
         self.waiters = Waiters()
+        self.plugins: list[ContainerPlugin] = list(plugins or [])
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._pre_start: dict[str, list[PreStartHook]] = defaultdict(list)
 
@@ -124,10 +127,17 @@ class ContainerService:
         )
         bundle = self.bundle(cid)
         bundle.mkdir(parents=True, mode=0o700)
+        added = False
         try:
             await asyncio.to_thread(self.rootfs.prepare, cid, image.id)
             self.store.add(c)
+            added = True
+            for plugin in self.plugins:
+                await plugin.created(c)
+            self.store.save(c)
         except BaseException:
+            if added:
+                self.store.delete(cid)
             with contextlib.suppress(Exception):
                 self.rootfs.release(cid)
             shutil.rmtree(bundle, ignore_errors=True)
@@ -161,7 +171,10 @@ class ContainerService:
         if not rootfs.is_mount():
             await asyncio.to_thread(self.rootfs.mount, c.id, rootfs)
         try:
-            spec = self._spec(c, bundle, rootfs)
+            ctx = self._start_context(c)
+            for plugin in self.plugins:
+                await plugin.prepare(c, ctx)
+            spec = self._spec(c, bundle, rootfs, ctx)
             write_json(bundle / "config.json", spec)
             for stale in ("exit", "oom"):
                 (bundle / "persist" / stale).unlink(missing_ok=True)
@@ -191,8 +204,26 @@ class ContainerService:
             await self._failed_start(c, e)
             raise
         self._event(c, "start")
+        for plugin in self.plugins:
+            await self._quietly(plugin.started(c), plugin, "started")
 
-    def _spec(self, c: Container, bundle: Path, rootfs: Path) -> dict[str, Any]:
+    async def _quietly(self, call: Any, plugin: ContainerPlugin, hook: str) -> None:
+        """Run a hook whose failure must not undo what already happened."""
+        try:
+            await call
+        except Exception:
+            log.exception("plugin %s failed in %s", plugin.name, hook)
+
+    def _start_context(self, c: Container) -> StartContext:
+        hc = c.host_config
+        return StartContext(
+            netns_path="host" if hc.NetworkMode == "host" else None,
+            extra_hosts=list(hc.ExtraHosts or []), dns=list(hc.Dns or []),
+            dns_search=list(hc.DnsSearch or []), dns_options=list(hc.DnsOptions or []),
+        )
+
+    def _spec(self, c: Container, bundle: Path, rootfs: Path,
+              ctx: StartContext) -> dict[str, Any]:
         user = resolve_user(
             c.config.User,
             read_inside(rootfs, "/etc/passwd"),
@@ -200,16 +231,13 @@ class ContainerService:
             c.host_config.GroupAdd or [],
         )
         mounts = write_etc_files(
-            bundle, c.config.Hostname,
-            extra_hosts=c.host_config.ExtraHosts or [],
-            dns=c.host_config.Dns or [], dns_search=c.host_config.DnsSearch or [],
-            dns_options=c.host_config.DnsOptions or [],
+            bundle, c.config.Hostname, ips=ctx.ips, extra_hosts=ctx.extra_hosts,
+            dns=ctx.dns, dns_search=ctx.dns_search, dns_options=ctx.dns_options,
         )
-        netns = "host" if c.host_config.NetworkMode == "host" else None
         resolved = Resolved(
             uid=user.uid, gid=user.gid, additional_gids=user.additional_gids,
-            args=(c.path, *c.args), rootfs=str(rootfs), mounts=tuple(mounts),
-            netns_path=netns, home=user.home or "/",
+            args=(c.path, *c.args), rootfs=str(rootfs), mounts=(*mounts, *ctx.mounts),
+            netns_path=ctx.netns_path, home=user.home or "/",
         )
         return generate_spec(build_spec_input(c, resolved, self.host))
 
@@ -224,6 +252,8 @@ class ContainerService:
         self.store.save(c)
         self._pre_start.pop(c.id, None)
         await self._release_rootfs(c)
+        for plugin in self.plugins:
+            await self._quietly(plugin.released(c), plugin, "released")
         self.waiters.exited(c.id, code)
         self._event(c, "die", exitCode=str(code))
         if c.host_config.AutoRemove:
@@ -267,12 +297,17 @@ class ContainerService:
             c.pid = 0
             c.finished_at = now_rfc3339()
             self.store.save(c)
+            for plugin in self.plugins:
+                await self._quietly(plugin.released(c), plugin, "released")
             if c.oom_killed:
                 self._event(c, "oom")
             self._event(c, "die", exitCode=str(c.exit_code))
             self.waiters.exited(cid, c.exit_code)
             if c.host_config.AutoRemove:
                 await self._remove_locked(c)
+                return
+            for plugin in self.plugins:
+                await self._quietly(plugin.exited(c), plugin, "exited")
 
     async def reconcile(self) -> None:
         """After a daemon start: make records agree with the monitors and runtime."""
@@ -376,12 +411,16 @@ class ContainerService:
                     await self.runtime.delete(c.id, force=True)
                 c.exit_code = 137
                 self.waiters.exited(c.id, 137)
-            await self._remove_locked(c)
+                for plugin in self.plugins:
+                    await self._quietly(plugin.released(c), plugin, "released")
+            await self._remove_locked(c, volumes)
 
-    async def _remove_locked(self, c: Container) -> None:
+    async def _remove_locked(self, c: Container, volumes: bool = False) -> None:
         c.status = State.REMOVING
         self.store.save(c)
         await self._release_rootfs(c)
+        for plugin in self.plugins:
+            await self._quietly(plugin.removed(c, volumes), plugin, "removed")
         try:
             await asyncio.to_thread(self.rootfs.release, c.id)
         except Exception as e:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import msgspec
 
@@ -47,6 +48,7 @@ class Container(msgspec.Struct, kw_only=True):
     manually_stopped: bool = False
     runtime: str = "crun"
     created_unix: float = msgspec.field(default_factory=time.time)
+    extras: dict[str, Any] = msgspec.field(default_factory=dict)  # plugins' own state
 
     @property
     def short_id(self) -> str:
