@@ -128,10 +128,6 @@ def test_load_of_corrupt_tar_changes_nothing(env: tuple[ImageService, Path]) -> 
     assert list((svc.paths.content / "ingest").iterdir()) == []
 
 
-@pytest.mark.skipif(
-    not os.environ.get("PALLET_TEST_MMDEBSTRAP"),
-    reason="mmdebstrap needs ~30 s and a Debian mirror; set PALLET_TEST_MMDEBSTRAP=1",
-)
 def test_bootstrap_debian_bookworm(env: tuple[ImageService, Path]) -> None:
     svc, d = env
     iid = svc.bootstrap("debian:bookworm")
