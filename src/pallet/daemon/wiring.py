@@ -27,6 +27,7 @@ from pallet.runtime.conmon import ConmonRuntime
 from pallet.runtime.exits import ExitWatcher
 from pallet.runtime.hostcheck import HostFacts, check_host
 from pallet.runtime.seccomp import default_seccomp
+from pallet.runtime.seccomp_bpf import bpf_annotation
 from pallet.system.db import Database
 from pallet.system.paths import Paths
 
@@ -137,7 +138,7 @@ def build(paths: Paths, runtime_name: str) -> Daemon:
         return seccomp_for(tuple(sorted(c.upper().removeprefix("CAP_") for c in cap_add)))
 
     defaults = HostDefaults(rlimit_ceiling=host.rlimits, init_path=host.catatonit_path,
-                            seccomp_for=seccomp)
+                            seccomp_for=seccomp, seccomp_annotations=bpf_annotation)
     containers = ContainerService(store, images, SnapshotRootfs(images), RuntimeAdapter(runtime),
                                   events, paths.containers, defaults, host.runtime_name)
     execs = ExecService(containers)

@@ -15,6 +15,7 @@ from pallet.errors import InvalidArgument
 from pallet.runtime.spec import SpecInput
 
 SeccompFor = Callable[[Sequence[str]], Mapping[str, Any] | None]
+SeccompAnnotations = Callable[[Mapping[str, Any] | None], dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class HostDefaults:
     init_path: str | None = None
     cgroup_parent: str = "/pallet"
     seccomp_for: SeccompFor | None = None
+    # crun only: a precompiled filter passed as an annotation (see runtime.seccomp_bpf)
+    seccomp_annotations: SeccompAnnotations | None = None
 
 
 @dataclass(frozen=True)
@@ -122,5 +125,6 @@ def build_spec_input(c: Container, r: Resolved, host: HostDefaults) -> SpecInput
         masked_paths=hc.MaskedPaths,
         readonly_paths=hc.ReadonlyPaths,
         init=init,
-        annotations=dict(hc.Annotations or {}),
+        annotations={**(host.seccomp_annotations(seccomp) if host.seccomp_annotations
+                        and c.runtime == "crun" else {}), **(hc.Annotations or {})},
     )
