@@ -30,17 +30,22 @@ TOP: dict[str, tuple[str, str, str]] = {
     "logs": (C + "io", "logs", "Fetch the logs of a container"),
     "pause": (C + "containers", "pause", "Pause all processes within one or more containers"),
     "ps": (C + "containers", "ps", "List containers"),
-    "pull": (C + "images", "pull", "Download an image from a registry"),
+    "login": (C + "registry", "login", "Log in to a registry"),
+    "logout": (C + "registry", "logout", "Log out from a registry"),
+    "pull": (C + "registry", "pull", "Download an image from a registry"),
+    "push": (C + "registry", "push", "Upload an image to a registry"),
     "rename": (C + "containers", "rename", "Rename a container"),
     "restart": (C + "containers", "restart", "Restart one or more containers"),
     "rm": (C + "containers", "rm", "Remove one or more containers"),
     "rmi": (C + "images", "rmi", "Remove one or more images"),
     "run": (C + "run", "run", "Create and run a new container from an image"),
     "save": (C + "images", "save", "Save one or more images to a tar archive"),
+    "stats": (C + "ops", "stats", "Display a live stream of container resource usage"),
     "start": (C + "containers", "start", "Start one or more stopped containers"),
     "stop": (C + "containers", "stop", "Stop one or more running containers"),
     "tag": (C + "images", "tag", "Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE"),
     "top": (C + "containers", "top", "Display the running processes of a container"),
+    "update": (C + "ops", "update", "Update configuration of one or more containers"),
     "unpause": (C + "containers", "unpause", "Unpause all processes within containers"),
     "version": (C + "system", "version", "Show the pallet version information"),
     "wait": (C + "containers", "wait", "Block until containers stop, then print exit codes"),
@@ -48,8 +53,8 @@ TOP: dict[str, tuple[str, str, str]] = {
     "image": ("pallet.cli.app", "image", "Manage images"),
 }
 _CONTAINER_NAMES = (
-    "attach cp create exec inspect kill logs pause rename restart rm run start stop top "
-    "unpause wait"
+    "attach cp create exec inspect kill logs pause rename restart rm run start stats stop top "
+    "unpause update wait"
 ).split()
 CONTAINER: dict[str, tuple[str, str, str]] = {n: TOP[n] for n in _CONTAINER_NAMES}
 CONTAINER["inspect"] = (C + "system", "container_inspect", "Display detailed information")
@@ -68,6 +73,7 @@ IMAGE: dict[str, tuple[str, str, str]] = {
     "list": TOP["images"],
     "prune": (C + "images", "prune", "Remove unused images"),
     "pull": TOP["pull"],
+    "push": TOP["push"],
     "rm": TOP["rmi"],
     "remove": TOP["rmi"],
     "save": TOP["save"],
@@ -99,6 +105,9 @@ def _exit_code(err: BaseException, ctx_path: str) -> int:
         return 130
     if isinstance(err, BrokenPipeError):
         return 141
+    if isinstance(err, OSError):  # ConnectionError included: the daemon went away mid-answer
+        click.echo(f"pallet: lost the connection to palletd: {err}", err=True)
+        return 125 if sys.argv[1:2] in (["run"], ["create"]) else 1
     raise err
 
 

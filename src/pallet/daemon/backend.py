@@ -168,14 +168,20 @@ class EngineBackend:
             if latest is None or not latest.running:
                 await asyncio.to_thread(self.c.rootfs.unmount, rootfs)
 
+    def _binds(self, ref: str) -> dict[str, Path]:
+        """The per-container /etc files, which shadow the image's through bind mounts."""
+        bundle = self.c.bundle(self.c.resolve(ref).id)
+        return {f"/etc/{n}": bundle / n for n in ("hostname", "hosts", "resolv.conf")
+                if (bundle / n).exists()}
+
     async def archive_stat(self, ref: str, path: str) -> PathStat:
         async with self._rootfs(ref) as root:
-            _, st = stat_path(root, path)
+            _, st = stat_path(root, path, self._binds(ref))
             return _pstat(st)
 
     async def archive_get(self, ref: str, path: str) -> tuple[PathStat, AsyncIterator[bytes]]:
         async with self._rootfs(ref) as root:
-            st, chunks = tar_path(root, path)
+            st, chunks = tar_path(root, path, self._binds(ref))
             data = [chunk async for chunk in _aiter(chunks)]
 
         async def replay() -> AsyncIterator[bytes]:

@@ -12,7 +12,7 @@ import os
 import stat
 import tarfile
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -57,14 +57,26 @@ def go_mode(st: os.stat_result) -> int:
     return mode
 
 
-def stat_path(root: Path, path: str) -> tuple[Path, Stat]:
+Binds = Mapping[str, Path]  # container path -> host file bind-mounted there
+
+
+def _host_path(root: Path, path: str, binds: Binds, follow_last: bool = False) -> Path:
+    clean = "/" + "/".join(p for p in path.split("/") if p not in ("", "."))
+    if clean in binds:
+        return binds[clean]
+    return secure_join(root, path, follow_last=follow_last)
+
+
+def stat_path(root: Path, path: str, binds: Binds | None = None) -> tuple[Path, Stat]:
     if not path:
         raise InvalidArgument("path cannot be empty")
-    host = secure_join(root, path, follow_last=False)
+    host = _host_path(root, path, binds or {})
     try:
         st = os.lstat(host)
     except FileNotFoundError:
         raise NotFound(f"Could not find the file {path} in container") from None
+    except OSError as e:
+        raise InvalidArgument(f"cannot stat {path} in container: {e.strerror}") from None
     link = ""
     if stat.S_ISLNK(st.st_mode):
         link = "/" + str(secure_join(root, path).relative_to(root))
@@ -73,9 +85,10 @@ def stat_path(root: Path, path: str) -> tuple[Path, Stat]:
     return host, Stat(name, st.st_size, go_mode(st), mtime, link)
 
 
-def tar_path(root: Path, path: str) -> tuple[Stat, Iterator[bytes]]:
+def tar_path(root: Path, path: str, binds: Binds | None = None
+             ) -> tuple[Stat, Iterator[bytes]]:
     """A tar of ``path`` (its base name at the top), produced in chunks."""
-    host, st = stat_path(root, path)
+    host, st = stat_path(root, path, binds)
     if path.endswith("/.") or path == ".":
         arcname = "."
     else:
@@ -109,7 +122,16 @@ def _add(tf: tarfile.TarFile, host: Path, arcname: str, root: Path) -> None:
 
 def extract_to(root: Path, path: str, archive: Path, no_overwrite_dir_non_dir: bool) -> None:
     """Extract ``archive`` into the directory ``path`` inside ``root``, safely."""
+    try:
+        _extract(root, path, archive, no_overwrite_dir_non_dir)
+    except OSError as e:
+        raise InvalidArgument(f"cannot copy to {path} in container: {e.strerror}") from None
+
+
+def _extract(root: Path, path: str, archive: Path, no_overwrite_dir_non_dir: bool) -> None:
     target = secure_join(root, path)
+    if path.endswith("/") and target.is_symlink():
+        raise InvalidArgument(f"destination {path} in container is not a directory")
     if not target.exists():
         raise NotFound(f"Could not find the file {path} in container")
     if not target.is_dir():

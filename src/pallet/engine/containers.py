@@ -12,6 +12,7 @@ import contextlib
 import logging
 import shutil
 import signal as signals
+from datetime import UTC, datetime
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -48,9 +49,19 @@ def start_failure_code(message: str) -> int:
     text = message.lower()
     if "executable file not found" in text or "no such file or directory" in text:
         return 127
-    if "permission denied" in text or "is a directory" in text:
+    if ("permission denied" in text or "is a directory" in text
+            or "operation not permitted" in text):
         return 126
     return 128
+
+
+def _exit_time(bundle: Path) -> str:
+    """When the monitor wrote the exit code (right even if palletd was away then)."""
+    try:
+        mtime = (bundle / "exit").stat().st_mtime
+    except OSError:
+        return now_rfc3339()
+    return datetime.fromtimestamp(mtime, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_signal(value: str | int) -> int:
@@ -295,7 +306,7 @@ class ContainerService:
             c.status = next_state(Op.DIE, c.status, c.name)
             c.exit_code = 255 if code is None else code
             c.pid = 0
-            c.finished_at = now_rfc3339()
+            c.finished_at = _exit_time(bundle)
             self.store.save(c)
             for plugin in self.plugins:
                 await self._quietly(plugin.released(c), plugin, "released")
@@ -368,6 +379,11 @@ class ContainerService:
                 c.manually_stopped = True
                 self.store.save(c)
             await self.runtime.kill(c.id, sig)
+            if c.status == State.PAUSED and sig in (signals.SIGKILL, signals.SIGTERM):
+                # A frozen cgroup holds signals until it thaws: thaw it, as dockerd does.
+                await self.runtime.resume(c.id)
+                c.status = State.RUNNING
+                self.store.save(c)
         self._event(c, "kill", signal=str(sig))
         if sig == signals.SIGKILL:
             with contextlib.suppress(TimeoutError):

@@ -80,9 +80,9 @@ class ExecService:
 
     async def create(self, ref: str, config: ExecConfig) -> str:
         c = self._c.resolve(ref)
-        next_state(Op.EXEC, c.status, c.name)
         if c.status.value == "paused":
             raise Conflict(f"Container {c.id} is paused, unpause the container before exec")
+        next_state(Op.EXEC, c.status, c.name)
         if not config.Cmd:
             raise InvalidArgument("No exec command specified")
         rec = ExecRecord(id=new_id(), container_id=c.id, config=config)

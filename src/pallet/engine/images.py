@@ -13,7 +13,7 @@ from typing import Any
 
 from pallet.engine.events import EventBus
 from pallet.engine.records import ContainerStore
-from pallet.errors import InvalidArgument, NotFound
+from pallet.errors import Conflict, InvalidArgument, NotFound
 from pallet.images import views
 from pallet.images.service import ImageService
 from pallet.oci.reference import familiar, parse_reference
@@ -82,6 +82,14 @@ class ImageOps:
         self.events.publish("image", "tag", img.id, {"name": familiar(target)})
 
     async def remove(self, ref: str, force: bool, noprune: bool) -> WireList:
+        img = self.svc.resolve(ref)
+        if force:
+            for c in self.containers.all():
+                if c.image_id == img.id and c.running:
+                    short = img.id.removeprefix("sha256:")[:12]
+                    raise Conflict(
+                        f"conflict: unable to delete {short} (cannot be forced) - image is "
+                        f"being used by running container {c.id[:12]}")
         result = await self._run(self.svc.remove, ref, force, noprune, self._in_use)
         for item in result:
             for action, value in item.items():
@@ -124,6 +132,8 @@ class ImageOps:
 
     async def import_tar(self, archive: Path, repo: str, tag: str, changes: StrList,
                          message: str) -> str:
+        if repo and not tag and ":" in repo.rsplit("/", 1)[-1]:
+            repo, tag = repo.rsplit(":", 1)  # the docker CLI sends repo=name:tag&tag=
         ref = f"{repo}:{tag or 'latest'}" if repo else None
         image_id = await self._run(self.svc.import_tar, archive, ref, changes, message)
         self.events.publish("image", "import", image_id, {})
@@ -151,9 +161,12 @@ def _image_matches(img: Any, view: dict[str, Any], filters: Filters) -> bool:
         elif key == "reference":
             import fnmatch
             tags = view.get("RepoTags") or []
-            if not any(fnmatch.fnmatch(t, v) or fnmatch.fnmatch(t.split(":")[0], v)
-                       for t in tags for v in values):
+            kept = [t for t in tags if any(
+                fnmatch.fnmatch(t, v) or fnmatch.fnmatch(t.rsplit(":", 1)[0], v)
+                for v in values)]
+            if not kept:
                 return False
+            view["RepoTags"] = kept  # Docker lists only the tags that matched
         elif key == "label":
             labels = view.get("Labels") or {}
             for v in values:

@@ -150,9 +150,10 @@ def wait(containers: tuple[str, ...]) -> None:
     for_each(containers, one, echo=False)
 
 
-@click.command(context_settings=HELP)
+@click.command(context_settings={**HELP, "ignore_unknown_options": True,
+                                 "allow_interspersed_args": False})
 @click.argument("container")
-@click.argument("ps_args", nargs=-1)
+@click.argument("ps_args", nargs=-1, type=click.UNPROCESSED)
 def top(container: str, ps_args: tuple[str, ...]) -> None:
     """Display the running processes of a container."""
     doc = api().top(container, " ".join(ps_args) or None)

@@ -51,12 +51,13 @@ def start_attached(ref: str, interactive: bool) -> None:
     info = client.inspect_container(ref)
     tty = bool(info["Config"].get("Tty"))
     stdin = interactive and bool(info["Config"].get("OpenStdin"))
-    conn = client.attach(ref, stdin, True, True)
-    client.start(ref)
     ident = str(info["Id"])
+    conn = client.attach(ident, stdin, True, True)
+    exited = client.wait(ident, "next-exit")
+    client.start(ident)
     stream_session(client, conn, ident, stdin=stdin, tty=tty,
                    resize=lambda h, w: client.resize(ident, h, w), sig_proxy=not tty)  # fmt: skip
-    code = int(client.inspect_container(ident)["State"].get("ExitCode", 0))
+    code = int(exited.result().get("StatusCode", 0))
     if code:
         raise StatusError(code)
 
@@ -119,9 +120,9 @@ def attach(no_stdin: bool, sig_proxy: bool, detach_keys: str, container: str) ->
     stream_session(client, conn, ident, stdin=stdin, tty=tty,
                    resize=lambda h, w: client.resize(ident, h, w),
                    sig_proxy=sig_proxy and not tty)  # fmt: skip
-    after = client.inspect_container(ident)
-    code = int((after.get("State") or {}).get("ExitCode", 0))
-    if code and not (after.get("State") or {}).get("Running"):
+    # The output ends as the process exits; the wait returns once the daemon recorded it.
+    code = int(client.wait(ident).result().get("StatusCode", 0))
+    if code:
         raise StatusError(code)
 
 
