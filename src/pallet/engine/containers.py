@@ -12,9 +12,9 @@ import contextlib
 import logging
 import shutil
 import signal as signals
-from datetime import UTC, datetime
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
