@@ -66,6 +66,21 @@ def test_run_exit_code(pallet: Any, cleanup: Any) -> None:
     assert res.returncode == 3, res.stderr
 
 
+@pytest.mark.parametrize("runtime", ["crun", "runc"])
+def test_runtime_is_selectable(pallet: Any, palletd: Any, cleanup: Any, runtime: str) -> None:
+    name = cleanup.container(f"pc-rt-{runtime}")
+    res = pallet("run", "-d", "--name", name, "--runtime", runtime, "busybox", "sleep", "30")
+    assert res.returncode == 0, res.stderr
+    cid = res.stdout.strip()
+    state_dir = "runtime" if runtime == "crun" else "runtime-runc"
+    assert (Path(palletd.run) / state_dir / cid).is_dir()  # that runtime holds its state
+    res = pallet("exec", name, "echo", "in-" + runtime)
+    assert res.stdout.strip() == "in-" + runtime
+    assert pallet("stop", "-t", "1", name).returncode == 0
+    state = _inspect(palletd, name)
+    assert (state["HostConfig"]["Runtime"], state["State"]["ExitCode"]) == (runtime, 137)
+
+
 def test_run_missing_command_127(pallet: Any, cleanup: Any) -> None:
     name = cleanup.container("pc-nosuch")
     res = pallet("run", "--name", name, "busybox", "nosuchcmd")

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+from pallet.errors import Unavailable
 from pallet.runtime.attach import AttachConnection
 from pallet.runtime.conmon import ConmonRuntime, RuntimeState
 from pallet.runtime.exec import ExecProcess
@@ -58,47 +59,61 @@ class ExecAdapter:
 
 
 class RuntimeAdapter:
-    """``ConmonRuntime`` as the engine's ``Runtime`` port."""
+    """``ConmonRuntime`` as the engine's ``Runtime`` port.
 
-    def __init__(self, rt: ConmonRuntime) -> None:
-        self.rt = rt
+    One ``ConmonRuntime`` per OCI runtime (crun, runc), each with its own state
+    root; ``runtime_of(cid)`` says which one a container was created with.
+    """
+
+    def __init__(self, runtimes: dict[str, ConmonRuntime], default: str,
+                 runtime_of: Callable[[str], str | None]) -> None:
+        self.runtimes = runtimes
+        self.default = default
+        self.runtime_of = runtime_of
+
+    def _rt(self, cid: str) -> ConmonRuntime:
+        name = self.runtime_of(cid) or self.default
+        rt = self.runtimes.get(name)
+        if rt is None:
+            raise Unavailable(f"OCI runtime {name} is not installed")
+        return rt
 
     async def create(self, cid: str, bundle: Path, *, terminal: bool, stdin: bool,
                      stdin_once: bool, log_path: Path) -> int:
-        return await self.rt.create(cid, bundle, terminal=terminal, stdin=stdin,
+        return await self._rt(cid).create(cid, bundle, terminal=terminal, stdin=stdin,
                                     stdin_once=stdin_once, log_path=log_path)
 
     async def start(self, cid: str) -> None:
-        await self.rt.start(cid)
+        await self._rt(cid).start(cid)
 
     async def kill(self, cid: str, signal: int) -> None:
-        await self.rt.kill(cid, signal)
+        await self._rt(cid).kill(cid, signal)
 
     async def pause(self, cid: str) -> None:
-        await self.rt.pause(cid)
+        await self._rt(cid).pause(cid)
 
     async def resume(self, cid: str) -> None:
-        await self.rt.resume(cid)
+        await self._rt(cid).resume(cid)
 
     async def delete(self, cid: str, force: bool = False) -> None:
-        await self.rt.delete(cid, force)
+        await self._rt(cid).delete(cid, force)
 
     async def state(self, cid: str) -> RuntimeState | None:
-        return await self.rt.state(cid)
+        return await self._rt(cid).state(cid)
 
     def exit_code(self, cid: str, bundle: Path) -> int | None:
-        return self.rt.exit_code(cid, bundle)
+        return self._rt(cid).exit_code(cid, bundle)
 
     def oom_killed(self, bundle: Path) -> bool:
-        return self.rt.oom_killed(bundle)
+        return self.runtimes[self.default].oom_killed(bundle)
 
     async def attach(self, cid: str, bundle: Path) -> AttachAdapter:
-        conn = await AttachConnection.open(self.rt.attach_socket_path(cid, bundle))
+        conn = await AttachConnection.open(self._rt(cid).attach_socket_path(cid, bundle))
         return AttachAdapter(conn)
 
     async def resize(self, bundle: Path, height: int, width: int) -> None:
-        await self.rt.resize(bundle, height, width)
+        await self.runtimes[self.default].resize(bundle, height, width)
 
     async def exec(self, cid: str, process: dict[str, Any], *, tty: bool,
                    stdin: bool) -> ExecAdapter:
-        return ExecAdapter(await self.rt.exec(cid, process, tty=tty, stdin=stdin))
+        return ExecAdapter(await self._rt(cid).exec(cid, process, tty=tty, stdin=stdin))

@@ -25,7 +25,7 @@ from pallet.engine.specbuild import HostDefaults
 from pallet.images.service import ImageService
 from pallet.runtime.conmon import ConmonRuntime
 from pallet.runtime.exits import ExitWatcher
-from pallet.runtime.hostcheck import HostFacts, check_host
+from pallet.runtime.hostcheck import HostFacts, check_host, find_tool
 from pallet.runtime.seccomp import default_seccomp
 from pallet.runtime.seccomp_bpf import bpf_annotation
 from pallet.system.db import Database
@@ -125,8 +125,15 @@ def build(paths: Paths, runtime_name: str) -> Daemon:
     events = EventBus()
     images = ImageService(db, paths)
     store = ContainerStore(db)
-    runtime = ConmonRuntime(host.runtime_path, host.conmon_path, paths.runtime_state,
-                            paths.exits, paths.run / "s")
+    runtimes: dict[str, ConmonRuntime] = {}
+    for name in ("crun", "runc"):
+        path = host.runtime_path if name == host.runtime_name else find_tool(name)
+        if path is None or (name == "crun" and host.runtime_name != "crun"):
+            continue  # crun unusable on this host (see the host check) or not installed
+        state = paths.runtime_state if name == "crun" else paths.run / "runtime-runc"
+        runtimes[name] = ConmonRuntime(path, host.conmon_path, state, paths.exits,
+                                       paths.run / "s")
+    runtime = runtimes[host.runtime_name]
 
     @lru_cache(maxsize=64)
     def seccomp_for(cap_add: tuple[str, ...]) -> dict[str, Any] | None:
@@ -139,7 +146,9 @@ def build(paths: Paths, runtime_name: str) -> Daemon:
 
     defaults = HostDefaults(rlimit_ceiling=host.rlimits, init_path=host.catatonit_path,
                             seccomp_for=seccomp, seccomp_annotations=bpf_annotation)
-    containers = ContainerService(store, images, SnapshotRootfs(images), RuntimeAdapter(runtime),
+    containers = ContainerService(store, images, SnapshotRootfs(images), RuntimeAdapter(
+                                      runtimes, host.runtime_name,
+                                      lambda cid: (c.runtime if (c := store.get(cid)) else None)),
                                   events, paths.containers, defaults, host.runtime_name)
     execs = ExecService(containers)
     image_ops = ImageOps(images, store, events)

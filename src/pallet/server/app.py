@@ -43,6 +43,8 @@ def make_app(backend: Backend, *, version_info: str = __version__,
     app = web.Application(middlewares=[edge_middleware], client_max_size=CLIENT_MAX_SIZE)
     app[BACKEND] = backend
     app.on_response_prepare.append(response_headers(version_info))
+    # extension routes first: they may take over a core path (e.g. POST /images/create)
+    app.router.add_routes(list(extra_routes))
     for table in (
         routes_system.routes,
         routes_containers.routes,
@@ -52,7 +54,6 @@ def make_app(backend: Backend, *, version_info: str = __version__,
         routes_images.routes,
     ):
         app.router.add_routes(table)
-    app.router.add_routes(list(extra_routes))
     app.router.add_routes([VERSIONED_ROUTE])
     return app
 
