@@ -222,9 +222,11 @@ class EngineAPI:
         ).json()
         return result
 
-    def pull(self, image: str, tag: str | None, platform: str | None = None) -> Response:
+    def pull(self, image: str, tag: str | None, platform: str | None = None,
+             auth: str = "e30=") -> Response:
+        """``auth`` is the X-Registry-Auth value (``e30=`` is ``{}``: anonymous)."""
         q = {"fromImage": image, "tag": tag or None, "platform": platform or None}
-        return self.t.request("POST", "/images/create", q, headers={"X-Registry-Auth": "e30="})
+        return self.t.request("POST", "/images/create", q, headers={"X-Registry-Auth": auth})
 
     def bootstrap(self, name: str, **query: Any) -> Response:
         """pallet extension: build a base image locally (busybox, debian...)."""

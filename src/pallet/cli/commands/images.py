@@ -245,22 +245,6 @@ def import_(
 
 
 @click.command(context_settings=HELP)
-@click.option("-q", "--quiet", is_flag=True, help="Suppress verbose output")
-@click.option("--platform", default="", hidden=True)
-@click.option("-a", "--all-tags", is_flag=True, hidden=True)
-@click.argument("image")
-def pull(quiet: bool, platform: str, all_tags: bool, image: str) -> None:
-    """Download an image from a registry."""
-    from pallet.cli.commands.run import split_ref
-
-    name, tag_ = split_ref(image)
-    resp = api().pull(name, tag_ or None, platform or None)
-    show(resp.chunks(), _write, quiet=quiet)
-    if quiet:
-        click.echo(image if tag_ == "" or ":" in image.rsplit("/", 1)[-1] else f"{image}:{tag_}")
-
-
-@click.command(context_settings=HELP)
 @click.option(
     "-a", "--all", "all_", is_flag=True, help="Remove all unused images, not just dangling ones"
 )

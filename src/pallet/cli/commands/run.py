@@ -143,10 +143,11 @@ def split_ref(image: str) -> tuple[str, str]:
 
 
 def _pull(client: EngineAPI, image: str, quiet: bool) -> None:
+    from pallet.cli.commands.credstore import header_for
     from pallet.cli.progress import show
 
     name, tag = split_ref(image)
-    resp = client.pull(name, tag or None)
+    resp = client.pull(name, tag or None, auth=header_for(image))
     show(resp.chunks(), lambda s: (sys.stderr.write(s), sys.stderr.flush()), quiet=quiet)
 
 
