@@ -16,6 +16,7 @@ C = "pallet.cli.commands."
 # name -> (module, attribute, short help)
 TOP: dict[str, tuple[str, str, str]] = {
     "attach": (C + "io", "attach", "Attach local standard input, output, and error streams"),
+    "build": (C + "build", "build", "Build an image from a Dockerfile"),
     "cp": (C + "cp", "cp", "Copy files/folders between a container and the local filesystem"),
     "create": (C + "run", "create", "Create a new container"),
     "events": (C + "system", "events", "Get real time events from the server"),
@@ -65,6 +66,7 @@ CONTAINER["prune"] = (C + "containers", "prune", "Remove all stopped containers"
 CONTAINER["remove"] = TOP["rm"]
 IMAGE: dict[str, tuple[str, str, str]] = {
     "bootstrap": (C + "images", "bootstrap", "Build a base image locally (pallet)"),
+    "build": TOP["build"],
     "history": TOP["history"],
     "import": TOP["import"],
     "inspect": (C + "system", "image_inspect", "Display detailed information on images"),

@@ -1,0 +1,220 @@
+"""Image builds (issue 4): ``POST /build`` over the builder, RUN steps in engine containers.
+
+* ``EngineWorker`` runs a RUN step: a container from the step's image (entrypoint
+  cleared, health check off, labelled ``pallet.build``) with the step's extra
+  mounts added by the ``BuildMounts`` plugin at prepare time; its log is followed
+  into the build output; after the exit its snapshot is committed by the builder,
+  then the container is removed.
+* Network: the container gets the engine's default network (a private netns with
+  loopback only unless a network plugin attaches it); ``RUN --network=none``
+  and ``networkmode=none`` ask for none explicitly, ``host`` for the host's.
+* Secrets live in a tmpfs directory (``/dev/shm``) for the build's lifetime.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import secrets
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from pallet.api.models import CreateRequest, HealthConfig, HostConfig
+from pallet.build.cache import BuildCache
+from pallet.build.context import unpack
+from pallet.build.executor import Builder, BuildOptions
+from pallet.build.worker import Output, RunResult, RunSpec
+from pallet.daemon.extensions import Extension, ExtensionContext
+from pallet.engine.containers import ContainerService
+from pallet.engine.plugins import Plugin, StartContext
+from pallet.engine.records import Container
+from pallet.errors import Conflict, NotFound, PalletError
+from pallet.images.service import ImageService
+from pallet.logs.reader import follow_logs
+from pallet.server.routes_build import make_routes
+from pallet.system.paths import Paths
+
+log = logging.getLogger("pallet.build")
+
+
+class BuildMounts(Plugin):
+    """Adds a build step's cache, secret, bind and tmpfs mounts to its container."""
+
+    name = "build"
+
+    def __init__(self) -> None:
+        self.pending: dict[str, list[dict[str, Any]]] = {}
+
+    async def prepare(self, c: Container, ctx: StartContext) -> None:
+        ctx.mounts.extend(self.pending.get(c.id, []))
+
+
+class EngineWorker:
+    def __init__(self, containers: ContainerService, images: ImageService, state_dir: Path,
+                 scratch_dir: Path, plugin: BuildMounts) -> None:
+        self.containers = containers
+        self.images = images
+        self.state_dir = state_dir
+        self.scratch_dir = scratch_dir
+        self.plugin = plugin
+
+    @contextlib.asynccontextmanager
+    async def run(self, spec: RunSpec, output: Output) -> AsyncIterator[RunResult]:
+        svc = self.containers
+        req = CreateRequest(
+            Image=spec.image_id, Cmd=spec.argv, Entrypoint=[], Env=spec.env, User=spec.user,
+            WorkingDir=spec.workdir, Labels=spec.labels, AttachStdout=True, AttachStderr=True,
+            Healthcheck=HealthConfig(Test=["NONE"]),
+            HostConfig=HostConfig(NetworkMode=spec.network),
+        )
+        cid, _ = await svc.create(None, req)
+        try:
+            self.plugin.pending[cid] = list(spec.mounts)
+            if spec.on_start is not None:
+                await spec.on_start(cid)
+            exited = svc.waiters.on_exit(cid)
+            done = False
+
+            async def follow() -> None:
+                async for rec in follow_logs(svc.log_path(cid), stop=lambda: done):
+                    await output(rec.data)
+
+            follower = asyncio.ensure_future(follow())
+            try:
+                try:
+                    await svc.start(cid)
+                except PalletError as e:
+                    await output(f"{e.message}\n".encode())
+                code = await exited
+            finally:
+                done = True
+                try:
+                    await asyncio.wait_for(follower, 10)
+                except (TimeoutError, asyncio.CancelledError):
+                    follower.cancel()
+            yield RunResult(cid, code, cid, self._mountpoints(cid))
+        finally:
+            self.plugin.pending.pop(cid, None)
+            with contextlib.suppress(NotFound):
+                await svc.remove(cid, force=True)
+
+    def _mountpoints(self, cid: str) -> list[str]:
+        try:
+            spec = json.loads((self.containers.bundle(cid) / "config.json").read_text())
+        except (OSError, ValueError):
+            return []
+        return [str(m.get("destination", "")) for m in spec.get("mounts") or []]
+
+
+def _private_dir() -> Path:
+    """A fresh 0700 directory on tmpfs for secrets (``/dev/shm``, else ``/run``)."""
+    for base in (Path("/dev/shm"), Path("/run")):
+        if base.is_dir():
+            d = base / f"pallet-build-{secrets.token_hex(8)}"
+            d.mkdir(mode=0o700)
+            return d
+    raise PalletError("no tmpfs directory for build secrets")
+
+
+class BuildService:
+    def __init__(self, builder: Builder, paths: Paths, images: ImageService,
+                 cache: BuildCache, in_use: Any) -> None:
+        self.builder = builder
+        self.paths = paths
+        self.images = images
+        self.cache = cache
+        self.in_use = in_use
+        self.spool_dir = paths.tmp / "build"
+
+    async def build(self, context_tar: Path, opts: BuildOptions) -> AsyncIterator[dict[str, Any]]:
+        queue: asyncio.Queue[dict[str, Any] | BaseException | None] = asyncio.Queue()
+        work = self.spool_dir / f"ctx-{secrets.token_hex(8)}"
+        private = _private_dir()
+
+        async def emit(msg: dict[str, Any]) -> None:
+            await queue.put(msg)
+
+        async def run() -> None:
+            try:
+                await asyncio.to_thread(unpack, context_tar, work)
+                await self.builder.build(work, opts, emit, private)
+                await queue.put(None)
+            except BaseException as e:  # handed to the stream, which reports it
+                await queue.put(e)
+                if isinstance(e, asyncio.CancelledError):
+                    raise
+
+        task = asyncio.ensure_future(run())
+        try:
+            while True:
+                item = await queue.get()
+                if item is None:
+                    break
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            if not task.done():
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+            await asyncio.to_thread(shutil.rmtree, work, True)
+            shutil.rmtree(private, ignore_errors=True)
+
+    async def prune(self, all: bool, filters: dict[str, list[str]]) -> dict[str, Any]:
+        """Forget the cache; delete untagged build images no container uses."""
+        deleted: list[str] = []
+        space = 0
+        for image_id in self.cache.image_ids() | self.cache.parents():
+            if not image_id:
+                continue
+            try:
+                img = self.images.get(image_id)
+            except NotFound:
+                continue
+            if img.repo_tags or self.in_use(image_id):
+                continue
+            try:
+                await asyncio.to_thread(self.images.remove, image_id, False, False,
+                                        self.in_use)
+            except (Conflict, NotFound):
+                continue
+            deleted.append(image_id)
+            space += img.size
+        self.cache.forget()
+        if all:
+            mounts = self.builder.worker.state_dir / "cache-mounts"
+            if mounts.is_dir():
+                for d in mounts.iterdir():
+                    deleted.append(f"cache-mount:{d.name}")
+                    await asyncio.to_thread(shutil.rmtree, d, True)
+        return {"CachesDeleted": deleted or None, "SpaceReclaimed": space}
+
+
+def install(ctx: ExtensionContext) -> Extension:
+    plugin = BuildMounts()
+    state = ctx.paths.root / "build"
+    scratch = ctx.paths.tmp / "build"
+    worker = EngineWorker(ctx.containers, ctx.images, state, scratch, plugin)
+    cache = BuildCache(ctx.db)
+    builder = Builder(worker, cache)
+
+    def in_use(image_id: str) -> bool:
+        return bool(ctx.containers.store.uses_image(image_id))
+
+    service = BuildService(builder, ctx.paths, ctx.images, cache, in_use)
+
+    async def on_start() -> None:
+        state.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if scratch.is_dir():  # leftovers of a crash: mount points first, never rmtree mounts
+            for d in scratch.iterdir():
+                with contextlib.suppress(OSError):
+                    os.rmdir(d) if d.name.startswith(("rw-", "view-")) else shutil.rmtree(d)
+
+    return Extension("build", routes=list(make_routes(service)), plugins=[plugin],
+                     on_start=[on_start])

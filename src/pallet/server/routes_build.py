@@ -1,0 +1,127 @@
+"""``POST /build`` (Docker's classic builder endpoint) and ``POST /build/prune``.
+
+The body is the context tar; the answer streams JSON lines
+(``{"stream": "Step 1/3 : FROM busybox\\n"}``, ``{"aux": {"ID": ...}}``, errors as
+``{"errorDetail": {"message": ...}, "error": ...}``). ``version=2`` (BuildKit) is
+refused: use ``DOCKER_BUILDKIT=0`` with the docker CLI. Secrets for
+``RUN --mount=type=secret`` come in the ``X-Pallet-Build-Secrets`` header
+(base64 of a JSON map id -> base64 content), a pallet extension.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from aiohttp import web
+
+from pallet.build.executor import BuildOptions
+from pallet.errors import InvalidArgument, Unsupported
+from pallet.server import streams
+from pallet.server.params import json_response, qbool, qfilters, qstr
+
+SECRETS_HEADER = "X-Pallet-Build-Secrets"
+_CHUNK = 256 * 1024
+
+
+class BuildBackend(Protocol):
+    spool_dir: Path
+
+    def build(self, context_tar: Path, opts: BuildOptions) -> AsyncIterator[dict[str, Any]]: ...
+
+    async def prune(self, all: bool, filters: dict[str, list[str]]) -> dict[str, Any]: ...
+
+
+def _json_map(request: web.Request, name: str) -> dict[str, Any]:
+    text = request.query.get(name, "").strip()
+    if text in ("", "null", "{}"):
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise InvalidArgument(f"invalid JSON in {name}: {text[:80]}") from None
+    if not isinstance(value, dict):
+        raise InvalidArgument(f"{name} must be a JSON object")
+    return value
+
+
+def _secrets(request: web.Request) -> dict[str, bytes]:
+    raw = request.headers.get(SECRETS_HEADER, "")
+    if not raw:
+        return {}
+    try:
+        doc = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        return {str(k): base64.b64decode(v) for k, v in dict(doc).items()}
+    except (ValueError, TypeError, binascii.Error):
+        raise InvalidArgument(f"invalid {SECRETS_HEADER} header") from None
+
+
+def options(request: web.Request) -> BuildOptions:
+    """The query of ``POST /build`` as build options."""
+    if qstr(request, "version") == "2":
+        raise Unsupported(
+            "BuildKit (version=2) is not supported by pallet; use the classic builder"
+            " (DOCKER_BUILDKIT=0 docker build ...)"
+        )
+    if qstr(request, "remote"):
+        raise Unsupported("remote build contexts are not supported by pallet")
+    args = {str(k): (None if v is None else str(v))
+            for k, v in _json_map(request, "buildargs").items()}
+    labels = {str(k): str(v) for k, v in _json_map(request, "labels").items()}
+    epoch = args.get("SOURCE_DATE_EPOCH") or os.environ.get("SOURCE_DATE_EPOCH") or ""
+    network = qstr(request, "networkmode")
+    return BuildOptions(
+        dockerfile=qstr(request, "dockerfile") or "Dockerfile",
+        tags=[t for t in request.query.getall("t", []) if t],
+        build_args=args,
+        labels=labels,
+        target=qstr(request, "target"),
+        no_cache=qbool(request, "nocache"),
+        quiet=qbool(request, "q"),
+        network="" if network in ("default", "bridge") else network,
+        secrets=_secrets(request),
+        platform=qstr(request, "platform"),
+        epoch=int(epoch) if epoch.isdigit() else None,
+    )
+
+
+@contextlib.asynccontextmanager
+async def _spooled(request: web.Request, spool_dir: Path) -> AsyncIterator[Path]:
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix="context-", suffix=".tar", dir=spool_dir)
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            async for chunk in request.content.iter_chunked(_CHUNK):
+                f.write(chunk)
+        yield path
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+
+
+def make_routes(be: BuildBackend) -> web.RouteTableDef:
+    routes = web.RouteTableDef()
+
+    @routes.post("/build")
+    async def build(request: web.Request) -> web.StreamResponse:
+        opts = options(request)
+        async with _spooled(request, be.spool_dir) as path:
+            return await streams.json_lines(request, be.build(path, opts))
+
+    @routes.post("/build/prune")
+    async def prune(request: web.Request) -> web.Response:
+        return json_response(await be.prune(qbool(request, "all"), qfilters(request)))
+
+    @routes.post("/build/cancel")
+    async def cancel(request: web.Request) -> web.Response:
+        return web.Response(status=200)
+
+    return routes
