@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 import pallet
+from pallet.build.cache import BuildCache
 from pallet.daemon.adapters import RuntimeAdapter
 from pallet.daemon.backend import EngineBackend
 from pallet.daemon.extensions import Extension, ExtensionContext, load_extensions
@@ -151,7 +152,7 @@ def build(paths: Paths, runtime_name: str) -> Daemon:
                                       lambda cid: (c.runtime if (c := store.get(cid)) else None)),
                                   events, paths.containers, defaults, host.runtime_name)
     execs = ExecService(containers)
-    image_ops = ImageOps(images, store, events)
+    image_ops = ImageOps(images, store, events, BuildCache(db).parents)
     backend = EngineBackend(containers, execs, image_ops, events, _info(paths, host), paths.tmp)
     watcher = ExitWatcher(paths.exits)
     ctx = ExtensionContext(paths, db, host, events, containers, images, image_ops, runtime,

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,11 @@ StrList = list[str]
 
 class ImageOps:
     def __init__(self, images: ImageService, containers: ContainerStore,
-                 events: EventBus) -> None:
+                 events: EventBus, intermediate: Callable[[], set[str]] | None = None) -> None:
         self.svc = images
+        # Build steps' parent images: Docker hides them from ``images`` (without -a)
+        # and ``image prune`` keeps them (they are the build cache).
+        self.intermediate = intermediate or set
         self.containers = containers
         self.events = events
         self._lock = threading.Lock()  # one writer thread at a time
@@ -34,6 +37,9 @@ class ImageOps:
         """The short ID of a container using the image, or False."""
         cid = self.containers.uses_image(image_id)
         return cid[:12] if cid else False
+
+    def _in_use_or_cache(self, image_id: str) -> bool | str:
+        return self._in_use(image_id) or image_id in self.intermediate()
 
     def names_of(self, image_id: str) -> StrList:
         try:
@@ -58,7 +64,10 @@ class ImageOps:
 
     async def list(self, all: bool, filters: Filters) -> WireList:
         out = []
+        hidden = set() if all else self.intermediate()
         for img in self.svc.list():
+            if img.id in hidden and not img.repo_tags:
+                continue
             view = views.image_summary(img)
             if not _image_matches(img, view, filters):
                 continue
@@ -99,7 +108,7 @@ class ImageOps:
 
     async def prune(self, filters: Filters) -> dict[str, Any]:
         dangling = filters.get("dangling", ["true"])[0].lower() not in ("false", "0")
-        result = await self._run(self.svc.prune, dangling, self._in_use)
+        result = await self._run(self.svc.prune, dangling, self._in_use_or_cache)
         return dict(result)
 
     async def save(self, refs: StrList) -> AsyncIterator[bytes]:
