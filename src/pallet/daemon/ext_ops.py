@@ -1,0 +1,170 @@
+"""Operations extension: restart policies, health checks, log rotation, stats,
+``update`` and Prometheus metrics.
+
+Daemon-wide settings come from palletd's config file (JSON, Docker's daemon.json
+keys: ``log-driver``, ``log-opts``, plus ``metrics``), found at
+``$PALLET_CONFIG`` or ``<root>/daemon.json``; the environment can override
+(``PALLET_LOG_DRIVER``, ``PALLET_LOG_OPTS=max-size=10m,max-file=3``,
+``PALLET_METRICS=1``). Without any, logs rotate at 20 MB keeping 5 files, so a
+chatty container cannot fill the disk.
+
+On daemon start (before reconcile): pending restarts of the previous daemon
+become exits and the containers a policy brings back are started in the
+background; health monitors and log watchers resume for running containers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from pallet.daemon.extensions import Extension, ExtensionContext
+from pallet.engine.health import MAX_OUTPUT
+from pallet.engine.healthmon import HealthPlugin
+from pallet.engine.logwatch import LogRotatePlugin
+from pallet.engine.metrics import render_metrics
+from pallet.engine.restarter import RestartPlugin
+from pallet.engine.stats import CgroupPlugin, StatsService
+from pallet.engine.update import UpdateRequest, UpdateService
+from pallet.errors import InvalidArgument
+from pallet.server.routes_ops import make_routes
+
+log = logging.getLogger("palletd")
+
+DEFAULT_LOG_OPTS = {"max-size": "20m", "max-file": "5"}
+
+
+def load_config(root: Path) -> dict[str, Any]:
+    path = Path(os.environ.get("PALLET_CONFIG") or root / "daemon.json")
+    try:
+        doc = json.loads(path.read_text())
+    except FileNotFoundError:
+        doc = {}
+    except ValueError as e:
+        raise InvalidArgument(f"{path}: not valid JSON: {e}") from None
+    if not isinstance(doc, dict):
+        raise InvalidArgument(f"{path}: must hold a JSON object")
+    if os.environ.get("PALLET_LOG_DRIVER"):
+        doc["log-driver"] = os.environ["PALLET_LOG_DRIVER"]
+    if os.environ.get("PALLET_LOG_OPTS") is not None:
+        text = os.environ["PALLET_LOG_OPTS"]
+        doc["log-opts"] = dict(kv.split("=", 1) for kv in text.split(",") if "=" in kv)
+    if os.environ.get("PALLET_METRICS"):
+        doc["metrics"] = os.environ["PALLET_METRICS"] not in ("0", "false", "")
+    return doc
+
+
+class ExecProbe:
+    """Health probes as execs in the container (the container's process spec)."""
+
+    def __init__(self, ctx: ExtensionContext) -> None:
+        self.ctx = ctx
+
+    async def __call__(self, cid: str, argv: tuple[str, ...], timeout: float
+                       ) -> tuple[int, bytes]:
+        bundle = self.ctx.containers.bundle(cid)
+        spec = json.loads((bundle / "config.json").read_bytes())
+        process: dict[str, Any] = spec["process"]
+        process["args"] = list(argv)
+        process["terminal"] = False
+        process.pop("consoleSize", None)
+        proc = await self.ctx.runtime.exec(cid, process, tty=False, stdin=False)
+        out = bytearray()
+
+        async def run() -> int:
+            while (frame := await proc.read()) is not None:
+                if len(out) < MAX_OUTPUT:
+                    out.extend(frame[1])
+            return await proc.wait()
+
+        try:
+            code = await asyncio.wait_for(run(), timeout)
+        except TimeoutError:
+            proc.kill(signal.SIGKILL)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(proc.wait(), 5)
+            raise
+        finally:
+            await proc.close()
+        return code, bytes(out)
+
+
+class Ops:
+    """The OpsBackend of ``server.routes_ops``."""
+
+    def __init__(self, ctx: ExtensionContext, stats: StatsService, updates: UpdateService,
+                 health: HealthPlugin, metrics: bool) -> None:
+        self.ctx = ctx
+        self._stats = stats
+        self._updates = updates
+        self._health = health
+        self._metrics = metrics
+
+    def stats(self, ref: str, stream: bool, one_shot: bool) -> AsyncIterator[dict[str, Any]]:
+        return self._stats.stream(ref, stream, one_shot)
+
+    async def update(self, ref: str, body: dict[str, Any]) -> dict[str, Any]:
+        return await self._updates.update(ref, msgspec.convert(body, UpdateRequest))
+
+    def metrics_enabled(self) -> bool:
+        return self._metrics
+
+    async def metrics(self) -> str:
+        return await asyncio.to_thread(render_metrics, self.ctx.containers, self._stats,
+                                       self._health)
+
+
+def install(ctx: ExtensionContext) -> Extension:
+    config = load_config(ctx.paths.root)
+    driver = str(config.get("log-driver") or "json-file")
+    opts = config.get("log-opts")
+    log_opts = {str(k): str(v) for k, v in (opts if isinstance(opts, dict) else
+                                           DEFAULT_LOG_OPTS).items()}
+    containers = ctx.containers
+    restart = RestartPlugin(containers)
+    health = HealthPlugin(containers, ExecProbe(ctx))
+    logs = LogRotatePlugin(containers, ctx.runtime.reopen_logs, driver, log_opts)
+    stats = StatsService(containers, ctx.host.cgroup_layout)
+    cgroups = CgroupPlugin(stats, ctx.paths.root)
+
+    async def apply(cid: str, resources: dict[str, Any]) -> None:
+        await ctx.runtime.update(cid, resources, containers.bundle(cid))
+
+    updates = UpdateService(containers, apply)
+    ops = Ops(ctx, stats, updates, health, bool(config.get("metrics")))
+
+    async def on_start() -> None:
+        wanted = restart.settle()
+        health.resume()
+        logs.resume()
+        if wanted:
+            log.info("starting %d container(s) by their restart policy", len(wanted))
+            task = asyncio.get_running_loop().create_task(restart.boot(wanted))
+            background.add(task)
+            task.add_done_callback(background.discard)
+
+    async def on_stop() -> None:
+        for task in background:
+            task.cancel()
+        restart.close()
+        health.close()
+        logs.close()
+
+    background: set[asyncio.Task[None]] = set()
+    return Extension(
+        name="ops",
+        routes=make_routes(ops),
+        plugins=[restart, health, logs, cgroups],
+        on_start=[on_start],
+        on_stop=[on_stop],
+        info={"LoggingDriver": driver},
+    )

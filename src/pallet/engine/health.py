@@ -1,0 +1,135 @@
+"""Health checks: the configuration and the state machine, as pure functions.
+
+Docker's rules (moby ``daemon/health.go``):
+
+- ``Test``: ``["NONE"]`` disables the check; ``["CMD", arg...]`` runs the args;
+  ``["CMD-SHELL", cmd]`` runs ``cmd`` with the container's shell (``/bin/sh -c``).
+  Durations are nanoseconds; 0 means the default: interval 30 s, timeout 30 s,
+  retries 3, start period 0, start interval 5 s.
+- A started container is ``starting``. The first probe runs one interval after
+  the start; while the container is ``starting`` and inside its start period, the
+  start interval is used instead.
+- Exit 0: ``healthy`` and the failing streak is reset. Anything else (a timeout is
+  exit -1) is a failure: inside the start period while still ``starting`` it is
+  not counted; otherwise the streak grows and reaching ``retries`` makes it
+  ``unhealthy``. A failure never turns ``unhealthy`` into anything else.
+- The log keeps the last 5 results; output is cut to 4096 bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from pallet.api.models import HealthConfig
+
+STARTING, HEALTHY, UNHEALTHY, NONE = "starting", "healthy", "unhealthy", "none"
+DEFAULT_INTERVAL = 30.0
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_RETRIES = 3
+DEFAULT_START_INTERVAL = 5.0
+MAX_LOG = 5
+MAX_OUTPUT = 4096
+NS = 1_000_000_000
+
+
+@dataclass(frozen=True)
+class HealthSpec:
+    argv: tuple[str, ...]
+    interval: float = DEFAULT_INTERVAL
+    timeout: float = DEFAULT_TIMEOUT
+    retries: int = DEFAULT_RETRIES
+    start_period: float = 0.0
+    start_interval: float = DEFAULT_START_INTERVAL
+
+
+def _seconds(ns: int, default: float) -> float:
+    return ns / NS if ns > 0 else default
+
+
+def health_spec(cfg: HealthConfig | None, shell: list[str] | None = None) -> HealthSpec | None:
+    """The check to run, or None when there is none (no Test, or NONE)."""
+    if cfg is None or not cfg.Test:
+        return None
+    kind, args = cfg.Test[0], list(cfg.Test[1:])
+    if kind == "NONE":
+        return None
+    if kind == "CMD-SHELL":
+        argv = [*(shell or ["/bin/sh", "-c"]), " ".join(args)]
+    elif kind == "CMD":
+        argv = args
+    else:  # an old image's bare command list: the shell form
+        argv = [*(shell or ["/bin/sh", "-c"]), " ".join(cfg.Test)]
+    if not argv:
+        return None
+    return HealthSpec(
+        argv=tuple(argv),
+        interval=_seconds(cfg.Interval, DEFAULT_INTERVAL),
+        timeout=_seconds(cfg.Timeout, DEFAULT_TIMEOUT),
+        retries=cfg.Retries if cfg.Retries > 0 else DEFAULT_RETRIES,
+        start_period=_seconds(cfg.StartPeriod, 0.0),
+        start_interval=_seconds(cfg.StartInterval, DEFAULT_START_INTERVAL),
+    )
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    start: str  # RFC 3339
+    end: str
+    exit_code: int
+    output: str
+
+    def wire(self) -> dict[str, Any]:
+        return {"Start": self.start, "End": self.end, "ExitCode": self.exit_code,
+                "Output": self.output}
+
+
+@dataclass(frozen=True)
+class HealthState:
+    status: str = STARTING
+    failing_streak: int = 0
+    log: tuple[ProbeResult, ...] = field(default_factory=tuple)
+
+    def wire(self) -> dict[str, Any]:
+        return {"Status": self.status, "FailingStreak": self.failing_streak,
+                "Log": [r.wire() for r in self.log]}
+
+    @classmethod
+    def from_wire(cls, doc: dict[str, Any]) -> HealthState:
+        log = tuple(ProbeResult(str(r.get("Start", "")), str(r.get("End", "")),
+                                int(r.get("ExitCode", 0)), str(r.get("Output", "")))
+                    for r in doc.get("Log") or [])
+        return cls(str(doc.get("Status", STARTING)), int(doc.get("FailingStreak", 0)), log)
+
+
+def cut_output(data: bytes) -> str:
+    return data[:MAX_OUTPUT].decode(errors="replace")
+
+
+def apply_result(state: HealthState, result: ProbeResult, retries: int,
+                 in_start_period: bool) -> HealthState:
+    """The state after one probe."""
+    log = (*state.log, result)[-MAX_LOG:]
+    if result.exit_code == 0:
+        return HealthState(HEALTHY, 0, log)
+    if state.status == STARTING and in_start_period:
+        return replace(state, log=log)
+    streak = state.failing_streak + 1
+    status = UNHEALTHY if streak >= retries else state.status
+    return HealthState(status, streak, log)
+
+
+def next_interval(spec: HealthSpec, status: str, since_start: float) -> float:
+    """Seconds until the next probe."""
+    if status == STARTING and spec.start_period > 0 and since_start < spec.start_period:
+        return spec.start_interval
+    return spec.interval
+
+
+def status_suffix(status: str) -> str:
+    """What ``docker ps`` appends to ``Up 5 seconds``."""
+    if status == STARTING:
+        return " (health: starting)"
+    if status in (HEALTHY, UNHEALTHY):
+        return f" ({status})"
+    return ""

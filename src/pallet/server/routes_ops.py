@@ -1,0 +1,92 @@
+"""Operations routes: ``/containers/{id}/stats``, ``/containers/{id}/update``,
+and pallet's Prometheus ``/metrics``.
+
+``make_routes(ops)`` builds the table over an ``OpsBackend`` (the daemon's ops
+extension implements it). Stats are newline-delimited JSON, one document a
+second while ``stream`` is true (dockerd's default), else one document.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any, Protocol
+
+import msgspec
+from aiohttp import web
+
+from pallet.api.models import RestartPolicy
+from pallet.server import streams
+from pallet.server.params import body_as, encode_json, json_response, qbool
+
+
+class UpdateBody(msgspec.Struct, omit_defaults=True):
+    """Docker's ``ContainerUpdateConfig`` (resources and the restart policy)."""
+
+    CpuShares: int = 0
+    Memory: int = 0
+    NanoCpus: int = 0
+    CpuPeriod: int = 0
+    CpuQuota: int = 0
+    CpuRealtimePeriod: int = 0
+    CpuRealtimeRuntime: int = 0
+    CpusetCpus: str = ""
+    CpusetMems: str = ""
+    MemoryReservation: int = 0
+    MemorySwap: int = 0
+    KernelMemory: int = 0
+    PidsLimit: int | None = None
+    BlkioWeight: int = 0
+    OomKillDisable: bool | None = None
+    RestartPolicy: RestartPolicy | None = None
+
+
+class OpsBackend(Protocol):
+    def stats(self, ref: str, stream: bool, one_shot: bool
+              ) -> AsyncIterator[dict[str, Any]]: ...
+
+    async def update(self, ref: str, body: dict[str, Any]) -> dict[str, Any]: ...
+
+    def metrics_enabled(self) -> bool: ...
+
+    async def metrics(self) -> str: ...
+
+
+def make_routes(ops: OpsBackend) -> list[web.AbstractRouteDef]:
+    routes = web.RouteTableDef()
+
+    @routes.get("/containers/{id}/stats")
+    async def stats(request: web.Request) -> web.StreamResponse:
+        stream = qbool(request, "stream", True)
+        one_shot = qbool(request, "one-shot")
+        docs = await streams.primed(ops.stats(request.match_info["id"], stream, one_shot))
+        if not stream:
+            body = b""
+            async for doc in docs:
+                body += encode_json(doc) + b"\n"
+            return web.Response(body=body, content_type="application/json")
+        resp = await streams.start(request, "application/json")
+
+        async def lines() -> AsyncIterator[bytes]:
+            async for doc in docs:
+                yield encode_json(doc) + b"\n"
+
+        await streams.copy_out(request, resp, lines())
+        await streams.finish(resp)
+        return resp
+
+    @routes.post("/containers/{id}/update")
+    async def update(request: web.Request) -> web.Response:
+        body = await body_as(request, UpdateBody)
+        result = await ops.update(request.match_info["id"], msgspec.to_builtins(body))
+        return json_response(result)
+
+    @routes.get("/metrics")
+    async def metrics(request: web.Request) -> web.Response:
+        if not ops.metrics_enabled():
+            raise web.HTTPNotFound(text="metrics are off: set \"metrics\": true in palletd's "
+                                        "config (or PALLET_METRICS=1)")
+        return web.Response(text=await ops.metrics(),
+                            content_type="text/plain", charset="utf-8",
+                            headers={"X-Prometheus-Format": "0.0.4"})
+
+    return list(routes)
