@@ -189,10 +189,14 @@ class ContainerService:
             write_json(bundle / "config.json", spec)
             for stale in ("exit", "oom"):
                 (bundle / "persist" / stale).unlink(missing_ok=True)
-            c.pid = await self.runtime.create(
-                c.id, bundle, terminal=c.config.Tty, stdin=c.config.OpenStdin,
-                stdin_once=c.config.StdinOnce, log_path=self.log_path(c.id),
-            )
+            try:
+                c.pid = await self._create_process(c, bundle)
+            except CommandFailed as e:
+                if "already exists" not in e.message:
+                    raise
+                # State left by a start that palletd's death cut short: clear it, retry once.
+                await self.runtime.delete(c.id, force=True)
+                c.pid = await self._create_process(c, bundle)
         except PalletError as e:
             await self._failed_start(c, e)
             raise
@@ -217,6 +221,12 @@ class ContainerService:
         self._event(c, "start")
         for plugin in self.plugins:
             await self._quietly(plugin.started(c), plugin, "started")
+
+    async def _create_process(self, c: Container, bundle: Path) -> int:
+        return await self.runtime.create(
+            c.id, bundle, terminal=c.config.Tty, stdin=c.config.OpenStdin,
+            stdin_once=c.config.StdinOnce, log_path=self.log_path(c.id),
+        )
 
     async def _quietly(self, call: Any, plugin: ContainerPlugin, hook: str) -> None:
         """Run a hook whose failure must not undo what already happened."""
@@ -348,6 +358,13 @@ class ContainerService:
             c = self.resolve(c.id)
             next_state(Op.STOP, c.status, c.name)
             c.manually_stopped = True
+            if c.status == State.RESTARTING:
+                # Between a die and the policy's next start: nothing runs to signal.
+                c.status = State.EXITED
+                self.store.save(c)
+                self.waiters.exited(c.id, c.exit_code)
+                self._event(c, "stop")
+                return
             self.store.save(c)
             if c.status == State.PAUSED:
                 await self.runtime.resume(c.id)

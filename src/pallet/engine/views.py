@@ -221,8 +221,10 @@ def matches(c: Container, filters: dict[str, list[str]], image_names: list[str])
             ok = any(v in image_names or c.image_id.startswith(v) or
                      c.image_id.removeprefix("sha256:").startswith(v) or c.config.Image == v
                      for v in values)
+        elif key == "health":
+            ok = ((c.extras.get("health") or {}).get("Status") or "none") in values
         else:
-            ok = True  # before/since handled by the caller; networks etc. later
+            ok = True  # before/since handled by the caller; networks etc. by plugins
         if not ok:
             return False
     return True

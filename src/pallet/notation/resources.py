@@ -8,7 +8,7 @@ from typing import Any
 
 from pallet.errors import InvalidArgument
 
-_RESTART = ("no", "always", "unless-stopped", "on-failure")
+_RESTART = ("no", "always", "unless-stopped", "on-failure", "on-unhealthy")
 
 
 def parse_cpus(text: str) -> int:

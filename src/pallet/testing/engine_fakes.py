@@ -120,6 +120,8 @@ class FakeRuntime:
         self.exits.put_nowait(cid)
 
     async def kill(self, cid: str, signal: int) -> None:
+        if cid not in self.states:
+            raise NotFound(f"container {cid} does not exist")
         if signal == signals.SIGKILL:
             self.finish(cid, 137)
         elif signal == signals.SIGTERM and cid not in self.ignore_term:
