@@ -29,6 +29,7 @@ TOP: dict[str, tuple[str, str, str]] = {
     "kill": (C + "containers", "kill", "Kill one or more running containers"),
     "load": (C + "images", "load", "Load an image from a tar archive or STDIN"),
     "logs": (C + "io", "logs", "Fetch the logs of a container"),
+    "port": (C + "port", "port", "List port mappings or a specific mapping for the container"),
     "pause": (C + "containers", "pause", "Pause all processes within one or more containers"),
     "ps": (C + "containers", "ps", "List containers"),
     "login": (C + "registry", "login", "Log in to a registry"),
@@ -52,6 +53,8 @@ TOP: dict[str, tuple[str, str, str]] = {
     "wait": (C + "containers", "wait", "Block until containers stop, then print exit codes"),
     "container": ("pallet.cli.app", "container", "Manage containers"),
     "image": ("pallet.cli.app", "image", "Manage images"),
+    "network": ("pallet.cli.app", "network", "Manage networks"),
+    "volume": ("pallet.cli.app", "volume", "Manage volumes"),
 }
 _CONTAINER_NAMES = (
     "attach cp create exec inspect kill logs pause rename restart rm run start stats stop top "
@@ -81,6 +84,19 @@ IMAGE: dict[str, tuple[str, str, str]] = {
     "save": TOP["save"],
     "tag": TOP["tag"],
 }
+
+NETWORK = {n: (C + "network", n, h) for n, h in (
+    ("connect", "Connect a container to a network"), ("create", "Create a network"),
+    ("disconnect", "Disconnect a container from a network"),
+    ("inspect", "Display detailed information on one or more networks"),
+    ("ls", "List networks"), ("prune", "Remove all unused networks"),
+    ("rm", "Remove one or more networks"))}
+VOLUME = {n: (C + "volume", n, h) for n, h in (
+    ("create", "Create a volume"), ("inspect", "Display detailed information on volumes"),
+    ("ls", "List volumes"), ("prune", "Remove unused local volumes"),
+    ("rm", "Remove one or more volumes"))}
+NETWORK["list"], NETWORK["remove"] = NETWORK["ls"], NETWORK["rm"]
+VOLUME["list"], VOLUME["remove"] = VOLUME["ls"], VOLUME["rm"]
 
 
 def _exit_code(err: BaseException, ctx_path: str) -> int:
@@ -182,3 +198,13 @@ def container() -> None:
 @cli.group(cls=LazyGroup, lazy=IMAGE, context_settings=CONTEXT)
 def image() -> None:
     """Manage images."""
+
+
+@cli.group(cls=LazyGroup, lazy=NETWORK, context_settings=CONTEXT)
+def network() -> None:
+    """Manage networks."""
+
+
+@cli.group(cls=LazyGroup, lazy=VOLUME, context_settings=CONTEXT)
+def volume() -> None:
+    """Manage volumes."""

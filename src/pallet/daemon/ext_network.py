@@ -1,0 +1,92 @@
+"""Extension: networks (netavark + aardvark-dns), published ports and volumes.
+
+The volume plugin runs after the network one; both are independent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from pallet.daemon.extensions import Extension, ExtensionContext
+from pallet.engine.net_plugin import NetworkPlugin
+from pallet.engine.net_service import NetworkService
+from pallet.engine.net_views import network_view
+from pallet.engine.vol_plugin import VolumePlugin
+from pallet.engine.vol_service import VolumeService
+from pallet.errors import NotFound
+from pallet.network.config import net_config
+from pallet.network.netavark import Netavark
+from pallet.network.records import NetworkStore
+from pallet.server import routes_networks, routes_volumes
+from pallet.volumes.store import VolumeStore
+
+Filters = dict[str, list[str]]
+
+
+class NetworkAPI:
+    """The ``NetworkBackend`` of the routes, over the service and the plugin."""
+
+    def __init__(self, ctx: ExtensionContext, nets: NetworkService,
+                 plugin: NetworkPlugin) -> None:
+        self.ctx = ctx
+        self.nets = nets
+        self.plugin = plugin
+
+    def _view(self, nid: str, detail: bool) -> dict[str, Any]:
+        n = self.nets.store.get(nid)
+        if n is None:
+            raise NotFound(f"network {nid} not found")
+        return network_view(n, self.plugin.attached(n.id) if detail else ())
+
+    async def list(self, filters: Filters) -> list[dict[str, Any]]:
+        return [network_view(n) for n in sorted(self.nets.list(filters),
+                                                key=lambda n: n.created)]
+
+    async def inspect(self, ref: str, verbose: bool, scope: str) -> dict[str, Any]:
+        return self._view(self.nets.resolve(ref).id, True)
+
+    async def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        n = self.nets.create(body)
+        self.ctx.events.publish("network", "create", n.id, {"name": n.name, "type": n.driver})
+        return {"Id": n.id, "Warning": ""}
+
+    async def remove(self, ref: str) -> None:
+        n = self.nets.resolve(ref)
+        self.nets.remove(n.id, lambda cid: None)
+        self.ctx.events.publish("network", "destroy", n.id, {"name": n.name, "type": n.driver})
+
+    async def connect(self, ref: str, container: str, endpoint: dict[str, Any] | None) -> None:
+        await self.plugin.connect(ref, container, endpoint)
+        n = self.nets.resolve(ref)
+        c = self.ctx.containers.resolve(container)
+        self.ctx.events.publish("network", "connect", n.id,
+                                {"name": n.name, "type": n.driver, "container": c.id})
+
+    async def disconnect(self, ref: str, container: str, force: bool) -> None:
+        await self.plugin.disconnect(ref, container, force)
+        n = self.nets.resolve(ref)
+        with contextlib.suppress(NotFound):
+            c = self.ctx.containers.resolve(container)
+            self.ctx.events.publish("network", "disconnect", n.id,
+                                    {"name": n.name, "type": n.driver, "container": c.id})
+
+    async def prune(self, filters: Filters) -> dict[str, Any]:
+        return {"NetworksDeleted": self.nets.prune(filters) or None}
+
+
+def install(ctx: ExtensionContext) -> Extension:
+    paths = ctx.paths
+    nets = NetworkService(NetworkStore(ctx.db), net_config(paths.run))
+    nets.ensure_defaults()
+    driver = Netavark(paths.run / "networks", paths.run / "netavark.lock")
+    plugin = NetworkPlugin(nets, driver, paths.netns, ctx.containers.store)
+    api = NetworkAPI(ctx, nets, plugin)
+    vstore = VolumeStore(ctx.db, paths.volumes)
+    volumes = VolumeService(vstore, ctx.containers.store)
+    vplugin = VolumePlugin(vstore, ctx.containers.store, ctx.containers.rootfs_path)
+    ext = Extension(name="network",
+                    routes=[*routes_networks.make_routes(api),
+                            *routes_volumes.make_routes(volumes)],
+                    plugins=[plugin, vplugin])
+    return ext

@@ -1,0 +1,244 @@
+"""Networks as dockerd manages them: create, inspect, list, remove, prune.
+
+Records and IP allocations live in the ``NetworkStore``; the container side
+(connect, disconnect, setup at start) is ``net_plugin``. The three builtin
+networks (``bridge``, ``host``, ``none``) are created on first start.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+import threading
+from collections.abc import Callable
+from ipaddress import IPv4Network
+from typing import Any
+
+from pallet.engine.records import now_rfc3339
+from pallet.errors import Conflict, Forbidden, InvalidArgument
+from pallet.network import ipam
+from pallet.network.config import NetConfig
+from pallet.network.records import NetworkRecord, NetworkStore
+from pallet.system.ids import new_id
+
+DRIVERS = ("bridge", "macvlan")
+
+# container ID -> container name, for views (set by the plugin's owner)
+Namer = Callable[[str], str | None]
+
+Filters = dict[str, list[str]]
+
+
+def _parse_time(value: str) -> float:
+    from pallet.engine.views import parse_time
+
+    return parse_time(value)
+
+
+class NetworkService:
+    def __init__(self, store: NetworkStore, config: NetConfig) -> None:
+        self.store = store
+        self.config = config
+        self.lock = threading.RLock()  # IPAM and subnet choices
+
+    # -- builtin networks ----------------------------------------------------------
+    def ensure_defaults(self) -> None:
+        for name, driver in (("bridge", "bridge"), ("host", "host"), ("none", "null")):
+            if self.store.by_name(name) is not None:
+                continue
+            nid = new_id()
+            rec = NetworkRecord(id=nid, name=name, driver=driver, created=now_rfc3339(),
+                                builtin=True, nv_name="pl" + nid[:12])
+            if name == "bridge":
+                subnet = ipam.parse_subnet(self.config.bridge_subnet)
+                rec.subnet, rec.gateway = str(subnet), str(ipam.gateway_of(subnet))
+                rec.interface = self.config.bridge_name
+                rec.dns = False  # Docker: no name resolution on the default bridge
+                rec.options = {
+                    "com.docker.network.bridge.default_bridge": "true",
+                    "com.docker.network.bridge.enable_icc": "true",
+                    "com.docker.network.bridge.enable_ip_masquerade": "true",
+                    "com.docker.network.bridge.host_binding_ipv4": "0.0.0.0",
+                    "com.docker.network.bridge.name": self.config.bridge_name,
+                    "com.docker.network.driver.mtu": "1500",
+                }
+            self.store.add(rec)
+
+    # -- create ------------------------------------------------------------------
+    def create(self, body: dict[str, Any]) -> NetworkRecord:
+        name = str(body.get("Name") or "")
+        if not name:
+            raise InvalidArgument("network name cannot be empty")
+        if not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*", name):
+            raise InvalidArgument(f"invalid network name {name!r}")
+        driver = str(body.get("Driver") or "bridge")
+        if driver in ("host", "null", "none"):
+            raise Forbidden(f"only one instance of \"{driver}\" network is allowed")
+        if driver not in DRIVERS:
+            raise InvalidArgument(f"plugin \"{driver}\" not found")
+        if body.get("EnableIPv6"):
+            raise InvalidArgument("IPv6 networks are not supported by pallet")
+        if self.store.by_name(name) is not None:
+            raise Conflict(f"network with name {name} already exists")
+        options = {str(k): str(v) for k, v in (body.get("Options") or {}).items()}
+        labels = {str(k): str(v) for k, v in (body.get("Labels") or {}).items()}
+        configs = (body.get("IPAM") or {}).get("Config") or []
+        if len(configs) > 1:
+            raise InvalidArgument("pallet supports one IPv4 subnet per network")
+        cfg = configs[0] if configs else {}
+        nid = new_id()
+        with self.lock:
+            subnet = self._subnet(cfg.get("Subnet") or "")
+            gateway = (ipam.parse_address(cfg["Gateway"], "gateway") if cfg.get("Gateway")
+                       else ipam.gateway_of(subnet))
+            if gateway not in subnet:
+                raise InvalidArgument(f"gateway {gateway} is not in subnet {subnet}")
+            ip_range = ""
+            if cfg.get("IPRange"):
+                rng = ipam.parse_subnet(cfg["IPRange"])
+                if not rng.subnet_of(subnet):
+                    raise InvalidArgument(f"ip range {rng} is not in subnet {subnet}")
+                ip_range = str(rng)
+            interface = "pl-" + nid[:12]
+            if driver == "bridge" and options.get("com.docker.network.bridge.name"):
+                interface = options["com.docker.network.bridge.name"][:15]
+            if driver == "macvlan":
+                interface = options.get("parent") or _default_route_interface()
+            rec = NetworkRecord(
+                id=nid, name=name, driver=driver, created=now_rfc3339(), subnet=str(subnet),
+                gateway=str(gateway), ip_range=ip_range, internal=bool(body.get("Internal")),
+                attachable=bool(body.get("Attachable")), labels=labels, options=options,
+                interface=interface, nv_name="pl" + nid[:12], dns=driver == "bridge",
+            )
+            self.store.add(rec)
+        return rec
+
+    def _subnet(self, text: str) -> IPv4Network:
+        used = [IPv4Network(n.subnet) for n in self.store.all() if n.subnet]
+        if text:
+            subnet = ipam.parse_subnet(text)
+            for other in used:
+                if subnet.overlaps(other):
+                    raise Forbidden("Pool overlaps with other one on this address space")
+            return subnet
+        taken = used + ipam.host_routes()
+        return ipam.pick_subnet(self.config.pool, self.config.pool_prefix, taken,
+                                self.config.pool_start)
+
+    # -- read ------------------------------------------------------------------
+    def resolve(self, ref: str) -> NetworkRecord:
+        return self.store.resolve(ref)
+
+    def list(self, filters: Filters) -> list[NetworkRecord]:
+        for key in filters:
+            if key not in ("name", "id", "label", "driver", "type", "dangling", "scope"):
+                raise InvalidArgument(f"invalid filter '{key}'")
+        return [n for n in self.store.all() if self._matches(n, filters)]
+
+    def _matches(self, n: NetworkRecord, filters: Filters) -> bool:
+        for key, values in filters.items():
+            if key == "name":
+                ok = any(v in n.name for v in values)
+            elif key == "id":
+                ok = any(n.id.startswith(v) for v in values)
+            elif key == "driver":
+                ok = n.driver in values
+            elif key == "scope":
+                ok = "local" in values
+            elif key == "type":
+                for v in values:
+                    if v not in ("custom", "builtin"):
+                        raise InvalidArgument(f"invalid filter: 'type'='{v}'")
+                ok = ("builtin" if n.builtin else "custom") in values
+            elif key == "dangling":
+                want = values[-1].lower() in ("1", "true")
+                if values[-1].lower() not in ("0", "1", "true", "false"):
+                    raise InvalidArgument(f"invalid filter 'dangling={values[-1]}'")
+                ok = (not n.builtin and not self.store.holders(n.id)) == want
+            elif key == "label":
+                ok = all(
+                    k in n.labels and (not sep or n.labels[k] == v)
+                    for k, sep, v in (f.partition("=") for f in values)
+                )
+            else:
+                ok = True
+            if not ok:
+                return False
+        return True
+
+    # -- remove ------------------------------------------------------------------
+    def remove(self, ref: str, names: Namer) -> None:
+        n = self.resolve(ref)
+        if n.builtin:
+            raise Forbidden(f"{n.name} is a pre-defined network and cannot be removed")
+        if self.store.holders(n.id):
+            raise Forbidden(f"error while removing network: network {n.name} id {n.id} has "
+                            "active endpoints")
+        self.store.delete(n.id)
+
+    def prune(self, filters: Filters) -> builtins.list[str]:
+        for key in filters:
+            if key not in ("until", "label", "label!"):
+                raise InvalidArgument(f"invalid filter '{key}'")
+        out = []
+        for n in self.store.all():
+            if n.builtin or self.store.holders(n.id):
+                continue
+            if not self._prune_match(n, filters):
+                continue
+            self.store.delete(n.id)
+            out.append(n.name)
+        return out
+
+    def _prune_match(self, n: NetworkRecord, filters: Filters) -> bool:
+        import time
+
+        for until in filters.get("until", []):
+            from pallet.notation.durations import parse_duration
+
+            try:
+                limit = float(until)
+            except ValueError:
+                limit = time.time() - parse_duration(until) / 1e9
+            if _parse_time(n.created) >= limit:
+                return False
+        for f in filters.get("label", []):
+            k, sep, v = f.partition("=")
+            if k not in n.labels or (sep and n.labels[k] != v):
+                return False
+        for f in filters.get("label!", []):
+            k, sep, v = f.partition("=")
+            if k in n.labels and (not sep or n.labels[k] == v):
+                return False
+        return True
+
+    # -- IPAM --------------------------------------------------------------------
+    def allocate(self, n: NetworkRecord, cid: str, requested: str = "") -> str:
+        with self.lock:
+            fresh = self.store.get(n.id) or n
+            subnet = IPv4Network(fresh.subnet)
+            gateway = ipam.parse_address(fresh.gateway)
+            used = self.store.used(n.id)
+            if requested:
+                ip = ipam.check_static(subnet, gateway, requested, used)
+            else:
+                rng = IPv4Network(fresh.ip_range) if fresh.ip_range else None
+                ip = str(ipam.next_address(subnet, gateway, used, fresh.last_ip or None, rng))
+            self.store.allocate(n.id, ip, cid)
+            return ip
+
+    def release(self, nid: str, cid: str) -> None:
+        with self.lock:
+            self.store.release(nid, cid)
+
+
+def _default_route_interface() -> str:
+    try:
+        with open("/proc/net/route") as f:
+            for line in f.read().splitlines()[1:]:
+                parts = line.split()
+                if len(parts) > 1 and parts[1] == "00000000":
+                    return parts[0]
+    except OSError:
+        pass
+    raise InvalidArgument("macvlan needs -o parent=<host interface>")

@@ -1,0 +1,131 @@
+"""The container side of volumes: resolve mounts at create, bind them at start,
+copy the image's content into a new volume, remove anonymous ones on ``rm -v``.
+
+State in ``Container.extras["volumes"]``: ``mounts`` (mount points, see
+``pallet.volumes.mounts``) and ``anonymous`` (volumes created for this container).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import msgspec
+
+from pallet.engine.plugins import Plugin, StartContext
+from pallet.engine.records import Container, now_rfc3339
+from pallet.errors import CommandFailed, InvalidArgument
+from pallet.system.securejoin import secure_join
+from pallet.volumes import mounts as mp_
+from pallet.volumes.store import VolumeStore
+
+KEY = "volumes"
+
+
+class Records(Protocol):
+    def resolve(self, ref: str) -> Container: ...
+
+    def all(self) -> list[Container]: ...
+
+
+def users_of(records: Records, name: str, but: str = "") -> list[str]:
+    """IDs of containers that mount volume ``name``."""
+    out = []
+    for c in records.all():
+        if c.id == but:
+            continue
+        for mp in c.extras.get(KEY, {}).get("mounts", []):
+            if mp.get("Type") == "volume" and mp.get("Name") == name:
+                out.append(c.id)
+                break
+    return out
+
+
+class VolumePlugin(Plugin):
+    name = KEY
+
+    def __init__(self, store: VolumeStore, records: Records,
+                 rootfs_of: Callable[[str], Path]) -> None:
+        self.store = store
+        self.records = records
+        self.rootfs_of = rootfs_of
+
+    async def created(self, c: Container) -> None:
+        hc = c.host_config
+        inherited: list[dict[str, Any]] = []
+        for spec in hc.VolumesFrom or []:
+            other = self.records.resolve(spec.split(":", 1)[0])
+            inherited += mp_.from_volumes_from(spec, other.extras.get(KEY, {}).get("mounts", []))
+        mounts = [msgspec.to_builtins(m) for m in hc.Mounts or []]
+        points = mp_.merge(hc.Binds or [], mounts, inherited,
+                           list((c.config.Volumes or {}).keys()))
+        created: list[str] = []
+        for mp in points:
+            if mp["Type"] == "volume":
+                anonymous = bool(mp.get("anonymous")) or not mp.get("Name")
+                rec = self.store.create(mp.get("Name") or "", now_rfc3339(),
+                                        mp.pop("labels", None), anonymous=anonymous)
+                if anonymous and not mp.get("Name"):
+                    created.append(rec.name)
+                mp["Name"] = rec.name
+                mp["Source"] = str(self.store.path(rec.name))
+                mp.pop("anonymous", None)
+            elif mp["Type"] == "bind":
+                src = Path(mp["Source"])
+                if not src.exists():
+                    if not mp.get("create_host_path"):
+                        raise InvalidArgument(f"invalid mount config for type \"bind\": bind "
+                                              f"source path does not exist: {src}")
+                    src.mkdir(parents=True, exist_ok=True)
+        c.extras[KEY] = {"mounts": points, "anonymous": created}
+
+    async def prepare(self, c: Container, ctx: StartContext) -> None:
+        st = c.extras.get(KEY) or {}
+        for mp in st.get("mounts", []):
+            if mp["Type"] == "volume":
+                self.store.resolve(mp["Name"])
+                if not mp.get("nocopy"):
+                    await asyncio.to_thread(self._populate, c.id, mp)
+            ctx.mounts.append(mp_.oci_mount(mp))
+
+    def _populate(self, cid: str, mp: dict[str, Any]) -> None:
+        """Docker's copy-up: an empty volume gets the image's files at the mount point."""
+        rec = self.store.resolve(mp["Name"])
+        if rec.populated:
+            return
+        target = self.store.path(rec.name)
+        rec.populated = True
+        self.store.save(rec)
+        if any(target.iterdir()):
+            return
+        rootfs = self.rootfs_of(cid)
+        try:
+            src = secure_join(rootfs, mp["Destination"])
+        except (OSError, ValueError):
+            return
+        if not src.is_dir() or not any(src.iterdir()):
+            return
+        with contextlib.suppress(OSError):
+            st = src.stat()
+            os.chown(target, st.st_uid, st.st_gid)
+            os.chmod(target, st.st_mode & 0o7777)
+        argv = ["cp", "-a", "--", f"{src}/.", f"{target}/"]
+        res = subprocess.run(argv, capture_output=True, timeout=600)
+        if res.returncode != 0:
+            raise CommandFailed(argv, res.returncode, res.stderr.decode(errors="replace"))
+
+    async def removed(self, c: Container, volumes: bool) -> None:
+        if not (volumes or c.host_config.AutoRemove):
+            return
+        for name in (c.extras.get(KEY) or {}).get("anonymous", []):
+            if not users_of(self.records, name, but=c.id):
+                self.store.delete(name)
+
+    def decorate(self, c: Container, view: dict[str, Any], kind: str) -> None:
+        points = (c.extras.get(KEY) or {}).get("mounts", [])
+        view["Mounts"] = [mp_.public(mp) for mp in points]

@@ -1,0 +1,106 @@
+"""Volumes as dockerd manages them: create, list, inspect, remove, prune."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pallet.engine.records import now_rfc3339
+from pallet.engine.vol_plugin import Records, users_of
+from pallet.errors import Conflict, InvalidArgument
+from pallet.volumes.store import VolumeRecord, VolumeStore
+
+Filters = dict[str, list[str]]
+
+
+class VolumeService:
+    def __init__(self, store: VolumeStore, records: Records) -> None:
+        self.store = store
+        self.records = records
+
+    def view(self, rec: VolumeRecord, usage: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "CreatedAt": rec.created, "Driver": rec.driver, "Labels": dict(rec.labels),
+            "Mountpoint": str(self.store.path(rec.name)), "Name": rec.name,
+            "Options": dict(rec.options) or None, "Scope": "local",
+        }
+        if usage:
+            out["UsageData"] = {"RefCount": len(users_of(self.records, rec.name)),
+                                "Size": self.store.usage(rec.name)}
+        return out
+
+    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        driver = str(body.get("Driver") or "local")
+        if driver != "local":
+            raise InvalidArgument(f"error looking up volume plugin {driver}: plugin \"{driver}\" "
+                                  "not found")
+        labels = {str(k): str(v) for k, v in (body.get("Labels") or {}).items()}
+        opts = {str(k): str(v) for k, v in (body.get("DriverOpts") or {}).items()}
+        rec = self.store.create(str(body.get("Name") or ""), now_rfc3339(), labels, opts)
+        return self.view(rec)
+
+    def inspect(self, name: str) -> dict[str, Any]:
+        return self.view(self.store.resolve(name))
+
+    def list(self, filters: Filters) -> dict[str, Any]:
+        for key in filters:
+            if key not in ("name", "label", "dangling", "driver"):
+                raise InvalidArgument(f"invalid filter '{key}'")
+        out = [self.view(r) for r in self.store.all() if self._matches(r, filters)]
+        return {"Volumes": out, "Warnings": []}
+
+    def _matches(self, rec: VolumeRecord, filters: Filters) -> bool:
+        for key, values in filters.items():
+            if key == "name":
+                ok = any(v in rec.name for v in values)
+            elif key == "driver":
+                ok = rec.driver in values
+            elif key == "dangling":
+                v = values[-1].lower()
+                if v not in ("0", "1", "true", "false"):
+                    raise InvalidArgument(f"invalid filter 'dangling={values[-1]}'")
+                ok = (not users_of(self.records, rec.name)) == (v in ("1", "true"))
+            elif key == "label":
+                ok = _labels_match(rec.labels, values)
+            else:
+                ok = True
+            if not ok:
+                return False
+        return True
+
+    def remove(self, name: str, force: bool) -> None:
+        rec = self.store.get(name)
+        if rec is None:
+            if force:
+                return
+            self.store.resolve(name)
+            return
+        users = users_of(self.records, name)
+        if users:
+            raise Conflict(f"remove {name}: volume is in use - [{', '.join(users)}]")
+        self.store.delete(name)
+
+    def prune(self, filters: Filters) -> dict[str, Any]:
+        for key in filters:
+            if key not in ("label", "label!", "all"):
+                raise InvalidArgument(f"invalid filter '{key}'")
+        everything = any(v.lower() in ("1", "true") for v in filters.get("all", []))
+        deleted: list[str] = []
+        space = 0
+        for rec in self.store.all():
+            if not everything and not rec.anonymous:
+                continue
+            if not _labels_match(rec.labels, filters.get("label", [])):
+                continue
+            if filters.get("label!") and _labels_match(rec.labels, filters["label!"]):
+                continue
+            if users_of(self.records, rec.name):
+                continue
+            space += self.store.usage(rec.name)
+            self.store.delete(rec.name)
+            deleted.append(rec.name)
+        return {"VolumesDeleted": deleted or None, "SpaceReclaimed": space}
+
+
+def _labels_match(labels: dict[str, str], values: list[str]) -> bool:
+    return all(k in labels and (not sep or labels[k] == v)
+               for k, sep, v in (f.partition("=") for f in values))

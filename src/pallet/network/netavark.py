@@ -1,0 +1,186 @@
+"""netavark 1.4 as pallet's network driver: the setup document, one lock, teardown.
+
+The document is a pure function of network records and a container's
+attachments; the caller keeps it, because teardown needs the same one.
+Every call runs under one ``flock`` (netavark is unsafe in parallel). After a
+teardown, the empty per-network ``NETAVARK-DN-<hash>`` chain 1.4 leaves behind
+is deleted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pallet.errors import CommandFailed, Unavailable
+from pallet.network.records import NetworkRecord
+
+NETAVARK = "/usr/lib/podman/netavark"
+AARDVARK = "/usr/lib/podman/aardvark-dns"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """One container on one network."""
+
+    network: NetworkRecord
+    ip: str
+    interface: str
+    aliases: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class PortMapping:
+    host_ip: str
+    host_port: int
+    container_port: int
+    protocol: str = "tcp"
+    range: int = 1
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"host_ip": self.host_ip, "container_port": self.container_port,
+                "host_port": self.host_port, "range": self.range, "protocol": self.protocol}
+
+
+def network_info(n: NetworkRecord) -> dict[str, Any]:
+    """netavark's view of a network (podman's network JSON)."""
+    options = dict(n.options)
+    for key in list(options):
+        if key.startswith("com.docker.network."):
+            options.pop(key)
+    if n.driver == "bridge":
+        options["isolate"] = "true"
+    mtu = n.options.get("com.docker.network.driver.mtu") or n.options.get("mtu")
+    if mtu:
+        options["mtu"] = mtu
+    info: dict[str, Any] = {
+        "name": n.nv_name,
+        "id": n.id,
+        "driver": n.driver,
+        "network_interface": n.interface,
+        "subnets": [{"subnet": n.subnet, "gateway": n.gateway}],
+        "ipv6_enabled": False,
+        "internal": n.internal,
+        "dns_enabled": n.dns and n.driver == "bridge",
+        "ipam_options": {"driver": "host-local"},
+        "options": {k: v for k, v in options.items() if k in ("isolate", "mtu", "mode")},
+    }
+    return info
+
+
+def setup_document(cid: str, name: str, attachments: Sequence[Attachment],
+                   ports: Sequence[PortMapping] = (),
+                   dns_servers: Sequence[str] = ()) -> dict[str, Any]:
+    """The stdin document of ``netavark setup|teardown``."""
+    doc: dict[str, Any] = {
+        "container_id": cid,
+        "container_name": name,
+        "networks": {},
+        "network_info": {},
+        "port_mappings": [p.to_wire() for p in ports] or None,
+        "dns_servers": list(dns_servers) or None,
+    }
+    for a in attachments:
+        doc["networks"][a.network.nv_name] = {
+            "static_ips": [a.ip],
+            "aliases": list(dict.fromkeys(a.aliases)),
+            "interface_name": a.interface,
+        }
+        doc["network_info"][a.network.nv_name] = network_info(a.network)
+    return doc
+
+
+def restrict(doc: dict[str, Any], nv_names: Sequence[str], ports: bool) -> dict[str, Any]:
+    """The part of a setup document about some of its networks (for a disconnect)."""
+    out = dict(doc)
+    out["networks"] = {k: v for k, v in doc["networks"].items() if k in nv_names}
+    out["network_info"] = {k: v for k, v in doc["network_info"].items() if k in nv_names}
+    if not ports:
+        out["port_mappings"] = None
+    return out
+
+
+def dn_chain(nv_name: str) -> str:
+    """The per-network DNAT chain netavark 1.4 names after the network."""
+    return "NETAVARK-DN-" + hashlib.sha512(nv_name.encode()).hexdigest().upper()[:13]
+
+
+def masq_chain(nv_name: str) -> str:
+    return "NETAVARK-" + hashlib.sha512(nv_name.encode()).hexdigest().upper()[:13]
+
+
+@dataclass
+class Netavark:
+    """Runs netavark with pallet's config dir, serialized by a lock file."""
+
+    config_dir: Path
+    lock_path: Path
+    binary: str = NETAVARK
+    aardvark: str = AARDVARK
+    env: dict[str, str] = field(default_factory=dict)
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
+    def _run(self, cmd: str, netns: str, doc: dict[str, Any]) -> dict[str, Any]:
+        if not os.path.exists(self.binary):
+            raise Unavailable(f"netavark is not installed ({self.binary})")
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        argv = [self.binary, "--config", str(self.config_dir), "--rootless", "false",
+                "--aardvark-binary", self.aardvark, cmd, netns]
+        res = subprocess.run(argv, input=json.dumps(doc).encode(), capture_output=True,
+                             timeout=60, env={**os.environ, **self.env})
+        out = res.stdout.decode(errors="replace").strip()
+        if res.returncode != 0:
+            message = out
+            with contextlib.suppress(ValueError):
+                message = str(json.loads(out).get("error", out))
+            raise CommandFailed([*argv[:1], cmd], res.returncode,
+                                message or res.stderr.decode(errors="replace"))
+        if not out:
+            return {}
+        result: dict[str, Any] = json.loads(out)
+        return result
+
+    def setup(self, netns: str, doc: dict[str, Any]) -> dict[str, Any]:
+        with self.locked():
+            return self._run("setup", netns, doc)
+
+    def teardown(self, netns: str, doc: dict[str, Any]) -> None:
+        with self.locked():
+            self._run("teardown", netns, doc)
+            if doc.get("port_mappings"):
+                for nv_name in doc["networks"]:
+                    drop_chain("nat", dn_chain(nv_name))
+
+
+def drop_chain(table: str, chain: str) -> bool:
+    """Delete an empty, unreferenced chain (``-X`` refuses otherwise); True if gone."""
+    res = subprocess.run(["iptables", "-t", table, "-X", chain], capture_output=True, timeout=30)
+    return res.returncode == 0
+
+
+def chains_for(nv_name: str) -> list[str]:
+    """Lines of ``iptables-save`` that mention one of the network's chains (for checks)."""
+    names = (dn_chain(nv_name), masq_chain(nv_name))
+    out: list[str] = []
+    for table in ("nat", "filter"):
+        res = subprocess.run(["iptables-save", "-t", table], capture_output=True, text=True,
+                             timeout=30)
+        out += [line for line in res.stdout.splitlines() if any(n in line for n in names)]
+    return out

@@ -1,0 +1,177 @@
+"""Networks, DNS, published ports and volumes against a real palletd (root, netavark)."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import json
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pallet.network.netavark import dn_chain, masq_chain
+
+pytestmark = [pytest.mark.integration]
+
+
+def ok(d: Any, *args: str, timeout: float = 60) -> str:
+    res = d.pallet(*args, timeout=timeout)
+    assert res.returncode == 0, f"pallet {' '.join(args)}: {res.stderr}{res.stdout}"
+    return str(res.stdout)
+
+
+def inspect_net(d: Any, name: str) -> dict[str, Any]:
+    out: dict[str, Any] = json.loads(ok(d, "network", "inspect", name))[0]
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def leftovers(d: Any, nets: list[dict[str, Any]]) -> list[str]:
+    """Links, chains, netns files and aardvark entries still there for these networks."""
+    problems: list[str] = []
+    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+    for n in nets:
+        bridge = f"pl-{n['Id'][:12]}"
+        if f" {bridge}:" in links or f"master {bridge} " in links:
+            problems.append(f"link {bridge} or its veths")
+        nv = "pl" + n["Id"][:12]
+        rules = subprocess.run(["iptables-save"], capture_output=True, text=True).stdout
+        for chain in (dn_chain(nv), masq_chain(nv)):
+            if chain in rules:
+                problems.append(f"chain {chain}")
+    netns = Path(d.run) / "netns"
+    if netns.is_dir() and any(netns.iterdir()):
+        problems.append(f"netns files {list(netns.iterdir())}")
+    return problems
+
+
+@pytest.fixture
+def net(palletd: Any, busybox: str) -> Any:
+    made: list[str] = []
+
+    def create(name: str, *flags: str) -> dict[str, Any]:
+        ok(palletd, "network", "create", *flags, name)
+        made.append(name)
+        return inspect_net(palletd, name)
+
+    yield create
+    palletd.remove_all_containers()
+    for name in made:
+        palletd.pallet("network", "rm", name)
+
+
+def test_dns_by_name_alias_and_isolation(palletd: Any, net: Any) -> None:
+    app = net("appnet")
+    net("othernet")
+    ok(palletd, "run", "-d", "--name", "web", "--network", "appnet", "--network-alias", "www",
+       "busybox", "httpd", "-f", "-p", "80", "-h", "/")
+    web = json.loads(ok(palletd, "inspect", "web"))[0]
+    ip = web["NetworkSettings"]["Networks"]["appnet"]["IPAddress"]
+    assert ip and web["NetworkSettings"]["Networks"]["appnet"]["NetworkID"] == app["Id"]
+    short = web["Id"][:12]
+    out = ok(palletd, "run", "--rm", "--network", "appnet", "busybox", "sh", "-c",
+             f"nslookup web && nslookup www && nslookup {short} && ping -c1 -W2 web")
+    assert out.count(ip) >= 3 and "1 packets received" in out
+    # another network cannot reach web, by name or by address
+    res = palletd.pallet("run", "--rm", "--network", "othernet", "busybox", "sh", "-c",
+                         f"nslookup web; ping -c1 -W1 {ip}")
+    assert res.returncode != 0 and "1 packets received" not in res.stdout
+    # the default bridge has no name resolution
+    res = palletd.pallet("run", "--rm", "busybox", "nslookup", "web")
+    assert res.returncode != 0
+    ok(palletd, "rm", "-f", "web")
+    res = palletd.pallet("run", "--rm", "--network", "appnet", "busybox", "nslookup", "web")
+    assert res.returncode != 0, res.stdout
+
+
+def test_internal_network_has_no_route_out(palletd: Any, net: Any) -> None:
+    net("internalnet", "--internal")
+    net("outnet")
+    host_ip = "192.0.2.2"  # this machine's own address, outside any container subnet
+    res = palletd.pallet("run", "--rm", "--network", "internalnet", "busybox", "ping", "-c1",
+                         "-W1", host_ip)
+    assert res.returncode != 0
+    ok(palletd, "run", "--rm", "--network", "outnet", "busybox", "ping", "-c1", "-W2", host_ip)
+
+
+def test_published_port_and_port_in_use(palletd: Any, busybox: str) -> None:
+    port = free_port()
+    ok(palletd, "run", "-d", "--name", "my-web", "-p", f"127.0.0.1:{port}:80", "busybox", "sh",
+       "-c", "mkdir -p /www && echo hello-pallet > /www/index.html && httpd -f -p 80 -h /www")
+    try:
+        body = b""
+        for _ in range(50):
+            try:
+                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
+                break
+            except OSError:
+                time.sleep(0.05)
+        assert body == b"hello-pallet\n"
+        assert ok(palletd, "port", "my-web").strip() == f"80/tcp -> 127.0.0.1:{port}"
+        netns_before = sorted(os.listdir(Path(palletd.run) / "netns"))
+        res = palletd.pallet("run", "-d", "--name", "clash", "-p", f"127.0.0.1:{port}:80",
+                             "busybox", "sleep", "30")
+        assert res.returncode != 0 and "port is already allocated" in res.stderr
+        assert sorted(os.listdir(Path(palletd.run) / "netns")) == netns_before
+        clash = json.loads(ok(palletd, "inspect", "clash"))[0]
+        assert not clash["State"]["Running"] and clash["NetworkSettings"]["IPAddress"] == ""
+    finally:
+        palletd.pallet("rm", "-f", "my-web", "clash")
+
+
+def test_volumes_binds_tmpfs(palletd: Any, busybox: str, tmp_path: Path) -> None:
+    ok(palletd, "run", "--name", "w1", "-v", "keep:/data", "busybox", "sh", "-c",
+       "echo kept > /data/f")
+    res = palletd.pallet("volume", "rm", "keep")
+    assert res.returncode != 0 and "volume is in use" in res.stderr
+    ok(palletd, "rm", "w1")
+    assert ok(palletd, "run", "--rm", "-v", "keep:/data", "busybox", "cat", "/data/f") == "kept\n"
+    # first mount of an empty named volume copies the image's content in
+    out = ok(palletd, "run", "--rm", "-v", "etcvol:/etc", "busybox", "ls", "/etc")
+    assert "passwd" in out
+    res = palletd.pallet("run", "--rm", "-v", f"{tmp_path}:/b:ro", "busybox", "touch", "/b/x")
+    assert res.returncode != 0 and "Read-only file system" in res.stderr
+    res = palletd.pallet("run", "--rm", "--tmpfs", "/t:rw,noexec,nosuid,size=64m", "busybox",
+                         "sh", "-c", "cp /bin/busybox /t/bb && /t/bb true")
+    assert res.returncode != 0 and "Permission denied" in res.stderr
+    # anonymous volumes go with rm -v
+    ok(palletd, "run", "--name", "anon", "-v", "/scratch", "busybox", "true")
+    name = json.loads(ok(palletd, "inspect", "anon"))[0]["Mounts"][0]["Name"]
+    ok(palletd, "rm", "-v", "anon")
+    assert name not in ok(palletd, "volume", "ls", "-q")
+    ok(palletd, "volume", "rm", "keep", "etcvol")
+
+
+def test_many_containers_parallel_then_nothing_left(palletd: Any, net: Any) -> None:
+    nets = [net(f"lnet{i}") for i in range(5)]
+    per_net = int(os.environ.get("PALLET_NET_LEFTOVER_PER_NET", "10"))
+
+    def run(i: int) -> str:
+        n = f"lnet{i % 5}"
+        return ok(palletd, "run", "-d", "--network", n, "-p", "80", "busybox", "sleep",
+                  "60").strip()
+
+    t = time.perf_counter()
+    with cf.ThreadPoolExecutor(5) as ex:
+        ids = list(ex.map(run, range(5 * per_net)))
+    elapsed = time.perf_counter() - t
+    ips = []
+    for n in nets:
+        view = inspect_net(palletd, n["Name"])
+        ips += [c["IPv4Address"] for c in view["Containers"].values()]
+        assert len(view["Containers"]) == per_net
+    assert len(ips) == len(set(ips)) == 5 * per_net, "duplicate IPs"
+    for cid in ids:
+        ok(palletd, "rm", "-f", cid)
+    assert leftovers(palletd, nets) == []
+    print(f"\n{len(ids)} parallel run -d on 5 networks: {elapsed:.1f}s")

@@ -1,0 +1,121 @@
+"""IPAM choices, port expansion and the netavark document (pure)."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address, IPv4Network
+
+import pytest
+
+from pallet.errors import Conflict, InvalidArgument
+from pallet.network import ipam, portmap
+from pallet.network.netavark import (
+    Attachment,
+    PortMapping,
+    dn_chain,
+    network_info,
+    restrict,
+    setup_document,
+)
+from pallet.network.records import NetworkRecord
+
+
+def test_next_address_round_robin_skips_gateway_and_used() -> None:
+    net = IPv4Network("10.5.0.0/29")
+    gw = IPv4Address("10.5.0.1")
+    assert ipam.next_address(net, gw, []) == IPv4Address("10.5.0.2")
+    assert ipam.next_address(net, gw, ["10.5.0.2"], last="10.5.0.2") == IPv4Address("10.5.0.3")
+    # released .3 is not handed out again right away
+    assert ipam.next_address(net, gw, [], last="10.5.0.3") == IPv4Address("10.5.0.4")
+    # wraps around
+    assert ipam.next_address(net, gw, [], last="10.5.0.6") == IPv4Address("10.5.0.2")
+    with pytest.raises(Conflict):
+        ipam.next_address(net, gw, [f"10.5.0.{i}" for i in range(2, 7)])
+
+
+def test_ip_range_and_static() -> None:
+    net = IPv4Network("10.6.0.0/24")
+    gw = IPv4Address("10.6.0.1")
+    rng = IPv4Network("10.6.0.128/25")
+    assert ipam.next_address(net, gw, [], ip_range=rng) == IPv4Address("10.6.0.129")
+    assert ipam.check_static(net, gw, "10.6.0.9", []) == "10.6.0.9"
+    with pytest.raises(Conflict):
+        ipam.check_static(net, gw, "10.6.0.9", ["10.6.0.9"])
+    with pytest.raises(InvalidArgument):
+        ipam.check_static(net, gw, "10.7.0.9", [])
+
+
+def test_pick_subnet_avoids_overlaps() -> None:
+    pool = IPv4Network("10.100.0.0/22")
+    taken = [IPv4Network("10.100.0.0/24"), IPv4Network("10.100.1.0/25")]
+    assert ipam.pick_subnet(pool, 24, taken) == IPv4Network("10.100.2.0/24")
+    assert ipam.pick_subnet(pool, 24, [], start=3) == IPv4Network("10.100.3.0/24")
+    with pytest.raises(Conflict):
+        ipam.pick_subnet(pool, 24, [pool])
+    with pytest.raises(InvalidArgument):
+        ipam.parse_subnet("10.0.0.1/24")
+
+
+def test_expand_ports() -> None:
+    got = portmap.expand({"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8080"}],
+                          "53/udp": [{"HostPort": "5353"}]}, [], False)
+    assert got == [PortMapping("127.0.0.1", 8080, 80, "tcp"), PortMapping("", 5353, 53, "udp")]
+    auto = portmap.expand(None, ["443/tcp", "22"], True)
+    assert {(p.container_port, p.protocol) for p in auto} == {(443, "tcp"), (22, "tcp")}
+    assert all(p.host_port > 0 for p in auto)
+    with pytest.raises(InvalidArgument):
+        portmap.split_port("80/xyz")
+
+
+def test_ports_views() -> None:
+    wire = [PortMapping("", 8080, 80).to_wire()]
+    assert portmap.ports_view(wire, ["80/tcp", "443/tcp"]) == {
+        "80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}], "443/tcp": None}
+    assert portmap.ports_summary(wire, ["443/tcp"]) == [
+        {"IP": "0.0.0.0", "PrivatePort": 80, "PublicPort": 8080, "Type": "tcp"},
+        {"PrivatePort": 443, "Type": "tcp"}]
+
+
+def test_check_free_refuses_held_port() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        with pytest.raises(Conflict, match="port is already allocated"):
+            portmap.check_free([PortMapping("127.0.0.1", port, 80)])
+    with pytest.raises(Conflict):
+        portmap.check_free([PortMapping("", 1234, 80)], taken={("tcp", 1234)})
+
+
+def test_setup_document_isolates_and_keeps_aliases() -> None:
+    n = NetworkRecord(id="a" * 64, name="appnet", subnet="10.9.0.0/24", gateway="10.9.0.1",
+                      interface="pl-aaaa", nv_name="plaaaa")
+    doc = setup_document("c" * 64, "web", [Attachment(n, "10.9.0.2", "eth0", ["w", "cccc"])],
+                         [PortMapping("127.0.0.1", 8080, 80)])
+    assert doc["networks"]["plaaaa"] == {"static_ips": ["10.9.0.2"], "aliases": ["w", "cccc"],
+                                         "interface_name": "eth0"}
+    info = doc["network_info"]["plaaaa"]
+    assert info["options"]["isolate"] == "true" and info["dns_enabled"]
+    assert info["ipam_options"] == {"driver": "host-local"}
+    assert doc["port_mappings"][0]["host_port"] == 8080
+    assert restrict(doc, [], ports=False)["port_mappings"] is None
+    builtin = NetworkRecord(id="b" * 64, name="bridge", dns=False, subnet="10.1.0.0/16",
+                            gateway="10.1.0.1", nv_name="plbbb", interface="pallet0")
+    assert network_info(builtin)["dns_enabled"] is False
+    assert dn_chain("pspike0").startswith("NETAVARK-DN-") and len(dn_chain("x")) == 25
+
+
+def test_net_config_differs_per_run_dir(tmp_path: object) -> None:
+    from pathlib import Path
+
+    from pallet.network.config import net_config
+
+    a = net_config(Path("/tmp/run-a"), {})
+    b = net_config(Path("/tmp/run-b"), {})
+    assert a.bridge_name != b.bridge_name and len(a.bridge_name) <= 15
+    d = net_config(Path("/run/pallet"), {})
+    assert (d.bridge_name, d.bridge_subnet) == ("pallet0", "10.99.0.0/16")
+    e = net_config(Path("/tmp/x"), {"PALLET_BRIDGE_SUBNET": "10.77.0.0/24",
+                                    "PALLET_BRIDGE_NAME": "plt9"})
+    assert (e.bridge_name, e.bridge_subnet) == ("plt9", "10.77.0.0/24")

@@ -1,0 +1,64 @@
+"""NetworkService over a real SQLite file: defaults, create, IPAM, remove rules."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Network
+from pathlib import Path
+
+import pytest
+
+from pallet.engine.net_service import NetworkService
+from pallet.errors import Conflict, Forbidden, InvalidArgument, NotFound
+from pallet.network.config import NetConfig
+from pallet.network.records import NetworkStore
+from pallet.system.db import Database
+
+
+@pytest.fixture
+def svc(tmp_path: Path) -> NetworkService:
+    cfg = NetConfig("pltest0", "10.97.3.0/24", IPv4Network("10.96.0.0/20"), 24, 0)
+    s = NetworkService(NetworkStore(Database(tmp_path / "db")), cfg)
+    s.ensure_defaults()
+    return s
+
+
+def test_defaults(svc: NetworkService) -> None:
+    names = {n.name: n for n in svc.list({})}
+    assert set(names) == {"bridge", "host", "none"}
+    assert names["bridge"].subnet == "10.97.3.0/24" and not names["bridge"].dns
+    svc.ensure_defaults()
+    assert len(svc.list({})) == 3
+    with pytest.raises(Forbidden):
+        svc.remove("bridge", lambda cid: None)
+
+
+def test_create_unique_and_filters(svc: NetworkService) -> None:
+    n = svc.create({"Name": "appnet", "Labels": {"tier": "web"}})
+    assert n.subnet.startswith("10.96.") and n.gateway.endswith(".1") and n.dns
+    with pytest.raises(Conflict):
+        svc.create({"Name": "appnet"})
+    with pytest.raises(Forbidden):
+        svc.create({"Name": "other", "IPAM": {"Config": [{"Subnet": n.subnet}]}})
+    with pytest.raises(InvalidArgument):
+        svc.create({"Name": "x", "Driver": "overlay"})
+    assert [x.name for x in svc.list({"label": ["tier=web"]})] == ["appnet"]
+    assert {x.name for x in svc.list({"type": ["custom"]})} == {"appnet"}
+    assert svc.resolve(n.id[:6]).name == "appnet"
+
+
+def test_ipam_never_twice_and_release(svc: NetworkService) -> None:
+    n = svc.create({"Name": "ipnet", "IPAM": {"Config": [{"Subnet": "10.55.0.0/24"}]}})
+    a = svc.allocate(n, "c1")
+    b = svc.allocate(n, "c2")
+    assert (a, b) == ("10.55.0.2", "10.55.0.3")
+    with pytest.raises(Conflict):
+        svc.allocate(n, "c3", requested=a)
+    with pytest.raises(Forbidden, match="active endpoints"):
+        svc.remove("ipnet", lambda cid: None)
+    svc.release(n.id, "c1")
+    assert svc.allocate(n, "c4") == "10.55.0.4"  # not the released one at once
+    svc.release(n.id, "c2")
+    svc.release(n.id, "c4")
+    assert svc.prune({}) == ["ipnet"]
+    with pytest.raises(NotFound):
+        svc.resolve("ipnet")

@@ -1,0 +1,60 @@
+"""Mount vocabulary -> mount points -> OCI mounts (pure), and the volume store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pallet.errors import InvalidArgument
+from pallet.system.db import Database
+from pallet.volumes import mounts as m
+from pallet.volumes.store import ANON_LABEL, VolumeStore
+
+
+def test_binds() -> None:
+    assert m.from_bind("data:/data") == {
+        "Type": "volume", "Name": "data", "Destination": "/data", "Driver": "local",
+        "Mode": "z", "RW": True, "Propagation": "", "nocopy": False}
+    b = m.from_bind("/srv/x:/x:ro")
+    assert (b["Type"], b["Source"], b["RW"], b["Propagation"]) == ("bind", "/srv/x", False,
+                                                                   "rprivate")
+    assert m.oci_mount(b) == {"destination": "/x", "type": "bind", "source": "/srv/x",
+                              "options": ["rbind", "rprivate", "ro"]}
+    for bad in ("data", "a:b", "/a:/b:bogus", "/a:/"):
+        with pytest.raises(InvalidArgument):
+            m.from_bind(bad)
+
+
+def test_mounts_and_merge() -> None:
+    t = m.from_mount({"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"SizeBytes": 1024,
+                                                                         "Mode": 0o1777}})
+    assert m.oci_mount(t)["options"] == ["nosuid", "nodev", "noexec", "rw", "size=1024",
+                                         "mode=1777"]
+    with pytest.raises(InvalidArgument):
+        m.from_mount({"Type": "bind", "Source": "rel", "Target": "/x"})
+    points = m.merge(["v:/data"], [{"Type": "bind", "Source": "/h", "Target": "/h",
+                                    "ReadOnly": True}],
+                     [{"Type": "volume", "Name": "old", "Destination": "/data", "RW": True}],
+                     ["/data", "/var/lib/x"])
+    dests = {p["Destination"]: p for p in points}
+    assert dests["/data"]["Name"] == "v"  # explicit bind wins over inherited and image
+    assert dests["/var/lib/x"].get("anonymous") is True
+    assert dests["/h"]["RW"] is False
+    with pytest.raises(InvalidArgument):
+        m.merge(["a:/x", "b:/x"], [], [], [])
+    inherited = m.from_volumes_from("c1:ro", [dests["/data"], t])
+    assert [p["RW"] for p in inherited] == [False]
+
+
+def test_store(tmp_path: Path) -> None:
+    s = VolumeStore(Database(tmp_path / "db"), tmp_path / "volumes")
+    v = s.create("data", "now", {"a": "b"})
+    assert s.path("data").is_dir() and v.labels == {"a": "b"}
+    assert s.create("data", "later").created == "now"  # idempotent
+    anon = s.create("", "now", anonymous=True)
+    assert len(anon.name) == 64 and ANON_LABEL in anon.labels
+    with pytest.raises(InvalidArgument):
+        s.create("../x", "now")
+    s.delete("data")
+    assert s.get("data") is None and not (tmp_path / "volumes" / "data").exists()
