@@ -79,9 +79,10 @@ class RuntimeAdapter:
         return rt
 
     async def create(self, cid: str, bundle: Path, *, terminal: bool, stdin: bool,
-                     stdin_once: bool, log_path: Path) -> int:
+                     stdin_once: bool, log_path: Path, log_size_max: int = -1) -> int:
         return await self._rt(cid).create(cid, bundle, terminal=terminal, stdin=stdin,
-                                    stdin_once=stdin_once, log_path=log_path)
+                                          stdin_once=stdin_once, log_path=log_path,
+                                          log_size_max=log_size_max)
 
     async def start(self, cid: str) -> None:
         await self._rt(cid).start(cid)

@@ -190,13 +190,13 @@ class ContainerService:
             for stale in ("exit", "oom"):
                 (bundle / "persist" / stale).unlink(missing_ok=True)
             try:
-                c.pid = await self._create_process(c, bundle)
+                c.pid = await self._create_process(c, bundle, ctx)
             except CommandFailed as e:
                 if "already exists" not in e.message:
                     raise
                 # State left by a start that palletd's death cut short: clear it, retry once.
                 await self.runtime.delete(c.id, force=True)
-                c.pid = await self._create_process(c, bundle)
+                c.pid = await self._create_process(c, bundle, ctx)
         except PalletError as e:
             await self._failed_start(c, e)
             raise
@@ -222,10 +222,11 @@ class ContainerService:
         for plugin in self.plugins:
             await self._quietly(plugin.started(c), plugin, "started")
 
-    async def _create_process(self, c: Container, bundle: Path) -> int:
+    async def _create_process(self, c: Container, bundle: Path, ctx: StartContext) -> int:
         return await self.runtime.create(
             c.id, bundle, terminal=c.config.Tty, stdin=c.config.OpenStdin,
             stdin_once=c.config.StdinOnce, log_path=self.log_path(c.id),
+            log_size_max=ctx.log_size_max,
         )
 
     async def _quietly(self, call: Any, plugin: ContainerPlugin, hook: str) -> None:

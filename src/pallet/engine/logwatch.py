@@ -92,8 +92,13 @@ class LogRotatePlugin(Plugin):
 
     async def prepare(self, c: Container, ctx: StartContext) -> None:
         with contextlib.suppress(PalletError):
-            if policy_of(c).driver == "none":
+            policy = policy_of(c)
+            if policy.driver == "none":
                 use_null_log(self.containers.log_path(c.id))
+            elif policy.rotates:
+                # Rotation runs ahead of this; the monitor's cap only bounds a burst
+                # that outruns the poller, so the files never exceed max-size.
+                ctx.log_size_max = policy.max_size
 
     async def started(self, c: Container) -> None:
         self.watch(c)

@@ -37,6 +37,7 @@ class StartContext:
     dns_search: list[str] = field(default_factory=list)
     dns_options: list[str] = field(default_factory=list)
     hostname_in_hosts: bool = True
+    log_size_max: int = -1  # the monitor's hard cap on the log file (bytes; -1: none)
 
 
 class ContainerPlugin(Protocol):

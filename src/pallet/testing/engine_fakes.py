@@ -98,7 +98,7 @@ class FakeRuntime:
         self._pid = 1000
 
     async def create(self, cid: str, bundle: Path, *, terminal: bool, stdin: bool,
-                     stdin_once: bool, log_path: Path) -> int:
+                     stdin_once: bool, log_path: Path, log_size_max: int = -1) -> int:
         import json
         args = json.loads((bundle / "config.json").read_text())["process"]["args"]
         if args[0] in self.fail_create:
