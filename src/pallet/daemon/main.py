@@ -31,6 +31,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--runtime", default=os.environ.get("PALLET_RUNTIME", "crun"),
                    help="default OCI runtime: crun or runc")
     p.add_argument("--group", default="pallet", help="group that may use the socket")
+    p.add_argument("--bridge-subnet", default=None,
+                   help="subnet of the default bridge network (default 10.99.0.0/16)")
+    p.add_argument("--bridge-name", default=None, help="link name of the default bridge")
     p.add_argument("--debug", action="store_true")
     return p.parse_args(argv)
 
@@ -53,6 +56,10 @@ async def serve(args: argparse.Namespace) -> None:
     from pallet.server.app import make_app, serve_unix
 
     paths = Paths(root=args.root, run=args.run)
+    if args.bridge_subnet:
+        os.environ["PALLET_BRIDGE_SUBNET"] = args.bridge_subnet
+    if args.bridge_name:
+        os.environ["PALLET_BRIDGE_NAME"] = args.bridge_name
     daemon = build(paths, args.runtime)
     for warning in daemon.host.warnings:
         log.warning("%s", warning)

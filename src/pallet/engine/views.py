@@ -98,6 +98,8 @@ def _host_config(hc: HostConfig) -> dict[str, Any]:
         "Ulimits": None, "Init": None, "Mounts": None, "Tmpfs": None,
     }
     out.update(msgspec.to_builtins(hc))
+    if out.get("NetworkMode") == "default":
+        out["NetworkMode"] = "bridge"
     if out.get("LogConfig", {}).get("Type") == "":
         out["LogConfig"] = {"Type": "json-file", "Config": out["LogConfig"].get("Config") or {}}
     return out
@@ -179,7 +181,8 @@ def summary(c: Container, image_ref: str, now: float | None = None) -> dict[str,
         "Labels": c.config.Labels or {},
         "State": c.status.value,
         "Status": status_text(c, now),
-        "HostConfig": {"NetworkMode": c.host_config.NetworkMode or "bridge"},
+        "HostConfig": {"NetworkMode": (c.host_config.NetworkMode or "bridge").replace(
+            "default", "bridge")},
         "NetworkSettings": {"Networks": {}},
         "Mounts": [],
     }
