@@ -26,6 +26,8 @@ compat: setup
 
 test: check unit integration compat
 
+BENCHES = run-latency run-network run-build run-health run-registry
+
 bench: setup
 	@./bench/setup-anchors || echo "bench: an anchor is not available; its numbers show as n/a"
-	./bench/run-latency
+	@rc=0; for b in $(BENCHES); do echo "== bench/$$b"; ./bench/$$b || rc=1; done; exit $$rc

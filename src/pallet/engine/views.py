@@ -80,6 +80,11 @@ def command_text(c: Container) -> str:
     return " ".join(shlex.quote(a) if " " in a or not a else a for a in [c.path, *c.args])
 
 
+def _network_mode(mode: str) -> str:
+    """Docker's CLI sends "default"; the daemon shows it as "bridge"."""
+    return "bridge" if mode in ("", "default") else mode
+
+
 def _host_config(hc: HostConfig) -> dict[str, Any]:
     """Docker's HostConfig with its defaults filled in where the request left them out."""
     out: dict[str, Any] = {
@@ -98,8 +103,7 @@ def _host_config(hc: HostConfig) -> dict[str, Any]:
         "Ulimits": None, "Init": None, "Mounts": None, "Tmpfs": None,
     }
     out.update(msgspec.to_builtins(hc))
-    if out.get("NetworkMode") == "default":
-        out["NetworkMode"] = "bridge"
+    out["NetworkMode"] = _network_mode(out.get("NetworkMode", ""))
     if out.get("LogConfig", {}).get("Type") == "":
         out["LogConfig"] = {"Type": "json-file", "Config": out["LogConfig"].get("Config") or {}}
     return out
@@ -181,8 +185,7 @@ def summary(c: Container, image_ref: str, now: float | None = None) -> dict[str,
         "Labels": c.config.Labels or {},
         "State": c.status.value,
         "Status": status_text(c, now),
-        "HostConfig": {"NetworkMode": (c.host_config.NetworkMode or "bridge").replace(
-            "default", "bridge")},
+        "HostConfig": {"NetworkMode": _network_mode(c.host_config.NetworkMode)},
         "NetworkSettings": {"Networks": {}},
         "Mounts": [],
     }
