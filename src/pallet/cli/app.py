@@ -54,6 +54,7 @@ TOP: dict[str, tuple[str, str, str]] = {
     "container": ("pallet.cli.app", "container", "Manage containers"),
     "image": ("pallet.cli.app", "image", "Manage images"),
     "network": ("pallet.cli.app", "network", "Manage networks"),
+    "system": ("pallet.cli.app", "system", "Manage pallet"),
     "volume": ("pallet.cli.app", "volume", "Manage volumes"),
 }
 _CONTAINER_NAMES = (
@@ -85,6 +86,12 @@ IMAGE: dict[str, tuple[str, str, str]] = {
     "tag": TOP["tag"],
 }
 
+SYSTEM: dict[str, tuple[str, str, str]] = {
+    "df": (C + "housekeeping", "df", "Show pallet disk usage"),
+    "events": TOP["events"],
+    "info": TOP["info"],
+    "prune": (C + "housekeeping", "prune", "Remove unused data"),
+}
 NETWORK = {n: (C + "network", n, h) for n, h in (
     ("connect", "Connect a container to a network"), ("create", "Create a network"),
     ("disconnect", "Disconnect a container from a network"),
@@ -203,6 +210,11 @@ def image() -> None:
 @cli.group(cls=LazyGroup, lazy=NETWORK, context_settings=CONTEXT)
 def network() -> None:
     """Manage networks."""
+
+
+@cli.group(cls=LazyGroup, lazy=SYSTEM, context_settings=CONTEXT)
+def system() -> None:
+    """Manage pallet."""
 
 
 @cli.group(cls=LazyGroup, lazy=VOLUME, context_settings=CONTEXT)

@@ -21,22 +21,30 @@ import json
 import logging
 import os
 import signal
+from collections import Counter
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from pallet.build.cache import BuildCache
 from pallet.daemon.extensions import Extension, ExtensionContext
+from pallet.engine.diskusage import build_cache_usage, images_usage
 from pallet.engine.health import MAX_OUTPUT
 from pallet.engine.healthmon import HealthPlugin
 from pallet.engine.logwatch import LogRotatePlugin
-from pallet.engine.metrics import render_metrics
+from pallet.engine.metrics import RequestLatency, render_metrics
+from pallet.engine.plugins import Plugin
+from pallet.engine.records import Container
 from pallet.engine.restarter import RestartPlugin
+from pallet.engine.specbuild import HostDefaults, validate
 from pallet.engine.stats import CgroupPlugin, StatsService
 from pallet.engine.update import UpdateRequest, UpdateService
+from pallet.engine.vol_service import VolumeService
 from pallet.errors import InvalidArgument
-from pallet.server.routes_ops import make_routes
+from pallet.server.routes_ops import DF_TYPES, latency_middleware, make_routes
+from pallet.volumes.store import VolumeStore
 
 log = logging.getLogger("palletd")
 
@@ -98,12 +106,26 @@ class ExecProbe:
         return code, bytes(out)
 
 
+class HardeningPlugin(Plugin):
+    """Refuses at create what a start would refuse: a bad seccomp profile or security
+    option, a missing ``--device``, an unsupported ``--userns`` (400, as dockerd)."""
+
+    name = "hardening"
+
+    def __init__(self, host: HostDefaults) -> None:
+        self.host = host
+
+    async def created(self, c: Container) -> None:
+        validate(c, self.host)
+
+
 class Ops:
     """The OpsBackend of ``server.routes_ops``."""
 
     def __init__(self, ctx: ExtensionContext, stats: StatsService, updates: UpdateService,
                  health: HealthPlugin, metrics: bool) -> None:
         self.ctx = ctx
+        self.latency = RequestLatency()
         self._stats = stats
         self._updates = updates
         self._health = health
@@ -119,8 +141,34 @@ class Ops:
         return self._metrics
 
     async def metrics(self) -> str:
-        return await asyncio.to_thread(render_metrics, self.ctx.containers, self._stats,
+        text = await asyncio.to_thread(render_metrics, self.ctx.containers, self._stats,
                                        self._health)
+        return text + self.latency.render()
+
+    async def df(self, types: list[str]) -> dict[str, Any]:
+        """Docker's disk usage: images, containers, volumes, build cache (or ``types``)."""
+        want = set(types or DF_TYPES)
+        ctx = self.ctx
+        counts = Counter(c.image_id for c in ctx.containers.store.all())
+        images = await asyncio.to_thread(ctx.images.list)
+        out: dict[str, Any] = {}
+        if "image" in want:
+            hidden = ctx.image_ops.intermediate()
+            shown = [i for i in images if i.repo_tags or i.id not in hidden]
+            out["Images"], out["LayersSize"] = images_usage(shown, counts)
+        if "container" in want:
+            out["Containers"] = await ctx.backend.list(True, 0, True, {})
+        if "volume" in want:
+            out["Volumes"] = await asyncio.to_thread(self._volumes)
+        if "build-cache" in want:
+            rows = BuildCache(ctx.db).rows()
+            out["BuildCache"] = build_cache_usage(rows, {i.id: i for i in images}, counts)
+        return out
+
+    def _volumes(self) -> list[dict[str, Any]]:
+        store = VolumeStore(self.ctx.db, self.ctx.paths.volumes)
+        service = VolumeService(store, self.ctx.containers.store)
+        return [service.view(rec, usage=True) for rec in store.all()]
 
 
 def install(ctx: ExtensionContext) -> Extension:
@@ -163,8 +211,10 @@ def install(ctx: ExtensionContext) -> Extension:
     return Extension(
         name="ops",
         routes=make_routes(ops),
-        plugins=[restart, health, logs, cgroups],
+        plugins=[HardeningPlugin(containers.host), restart, health, logs, cgroups],
         on_start=[on_start],
         on_stop=[on_stop],
         info={"LoggingDriver": driver},
+        # the request timer costs a route lookup per request: only when metrics are on
+        middlewares=[latency_middleware(ops.latency.observe)] if ops.metrics_enabled() else [],
     )

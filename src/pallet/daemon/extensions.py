@@ -53,6 +53,7 @@ class Extension:
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)  # merged into GET /info
+    middlewares: list[Any] = field(default_factory=list)  # aiohttp, outside the edge one
 
 
 def load_extensions(ctx: ExtensionContext,

@@ -68,7 +68,8 @@ async def serve(args: argparse.Namespace) -> None:
     watcher_task = asyncio.create_task(daemon.watch_exits())
     await daemon.started()
     await daemon.containers.reconcile()
-    app = make_app(daemon.backend, extra_routes=[*routes_pallet.routes, *daemon.routes])
+    app = make_app(daemon.backend, extra_routes=[*routes_pallet.routes, *daemon.routes],
+                   middlewares=[m for ext in daemon.extensions for m in ext.middlewares])
     runner = await serve_unix(app, paths.socket, group=args.group)
     log.info("palletd listening on %s (runtime %s)", paths.socket, daemon.host.runtime_name)
     stop = asyncio.Event()

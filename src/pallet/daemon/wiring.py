@@ -34,11 +34,6 @@ from pallet.system.paths import Paths
 
 log = logging.getLogger("palletd")
 
-DOCKER_DEFAULT_CAPS = (
-    "CHOWN", "DAC_OVERRIDE", "FSETID", "FOWNER", "MKNOD", "NET_RAW", "SETGID", "SETUID",
-    "SETFCAP", "SETPCAP", "NET_BIND_SERVICE", "SYS_CHROOT", "KILL", "AUDIT_WRITE",
-)
-
 
 @dataclass
 class Daemon:
@@ -137,16 +132,18 @@ def build(paths: Paths, runtime_name: str) -> Daemon:
     runtime = runtimes[host.runtime_name]
 
     @lru_cache(maxsize=64)
-    def seccomp_for(cap_add: tuple[str, ...]) -> dict[str, Any] | None:
+    def seccomp_for(caps: tuple[str, ...]) -> dict[str, Any] | None:
         if host.seccomp_profile is None:
             return None
-        return default_seccomp([*DOCKER_DEFAULT_CAPS, *cap_add], host.seccomp_profile)
+        return default_seccomp(caps, host.seccomp_profile)
 
-    def seccomp(cap_add: Sequence[str]) -> dict[str, Any] | None:
-        return seccomp_for(tuple(sorted(c.upper().removeprefix("CAP_") for c in cap_add)))
+    def seccomp(caps: Sequence[str]) -> dict[str, Any] | None:
+        """The default profile for the container's effective ``CAP_*`` capabilities."""
+        return seccomp_for(tuple(sorted(caps)))
 
     defaults = HostDefaults(rlimit_ceiling=host.rlimits, init_path=host.catatonit_path,
-                            seccomp_for=seccomp, seccomp_annotations=bpf_annotation)
+                            seccomp_for=seccomp, seccomp_annotations=bpf_annotation,
+                            available_caps=host.bounding_caps or None)
     containers = ContainerService(store, images, SnapshotRootfs(images), RuntimeAdapter(
                                       runtimes, host.runtime_name,
                                       lambda cid: (c.runtime if (c := store.get(cid)) else None)),

@@ -79,3 +79,45 @@ def render_metrics(containers: ContainerService, stats: StatsService,
         out.append(f"# TYPE {name} {kind}")
         out.extend(lines)
     return "\n".join(out) + "\n"
+
+
+# Upper bounds (seconds) of the request latency histogram's buckets.
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+                   10.0, 30.0)
+_LATENCY = "pallet_http_request_duration_seconds"
+
+
+class RequestLatency:
+    """The engine's own API latency: a Prometheus histogram per (method, route, code).
+
+    Routes are the templates (``/containers/{id}/json``), so the label set stays small.
+    Streaming endpoints (events, logs -f, attach) count their whole stream.
+    """
+
+    def __init__(self, buckets: tuple[float, ...] = LATENCY_BUCKETS) -> None:
+        self.buckets = buckets
+        # key -> [per-bucket counts..., count, sum]
+        self._series: dict[tuple[str, str, str], list[float]] = {}
+
+    def observe(self, method: str, route: str, code: int, seconds: float) -> None:
+        key = (method, route, str(code))
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = [0.0] * (len(self.buckets) + 2)
+        for i, bound in enumerate(self.buckets):
+            if seconds <= bound:
+                series[i] += 1
+        series[-2] += 1
+        series[-1] += seconds
+
+    def render(self) -> str:
+        out = [f"# HELP {_LATENCY} Engine API request latency by route",
+               f"# TYPE {_LATENCY} histogram"]
+        for (method, route, code), s in sorted(self._series.items()):
+            base = f'method="{_esc(method)}",route="{_esc(route)}",code="{code}"'
+            for bound, n in zip(self.buckets, s, strict=False):
+                out.append(f'{_LATENCY}_bucket{{{base},le="{bound:g}"}} {n:g}')
+            out.append(f'{_LATENCY}_bucket{{{base},le="+Inf"}} {s[-2]:g}')
+            out.append(f"{_LATENCY}_sum{{{base}}} {s[-1]:.6f}")
+            out.append(f"{_LATENCY}_count{{{base}}} {s[-2]:g}")
+        return "\n".join(out) + "\n"

@@ -6,15 +6,22 @@ Docker's HostConfig vocabulary into the generator's input.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pallet.api.models import HostConfig
+from pallet.engine.devices import check_permissions, device_entries, host_devices
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
+from pallet.runtime.caps import tweak_capabilities
+from pallet.runtime.seccomp import to_oci
 from pallet.runtime.spec import SpecInput
 
+# the default profile for a container's effective capabilities (``CAP_*`` names)
 SeccompFor = Callable[[Sequence[str]], Mapping[str, Any] | None]
+DeviceEntries = Callable[[str, str, str], list[dict[str, Any]]]
 SeccompAnnotations = Callable[[Mapping[str, Any] | None], dict[str, str]]
 
 
@@ -25,9 +32,14 @@ class HostDefaults:
     rlimit_ceiling: Mapping[str, int] = field(default_factory=dict)
     init_path: str | None = None
     cgroup_parent: str = "/pallet"
+    # the daemon's bounding set: ``--privileged`` and ``--cap-add ALL`` expand to it
+    available_caps: frozenset[str] | None = None
     seccomp_for: SeccompFor | None = None
     # crun only: a precompiled filter passed as an annotation (see runtime.seccomp_bpf)
     seccomp_annotations: SeccompAnnotations | None = None
+    # host I/O, swappable in tests: ``--device`` lookups and ``--privileged``'s /dev
+    device_entries: DeviceEntries = device_entries
+    host_devices: Callable[[], list[dict[str, Any]]] = host_devices
 
 
 @dataclass(frozen=True)
@@ -51,8 +63,14 @@ def _security(opts: Sequence[str]) -> tuple[bool, str | None]:
     for opt in opts:
         key, _, value = opt.partition("=") if "=" in opt else opt.partition(":")
         if key == "no-new-privileges":
+            if value.lower() not in ("", "true", "false"):
+                raise InvalidArgument(f"invalid --security-opt: {opt!r}: "
+                                      "no-new-privileges takes true or false")
             nnp = (value or "true").lower() == "true"
         elif key == "seccomp":
+            if not value:
+                raise InvalidArgument(f"invalid --security-opt: {opt!r}: seccomp needs a "
+                                      "value: unconfined, builtin or a profile")
             seccomp = value
         elif key in ("apparmor", "label"):
             continue  # no LSM on this host; accepted as Docker does where absent
@@ -61,12 +79,78 @@ def _security(opts: Sequence[str]) -> tuple[bool, str | None]:
     return nnp, seccomp
 
 
+def custom_seccomp(text: str, caps: Sequence[str]) -> dict[str, Any]:
+    """The OCI filter of a profile sent as JSON (``seccomp=<json>``, Docker's profile
+    format or OCI's), resolved for the container's capabilities and this machine."""
+    try:
+        profile = json.loads(text)
+    except ValueError as e:
+        raise InvalidArgument(f"Decoding seccomp profile failed: {e}") from None
+    if not isinstance(profile, dict) or not isinstance(profile.get("defaultAction"), str):
+        raise InvalidArgument("Decoding seccomp profile failed: not a seccomp profile "
+                              "(it needs a defaultAction)")
+    syscalls = profile.get("syscalls") or []
+    if not isinstance(syscalls, list) or not all(isinstance(r, dict) and "action" in r
+                                                 for r in syscalls):
+        raise InvalidArgument("Decoding seccomp profile failed: each syscalls entry needs "
+                              "names and an action")
+    return to_oci({**profile, "syscalls": syscalls}, caps)
+
+
+def capabilities(hc: HostConfig, host: HostDefaults) -> list[str]:
+    """The container's effective capabilities (``CAP_*``), as the spec will hold them."""
+    return tweak_capabilities(hc.CapAdd or [], hc.CapDrop or [], hc.Privileged,
+                              host.available_caps)
+
+
+def seccomp_filter(hc: HostConfig, host: HostDefaults) -> Mapping[str, Any] | None:
+    """The ``linux.seccomp`` object for ``hc``: none when privileged or unconfined."""
+    _, choice = _security(hc.SecurityOpt or [])
+    if hc.Privileged or choice == "unconfined":
+        return None
+    if choice is None or choice == "builtin":
+        return host.seccomp_for(capabilities(hc, host)) if host.seccomp_for is not None else None
+    return custom_seccomp(choice, capabilities(hc, host))
+
+
+def devices(hc: HostConfig, host: HostDefaults) -> list[dict[str, Any]]:
+    """OCI devices: ``--device`` entries, plus every host device when privileged."""
+    out: dict[str, dict[str, Any]] = {}
+    if hc.Privileged:
+        out = {d["path"]: d for d in host.host_devices()}
+    for d in hc.Devices or []:
+        src = d.get("PathOnHost", "")
+        if not src:
+            raise InvalidArgument("--device needs a path on the host")
+        perms = check_permissions(d.get("CgroupPermissions") or "rwm")
+        for entry in host.device_entries(src, d.get("PathInContainer") or src, perms):
+            out[entry["path"]] = entry
+    return list(out.values())
+
+
+def check_userns(hc: HostConfig) -> None:
+    if hc.UsernsMode not in ("", "host"):
+        raise InvalidArgument(
+            f"invalid --userns mode {hc.UsernsMode!r}: pallet, like Docker without "
+            "userns-remap, supports only --userns=host (no user namespace)")
+
+
+def validate(c: Container, host: HostDefaults) -> None:
+    """Refuse at create what the start would refuse (security options, devices, userns)."""
+    hc = c.host_config
+    check_userns(hc)
+    seccomp_filter(hc, host)
+    for d in hc.Devices or []:
+        check_permissions(d.get("CgroupPermissions") or "rwm")
+        host.device_entries(d.get("PathOnHost", ""), d.get("PathInContainer") or
+                            d.get("PathOnHost", ""), d.get("CgroupPermissions") or "rwm")
+
+
 def build_spec_input(c: Container, r: Resolved, host: HostDefaults) -> SpecInput:
     hc = c.host_config
-    nnp, seccomp_choice = _security(hc.SecurityOpt or [])
-    seccomp: Mapping[str, Any] | None = None
-    if not hc.Privileged and seccomp_choice != "unconfined" and host.seccomp_for is not None:
-        seccomp = host.seccomp_for(hc.CapAdd or [])
+    check_userns(hc)
+    nnp, _ = _security(hc.SecurityOpt or [])
+    seccomp = seccomp_filter(hc, host)
     init = host.init_path if hc.Init else None
     if hc.Init and not host.init_path:
         raise InvalidArgument("--init needs catatonit, which is not installed")
@@ -100,6 +184,7 @@ def build_spec_input(c: Container, r: Resolved, host: HostDefaults) -> SpecInput
         cap_add=list(hc.CapAdd or []),
         cap_drop=list(hc.CapDrop or []),
         privileged=hc.Privileged,
+        available_caps=host.available_caps,
         no_new_privileges=nnp,
         seccomp=seccomp,
         rlimits=rlimits,
@@ -124,6 +209,7 @@ def build_spec_input(c: Container, r: Resolved, host: HostDefaults) -> SpecInput
         sysctls=dict(hc.Sysctls or {}),
         masked_paths=hc.MaskedPaths,
         readonly_paths=hc.ReadonlyPaths,
+        devices=devices(hc, host),
         init=init,
         annotations={**(host.seccomp_annotations(seccomp) if host.seccomp_annotations
                         and c.runtime == "crun" else {}), **(hc.Annotations or {})},

@@ -19,6 +19,7 @@ from pallet.api.models import HostConfig
 from pallet.engine.lifecycle import State
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
+from pallet.runtime.spec import MASKED_PATHS, READONLY_PATHS
 
 
 def parse_time(value: str) -> float:
@@ -100,10 +101,16 @@ def _host_config(hc: HostConfig) -> dict[str, Any]:
         "NanoCpus": 0, "CgroupParent": "", "BlkioWeight": 0, "CpuPeriod": 0, "CpuQuota": 0,
         "CpusetCpus": "", "CpusetMems": "", "Devices": [], "MemoryReservation": 0,
         "MemorySwap": 0, "MemorySwappiness": None, "OomKillDisable": None, "PidsLimit": None,
-        "Ulimits": None, "Init": None, "Mounts": None, "Tmpfs": None,
+        "Ulimits": None, "Init": None, "Mounts": None, "Tmpfs": None, "MaskedPaths": None,
+        "ReadonlyPaths": None,
     }
     out.update(msgspec.to_builtins(hc))
     out["NetworkMode"] = _network_mode(out.get("NetworkMode", ""))
+    if not out.get("Privileged"):  # dockerd fills in its defaults at create
+        if out.get("MaskedPaths") is None:
+            out["MaskedPaths"] = list(MASKED_PATHS)
+        if out.get("ReadonlyPaths") is None:
+            out["ReadonlyPaths"] = list(READONLY_PATHS)
     if out.get("LogConfig", {}).get("Type") == "":
         out["LogConfig"] = {"Type": "json-file", "Config": out["LogConfig"].get("Config") or {}}
     return out

@@ -112,6 +112,7 @@ class SpecInput:
     sysctls: Mapping[str, str] = field(default_factory=dict)
     masked_paths: Sequence[str] | None = None
     readonly_paths: Sequence[str] | None = None
+    # OCI linux.devices entries; an optional "access" (r/w/m) is their cgroup rule's
     devices: Sequence[Mapping[str, Any]] = ()
     device_cgroup_rules: Sequence[Mapping[str, Any]] = ()
     init: str | None = None
@@ -152,7 +153,8 @@ def generate_spec(inp: SpecInput) -> dict[str, Any]:
         "resources": _resources(inp),
     }
     if inp.devices:
-        linux["devices"] = [dict(d) for d in inp.devices]
+        linux["devices"] = [{k: v for k, v in d.items() if k != "access"}
+                            for d in inp.devices]
     if inp.cgroups_path:
         if not posixpath.isabs(inp.cgroups_path):
             raise InvalidArgument(f"cgroups path must be absolute: {inp.cgroups_path}")
@@ -304,7 +306,7 @@ def _device_rules(inp: SpecInput) -> list[dict[str, Any]]:
         rule["access"] = "m" if major is None else "rwm"
         rules.append(rule)
     for d in inp.devices:
-        rule = {"allow": True, "type": d.get("type", "c"), "access": "rwm"}
+        rule = {"allow": True, "type": d.get("type", "c"), "access": d.get("access", "rwm")}
         for key in ("major", "minor"):
             if key in d:
                 rule[key] = d[key]

@@ -15,6 +15,7 @@ import socket
 import stat
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -37,10 +38,13 @@ CLIENT_MAX_SIZE = 64 * 1024 * 1024  # JSON bodies; archives and tars are read st
 
 
 def make_app(backend: Backend, *, version_info: str = __version__,
-             extra_routes: Iterable[web.AbstractRouteDef] = ()) -> web.Application:
+             extra_routes: Iterable[web.AbstractRouteDef] = (),
+             middlewares: Iterable[Any] = ()) -> web.Application:
     """The Engine API application. ``version_info`` goes into the ``Server`` header;
-    ``extra_routes`` lets the daemon add route tables (networks, volumes, build)."""
-    app = web.Application(middlewares=[edge_middleware], client_max_size=CLIENT_MAX_SIZE)
+    ``extra_routes`` lets the daemon add route tables (networks, volumes, build);
+    ``middlewares`` (e.g. request timing) run outside the edge middleware."""
+    app = web.Application(middlewares=[*middlewares, edge_middleware],
+                          client_max_size=CLIENT_MAX_SIZE)
     app[BACKEND] = backend
     app.on_response_prepare.append(response_headers(version_info))
     # extension routes first: they may take over a core path (e.g. POST /images/create)

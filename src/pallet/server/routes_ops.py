@@ -1,5 +1,6 @@
 """Operations routes: ``/containers/{id}/stats``, ``/containers/{id}/update``,
-and pallet's Prometheus ``/metrics``.
+``/system/df`` (taking over the core's, with volumes and build cache), and
+pallet's Prometheus ``/metrics``.
 
 ``make_routes(ops)`` builds the table over an ``OpsBackend`` (the daemon's ops
 extension implements it). Stats are newline-delimited JSON, one document a
@@ -8,15 +9,25 @@ second while ``stream`` is true (dockerd's default), else one document.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
 import msgspec
 from aiohttp import web
+from yarl import URL
 
 from pallet.api.models import RestartPolicy
+from pallet.errors import InvalidArgument
 from pallet.server import streams
 from pallet.server.params import body_as, encode_json, json_response, qbool
+
+_PREFIX = re.compile(r"/v\d+\.\d+(/.*)?\Z", re.DOTALL)
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Observe = Callable[[str, str, int, float], None]
+
+DF_TYPES = ("container", "image", "volume", "build-cache")
 
 
 class UpdateBody(msgspec.Struct, omit_defaults=True):
@@ -50,6 +61,8 @@ class OpsBackend(Protocol):
 
     async def metrics(self) -> str: ...
 
+    async def df(self, types: list[str]) -> dict[str, Any]: ...
+
 
 def make_routes(ops: OpsBackend) -> list[web.AbstractRouteDef]:
     routes = web.RouteTableDef()
@@ -80,6 +93,14 @@ def make_routes(ops: OpsBackend) -> list[web.AbstractRouteDef]:
         result = await ops.update(request.match_info["id"], msgspec.to_builtins(body))
         return json_response(result)
 
+    @routes.get("/system/df")
+    async def df(request: web.Request) -> web.Response:
+        types = request.query.getall("type", [])
+        for t in types:
+            if t not in DF_TYPES:
+                raise InvalidArgument(f"invalid type: {t}")
+        return json_response(await ops.df(list(types)))
+
     @routes.get("/metrics")
     async def metrics(request: web.Request) -> web.Response:
         if not ops.metrics_enabled():
@@ -90,3 +111,44 @@ def make_routes(ops: OpsBackend) -> list[web.AbstractRouteDef]:
                             headers={"X-Prometheus-Format": "0.0.4"})
 
     return list(routes)
+
+
+async def route_of(request: web.Request) -> str:
+    """The route template serving ``request`` (``/containers/{id}/json``), with any
+    ``/vX.Y`` prefix removed; ``unmatched`` for a 404."""
+    raw = request.rel_url.raw_path
+    m = _PREFIX.match(raw) if raw.startswith("/v") else None
+    if m is None:
+        info = request.match_info
+    else:
+        clone = request.clone(rel_url=URL.build(path=m.group(1) or "/", encoded=True))
+        info = await request.app.router.resolve(clone)
+    if info.http_exception is not None or info.route.resource is None:
+        return "unmatched"
+    return info.route.resource.canonical
+
+
+def latency_middleware(observe: Observe) -> Any:
+    """An aiohttp middleware timing each request; goes before the edge middleware, so
+    it sees the final status (errors included) and the unrewritten path."""
+
+    @web.middleware
+    async def timed(request: web.Request, handler: Handler) -> web.StreamResponse:
+        t0 = time.perf_counter()
+        code = 500
+        try:
+            resp = await handler(request)
+            code = resp.status
+            return resp
+        except web.HTTPException as e:
+            code = e.status
+            raise
+        finally:
+            elapsed = time.perf_counter() - t0
+            try:
+                route = await route_of(request)
+            except Exception:
+                route = "unmatched"
+            observe(request.method, route, code, elapsed)
+
+    return timed

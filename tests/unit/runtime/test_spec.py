@@ -339,6 +339,15 @@ def test_devices_add_cgroup_rules() -> None:
     assert rules[-1] == {"allow": True, "type": "b", "major": 8, "access": "r"}
 
 
+@pytest.mark.parametrize("access", ["r", "rw", "rwm", "m"])
+def test_device_access_becomes_its_cgroup_rule_only(access: str) -> None:
+    dev = {"path": "/dev/x", "type": "c", "major": 1, "minor": 11, "access": access}
+    s = spec(devices=[dev])
+    assert s["linux"]["devices"] == [{"path": "/dev/x", "type": "c", "major": 1, "minor": 11}]
+    assert s["linux"]["resources"]["devices"][-1] == {
+        "allow": True, "type": "c", "access": access, "major": 1, "minor": 11}
+
+
 @pytest.mark.parametrize(
     "kw", [{"args": []}, {"rootfs": "rel"}, {"cwd": "rel"}])
 def test_invalid_inputs(kw: dict[str, Any]) -> None:

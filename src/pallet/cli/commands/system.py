@@ -130,6 +130,10 @@ def info(fmt: str) -> None:
         f" ID: {doc.get('ID', '')}",
         f" Docker Root Dir: {doc.get('DockerRootDir', '')}",
     ]
+    security = _security_lines(doc.get("SecurityOptions") or [])
+    if security:
+        at = lines.index(f" Kernel Version: {doc.get('KernelVersion', '')}")
+        lines[at:at] = security
     runtimes = doc.get("Runtimes") or {}
     if runtimes:
         lines.insert(lines.index(f" Default Runtime: {doc.get('DefaultRuntime', '')}"),
@@ -137,6 +141,16 @@ def info(fmt: str) -> None:
     click.echo("\n".join(lines))
     for warning in doc.get("Warnings") or []:
         click.echo(warning, err=True)
+
+
+def _security_lines(options: list[str]) -> list[str]:
+    """docker info's ``Security Options`` block from ``name=seccomp,profile=builtin``."""
+    out = [" Security Options:"]
+    for opt in options:
+        fields = dict(kv.partition("=")[::2] for kv in str(opt).split(","))
+        out.append(f"  {fields.pop('name', opt)}")
+        out += [f"   {k.capitalize()}: {v}" for k, v in fields.items()]
+    return out if options else []
 
 
 def _gib(n: int) -> str:

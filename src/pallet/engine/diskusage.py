@@ -1,0 +1,74 @@
+"""``GET /system/df`` parts in Docker's shapes (pure functions of records).
+
+Images carry ``SharedSize`` (bytes of layers another image also uses) and
+``Containers`` (how many containers use the image); ``LayersSize`` counts each
+layer once. Build cache entries are the classic builder's step images.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from pallet.images import views
+from pallet.images.model import Image
+
+
+def images_usage(images: Iterable[Image], containers_per_image: Mapping[str, int]
+                 ) -> tuple[list[dict[str, Any]], int]:
+    """(image summaries with SharedSize and Containers filled in, LayersSize)."""
+    imgs = list(images)
+    users: Counter[str] = Counter()
+    layer_size: dict[str, int] = {}
+    for img in imgs:
+        for chain in {layer.chain_id for layer in img.layers}:
+            users[chain] += 1
+        for layer in img.layers:
+            layer_size[layer.chain_id] = layer.content_size
+    out = []
+    for img in imgs:
+        view = views.image_summary(img)
+        view["SharedSize"] = sum(layer.content_size for layer in img.layers
+                                 if users[layer.chain_id] > 1)
+        view["Containers"] = containers_per_image.get(img.id, 0)
+        out.append(view)
+    out.sort(key=lambda v: v.get("Created", 0), reverse=True)
+    return out, sum(layer_size.values())
+
+
+def _rfc3339(created: str) -> str:
+    return created or datetime.fromtimestamp(0, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def build_cache_usage(rows: Iterable[tuple[str, str, str]], images: Mapping[str, Image],
+                      containers_per_image: Mapping[str, int]) -> list[dict[str, Any]]:
+    """Docker's ``BuildCache`` records from the build cache's (key, image, parent) rows.
+
+    A step's size is what its image adds on top of its parent (its new layers).
+    """
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for _key, image_id, parent_id in rows:
+        img = images.get(image_id)
+        if img is None or image_id in seen:
+            continue
+        seen.add(image_id)
+        parent = images.get(parent_id) if parent_id else None
+        below = {layer.chain_id for layer in parent.layers} if parent else set()
+        size = sum(layer.content_size for layer in img.layers if layer.chain_id not in below)
+        out.append({
+            "ID": image_id.removeprefix("sha256:")[:25],
+            "Parent": parent_id.removeprefix("sha256:")[:25] if parent_id else "",
+            "Parents": [parent_id.removeprefix("sha256:")[:25]] if parent_id else None,
+            "Type": "regular",
+            "Description": "pallet build step " + image_id.removeprefix("sha256:")[:12],
+            "InUse": containers_per_image.get(image_id, 0) > 0,
+            "Shared": bool(img.repo_tags),
+            "Size": size,
+            "CreatedAt": _rfc3339(img.created),
+            "LastUsedAt": _rfc3339(img.created),
+            "UsageCount": 1,
+        })
+    return out

@@ -1,0 +1,42 @@
+"""The request latency histogram and docker system df's summary arithmetic."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pallet.cli.commands.housekeeping import summary_rows
+from pallet.engine.metrics import RequestLatency
+
+
+def test_latency_histogram_is_cumulative() -> None:
+    lat = RequestLatency(buckets=(0.01, 0.1))
+    lat.observe("GET", "/info", 200, 0.005)
+    lat.observe("GET", "/info", 200, 0.05)
+    lat.observe("GET", "/info", 200, 3.0)
+    lines = lat.render().splitlines()
+    base = 'method="GET",route="/info",code="200"'
+    name = "pallet_http_request_duration_seconds"
+    assert lines[1] == f"# TYPE {name} histogram"
+    assert f'{name}_bucket{{{base},le="0.01"}} 1' in lines
+    assert f'{name}_bucket{{{base},le="0.1"}} 2' in lines
+    assert f'{name}_bucket{{{base},le="+Inf"}} 3' in lines
+    assert f"{name}_count{{{base}}} 3" in lines and f"{name}_sum{{{base}}} 3.055000" in lines
+
+
+def test_df_summary_like_docker() -> None:
+    doc: dict[str, Any] = {
+        "LayersSize": 3000,
+        "Images": [{"Size": 2000, "SharedSize": 1000, "Containers": 1},
+                   {"Size": 1000, "SharedSize": 1000, "Containers": 0}],
+        "Containers": [{"State": "running", "SizeRw": 100}, {"State": "exited", "SizeRw": 300}],
+        "Volumes": [{"UsageData": {"RefCount": 1, "Size": 50}},
+                    {"UsageData": {"RefCount": 0, "Size": 150}}],
+        "BuildCache": [{"Size": 10, "InUse": False, "Shared": False},
+                       {"Size": 99, "InUse": False, "Shared": True}],
+    }
+    assert summary_rows(doc) == [
+        ("Images", 2, 1, "3kB", "2kB (66%)"),
+        ("Containers", 2, 1, "400B", "300B (75%)"),
+        ("Local Volumes", 2, 1, "200B", "150B (75%)"),
+        ("Build Cache", 2, 0, "10B", "10B"),
+    ]
