@@ -187,6 +187,27 @@ class ExecStartConfig(msgspec.Struct, omit_defaults=True):
     ConsoleSize: list[int] | None = None
 
 
+class UpdateConfig(msgspec.Struct, omit_defaults=True):
+    """Body of ``POST /containers/{id}/update``: resources and the restart policy."""
+
+    CpuShares: int = 0
+    Memory: int = 0
+    NanoCpus: int = 0
+    CpuPeriod: int = 0
+    CpuQuota: int = 0
+    CpuRealtimePeriod: int = 0
+    CpuRealtimeRuntime: int = 0
+    CpusetCpus: str = ""
+    CpusetMems: str = ""
+    MemoryReservation: int = 0
+    MemorySwap: int = 0
+    KernelMemory: int = 0
+    PidsLimit: int | None = None
+    BlkioWeight: int = 0
+    OomKillDisable: bool | None = None
+    RestartPolicy: RestartPolicy | None = None
+
+
 T = TypeVar("T")
 
 

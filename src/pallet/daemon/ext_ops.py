@@ -26,8 +26,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import msgspec
-
+from pallet.api.models import UpdateConfig
 from pallet.build.cache import BuildCache
 from pallet.daemon.extensions import Extension, ExtensionContext
 from pallet.engine.diskusage import build_cache_usage, images_usage
@@ -40,7 +39,7 @@ from pallet.engine.records import Container
 from pallet.engine.restarter import RestartPlugin
 from pallet.engine.specbuild import HostDefaults, validate
 from pallet.engine.stats import CgroupPlugin, StatsService
-from pallet.engine.update import UpdateRequest, UpdateService
+from pallet.engine.update import UpdateService
 from pallet.engine.vol_service import VolumeService
 from pallet.errors import InvalidArgument
 from pallet.server.routes_ops import DF_TYPES, latency_middleware, make_routes
@@ -134,8 +133,8 @@ class Ops:
     def stats(self, ref: str, stream: bool, one_shot: bool) -> AsyncIterator[dict[str, Any]]:
         return self._stats.stream(ref, stream, one_shot)
 
-    async def update(self, ref: str, body: dict[str, Any]) -> dict[str, Any]:
-        return await self._updates.update(ref, msgspec.convert(body, UpdateRequest))
+    async def update(self, ref: str, body: UpdateConfig) -> dict[str, Any]:
+        return await self._updates.update(ref, body)
 
     def metrics_enabled(self) -> bool:
         return self._metrics

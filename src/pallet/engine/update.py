@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from pallet.api.models import HostConfig, RestartPolicy
+from pallet.api.models import HostConfig, RestartPolicy, UpdateConfig
 from pallet.engine.containers import ContainerService
 from pallet.engine.restart import Policy
 from pallet.errors import InvalidArgument
@@ -24,26 +24,7 @@ _FIELDS = ("CpuShares", "Memory", "NanoCpus", "CpuPeriod", "CpuQuota", "CpusetCp
            "CpuRealtimePeriod", "CpuRealtimeRuntime", "OomKillDisable")
 
 
-class UpdateRequest(msgspec.Struct, omit_defaults=True):
-    CpuShares: int = 0
-    Memory: int = 0
-    NanoCpus: int = 0
-    CpuPeriod: int = 0
-    CpuQuota: int = 0
-    CpuRealtimePeriod: int = 0
-    CpuRealtimeRuntime: int = 0
-    CpusetCpus: str = ""
-    CpusetMems: str = ""
-    MemoryReservation: int = 0
-    MemorySwap: int = 0
-    KernelMemory: int = 0
-    PidsLimit: int | None = None
-    BlkioWeight: int = 0
-    OomKillDisable: bool | None = None
-    RestartPolicy: RestartPolicy | None = None
-
-
-def plan_update(hc: HostConfig, req: UpdateRequest) -> tuple[HostConfig, dict[str, Any]]:
+def plan_update(hc: HostConfig, req: UpdateConfig) -> tuple[HostConfig, dict[str, Any]]:
     """(new HostConfig, OCI resources to apply); raises InvalidArgument."""
     new = msgspec.structs.replace(hc)
     res: dict[str, Any] = {}
@@ -122,7 +103,7 @@ class UpdateService:
         self.containers = containers
         self.apply = apply
 
-    async def update(self, ref: str, req: UpdateRequest) -> dict[str, Any]:
+    async def update(self, ref: str, req: UpdateConfig) -> dict[str, Any]:
         c = self.containers.resolve(ref)
         new, resources = plan_update(c.host_config, req)
         if resources and c.running:

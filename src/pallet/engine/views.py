@@ -19,6 +19,7 @@ from pallet.api.models import HostConfig
 from pallet.engine.lifecycle import State
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
+from pallet.notation.human import container_status
 from pallet.runtime.spec import MASKED_PATHS, READONLY_PATHS
 
 
@@ -31,50 +32,10 @@ def parse_time(value: str) -> float:
     return datetime.fromisoformat(text).timestamp()
 
 
-def human_duration(seconds: float) -> str:
-    """Go's ``units.HumanDuration``, as ``docker ps`` prints it."""
-    if seconds < 1:
-        return "Less than a second"
-    if seconds < 2:
-        return "1 second"
-    if seconds < 60:
-        return f"{int(seconds)} seconds"
-    minutes = int(seconds / 60)
-    if minutes == 1:
-        return "About a minute"
-    if minutes < 60:
-        return f"{minutes} minutes"
-    hours = int(seconds / 3600 + 0.5)
-    if hours == 1:
-        return "About an hour"
-    if hours < 48:
-        return f"{hours} hours"
-    if hours < 24 * 7 * 2:
-        return f"{hours // 24} days"
-    if hours < 24 * 30 * 2:
-        return f"{hours // 24 // 7} weeks"
-    if hours < 24 * 365 * 2:
-        return f"{hours // 24 // 30} months"
-    return f"{hours // 24 // 365} years"
-
-
 def status_text(c: Container, now: float) -> str:
-    if c.status == State.RUNNING:
-        return f"Up {human_duration(now - parse_time(c.started_at))}"
-    if c.status == State.PAUSED:
-        return f"Up {human_duration(now - parse_time(c.started_at))} (Paused)"
-    if c.status == State.RESTARTING:
-        ago = human_duration(now - parse_time(c.finished_at))
-        return f"Restarting ({c.exit_code}) {ago} ago"
-    if c.status == State.REMOVING:
-        return "Removal In Progress"
-    if c.status == State.DEAD:
-        return "Dead"
-    if c.status == State.EXITED or parse_time(c.finished_at):
-        if c.status == State.CREATED:
-            return "Created"
-        return f"Exited ({c.exit_code}) {human_duration(now - parse_time(c.finished_at))} ago"
-    return "Created"
+    """The ``Status`` column of ``ps`` (health is added by its plugin)."""
+    return container_status(c.status.value, now=now, started=parse_time(c.started_at),
+                            finished=parse_time(c.finished_at), exit_code=c.exit_code)
 
 
 def command_text(c: Container) -> str:

@@ -14,11 +14,10 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
-import msgspec
 from aiohttp import web
 from yarl import URL
 
-from pallet.api.models import RestartPolicy
+from pallet.api.models import UpdateConfig
 from pallet.errors import InvalidArgument
 from pallet.server import streams
 from pallet.server.params import body_as, encode_json, json_response, qbool
@@ -30,32 +29,11 @@ Observe = Callable[[str, str, int, float], None]
 DF_TYPES = ("container", "image", "volume", "build-cache")
 
 
-class UpdateBody(msgspec.Struct, omit_defaults=True):
-    """Docker's ``ContainerUpdateConfig`` (resources and the restart policy)."""
-
-    CpuShares: int = 0
-    Memory: int = 0
-    NanoCpus: int = 0
-    CpuPeriod: int = 0
-    CpuQuota: int = 0
-    CpuRealtimePeriod: int = 0
-    CpuRealtimeRuntime: int = 0
-    CpusetCpus: str = ""
-    CpusetMems: str = ""
-    MemoryReservation: int = 0
-    MemorySwap: int = 0
-    KernelMemory: int = 0
-    PidsLimit: int | None = None
-    BlkioWeight: int = 0
-    OomKillDisable: bool | None = None
-    RestartPolicy: RestartPolicy | None = None
-
-
 class OpsBackend(Protocol):
     def stats(self, ref: str, stream: bool, one_shot: bool
               ) -> AsyncIterator[dict[str, Any]]: ...
 
-    async def update(self, ref: str, body: dict[str, Any]) -> dict[str, Any]: ...
+    async def update(self, ref: str, body: UpdateConfig) -> dict[str, Any]: ...
 
     def metrics_enabled(self) -> bool: ...
 
@@ -89,8 +67,8 @@ def make_routes(ops: OpsBackend) -> list[web.AbstractRouteDef]:
 
     @routes.post("/containers/{id}/update")
     async def update(request: web.Request) -> web.Response:
-        body = await body_as(request, UpdateBody)
-        result = await ops.update(request.match_info["id"], msgspec.to_builtins(body))
+        body = await body_as(request, UpdateConfig)
+        result = await ops.update(request.match_info["id"], body)
         return json_response(result)
 
     @routes.get("/system/df")

@@ -7,7 +7,6 @@ from pallet.engine.lifecycle import State
 from pallet.engine.records import Container
 from pallet.engine.views import (
     check_filters,
-    human_duration,
     inspect,
     matches,
     parse_time,
@@ -15,6 +14,7 @@ from pallet.engine.views import (
     summary,
 )
 from pallet.errors import InvalidArgument
+from pallet.notation.human import human_duration
 
 
 def make(**kw: object) -> Container:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pallet.api.models import HostConfig, RestartPolicy
-from pallet.engine.update import UpdateRequest, plan_update
+from pallet.api.models import UpdateConfig as UpdateRequest
+from pallet.engine.update import plan_update
 from pallet.errors import InvalidArgument
 
 M = 1 << 20
