@@ -266,7 +266,6 @@ class ContainerService:
     async def _failed_start(self, c: Container, err: PalletError) -> None:
         message = err.message
         code = start_failure_code(message)
-        c.status = State.EXITED if c.status != State.CREATED else State.CREATED
         c.exit_code = code
         c.error = message
         c.pid = 0
