@@ -14,14 +14,15 @@ import shutil
 import signal as signals
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
 from pallet.api.models import CreateRequest, HostConfig
 from pallet.engine.configmerge import merge_config, process_args
+from pallet.engine.control import ProcessControl
 from pallet.engine.etcfiles import write_etc_files
 from pallet.engine.events import EventBus
+from pallet.engine.exits import ExitHandling
 from pallet.engine.lifecycle import Op, State, next_state
 from pallet.engine.plugins import ContainerPlugin, StartContext
 from pallet.engine.ports import ImageView, Rootfs, Runtime
@@ -55,30 +56,7 @@ def start_failure_code(message: str) -> int:
     return 128
 
 
-def _exit_time(bundle: Path) -> str:
-    """When the monitor wrote the exit code (right even if palletd was away then)."""
-    try:
-        mtime = (bundle / "exit").stat().st_mtime
-    except OSError:
-        return now_rfc3339()
-    return datetime.fromtimestamp(mtime, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def parse_signal(value: str | int) -> int:
-    """``SIGTERM``, ``TERM``, ``15`` -> 15."""
-    if isinstance(value, int):
-        return value
-    text = value.strip().upper()
-    if text.isdigit():
-        return int(text)
-    name = text if text.startswith("SIG") else "SIG" + text
-    try:
-        return int(signals.Signals[name])
-    except KeyError:
-        raise InvalidArgument(f"Invalid signal: {value}") from None
-
-
-class ContainerService:
+class ContainerService(ProcessControl, ExitHandling):
     def __init__(self, store: ContainerStore, images: ImageLookup, rootfs: Rootfs,
                  runtime: Runtime, events: EventBus, containers_dir: Path,
                  host: HostDefaults, runtime_name: str = "crun",
@@ -93,7 +71,7 @@ class ContainerService:
         self.runtime_name = runtime_name
         self.waiters = Waiters()
         self.plugins: list[ContainerPlugin] = list(plugins or [])
-        self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._pre_start: dict[str, list[PreStartHook]] = defaultdict(list)
 
     # -- paths -------------------------------------------------------------
@@ -296,140 +274,6 @@ class ContainerService:
         rootfs = self.rootfs_path(c.id)
         if rootfs.is_mount():
             await asyncio.to_thread(self.rootfs.unmount, rootfs)
-
-    # -- exits -----------------------------------------------------------------
-    async def on_exit(self, cid: str) -> None:
-        """The monitor reported an exit (from the exit-dir watcher or reconcile)."""
-        c = self.store.get(cid)
-        if c is None:
-            return
-        async with self._locks[cid]:
-            c = self.store.get(cid)
-            if c is None or c.status not in (State.RUNNING, State.PAUSED):
-                return
-            bundle = self.bundle(cid)
-            code = self.runtime.exit_code(cid, bundle)
-            c.oom_killed = self.runtime.oom_killed(bundle)
-            with contextlib.suppress(PalletError):
-                await self.runtime.delete(cid, force=True)
-            await self._release_rootfs(c)
-            c.status = next_state(Op.DIE, c.status, c.name)
-            c.exit_code = 255 if code is None else code
-            c.pid = 0
-            c.finished_at = _exit_time(bundle)
-            self.store.save(c)
-            for plugin in self.plugins:
-                await self._quietly(plugin.released(c), plugin, "released")
-            if c.oom_killed:
-                self._event(c, "oom")
-            self._event(c, "die", exitCode=str(c.exit_code))
-            self.waiters.exited(cid, c.exit_code)
-            if c.host_config.AutoRemove:
-                await self._remove_locked(c)
-                return
-            for plugin in self.plugins:
-                await self._quietly(plugin.exited(c), plugin, "exited")
-
-    async def reconcile(self) -> None:
-        """After a daemon start: make records agree with the monitors and runtime."""
-        for c in self.store.all():
-            if c.status not in (State.RUNNING, State.PAUSED, State.RESTARTING):
-                continue
-            bundle = self.bundle(c.id)
-            state = await self.runtime.state(c.id)
-            alive = state is not None and state.status in ("running", "paused", "created")
-            if alive and self.runtime.exit_code(c.id, bundle) is None:
-                assert state is not None
-                c.status = State.PAUSED if state.status == "paused" else State.RUNNING
-                c.pid = state.pid
-                self.store.save(c)
-                continue
-            log.info("container %s exited while palletd was away", c.short_id)
-            if c.status == State.RESTARTING:
-                c.status = State.EXITED
-                self.store.save(c)
-                continue
-            await self.on_exit(c.id)
-
-    # -- stop / kill / pause ---------------------------------------------------------
-    async def stop(self, ref: str, timeout: int | None, signal: str | None) -> None:
-        c = self.resolve(ref)
-        async with self._locks[c.id]:
-            c = self.resolve(c.id)
-            next_state(Op.STOP, c.status, c.name)
-            c.manually_stopped = True
-            if c.status == State.RESTARTING:
-                # Between a die and the policy's next start: nothing runs to signal.
-                c.status = State.EXITED
-                self.store.save(c)
-                self.waiters.exited(c.id, c.exit_code)
-                self._event(c, "stop")
-                return
-            self.store.save(c)
-            if c.status == State.PAUSED:
-                await self.runtime.resume(c.id)
-            exited = self.waiters.on_exit(c.id)
-        sig = parse_signal(signal or c.config.StopSignal or "SIGTERM")
-        grace = timeout if timeout is not None else (
-            c.config.StopTimeout if c.config.StopTimeout is not None else 10)
-        with contextlib.suppress(PalletError):
-            await self.runtime.kill(c.id, sig)
-        try:
-            await asyncio.wait_for(asyncio.shield(exited), None if grace < 0 else grace)
-        except TimeoutError:
-            with contextlib.suppress(PalletError):
-                await self.runtime.kill(c.id, signals.SIGKILL)
-            try:
-                await asyncio.wait_for(exited, 30)
-            except TimeoutError:
-                raise Conflict(f"container {c.name} did not exit after SIGKILL") from None
-        self._event(c, "stop")
-
-    async def kill(self, ref: str, signal: str) -> None:
-        c = self.resolve(ref)
-        sig = parse_signal(signal or "SIGKILL")
-        async with self._locks[c.id]:
-            c = self.resolve(c.id)
-            next_state(Op.KILL, c.status, c.name)
-            exited = self.waiters.on_exit(c.id)
-            if sig == signals.SIGKILL:
-                c.manually_stopped = True
-                self.store.save(c)
-            await self.runtime.kill(c.id, sig)
-            if c.status == State.PAUSED and sig in (signals.SIGKILL, signals.SIGTERM):
-                # A frozen cgroup holds signals until it thaws: thaw it, as dockerd does.
-                await self.runtime.resume(c.id)
-                c.status = State.RUNNING
-                self.store.save(c)
-        self._event(c, "kill", signal=str(sig))
-        if sig == signals.SIGKILL:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(exited, 10)
-
-    async def restart(self, ref: str, timeout: int | None, signal: str | None) -> None:
-        c = self.resolve(ref)
-        if c.running:
-            await self.stop(c.id, timeout, signal)
-        await self.start(c.id)
-        self._event(self.resolve(c.id), "restart")
-
-    async def pause(self, ref: str) -> None:
-        c = self.resolve(ref)
-        async with self._locks[c.id]:
-            c = self.resolve(c.id)
-            c.status = next_state(Op.PAUSE, c.status, c.name)
-            await self.runtime.pause(c.id)
-            self.store.save(c)
-        self._event(c, "pause")
-
-    async def unpause(self, ref: str) -> None:
-        c = self.resolve(ref)
-        async with self._locks[c.id]:
-            c = self.resolve(c.id)
-            c.status = next_state(Op.UNPAUSE, c.status, c.name)
-            await self.runtime.resume(c.id)
-            self.store.save(c)
-        self._event(c, "unpause")
 
     # -- remove / rename -------------------------------------------------------------
     async def remove(self, ref: str, force: bool, volumes: bool = False) -> None:
