@@ -248,3 +248,66 @@ def test_authenticated_registry(auth: str, stores: Callable[[], ImageService]) -
         if server.token is not None:
             granted = [r for r in server.token.requests if r.get("user") == "alice"]
             assert any("repository:private/app:pull,push" in r.get("scope", []) for r in granted)
+
+
+def test_registry_killed_mid_pull_then_retry_skips_verified_layers(
+        tmp_path: Path, stores: Callable[[], ImageService]) -> None:
+    import threading
+    import time
+
+    a, b = stores(), stores()
+    reg = RegistryServer(tmp_path / "reg")
+    reg.start()
+    try:
+        name = f"{reg.host}/killed/app:1"
+        make_image(a, name, [BASE])
+        # A big second layer (random bytes, gzip level 1 so the fixture is quick to make).
+        raw = io.BytesIO()
+        with tarfile.open(fileobj=raw, mode="w") as tf:
+            data = os.urandom(64 << 20)
+            info = tarfile.TarInfo("big.bin")
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+        stage = a.new_stage()
+        base = a.resolve(name).layers[0]
+        digest = stage.blob_bytes(gzip.compress(raw.getvalue(), compresslevel=1, mtime=0))
+        big = stage.layer(base.chain_id, digest, None, mt.OCI_LAYER_GZIP)
+        small = stage.layer(None, base.digest, None, mt.OCI_LAYER_GZIP)
+        config = om.image_config(created="2024-01-01T00:00:00Z", architecture="amd64",
+                                 diff_ids=[small.diff_id, big.diff_id], config={"Cmd": ["sh"]})
+        cbytes = om.canonical_json(config)
+        img = StagedImage(cbytes, stage.blob_bytes(cbytes), [small, big], [str(parse(name))])
+        a.finish_manifest(stage, img)
+        a.publish([img])
+        push(a, RegistryClient(reg.host), parse(name), Log())
+
+        failure: list[BaseException] = []
+
+        def pulling() -> None:
+            try:
+                pull(b, RegistryClient(reg.host), parse(name), Log(), parallel=2)
+            except BaseException as e:  # the registry dies under it
+                failure.append(e)
+
+        t = threading.Thread(target=pulling)
+        t.start()
+        deadline = time.monotonic() + 30
+        while reg.blob_gets(small.digest) == 0 or not b.content.exists(small.digest):
+            assert time.monotonic() < deadline, "the small layer never arrived"
+            time.sleep(0.005)
+        assert reg.proc is not None
+        reg.proc.kill()  # the registry dies while the big layer is on its way
+        reg.proc.wait(timeout=10)
+        t.join(timeout=60)
+        assert failure, "the pull finished before the registry was killed"
+        assert b.list() == [] and not b.exists(name)
+
+        reg.start()  # same storage, same port
+        gets = reg.blob_gets(small.digest)
+        log = Log()
+        pull(b, RegistryClient(reg.host), parse(name), log)
+        assert b.resolve(name).id == a.resolve(name).id
+        assert reg.blob_gets(small.digest) == gets  # the verified layer was not fetched again
+        assert "Downloading" not in log.statuses(small.digest[7:19])
+    finally:
+        reg.close()
