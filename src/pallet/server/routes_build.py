@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import json
 import os
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,7 +26,6 @@ from pallet.server import streams
 from pallet.server.params import json_response, qbool, qfilters, qstr
 
 SECRETS_HEADER = "X-Pallet-Build-Secrets"
-_CHUNK = 256 * 1024
 
 
 class BuildBackend(Protocol):
@@ -92,28 +89,13 @@ def options(request: web.Request) -> BuildOptions:
     )
 
 
-@contextlib.asynccontextmanager
-async def _spooled(request: web.Request, spool_dir: Path) -> AsyncIterator[Path]:
-    spool_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="context-", suffix=".tar", dir=spool_dir)
-    path = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            async for chunk in request.content.iter_chunked(_CHUNK):
-                f.write(chunk)
-        yield path
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-
-
 def make_routes(be: BuildBackend) -> web.RouteTableDef:
     routes = web.RouteTableDef()
 
     @routes.post("/build")
     async def build(request: web.Request) -> web.StreamResponse:
         opts = options(request)
-        async with _spooled(request, be.spool_dir) as path:
+        async with streams.spooled(request, be.spool_dir, "context-") as path:
             return await streams.json_lines(request, be.build(path, opts))
 
     @routes.post("/build/prune")

@@ -3,11 +3,6 @@ name routes match ``{name:.+}`` and are registered after the fixed paths."""
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -19,7 +14,6 @@ from pallet.server.params import json_response, qbool, qfilters, qstr
 
 routes = web.RouteTableDef()
 
-_CHUNK = 256 * 1024
 NAME = "{name:.+}"
 
 
@@ -47,7 +41,7 @@ async def images_get(request: web.Request) -> web.StreamResponse:
 @routes.post("/images/load")
 async def images_load(request: web.Request) -> web.Response:
     be = backend(request)
-    async with _spooled(request, be.spool_dir()) as path:
+    async with streams.spooled(request, be.spool_dir()) as path:
         lines = await be.image_load(path, qbool(request, "quiet"))
     body = b"".join(
         _line({"stream": line if line.endswith("\n") else line + "\n"}) for line in lines
@@ -132,28 +126,12 @@ async def _save(request: web.Request, names: list[str]) -> web.StreamResponse:
     return resp
 
 
-@contextlib.asynccontextmanager
-async def _spooled(request: web.Request, spool_dir: Path) -> AsyncIterator[Path]:
-    """The request body in a temporary file under ``spool_dir`` (removed afterwards)."""
-    spool_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="upload-", suffix=".tar", dir=spool_dir)
-    path = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            async for chunk in request.content.iter_chunked(_CHUNK):
-                f.write(chunk)
-        yield path
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-
-
 async def _import(request: web.Request, from_src: str) -> web.StreamResponse:
     if from_src != "-":
         raise Unsupported("importing from a URL is not supported by pallet")
     be = backend(request)
     changes = request.query.getall("changes", [])
-    async with _spooled(request, be.spool_dir()) as path:
+    async with streams.spooled(request, be.spool_dir()) as path:
         image_id = await be.image_import(
             path, qstr(request, "repo"), qstr(request, "tag"), list(changes),
             qstr(request, "message"),

@@ -10,7 +10,10 @@ import asyncio
 import contextlib
 import inspect
 import logging
+import os
+import tempfile
 from collections.abc import AsyncIterator, Awaitable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from aiohttp import web
@@ -152,3 +155,23 @@ async def json_lines(request: web.Request, items: AsyncIterator[Any]) -> web.Str
     await copy_out(request, resp, encoded())
     await finish(resp)
     return resp
+
+
+SPOOL_CHUNK = 256 * 1024
+
+
+@contextlib.asynccontextmanager
+async def spooled(request: web.Request, spool_dir: Path,
+                  prefix: str = "upload-") -> AsyncIterator[Path]:
+    """The request body in a temporary file under ``spool_dir`` (removed afterwards)."""
+    spool_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tar", dir=spool_dir)
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            async for chunk in request.content.iter_chunked(SPOOL_CHUNK):
+                f.write(chunk)
+        yield path
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()

@@ -70,6 +70,33 @@ class Snapshotter(Protocol):
         ...
 
 
+class MetaBacked:
+    """The Snapshotter methods both implementations answer from the shared metadata."""
+
+    meta: MetaStore
+
+    def _create(self, key: str, parent: str | None, kind: Kind) -> list[Mount]:
+        raise NotImplementedError
+
+    def prepare(self, key: str, parent: str | None) -> list[Mount]:
+        return self._create(key, parent, Kind.ACTIVE)
+
+    def view(self, key: str, parent: str | None) -> list[Mount]:
+        return self._create(key, parent, Kind.VIEW)
+
+    def exists(self, key: str) -> bool:
+        return self.meta.exists(key)
+
+    def stat(self, key: str) -> Info:
+        return self.meta.stat(key)
+
+    def walk(self) -> Iterator[Info]:
+        return self.meta.walk()
+
+    def children(self, key: str) -> list[str]:
+        return self.meta.children(key)
+
+
 def _h(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 

@@ -8,36 +8,24 @@ from __future__ import annotations
 
 import contextlib
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 from pallet.errors import CommandFailed, Conflict
-from pallet.snapshots.base import Info, Kind, MetaStore, Usage, WhiteoutMode, disk_usage
+from pallet.snapshots.base import (
+    Kind,
+    MetaBacked,
+    MetaStore,
+    Usage,
+    WhiteoutMode,
+    disk_usage,
+)
 from pallet.snapshots.mount import Mount
 
 
-class NaiveSnapshotter:
+class NaiveSnapshotter(MetaBacked):
     def __init__(self, root: Path) -> None:
         self.root = Path(root).absolute()
         self.meta = MetaStore(self.root)
-
-    def prepare(self, key: str, parent: str | None) -> list[Mount]:
-        return self._create(key, parent, Kind.ACTIVE)
-
-    def view(self, key: str, parent: str | None) -> list[Mount]:
-        return self._create(key, parent, Kind.VIEW)
-
-    def exists(self, key: str) -> bool:
-        return self.meta.exists(key)
-
-    def stat(self, key: str) -> Info:
-        return self.meta.stat(key)
-
-    def walk(self) -> Iterator[Info]:
-        return self.meta.walk()
-
-    def children(self, key: str) -> list[str]:
-        return self.meta.children(key)
 
     def mounts(self, key: str) -> list[Mount]:
         d = self.meta.dir_of(key)

@@ -13,13 +13,12 @@ import contextlib
 import os
 import secrets
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 from pallet.errors import Conflict
 from pallet.snapshots.base import (
-    Info,
     Kind,
+    MetaBacked,
     MetaStore,
     Usage,
     WhiteoutMode,
@@ -36,7 +35,7 @@ def _short_name() -> str:
     return "".join(_ALPHABET[b % 32] for b in secrets.token_bytes(LINK_LEN))
 
 
-class OverlaySnapshotter:
+class OverlaySnapshotter(MetaBacked):
     """Snapshots as overlayfs layers under ``root`` (needs root to mount and to apply)."""
 
     def __init__(self, root: Path) -> None:
@@ -46,24 +45,6 @@ class OverlaySnapshotter:
         self.links.mkdir(exist_ok=True)
 
     # -- protocol ----------------------------------------------------------
-    def prepare(self, key: str, parent: str | None) -> list[Mount]:
-        return self._create(key, parent, Kind.ACTIVE)
-
-    def view(self, key: str, parent: str | None) -> list[Mount]:
-        return self._create(key, parent, Kind.VIEW)
-
-    def exists(self, key: str) -> bool:
-        return self.meta.exists(key)
-
-    def stat(self, key: str) -> Info:
-        return self.meta.stat(key)
-
-    def walk(self) -> Iterator[Info]:
-        return self.meta.walk()
-
-    def children(self, key: str) -> list[str]:
-        return self.meta.children(key)
-
     def mounts(self, key: str) -> list[Mount]:
         d = self.meta.dir_of(key)
         info = self.meta.stat(key)
