@@ -9,6 +9,7 @@ import contextlib
 from typing import Any
 
 from pallet.daemon.extensions import Extension, ExtensionContext
+from pallet.engine.net_keeper import BridgeKeeper
 from pallet.engine.net_plugin import NetworkPlugin
 from pallet.engine.net_service import NetworkService
 from pallet.engine.net_views import network_view
@@ -85,8 +86,9 @@ def install(ctx: ExtensionContext) -> Extension:
     vstore = VolumeStore(ctx.db, paths.volumes)
     volumes = VolumeService(vstore, ctx.containers.store)
     vplugin = VolumePlugin(vstore, ctx.containers.store, ctx.containers.rootfs_path)
+    keeper = BridgeKeeper(nets, driver, paths.netns, paths.run / "networks" / "keeper.json")
     ext = Extension(name="network",
                     routes=[*routes_networks.make_routes(api),
                             *routes_volumes.make_routes(volumes)],
-                    plugins=[plugin, vplugin])
+                    plugins=[plugin, vplugin], on_start=[keeper.up], on_stop=[keeper.down])
     return ext
