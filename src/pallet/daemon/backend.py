@@ -10,7 +10,7 @@ import contextlib
 import os
 import platform
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -28,14 +28,6 @@ from pallet.engine.top import top
 from pallet.engine.views import check_filters, inspect, matches, summary
 from pallet.errors import Conflict
 from pallet.server.backend import AttachSession, LogOptions, PathStat
-
-
-async def _aiter(it: Iterator[bytes]) -> AsyncIterator[bytes]:
-    while True:
-        chunk = await asyncio.to_thread(next, it, None)
-        if chunk is None:
-            return
-        yield chunk
 
 
 def _pstat(s: Any) -> PathStat:
@@ -74,7 +66,7 @@ class EngineBackend:
                                               else c.created_unix > pivot)]
         out = []
         for c in items:
-            names = self.i.names_of(c.image_id)
+            names = self.i.names_of(c.image_id) if "ancestor" in filters else []
             if not matches(c, filters, names):
                 continue
             view = summary(c, c.config.Image)
@@ -181,14 +173,16 @@ class EngineBackend:
 
     async def archive_get(self, ref: str, path: str) -> tuple[PathStat, AsyncIterator[bytes]]:
         async with self._rootfs(ref) as root:
-            st, chunks = tar_path(root, path, self._binds(ref))
-            data = [chunk async for chunk in _aiter(chunks)]
+            st, spool = await asyncio.to_thread(tar_path, root, path, self._binds(ref))
 
-        async def replay() -> AsyncIterator[bytes]:
-            for chunk in data:
-                yield chunk
+        async def stream() -> AsyncIterator[bytes]:
+            try:
+                while block := await asyncio.to_thread(spool.read, 1 << 20):
+                    yield block
+            finally:
+                spool.close()
 
-        return _pstat(st), replay()
+        return _pstat(st), stream()
 
     async def archive_put(self, ref: str, path: str, body: AsyncIterator[bytes],
                           no_overwrite_dir_non_dir: bool) -> None:

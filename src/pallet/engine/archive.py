@@ -12,10 +12,11 @@ import os
 import stat
 import tarfile
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from pallet.errors import InvalidArgument, NotFound
 from pallet.oci.layertar import apply_layer
@@ -85,9 +86,9 @@ def stat_path(root: Path, path: str, binds: Binds | None = None) -> tuple[Path, 
     return host, Stat(name, st.st_size, go_mode(st), mtime, link)
 
 
-def tar_path(root: Path, path: str, binds: Binds | None = None
-             ) -> tuple[Stat, Iterator[bytes]]:
-    """A tar of ``path`` (its base name at the top), produced in chunks."""
+def tar_path(root: Path, path: str, binds: Binds | None = None) -> tuple[Stat, BinaryIO]:
+    """A tar of ``path`` (its base name at the top), spooled to an unnamed temporary file
+    and rewound, so the caller can stream it after the container's root is unmounted."""
     host, st = stat_path(root, path, binds)
     if path.endswith("/.") or path == ".":
         arcname = "."
@@ -95,16 +96,15 @@ def tar_path(root: Path, path: str, binds: Binds | None = None
         arcname = st.name if st.name != "/" else "."
     if st.link_target and path.endswith("/"):
         host = secure_join(root, path)
-
-    def chunks() -> Iterator[bytes]:
-        with tempfile.TemporaryFile() as spool:
-            with tarfile.open(fileobj=spool, mode="w|", format=tarfile.PAX_FORMAT) as tf:
-                _add(tf, host, arcname, root)
-            spool.seek(0)
-            while block := spool.read(1 << 20):
-                yield block
-
-    return st, chunks()
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, who closes it
+    try:
+        with tarfile.open(fileobj=spool, mode="w|", format=tarfile.PAX_FORMAT) as tf:
+            _add(tf, host, arcname, root)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return st, spool
 
 
 def _add(tf: tarfile.TarFile, host: Path, arcname: str, root: Path) -> None:
