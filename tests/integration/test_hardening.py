@@ -6,49 +6,25 @@ also visible in inspect."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pallet.testing.cli_session import CliSession
+
 pytestmark = pytest.mark.integration
 
 CGROUP = Path("/sys/fs/cgroup")
 
 
-class P:
-    """The pallet CLI of one daemon, removing the containers it made."""
-
-    def __init__(self, daemon: Any) -> None:
-        self.d = daemon
-        self.made: list[str] = []
-
-    def name(self) -> str:
-        n = "hard-" + uuid.uuid4().hex[:8]
-        self.made.append(n)
-        return n
-
-    def run(self, *args: str, ok: bool = True) -> tuple[str, str, Any]:
-        """``pallet run --name N ARGS``: (output, name, completed process)."""
-        n = self.name()
-        res = self.d.pallet("run", "--name", n, *args, timeout=60)
-        if ok:
-            assert res.returncode == 0, f"run {args}: {res.returncode} {res.stderr}"
-        return res.stdout + res.stderr, n, res
-
-    def inspect(self, ref: str) -> Any:
-        return self.d.json("GET", f"/containers/{ref}/json")
-
-    def cleanup(self) -> None:
-        for n in self.made:
-            self.d.request("DELETE", f"/containers/{n}?force=1")
+P = CliSession
 
 
 @pytest.fixture
 def p(palletd: Any, busybox: str) -> Iterator[P]:
-    helper = P(palletd)
+    helper = CliSession(palletd, "hard")
     try:
         yield helper
     finally:

@@ -9,20 +9,17 @@ import signal
 import subprocess
 import time
 import urllib.parse
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pallet.testing.cli_session import CliSession
+
 pytestmark = pytest.mark.integration
 
 CGROUP = Path("/sys/fs/cgroup")
-
-
-def name() -> str:
-    return "ops-" + uuid.uuid4().hex[:8]
 
 
 def wait_for(cond: Callable[[], bool], timeout: float = 15.0, what: str = "condition") -> None:
@@ -33,35 +30,12 @@ def wait_for(cond: Callable[[], bool], timeout: float = 15.0, what: str = "condi
         time.sleep(0.05)
 
 
-class P:
-    """The pallet CLI and API of one daemon, removing what it made."""
-
-    def __init__(self, daemon: Any) -> None:
-        self.d = daemon
-        self.made: list[str] = []
-
-    def ok(self, *args: str, timeout: float = 60) -> str:
-        res = self.d.pallet(*args, timeout=timeout)
-        assert res.returncode == 0, f"pallet {' '.join(args)}: {res.returncode} {res.stderr}"
-        return res.stdout
-
-    def run_d(self, *args: str) -> str:
-        n = name()
-        self.made.append(n)
-        self.ok("run", "-d", "--name", n, *args)
-        return n
-
-    def inspect(self, ref: str) -> Any:
-        return self.d.json("GET", f"/containers/{ref}/json")
-
-    def cleanup(self) -> None:
-        for n in self.made:
-            self.d.request("DELETE", f"/containers/{n}?force=1")
+P = CliSession
 
 
 @pytest.fixture
 def p(palletd: Any, busybox: str) -> Iterator[P]:
-    helper = P(palletd)
+    helper = CliSession(palletd, "ops")
     try:
         yield helper
     finally:
@@ -163,8 +137,7 @@ def test_health_starting_healthy_unhealthy(p: P, palletd: Any) -> None:
 
 # -- resources --------------------------------------------------------------------------
 def test_oom_kill_gives_137_and_oomkilled(p: P) -> None:
-    n = name()
-    p.made.append(n)
+    n = p.name()
     res = p.d.pallet("run", "--name", n, "-m", "32m", "busybox", "sh", "-c",
                      "exec dd if=/dev/zero of=/dev/null bs=64M count=1")
     assert res.returncode == 137
@@ -173,8 +146,7 @@ def test_oom_kill_gives_137_and_oomkilled(p: P) -> None:
 
 
 def test_pids_limit_refuses_forks(p: P) -> None:
-    n = name()
-    p.made.append(n)
+    n = p.name()
     res = p.d.pallet("run", "--name", n, "--pids-limit", "8", "busybox", "sh", "-c",
                      "for i in 1 2 3 4 5 6 7 8 9 10 11 12; do sleep 3 & done; wait")
     assert "can't fork" in res.stderr + res.stdout
@@ -200,8 +172,7 @@ def test_cpu_and_memory_limits_in_the_cgroup_and_update(p: P) -> None:
 
 # -- hardening ----------------------------------------------------------------------------
 def test_hardened_run_line_each_setting_proven_inside(p: P) -> None:
-    n = name()
-    p.made.append(n)
+    n = p.name()
     script = (
         "id -u; id -g; grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status; "
         "touch /rootfile 2>&1 || echo ro-ok; "
@@ -227,8 +198,7 @@ def test_hardened_run_line_each_setting_proven_inside(p: P) -> None:
 
 
 def test_cap_add_after_drop_all(p: P) -> None:
-    n = name()
-    p.made.append(n)
+    n = p.name()
     out = p.ok("run", "--name", n, "--cap-drop", "ALL", "--cap-add", "NET_BIND_SERVICE",
                "busybox", "grep", "CapEff", "/proc/self/status")
     assert out.split()[-1] == f"{1 << 10:016x}"  # CAP_NET_BIND_SERVICE is bit 10
@@ -269,8 +239,7 @@ def test_blkio_is_accounted(p: P, palletd: Any) -> None:
 
 # -- logs -----------------------------------------------------------------------------------------
 def test_log_rotation_keeps_max_file_and_logs_shows_tail(p: P) -> None:
-    n = name()
-    p.made.append(n)
+    n = p.name()
     p.ok("run", "--name", n, "--log-opt", "max-size=1k", "--log-opt", "max-file=3", "busybox",
          "sh", "-c", "i=0; while [ $i -lt 400 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxx; "
          "i=$((i+1)); [ $((i % 20)) = 0 ] && sleep 0.05; done; echo last-line")
@@ -287,8 +256,7 @@ def test_log_rotation_keeps_max_file_and_logs_shows_tail(p: P) -> None:
 
 
 def test_chatty_container_log_stays_bounded(p: P) -> None:
-    n = name()
-    p.made.append(n)
+    n = p.name()
     t0 = time.monotonic()
     p.ok("run", "--name", n, "--log-opt", "max-size=1m", "--log-opt", "max-file=3", "busybox",
          "sh", "-c", "yes 0123456789012345678901234567890123456789 | head -c 50000000; "
@@ -303,8 +271,7 @@ def test_chatty_container_log_stays_bounded(p: P) -> None:
 
 
 def test_log_driver_none_keeps_nothing(p: P) -> None:
-    n = name()
-    p.made.append(n)
+    n = p.name()
     p.ok("run", "--name", n, "--log-driver", "none", "busybox", "echo", "hidden")
     log = Path(p.inspect(n)["LogPath"])
     assert log.is_symlink() and p.ok("logs", n) == ""
