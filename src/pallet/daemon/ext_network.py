@@ -12,6 +12,7 @@ from pallet.daemon.extensions import Extension, ExtensionContext
 from pallet.engine.net_keeper import BridgeKeeper
 from pallet.engine.net_plugin import NetworkPlugin
 from pallet.engine.net_service import NetworkService
+from pallet.engine.net_spares import SparePool
 from pallet.engine.net_views import network_view
 from pallet.engine.vol_plugin import VolumePlugin
 from pallet.engine.vol_service import VolumeService
@@ -54,6 +55,7 @@ class NetworkAPI:
 
     async def remove(self, ref: str) -> None:
         n = self.nets.resolve(ref)
+        await self.plugin.drain()  # endpoints of containers that just left
         self.nets.remove(n.id, lambda cid: None)
         self.ctx.events.publish("network", "destroy", n.id, {"name": n.name, "type": n.driver})
 
@@ -73,6 +75,7 @@ class NetworkAPI:
                                     {"name": n.name, "type": n.driver, "container": c.id})
 
     async def prune(self, filters: Filters) -> dict[str, Any]:
+        await self.plugin.drain()
         return {"NetworksDeleted": self.nets.prune(filters) or None}
 
 
@@ -81,7 +84,8 @@ def install(ctx: ExtensionContext) -> Extension:
     nets = NetworkService(NetworkStore(ctx.db), net_config(paths.run))
     nets.ensure_defaults()
     driver = Netavark(paths.run / "networks", paths.run / "netavark.lock")
-    plugin = NetworkPlugin(nets, driver, paths.netns, ctx.containers.store)
+    spares = SparePool(nets, driver, paths.netns, paths.run / "networks" / "spares")
+    plugin = NetworkPlugin(nets, driver, paths.netns, ctx.containers.store, spares)
     api = NetworkAPI(ctx, nets, plugin)
     vstore = VolumeStore(ctx.db, paths.volumes)
     volumes = VolumeService(vstore, ctx.containers.store)
@@ -90,5 +94,6 @@ def install(ctx: ExtensionContext) -> Extension:
     ext = Extension(name="network",
                     routes=[*routes_networks.make_routes(api),
                             *routes_volumes.make_routes(volumes)],
-                    plugins=[plugin, vplugin], on_start=[keeper.up], on_stop=[keeper.down])
+                    plugins=[plugin, vplugin], on_start=[keeper.up, spares.up],
+                    on_stop=[spares.down, plugin.drain, keeper.down])
     return ext

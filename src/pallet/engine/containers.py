@@ -20,7 +20,7 @@ from typing import Any, Protocol
 from pallet.api.models import CreateRequest, HostConfig
 from pallet.engine.configmerge import merge_config, process_args
 from pallet.engine.control import ProcessControl
-from pallet.engine.etcfiles import write_etc_files
+from pallet.engine.etcfiles import refresh_etc_files, write_etc_files
 from pallet.engine.events import EventBus
 from pallet.engine.exits import ExitHandling
 from pallet.engine.lifecycle import Op, State, next_state
@@ -159,23 +159,29 @@ class ContainerService(ProcessControl, ExitHandling):
         rootfs.mkdir(exist_ok=True)
         if not rootfs.is_mount():
             await asyncio.to_thread(self.rootfs.mount, c.id, rootfs)
+        ctx = self._start_context(c)
+        created = False
         try:
-            ctx = self._start_context(c)
             for plugin in self.plugins:
                 await plugin.prepare(c, ctx)
             spec = self._spec(c, bundle, rootfs, ctx)
+            etc = ctx.etc_view()
             write_json(bundle / "config.json", spec)
             for stale in ("exit", "oom"):
                 (bundle / "persist" / stale).unlink(missing_ok=True)
-            try:
-                c.pid = await self._create_process(c, bundle, ctx)
-            except CommandFailed as e:
-                if "already exists" not in e.message:
-                    raise
-                # State left by a start that palletd's death cut short: clear it, retry once.
-                await self.runtime.delete(c.id, force=True)
-                c.pid = await self._create_process(c, bundle, ctx)
-        except PalletError as e:
+            # the runtime's create runs while deferred plugin work (netavark) finishes
+            c.pid = await self._create_process(c, bundle, ctx)
+            created = True
+            await ctx.settle()
+            if ctx.etc_view() != etc:
+                refresh_etc_files(bundle, c.config.Hostname, **self._etc_parts(ctx))
+        except BaseException as e:
+            await ctx.settle(quiet=True)
+            if not isinstance(e, PalletError):
+                raise
+            if created:
+                with contextlib.suppress(PalletError):
+                    await self.runtime.delete(c.id, force=True)
             await self._failed_start(c, e)
             raise
         c.status = State.RUNNING
@@ -201,6 +207,16 @@ class ContainerService(ProcessControl, ExitHandling):
             await self._quietly(plugin.started(c), plugin, "started")
 
     async def _create_process(self, c: Container, bundle: Path, ctx: StartContext) -> int:
+        try:
+            return await self._runtime_create(c, bundle, ctx)
+        except CommandFailed as e:
+            if "already exists" not in e.message:
+                raise
+        # State left by a start that palletd's death cut short: clear it, retry once.
+        await self.runtime.delete(c.id, force=True)
+        return await self._runtime_create(c, bundle, ctx)
+
+    async def _runtime_create(self, c: Container, bundle: Path, ctx: StartContext) -> int:
         return await self.runtime.create(
             c.id, bundle, terminal=c.config.Tty, stdin=c.config.OpenStdin,
             stdin_once=c.config.StdinOnce, log_path=self.log_path(c.id),
@@ -230,16 +246,18 @@ class ContainerService(ProcessControl, ExitHandling):
             read_inside(rootfs, "/etc/group"),
             c.host_config.GroupAdd or [],
         )
-        mounts = write_etc_files(
-            bundle, c.config.Hostname, ips=ctx.ips, extra_hosts=ctx.extra_hosts,
-            dns=ctx.dns, dns_search=ctx.dns_search, dns_options=ctx.dns_options,
-        )
+        mounts = write_etc_files(bundle, c.config.Hostname, **self._etc_parts(ctx))
         resolved = Resolved(
             uid=user.uid, gid=user.gid, additional_gids=user.additional_gids,
             args=(c.path, *c.args), rootfs=str(rootfs), mounts=(*mounts, *ctx.mounts),
             netns_path=ctx.netns_path, home=user.home or "/",
         )
         return generate_spec(build_spec_input(c, resolved, self.host))
+
+    @staticmethod
+    def _etc_parts(ctx: StartContext) -> dict[str, list[str]]:
+        return {"ips": ctx.ips, "extra_hosts": ctx.extra_hosts, "dns": ctx.dns,
+                "dns_search": ctx.dns_search, "dns_options": ctx.dns_options}
 
     async def _failed_start(self, c: Container, err: PalletError) -> None:
         message = err.message

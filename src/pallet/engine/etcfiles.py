@@ -51,22 +51,26 @@ def resolv_conf(host_resolv: str, servers: Sequence[str] = (), search: Sequence[
     return "\n".join(kept) + "\n"
 
 
-def write_etc_files(
-    cdir: Path, hostname: str, *, ips: Sequence[str] = (), extra_hosts: Sequence[str] = (),
+def etc_texts(
+    hostname: str, *, ips: Sequence[str] = (), extra_hosts: Sequence[str] = (),
     dns: Sequence[str] = (), dns_search: Sequence[str] = (), dns_options: Sequence[str] = (),
-) -> list[dict[str, Any]]:
-    """Write the three files and return their OCI bind mounts."""
+) -> dict[str, str]:
+    """The three files' contents, by name."""
     try:
         host_resolv = Path("/etc/resolv.conf").read_text()
     except OSError:
         host_resolv = ""
-    files = {
+    return {
         "hostname": hostname + "\n",
         "hosts": hosts_file(hostname, ips, extra_hosts),
         "resolv.conf": resolv_conf(host_resolv, dns, dns_search, dns_options),
     }
+
+
+def write_etc_files(cdir: Path, hostname: str, **parts: Sequence[str]) -> list[dict[str, Any]]:
+    """Write the three files (``parts``: as for ``etc_texts``); return their OCI bind mounts."""
     mounts: list[dict[str, Any]] = []
-    for name, text in files.items():
+    for name, text in etc_texts(hostname, **parts).items():
         path = cdir / name
         write_bytes(path, text.encode())
         mounts.append({
@@ -76,3 +80,14 @@ def write_etc_files(
             "options": ["rbind", "rprivate"],
         })
     return mounts
+
+
+def refresh_etc_files(cdir: Path, hostname: str, **parts: Sequence[str]) -> None:
+    """Rewrite the files in place: once bind-mounted, a new inode would not be seen."""
+    for name, text in etc_texts(hostname, **parts).items():
+        with open(cdir / name, "r+b") as f:
+            data = text.encode()
+            if f.read() != data:
+                f.seek(0)
+                f.write(data)
+                f.truncate()

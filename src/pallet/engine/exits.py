@@ -71,16 +71,13 @@ class ExitHandling:
             bundle = self.bundle(cid)
             code = self.runtime.exit_code(cid, bundle)
             c.oom_killed = self.runtime.oom_killed(bundle)
-            with contextlib.suppress(PalletError):
-                await self.runtime.delete(cid, force=True)
-            await self._release_rootfs(c)
             c.status = next_state(Op.DIE, c.status, c.name)
             c.exit_code = 255 if code is None else code
             c.pid = 0
             c.finished_at = _exit_time(bundle)
             self.store.save(c)
-            for plugin in self.plugins:
-                await self._quietly(plugin.released(c), plugin, "released")
+            # the runtime's state and the plugins' resources (netavark) are independent
+            await asyncio.gather(self._reap(c), self._release_plugins(c))
             if c.oom_killed:
                 self._event(c, "oom")
             self._event(c, "die", exitCode=str(c.exit_code))
@@ -90,6 +87,15 @@ class ExitHandling:
                 return
             for plugin in self.plugins:
                 await self._quietly(plugin.exited(c), plugin, "exited")
+
+    async def _reap(self, c: Container) -> None:
+        with contextlib.suppress(PalletError):
+            await self.runtime.delete(c.id, force=True)
+        await self._release_rootfs(c)
+
+    async def _release_plugins(self, c: Container) -> None:
+        for plugin in self.plugins:
+            await self._quietly(plugin.released(c), plugin, "released")
 
     async def reconcile(self) -> None:
         """After a daemon start: make records agree with the monitors and runtime."""

@@ -17,23 +17,30 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, Protocol
 
 import msgspec
 
+from pallet.engine.net_live import KEY, SPECIAL, LiveConnect
 from pallet.engine.net_service import NetworkService
+from pallet.engine.net_spares import SparePool
+from pallet.engine.net_views import decorate_container
 from pallet.engine.plugins import Plugin, StartContext
 from pallet.engine.records import Container
-from pallet.errors import CommandFailed, Conflict, Forbidden, InvalidArgument, NotFound
+from pallet.errors import CommandFailed, Conflict, InvalidArgument, NotFound
 from pallet.network import netns, portmap
-from pallet.network.netavark import Attachment, Netavark, restrict, setup_document
+from pallet.network.netavark import (
+    Attachment,
+    Netavark,
+    network_info,
+    setup_document,
+)
 from pallet.network.records import NetworkRecord
 from pallet.system.ids import new_id
 
 log = logging.getLogger(__name__)
-KEY = "network"
-SPECIAL = ("host", "none")
 
 
 class Records(Protocol):
@@ -46,21 +53,33 @@ class Records(Protocol):
     def all(self) -> list[Container]: ...
 
 
+def _needs_interfaces(sysctls: dict[str, str]) -> bool:
+    """Whether a sysctl names one of the container's interfaces (it must exist first)."""
+    for key in sysctls:
+        parts = key.replace("/", ".").split(".")
+        if parts[:1] == ["net"] and len(parts) > 3 and parts[2] in ("conf", "neigh") \
+                and parts[3] not in ("all", "default", "lo"):
+            return True
+    return False
+
+
 def _mode(c: Container) -> str:
     mode = c.host_config.NetworkMode or "default"
     return "bridge" if mode == "default" else mode
 
 
-class NetworkPlugin(Plugin):
+class NetworkPlugin(LiveConnect, Plugin):
     name = KEY
 
     def __init__(self, nets: NetworkService, driver: Netavark, netns_dir: Path,
-                 records: Records) -> None:
+                 records: Records, spares: SparePool | None = None) -> None:
         self.nets = nets
+        self.spares = spares
         self.driver = driver
         self.netns_dir = netns_dir
         self.records = records
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._reaping: set[asyncio.Task[None]] = set()
 
     # -- created: what the container asks for -----------------------------------
     async def created(self, c: Container) -> None:
@@ -115,13 +134,14 @@ class NetworkPlugin(Plugin):
         return out
 
     async def prepare(self, c: Container, ctx: StartContext) -> None:
+        await self.drain()
         async with self._locks[c.id]:
             st = c.extras.get(KEY)
             if st is None:
                 await self.created(c)
                 st = c.extras[KEY]
             if st.get("docs") or st.get("netns"):
-                await self._teardown(c, st)
+                await self._teardown(c.id, st)
             mode = st["mode"]
             if mode in SPECIAL:
                 return
@@ -147,6 +167,9 @@ class NetworkPlugin(Plugin):
         ctx.dns_search = ctx.dns_search or list(ost.get("search", []))
 
     async def _setup(self, c: Container, st: dict[str, Any], ctx: StartContext) -> None:
+        """Pin the netns and take the addresses now; netavark runs deferred, alongside the
+        runtime's create (they meet only at the netns), unless an interface sysctl needs
+        eth0 to exist when the runtime writes it."""
         hc = c.host_config
         nets = [self.nets.resolve(e["id"]) for e in st["networks"]]
         taken = self._taken_ports(c.id)
@@ -154,9 +177,10 @@ class NetworkPlugin(Plugin):
         bindings = msgspec.to_builtins(hc.PortBindings)
         ports = portmap.expand(bindings, exposed, hc.PublishAllPorts, taken)
         portmap.check_free(ports, taken)
+        if not ports and self._take_spare(c, st, nets, ctx):
+            return
         path = self.netns_dir / c.id
         st["netns"] = str(path)
-        doc: dict[str, Any] | None = None
         try:
             await asyncio.to_thread(netns.create, path)
             atts = []
@@ -164,22 +188,63 @@ class NetworkPlugin(Plugin):
                 ip = self.nets.allocate(n, c.id, entry.get("ip", ""))
                 aliases = [*entry.get("aliases", []), c.id[:12]]
                 atts.append(Attachment(n, ip, f"eth{i}", aliases))
-            doc = setup_document(c.id, c.name, atts, ports, hc.Dns or [])
+        except BaseException:
+            await self._undo_setup(c, st, path, None)
+            raise
+        doc = setup_document(c.id, c.name, atts, ports, hc.Dns or [])
+        st["ports"] = [p.to_wire() for p in ports]
+        st["endpoints"] = {att.network.id: self._endpoint(att, {}) for att in atts}
+        # what netavark will answer: aardvark listens on the gateway of DNS-enabled networks
+        predicted = {n.nv_name: {"dns_server_ips": [n.gateway]} for n in nets
+                     if network_info(n)["dns_enabled"]}
+        self._fill(st, nets, predicted, ctx)
+        work = self._run_setup(c, st, ctx, path, doc, atts, nets)
+        if _needs_interfaces(hc.Sysctls or {}):
+            await work
+        else:
+            ctx.defer(self._locked(c.id, work))
+
+    async def _locked(self, cid: str, work: Coroutine[Any, Any, None]) -> None:
+        async with self._locks[cid]:
+            await work
+
+    def _take_spare(self, c: Container, st: dict[str, Any], nets: list[NetworkRecord],
+                    ctx: StartContext) -> bool:
+        """Use a warm endpoint (net_spares) if the container asks for nothing particular."""
+        entry = st["networks"][0]
+        plain = (st["mode"] == "bridge" and len(nets) == 1 and not entry.get("ip")
+                 and not entry.get("aliases") and not getattr(c.config, "MacAddress", None)
+                 and not _needs_interfaces(c.host_config.Sysctls or {}))
+        spare = self.spares.take(nets[0].id, c.id) if plain and self.spares else None
+        if spare is None:
+            return False
+        att = Attachment(nets[0], spare.ip, "eth0", [])
+        st.update(netns=str(spare.path), docs=[spare.doc], ports=[],
+                  endpoints={nets[0].id: self._endpoint(att, spare.result)})
+        self._fill(st, nets, spare.result, ctx)
+        return True
+
+    async def _run_setup(self, c: Container, st: dict[str, Any], ctx: StartContext, path: Path,
+                         doc: dict[str, Any], atts: list[Attachment],
+                         nets: list[NetworkRecord]) -> None:
+        try:
             result = await asyncio.to_thread(self.driver.setup, str(path), doc)
         except BaseException:
-            if doc is not None:
-                with contextlib.suppress(Exception):
-                    await asyncio.to_thread(self.driver.teardown, str(path), doc)
-            await asyncio.to_thread(netns.delete, path)
-            self.nets.store.release_all(c.id)
-            st["netns"] = ""
+            await self._undo_setup(c, st, path, doc)
             raise
         st["docs"] = [doc]
-        st["ports"] = [p.to_wire() for p in ports]
-        st["endpoints"] = {}
         for att in atts:
             st["endpoints"][att.network.id] = self._endpoint(att, result)
         self._fill(st, nets, result, ctx)
+
+    async def _undo_setup(self, c: Container, st: dict[str, Any], path: Path,
+                          doc: dict[str, Any] | None) -> None:
+        if doc is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.driver.teardown, str(path), doc)
+        await asyncio.to_thread(netns.delete, path)
+        self.nets.store.release_all(c.id)
+        st.update(docs=[], endpoints={}, ports=[], netns="")
 
     def _endpoint(self, att: Attachment, result: dict[str, Any]) -> dict[str, Any]:
         iface = result.get(att.network.nv_name, {}).get("interfaces", {}).get(att.interface, {})
@@ -204,12 +269,12 @@ class NetworkPlugin(Plugin):
             ctx.dns_search = list(dict.fromkeys([*ctx.dns_search, *search]))
         st["dns"], st["search"] = ctx.dns, ctx.dns_search
 
-    async def _teardown(self, c: Container, st: dict[str, Any]) -> None:
-        path = Path(st["netns"]) if st.get("netns") else self.netns_dir / c.id
+    async def _teardown(self, cid: str, st: dict[str, Any]) -> None:
+        path = Path(st["netns"]) if st.get("netns") else self.netns_dir / cid
         for doc in reversed(st.get("docs", [])):
             await self._teardown_doc(path, doc)
         await asyncio.to_thread(netns.delete, path)
-        self.nets.store.release_all(c.id)
+        self.nets.store.release_all(cid)
         st.update(docs=[], endpoints={}, ports=[], netns="")
 
     async def _teardown_doc(self, path: Path, doc: dict[str, Any]) -> None:
@@ -223,136 +288,56 @@ class NetworkPlugin(Plugin):
         except CommandFailed as e:
             log.warning("netavark teardown of %s failed: %s", path.name[:12], e)
 
+    async def started(self, c: Container) -> None:
+        if self.spares is not None:
+            self.spares.refill()
+
     async def released(self, c: Container) -> None:
+        if self.spares is not None:
+            self.spares.refill()
         async with self._locks[c.id]:
             st = c.extras.get(KEY)
             if not st or not (st.get("docs") or st.get("netns")):
                 return
-            await self._teardown(c, st)
-            if self.records.get(c.id) is not None:
-                latest = self.records.get(c.id)
-                if latest is not None:
-                    latest.extras[KEY] = st
-                    self.records.save(latest)
+            gone = {"netns": st.get("netns", ""), "docs": list(st.get("docs", []))}
+            st.update(docs=[], endpoints={}, ports=[], netns="")
+            latest = self.records.get(c.id)
+            if latest is not None:
+                latest.extras[KEY] = st
+                self.records.save(latest)
+        task = asyncio.ensure_future(self._reap(c.id, gone))
+        self._reaping.add(task)
+        task.add_done_callback(self._reaping.discard)
+
+    async def _reap(self, cid: str, gone: dict[str, Any]) -> None:
+        """Tear a released endpoint down in the background: an exit (and ``run --rm``)
+        does not wait for netavark; the next start waits (``drain``), so its addresses
+        and ports never meet the old endpoint's rules."""
+        try:
+            await self._teardown(cid, gone)
+        except Exception:
+            log.exception("teardown of the network of %s failed", cid[:12])
+
+    async def drain(self) -> None:
+        """Wait until every released endpoint is gone."""
+        while self._reaping:
+            await asyncio.gather(*list(self._reaping), return_exceptions=True)
 
     async def removed(self, c: Container, volumes: bool) -> None:
         await self.released(c)
         self.nets.store.release_all(c.id)
         self._locks.pop(c.id, None)
 
-    # -- connect / disconnect -------------------------------------------------------
-    async def connect(self, net_ref: str, ref: str, endpoint: dict[str, Any] | None) -> None:
-        n = self.nets.resolve(net_ref)
-        c = self.records.resolve(ref)
-        async with self._locks[c.id]:
-            c = self.records.resolve(c.id)
-            st = c.extras.get(KEY)
-            if st is None:
-                await self.created(c)
-                st = c.extras[KEY]
-            if st["mode"] in SPECIAL or st["mode"].startswith("container:") or n.driver in (
-                    "host", "null"):
-                raise Forbidden("container sharing network namespace with another container "
-                                "or host cannot be connected to any other network")
-            if any(e["id"] == n.id for e in st["networks"]):
-                raise Forbidden(f"endpoint with name {c.name} already exists in network "
-                                f"{n.name}")
-            ep = endpoint or {}
-            aliases = list(ep.get("Aliases") or [])
-            ip = str((ep.get("IPAMConfig") or {}).get("IPv4Address") or "")
-            if (aliases or ip) and n.builtin:
-                raise InvalidArgument("network-scoped aliases and IPs are only supported for "
-                                      "user-defined networks")
-            entry = {"id": n.id, "name": n.name, "aliases": aliases, "ip": ip}
-            if c.running and st.get("netns"):
-                used = {e["interface"] for e in st["endpoints"].values()}
-                iface = next(f"eth{i}" for i in range(64) if f"eth{i}" not in used)
-                addr = self.nets.allocate(n, c.id, ip)
-                att = Attachment(n, addr, iface, [*aliases, c.id[:12]])
-                doc = setup_document(c.id, c.name, [att], (), c.host_config.Dns or [])
-                try:
-                    result = await asyncio.to_thread(self.driver.setup, st["netns"], doc)
-                except BaseException:
-                    self.nets.release(n.id, c.id)
-                    raise
-                st["docs"].append(doc)
-                st["endpoints"][n.id] = self._endpoint(att, result)
-            st["networks"].append(entry)
-            self.records.save(c)
-
-    async def disconnect(self, net_ref: str, ref: str, force: bool) -> None:
-        n = self.nets.resolve(net_ref)
-        c = self.records.resolve(ref)
-        async with self._locks[c.id]:
-            c = self.records.resolve(c.id)
-            st = c.extras.get(KEY) or {}
-            entries = [e for e in st.get("networks", []) if e["id"] == n.id]
-            if not entries:
-                raise Forbidden(f"container {c.id} is not connected to network {n.name}")
-            if n.id in st.get("endpoints", {}):
-                path = Path(st["netns"])
-                kept = []
-                for doc in st["docs"]:
-                    if n.nv_name in doc["networks"]:
-                        last = len(doc["networks"]) == 1
-                        await self._teardown_doc(path, restrict(doc, [n.nv_name], last))
-                        doc = restrict(doc, [k for k in doc["networks"] if k != n.nv_name],
-                                       not last)
-                    if doc["networks"]:
-                        kept.append(doc)
-                st["docs"] = kept
-                st["endpoints"].pop(n.id, None)
-                if not any(p for d in kept for p in (d.get("port_mappings") or [])):
-                    st["ports"] = []
-                self.nets.release(n.id, c.id)
-            st["networks"] = [e for e in st["networks"] if e["id"] != n.id]
-            self.records.save(c)
-
     # -- views ------------------------------------------------------------------------
     def decorate(self, c: Container, view: dict[str, Any], kind: str) -> None:
         st = c.extras.get(KEY)
         if not st:
             return
-        networks: dict[str, Any] = {}
-        for e in st.get("networks", []):
-            networks[e["name"]] = self._settings(c, e, st.get("endpoints", {}).get(e["id"]))
+        special_id = ""
         if st["mode"] in SPECIAL:
-            nid = ""
             with contextlib.suppress(NotFound):
-                nid = self.nets.resolve(st["mode"]).id
-            networks[st["mode"]] = self._settings(c, {"id": nid, "aliases": []}, None)
-        exposed = list((c.config.ExposedPorts or {}).keys())
-        if kind == "summary":
-            view["Ports"] = portmap.ports_summary(st.get("ports", []), exposed)
-            view["NetworkSettings"] = {"Networks": networks}
-            return
-        ns = view.setdefault("NetworkSettings", {})
-        ns["Networks"] = networks
-        ns["Ports"] = portmap.ports_view(st.get("ports", []), exposed)
-        ns["SandboxKey"] = st.get("netns", "")
-        ns["SandboxID"] = c.id if st.get("netns") else ""
-        bridge = networks.get("bridge")
-        if bridge:
-            for key in ("EndpointID", "Gateway", "IPAddress", "IPPrefixLen", "MacAddress"):
-                ns[key] = bridge[key]
-            ns["Bridge"] = ""
-
-    def _settings(self, c: Container, entry: dict[str, Any],
-                  ep: dict[str, Any] | None) -> dict[str, Any]:
-        aliases = list(entry.get("aliases", []))
-        ep = ep or {}
-        ipam_cfg = {"IPv4Address": entry["ip"]} if entry.get("ip") else None
-        user = entry.get("name") not in ("bridge", "host", "none", None)
-        return {
-            "IPAMConfig": ipam_cfg, "Links": None,
-            "Aliases": [*aliases, c.id[:12]] if user else None,
-            "MacAddress": ep.get("mac", ""), "DriverOpts": None,
-            "NetworkID": entry.get("id", ""), "EndpointID": ep.get("endpoint", ""),
-            "Gateway": ep.get("gateway", ""), "IPAddress": ep.get("ip", ""),
-            "IPPrefixLen": ep.get("prefix", 0), "IPv6Gateway": "", "GlobalIPv6Address": "",
-            "GlobalIPv6PrefixLen": 0,
-            "DNSNames": [c.name, *aliases, c.id[:12]] if user else None,
-        }
+                special_id = self.nets.resolve(st["mode"]).id
+        decorate_container(c, st, special_id, view, kind)
 
     def attached(self, nid: str) -> list[tuple[Container, dict[str, Any]]]:
         """Running containers with an endpoint on network ``nid``."""

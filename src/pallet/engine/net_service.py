@@ -227,6 +227,12 @@ class NetworkService:
             self.store.allocate(n.id, ip, cid)
             return ip
 
+    def transfer(self, nid: str, ip: str, holder: str, cid: str) -> None:
+        """Hand ``ip`` from ``holder`` to ``cid``."""
+        with self.lock:
+            self.store.release(nid, holder)
+            self.store.allocate(nid, ip, cid)
+
     def release(self, nid: str, cid: str) -> None:
         with self.lock:
             self.store.release(nid, cid)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from pallet.engine.records import Container
+from pallet.network import portmap
 from pallet.network.records import NetworkRecord
 
 
@@ -33,4 +34,51 @@ def network_view(n: NetworkRecord,
         "Internal": n.internal, "Attachable": n.attachable, "Ingress": False,
         "ConfigFrom": {"Network": ""}, "ConfigOnly": False, "Containers": containers,
         "Options": dict(n.options), "Labels": dict(n.labels),
+    }
+
+
+def decorate_container(c: Container, st: dict[str, Any], special_id: str, view: dict[str, Any],
+                       kind: str) -> None:
+    """Fill a container view's network parts from the plugin's state ``st``.
+
+    ``special_id``: the id of the ``host``/``none`` network when that is its mode.
+    """
+    networks: dict[str, Any] = {}
+    for e in st.get("networks", []):
+        networks[e["name"]] = endpoint_settings(c, e, st.get("endpoints", {}).get(e["id"]))
+    if st["mode"] in ("host", "none"):
+        networks[st["mode"]] = endpoint_settings(c, {"id": special_id, "aliases": []}, None)
+    exposed = list((c.config.ExposedPorts or {}).keys())
+    if kind == "summary":
+        view["Ports"] = portmap.ports_summary(st.get("ports", []), exposed)
+        view["NetworkSettings"] = {"Networks": networks}
+        return
+    ns = view.setdefault("NetworkSettings", {})
+    ns["Networks"] = networks
+    ns["Ports"] = portmap.ports_view(st.get("ports", []), exposed)
+    ns["SandboxKey"] = st.get("netns", "")
+    ns["SandboxID"] = c.id if st.get("netns") else ""
+    bridge = networks.get("bridge")
+    if bridge:
+        for key in ("EndpointID", "Gateway", "IPAddress", "IPPrefixLen", "MacAddress"):
+            ns[key] = bridge[key]
+        ns["Bridge"] = ""
+
+
+def endpoint_settings(c: Container, entry: dict[str, Any],
+                      ep: dict[str, Any] | None) -> dict[str, Any]:
+    """One ``NetworkSettings.Networks`` entry."""
+    aliases = list(entry.get("aliases", []))
+    ep = ep or {}
+    ipam_cfg = {"IPv4Address": entry["ip"]} if entry.get("ip") else None
+    user = entry.get("name") not in ("bridge", "host", "none", None)
+    return {
+        "IPAMConfig": ipam_cfg, "Links": None,
+        "Aliases": [*aliases, c.id[:12]] if user else None,
+        "MacAddress": ep.get("mac", ""), "DriverOpts": None,
+        "NetworkID": entry.get("id", ""), "EndpointID": ep.get("endpoint", ""),
+        "Gateway": ep.get("gateway", ""), "IPAddress": ep.get("ip", ""),
+        "IPPrefixLen": ep.get("prefix", 0), "IPv6Gateway": "", "GlobalIPv6Address": "",
+        "GlobalIPv6PrefixLen": 0,
+        "DNSNames": [c.name, *aliases, c.id[:12]] if user else None,
     }

@@ -9,7 +9,10 @@ views it owns (``NetworkSettings``, ``Mounts``, ``State.Health``).
 Lifecycle of the calls for one container:
 
     created        after the record is stored (may refuse: the create fails)
-    prepare        before each start, fills the StartContext (mounts, netns, DNS)
+    prepare        before each start, fills the StartContext (mounts, netns, DNS);
+                   slow work that the runtime's create need not wait for (netavark's
+                   setup) goes to ``ctx.defer``: it runs alongside the create, and the
+                   process starts only once it is done (a failure fails the start)
     started        after the process runs
     released       after each stop or failed start (undo what prepare did)
     exited         after the exit is recorded (restart policy decides here)
@@ -19,6 +22,8 @@ Lifecycle of the calls for one container:
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -38,6 +43,28 @@ class StartContext:
     dns_options: list[str] = field(default_factory=list)
     hostname_in_hosts: bool = True
     log_size_max: int = -1  # the monitor's hard cap on the log file (bytes; -1: none)
+    pending: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def defer(self, work: Coroutine[Any, Any, None]) -> None:
+        """Start ``work`` now; the start awaits it (``settle``) before the process runs.
+
+        Deferred work may still change ``dns``/``dns_search``/``ips``: the service
+        rewrites the container's /etc files in place when they did.
+        """
+        self.pending.append(asyncio.ensure_future(work))
+
+    async def settle(self, quiet: bool = False) -> None:
+        """Wait for all deferred work; re-raise its first error unless ``quiet``."""
+        tasks, self.pending = self.pending, []
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors and not quiet:
+            raise errors[0]
+
+    def etc_view(self) -> tuple[tuple[str, ...], ...]:
+        """What the /etc files are made of (to tell whether deferred work changed it)."""
+        return (tuple(self.ips), tuple(self.dns), tuple(self.dns_search),
+                tuple(self.dns_options), tuple(self.extra_hosts))
 
 
 class ContainerPlugin(Protocol):
