@@ -1,20 +1,16 @@
-"""The click command tree, loaded lazily: each command lives in
-``pallet.cli.commands.<area>`` and is imported only when it runs."""
+"""The command tree, loaded lazily: each command lives in
+``pallet.cli.commands.<area>`` and is imported only when it runs; ``main`` turns
+every failure into docker's message and exit code."""
 
 from __future__ import annotations
 
-import importlib
 import sys
-from typing import Any
 
-import click
-
-from pallet.cli.errors import StatusError, describe
-from pallet.errors import PalletError
+from pallet.cli.flags import Exit, Flag, Group, Table, UsageError
 
 C = "pallet.cli.commands."
 # name -> (module, attribute, short help)
-TOP: dict[str, tuple[str, str, str]] = {
+TOP: Table = {
     "attach": (C + "io", "attach", "Attach local standard input, output, and error streams"),
     "build": (C + "build", "build", "Build an image from a Dockerfile"),
     "cp": (C + "cp", "cp", "Copy files/folders between a container and the local filesystem"),
@@ -61,14 +57,14 @@ _CONTAINER_NAMES = (
     "attach cp create exec inspect kill logs pause rename restart rm run start stats stop top "
     "unpause update wait"
 ).split()
-CONTAINER: dict[str, tuple[str, str, str]] = {n: TOP[n] for n in _CONTAINER_NAMES}
+CONTAINER: Table = {n: TOP[n] for n in _CONTAINER_NAMES}
 CONTAINER["inspect"] = (C + "system", "container_inspect", "Display detailed information")
 CONTAINER["ls"] = TOP["ps"]
 CONTAINER["list"] = TOP["ps"]
 CONTAINER["ps"] = TOP["ps"]
 CONTAINER["prune"] = (C + "containers", "prune", "Remove all stopped containers")
 CONTAINER["remove"] = TOP["rm"]
-IMAGE: dict[str, tuple[str, str, str]] = {
+IMAGE: Table = {
     "bootstrap": (C + "images", "bootstrap", "Build a base image locally (pallet)"),
     "build": TOP["build"],
     "history": TOP["history"],
@@ -86,7 +82,7 @@ IMAGE: dict[str, tuple[str, str, str]] = {
     "tag": TOP["tag"],
 }
 
-SYSTEM: dict[str, tuple[str, str, str]] = {
+SYSTEM: Table = {
     "df": (C + "housekeeping", "df", "Show pallet disk usage"),
     "events": TOP["events"],
     "info": TOP["info"],
@@ -106,117 +102,76 @@ NETWORK["list"], NETWORK["remove"] = NETWORK["ls"], NETWORK["rm"]
 VOLUME["list"], VOLUME["remove"] = VOLUME["ls"], VOLUME["rm"]
 
 
-def _exit_code(err: BaseException, ctx_path: str) -> int:
+def _exit_code(err: BaseException) -> int:
     """Print ``err`` the docker way and return the exit code."""
+    from pallet.cli.errors import StatusError, describe
+    from pallet.errors import PalletError
+
+    if isinstance(err, Exit):
+        return err.code
     if isinstance(err, StatusError):
         if err.message:
-            click.echo(err.message, err=True)
+            _err(err.message)
         return err.code
-    if isinstance(err, click.exceptions.Exit):
-        return err.exit_code
-    if isinstance(err, click.UsageError):
-        path = err.ctx.command_path if err.ctx else ctx_path
-        click.echo(f"pallet: {err.format_message()}\nSee '{path} --help'.", err=True)
-        return 125
-    if isinstance(err, click.Abort):
-        return 130
-    if isinstance(err, click.ClickException):
-        click.echo(f"pallet: {err.format_message()}", err=True)
-        return err.exit_code
+    if isinstance(err, UsageError):
+        _err(err.render())
+        return err.code
     if isinstance(err, PalletError):
-        click.echo(describe(err), err=True)
+        _err(describe(err))
         return 1
     if isinstance(err, KeyboardInterrupt):
         return 130
     if isinstance(err, BrokenPipeError):
         return 141
     if isinstance(err, OSError):  # ConnectionError included: the daemon went away mid-answer
-        click.echo(f"pallet: lost the connection to palletd: {err}", err=True)
+        _err(f"pallet: lost the connection to palletd: {err}")
         return 125 if sys.argv[1:2] in (["run"], ["create"]) else 1
     raise err
 
 
-class LazyGroup(click.Group):
-    """A group whose commands are imported on first use."""
-
-    def __init__(self, *args: Any, lazy: dict[str, tuple[str, str, str]], **kw: Any) -> None:
-        super().__init__(*args, **kw)
-        self.lazy = lazy
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(self.lazy)
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        entry = self.lazy.get(cmd_name)
-        if entry is None:
-            return None
-        module, attr, _ = entry
-        cmd = getattr(importlib.import_module(module), attr)
-        assert isinstance(cmd, click.Command)
-        return cmd
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, self.lazy[name][2]) for name in self.list_commands(ctx)]
-        with formatter.section("Commands"):
-            formatter.write_dl(rows)
-
-    def main(  # type: ignore[override]
-        self,
-        args: list[str] | None = None,
-        prog_name: str | None = None,
-        complete_var: str | None = None,
-        standalone_mode: bool = True,
-        **extra: Any,
-    ) -> Any:
-        try:
-            rv = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
-            code = rv if isinstance(rv, int) else 0
-        except (Exception, KeyboardInterrupt, click.exceptions.Exit, click.Abort) as err:
-            code = _exit_code(err, prog_name or "pallet")
-        try:
-            sys.stdout.flush()
-        except (BrokenPipeError, ValueError):
-            pass
-        if standalone_mode:
-            sys.exit(code)
-        return code
+def _err(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
 
 
-CONTEXT = {"help_option_names": ["--help"], "max_content_width": 100}
+def _root(host: str | None, debug: bool, version: bool) -> None:
+    if version:
+        from pallet import __version__
+
+        sys.stdout.write(f"pallet version {__version__}\n")
+        raise Exit(0)
+    from pallet.cli import session
+
+    session.configure(host)
 
 
-@click.group(cls=LazyGroup, lazy=TOP, context_settings=CONTEXT)
-@click.option("-H", "--host", "host", metavar="URL", help="Daemon socket to connect to")
-@click.option("--debug", "-D", is_flag=True, hidden=True)
-@click.version_option("0.1.0", "-v", "--version", message="pallet version %(version)s")
-@click.pass_context
-def cli(ctx: click.Context, host: str | None, debug: bool) -> None:
-    """A container engine that speaks the Docker Engine API."""
-    from pallet.cli.session import Session
-
-    ctx.obj = Session(host)
-
-
-@cli.group(cls=LazyGroup, lazy=CONTAINER, context_settings=CONTEXT)
-def container() -> None:
-    """Manage containers."""
-
-
-@cli.group(cls=LazyGroup, lazy=IMAGE, context_settings=CONTEXT)
-def image() -> None:
-    """Manage images."""
+cli = Group(
+    "pallet",
+    "A container engine that speaks the Docker Engine API",
+    TOP,
+    flags=[
+        Flag(("-H", "--host", "host"), metavar="URL", help="Daemon socket to connect to"),
+        Flag(("-D", "--debug"), is_flag=True, hidden=True),
+        Flag(("-v", "--version"), is_flag=True, help="Print version information and quit"),
+    ],
+    callback=_root,
+)
+container = Group("container", "Manage containers", CONTAINER)
+image = Group("image", "Manage images", IMAGE)
+network = Group("network", "Manage networks", NETWORK)
+system = Group("system", "Manage pallet", SYSTEM)
+volume = Group("volume", "Manage volumes", VOLUME)
 
 
-@cli.group(cls=LazyGroup, lazy=NETWORK, context_settings=CONTEXT)
-def network() -> None:
-    """Manage networks."""
-
-
-@cli.group(cls=LazyGroup, lazy=SYSTEM, context_settings=CONTEXT)
-def system() -> None:
-    """Manage pallet."""
-
-
-@cli.group(cls=LazyGroup, lazy=VOLUME, context_settings=CONTEXT)
-def volume() -> None:
-    """Manage volumes."""
+def main(args: list[str], prog: str = "pallet") -> int:
+    """Run one command line; returns the exit code (output already written)."""
+    try:
+        rv = cli.invoke(args, prog)
+        code = rv if isinstance(rv, int) and not isinstance(rv, bool) else 0
+    except (Exception, KeyboardInterrupt) as err:
+        code = _exit_code(err)
+    try:
+        sys.stdout.flush()
+    except (BrokenPipeError, ValueError):
+        pass
+    return code

@@ -1,4 +1,4 @@
-"""``pallet`` entry point. ``--version`` answers without importing click; the
+"""``pallet`` entry point. ``--version`` answers before anything else loads; the
 command tree (``pallet.cli.app``) loads each command's module only when used."""
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ def main(argv: list[str] | None = None) -> None:
 
         sys.stdout.write(f"pallet version {__version__}\n")
         return
-    from pallet.cli.app import cli
+    from pallet.cli.app import main as run
 
-    cli.main(args=args, prog_name="pallet")
+    code = run(args)
+    if code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,9 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from pallet.errors import InvalidArgument
-from pallet.notation.durations import parse_duration
 from pallet.notation.keyvalue import (
     parse_env,
     parse_labels,
@@ -19,49 +17,52 @@ from pallet.notation.keyvalue import (
     read_env_file,
     read_label_file,
 )
-from pallet.notation.mounts import parse_mount, parse_tmpfs, parse_volumes
 from pallet.notation.ports import merge_publish, parse_expose
-from pallet.notation.resources import parse_cpus, parse_restart, parse_ulimit
-from pallet.notation.signals import validate_signal
-from pallet.notation.sizes import parse_memory, parse_size
+
+# The parsers of flags a plain ``run`` does not use (mounts, resources, sizes,
+# durations, signals) are imported where they are needed: they pull in
+# dataclasses, decimal, csv and signal, a few ms of every ``pallet run``.
 
 
-@dataclass
 class RunFlags:
-    """Flags of ``run``/``create`` as given (strings, as docker parses them)."""
+    """Flags of ``run``/``create`` as given (strings, as docker parses them).
+
+    A plain class, not a dataclass (whose import and code generation cost the
+    CLI ~8 ms): keyword-only construction; list fields start as new empty lists.
+    """
 
     detach: bool = False
     rm: bool = False
     name: str | None = None
-    env: list[str] = field(default_factory=list)
-    env_file: list[str] = field(default_factory=list)
+    env: list[str]
+    env_file: list[str]
     workdir: str = ""
     user: str = ""
     hostname: str = ""
     domainname: str = ""
-    label: list[str] = field(default_factory=list)
-    label_file: list[str] = field(default_factory=list)
+    label: list[str]
+    label_file: list[str]
     entrypoint: str | None = None
     interactive: bool = False
     tty: bool = False
     init: bool = False
     runtime: str = ""
-    publish: list[str] = field(default_factory=list)
+    publish: list[str]
     publish_all: bool = False
-    expose: list[str] = field(default_factory=list)
-    volume: list[str] = field(default_factory=list)
-    mount: list[str] = field(default_factory=list)
-    tmpfs: list[str] = field(default_factory=list)
-    volumes_from: list[str] = field(default_factory=list)
-    network: list[str] = field(default_factory=list)
-    network_alias: list[str] = field(default_factory=list)
+    expose: list[str]
+    volume: list[str]
+    mount: list[str]
+    tmpfs: list[str]
+    volumes_from: list[str]
+    network: list[str]
+    network_alias: list[str]
     ip: str = ""
     ip6: str = ""
     mac_address: str = ""
-    dns: list[str] = field(default_factory=list)
-    dns_search: list[str] = field(default_factory=list)
-    dns_option: list[str] = field(default_factory=list)
-    add_host: list[str] = field(default_factory=list)
+    dns: list[str]
+    dns_search: list[str]
+    dns_option: list[str]
+    add_host: list[str]
     restart: str = "no"
     health_cmd: str = ""
     health_interval: str = ""
@@ -84,33 +85,50 @@ class RunFlags:
     oom_kill_disable: bool = False
     oom_score_adj: int = 0
     read_only: bool = False
-    cap_add: list[str] = field(default_factory=list)
-    cap_drop: list[str] = field(default_factory=list)
-    security_opt: list[str] = field(default_factory=list)
-    ulimit: list[str] = field(default_factory=list)
+    cap_add: list[str]
+    cap_drop: list[str]
+    security_opt: list[str]
+    ulimit: list[str]
     log_driver: str = ""
-    log_opt: list[str] = field(default_factory=list)
+    log_opt: list[str]
     stop_signal: str = ""
     stop_timeout: int | None = None
     privileged: bool = False
     shm_size: str = ""
-    sysctl: list[str] = field(default_factory=list)
-    attach: list[str] = field(default_factory=list)
+    sysctl: list[str]
+    attach: list[str]
     cidfile: str = ""
-    group_add: list[str] = field(default_factory=list)
-    device: list[str] = field(default_factory=list)
+    group_add: list[str]
+    device: list[str]
     pid: str = ""
     ipc: str = ""
     uts: str = ""
     userns: str = ""
     cgroupns: str = ""
     cgroup_parent: str = ""
-    annotation: list[str] = field(default_factory=list)
+    annotation: list[str]
+
+    def __init__(self, **values: Any) -> None:
+        for key in _LISTS:
+            setattr(self, key, [])
+        for key, value in values.items():
+            if key not in _FIELDS:
+                raise TypeError(f"RunFlags has no flag {key!r}")
+            setattr(self, key, value)
+
+    def __repr__(self) -> str:
+        return f"RunFlags({', '.join(f'{k}={getattr(self, k)!r}' for k in _FIELDS)})"
+
+
+_FIELDS = frozenset(RunFlags.__annotations__)
+_LISTS = tuple(k for k in RunFlags.__annotations__ if not hasattr(RunFlags, k))
 
 
 def _dur(value: str, flag: str) -> int:
     if not value:
         return 0
+    from pallet.notation.durations import parse_duration
+
     ns = parse_duration(value)
     if ns < 0:
         raise InvalidArgument(f"{flag} cannot be negative")
@@ -187,6 +205,46 @@ def _devices(values: list[str]) -> list[dict[str, str]]:
     return out
 
 
+def _restart(text: str) -> dict[str, Any]:
+    if text in ("", "no"):  # the default
+        return {"Name": "no", "MaximumRetryCount": 0}
+    from pallet.notation.resources import parse_restart
+
+    return parse_restart(text)
+
+
+def _memory(text: str) -> int:
+    if not text:
+        return 0
+    from pallet.notation.sizes import parse_memory
+
+    return parse_memory(text)
+
+
+def _shm_size(text: str) -> int:
+    if not text:
+        return 0
+    from pallet.notation.sizes import parse_size
+
+    return parse_size(text)
+
+
+def _cpus(text: str) -> int:
+    if not text:
+        return 0
+    from pallet.notation.resources import parse_cpus
+
+    return parse_cpus(text)
+
+
+def _ulimits(values: list[str]) -> list[dict[str, Any]] | None:
+    if not values:
+        return None
+    from pallet.notation.resources import parse_ulimit
+
+    return [parse_ulimit(u) for u in values]
+
+
 def build_create_body(
     f: RunFlags,
     image: str,
@@ -226,10 +284,20 @@ def build_create_body(
     exposed, bindings = merge_publish(list(f.publish))
     for spec in f.expose:
         exposed.update(parse_expose(spec))
-    vols = parse_volumes(list(f.volume), cwd)
-    mounts = [parse_mount(m) for m in f.mount]
+    anonymous: dict[str, Any] = {}
+    binds: list[str] = []
+    if f.volume:
+        from pallet.notation.mounts import parse_volumes
 
-    restart = parse_restart(f.restart)
+        vols = parse_volumes(list(f.volume), cwd)
+        anonymous, binds = vols.anonymous, vols.binds
+    mounts: list[Any] = []
+    if f.mount:
+        from pallet.notation.mounts import parse_mount
+
+        mounts = [parse_mount(m) for m in f.mount]
+
+    restart = _restart(f.restart)
     if f.rm and restart["Name"] not in ("", "no"):
         raise InvalidArgument("Conflicting options: cannot specify both --restart and --rm")
 
@@ -238,6 +306,8 @@ def build_create_body(
         entrypoint = [f.entrypoint]
 
     if f.stop_signal:
+        from pallet.notation.signals import validate_signal
+
         validate_signal(f.stop_signal)
     hostname, domainname = f.hostname, f.domainname
     if hostname and "." in hostname and not domainname:
@@ -293,7 +363,7 @@ def build_create_body(
     config.update(
         {
             "Image": image,
-            "Volumes": vols.anonymous,
+            "Volumes": anonymous,
             "WorkingDir": f.workdir,
             "Entrypoint": entrypoint,
             "OnBuild": None,
@@ -306,7 +376,7 @@ def build_create_body(
         config["StopTimeout"] = f.stop_timeout
 
     host: dict[str, Any] = {
-        "Binds": vols.binds or None,
+        "Binds": binds or None,
         "ContainerIDFile": f.cidfile,
         "LogConfig": {"Type": f.log_driver, "Config": parse_map(list(f.log_opt), "log-opt")},
         "NetworkMode": network_mode,
@@ -336,11 +406,11 @@ def build_create_body(
         "SecurityOpt": _security_opts(list(f.security_opt)) or None,
         "UTSMode": f.uts,
         "UsernsMode": f.userns,
-        "ShmSize": parse_size(f.shm_size) if f.shm_size else 0,
+        "ShmSize": _shm_size(f.shm_size),
         "Isolation": "",
         "CpuShares": f.cpu_shares,
-        "Memory": parse_memory(f.memory) if f.memory else 0,
-        "NanoCpus": parse_cpus(f.cpus) if f.cpus else 0,
+        "Memory": _memory(f.memory),
+        "NanoCpus": _cpus(f.cpus),
         "CgroupParent": f.cgroup_parent,
         "BlkioWeight": 0,
         "CpuPeriod": f.cpu_period,
@@ -352,16 +422,18 @@ def build_create_body(
         "Devices": _devices(list(f.device)),
         "DeviceCgroupRules": None,
         "DeviceRequests": None,
-        "MemoryReservation": parse_memory(f.memory_reservation) if f.memory_reservation else 0,
-        "MemorySwap": parse_memory(f.memory_swap) if f.memory_swap else 0,
+        "MemoryReservation": _memory(f.memory_reservation),
+        "MemorySwap": _memory(f.memory_swap),
         "MemorySwappiness": f.memory_swappiness,
         "OomKillDisable": f.oom_kill_disable,
         "PidsLimit": f.pids_limit if f.pids_limit != 0 else None,
-        "Ulimits": [parse_ulimit(u) for u in f.ulimit] or None,
+        "Ulimits": _ulimits(list(f.ulimit)),
         "MaskedPaths": None,
         "ReadonlyPaths": None,
     }
     if f.tmpfs:
+        from pallet.notation.mounts import parse_tmpfs
+
         host["Tmpfs"] = parse_tmpfs(list(f.tmpfs))
     if f.sysctl:
         host["Sysctls"] = parse_map(list(f.sysctl), "sysctl")

@@ -4,23 +4,27 @@ first use, with palletd auto-start for the default host)."""
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-import click
-
-from pallet.client.api import EngineAPI
-from pallet.client.http import Transport, resolve_host
+if TYPE_CHECKING:
+    from pallet.client.api import EngineAPI
+    from pallet.client.http import Transport
 
 
 class Session:
     def __init__(self, host_flag: str | None) -> None:
-        self.host, self.is_default = resolve_host(host_flag)
+        self.host_flag = host_flag
         self._api: EngineAPI | None = None
 
     @property
     def api(self) -> EngineAPI:
         if self._api is None:
-            transport = Transport(self.host)
-            if self.is_default and transport.scheme == "unix":
+            from pallet.client.api import EngineAPI
+            from pallet.client.http import Transport, resolve_host
+
+            host, is_default = resolve_host(self.host_flag)
+            transport = Transport(host)
+            if is_default and transport.scheme == "unix":
                 transport.on_unavailable = lambda: _autostart(transport)
             self._api = EngineAPI(transport)
         return self._api
@@ -37,11 +41,18 @@ def _autostart(transport: Transport) -> None:
     wait_ready(transport, proc)
 
 
+_current: Session | None = None
+
+
+def configure(host_flag: str | None) -> None:
+    """Start this invocation's session (the root ``-H`` flag)."""
+    global _current
+    _current = Session(host_flag)
+
+
 def api() -> EngineAPI:
     """The current invocation's API client."""
-    ctx = click.get_current_context()
-    session = ctx.find_object(Session)
-    if session is None:  # a command invoked outside the root group (tests)
-        session = Session(None)
-        ctx.obj = session
-    return session.api
+    global _current
+    if _current is None:  # a command invoked outside the root group (tests)
+        _current = Session(None)
+    return _current.api

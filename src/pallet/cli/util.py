@@ -1,4 +1,4 @@
-"""Small helpers shared by commands: stdout bytes, multi-object loops, options."""
+"""Small helpers shared by commands: text and bytes out, multi-object loops, options."""
 
 from __future__ import annotations
 
@@ -7,10 +7,17 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-import click
-
 from pallet.cli.errors import StatusError, describe
+from pallet.cli.flags import UsageError
 from pallet.errors import InvalidArgument, PalletError
+
+
+def echo(message: object = "", nl: bool = True, err: bool = False) -> None:
+    """Write ``message`` (and a newline) to stdout or stderr, then flush."""
+    stream = sys.stderr if err else sys.stdout
+    text = message if isinstance(message, str) else str(message)
+    stream.write(text + "\n" if nl else text)
+    stream.flush()
 
 
 def now() -> float:
@@ -29,7 +36,7 @@ def err_bytes(data: bytes) -> None:
     stream.flush()
 
 
-def for_each(refs: Iterable[str], action: Callable[[str], Any], echo: bool = True) -> None:
+def for_each(refs: Iterable[str], action: Callable[[str], Any], show: bool = True) -> None:
     """Run ``action`` on each ref like docker does: print the ref on success,
     the error on failure, and exit 1 at the end if anything failed."""
     failed = False
@@ -38,10 +45,10 @@ def for_each(refs: Iterable[str], action: Callable[[str], Any], echo: bool = Tru
             action(ref)
         except PalletError as err:
             failed = True
-            click.echo(describe(err), err=True)
+            echo(describe(err), err=True)
             continue
-        if echo:
-            click.echo(ref)
+        if show:
+            echo(ref)
     if failed:
         raise StatusError(1)
 
@@ -51,10 +58,10 @@ def parsed(value: Any, fn: Callable[[Any], Any], flag: str) -> Any:
     try:
         return fn(value)
     except InvalidArgument as err:
-        raise click.UsageError(f'invalid argument "{value}" for "{flag}" flag: {err}') from None
+        raise UsageError(f'invalid argument "{value}" for "{flag}" flag: {err}') from None
 
 
 def confirm(message: str) -> bool:
-    click.echo(f"{message}\nAre you sure you want to continue? [y/N] ", nl=False)
+    echo(f"{message}\nAre you sure you want to continue? [y/N] ", nl=False)
     answer = sys.stdin.readline().strip().lower()
     return answer in ("y", "yes")

@@ -8,7 +8,7 @@ import os
 import tarfile
 from pathlib import Path
 
-from conftest import Harness
+from conftest import Harness, invoke
 
 
 def test_version_flag_is_fast_path(engine: Harness) -> None:
@@ -79,11 +79,13 @@ def test_run_start_failures_map_to_126_127(engine: Harness) -> None:
 
 def test_run_usage_errors_exit_125(engine: Harness) -> None:
     r = engine.run("run", "--bogus", "busybox")
-    assert (
-        r.exit_code == 125
-        and r.stderr.startswith("pallet: No such option")
-        and "See 'pallet run --help'" in r.stderr
-    )
+    assert r.exit_code == 125 and r.stderr.splitlines() == [
+        "unknown flag: --bogus",
+        "",
+        "Usage:  pallet run [OPTIONS] IMAGE [COMMAND] [ARG...]",
+        "",
+        "Run 'pallet run --help' for more information",
+    ]
     r = engine.run("run", "-p", "nonsense", "busybox")
     assert r.exit_code == 125 and "invalid" in r.stderr
     r = engine.run("ps", "--bogus")
@@ -322,12 +324,8 @@ def test_history(engine: Harness) -> None:
 
 
 def test_daemon_unreachable_non_default_host_no_autostart(tmp_path: Path) -> None:
-    from click.testing import CliRunner
-
-    from pallet.cli.app import cli
-
     sock = tmp_path / "none.sock"
-    r = CliRunner().invoke(cli, ["ps"], env={"PALLET_HOST": f"unix://{sock}"})
+    r = invoke(["ps"], env={"PALLET_HOST": f"unix://{sock}"})
     assert r.exit_code == 1
     assert r.stderr.startswith(f"Cannot connect to the pallet daemon at unix://{sock}")
     assert "starting it" not in r.stderr

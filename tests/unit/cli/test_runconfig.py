@@ -12,10 +12,9 @@ from pallet.errors import InvalidArgument
 
 
 def body_for(argv: list[str], **kw: Any) -> dict[str, Any]:
-    """Parse argv with the real click command and build the body (no daemon)."""
+    """Parse argv with the real command and build the body (no daemon)."""
     captured: dict[str, Any] = {}
-    ctx = run.make_context("run", list(argv))
-    params = dict(ctx.params)
+    params = run.parse(list(argv))
     image, command = params.pop("image"), params.pop("command")
     captured["body"] = build_create_body(
         flags_from(params), image, list(command), environ={"HOME": "/root"}, cwd="/w", **kw

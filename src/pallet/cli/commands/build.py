@@ -15,14 +15,12 @@ import tarfile
 import tempfile
 from typing import IO, Any
 
-import click
-
-from pallet.build.dockerignore import Matcher
 from pallet.cli.errors import StatusError
+from pallet.cli.flags import UsageError, argument, command, option
 from pallet.cli.progress import show
 from pallet.cli.session import api
+from pallet.cli.util import echo
 
-HELP = {"help_option_names": ["--help"]}
 SECRETS_HEADER = "X-Pallet-Build-Secrets"
 
 
@@ -41,7 +39,11 @@ def context_tar(root: str, dockerfile_rel: str | None, out: IO[bytes],
             ignore_text = f.read()
     except OSError:
         pass
-    matcher = Matcher.from_text(ignore_text)
+    matcher = None
+    if ignore_text.strip():  # no file, no matcher (its import costs the CLI ~8 ms)
+        from pallet.build.dockerignore import Matcher
+
+        matcher = Matcher.from_text(ignore_text)
     keep = {".dockerignore", *([dockerfile_rel] if dockerfile_rel else [])}
     count = 0
 
@@ -57,16 +59,17 @@ def context_tar(root: str, dockerfile_rel: str | None, out: IO[bytes],
             kept_dirs = []
             for name in sorted(dirnames):
                 rel = f"{rel_dir}/{name}" if rel_dir else name
-                if matcher.excluded(rel) and not matcher.may_include_below(rel):
+                if matcher is not None and matcher.excluded(rel):
+                    if matcher.may_include_below(rel):
+                        kept_dirs.append(name)  # walked but not sent: a child may be re-included
                     continue
                 kept_dirs.append(name)
-                if not matcher.excluded(rel):
-                    tf.add(os.path.join(dirpath, name), rel, recursive=False, filter=reset)
-                    count += 1
+                tf.add(os.path.join(dirpath, name), rel, recursive=False, filter=reset)
+                count += 1
             dirnames[:] = kept_dirs
             for name in sorted(filenames):
                 rel = f"{rel_dir}/{name}" if rel_dir else name
-                if matcher.excluded(rel) and rel not in keep:
+                if matcher is not None and matcher.excluded(rel) and rel not in keep:
                     continue
                 tf.add(os.path.join(dirpath, name), rel, recursive=False, filter=reset)
                 count += 1
@@ -90,7 +93,7 @@ def _secrets(specs: tuple[str, ...]) -> dict[str, str]:
             fields[k.strip()] = v
         ident = fields.get("id", "")
         if not ident:
-            raise click.BadParameter(f"secret {spec!r} has no id=", param_hint="--secret")
+            raise UsageError(f'invalid argument "{spec}" for "--secret" flag: no id=')
         if fields.get("env"):
             value = os.environ.get(fields["env"])
             if value is None:
@@ -124,23 +127,23 @@ def _kv(items: tuple[str, ...], from_env: bool) -> dict[str, Any]:
     return out
 
 
-@click.command(context_settings=HELP)
-@click.option("-t", "--tag", "tags", multiple=True, help="Name and optionally a tag")
-@click.option("-f", "--file", "file_", default="", help="Name of the Dockerfile")
-@click.option("--build-arg", "build_args", multiple=True, help="Set build-time variables")
-@click.option("--label", "labels", multiple=True, help="Set metadata for an image")
-@click.option("--target", default="", help="Set the target build stage to build")
-@click.option("--no-cache", is_flag=True, help="Do not use cache when building the image")
-@click.option("-q", "--quiet", is_flag=True, help="Suppress the build output, print the image ID")
-@click.option("--secret", "secrets", multiple=True, help="Secret: id=NAME,src=FILE|env=VAR")
-@click.option("--network", default="", help="Networking mode for the RUN instructions")
-@click.option("--iidfile", default="", help="Write the image ID to the file")
-@click.option("--progress", default="auto", help="Output type: auto, plain, tty")
-@click.option("--pull", is_flag=True, help="Always attempt to pull a newer base image")
-@click.option("--platform", default="", help="Set platform (the host's only)")
-@click.option("--rm/--no-rm", default=True, hidden=True)
-@click.option("--force-rm", is_flag=True, hidden=True)
-@click.argument("path")
+@command()
+@option("-t", "--tag", "tags", multiple=True, help="Name and optionally a tag")
+@option("-f", "--file", "file_", default="", help="Name of the Dockerfile")
+@option("--build-arg", "build_args", multiple=True, help="Set build-time variables")
+@option("--label", "labels", multiple=True, help="Set metadata for an image")
+@option("--target", default="", help="Set the target build stage to build")
+@option("--no-cache", is_flag=True, help="Do not use cache when building the image")
+@option("-q", "--quiet", is_flag=True, help="Suppress the build output, print the image ID")
+@option("--secret", "secrets", multiple=True, help="Secret: id=NAME,src=FILE|env=VAR")
+@option("--network", default="", help="Networking mode for the RUN instructions")
+@option("--iidfile", default="", help="Write the image ID to the file")
+@option("--progress", default="auto", help="Output type: auto, plain, tty")
+@option("--pull", is_flag=True, help="Always attempt to pull a newer base image")
+@option("--platform", default="", help="Set platform (the host's only)")
+@option("--rm/--no-rm", default=True, hidden=True)
+@option("--force-rm", is_flag=True, hidden=True)
+@argument("path")
 def build(tags: tuple[str, ...], file_: str, build_args: tuple[str, ...],
           labels: tuple[str, ...], target: str, no_cache: bool, quiet: bool,
           secrets: tuple[str, ...], network: str, iidfile: str, progress: str, pull: bool,
@@ -191,7 +194,7 @@ def build(tags: tuple[str, ...], file_: str, build_args: tuple[str, ...],
         aux = show(resp.chunks(), _write, quiet=quiet)
     image_id = next((a["ID"] for a in reversed(aux) if a.get("ID")), "")
     if quiet and image_id:
-        click.echo(image_id)
+        echo(image_id)
     if iidfile and image_id:
         with open(iidfile, "w") as f:
             f.write(image_id)

@@ -3,28 +3,25 @@ unpause, rename, wait, top, container prune."""
 
 from __future__ import annotations
 
-import click
-
 from pallet.cli.errors import StatusError
+from pallet.cli.flags import argument, command, option
 from pallet.cli.format.containers import PS_HEADERS, PS_TABLE, container_row
 from pallet.cli.format.table import render_rows, tabwrite
 from pallet.cli.session import api
-from pallet.cli.util import confirm, for_each, now, parsed
+from pallet.cli.util import confirm, echo, for_each, now, parsed
 from pallet.notation.filters import parse_filters
 from pallet.notation.sizes import human_size
 
-HELP = {"help_option_names": ["--help"]}
 
-
-@click.command(context_settings=HELP)
-@click.option("-a", "--all", "all_", is_flag=True, help="Show all containers")
-@click.option("-q", "--quiet", is_flag=True, help="Only display container IDs")
-@click.option("-n", "--last", type=int, default=-1, help="Show n last created containers")
-@click.option("-l", "--latest", is_flag=True, help="Show the latest created container")
-@click.option("-f", "--filter", "filters", multiple=True, help="Filter output")
-@click.option("--format", "fmt", default="", help="Format output using a Go template")
-@click.option("--no-trunc", is_flag=True, help="Don't truncate output")
-@click.option("-s", "--size", is_flag=True, help="Display total file sizes")
+@command()
+@option("-a", "--all", "all_", is_flag=True, help="Show all containers")
+@option("-q", "--quiet", is_flag=True, help="Only display container IDs")
+@option("-n", "--last", type=int, default=-1, help="Show n last created containers")
+@option("-l", "--latest", is_flag=True, help="Show the latest created container")
+@option("-f", "--filter", "filters", multiple=True, help="Filter output")
+@option("--format", "fmt", default="", help="Format output using a Go template")
+@option("--no-trunc", is_flag=True, help="Don't truncate output")
+@option("-s", "--size", is_flag=True, help="Display total file sizes")
 def ps(
     all_: bool,
     quiet: bool,
@@ -46,14 +43,14 @@ def ps(
         fmt = PS_TABLE + ("\\t{{.Size}}" if size else "")
     t = now()
     rows = [container_row(c, t, trunc=not no_trunc) for c in items]
-    click.echo(render_rows(fmt, rows, PS_HEADERS), nl=False)
+    echo(render_rows(fmt, rows, PS_HEADERS), nl=False)
 
 
-@click.command(context_settings=HELP)
-@click.option("-a", "--attach", is_flag=True, help="Attach STDOUT/STDERR and forward signals")
-@click.option("-i", "--interactive", is_flag=True, help="Attach container's STDIN")
-@click.option("--detach-keys", default=None, hidden=True)
-@click.argument("containers", nargs=-1, required=True)
+@command()
+@option("-a", "--attach", is_flag=True, help="Attach STDOUT/STDERR and forward signals")
+@option("-i", "--interactive", is_flag=True, help="Attach container's STDIN")
+@option("--detach-keys", default=None, hidden=True)
+@argument("containers", nargs=-1, required=True)
 def start(
     attach: bool, interactive: bool, detach_keys: str | None, containers: tuple[str, ...]
 ) -> None:
@@ -68,29 +65,31 @@ def start(
     for_each(containers, api().start)
 
 
-@click.command(context_settings=HELP)
-@click.option("-t", "--time", "--timeout", "timeout", type=int, default=None)
-@click.option("-s", "--signal", default=None, help="Signal to send to the container")
-@click.argument("containers", nargs=-1, required=True)
+@command()
+@option("-t", "--timeout", "--time", "timeout", type=int, default=None,
+        help="Seconds to wait before killing the container")
+@option("-s", "--signal", default=None, help="Signal to send to the container")
+@argument("containers", nargs=-1, required=True)
 def stop(timeout: int | None, signal: str | None, containers: tuple[str, ...]) -> None:
     """Stop one or more running containers."""
     client = api()
     for_each(containers, lambda c: client.stop(c, timeout, signal))
 
 
-@click.command(context_settings=HELP)
-@click.option("-t", "--time", "--timeout", "timeout", type=int, default=None)
-@click.option("-s", "--signal", default=None, help="Signal to send to the container")
-@click.argument("containers", nargs=-1, required=True)
+@command()
+@option("-t", "--timeout", "--time", "timeout", type=int, default=None,
+        help="Seconds to wait before killing the container")
+@option("-s", "--signal", default=None, help="Signal to send to the container")
+@argument("containers", nargs=-1, required=True)
 def restart(timeout: int | None, signal: str | None, containers: tuple[str, ...]) -> None:
     """Restart one or more containers."""
     client = api()
     for_each(containers, lambda c: client.restart(c, timeout, signal))
 
 
-@click.command(context_settings=HELP)
-@click.option("-s", "--signal", default=None, help="Signal to send to the container")
-@click.argument("containers", nargs=-1, required=True)
+@command()
+@option("-s", "--signal", default=None, help="Signal to send to the container")
+@argument("containers", nargs=-1, required=True)
 def kill(signal: str | None, containers: tuple[str, ...]) -> None:
     """Kill one or more running containers."""
     if signal:
@@ -101,41 +100,41 @@ def kill(signal: str | None, containers: tuple[str, ...]) -> None:
     for_each(containers, lambda c: client.kill(c, signal))
 
 
-@click.command(context_settings=HELP)
-@click.option("-f", "--force", is_flag=True, help="Force the removal of a running container")
-@click.option("-v", "--volumes", is_flag=True, help="Remove anonymous volumes")
-@click.option("-l", "--link", is_flag=True, hidden=True)
-@click.argument("containers", nargs=-1, required=True)
+@command()
+@option("-f", "--force", is_flag=True, help="Force the removal of a running container")
+@option("-v", "--volumes", is_flag=True, help="Remove anonymous volumes")
+@option("-l", "--link", is_flag=True, hidden=True)
+@argument("containers", nargs=-1, required=True)
 def rm(force: bool, volumes: bool, link: bool, containers: tuple[str, ...]) -> None:
     """Remove one or more containers."""
     client = api()
     for_each(containers, lambda c: client.remove(c, force=force, volumes=volumes))
 
 
-@click.command(context_settings=HELP)
-@click.argument("containers", nargs=-1, required=True)
+@command()
+@argument("containers", nargs=-1, required=True)
 def pause(containers: tuple[str, ...]) -> None:
     """Pause all processes within one or more containers."""
     for_each(containers, api().pause)
 
 
-@click.command(context_settings=HELP)
-@click.argument("containers", nargs=-1, required=True)
+@command()
+@argument("containers", nargs=-1, required=True)
 def unpause(containers: tuple[str, ...]) -> None:
     """Unpause all processes within one or more containers."""
     for_each(containers, api().unpause)
 
 
-@click.command(context_settings=HELP)
-@click.argument("container")
-@click.argument("new_name")
+@command()
+@argument("container")
+@argument("new_name")
 def rename(container: str, new_name: str) -> None:
     """Rename a container."""
     api().rename(container, new_name)
 
 
-@click.command(context_settings=HELP)
-@click.argument("containers", nargs=-1, required=True)
+@command()
+@argument("containers", nargs=-1, required=True)
 def wait(containers: tuple[str, ...]) -> None:
     """Block until one or more containers stop, then print their exit codes."""
     client = api()
@@ -144,27 +143,26 @@ def wait(containers: tuple[str, ...]) -> None:
         result = client.wait(ref).result()
         err = (result.get("Error") or {}).get("Message") if result.get("Error") else None
         if err:
-            click.echo(err, err=True)
-        click.echo(str(result.get("StatusCode", 0)))
+            echo(err, err=True)
+        echo(str(result.get("StatusCode", 0)))
 
-    for_each(containers, one, echo=False)
+    for_each(containers, one, show=False)
 
 
-@click.command(context_settings={**HELP, "ignore_unknown_options": True,
-                                 "allow_interspersed_args": False})
-@click.argument("container")
-@click.argument("ps_args", nargs=-1, type=click.UNPROCESSED)
+@command(interspersed=False)
+@argument("container")
+@argument("ps_args", nargs=-1, metavar="[ps OPTIONS]")
 def top(container: str, ps_args: tuple[str, ...]) -> None:
     """Display the running processes of a container."""
     doc = api().top(container, " ".join(ps_args) or None)
     lines = ["\t".join(doc.get("Titles") or [])]
     lines += ["\t".join(p) for p in doc.get("Processes") or []]
-    click.echo(tabwrite(lines), nl=False)
+    echo(tabwrite(lines), nl=False)
 
 
-@click.command(context_settings=HELP)
-@click.option("-f", "--force", is_flag=True, help="Do not prompt for confirmation")
-@click.option("--filter", "filters", multiple=True, help="Provide filter values")
+@command()
+@option("-f", "--force", is_flag=True, help="Do not prompt for confirmation")
+@option("--filter", "filters", multiple=True, help="Provide filter values")
 def prune(force: bool, filters: tuple[str, ...]) -> None:
     """Remove all stopped containers."""
     flt = parsed(list(filters), parse_filters, "--filter")
@@ -173,8 +171,8 @@ def prune(force: bool, filters: tuple[str, ...]) -> None:
     report = api().prune_containers(flt)
     deleted = report.get("ContainersDeleted") or []
     if deleted:
-        click.echo("Deleted Containers:")
+        echo("Deleted Containers:")
         for ident in deleted:
-            click.echo(ident)
-        click.echo("")
-    click.echo(f"Total reclaimed space: {human_size(int(report.get('SpaceReclaimed') or 0))}")
+            echo(ident)
+        echo("")
+    echo(f"Total reclaimed space: {human_size(int(report.get('SpaceReclaimed') or 0))}")

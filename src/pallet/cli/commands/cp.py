@@ -6,16 +6,14 @@ from __future__ import annotations
 import os
 import sys
 
-import click
-
 from pallet.cli.errors import StatusError
+from pallet.cli.flags import argument, command, option
 from pallet.cli.session import api
 from pallet.cli.tarcopy import extract, make_tar
+from pallet.cli.util import echo
 from pallet.client.api import decode_stat
 from pallet.errors import InvalidArgument, NotFound
 from pallet.notation.sizes import human_size
-
-HELP = {"help_option_names": ["--help"]}
 
 
 def _split(arg: str) -> tuple[str | None, str]:
@@ -26,12 +24,12 @@ def _split(arg: str) -> tuple[str | None, str]:
     return ctr, path
 
 
-@click.command(context_settings=HELP)
-@click.option("-a", "--archive", is_flag=True, help="Archive mode (copy all uid/gid information)")
-@click.option("-L", "--follow-link", is_flag=True, help="Always follow symbol link in SRC_PATH")
-@click.option("-q", "--quiet", is_flag=True, help="Suppress progress output during copy")
-@click.argument("src")
-@click.argument("dst")
+@command()
+@option("-a", "--archive", is_flag=True, help="Archive mode (copy all uid/gid information)")
+@option("-L", "--follow-link", is_flag=True, help="Always follow symbol link in SRC_PATH")
+@option("-q", "--quiet", is_flag=True, help="Suppress progress output during copy")
+@argument("src")
+@argument("dst")
 def cp(archive: bool, follow_link: bool, quiet: bool, src: str, dst: str) -> None:
     """Copy files/folders between a container and the local filesystem."""
     src_ctr, src_path = _split(src)
@@ -51,7 +49,7 @@ def cp(archive: bool, follow_link: bool, quiet: bool, src: str, dst: str) -> Non
     except InvalidArgument as err:
         raise StatusError(1, err.message) from None
     if not quiet and dst_path != "-" and src_path != "-":
-        click.echo(f"Successfully copied {human_size(size)} to {where}", err=True)
+        echo(f"Successfully copied {human_size(size)} to {where}", err=True)
 
 
 def _from_container(ctr: str, path: str, dst: str) -> int:

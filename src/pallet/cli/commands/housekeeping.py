@@ -6,18 +6,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import click
-
+from pallet.cli.flags import command, option
 from pallet.cli.format.containers import container_row
 from pallet.cli.format.table import tabwrite
 from pallet.cli.session import api
-from pallet.cli.util import confirm, now, parsed
+from pallet.cli.util import confirm, echo, now, parsed
 from pallet.errors import PalletError
 from pallet.notation.filters import filters_to_json, parse_filters
 from pallet.notation.human import ago
 from pallet.notation.sizes import human_size
 
-HELP = {"help_option_names": ["--help"]}
 ACTIVE_STATES = ("running", "paused", "restarting")
 
 
@@ -106,21 +104,21 @@ def _verbose(doc: dict[str, Any], t: float) -> str:
     return "\n".join(out)
 
 
-@click.command(context_settings=HELP)
-@click.option("-v", "--verbose", is_flag=True, help="Show detailed information on space usage")
-@click.option("--format", "fmt", default="", help="Format output: json")
+@command()
+@option("-v", "--verbose", is_flag=True, help="Show detailed information on space usage")
+@option("--format", "fmt", default="", help="Format output: json")
 def df(verbose: bool, fmt: str) -> None:
     """Show pallet disk usage."""
     doc = api().t.request("GET", "/system/df").json()
     if fmt == "json":
-        click.echo(json.dumps(doc))
+        echo(json.dumps(doc))
         return
     if verbose:
-        click.echo(_verbose(doc, now()))
+        echo(_verbose(doc, now()))
         return
     lines = ["TYPE\tTOTAL\tACTIVE\tSIZE\tRECLAIMABLE"]
     lines += ["\t".join(str(x) for x in row) for row in summary_rows(doc)]
-    click.echo(tabwrite(lines), nl=False)
+    echo(tabwrite(lines), nl=False)
 
 
 def _warning(all_: bool, volumes: bool) -> str:
@@ -135,18 +133,18 @@ def _warning(all_: bool, volumes: bool) -> str:
 
 def _section(title: str, items: list[str]) -> None:
     if items:
-        click.echo(title)
+        echo(title)
         for item in items:
-            click.echo(item)
-        click.echo("")
+            echo(item)
+        echo("")
 
 
-@click.command(context_settings=HELP)
-@click.option("-a", "--all", "all_", is_flag=True, help="Remove all unused images not just "
+@command()
+@option("-a", "--all", "all_", is_flag=True, help="Remove all unused images not just "
               "dangling ones")
-@click.option("--volumes", is_flag=True, help="Prune anonymous volumes")
-@click.option("-f", "--force", is_flag=True, help="Do not prompt for confirmation")
-@click.option("--filter", "filters", multiple=True, help="Provide filter values")
+@option("--volumes", is_flag=True, help="Prune anonymous volumes")
+@option("-f", "--force", is_flag=True, help="Do not prompt for confirmation")
+@option("--filter", "filters", multiple=True, help="Provide filter values")
 def prune(all_: bool, volumes: bool, force: bool, filters: tuple[str, ...]) -> None:
     """Remove unused data."""
     flt = parsed(list(filters), parse_filters, "--filter")
@@ -179,4 +177,4 @@ def prune(all_: bool, volumes: bool, force: bool, filters: tuple[str, ...]) -> N
     report = t.request("POST", "/build/prune", bq).json()
     space += int(report.get("SpaceReclaimed") or 0)
     _section("Deleted build cache objects:", list(report.get("CachesDeleted") or []))
-    click.echo(f"Total reclaimed space: {_size(space)}")
+    echo(f"Total reclaimed space: {_size(space)}")

@@ -6,22 +6,19 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-import click
-
 from pallet.cli import terminal
 from pallet.cli.errors import StatusError
+from pallet.cli.flags import argument, command, option
 from pallet.cli.format.containers import ellipsis, go_time, truncate_id
 from pallet.cli.format.images import IMAGE_HEADERS, IMAGES_TABLE, IMAGES_TABLE_DIGESTS, image_rows
 from pallet.cli.format.table import Row, render_rows
 from pallet.cli.progress import show
 from pallet.cli.session import api
-from pallet.cli.util import confirm, now, parsed
+from pallet.cli.util import confirm, echo, now, parsed
 from pallet.errors import PalletError
 from pallet.notation.filters import parse_filters
 from pallet.notation.human import ago
 from pallet.notation.sizes import human_size
-
-HELP = {"help_option_names": ["--help"]}
 
 
 def _write(text: str) -> None:
@@ -29,14 +26,14 @@ def _write(text: str) -> None:
     sys.stdout.flush()
 
 
-@click.command(context_settings=HELP)
-@click.option("-a", "--all", "all_", is_flag=True, help="Show all images")
-@click.option("-q", "--quiet", is_flag=True, help="Only show image IDs")
-@click.option("--digests", is_flag=True, help="Show digests")
-@click.option("-f", "--filter", "filters", multiple=True, help="Filter output")
-@click.option("--format", "fmt", default="", help="Format output using a Go template")
-@click.option("--no-trunc", is_flag=True, help="Don't truncate output")
-@click.argument("repository", required=False)
+@command()
+@option("-a", "--all", "all_", is_flag=True, help="Show all images")
+@option("-q", "--quiet", is_flag=True, help="Only show image IDs")
+@option("--digests", is_flag=True, help="Show digests")
+@option("-f", "--filter", "filters", multiple=True, help="Filter output")
+@option("--format", "fmt", default="", help="Format output using a Go template")
+@option("--no-trunc", is_flag=True, help="Don't truncate output")
+@argument("repository", required=False)
 def images(
     all_: bool,
     quiet: bool,
@@ -59,19 +56,19 @@ def images(
             ident = ident if no_trunc else truncate_id(ident)
             if ident not in seen:
                 seen.append(ident)
-        click.echo("".join(i + "\n" for i in seen), nl=False)
+        echo("".join(i + "\n" for i in seen), nl=False)
         return
     if not fmt or fmt == "table":
         fmt = IMAGES_TABLE_DIGESTS if digests else IMAGES_TABLE
     show_digests = digests or "Digest" in fmt
     rows = [r for img in items for r in image_rows(img, t, not no_trunc, show_digests)]
-    click.echo(render_rows(fmt, rows, IMAGE_HEADERS), nl=False)
+    echo(render_rows(fmt, rows, IMAGE_HEADERS), nl=False)
 
 
-@click.command(context_settings=HELP)
-@click.option("-f", "--force", is_flag=True, help="Force removal of the image")
-@click.option("--no-prune", is_flag=True, help="Do not delete untagged parents")
-@click.argument("images", nargs=-1, required=True)
+@command()
+@option("-f", "--force", is_flag=True, help="Force removal of the image")
+@option("--no-prune", is_flag=True, help="Do not delete untagged parents")
+@argument("images", nargs=-1, required=True)
 def rmi(force: bool, no_prune: bool, images: tuple[str, ...]) -> None:
     """Remove one or more images."""
     client = api()
@@ -80,21 +77,21 @@ def rmi(force: bool, no_prune: bool, images: tuple[str, ...]) -> None:
         try:
             for item in client.remove_image(ref, force=force, noprune=no_prune):
                 if item.get("Untagged"):
-                    click.echo(f"Untagged: {item['Untagged']}")
+                    echo(f"Untagged: {item['Untagged']}")
                 if item.get("Deleted"):
-                    click.echo(f"Deleted: {item['Deleted']}")
+                    echo(f"Deleted: {item['Deleted']}")
         except PalletError as err:
             from pallet.cli.errors import describe
 
-            click.echo(describe(err), err=True)
+            echo(describe(err), err=True)
             failed = True
     if failed:
         raise StatusError(1)
 
 
-@click.command(context_settings=HELP)
-@click.argument("source")
-@click.argument("target")
+@command()
+@argument("source")
+@argument("target")
 def tag(source: str, target: str) -> None:
     """Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE."""
     from pallet.cli.format.images import split_tag
@@ -116,12 +113,12 @@ HISTORY_HEADERS = {
 HISTORY_TABLE = "table {{.ID}}\\t{{.CreatedSince}}\\t{{.CreatedBy}}\\t{{.Size}}\\t{{.Comment}}"
 
 
-@click.command(context_settings=HELP)
-@click.option("-H", "--human/--no-human", default=True, help="Print sizes and dates human-readable")
-@click.option("-q", "--quiet", is_flag=True, help="Only show image IDs")
-@click.option("--no-trunc", is_flag=True, help="Don't truncate output")
-@click.option("--format", "fmt", default="", help="Format output using a Go template")
-@click.argument("image")
+@command()
+@option("-H", "--human/--no-human", default=True, help="Print sizes and dates human-readable")
+@option("-q", "--quiet", is_flag=True, help="Only show image IDs")
+@option("--no-trunc", is_flag=True, help="Don't truncate output")
+@option("--format", "fmt", default="", help="Format output using a Go template")
+@argument("image")
 def history(human: bool, quiet: bool, no_trunc: bool, fmt: str, image: str) -> None:
     """Show the history of an image."""
     layers = api().history(image)
@@ -152,13 +149,13 @@ def history(human: bool, quiet: bool, no_trunc: bool, fmt: str, image: str) -> N
         fmt = "{{.ID}}"
     elif not fmt or fmt == "table":
         fmt = HISTORY_TABLE
-    click.echo(render_rows(fmt, rows, HISTORY_HEADERS), nl=False)
+    echo(render_rows(fmt, rows, HISTORY_HEADERS), nl=False)
 
 
-@click.command(context_settings=HELP)
-@click.option("-o", "--output", default="", help="Write to a file, instead of STDOUT")
-@click.option("--platform", default="", hidden=True)
-@click.argument("images", nargs=-1, required=True)
+@command()
+@option("-o", "--output", default="", help="Write to a file, instead of STDOUT")
+@option("--platform", default="", hidden=True)
+@argument("images", nargs=-1, required=True)
 def save(output: str, platform: str, images: tuple[str, ...]) -> None:
     """Save one or more images to a tar archive (streamed to STDOUT by default)."""
     if not output and terminal.is_tty(sys.stdout):
@@ -186,10 +183,10 @@ def save(output: str, platform: str, images: tuple[str, ...]) -> None:
     stream.flush()
 
 
-@click.command(context_settings=HELP)
-@click.option("-i", "--input", "input_", default="", help="Read from tar archive file")
-@click.option("-q", "--quiet", is_flag=True, help="Suppress the load output")
-@click.option("--platform", default="", hidden=True)
+@command()
+@option("-i", "--input", "input_", default="", help="Read from tar archive file")
+@option("-q", "--quiet", is_flag=True, help="Suppress the load output")
+@option("--platform", default="", hidden=True)
 def load(input_: str, quiet: bool, platform: str) -> None:
     """Load an image from a tar archive or STDIN."""
     fh: Any
@@ -210,12 +207,12 @@ def load(input_: str, quiet: bool, platform: str) -> None:
             fh.close()
 
 
-@click.command("import", context_settings=HELP)
-@click.option("-c", "--change", multiple=True, help="Apply Dockerfile instruction to the image")
-@click.option("-m", "--message", default="", help="Set commit message for imported image")
-@click.option("--platform", default="", help="Set platform if server is multi-platform capable")
-@click.argument("source")
-@click.argument("reference", required=False)
+@command("import")
+@option("-c", "--change", multiple=True, help="Apply Dockerfile instruction to the image")
+@option("-m", "--message", default="", help="Set commit message for imported image")
+@option("--platform", default="", help="Set platform if server is multi-platform capable")
+@argument("source")
+@argument("reference", required=False)
 def import_(
     change: tuple[str, ...], message: str, platform: str, source: str, reference: str | None
 ) -> None:
@@ -244,12 +241,12 @@ def import_(
             data.close()
 
 
-@click.command(context_settings=HELP)
-@click.option(
+@command()
+@option(
     "-a", "--all", "all_", is_flag=True, help="Remove all unused images, not just dangling ones"
 )
-@click.option("-f", "--force", is_flag=True, help="Do not prompt for confirmation")
-@click.option("--filter", "filters", multiple=True, help="Provide filter values")
+@option("-f", "--force", is_flag=True, help="Do not prompt for confirmation")
+@option("--filter", "filters", multiple=True, help="Provide filter values")
 def prune(all_: bool, force: bool, filters: tuple[str, ...]) -> None:
     """Remove unused images."""
     flt = parsed(list(filters), parse_filters, "--filter")
@@ -264,20 +261,20 @@ def prune(all_: bool, force: bool, filters: tuple[str, ...]) -> None:
     report = api().prune_images(flt)
     deleted = report.get("ImagesDeleted") or []
     if deleted:
-        click.echo("Deleted Images:")
+        echo("Deleted Images:")
         for item in deleted:
             if item.get("Untagged"):
-                click.echo(f"untagged: {item['Untagged']}")
+                echo(f"untagged: {item['Untagged']}")
             if item.get("Deleted"):
-                click.echo(f"deleted: {item['Deleted']}")
-        click.echo("")
-    click.echo(f"Total reclaimed space: {human_size(int(report.get('SpaceReclaimed') or 0))}")
+                echo(f"deleted: {item['Deleted']}")
+        echo("")
+    echo(f"Total reclaimed space: {human_size(int(report.get('SpaceReclaimed') or 0))}")
 
 
-@click.command(context_settings=HELP)
-@click.option("-t", "--tag", "tag_", default="", help="Name the image (default NAME:latest)")
-@click.option("-q", "--quiet", is_flag=True, help="Suppress progress output")
-@click.argument("name")
+@command()
+@option("-t", "--tag", "tag_", default="", help="Name the image (default NAME:latest)")
+@option("-q", "--quiet", is_flag=True, help="Suppress progress output")
+@argument("name")
 def bootstrap(tag_: str, quiet: bool, name: str) -> None:
     """Build a base image locally without a registry (busybox, debian, ...)."""
     query = {"tag": tag_} if tag_ else {}
@@ -286,4 +283,4 @@ def bootstrap(tag_: str, quiet: bool, name: str) -> None:
     if quiet:
         for item in aux:
             if item.get("ID"):
-                click.echo(item["ID"])
+                echo(item["ID"])

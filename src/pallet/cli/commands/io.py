@@ -6,19 +6,15 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-import click
-
 from pallet.cli import terminal
 from pallet.cli.errors import StatusError
+from pallet.cli.flags import argument, command, option
 from pallet.cli.session import api
 from pallet.cli.util import err_bytes, now, out_bytes, parsed
 from pallet.client.api import EngineAPI
 from pallet.client.hijack import Hijacked, pump
 from pallet.client.streams import copy_frames
 from pallet.notation.keyvalue import parse_env, read_env_file
-from pallet.notation.times import parse_timestamp
-
-HELP = {"help_option_names": ["--help"]}
 
 
 def stream_session(
@@ -62,18 +58,20 @@ def start_attached(ref: str, interactive: bool) -> None:
         raise StatusError(code)
 
 
-@click.command(context_settings=HELP)
-@click.option("-f", "--follow", is_flag=True, help="Follow log output")
-@click.option("--tail", "-n", default="all", help="Number of lines to show from the end")
-@click.option("-t", "--timestamps", is_flag=True, help="Show timestamps")
-@click.option("--since", default="", help="Show logs since timestamp or relative (e.g. 42m)")
-@click.option("--until", default="", help="Show logs before a timestamp or relative")
-@click.option("--details", is_flag=True, help="Show extra details provided to logs")
-@click.argument("container")
+@command()
+@option("-f", "--follow", is_flag=True, help="Follow log output")
+@option("--tail", "-n", default="all", help="Number of lines to show from the end")
+@option("-t", "--timestamps", is_flag=True, help="Show timestamps")
+@option("--since", default="", help="Show logs since timestamp or relative (e.g. 42m)")
+@option("--until", default="", help="Show logs before a timestamp or relative")
+@option("--details", is_flag=True, help="Show extra details provided to logs")
+@argument("container")
 def logs(
     follow: bool, tail: str, timestamps: bool, since: str, until: str, details: bool, container: str
 ) -> None:
     """Fetch the logs of a container."""
+    from pallet.notation.times import parse_timestamp  # datetime: not on the run path
+
     t = now()
     since_q = parsed(since, lambda v: parse_timestamp(v, t), "--since") if since else None
     until_q = parsed(until, lambda v: parse_timestamp(v, t), "--until") if until else None
@@ -97,11 +95,11 @@ def logs(
         resp.close()
 
 
-@click.command(context_settings=HELP)
-@click.option("--no-stdin", is_flag=True, help="Do not attach STDIN")
-@click.option("--sig-proxy/--no-sig-proxy", default=True, help="Proxy all received signals")
-@click.option("--detach-keys", default="", hidden=True)
-@click.argument("container")
+@command()
+@option("--no-stdin", is_flag=True, help="Do not attach STDIN")
+@option("--sig-proxy/--no-sig-proxy", default=True, help="Proxy all received signals")
+@option("--detach-keys", default="", hidden=True)
+@argument("container")
 def attach(no_stdin: bool, sig_proxy: bool, detach_keys: str, container: str) -> None:
     """Attach local standard input, output, and error streams to a running container."""
     client = api()
@@ -126,18 +124,18 @@ def attach(no_stdin: bool, sig_proxy: bool, detach_keys: str, container: str) ->
         raise StatusError(code)
 
 
-@click.command("exec", context_settings={**HELP, "allow_interspersed_args": False})
-@click.option("-d", "--detach", is_flag=True, help="Detached mode: run command in the background")
-@click.option("-i", "--interactive", is_flag=True, help="Keep STDIN open even if not attached")
-@click.option("-t", "--tty", is_flag=True, help="Allocate a pseudo-TTY")
-@click.option("-e", "--env", multiple=True, help="Set environment variables")
-@click.option("--env-file", multiple=True, help="Read in a file of environment variables")
-@click.option("-u", "--user", default="", help="Username or UID")
-@click.option("-w", "--workdir", default="", help="Working directory inside the container")
-@click.option("--privileged", is_flag=True, help="Give extended privileges to the command")
-@click.option("--detach-keys", default="", hidden=True)
-@click.argument("container")
-@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+@command("exec", interspersed=False)
+@option("-d", "--detach", is_flag=True, help="Detached mode: run command in the background")
+@option("-i", "--interactive", is_flag=True, help="Keep STDIN open even if not attached")
+@option("-t", "--tty", is_flag=True, help="Allocate a pseudo-TTY")
+@option("-e", "--env", multiple=True, help="Set environment variables")
+@option("--env-file", multiple=True, help="Read in a file of environment variables")
+@option("-u", "--user", default="", help="Username or UID")
+@option("-w", "--workdir", default="", help="Working directory inside the container")
+@option("--privileged", is_flag=True, help="Give extended privileges to the command")
+@option("--detach-keys", default="", hidden=True)
+@argument("container")
+@argument("command", nargs=-1, required=True, metavar="COMMAND [ARG...]")
 def exec_(
     detach: bool,
     interactive: bool,

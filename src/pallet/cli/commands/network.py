@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
-
 from pallet.cli.commands.system import inspect_objects
+from pallet.cli.flags import UsageError, argument, command, option
 from pallet.cli.format.table import Row, render_rows
 from pallet.cli.session import api
-from pallet.cli.util import confirm, for_each, parsed
+from pallet.cli.util import confirm, echo, for_each, parsed
 from pallet.client.http import quote_ref
 from pallet.notation.filters import filters_to_json, parse_filters
 from pallet.notation.keyvalue import parse_labels
 
-HELP = {"help_option_names": ["--help"]}
 HEADERS = {"ID": "NETWORK ID", "Name": "NAME", "Driver": "DRIVER", "Scope": "SCOPE",
            "IPv6": "IPV6", "Internal": "INTERNAL", "Labels": "LABELS", "CreatedAt": "CREATED"}
 TABLE = "table {{.ID}}\\t{{.Name}}\\t{{.Driver}}\\t{{.Scope}}"
@@ -25,17 +23,17 @@ def _kv(values: tuple[str, ...], flag: str) -> dict[str, str]:
     return out
 
 
-@click.command(context_settings=HELP)
-@click.option("-d", "--driver", default="bridge", help="Driver to manage the Network")
-@click.option("--subnet", multiple=True, help="Subnet in CIDR format")
-@click.option("--gateway", multiple=True, help="IPv4 Gateway for the master subnet")
-@click.option("--ip-range", multiple=True, help="Allocate container ip from a sub-range")
-@click.option("--internal", is_flag=True, help="Restrict external access to the network")
-@click.option("--attachable", is_flag=True, help="Enable manual container attachment")
-@click.option("--ipv6", is_flag=True, help="Enable IPv6 networking")
-@click.option("--label", multiple=True, help="Set metadata on a network")
-@click.option("-o", "--opt", multiple=True, help="Set driver specific options")
-@click.argument("name")
+@command()
+@option("-d", "--driver", default="bridge", help="Driver to manage the Network")
+@option("--subnet", multiple=True, help="Subnet in CIDR format")
+@option("--gateway", multiple=True, help="IPv4 Gateway for the master subnet")
+@option("--ip-range", multiple=True, help="Allocate container ip from a sub-range")
+@option("--internal", is_flag=True, help="Restrict external access to the network")
+@option("--attachable", is_flag=True, help="Enable manual container attachment")
+@option("--ipv6", is_flag=True, help="Enable IPv6 networking")
+@option("--label", multiple=True, help="Set metadata on a network")
+@option("-o", "--opt", multiple=True, help="Set driver specific options")
+@argument("name")
 def create(driver: str, subnet: tuple[str, ...], gateway: tuple[str, ...],
            ip_range: tuple[str, ...], internal: bool, attachable: bool, ipv6: bool,
            label: tuple[str, ...], opt: tuple[str, ...], name: str) -> None:
@@ -49,21 +47,21 @@ def create(driver: str, subnet: tuple[str, ...], gateway: tuple[str, ...],
             item["IPRange"] = ip_range[i]
         config.append(item)
     if (gateway or ip_range) and not subnet:
-        raise click.UsageError("every ip-range or gateway must have a corresponding subnet")
+        raise UsageError("every ip-range or gateway must have a corresponding subnet")
     body: dict[str, Any] = {
         "Name": name, "Driver": driver, "Internal": internal, "Attachable": attachable,
         "EnableIPv6": ipv6, "Labels": _kv(label, "--label"), "Options": _kv(opt, "--opt"),
         "IPAM": {"Driver": "default", "Config": config}, "CheckDuplicate": True,
     }
     doc = api().t.request("POST", "/networks/create", json_body=body).json()
-    click.echo(doc["Id"])
+    echo(doc["Id"])
 
 
-@click.command("ls", context_settings=HELP)
-@click.option("-f", "--filter", "filters", multiple=True, help="Provide filter values")
-@click.option("--format", "fmt", default="", help="Format output using a Go template")
-@click.option("--no-trunc", is_flag=True, help="Do not truncate the output")
-@click.option("-q", "--quiet", is_flag=True, help="Only display network IDs")
+@command("ls")
+@option("-f", "--filter", "filters", multiple=True, help="Provide filter values")
+@option("--format", "fmt", default="", help="Format output using a Go template")
+@option("--no-trunc", is_flag=True, help="Do not truncate the output")
+@option("-q", "--quiet", is_flag=True, help="Only display network IDs")
 def ls(filters: tuple[str, ...], fmt: str, no_trunc: bool, quiet: bool) -> None:
     """List networks."""
     flt = parsed(list(filters), parse_filters, "--filter")
@@ -72,7 +70,7 @@ def ls(filters: tuple[str, ...], fmt: str, no_trunc: bool, quiet: bool) -> None:
     items.sort(key=lambda n: n.get("Name", ""))
     ids = [n["Id"] if no_trunc else n["Id"][:12] for n in items]
     if quiet and not fmt:
-        click.echo("".join(i + "\n" for i in ids), nl=False)
+        echo("".join(i + "\n" for i in ids), nl=False)
         return
     rows = []
     for n, ident in zip(items, ids, strict=True):
@@ -84,21 +82,21 @@ def ls(filters: tuple[str, ...], fmt: str, no_trunc: bool, quiet: bool) -> None:
             "Labels": ",".join(f"{k}={v}" for k, v in labels.items()),
             "CreatedAt": n.get("Created", ""),
         }, labels))
-    click.echo(render_rows(fmt if fmt and fmt != "table" else TABLE, rows, HEADERS), nl=False)
+    echo(render_rows(fmt if fmt and fmt != "table" else TABLE, rows, HEADERS), nl=False)
 
 
-@click.command(context_settings=HELP)
-@click.option("-f", "--format", "fmt", default="", help="Format output using a Go template")
-@click.option("-v", "--verbose", is_flag=True, help="Verbose output for diagnostics")
-@click.argument("names", nargs=-1, required=True)
+@command()
+@option("-f", "--format", "fmt", default="", help="Format output using a Go template")
+@option("-v", "--verbose", is_flag=True, help="Verbose output for diagnostics")
+@argument("names", nargs=-1, required=True)
 def inspect(fmt: str, verbose: bool, names: tuple[str, ...]) -> None:
     """Display detailed information on one or more networks."""
     inspect_objects(names, ["network"], fmt, False)
 
 
-@click.command(context_settings=HELP)
-@click.option("-f", "--force", is_flag=True, help="Do not error if the network does not exist")
-@click.argument("names", nargs=-1, required=True)
+@command()
+@option("-f", "--force", is_flag=True, help="Do not error if the network does not exist")
+@argument("names", nargs=-1, required=True)
 def rm(force: bool, names: tuple[str, ...]) -> None:
     """Remove one or more networks."""
     from pallet.errors import NotFound
@@ -115,9 +113,9 @@ def rm(force: bool, names: tuple[str, ...]) -> None:
     for_each(names, remove)
 
 
-@click.command(context_settings=HELP)
-@click.option("-f", "--force", is_flag=True, help="Do not prompt for confirmation")
-@click.option("--filter", "filters", multiple=True, help="Provide filter values")
+@command()
+@option("-f", "--force", is_flag=True, help="Do not prompt for confirmation")
+@option("--filter", "filters", multiple=True, help="Provide filter values")
 def prune(force: bool, filters: tuple[str, ...]) -> None:
     """Remove all unused networks."""
     flt = parsed(list(filters), parse_filters, "--filter")
@@ -128,17 +126,17 @@ def prune(force: bool, filters: tuple[str, ...]) -> None:
     report = api().t.request("POST", "/networks/prune", query).json()
     deleted = report.get("NetworksDeleted") or []
     if deleted:
-        click.echo("Deleted Networks:")
+        echo("Deleted Networks:")
         for name in deleted:
-            click.echo(name)
+            echo(name)
 
 
-@click.command(context_settings=HELP)
-@click.option("--alias", multiple=True, help="Add network-scoped alias for the container")
-@click.option("--ip", default="", help="IPv4 address (e.g., 172.30.100.104)")
-@click.option("--driver-opt", multiple=True, help="driver options for the network")
-@click.argument("network")
-@click.argument("container")
+@command()
+@option("--alias", multiple=True, help="Add network-scoped alias for the container")
+@option("--ip", default="", help="IPv4 address (e.g., 172.30.100.104)")
+@option("--driver-opt", multiple=True, help="driver options for the network")
+@argument("network")
+@argument("container")
 def connect(alias: tuple[str, ...], ip: str, driver_opt: tuple[str, ...], network: str,
             container: str) -> None:
     """Connect a container to a network."""
@@ -149,10 +147,10 @@ def connect(alias: tuple[str, ...], ip: str, driver_opt: tuple[str, ...], networ
                     json_body={"Container": container, "EndpointConfig": endpoint}).read()
 
 
-@click.command(context_settings=HELP)
-@click.option("-f", "--force", is_flag=True, help="Force the container to disconnect")
-@click.argument("network")
-@click.argument("container")
+@command()
+@option("-f", "--force", is_flag=True, help="Force the container to disconnect")
+@argument("network")
+@argument("container")
 def disconnect(force: bool, network: str, container: str) -> None:
     """Disconnect a container from a network."""
     api().t.request("POST", f"/networks/{quote_ref(network)}/disconnect",

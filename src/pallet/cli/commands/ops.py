@@ -8,17 +8,15 @@ import threading
 import time
 from typing import Any
 
-import click
-
 from pallet.cli.errors import StatusError
+from pallet.cli.flags import argument, command, option
 from pallet.cli.format.table import Row, render_rows
 from pallet.cli.session import api
-from pallet.cli.util import for_each, parsed
+from pallet.cli.util import echo, for_each, parsed
 from pallet.client.api import EngineAPI
 from pallet.notation.resources import parse_cpus, parse_restart
 from pallet.notation.sizes import binary_size, human_size, parse_memory
 
-HELP = {"help_option_names": ["--help"]}
 STATS_TABLE = ("table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t"
                "{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}")
 STATS_HEADERS = {
@@ -111,17 +109,17 @@ class _Follower(threading.Thread):
             self.error = str(e)
 
 
-@click.command(context_settings=HELP)
-@click.option("-a", "--all", "all_", is_flag=True, help="Show all containers")
-@click.option("--format", "fmt", default="", help="Format output using a Go template")
-@click.option("--no-stream", is_flag=True, help="Disable streaming stats and only pull the "
+@command()
+@option("-a", "--all", "all_", is_flag=True, help="Show all containers")
+@option("--format", "fmt", default="", help="Format output using a Go template")
+@option("--no-stream", is_flag=True, help="Disable streaming stats and only pull the "
               "first result")
-@click.option("--no-trunc", is_flag=True, help="Do not truncate output")
-@click.argument("containers", nargs=-1)
+@option("--no-trunc", is_flag=True, help="Do not truncate output")
+@argument("containers", nargs=-1)
 def stats(all_: bool, fmt: str, no_stream: bool, no_trunc: bool,
           containers: tuple[str, ...]) -> None:
     """Display a live stream of container(s) resource usage statistics."""
-    client = api()  # threads below have no click context
+    client = api()  # made here, before the threads below use it
     refs = list(containers) or [c["Id"] for c in client.containers(all=all_)]
     fmt = fmt or STATS_TABLE
     if fmt == "table":
@@ -144,7 +142,7 @@ def stats(all_: bool, fmt: str, no_stream: bool, no_trunc: bool,
         if errors:
             raise StatusError(1, "Error response from daemon: " + next(iter(errors.values())))
         rows = [stats_row(r, results.get(r)) for r in refs]
-        click.echo(render_rows(fmt, rows, STATS_HEADERS), nl=False)
+        echo(render_rows(fmt, rows, STATS_HEADERS), nl=False)
         return
     followers = [_Follower(client, r) for r in refs]
     for f in followers:
@@ -156,29 +154,29 @@ def stats(all_: bool, fmt: str, no_stream: bool, no_trunc: bool,
             out = render_rows(fmt, rows, STATS_HEADERS)
             if sys.stdout.isatty():
                 out = "\033[2J\033[H" + out
-            click.echo(out, nl=False)
+            echo(out, nl=False)
             if followers and all(not f.is_alive() for f in followers):
                 return
     except KeyboardInterrupt:
         return
 
 
-@click.command(context_settings=HELP)
-@click.option("--blkio-weight", type=int, default=0, help="Block IO weight (10-1000)")
-@click.option("--cpu-period", type=int, default=0, help="Limit CPU CFS period")
-@click.option("--cpu-quota", type=int, default=0, help="Limit CPU CFS quota")
-@click.option("-c", "--cpu-shares", type=int, default=0, help="CPU shares (relative weight)")
-@click.option("--cpus", default="", help="Number of CPUs")
-@click.option("--cpuset-cpus", default="", help="CPUs in which to allow execution (0-3, 0,1)")
-@click.option("--cpuset-mems", default="", help="MEMs in which to allow execution (0-3, 0,1)")
-@click.option("-m", "--memory", default="", help="Memory limit")
-@click.option("--memory-reservation", default="", help="Memory soft limit")
-@click.option("--memory-swap", default="", help="Swap limit equal to memory plus swap: -1 "
+@command()
+@option("--blkio-weight", type=int, default=0, help="Block IO weight (10-1000)")
+@option("--cpu-period", type=int, default=0, help="Limit CPU CFS period")
+@option("--cpu-quota", type=int, default=0, help="Limit CPU CFS quota")
+@option("-c", "--cpu-shares", type=int, default=0, help="CPU shares (relative weight)")
+@option("--cpus", default="", help="Number of CPUs")
+@option("--cpuset-cpus", default="", help="CPUs in which to allow execution (0-3, 0,1)")
+@option("--cpuset-mems", default="", help="MEMs in which to allow execution (0-3, 0,1)")
+@option("-m", "--memory", default="", help="Memory limit")
+@option("--memory-reservation", default="", help="Memory soft limit")
+@option("--memory-swap", default="", help="Swap limit equal to memory plus swap: -1 "
               "to enable unlimited swap")
-@click.option("--pids-limit", type=int, default=None, help="Tune container pids limit "
+@option("--pids-limit", type=int, default=None, help="Tune container pids limit "
               "(set -1 for unlimited)")
-@click.option("--restart", default="", help="Restart policy to apply when a container exits")
-@click.argument("containers", nargs=-1, required=True)
+@option("--restart", default="", help="Restart policy to apply when a container exits")
+@argument("containers", nargs=-1, required=True)
 def update(blkio_weight: int, cpu_period: int, cpu_quota: int, cpu_shares: int, cpus: str,
            cpuset_cpus: str, cpuset_mems: str, memory: str, memory_reservation: str,
            memory_swap: str, pids_limit: int | None, restart: str,

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import click
-
 from pallet.cli.errors import StatusError
+from pallet.cli.flags import argument, command
 from pallet.cli.session import api
-
-HELP = {"help_option_names": ["--help"]}
+from pallet.cli.util import echo
 
 
 def _sort_key(item: tuple[str, list[dict[str, str]] | None]) -> tuple[int, str]:
@@ -15,9 +13,9 @@ def _sort_key(item: tuple[str, list[dict[str, str]] | None]) -> tuple[int, str]:
     return (int(port) if port.isdigit() else 0, proto)
 
 
-@click.command(context_settings=HELP)
-@click.argument("container")
-@click.argument("private_port", required=False)
+@command()
+@argument("container")
+@argument("private_port", required=False)
 def port(container: str, private_port: str | None) -> None:
     """List port mappings or a specific mapping for the container."""
     doc = api().inspect_container(container)
@@ -28,8 +26,8 @@ def port(container: str, private_port: str | None) -> None:
         if not bindings:
             raise StatusError(1, f"Error: No public port '{key}' published for {container}")
         for b in bindings:
-            click.echo(f"{b['HostIp']}:{b['HostPort']}")
+            echo(f"{b['HostIp']}:{b['HostPort']}")
         return
     for key, bindings in sorted(ports.items(), key=_sort_key):
         for b in bindings or []:
-            click.echo(f"{key} -> {b['HostIp']}:{b['HostPort']}")
+            echo(f"{key} -> {b['HostIp']}:{b['HostPort']}")

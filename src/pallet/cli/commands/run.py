@@ -9,24 +9,23 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import click
-
 from pallet.cli.errors import StatusError, describe, start_failure_code
+from pallet.cli.flags import argument, command, option
 from pallet.cli.runconfig import RunFlags, build_create_body
 from pallet.cli.session import api
+from pallet.cli.util import echo
 from pallet.client.api import EngineAPI, PendingWait
 from pallet.errors import InvalidArgument, NotFound, PalletError
 
-CONTEXT = {"help_option_names": ["--help"], "allow_interspersed_args": False}
 WAIT_HEADERS_TIMEOUT = 1.0
 
 
 def _opt(*decls: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return click.option(*decls, **kw)
+    return option(*decls, **kw)
 
 
 def _multi(*decls: str, help: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    return click.option(*decls, multiple=True, help=help)
+    return option(*decls, multiple=True, help=help)
 
 
 CONTAINER_OPTIONS = [
@@ -118,8 +117,8 @@ _CLI_ONLY = {"platform", "pull", "sig_proxy", "detach_keys", "quiet"}
 
 
 def container_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    for option in reversed(CONTAINER_OPTIONS):
-        fn = option(fn)
+    for declare in reversed(CONTAINER_OPTIONS):
+        fn = declare(fn)
     return fn
 
 
@@ -225,15 +224,15 @@ def _created(
     return client, ident
 
 
-@click.command(context_settings=CONTEXT)
+@command(interspersed=False)
 @container_options
-@click.argument("image")
-@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@argument("image")
+@argument("command", nargs=-1, metavar="[COMMAND] [ARG...]")
 def create(image: str, command: tuple[str, ...], **params: Any) -> None:
     """Create a new container."""
     flags, body = _prepare(params, image, command, for_run=False)
     _, ident = _created(params, body, flags)
-    click.echo(ident)
+    echo(ident)
 
 
 def _send_wait(client: EngineAPI, ident: str, condition: str) -> Callable[[], dict[str, Any]]:
@@ -263,10 +262,10 @@ def _send_wait(client: EngineAPI, ident: str, condition: str) -> Callable[[], di
     return result
 
 
-@click.command(context_settings=CONTEXT)
+@command(interspersed=False)
 @container_options
-@click.argument("image")
-@click.argument("command", nargs=-1, type=click.UNPROCESSED)
+@argument("image")
+@argument("command", nargs=-1, metavar="[COMMAND] [ARG...]")
 def run(image: str, command: tuple[str, ...], **params: Any) -> None:
     """Create and run a new container from an image."""
     from pallet.cli import terminal
@@ -297,7 +296,7 @@ def run(image: str, command: tuple[str, ...], **params: Any) -> None:
         if conn is not None:
             conn.close()
         message = describe(err)
-        click.echo(f"pallet: {message}", err=True)
+        echo(f"pallet: {message}", err=True)
         if flags.rm and wait_result is not None:
             try:
                 wait_result()
@@ -305,7 +304,7 @@ def run(image: str, command: tuple[str, ...], **params: Any) -> None:
                 pass
         raise StatusError(start_failure_code(message)) from None
     if flags.detach:
-        click.echo(ident)
+        echo(ident)
         return
     if conn is not None:
         stream_session(
@@ -324,7 +323,7 @@ def run(image: str, command: tuple[str, ...], **params: Any) -> None:
         raise StatusError(125, f"pallet: {describe(err)}") from None
     error = (status.get("Error") or {}).get("Message") if status.get("Error") else None
     if error:
-        click.echo(f"pallet: {error}", err=True)
+        echo(f"pallet: {error}", err=True)
     code = int(status.get("StatusCode", 0))
     if code:
         raise StatusError(code)

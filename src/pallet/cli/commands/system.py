@@ -8,19 +8,16 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-import click
-
 from pallet import API_VERSION, __version__
 from pallet.cli.errors import StatusError, describe
+from pallet.cli.flags import argument, command, option
 from pallet.cli.format.template import Template, TemplateError
 from pallet.cli.session import api
-from pallet.cli.util import now, parsed
+from pallet.cli.util import echo, now, parsed
 from pallet.client.api import EngineAPI
 from pallet.errors import NotFound, PalletError
 from pallet.notation.filters import parse_filters
 from pallet.notation.times import parse_timestamp
-
-HELP = {"help_option_names": ["--help"]}
 
 
 def _template(fmt: str) -> Template:
@@ -39,8 +36,8 @@ def _render(tmpl: Template, obj: Any) -> str:
         raise StatusError(1, f"template: {err}") from None
 
 
-@click.command(context_settings=HELP)
-@click.option("-f", "--format", "fmt", default="", help="Format output using a Go template")
+@command()
+@option("-f", "--format", "fmt", default="", help="Format output using a Go template")
 def version(fmt: str) -> None:
     """Show the pallet version information."""
     client_info = {
@@ -59,7 +56,7 @@ def version(fmt: str) -> None:
     except PalletError as err:
         server_err = err
     if fmt:
-        click.echo(_render(_template(fmt), {"Client": client_info, "Server": server}))
+        echo(_render(_template(fmt), {"Client": client_info, "Server": server}))
     else:
         lines = [
             "Client:",
@@ -86,7 +83,7 @@ def version(fmt: str) -> None:
                 if comp.get("Name") == "Engine":
                     continue
                 lines += [f" {comp.get('Name')}:", f"  Version:          {comp.get('Version', '')}"]
-        click.echo("\n".join(lines))
+        echo("\n".join(lines))
     if server_err is not None:
         raise StatusError(1, describe(server_err))
 
@@ -95,13 +92,13 @@ def _arch(machine: str) -> str:
     return {"x86_64": "amd64", "aarch64": "arm64"}.get(machine, machine)
 
 
-@click.command(context_settings=HELP)
-@click.option("-f", "--format", "fmt", default="", help="Format output using a Go template")
+@command()
+@option("-f", "--format", "fmt", default="", help="Format output using a Go template")
 def info(fmt: str) -> None:
     """Display system-wide information."""
     doc = api().info()
     if fmt:
-        click.echo(_render(_template(fmt), doc))
+        echo(_render(_template(fmt), doc))
         return
     lines = [
         "Client:",
@@ -138,9 +135,9 @@ def info(fmt: str) -> None:
     if runtimes:
         lines.insert(lines.index(f" Default Runtime: {doc.get('DefaultRuntime', '')}"),
                      " Runtimes: " + " ".join(sorted(runtimes)))  # fmt: skip
-    click.echo("\n".join(lines))
+    echo("\n".join(lines))
     for warning in doc.get("Warnings") or []:
-        click.echo(warning, err=True)
+        echo(warning, err=True)
 
 
 def _security_lines(options: list[str]) -> list[str]:
@@ -159,11 +156,11 @@ def _gib(n: int) -> str:
     return binary_size(n)
 
 
-@click.command(context_settings=HELP)
-@click.option("--since", default="", help="Show all events created since timestamp")
-@click.option("--until", default="", help="Stream events until this timestamp")
-@click.option("-f", "--filter", "filters", multiple=True, help="Filter output")
-@click.option("--format", "fmt", default="", help="Format output using a Go template")
+@command()
+@option("--since", default="", help="Show all events created since timestamp")
+@option("--until", default="", help="Stream events until this timestamp")
+@option("-f", "--filter", "filters", multiple=True, help="Filter output")
+@option("--format", "fmt", default="", help="Format output using a Go template")
 def events(since: str, until: str, filters: tuple[str, ...], fmt: str) -> None:
     """Get real time events from the server."""
     from datetime import datetime
@@ -179,7 +176,7 @@ def events(since: str, until: str, filters: tuple[str, ...], fmt: str) -> None:
     try:
         for ev in json_lines(resp.chunks(1)):
             if tmpl is not None:
-                click.echo(_render(tmpl, ev))
+                echo(_render(tmpl, ev))
                 continue
             nanos = int(ev.get("timeNano") or int(ev.get("time", 0)) * 1_000_000_000)
             stamp = datetime.fromtimestamp(nanos // 1_000_000_000).astimezone()
@@ -190,7 +187,7 @@ def events(since: str, until: str, filters: tuple[str, ...], fmt: str) -> None:
             text = f"{when} {ev.get('Type', '')} {ev.get('Action', '')} {actor.get('ID', '')}"
             if attrs:
                 text += " (" + ", ".join(f"{k}={v}" for k, v in sorted(attrs.items())) + ")"
-            click.echo(text)
+            echo(text)
     except KeyboardInterrupt:
         resp.close()
 
@@ -229,25 +226,25 @@ def inspect_objects(refs: tuple[str, ...], kinds: list[str], fmt: str, size: boo
         found.append(doc)
     if tmpl is not None:
         for doc in found:
-            click.echo(_render(tmpl, doc))
+            echo(_render(tmpl, doc))
     else:
         text = json.dumps(found, indent=4, ensure_ascii=False) if found else "[]"
-        click.echo(text)
+        echo(text)
     if errors:
         raise StatusError(1, "\n".join(errors))
 
 
 _INSPECT_OPTS = [
-    click.option("-f", "--format", "fmt", default="", help="Format output using a Go template"),
-    click.option("-s", "--size", is_flag=True, help="Display total file sizes"),
+    option("-f", "--format", "fmt", default="", help="Format output using a Go template"),
+    option("-s", "--size", is_flag=True, help="Display total file sizes"),
 ]
 
 
-@click.command(context_settings=HELP)
+@command()
 @_INSPECT_OPTS[0]
 @_INSPECT_OPTS[1]
-@click.option("--type", "type_", default="", help="Only inspect objects of the given type")
-@click.argument("names", nargs=-1, required=True)
+@option("--type", "type_", default="", help="Only inspect objects of the given type")
+@argument("names", nargs=-1, required=True)
 def inspect(fmt: str, size: bool, type_: str, names: tuple[str, ...]) -> None:
     """Return low-level information on pallet objects."""
     if type_ and type_ not in GETTERS:
@@ -256,18 +253,18 @@ def inspect(fmt: str, size: bool, type_: str, names: tuple[str, ...]) -> None:
     inspect_objects(names, kinds, fmt, size)
 
 
-@click.command("inspect", context_settings=HELP)
+@command("inspect")
 @_INSPECT_OPTS[0]
 @_INSPECT_OPTS[1]
-@click.argument("names", nargs=-1, required=True)
+@argument("names", nargs=-1, required=True)
 def container_inspect(fmt: str, size: bool, names: tuple[str, ...]) -> None:
     """Display detailed information on one or more containers."""
     inspect_objects(names, ["container"], fmt, size)
 
 
-@click.command("inspect", context_settings=HELP)
+@command("inspect")
 @_INSPECT_OPTS[0]
-@click.argument("names", nargs=-1, required=True)
+@argument("names", nargs=-1, required=True)
 def image_inspect(fmt: str, names: tuple[str, ...]) -> None:
     """Display detailed information on one or more images."""
     inspect_objects(names, ["image"], fmt, False)

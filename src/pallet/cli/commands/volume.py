@@ -4,29 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-import click
-
 from pallet.cli.commands.system import inspect_objects
+from pallet.cli.flags import argument, command, option
 from pallet.cli.format.table import Row, render_rows
 from pallet.cli.session import api
-from pallet.cli.util import confirm, for_each, parsed
+from pallet.cli.util import confirm, echo, for_each, parsed
 from pallet.client.http import quote_ref
 from pallet.notation.filters import filters_to_json, parse_filters
 from pallet.notation.keyvalue import parse_labels
 from pallet.notation.sizes import human_size
 
-HELP = {"help_option_names": ["--help"]}
 HEADERS = {"Driver": "DRIVER", "Name": "VOLUME NAME", "Scope": "SCOPE",
            "Mountpoint": "MOUNTPOINT", "Labels": "LABELS", "CreatedAt": "CREATED"}
 TABLE = "table {{.Driver}}\\t{{.Name}}"
 
 
-@click.command(context_settings=HELP)
-@click.option("-d", "--driver", default="local", help="Specify volume driver name")
-@click.option("--label", multiple=True, help="Set metadata for a volume")
-@click.option("-o", "--opt", multiple=True, help="Set driver specific options")
-@click.option("--name", "name_opt", default="", hidden=True)
-@click.argument("name", required=False)
+@command()
+@option("-d", "--driver", default="local", help="Specify volume driver name")
+@option("--label", multiple=True, help="Set metadata for a volume")
+@option("-o", "--opt", multiple=True, help="Set driver specific options")
+@option("--name", "name_opt", default="", hidden=True)
+@argument("name", required=False)
 def create(driver: str, label: tuple[str, ...], opt: tuple[str, ...], name_opt: str,
            name: str | None) -> None:
     """Create a volume."""
@@ -36,13 +34,13 @@ def create(driver: str, label: tuple[str, ...], opt: tuple[str, ...], name_opt: 
         "DriverOpts": parsed(list(opt), parse_labels, "--opt"),
     }
     doc = api().t.request("POST", "/volumes/create", json_body=body).json()
-    click.echo(doc["Name"])
+    echo(doc["Name"])
 
 
-@click.command("ls", context_settings=HELP)
-@click.option("-f", "--filter", "filters", multiple=True, help="Provide filter values")
-@click.option("--format", "fmt", default="", help="Format output using a Go template")
-@click.option("-q", "--quiet", is_flag=True, help="Only display volume names")
+@command("ls")
+@option("-f", "--filter", "filters", multiple=True, help="Provide filter values")
+@option("--format", "fmt", default="", help="Format output using a Go template")
+@option("-q", "--quiet", is_flag=True, help="Only display volume names")
 def ls(filters: tuple[str, ...], fmt: str, quiet: bool) -> None:
     """List volumes."""
     flt = parsed(list(filters), parse_filters, "--filter")
@@ -50,7 +48,7 @@ def ls(filters: tuple[str, ...], fmt: str, quiet: bool) -> None:
     doc = api().t.request("GET", "/volumes", query).json()
     items = sorted(doc.get("Volumes") or [], key=lambda v: v["Name"])
     if quiet and not fmt:
-        click.echo("".join(v["Name"] + "\n" for v in items), nl=False)
+        echo("".join(v["Name"] + "\n" for v in items), nl=False)
         return
     rows = []
     for v in items:
@@ -60,20 +58,20 @@ def ls(filters: tuple[str, ...], fmt: str, quiet: bool) -> None:
             "Mountpoint": v.get("Mountpoint", ""), "CreatedAt": v.get("CreatedAt", ""),
             "Labels": ",".join(f"{k}={val}" for k, val in labels.items()),
         }, labels))
-    click.echo(render_rows(fmt if fmt and fmt != "table" else TABLE, rows, HEADERS), nl=False)
+    echo(render_rows(fmt if fmt and fmt != "table" else TABLE, rows, HEADERS), nl=False)
 
 
-@click.command(context_settings=HELP)
-@click.option("-f", "--format", "fmt", default="", help="Format output using a Go template")
-@click.argument("names", nargs=-1, required=True)
+@command()
+@option("-f", "--format", "fmt", default="", help="Format output using a Go template")
+@argument("names", nargs=-1, required=True)
 def inspect(fmt: str, names: tuple[str, ...]) -> None:
     """Display detailed information on one or more volumes."""
     inspect_objects(names, ["volume"], fmt, False)
 
 
-@click.command(context_settings=HELP)
-@click.option("-f", "--force", is_flag=True, help="Force the removal of one or more volumes")
-@click.argument("names", nargs=-1, required=True)
+@command()
+@option("-f", "--force", is_flag=True, help="Force the removal of one or more volumes")
+@argument("names", nargs=-1, required=True)
 def rm(force: bool, names: tuple[str, ...]) -> None:
     """Remove one or more volumes."""
     client = api()
@@ -81,11 +79,11 @@ def rm(force: bool, names: tuple[str, ...]) -> None:
     for_each(names, lambda n: client.t.request("DELETE", f"/volumes/{quote_ref(n)}", q).read())
 
 
-@click.command(context_settings=HELP)
-@click.option("-a", "--all", "all_", is_flag=True, help="Remove all unused volumes, not just "
+@command()
+@option("-a", "--all", "all_", is_flag=True, help="Remove all unused volumes, not just "
               "anonymous ones")
-@click.option("-f", "--force", is_flag=True, help="Do not prompt for confirmation")
-@click.option("--filter", "filters", multiple=True, help="Provide filter values")
+@option("-f", "--force", is_flag=True, help="Do not prompt for confirmation")
+@option("--filter", "filters", multiple=True, help="Provide filter values")
 def prune(all_: bool, force: bool, filters: tuple[str, ...]) -> None:
     """Remove unused local volumes."""
     flt = parsed(list(filters), parse_filters, "--filter")
@@ -100,8 +98,8 @@ def prune(all_: bool, force: bool, filters: tuple[str, ...]) -> None:
     report = api().t.request("POST", "/volumes/prune", query).json()
     deleted = report.get("VolumesDeleted") or []
     if deleted:
-        click.echo("Deleted Volumes:")
+        echo("Deleted Volumes:")
         for name in deleted:
-            click.echo(name)
-        click.echo("")
-    click.echo(f"Total reclaimed space: {human_size(int(report.get('SpaceReclaimed') or 0))}")
+            echo(name)
+        echo("")
+    echo(f"Total reclaimed space: {human_size(int(report.get('SpaceReclaimed') or 0))}")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 _ACTION = re.compile(r"\{\{(-\s)?(.*?)(\s-)?\}\}", re.S)
@@ -38,14 +37,22 @@ class TemplateError(Exception):
 MISSING = object()
 
 
-@dataclass
 class Node:
-    kind: str  # text | action | if | range | with
-    text: str = ""
-    pipe: list[Any] = field(default_factory=list)
-    body: list[Node] = field(default_factory=list)
-    orelse: list[Node] = field(default_factory=list)
-    decl: list[str] = field(default_factory=list)
+    """One parsed piece: ``kind`` is text, action, if, range or with."""
+
+    __slots__ = ("body", "decl", "kind", "orelse", "pipe", "text")
+
+    def __init__(self, kind: str, text: str = "", pipe: list[Any] | None = None,
+                 decl: list[str] | None = None) -> None:
+        self.kind = kind
+        self.text = text
+        self.pipe: list[Any] = pipe if pipe is not None else []
+        self.body: list[Node] = []
+        self.orelse: list[Node] = []
+        self.decl: list[str] = decl if decl is not None else []
+
+    def __repr__(self) -> str:
+        return f"Node({self.kind!r}, text={self.text!r}, pipe={self.pipe!r})"
 
 
 def _tokens(src: str) -> list[tuple[str, str]]:
