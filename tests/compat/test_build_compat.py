@@ -87,3 +87,23 @@ def test_docker_py_build(dclient: Any, palletd: Any, cleanup: Any, tmp_path: Pat
         dclient.images.build(path=str(ctx))
     report = dclient.api.prune_builds()
     assert "SpaceReclaimed" in report
+
+
+def test_docker_cli_dockerfile_outside_context_and_compress(docker: Any, palletd: Any,
+                                                            cleanup: Any,
+                                                            tmp_path: Path) -> None:
+    """``-f`` outside the context: the docker CLI injects ``.dockerfile.<id>`` (and lists
+    it in ``.dockerignore``) in a tar without final padding; the daemon reads it and
+    drops both, as dockerd does. ``--compress`` (gzip) rebuilds fully cached."""
+    ctx = tmp_path / "ctx"
+    ctx.mkdir()
+    (ctx / "f.txt").write_text("f\n")
+    df = tmp_path / "elsewhere.Dockerfile"
+    df.write_text('FROM busybox\nCOPY . /ctx/\nCMD ["ls", "-A", "/ctx"]\n')
+    cleanup.image("compat-outside:1")
+    docker("build", "-q", "-t", "compat-outside:1", "-f", str(df), str(ctx), timeout=180)
+    assert palletd.pallet("run", "--rm", "compat-outside:1").stdout == "f.txt\n"
+    first = docker("build", "--compress", "-t", "compat-outside:1", "-f", str(df), str(ctx))
+    assert first.stdout.count("Using cache") == 2, first.stdout
+    image_id = docker("build", "-q", "--compress", "-f", str(df), str(ctx)).stdout.strip()
+    assert palletd.json("GET", "/images/compat-outside:1/json")["Id"] == image_id

@@ -11,11 +11,13 @@ import hashlib
 import os
 import posixpath
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from pallet.build.dockerignore import compile_glob
+from pallet.build.tarindex import dir_header, record
 from pallet.errors import InvalidArgument, NotFound
 from pallet.oci.layertar import apply_layer
 from pallet.system.securejoin import secure_join
@@ -30,10 +32,12 @@ class Source:
     is_dir: bool
 
 
-def unpack(tar: BinaryIO | Path, target: Path) -> None:
-    """Extract the context tar into ``target`` (safe against escapes; gzip accepted)."""
+def unpack(tar: BinaryIO | Path, target: Path,
+           skip: Callable[[str], bool] = lambda name: ".wh." in name) -> None:
+    """Extract the context tar into ``target`` (safe against escapes; gzip accepted);
+    ``skip`` gets each clean member path (whiteout names by default)."""
     target.mkdir(parents=True, exist_ok=True)
-    apply_layer(tar, target, whiteouts="delete", skip=lambda name: ".wh." in name)
+    apply_layer(tar, target, whiteouts="delete", skip=skip)
 
 
 def clean_source(path: str) -> str:
@@ -49,6 +53,7 @@ def clean_source(path: str) -> str:
 def _walk_rel(root: Path) -> list[tuple[str, bool]]:
     out: list[tuple[str, bool]] = []
     for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
         rel = os.path.relpath(dirpath, root)
         for name in sorted(dirnames + filenames):
             r = name if rel == "." else f"{rel}/{name}"
@@ -56,10 +61,11 @@ def _walk_rel(root: Path) -> list[tuple[str, bool]]:
     return out
 
 
-def find_sources(root: Path, pattern: str, kind: str = "COPY") -> list[Source]:
-    """The context entries ``pattern`` names (a path or a glob), sorted."""
+def find_sources(root: Path, pattern: str, kind: str = "COPY",
+                 glob: bool = True) -> list[Source]:
+    """The context entries ``pattern`` names (a path or, with ``glob``, a glob), sorted."""
     rel = clean_source(pattern)
-    if any(c in rel for c in _GLOB_CHARS):
+    if glob and any(c in rel for c in _GLOB_CHARS):
         rx = compile_glob(rel)
         found = []
         for r, _ in _walk_rel(root):
@@ -69,8 +75,8 @@ def find_sources(root: Path, pattern: str, kind: str = "COPY") -> list[Source]:
         if not found:
             raise NotFound(f"{kind} failed: no source files were specified by {pattern!r}")
         return found
-    host = secure_join(root, rel)
     try:
+        host = secure_join(root, rel)  # a file on the way raises NotADirectoryError
         st = os.stat(host)
     except (FileNotFoundError, NotADirectoryError):
         raise NotFound(
@@ -80,34 +86,36 @@ def find_sources(root: Path, pattern: str, kind: str = "COPY") -> list[Source]:
     return [Source(host, rel, stat.S_ISDIR(st.st_mode))]
 
 
-def hash_tree(path: Path, into: hashlib._Hash | None = None) -> str:
+def hash_tree(path: Path, sums: dict[str, str] | None = None) -> str:
     """A digest of names, types, modes, link targets and file contents under ``path``
-    (a file or a dir; mtimes and owners are not part of it)."""
-    h = into or hashlib.sha256()
+    (a file or a dir; mtimes and owners are not part of it). ``sums`` memoizes file
+    content hashes by host path across calls."""
+    h = hashlib.sha256()
     st = os.stat(path)
     if not stat.S_ISDIR(st.st_mode):
-        _hash_file(h, ".", path, st)
+        h.update(_record(".", str(path), st, sums))
         return h.hexdigest()
-    h.update(f"d {stat.S_IMODE(st.st_mode):o}\n".encode())
+    h.update(dir_header(stat.S_IMODE(st.st_mode)))
     for dirpath, dirnames, filenames in os.walk(path):
         dirnames.sort()
         rel = os.path.relpath(dirpath, path)
         for name in sorted(dirnames + filenames):
             full = os.path.join(dirpath, name)
             r = name if rel == "." else f"{rel}/{name}"
-            lst = os.lstat(full)
-            _hash_file(h, r, Path(full), lst)
+            h.update(_record(r, full, os.lstat(full), sums))
     return h.hexdigest()
 
 
-def _hash_file(h: hashlib._Hash, rel: str, path: Path, st: os.stat_result) -> None:
+def _record(rel: str, path: str, st: os.stat_result, sums: dict[str, str] | None) -> bytes:
     mode = st.st_mode
-    h.update(f"{rel}\0{stat.S_IFMT(mode):o}\0{stat.S_IMODE(mode):o}\0".encode())
+    link = content = ""
     if stat.S_ISLNK(mode):
-        h.update(os.readlink(path).encode() + b"\n")
+        link = os.readlink(path)
     elif stat.S_ISREG(mode):
-        h.update(f"{st.st_size}\0".encode())
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-    h.update(b"\n")
+        content = (sums or {}).get(path, "")
+        if not content:
+            with open(path, "rb") as f:
+                content = hashlib.file_digest(f, "sha256").hexdigest()
+            if sums is not None:
+                sums[path] = content
+    return record(rel, stat.S_IFMT(mode), stat.S_IMODE(mode), st.st_size, link, content)

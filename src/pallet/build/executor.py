@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pallet.build import parser as dfparser
+from pallet.build.buildcontext import BuildContext
 from pallet.build.cache import BuildCache, step_key
 from pallet.build.instructions import (
     DEFAULT_PATH,
@@ -40,7 +42,6 @@ from pallet.errors import InvalidArgument, NotFound
 from pallet.images.commit import commit_image
 from pallet.images.model import Image, Layer
 from pallet.oci import manifest as om
-from pallet.system.securejoin import secure_join
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
 BUILDKIT_COMMENT = "buildkit.dockerfile.v0"
@@ -122,23 +123,27 @@ class Builder:
         self.locks: dict[str, asyncio.Lock] = {}
 
     async def build(
-        self, context: Path, opts: BuildOptions, emit: Emit, private_dir: Path
+        self, context: BuildContext, opts: BuildOptions, emit: Emit,
+        private_dir: Callable[[], Path],
     ) -> str:
-        """Build; returns the final image ID. ``private_dir`` (tmpfs) holds secrets."""
+        """Build; returns the final image ID. ``private_dir`` makes (once, when a step
+        needs one) a tmpfs directory for secrets and scripts."""
         run = _Build(self, context, opts, emit, private_dir)
         return await run.go()
 
 
 class _Build:
     def __init__(
-        self, b: Builder, context: Path, opts: BuildOptions, emit: Emit, private_dir: Path
+        self, b: Builder, context: BuildContext, opts: BuildOptions, emit: Emit,
+        private_dir: Callable[[], Path],
     ) -> None:
         self.b = b
         self.images = b.images
         self.context = context
         self.opts = opts
         self._emit = emit
-        self.private = private_dir
+        self._private_dir = private_dir
+        self._private: Path | None = None
         self.states: dict[int, StageState] = {}
         self.step = 0
         self.total = 0
@@ -149,6 +154,13 @@ class _Build:
         self.stage_names: dict[str, int] = {}
         self.meta: dict[str, str] = {}
 
+    @property
+    def private(self) -> Path:
+        """The build's tmpfs directory (secrets, scripts, private copies)."""
+        if self._private is None:
+            self._private = self._private_dir()
+        return self._private
+
     async def out(self, text: str) -> None:
         if not self.opts.quiet:
             await self._emit({"stream": text})
@@ -156,17 +168,14 @@ class _Build:
     # -- top level ---------------------------------------------------------------------
     def _read_dockerfile(self) -> dfparser.Dockerfile:
         name = self.opts.dockerfile or "Dockerfile"
-        path = secure_join(self.context, name)
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            raise InvalidArgument(
-                f"Cannot locate specified Dockerfile: {name}"
-            ) from None
-        return dfparser.parse(text, self.file)
+        data = self.context.read(name)
+        if data is None:
+            raise InvalidArgument(f"Cannot locate specified Dockerfile: {name}")
+        self.context.drop_ignored(name)
+        return dfparser.parse(data.decode("utf-8", errors="replace"), self.file)
 
     async def go(self) -> str:
-        df = self._read_dockerfile()
+        df = self._read_dockerfile()  # a small read from the indexed tar
         self.escape = df.escape
         meta = dict(predefined_args(self.platform))
         for inst in df.instructions:
@@ -263,8 +272,8 @@ class _Build:
                                      architecture=self.platform["architecture"],
                                      os=self.platform["os"])
             return StageState(None, config, [])
-        img = await asyncio.to_thread(self._resolve_image, stage.base, stage.from_inst.line)
-        config = copy.deepcopy(img.config)
+        img = self._resolve_image(stage.base, stage.from_inst.line)  # indexed DB reads
+        config = img.config  # parsed for this call: not shared
         cfg = config.setdefault("config", {})
         if not any(str(e).startswith("PATH=") for e in cfg.get("Env") or []):
             cfg["Env"] = [DEFAULT_PATH, *(cfg.get("Env") or [])]
@@ -294,7 +303,7 @@ class _Build:
         if cmd in ("COPY", "ADD"):
             await steps.copy_step(self, st, inst)
             return
-        created_by = await asyncio.to_thread(self._metadata, st, inst)
+        created_by = self._metadata(st, inst)  # config only: no I/O
         await self._commit_cached(st, created_by)
 
     async def _arg(self, st: StageState, inst: Instruction) -> None:
@@ -395,16 +404,23 @@ class _Build:
     async def cache_hit(self, st: StageState, key: str) -> bool:
         if self.opts.no_cache:
             return False
-        image_id = self.b.cache.get(key)
-        if image_id is None:
+        hit = self._cached(key)  # two primary-key reads: cheaper than a thread hop
+        if hit is None:
             return False
-        try:
-            img = await asyncio.to_thread(self.images.get, image_id)
-        except NotFound:
-            return False
-        st.image_id, st.config, st.layers = img.id, copy.deepcopy(img.config), list(img.layers)
+        st.image_id, st.config, st.layers = hit
         await self.out(f" ---> Using cache\n ---> {st.short}\n")
         return True
+
+    def _cached(self, key: str) -> tuple[str, dict[str, Any], list[Layer]] | None:
+        """The image cached under ``key`` (a freshly parsed config), if it still exists."""
+        image_id = self.b.cache.get(key)
+        if image_id is None:
+            return None
+        row = self.images.records.get(image_id)
+        if row is None:
+            return None
+        config = json.loads(row.config_bytes)
+        return row.id, config, list(row.layers)
 
     async def _commit(self, st: StageState, key: str | None, created_by: str, *,
                       empty: bool, layer: Layer | None = None, record: bool = True) -> str:
@@ -437,8 +453,6 @@ def _cfg_key(st: StageState) -> dict[str, Any]:
 
 
 def _json(value: Any) -> str:
-    import json
-
     return json.dumps(value)
 
 

@@ -13,7 +13,7 @@ import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pallet.build.context import clean_source, find_sources, hash_tree
+from pallet.build.context import Source, clean_source, find_sources
 from pallet.build.copy import (
     Owner,
     copy_sources,
@@ -70,16 +70,17 @@ async def run_step(b: _Build, st: StageState, inst: Instruction) -> None:
     created_by = f"RUN {prefix}{' '.join(argv)} # buildkit"
     if st.image_id is None:
         await b._commit(st, None, "", empty=True, record=False)
-    with contextlib.ExitStack() as stack:
-        oci, mount_keys = await asyncio.to_thread(_mounts, b, st, inst, mounts, stack)
-        key_parts: list[Any] = [argv, args, mount_keys, network or "default"]
-        if script is not None:
-            key_parts.append(script)
-        from pallet.build.cache import step_key
+    mount_keys = await asyncio.to_thread(_mount_keys, b, st, inst, mounts) if mounts else []
+    key_parts: list[Any] = [argv, args, mount_keys, network or "default"]
+    if script is not None:
+        key_parts.append(script)
+    from pallet.build.cache import step_key
 
-        key = step_key(st.image_id, "RUN", *key_parts)
-        if await b.cache_hit(st, key):
-            return
+    key = step_key(st.image_id, "RUN", *key_parts)
+    if await b.cache_hit(st, key):
+        return
+    with contextlib.ExitStack() as stack:
+        oci = await asyncio.to_thread(_mounts, b, st, inst, mounts, stack)
         if script is not None:
             path = b.private / f"script-{len(os.listdir(b.private))}"
             path.write_text(script)
@@ -132,11 +133,35 @@ async def run_step(b: _Build, st: StageState, inst: Instruction) -> None:
     await b.out(f" ---> {st.short}\n")
 
 
-def _mounts(b: _Build, st: StageState, inst: Instruction, mounts: list[RunMount],
-            stack: contextlib.ExitStack) -> tuple[list[dict[str, Any]], list[Any]]:
-    """OCI mounts for RUN --mount, and what of them goes into the cache key."""
-    oci: list[dict[str, Any]] = []
+def _mount_keys(b: _Build, st: StageState, inst: Instruction,
+                mounts: list[RunMount]) -> list[Any]:
+    """What of RUN --mount goes into the step's cache key (nothing is mounted yet)."""
     keys: list[Any] = []
+    for m in mounts:
+        if m.type in ("cache", "tmpfs"):
+            keys.append(m.key())
+        elif m.type == "secret":
+            if m.id not in b.opts.secrets:
+                if m.required:
+                    raise NotFound(f"{b.file}:{inst.line}: secret {m.id} not found")
+                continue
+            if m.env:
+                raise InvalidArgument(f"{b.file}:{inst.line}: secret env= is not supported")
+            keys.append({"type": "secret", "id": m.id, "target": m.target})
+        elif m.type == "bind":
+            if m.from_:
+                image_id, _ = _from_ref(b, st, m.from_, inst)
+                keys.append({**m.key(), "image": image_id})
+                continue
+            src = b.context.find(m.source, "RUN --mount", glob=False)[0]
+            keys.append({**m.key(), "content": b.context.digest(src)})
+    return keys
+
+
+def _mounts(b: _Build, st: StageState, inst: Instruction, mounts: list[RunMount],
+            stack: contextlib.ExitStack) -> list[dict[str, Any]]:
+    """OCI mounts for RUN --mount (after a cache miss: views are mounted, files copied)."""
+    oci: list[dict[str, Any]] = []
     for m in mounts:
         if m.type == "cache":
             d = b.b.worker.state_dir / "cache-mounts" / hashlib.sha256(
@@ -148,7 +173,6 @@ def _mounts(b: _Build, st: StageState, inst: Instruction, mounts: list[RunMount]
             opts = ["rbind", "ro" if m.readonly else "rw"]
             oci.append({"destination": m.target, "type": "bind", "source": str(d),
                         "options": opts})
-            keys.append(m.key())
         elif m.type == "secret":
             data = b.opts.secrets.get(m.id)
             if data is None:
@@ -170,21 +194,17 @@ def _mounts(b: _Build, st: StageState, inst: Instruction, mounts: list[RunMount]
             os.chmod(f, m.mode if m.mode is not None else 0o400)
             oci.append({"destination": m.target, "type": "bind", "source": str(f),
                         "options": ["rbind", "ro", "nosuid", "nodev", "noexec"]})
-            keys.append({"type": "secret", "id": m.id, "target": m.target})
         elif m.type == "tmpfs":
             opts = ["nosuid", "nodev"] + ([f"size={m.size}"] if m.size else [])
             oci.append({"destination": m.target, "type": "tmpfs", "source": "tmpfs",
                         "options": opts})
-            keys.append(m.key())
         elif m.type == "bind":
             if m.from_:
-                image_id, chain = _from_ref(b, st, m.from_, inst)
+                _, chain = _from_ref(b, st, m.from_, inst)
                 root = stack.enter_context(image_view(b.images, chain, b.b.worker.scratch_dir))
                 src = secure_join(root, clean_source(m.source))
-                keys.append({**m.key(), "image": image_id})
             else:
-                src = secure_join(b.context, clean_source(m.source))
-                keys.append({**m.key(), "content": hash_tree(src)})
+                src = b.context.path(m.source)
             if not src.exists():
                 raise NotFound(f"{b.file}:{inst.line}: bind source {m.source or '.'} not found")
             if not m.readonly:  # writes are discarded: bind a private copy
@@ -197,7 +217,7 @@ def _mounts(b: _Build, st: StageState, inst: Instruction, mounts: list[RunMount]
             opts = ["rbind", "ro" if m.readonly else "rw"]
             oci.append({"destination": m.target, "type": "bind", "source": str(src),
                         "options": opts})
-    return oci, keys
+    return oci
 
 
 def _from_ref(b: _Build, st: StageState, ref: str, inst: Instruction) -> tuple[str, str | None]:
@@ -268,20 +288,34 @@ async def copy_step(b: _Build, st: StageState, inst: Instruction) -> None:
         from_image = _from_ref(b, st, from_ref, inst)
         parts.append(from_image[0])
     hd_data: dict[str, bytes] = {}
+    local: list[str] = []  # sources from the build context
     for s in srcs:
         m = _ONLY_HEREDOC.match(s)
         if m and m.group(2) in docs:
             h = docs[m.group(2)]
             text = expand(h.content, mapping, b.escape) if h.expand else h.content
             hd_data[s] = text.encode()
-            parts.append(hashlib.sha256(hd_data[s]).hexdigest())
         elif _is_url(s):
             if cmd != "ADD":
                 raise ParseError(f"{b.file}:{inst.line}: COPY does not take URLs; use ADD")
-            parts.append([s, checksum])
         elif from_image is None:
-            found = await asyncio.to_thread(find_sources, b.context, s, cmd)
-            parts.append([await asyncio.to_thread(hash_tree, f.host) for f in found])
+            local.append(s)
+
+    def context_sources() -> dict[str, tuple[list[Source], list[list[str]]]]:
+        out = {}
+        for s in local:
+            found = b.context.find(s, cmd)
+            out[s] = found, [[f.rel, b.context.digest(f)] for f in found]
+        return out
+
+    from_context = await asyncio.to_thread(context_sources) if local else {}
+    for s in srcs:
+        if s in hd_data:
+            parts.append(hashlib.sha256(hd_data[s]).hexdigest())
+        elif _is_url(s):
+            parts.append([s, checksum])
+        elif s in from_context:
+            parts.append(from_context[s][1])
     from pallet.build.cache import step_key
 
     key = step_key(st.image_id, *parts)
@@ -299,16 +333,19 @@ async def copy_step(b: _Build, st: StageState, inst: Instruction) -> None:
         with writable(b.images, st.top_chain, scratch) as (snap, root):
             owner = _owner(root, chown)
             with contextlib.ExitStack() as stack:
-                src_root = b.context
+                view: Path | None = None
                 if from_image is not None:
-                    src_root = stack.enter_context(image_view(b.images, from_image[1], scratch))
+                    view = stack.enter_context(image_view(b.images, from_image[1], scratch))
+                elif from_context:
+                    b.context.root()  # the sources' host paths exist from here on
                 for s in srcs:
                     if s in hd_data:
                         write_file(root, dest, workdir, hd_data[s], owner, chmod)
                     elif _is_url(s):
                         _add_url(s, checksum, root, dest, workdir, owner, chmod, b.private)
                     else:
-                        found = find_sources(src_root, s, cmd)
+                        found = (find_sources(view, s, cmd) if view is not None
+                                 else from_context[s][0])
                         if cmd == "ADD" and from_image is None:
                             plain = [f for f in found if f.is_dir or not is_archive(f.host)]
                             for f in found:
@@ -340,8 +377,6 @@ def _add_url(url: str, checksum: str, root: Path, dest: str, workdir: str, owner
     if checksum and checksum != f"sha256:{h.hexdigest()}":
         raise InvalidArgument(
             f"ADD {url}: checksum mismatch: expected {checksum}, got sha256:{h.hexdigest()}")
-    from pallet.build.context import Source
-
     target = dest_path(dest, workdir)
     if not target.endswith("/") and not os.path.isdir(secure_join(root, target)):
         final_dest = target

@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from pallet.api.models import CreateRequest, HealthConfig, HostConfig
+from pallet.build.buildcontext import BuildContext
 from pallet.build.cache import BuildCache
-from pallet.build.context import unpack
 from pallet.build.executor import Builder, BuildOptions
 from pallet.build.worker import Output, RunResult, RunSpec
 from pallet.daemon.extensions import Extension, ExtensionContext
@@ -131,40 +131,65 @@ class BuildService:
         self.in_use = in_use
         self.spool_dir = paths.tmp / "build"
 
-    async def build(self, context_tar: Path, opts: BuildOptions) -> AsyncIterator[dict[str, Any]]:
+    async def build(self, context_tar: Path,
+                    opts: BuildOptions) -> AsyncIterator[list[dict[str, Any]]]:
+        """The build's messages, in batches of those ready at the same time (one write
+        each); the context is indexed, extracted only if a step needs its files."""
         queue: asyncio.Queue[dict[str, Any] | BaseException | None] = asyncio.Queue()
         work = self.spool_dir / f"ctx-{secrets.token_hex(8)}"
-        private = _private_dir()
+        private: list[Path] = []
+        opened: list[BuildContext] = []
+
+        def private_dir() -> Path:
+            if not private:
+                private.append(_private_dir())
+            return private[0]
 
         async def emit(msg: dict[str, Any]) -> None:
-            await queue.put(msg)
+            queue.put_nowait(msg)
 
         async def run() -> None:
             try:
-                await asyncio.to_thread(unpack, context_tar, work)
-                await self.builder.build(work, opts, emit, private)
-                await queue.put(None)
+                ctx = await asyncio.to_thread(BuildContext.open, context_tar, work)
+                opened.append(ctx)
+                await self.builder.build(ctx, opts, emit, private_dir)
+                queue.put_nowait(None)
             except BaseException as e:  # handed to the stream, which reports it
-                await queue.put(e)
+                queue.put_nowait(e)
                 if isinstance(e, asyncio.CancelledError):
                     raise
 
         task = asyncio.ensure_future(run())
         try:
-            while True:
-                item = await queue.get()
-                if item is None:
-                    break
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
+            done = False
+            while not done:
+                items = [await queue.get()]
+                while not queue.empty():
+                    items.append(queue.get_nowait())
+                batch: list[dict[str, Any]] = []
+                for item in items:
+                    if item is None:
+                        done = True
+                        break
+                    if isinstance(item, BaseException):
+                        if batch:
+                            yield batch
+                        raise item
+                    batch.append(item)
+                if batch:
+                    yield batch
         finally:
             if not task.done():
                 task.cancel()
                 with contextlib.suppress(BaseException):
                     await task
-            await asyncio.to_thread(shutil.rmtree, work, True)
-            shutil.rmtree(private, ignore_errors=True)
+            for ctx in opened:
+                if ctx.extracted or ctx.owns_tar:
+                    await asyncio.to_thread(ctx.close)
+                else:
+                    ctx.close()  # an fd: nothing on disk to remove
+            for d in private:
+                shutil.rmtree(d, ignore_errors=True)
 
     async def prune(self, all: bool, filters: dict[str, list[str]]) -> dict[str, Any]:
         """Forget the cache; delete untagged build images no container uses."""
@@ -214,7 +239,12 @@ def install(ctx: ExtensionContext) -> Extension:
         if scratch.is_dir():  # leftovers of a crash: mount points first, never rmtree mounts
             for d in scratch.iterdir():
                 with contextlib.suppress(OSError):
-                    os.rmdir(d) if d.name.startswith(("rw-", "view-")) else shutil.rmtree(d)
+                    if d.name.startswith(("rw-", "view-")):
+                        os.rmdir(d)
+                    elif d.is_dir() and not d.is_symlink():
+                        shutil.rmtree(d)
+                    else:  # spooled or decompressed context tars
+                        d.unlink()
 
     return Extension("build", routes=list(make_routes(service)), plugins=[plugin],
                      on_start=[on_start])

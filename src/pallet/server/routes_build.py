@@ -10,9 +10,11 @@ refused: use ``DOCKER_BUILDKIT=0`` with the docker CLI. Secrets for
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
+import logging
 import os
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -21,17 +23,21 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from pallet.build.executor import BuildOptions
-from pallet.errors import InvalidArgument, Unsupported
+from pallet.errors import InvalidArgument, PalletError, Unsupported
 from pallet.server import streams
-from pallet.server.params import json_response, qbool, qfilters, qstr
+from pallet.server.params import encode_json, json_response, qbool, qfilters, qstr
 
 SECRETS_HEADER = "X-Pallet-Build-Secrets"
+log = logging.getLogger("pallet.server")
 
 
 class BuildBackend(Protocol):
     spool_dir: Path
 
-    def build(self, context_tar: Path, opts: BuildOptions) -> AsyncIterator[dict[str, Any]]: ...
+    def build(self, context_tar: Path,
+              opts: BuildOptions) -> AsyncIterator[list[dict[str, Any]]]:
+        """The build's JSON messages, in batches of those ready together."""
+        ...
 
     async def prune(self, all: bool, filters: dict[str, list[str]]) -> dict[str, Any]: ...
 
@@ -89,6 +95,39 @@ def options(request: web.Request) -> BuildOptions:
     )
 
 
+class _BatchResponse(web.StreamResponse):
+    # the status line and headers leave with the first batch (one send, not two)
+    _send_headers_immediately = False
+
+
+async def json_batches(request: web.Request,
+                       batches: AsyncIterator[list[dict[str, Any]]]) -> web.StreamResponse:
+    """``streams.json_lines`` for batches: each batch goes out in one write, so lines
+    reach the client as soon as they are ready but without a syscall each."""
+    batches = await streams.primed(batches)
+    resp = _BatchResponse()
+    resp.content_type = "application/json"
+    await resp.prepare(request)
+
+    async def encoded() -> AsyncIterator[bytes]:
+        try:
+            async for batch in batches:
+                yield b"".join(encode_json(m) + b"\r\n" for m in batch)
+        except PalletError as exc:
+            yield streams.error_line(exc.message)
+        except (ConnectionError, asyncio.CancelledError):
+            raise
+        except Exception as exc:
+            log.exception("build stream failed", exc_info=exc)
+            yield streams.error_line(str(exc) or type(exc).__name__)
+        finally:
+            await streams.aclose(batches)
+
+    await streams.copy_out(request, resp, encoded())
+    await streams.finish(resp)
+    return resp
+
+
 def make_routes(be: BuildBackend) -> web.RouteTableDef:
     routes = web.RouteTableDef()
 
@@ -96,7 +135,7 @@ def make_routes(be: BuildBackend) -> web.RouteTableDef:
     async def build(request: web.Request) -> web.StreamResponse:
         opts = options(request)
         async with streams.spooled(request, be.spool_dir, "context-") as path:
-            return await streams.json_lines(request, be.build(path, opts))
+            return await json_batches(request, be.build(path, opts))
 
     @routes.post("/build/prune")
     async def prune(request: web.Request) -> web.Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 from pallet.errors import InvalidArgument
@@ -17,14 +18,14 @@ from pallet.errors import InvalidArgument
 _MAX_LINKS = 255
 
 
-def secure_join(root: Path, path: str, *, follow_last: bool = True) -> Path:
-    """``root/path`` with every symlink resolved inside ``root``.
+def resolve_parts(path: str, readlink: Callable[[list[str]], str | None], *,
+                  follow_last: bool = True) -> list[str]:
+    """The components of ``path`` with every symlink resolved inside a root.
 
-    Missing components are fine (the remainder is appended literally), so the
-    result can name a file about to be created. With ``follow_last=False`` a
-    final symlink is not followed (``cp`` of a link copies the link).
+    ``readlink(parts)`` answers the target of the symlink at ``parts`` (None when
+    that is not a symlink or does not exist): the disk for ``secure_join``, a
+    tar's index for the build context.
     """
-    root = Path(os.path.abspath(root))
     pending = [p for p in path.split("/") if p not in ("", ".")]
     pending.reverse()
     current: list[str] = []
@@ -35,25 +36,38 @@ def secure_join(root: Path, path: str, *, follow_last: bool = True) -> Path:
             if current:
                 current.pop()
             continue
-        candidate = root.joinpath(*current, part)
-        try:
-            st = os.lstat(candidate)
-        except FileNotFoundError:
-            current.append(part)
-            continue
-        is_last = not pending
-        if stat.S_ISLNK(st.st_mode) and (follow_last or not is_last):
+        target = readlink([*current, part]) if follow_last or pending else None
+        if target is not None:
             links += 1
             if links > _MAX_LINKS:
                 raise InvalidArgument(f"too many levels of symbolic links in {path}")
-            target = os.readlink(candidate)
             if target.startswith("/"):
                 current = []
-            parts = [p for p in target.split("/") if p not in ("", ".")]
-            pending.extend(reversed(parts))
+            pending.extend(reversed([p for p in target.split("/") if p not in ("", ".")]))
             continue
         current.append(part)
-    return root.joinpath(*current)
+    return current
+
+
+def secure_join(root: Path, path: str, *, follow_last: bool = True) -> Path:
+    """``root/path`` with every symlink resolved inside ``root``.
+
+    Missing components are fine (the remainder is appended literally), so the
+    result can name a file about to be created. With ``follow_last=False`` a
+    final symlink is not followed (``cp`` of a link copies the link).
+    """
+    root = Path(os.path.abspath(root))
+
+    def readlink(parts: list[str]) -> str | None:
+        candidate = root.joinpath(*parts)
+        try:
+            if stat.S_ISLNK(os.lstat(candidate).st_mode):
+                return os.readlink(candidate)
+        except FileNotFoundError:
+            pass
+        return None
+
+    return root.joinpath(*resolve_parts(path, readlink, follow_last=follow_last))
 
 
 def read_inside(root: Path, path: str, limit: int = 1 << 20) -> str | None:
