@@ -67,6 +67,9 @@ def _host_config(hc: HostConfig) -> dict[str, Any]:
     }
     out.update(msgspec.to_builtins(hc))
     out["NetworkMode"] = _network_mode(out.get("NetworkMode", ""))
+    restart = {"MaximumRetryCount": 0, **out["RestartPolicy"]}  # zero fields are omitted
+    restart["Name"] = restart.get("Name") or "no"
+    out["RestartPolicy"] = restart
     if not out.get("Privileged"):  # dockerd fills in its defaults at create
         if out.get("MaskedPaths") is None:
             out["MaskedPaths"] = list(MASKED_PATHS)

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from pallet.api.models import ContainerConfig, HostConfig
+from pallet.api.models import ContainerConfig, HostConfig, RestartPolicy
 from pallet.engine.lifecycle import State
 from pallet.engine.records import Container
 from pallet.engine.views import (
@@ -57,6 +57,13 @@ def test_summary_and_inspect_shapes(tmp_path: Path) -> None:
     assert i["HostConfig"]["NetworkMode"] == "bridge"
     assert i["HostConfig"]["RestartPolicy"] == {"Name": "no", "MaximumRetryCount": 0}
     assert i["Config"]["Image"] == "busybox" and i["Config"]["Cmd"] is None
+
+
+def test_restart_policy_shows_its_zero_count(tmp_path: Path) -> None:
+    c = make()
+    c.host_config.RestartPolicy = RestartPolicy(Name="always")
+    i = inspect(c, tmp_path, {}, [])
+    assert i["HostConfig"]["RestartPolicy"] == {"Name": "always", "MaximumRetryCount": 0}
 
 
 def test_filters() -> None:
