@@ -76,7 +76,7 @@ class _Help(Exception):
 class Flag:
     """One option: its names, kind (``bool``/``str``/``int``), default and help."""
 
-    __slots__ = ("default", "dest", "help", "hidden", "kind", "longs", "metavar",
+    __slots__ = ("check", "default", "dest", "help", "hidden", "kind", "longs", "metavar",
                  "multiple", "off", "short")
 
     def __init__(self, decls: tuple[str, ...], *, is_flag: bool = False,
@@ -105,6 +105,9 @@ class Flag:
             dest = (self.longs[0] if self.longs else self.short).replace("-", "_").lower()
         self.dest = dest
         self.kind = "bool" if is_flag else ("int" if type is int else "str")
+        # any other ``type`` converts (or checks) the text when the flag is parsed,
+        # as docker's typed flags do; a ValueError becomes docker's flag error
+        self.check = type if type not in (None, int, str) else None
         self.multiple = multiple
         if default is _MISSING:
             default = () if multiple else (False if is_flag else None)
@@ -127,6 +130,13 @@ class Flag:
                 raise UsageError(
                     f'invalid argument "{value}" for "{self.label}" flag: '
                     f'strconv.ParseInt: parsing "{value}": invalid syntax'
+                ) from None
+        if self.check is not None:
+            try:
+                return self.check(value)
+            except ValueError as err:
+                raise UsageError(
+                    f'invalid argument "{value}" for "{self.label}" flag: {err}'
                 ) from None
         return value
 
@@ -366,6 +376,8 @@ class Group:
 
             _write(group_help(self, path))
             raise Exit(0)
+        if words[0] == "help" and "help" not in self.table:
+            self.help_for(words[1:], path)
         entry = self.table.get(words[0])
         if entry is None:
             unknown = UsageError(f"unknown command: {path} {words[0]}", 1, arity=True)
@@ -373,6 +385,21 @@ class Group:
             raise unknown
         target = self.resolve(words[0])
         return target.invoke(words[1:], f"{path} {words[0]}")
+
+    def help_for(self, words: list[str], path: str) -> None:
+        """``pallet help [COMMAND...]`` (cobra's help command): print that help, exit 0."""
+        from pallet.cli.flaghelp import command_help, group_help
+
+        target: Command | Group = self
+        for word in words:
+            if not isinstance(target, Group) or word not in target.table:
+                unknown = UsageError(f"unknown help topic: {' '.join(words)}", 1, arity=True)
+                unknown.path = path
+                raise unknown
+            target, path = target.resolve(word), f"{path} {word}"
+        _write(command_help(target, path) if isinstance(target, Command)
+               else group_help(target, path))
+        raise Exit(0)
 
     def resolve(self, name: str) -> Command | Group:
         import importlib

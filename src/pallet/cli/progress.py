@@ -1,5 +1,5 @@
 """Display JSON-lines progress (pull, load, import, bootstrap) like docker's
-non-terminal jsonmessage output; raise the stream's error as a daemon error."""
+non-terminal jsonmessage output; raise the stream's error (printed as is)."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ def show(
     aux: list[dict[str, Any]] = []
     for msg in json_lines(chunks):
         if msg.get("errorDetail") or msg.get("error"):
+            # an error inside the stream prints as it is, without docker's
+            # "Error response from daemon:" (that is for a failed request)
             detail = msg.get("errorDetail") or {}
-            err = PalletError(str(detail.get("message") or msg.get("error")))
-            setattr(err, "from_daemon", True)  # noqa: B010
-            raise err
+            raise PalletError(str(detail.get("message") or msg.get("error")))
         if "aux" in msg and isinstance(msg["aux"], dict):
             aux.append(msg["aux"])
             continue

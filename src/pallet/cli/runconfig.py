@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from pallet.errors import InvalidArgument
@@ -243,6 +243,41 @@ def _ulimits(values: list[str]) -> list[dict[str, Any]] | None:
     from pallet.notation.resources import parse_ulimit
 
     return [parse_ulimit(u) for u in values]
+
+
+def _checked(parse: Callable[[str], object]) -> Callable[[str], str]:
+    """A flag ``type`` that checks the text with ``parse`` while the command line is
+    parsed (docker's typed flags: bytes, decimal, duration) and keeps the text."""
+
+    def check(text: str) -> str:
+        try:
+            parse(text)
+        except InvalidArgument as err:
+            raise ValueError(err.message) from None
+        return text
+
+    return check
+
+
+def _stream(text: str) -> None:
+    if text.lower() not in ("stdin", "stdout", "stderr"):
+        raise InvalidArgument("valid streams are STDIN, STDOUT and STDERR")
+
+
+def _duration(text: str) -> None:
+    if not text:
+        return
+    from pallet.notation.durations import parse_duration
+
+    if parse_duration(text) < 0:
+        raise InvalidArgument("duration cannot be negative")
+
+
+BYTES = _checked(_memory)  # -m, --memory-swap (-1), --memory-reservation
+SIZE = _checked(_shm_size)  # --shm-size
+DECIMAL = _checked(_cpus)  # --cpus
+DURATION = _checked(_duration)  # --health-*
+STREAM = _checked(_stream)  # -a, --attach
 
 
 def build_create_body(

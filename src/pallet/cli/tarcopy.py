@@ -13,12 +13,22 @@ from typing import IO
 from pallet.errors import InvalidArgument
 
 
+def _whole_seconds(member: tarfile.TarInfo) -> tarfile.TarInfo:
+    """docker's archive truncates times to seconds: no PAX record for a float mtime."""
+    member.mtime = int(member.mtime)
+    return member
+
+
 def make_tar(src: str, arcname: str, follow_root: bool = False) -> IO[bytes]:
     """A seekable tar of ``src`` with its root entry named ``arcname``."""
     spool = tempfile.SpooledTemporaryFile(max_size=16 << 20)  # noqa: SIM115 - returned
     path = os.path.realpath(src) if follow_root else src
     with tarfile.open(fileobj=spool, mode="w", format=tarfile.PAX_FORMAT) as tar:
-        tar.add(path, arcname=arcname, recursive=True)
+        tar.add(path, arcname=arcname, recursive=True, filter=_whole_seconds)
+        end = tar.offset + 2 * tarfile.BLOCKSIZE
+    # drop the padding to a 10 KiB record that Python adds (Go's tar writes none),
+    # so cp reports the size docker does ("Successfully copied 2.05kB")
+    spool.truncate(end)
     spool.seek(0)
     return spool  # type: ignore[return-value]
 
@@ -42,12 +52,11 @@ def _inside(path: str, root: str) -> bool:
 
 def extract(fileobj: IO[bytes], dest: str, old_root: str = "", new_root: str | None = "") -> int:
     """Extract into ``dest``; members under ``old_root`` are re-rooted at
-    ``new_root`` (``None`` = contents only). Returns bytes written."""
+    ``new_root`` (``None`` = contents only). Returns the archive's length up to
+    its end blocks, the size docker reports (its tar reader stops there)."""
     root = os.path.realpath(dest)
-    written = 0
 
     def check(member: tarfile.TarInfo, _path: str) -> tarfile.TarInfo | None:
-        nonlocal written
         name = member.name
         if name.startswith("/") or ".." in name.split("/"):
             raise InvalidArgument(f"refusing to extract {name!r}: path escapes the destination")
@@ -77,10 +86,9 @@ def extract(fileobj: IO[bytes], dest: str, old_root: str = "", new_root: str | N
             real = os.path.realpath(target)
             if not _inside(real, root):
                 raise InvalidArgument(f"refusing to extract {name!r}: path escapes the destination")
-        written += member.size if member.isfile() else 0
         mode = member.mode & 0o777 if member.mode is not None else None
         return member.replace(name=name, mode=mode, deep=False)
 
     with tarfile.open(fileobj=fileobj, mode="r|*") as tar:
         tar.extractall(root, filter=check)
-    return written
+        return tar.offset + 2 * tarfile.BLOCKSIZE

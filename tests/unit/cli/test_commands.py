@@ -209,7 +209,8 @@ def test_wait_top_rename(engine: Harness) -> None:
     engine.run("run", "-d", "--name", "web", "busybox", "exit", "7")
     assert engine.run("wait", "web").stdout == "7\n"
     r = engine.run("top", "web")
-    assert r.stdout.splitlines() == ["PID       CMD", "1         sleep"]
+    # docker top's tabwriter has a minimum cell width of 20 (ps has 10)
+    assert r.stdout.splitlines() == ["PID" + " " * 17 + "CMD", "1" + " " * 19 + "sleep"]
     assert engine.run("rename", "web", "api").exit_code == 0
     q, _ = engine.last("POST", "/containers/web/rename")
     assert q["name"] == ["api"]

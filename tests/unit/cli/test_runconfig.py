@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from pallet.cli.commands.run import flags_from, run
+from pallet.cli.flags import UsageError
 from pallet.cli.runconfig import RunFlags, build_create_body
 from pallet.errors import InvalidArgument
 
@@ -200,16 +201,48 @@ def test_env_file_before_env(tmp_path: Any) -> None:
         ["-d", "-a", "stdout", "busybox"],
         ["--no-healthcheck", "--health-cmd", "x", "busybox"],
         ["-p", "bad", "busybox"],
-        ["-m", "lots", "busybox"],
-        ["--cpus", "x", "busybox"],
         ["--ip", "1.2.3.4", "busybox"],
         ["--stop-signal", "NOPE", "busybox"],
-        ["--health-interval", "-1s", "--health-cmd", "x", "busybox"],
     ],
 )
 def test_invalid_combinations(argv: list[str]) -> None:
     with pytest.raises(InvalidArgument):
         body_for(argv)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["-m", "lots", "busybox"], 'invalid argument "lots" for "-m, --memory" flag: '
+                                    "invalid size: 'lots'"),
+        (["--memory-swap=1q", "busybox"], 'for "--memory-swap" flag: invalid size'),
+        (["--shm-size", "x", "busybox"], 'invalid argument "x" for "--shm-size" flag'),
+        (["--cpus", "x", "busybox"], 'invalid argument "x" for "--cpus" flag: '
+                                     "failed to parse x as a rational number"),
+        (["--health-interval", "-1s", "busybox"],
+         'invalid argument "-1s" for "--health-interval" flag: duration cannot be negative'),
+        (["--health-timeout=5", "busybox"],
+         'invalid argument "5" for "--health-timeout" flag: time: missing unit in duration "5"'),
+        (["-a", "stdio", "busybox"], 'invalid argument "stdio" for "-a, --attach" flag: '
+                                     "valid streams are STDIN, STDOUT and STDERR"),
+    ],
+)
+def test_typed_flags_fail_while_parsing_like_docker(argv: list[str], message: str) -> None:
+    """docker's typed flags (bytes, decimal, duration, attach) reject a bad value
+    while the command line is parsed: a flag error (125) naming the flag."""
+    with pytest.raises(UsageError) as info:
+        run.parse(list(argv))
+    assert message in info.value.message and info.value.code == 125
+
+
+def test_typed_flags_keep_their_text() -> None:
+    b = body_for(["-m", "64m", "--memory-swap", "-1", "--cpus=1.5", "--shm-size", "1g",
+                  "--health-cmd", "true", "--health-interval", "2s", "-a", "STDOUT", "busybox"])
+    host = b["HostConfig"]
+    assert (host["Memory"], host["MemorySwap"], host["NanoCpus"], host["ShmSize"]) == (
+        64 << 20, -1, 1_500_000_000, 1 << 30)
+    assert b["Healthcheck"]["Interval"] == 2_000_000_000
+    assert (b["AttachStdout"], b["AttachStderr"]) == (True, False)
 
 
 def test_runflags_defaults_build() -> None:

@@ -157,7 +157,7 @@ def top(container: str, ps_args: tuple[str, ...]) -> None:
     doc = api().top(container, " ".join(ps_args) or None)
     lines = ["\t".join(doc.get("Titles") or [])]
     lines += ["\t".join(p) for p in doc.get("Processes") or []]
-    echo(tabwrite(lines), nl=False)
+    echo(tabwrite(lines, minwidth=20, padding=3), nl=False)  # docker top: minwidth 20
 
 
 @command()

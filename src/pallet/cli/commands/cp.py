@@ -10,6 +10,7 @@ from pallet.cli.errors import StatusError
 from pallet.cli.flags import argument, command, option
 from pallet.cli.session import api
 from pallet.cli.tarcopy import extract, make_tar
+from pallet.cli.terminal import is_tty
 from pallet.cli.util import echo
 from pallet.client.api import decode_stat
 from pallet.errors import InvalidArgument, NotFound
@@ -48,7 +49,8 @@ def cp(archive: bool, follow_link: bool, quiet: bool, src: str, dst: str) -> Non
             where = dst
     except InvalidArgument as err:
         raise StatusError(1, err.message) from None
-    if not quiet and dst_path != "-" and src_path != "-":
+    # docker: progress is suppressed unless stdout is a terminal (or with -q)
+    if not quiet and dst_path != "-" and src_path != "-" and is_tty(sys.stdout):
         echo(f"Successfully copied {human_size(size)} to {where}", err=True)
 
 

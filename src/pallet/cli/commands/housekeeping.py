@@ -68,23 +68,23 @@ def _since(stamp: str, t: float) -> str:
 
 
 def _verbose(doc: dict[str, Any], t: float) -> str:
+    # docker's formatters: image, container and cache sizes with 3 digits, the rest 4
     out = ["Images space usage:", ""]
     rows = ["REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS"]
     for img in doc.get("Images") or []:
-        tags = img.get("RepoTags") or ["<none>:<none>"]
+        tag = (img.get("RepoTags") or ["<none>:<none>"])[0]  # docker shows the first tag only
         size, shared = int(img.get("Size") or 0), int(img.get("SharedSize") or 0)
-        for tag in tags:
-            repo, _, name = tag.rpartition(":")
-            rows.append("\t".join([
-                repo, name, str(img.get("Id", "")).removeprefix("sha256:")[:12],
-                ago(float(img.get("Created") or 0), t), _size(size), _size(shared),
-                _size(size - shared), str(img.get("Containers", 0))]))
+        repo, _, name = tag.rpartition(":")
+        rows.append("\t".join([
+            repo, name, str(img.get("Id", "")).removeprefix("sha256:")[:12],
+            ago(float(img.get("Created") or 0), t), human_size(size), _size(shared),
+            _size(size - shared), str(img.get("Containers", 0))]))
     out += [*tabwrite(rows).splitlines(), "", "Containers space usage:", ""]
     rows = ["CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES"]
     for c in doc.get("Containers") or []:
         r = container_row(c, t)
         rows.append("\t".join([r["ID"], r["Image"], r["Command"], r["LocalVolumes"],
-                               _size(int(c.get("SizeRw") or 0)), r["RunningFor"],
+                               human_size(int(c.get("SizeRw") or 0)), r["RunningFor"],
                                r["Status"], r["Names"]]))
     out += [*tabwrite(rows).splitlines(), "", "Local Volumes space usage:", ""]
     rows = ["VOLUME NAME\tLINKS\tSIZE"]
@@ -97,7 +97,7 @@ def _verbose(doc: dict[str, Any], t: float) -> str:
     rows = ["CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED"]
     for b in cache:
         rows.append("\t".join([
-            str(b.get("ID", ""))[:12], str(b.get("Type", "")), _size(int(b.get("Size") or 0)),
+            str(b.get("ID", ""))[:12], str(b.get("Type", "")), human_size(int(b.get("Size") or 0)),
             _since(str(b.get("CreatedAt", "")), t), _since(str(b.get("LastUsedAt", "")), t),
             str(b.get("UsageCount", 0)), str(bool(b.get("Shared"))).lower()]))
     out += tabwrite(rows).splitlines()
@@ -121,14 +121,20 @@ def df(verbose: bool, fmt: str) -> None:
     echo(tabwrite(lines), nl=False)
 
 
-def _warning(all_: bool, volumes: bool) -> str:
+def _warning(all_: bool, volumes: bool, filters: tuple[str, ...] = ()) -> str:
+    """docker's system prune warning: the items, a blank line, the filters if any
+    (``confirm`` adds the question on the next line)."""
     items = ["all stopped containers", "all networks not used by at least one container"]
     if volumes:
         items.append("all anonymous volumes not used by at least one container")
     items.append("all images without at least one container associated to them" if all_
                  else "all dangling images")
     items.append("unused build cache" if not all_ else "all build cache")
-    return "WARNING! This will remove:\n" + "".join(f"  - {i}\n" for i in items)
+    text = "WARNING! This will remove:" + "".join(f"\n  - {i}" for i in items) + "\n"
+    if filters:
+        text += "\n  Items to be pruned will be filtered with:"
+        text += "".join(f"\n  - {f}" for f in filters) + "\n"
+    return text
 
 
 def _section(title: str, items: list[str]) -> None:
@@ -148,7 +154,7 @@ def _section(title: str, items: list[str]) -> None:
 def prune(all_: bool, volumes: bool, force: bool, filters: tuple[str, ...]) -> None:
     """Remove unused data."""
     flt = parsed(list(filters), parse_filters, "--filter")
-    if not force and not confirm(_warning(all_, volumes).rstrip("\n")):
+    if not force and not confirm(_warning(all_, volumes, filters)):
         return
     t = api().t
     q = {"filters": filters_to_json(flt)} if flt else None

@@ -11,7 +11,15 @@ from typing import Any
 
 from pallet.cli.errors import StatusError, describe, start_failure_code
 from pallet.cli.flags import argument, command, option
-from pallet.cli.runconfig import RunFlags, build_create_body
+from pallet.cli.runconfig import (
+    BYTES,
+    DECIMAL,
+    DURATION,
+    SIZE,
+    STREAM,
+    RunFlags,
+    build_create_body,
+)
 from pallet.cli.session import api
 from pallet.cli.util import echo
 from pallet.client.api import EngineAPI, PendingWait
@@ -22,6 +30,14 @@ WAIT_HEADERS_TIMEOUT = 1.0
 
 def _opt(*decls: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     return option(*decls, **kw)
+
+
+def _dur(name: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return option(name, type=DURATION, metavar="duration", default="", help=help)
+
+
+def _bytes(*decls: str, help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    return option(*decls, type=BYTES, metavar="bytes", default="", help=help)
 
 
 def _multi(*decls: str, help: str = "") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -63,17 +79,17 @@ CONTAINER_OPTIONS = [
     _multi("--add-host", help="Add a custom host-to-IP mapping (host:ip)"),
     _opt("--restart", default="no", help="Restart policy to apply when a container exits"),
     _opt("--health-cmd", default="", help="Command to run to check health"),
-    _opt("--health-interval", default="", help="Time between running the check"),
-    _opt("--health-timeout", default="", help="Maximum time to allow one check to run"),
+    _dur("--health-interval", help="Time between running the check"),
+    _dur("--health-timeout", help="Maximum time to allow one check to run"),
     _opt("--health-retries", type=int, default=0, help="Consecutive failures needed"),
-    _opt("--health-start-period", default="", help="Start period for the container"),
-    _opt("--health-start-interval", default="", help="Time between checks during start"),
+    _dur("--health-start-period", help="Start period for the container"),
+    _dur("--health-start-interval", help="Time between checks during start"),
     _opt("--no-healthcheck", is_flag=True, help="Disable any container-specified HEALTHCHECK"),
-    _opt("-m", "--memory", default="", help="Memory limit"),
-    _opt("--memory-swap", default="", help="Swap limit equal to memory plus swap"),
-    _opt("--memory-reservation", default="", help="Memory soft limit"),
+    _bytes("-m", "--memory", help="Memory limit"),
+    _bytes("--memory-swap", help="Swap limit equal to memory plus swap"),
+    _bytes("--memory-reservation", help="Memory soft limit"),
     _opt("--memory-swappiness", type=int, default=-1, help="Tune container memory swappiness"),
-    _opt("--cpus", default="", help="Number of CPUs"),
+    _opt("--cpus", type=DECIMAL, metavar="decimal", default="", help="Number of CPUs"),
     _opt("-c", "--cpu-shares", type=int, default=0, help="CPU shares (relative weight)"),
     _opt("--cpu-period", type=int, default=0, help="Limit CPU CFS period"),
     _opt("--cpu-quota", type=int, default=0, help="Limit CPU CFS quota"),
@@ -92,9 +108,9 @@ CONTAINER_OPTIONS = [
     _opt("--stop-signal", default="", help="Signal to stop the container"),
     _opt("--stop-timeout", type=int, default=None, help="Timeout (in seconds) to stop"),
     _opt("--privileged", is_flag=True, help="Give extended privileges to this container"),
-    _opt("--shm-size", default="", help="Size of /dev/shm"),
+    _opt("--shm-size", type=SIZE, metavar="bytes", default="", help="Size of /dev/shm"),
     _multi("--sysctl", help="Sysctl options"),
-    _multi("-a", "--attach", help="Attach to STDIN, STDOUT or STDERR"),
+    _opt("-a", "--attach", multiple=True, type=STREAM, help="Attach to STDIN, STDOUT or STDERR"),
     _opt("--cidfile", default="", help="Write the container ID to the file"),
     _multi("--group-add", help="Add additional groups to join"),
     _multi("--device", help="Add a host device to the container"),
@@ -172,37 +188,46 @@ def create_container(
     return str(result["Id"])
 
 
+def with_help(message: str, verb: str) -> str:
+    """docker's ``withHelp``: how ``run``/``create`` word a usage failure (exit 125)."""
+    return f"pallet: {message}\n\nRun 'pallet {verb} --help' for more information"
+
+
+def engine_error(message: str) -> str:
+    """A failure of the engine (bad reference, create or start failed): one line naming it.
+
+    docker 25+ appends its ``--help`` pointer here too; help cannot fix these, and a
+    one-line error is what scripts and people read.
+    """
+    return f"pallet: {message}"
+
+
 def _prepare(
     params: dict[str, Any], image: str, command: tuple[str, ...], for_run: bool
 ) -> tuple[RunFlags, dict[str, Any]]:
     from pallet.cli.terminal import size
 
+    verb = "run" if for_run else "create"
     if params["pull"] not in ("always", "missing", "never"):
-        raise StatusError(
-            125,
-            f"pallet: invalid pull option: '{params['pull']}': "
-            'must be one of "always", "missing" or "never"',
-        )
+        raise StatusError(125, with_help(
+            f"invalid pull option: '{params['pull']}': "
+            'must be one of "always", "missing" or "never"', verb))
     flags = flags_from(params)
     console = size() if flags.tty else None
     try:
         body = build_create_body(flags, image, list(command), console=console, for_run=for_run)
     except InvalidArgument as err:
-        raise StatusError(
-            125, f"pallet: {err.message}\nSee 'pallet {'run' if for_run else 'create'} --help'."
-        ) from None
+        raise StatusError(125, with_help(err.message, verb)) from None
     return flags, body
 
 
-def _write_cidfile(path: str) -> Callable[[str], None]:
+def _write_cidfile(path: str, verb: str) -> Callable[[str], None]:
     if not path:
         return lambda _ident: None
     if os.path.exists(path):
-        raise StatusError(
-            125,
-            "pallet: container ID file found, make sure the other container isn't running "
-            f"or delete {path}",
-        )
+        raise StatusError(125, with_help(
+            "container ID file found, make sure the other container isn't running "
+            f"or delete {path}", verb))
 
     def write(ident: str) -> None:
         with open(path, "w", encoding="utf-8") as fh:
@@ -212,14 +237,14 @@ def _write_cidfile(path: str) -> Callable[[str], None]:
 
 
 def _created(
-    params: dict[str, Any], body: dict[str, Any], flags: RunFlags
+    params: dict[str, Any], body: dict[str, Any], flags: RunFlags, verb: str
 ) -> tuple[EngineAPI, str]:
     client = api()
-    write_cid = _write_cidfile(flags.cidfile)
+    write_cid = _write_cidfile(flags.cidfile, verb)
     try:
         ident = create_container(client, body, flags.name, params["pull"], params["quiet"])
     except PalletError as err:
-        raise StatusError(125, f"pallet: {describe(err)}") from None
+        raise StatusError(125, engine_error(describe(err))) from None
     write_cid(ident)
     return client, ident
 
@@ -231,7 +256,7 @@ def _created(
 def create(image: str, command: tuple[str, ...], **params: Any) -> None:
     """Create a new container."""
     flags, body = _prepare(params, image, command, for_run=False)
-    _, ident = _created(params, body, flags)
+    _, ident = _created(params, body, flags, "create")
     echo(ident)
 
 
@@ -274,7 +299,7 @@ def run(image: str, command: tuple[str, ...], **params: Any) -> None:
     flags, body = _prepare(params, image, command, for_run=True)
     if not flags.detach and body["AttachStdin"] and flags.tty and not terminal.is_tty(sys.stdin):
         raise StatusError(1, "the input device is not a TTY")
-    client, ident = _created(params, body, flags)
+    client, ident = _created(params, body, flags, "run")
 
     attached = not flags.detach and (
         body["AttachStdin"] or body["AttachStdout"] or body["AttachStderr"]
@@ -296,13 +321,12 @@ def run(image: str, command: tuple[str, ...], **params: Any) -> None:
         if conn is not None:
             conn.close()
         message = describe(err)
-        echo(f"pallet: {message}", err=True)
         if flags.rm and wait_result is not None:
             try:
                 wait_result()
             except PalletError:
                 pass
-        raise StatusError(start_failure_code(message)) from None
+        raise StatusError(start_failure_code(message), engine_error(message)) from None
     if flags.detach:
         echo(ident)
         return
