@@ -175,8 +175,8 @@ motd for ${WHO}
 EOF
 RUN <<EOF
 set -e
-echo "appuser:x:1001:1001::/home/appuser:/bin/sh" >> /etc/passwd
-echo "appuser:x:1001:" >> /etc/group
+addgroup -g 1001 -S appgroup
+adduser -S appuser -u 1001 -G appgroup
 echo "$GREETING" > /app/greeting
 EOF
 RUN --mount=type=cache,target=/cache echo x >> /cache/count && wc -l < /cache/count > /count

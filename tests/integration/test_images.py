@@ -71,6 +71,20 @@ def test_bootstrap_busybox_runs_in_chroot(env: tuple[ImageService, Path]) -> Non
         )
         count, user = out.stdout.split()
         assert int(count) > 50 and user == "root"
+        # the guide's hardened Dockerfile creates its user with busybox's addgroup/adduser
+        out = subprocess.run(
+            [chroot, str(merged), "sh", "-c",
+             "addgroup -g 1001 -S appgroup && adduser -S appuser -u 1001 -G appgroup"
+             " && adduser -D bob && addgroup bob appgroup && id appuser && id bob"
+             " && stat -c '%u:%g' /home/appuser && grep -c '^appuser:!:' /etc/shadow"
+             " && ! adduser appuser 2>/dev/null"],
+            capture_output=True, text=True, env={"PATH": "/bin:/usr/bin:/sbin:/usr/sbin"},
+        )
+        assert out.returncode == 0, out.stderr
+        lines = out.stdout.splitlines()
+        assert lines[0] == "uid=1001(appuser) gid=1001(appgroup) groups=1001(appgroup)"
+        assert lines[1] == "uid=1000(bob) gid=1000(bob) groups=1000(bob),1001(appgroup)"
+        assert lines[2:] == ["1001:1001", "1"]
         (merged / "tmp/x").write_text("container write")
     finally:
         unmount(merged)

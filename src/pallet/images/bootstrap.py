@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING
 
 from pallet.errors import CommandFailed, InvalidArgument, Unavailable
+from pallet.images.busybox_accounts import SCRIPTS
 from pallet.images.stage import Stage, StagedImage
 from pallet.oci import manifest as om
 from pallet.oci import reference
@@ -197,6 +198,10 @@ def _busybox(stage: Stage) -> tuple[str, str]:
         for a in applets:
             if a != "bin/busybox":
                 _add(tf, a, tarfile.SYMTYPE, 0o777, ts, link="/bin/busybox")
+        names = {os.path.basename(a) for a in applets}
+        for path, script in SCRIPTS.items():  # applets Debian's busybox leaves out
+            if os.path.basename(path) not in names:
+                _add(tf, path, tarfile.REGTYPE, 0o755, ts, data=script.encode())
     digest = stage.blob_bytes(buf.getvalue())
     return digest, f"pallet bootstrap busybox: {banner}"
 
