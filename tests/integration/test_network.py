@@ -252,3 +252,31 @@ def test_warm_endpoint_is_taken_once_and_dropped_at_stop(palletd_factory: Any) -
     assert _spares(d) == [fourth]
     d.stop()
     assert _spares(d) == []
+
+
+def test_a_network_joined_while_running_resolves_names(palletd: Any, net: Any) -> None:
+    """dockerd's embedded DNS serves a network connected later; pallet points the
+    container's resolv.conf at that network's aardvark, and back when it leaves."""
+    n = net("latenet")
+    gateway = n["IPAM"]["Config"][0]["Gateway"]
+    ok(palletd, "run", "-d", "--name", "late-db", "--network", "latenet", "busybox", "sleep",
+       "60")
+    db_ip = json.loads(ok(palletd, "inspect", "late-db"))[0]["NetworkSettings"]["Networks"][
+        "latenet"]["IPAddress"]
+    ok(palletd, "run", "-d", "--name", "late-app", "busybox", "sleep", "60")
+    assert gateway not in ok(palletd, "exec", "late-app", "cat", "/etc/resolv.conf")
+    ok(palletd, "network", "connect", "latenet", "late-app")
+    resolv = ok(palletd, "exec", "late-app", "cat", "/etc/resolv.conf")
+    assert f"nameserver {gateway}" in resolv and "dns.podman" not in resolv
+    out = ok(palletd, "exec", "late-app", "nslookup", "late-db")
+    assert db_ip in out and "dns.podman" not in out
+    ok(palletd, "network", "disconnect", "latenet", "late-app")
+    assert gateway not in ok(palletd, "exec", "late-app", "cat", "/etc/resolv.conf")
+    ok(palletd, "rm", "-f", "late-app", "late-db")
+
+
+def test_host_network_container_has_the_host_name(palletd: Any, busybox: str) -> None:
+    out = ok(palletd, "run", "--rm", "--network", "host", "busybox", "hostname")
+    assert out.strip() == socket.gethostname()
+    out = ok(palletd, "run", "--rm", "--network", "host", "-h", "named", "busybox", "hostname")
+    assert out.strip() == "named"

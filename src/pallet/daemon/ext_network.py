@@ -85,7 +85,8 @@ def install(ctx: ExtensionContext) -> Extension:
     nets.ensure_defaults()
     driver = Netavark(paths.run / "networks", paths.run / "netavark.lock")
     spares = SparePool(nets, driver, paths.netns, paths.run / "networks" / "spares")
-    plugin = NetworkPlugin(nets, driver, paths.netns, ctx.containers.store, spares)
+    plugin = NetworkPlugin(nets, driver, paths.netns, ctx.containers.store, spares,
+                           dns_sink=ctx.containers.update_dns)
     api = NetworkAPI(ctx, nets, plugin)
     vstore = VolumeStore(ctx.db, paths.volumes)
     volumes = VolumeService(vstore, ctx.containers.store)

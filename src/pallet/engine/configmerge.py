@@ -37,8 +37,16 @@ def _health(value: Any) -> HealthConfig | None:
     return msgspec.convert(value, HealthConfig)
 
 
-def merge_config(req: CreateRequest, image_config: dict[str, Any], cid: str) -> ContainerConfig:
-    """The container's ``Config``: the request with the image's defaults filled in."""
+def _host_network(req: CreateRequest) -> bool:
+    return req.HostConfig is not None and req.HostConfig.NetworkMode == "host"
+
+
+def merge_config(req: CreateRequest, image_config: dict[str, Any], cid: str,
+                 host_name: str = "") -> ContainerConfig:
+    """The container's ``Config``: the request with the image's defaults filled in.
+
+    ``host_name``: the name a ``--network host`` container gets when none is asked for.
+    """
     img = image_config.get("config") or image_config.get("Config") or {}
     if req.Entrypoint is not None:
         entrypoint = [a for a in req.Entrypoint if a != ""] or None
@@ -50,7 +58,7 @@ def merge_config(req: CreateRequest, image_config: dict[str, Any], cid: str) -> 
     exposed = {**(img.get("ExposedPorts") or {}), **(req.ExposedPorts or {})}
     volumes = {**(img.get("Volumes") or {}), **(req.Volumes or {})}
     return ContainerConfig(
-        Hostname=req.Hostname or cid[:12],
+        Hostname=req.Hostname or (host_name if _host_network(req) and host_name else cid[:12]),
         Domainname=req.Domainname,
         User=req.User or img.get("User") or "",
         AttachStdin=req.AttachStdin,

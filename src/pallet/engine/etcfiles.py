@@ -82,9 +82,13 @@ def write_etc_files(cdir: Path, hostname: str, **parts: Sequence[str]) -> list[d
     return mounts
 
 
-def refresh_etc_files(cdir: Path, hostname: str, **parts: Sequence[str]) -> None:
-    """Rewrite the files in place: once bind-mounted, a new inode would not be seen."""
+def refresh_etc_files(cdir: Path, hostname: str, only: Sequence[str] = (),
+                      **parts: Sequence[str]) -> None:
+    """Rewrite the files (``only`` these names, if given) in place: once bind-mounted,
+    a new inode would not be seen."""
     for name, text in etc_texts(hostname, **parts).items():
+        if only and name not in only:
+            continue
         with open(cdir / name, "r+b") as f:
             data = text.encode()
             if f.read() != data:

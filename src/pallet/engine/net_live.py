@@ -15,7 +15,7 @@ from pallet.errors import Forbidden, InvalidArgument
 from pallet.network.netavark import Attachment, Netavark, restrict, setup_document
 
 if TYPE_CHECKING:
-    from pallet.engine.net_plugin import Records
+    from pallet.engine.net_plugin import DnsSink, Records
     from pallet.engine.net_service import NetworkService
     from pallet.engine.records import Container
 
@@ -35,6 +35,10 @@ class LiveConnect:
         def _endpoint(self, att: Attachment, result: dict[str, Any]) -> dict[str, Any]: ...
 
         async def _teardown_doc(self, path: Path, doc: dict[str, Any]) -> None: ...
+
+        def dns_servers(self, c: Container, st: dict[str, Any]) -> list[str]: ...
+
+        dns_sink: DnsSink | None
 
     async def connect(self, net_ref: str, ref: str, endpoint: dict[str, Any] | None) -> None:
         n = self.nets.resolve(net_ref)
@@ -73,6 +77,7 @@ class LiveConnect:
                 st["docs"].append(doc)
                 st["endpoints"][n.id] = self._endpoint(att, result)
             st["networks"].append(entry)
+            self._resolvers_changed(c, st)
             self.records.save(c)
 
     async def disconnect(self, net_ref: str, ref: str, force: bool) -> None:
@@ -101,4 +106,15 @@ class LiveConnect:
                     st["ports"] = []
                 self.nets.release(n.id, c.id)
             st["networks"] = [e for e in st["networks"] if e["id"] != n.id]
+            self._resolvers_changed(c, st)
             self.records.save(c)
+
+    def _resolvers_changed(self, c: Container, st: dict[str, Any]) -> None:
+        """Point a running container's resolv.conf at the networks it has now (dockerd's
+        embedded DNS serves a network joined later, too)."""
+        if not (c.running and st.get("netns")) or self.dns_sink is None:
+            return
+        servers = self.dns_servers(c, st)
+        if servers != st.get("dns"):
+            st["dns"] = servers
+            self.dns_sink(c, servers, list(st.get("search") or c.host_config.DnsSearch or []))

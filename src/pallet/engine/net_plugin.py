@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -53,6 +53,10 @@ class Records(Protocol):
     def all(self) -> list[Container]: ...
 
 
+# (container, nameservers, search domains): the container service's resolv.conf writer
+DnsSink = Callable[[Container, list[str], list[str]], None]
+
+
 def _needs_interfaces(sysctls: dict[str, str]) -> bool:
     """Whether a sysctl names one of the container's interfaces (it must exist first)."""
     for key in sysctls:
@@ -72,9 +76,11 @@ class NetworkPlugin(LiveConnect, Plugin):
     name = KEY
 
     def __init__(self, nets: NetworkService, driver: Netavark, netns_dir: Path,
-                 records: Records, spares: SparePool | None = None) -> None:
+                 records: Records, spares: SparePool | None = None,
+                 dns_sink: DnsSink | None = None) -> None:
         self.nets = nets
         self.spares = spares
+        self.dns_sink = dns_sink  # rewrites a running container's resolv.conf
         self.driver = driver
         self.netns_dir = netns_dir
         self.records = records
@@ -258,16 +264,27 @@ class NetworkPlugin(LiveConnect, Plugin):
         ctx.netns_path = st["netns"]
         ctx.ips = [e["ip"] for e in st["endpoints"].values()][:1]
         servers: list[str] = []
-        search: list[str] = []
         for n in nets:
             info = result.get(n.nv_name, {})
             servers += [s for s in info.get("dns_server_ips", []) if s not in servers]
-            search += [s for s in info.get("dns_search_domains", []) if s not in search]
         if servers:
-            # aardvark forwards other names to --dns servers or the host's resolvers
+            # aardvark forwards other names to --dns servers or the host's resolvers; its
+            # search domain (dns.podman) is left out: bare names resolve, as with dockerd
             ctx.dns = servers
-            ctx.dns_search = list(dict.fromkeys([*ctx.dns_search, *search]))
         st["dns"], st["search"] = ctx.dns, ctx.dns_search
+
+    def dns_servers(self, c: Container, st: dict[str, Any]) -> list[str]:
+        """The resolvers of a running container: aardvark on each DNS-enabled network it
+        has an endpoint on, else its ``--dns`` servers (else the host's, when empty)."""
+        servers: list[str] = []
+        for e in st.get("networks", []):
+            if e["id"] not in st.get("endpoints", {}):
+                continue
+            with contextlib.suppress(NotFound):
+                n = self.nets.resolve(e["id"])
+                if network_info(n)["dns_enabled"] and n.gateway not in servers:
+                    servers.append(n.gateway)
+        return servers or list(c.host_config.Dns or [])
 
     async def _teardown(self, cid: str, st: dict[str, Any]) -> None:
         path = Path(st["netns"]) if st.get("netns") else self.netns_dir / cid

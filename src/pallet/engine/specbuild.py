@@ -7,6 +7,7 @@ Docker's HostConfig vocabulary into the generator's input.
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,8 @@ class HostDefaults:
     # host I/O, swappable in tests: ``--device`` lookups and ``--privileged``'s /dev
     device_entries: DeviceEntries = device_entries
     host_devices: Callable[[], list[dict[str, Any]]] = host_devices
+    # ``--network host`` containers take the host's name, as dockerd gives them
+    host_name: Callable[[], str] = socket.gethostname
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 import pytest
 
-from pallet.api.models import CreateRequest
+from pallet.api.models import CreateRequest, HostConfig
 from pallet.engine.configmerge import merge_config, merge_env, process_args
 from pallet.errors import InvalidArgument
 
@@ -41,3 +41,14 @@ def test_no_command() -> None:
 
 def test_merge_env_overrides_by_key() -> None:
     assert merge_env(["A=1", "B=2"], ["B=3", "C"]) == ["A=1", "B=3", "C"]
+
+
+@pytest.mark.parametrize(("mode", "asked", "expected"), [
+    ("host", "", "vm-host"),  # dockerd: a host-network container takes the host's name
+    ("host", "web", "web"),
+    ("bridge", "", CID[:12]),
+    ("", "", CID[:12]),
+])
+def test_hostname(mode: str, asked: str, expected: str) -> None:
+    req = CreateRequest(Image="i", Hostname=asked, HostConfig=HostConfig(NetworkMode=mode))
+    assert merge_config(req, IMG, CID, "vm-host").Hostname == expected
