@@ -19,7 +19,9 @@ class VolumeService:
 
     def view(self, rec: VolumeRecord, usage: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "CreatedAt": rec.created, "Driver": rec.driver, "Labels": dict(rec.labels),
+            # dockerd: whole seconds (its RFC 3339 form)
+            "CreatedAt": rec.created.split(".")[0].rstrip("Z") + "Z",
+            "Driver": rec.driver, "Labels": dict(rec.labels),
             "Mountpoint": str(self.store.path(rec.name)), "Name": rec.name,
             "Options": dict(rec.options) or None, "Scope": "local",
         }

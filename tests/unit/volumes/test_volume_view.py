@@ -1,0 +1,25 @@
+"""The volume view as dockerd shows it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pallet.engine.vol_service import VolumeService
+from pallet.system.db import Database
+from pallet.volumes.store import VolumeStore
+
+
+class NoContainers:
+    def all(self) -> list[object]:
+        return []
+
+
+def test_created_at_is_whole_seconds(tmp_path: Path) -> None:
+    store = VolumeStore(Database(tmp_path / "db"), tmp_path / "volumes")
+    svc = VolumeService(store, NoContainers())  # type: ignore[arg-type]
+    rec = store.create("data", "2026-11-29T17:43:05.123456Z", {"a": "1"})
+    view = svc.view(rec)
+    assert view["CreatedAt"] == "2026-11-29T17:43:05Z"
+    assert view["Name"] == "data" and view["Labels"] == {"a": "1"} and view["Scope"] == "local"
+    rec = store.create("plain", "2026-11-29T17:43:05Z")
+    assert svc.view(rec)["CreatedAt"] == "2026-11-29T17:43:05Z"
