@@ -13,10 +13,13 @@ C = "pallet.cli.commands."
 TOP: Table = {
     "attach": (C + "io", "attach", "Attach local standard input, output, and error streams"),
     "build": (C + "build", "build", "Build an image from a Dockerfile"),
+    "commit": (C + "commit", "commit", "Create a new image from a container's changes"),
     "cp": (C + "cp", "cp", "Copy files/folders between a container and the local filesystem"),
     "create": (C + "run", "create", "Create a new container"),
+    "diff": (C + "commit", "diff", "Inspect changes to files or directories on a container"),
     "events": (C + "system", "events", "Get real time events from the server"),
     "exec": (C + "io", "exec_", "Execute a command in a running container"),
+    "export": (C + "commit", "export", "Export a container's filesystem as a tar archive"),
     "history": (C + "images", "history", "Show the history of an image"),
     "images": (C + "images", "images", "List images"),
     "import": (C + "images", "import_", "Import the contents from a tarball to create an image"),
@@ -54,8 +57,8 @@ TOP: Table = {
     "volume": ("pallet.cli.app", "volume", "Manage volumes"),
 }
 _CONTAINER_NAMES = (
-    "attach cp create exec inspect kill logs pause rename restart rm run start stats stop top "
-    "unpause update wait"
+    "attach commit cp create diff exec export inspect kill logs pause rename restart rm run "
+    "start stats stop top unpause update wait"
 ).split()
 CONTAINER: Table = {n: TOP[n] for n in _CONTAINER_NAMES}
 CONTAINER["inspect"] = (C + "system", "container_inspect", "Display detailed information")

@@ -65,3 +65,33 @@ def confirm(message: str) -> bool:
     echo(f"{message}\nAre you sure you want to continue? [y/N] ", nl=False)
     answer = sys.stdin.readline().strip().lower()
     return answer in ("y", "yes")
+
+
+def write_archive(output: str, chunks: Iterable[bytes]) -> None:
+    """``-o FILE`` of save/export: written whole or not at all; STDOUT when empty.
+
+    The file gets the mode a plain create would (the umask's), not mkstemp's 0600.
+    """
+    if not output:
+        stream = sys.stdout.buffer
+        for chunk in chunks:
+            stream.write(chunk)
+        stream.flush()
+        return
+    import os
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(output))
+    fd, tmp = tempfile.mkstemp(prefix=".pallet-", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in chunks:
+                fh.write(chunk)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, output)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise

@@ -29,6 +29,7 @@ EXTENSIONS = (
     "pallet.daemon.ext_ops",       # issue 5: restart, health, stats, update, log rotation
     "pallet.daemon.ext_build",     # issue 4: POST /build
     "pallet.daemon.ext_registry",  # issue 6: pull, push, login
+    "pallet.daemon.ext_commit",    # commit, diff, export of containers
 )
 
 

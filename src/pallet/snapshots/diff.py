@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from pallet.oci.openat2 import open_beneath_nofollow
+
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
 _OVERLAY_XATTRS = ("trusted.overlay.", "user.overlay.", "user.fuseoverlayfs.")
@@ -100,6 +102,29 @@ def _excluded(rel: str, exclude: frozenset[str]) -> bool:
     return any("/".join(parts[:n]) in exclude for n in range(1, len(parts)))
 
 
+class _Fd:
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+
+def _open_same(rootfd: int, rel: str, st: os.stat_result) -> IO[bytes] | None:
+    """Open regular file ``rel`` under the root without following any symlink, and only
+    if it is still the file ``st`` describes: a tree that changes while it is read
+    (``export`` of a running container) cannot make us read a file outside it."""
+    try:
+        fd = open_beneath_nofollow(rootfd, rel, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return None
+    now = os.fstat(fd)
+    if (now.st_dev, now.st_ino) != (st.st_dev, st.st_ino) or not stat.S_ISREG(now.st_mode):
+        os.close(fd)
+        return None
+    return os.fdopen(fd, "rb")
+
+
 def write_layer(
     upper: Path, out: IO[bytes], *, epoch: int | None = None, exclude: Iterable[str] = ()
 ) -> DiffStats:
@@ -108,7 +133,8 @@ def write_layer(
     skip = frozenset(p.strip("/") for p in exclude)
     root = str(upper)
     links: dict[tuple[int, int], str] = {}
-    with tarfile.open(  # type: ignore[call-overload]
+    rootfd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+    with contextlib.closing(_Fd(rootfd)), tarfile.open(  # type: ignore[call-overload]
         fileobj=out, mode="w|", format=tarfile.PAX_FORMAT, bufsize=COPY_BUFSIZE
     ) as tf:
         tf.copybufsize = COPY_BUFSIZE  # type: ignore[attr-defined]
@@ -154,8 +180,11 @@ def write_layer(
                         stats.hardlinks += 1
                         continue
                     links[key] = rel
+                f = _open_same(rootfd, rel, st)
+                if f is None:
+                    continue  # replaced meanwhile (a live container's tree)
                 ti.size = st.st_size
-                with open(path, "rb") as f:
+                with f:
                     tf.addfile(ti, f)
                 stats.files += 1
                 stats.content_size += st.st_size
@@ -186,29 +215,35 @@ def _in_lowers(lowers: list[Path], rel: str) -> os.stat_result | None:
     return None
 
 
-def _removable_placeholder(path: Path, st: os.stat_result) -> bool:
+def _removable_placeholder(path: Path, st: os.stat_result, rel: str,
+                           gone: set[str]) -> bool:
     if stat.S_ISDIR(st.st_mode):
         if is_opaque(path):
             return False
         with os.scandir(path) as it:
-            return next(it, None) is None
+            return all(f"{rel}/{e.name}" in gone for e in it)
     return stat.S_ISREG(st.st_mode) and st.st_size == 0
 
 
-def prune_mountpoints(upper: Path, lowers: list[Path], destinations: Iterable[str]) -> list[str]:
+def prune_mountpoints(upper: Path, lowers: list[Path], destinations: Iterable[str], *,
+                      dry_run: bool = False) -> list[str]:
     """Remove the empty files and dirs the runtime made in ``upper`` to mount on, and the
-    parent dirs it created (or only copied up) for them. Returns the removed paths."""
+    parent dirs it created (or only copied up) for them. Returns the removed paths.
+
+    ``dry_run``: remove nothing, only answer what would go (``docker commit`` and
+    ``diff`` of a container whose upper dir is still in use)."""
     removed: list[str] = []
+    gone: set[str] = set()
     for dest in sorted({d.strip("/") for d in destinations if d.strip("/")}, reverse=True):
         rel = dest
         first = True
-        while rel:
+        while rel and rel not in gone:
             path = upper / rel
             try:
                 st = os.lstat(path)
             except (FileNotFoundError, NotADirectoryError):
                 break
-            if not _removable_placeholder(path, st):
+            if not _removable_placeholder(path, st, rel, gone):
                 break
             below = _in_lowers(lowers, rel)
             if below is not None and not first:
@@ -223,10 +258,9 @@ def prune_mountpoints(upper: Path, lowers: list[Path], destinations: Iterable[st
                 # the mount point existed in the image: an upper entry is a copy-up
                 if stat.S_IFMT(below.st_mode) != stat.S_IFMT(st.st_mode):
                     break
-            if stat.S_ISDIR(st.st_mode):
-                os.rmdir(path)
-            else:
-                os.unlink(path)
+            if not dry_run:
+                (os.rmdir if stat.S_ISDIR(st.st_mode) else os.unlink)(path)
+            gone.add(rel)
             removed.append(rel)
             rel = os.path.dirname(rel)
             first = False

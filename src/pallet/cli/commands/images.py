@@ -14,7 +14,7 @@ from pallet.cli.format.images import IMAGE_HEADERS, IMAGES_TABLE, IMAGES_TABLE_D
 from pallet.cli.format.table import Row, render_rows
 from pallet.cli.progress import show
 from pallet.cli.session import api
-from pallet.cli.util import confirm, echo, now, parsed
+from pallet.cli.util import confirm, echo, now, parsed, write_archive
 from pallet.errors import PalletError
 from pallet.notation.filters import parse_filters
 from pallet.notation.human import ago
@@ -161,26 +161,7 @@ def save(output: str, platform: str, images: tuple[str, ...]) -> None:
     if not output and terminal.is_tty(sys.stdout):
         raise StatusError(1, "cowardly refusing to save to a terminal. Use the -o flag or redirect")
     resp = api().save(list(images))
-    if output:
-        import os
-        import tempfile
-
-        directory = os.path.dirname(os.path.abspath(output))
-        fd, tmp = tempfile.mkstemp(prefix=".pallet-save-", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                for chunk in resp.chunks():
-                    fh.write(chunk)
-            os.replace(tmp, output)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
-        return
-    stream = sys.stdout.buffer
-    for chunk in resp.chunks():
-        stream.write(chunk)
-    stream.flush()
+    write_archive(output, resp.chunks())
 
 
 @command()
