@@ -9,10 +9,13 @@ chunked encoding, or the end of the connection.
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator, Mapping
-from typing import IO
 
 from pallet.errors import Unavailable
+
+TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from typing import IO
 
 _MAX_HEADER = 64 * 1024
 
@@ -179,7 +182,13 @@ def send_request(sock: socket.socket, method: str, url: str, headers: Mapping[st
         chunks = iter(lambda: reader.read(65536), b"")  # type: ignore[union-attr]
     else:
         chunks = body  # type: ignore[assignment]
+    tail = b""  # the CRLF that ends the previous chunk
     for chunk in chunks:
-        if chunk:
-            sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-    sock.sendall(b"0\r\n\r\n")
+        if len(chunk) >= 65536:  # big: two sends rather than a copy of the chunk
+            sock.sendall(b"%s%x\r\n" % (tail, len(chunk)))
+            sock.sendall(chunk)
+            tail = b"\r\n"
+        elif chunk:
+            sock.sendall(b"%s%x\r\n%s" % (tail, len(chunk), chunk))
+            tail = b"\r\n"
+    sock.sendall(tail + b"0\r\n\r\n")

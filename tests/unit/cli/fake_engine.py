@@ -64,6 +64,7 @@ class Engine:
         self.execs: dict[str, dict[str, Any]] = {}
         self.files: dict[str, bytes] = {}  # archive GET payloads by path
         self.put_archives: list[tuple[str, bytes]] = []
+        self.build_headers: list[dict[str, str]] = []
         self.lock = threading.Lock()
         self.counter = 0
         self.api_version = "1.44"
@@ -386,6 +387,12 @@ class Handler(BaseHTTPRequestHandler):
                 json.dumps({"status": f"Downloaded newer image for {name}:{tag}"}).encode()
                 + b"\r\n"
             )
+            self._end_chunks()
+        elif path == "/build":
+            e.build_headers.append(dict(self.headers))
+            self._start_chunked()
+            self._chunk(b'{"stream":"Step 1/1 : FROM busybox\\n"}\r\n')
+            self._chunk(json.dumps({"aux": {"ID": "sha256:" + "b" * 64}}).encode() + b"\r\n")
             self._end_chunks()
         elif path == "/images/load":
             self._send(
