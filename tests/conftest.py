@@ -239,7 +239,12 @@ class Palletd:
                 problems.append(f"could not remove containers through the API: {failed}")
         try:
             self.stop()
-        except (OSError, subprocess.TimeoutExpired) as exc:
+            if self.proc is not None and self.proc.returncode != 0:
+                # killed by a test: a clean start and stop takes its network down
+                self.start()
+                self.remove_all_containers()
+                self.stop()
+        except (OSError, subprocess.TimeoutExpired, RuntimeError) as exc:
             problems.append(f"stopping palletd: {exc}")
         problems += _delete_runtime_leftovers(self.run / "runtime")
         problems += _kill_processes_mentioning(str(self.base))

@@ -45,15 +45,13 @@ class BridgeKeeper:
         n = self.nets.resolve("bridge")
         ip = self.nets.allocate(n, KEEPER_ID)
         doc = setup_document(KEEPER_ID, KEEPER_ID, [Attachment(n, ip, "eth0", [])])
+        write_json(self.state, doc)  # first: a kill mid-setup leaves what _down undoes
         try:
             netns.create(self.path)
             self.driver.setup(str(self.path), doc)
         except BaseException:
-            with contextlib.suppress(Exception):
-                netns.delete(self.path)
-            self.nets.store.release_all(KEEPER_ID)
+            self._down()
             raise
-        write_json(self.state, doc)
 
     def _down(self) -> None:
         doc: dict[str, Any] | None = None

@@ -9,8 +9,9 @@ takes it at start, and the pool makes the next one in the background.
 
 Lifecycle of one spare:
 
-    made     netns pinned at ``<netns>/_spare-<n>``, address held by its own
-             IPAM owner, netavark set up, document in ``<state>/<n>.json``
+    made     document in ``<state>/<n>.json`` (written first), address held by
+             its own IPAM owner, netns pinned at ``<netns>/_spare-<n>``, netavark
+             set up
     taken    the address passes to the container, the document leaves the pool
              and goes to the container's record: from here it is the
              container's endpoint, torn down at its exit like any other (a
@@ -113,10 +114,11 @@ class SparePool:
         ip = self.nets.allocate(n, owner)
         path = self.netns_dir / ("_spare-" + owner[len(OWNER_PREFIX):])
         doc = setup_document(owner, owner, [Attachment(n, ip, "eth0", [])])
+        # the document first: a palletd killed mid-setup leaves what the next start undoes
+        write_json(self._state(owner), {"netns": str(path), "doc": doc})
         try:
             netns.create(path)
             result = self.driver.setup(str(path), doc)
-            write_json(self._state(owner), {"netns": str(path), "doc": doc})
         except BaseException:
             self._drop(path, doc, owner)
             raise
@@ -143,6 +145,8 @@ class SparePool:
                     saved = json.loads(state.read_text())
                     self._drop(Path(saved["netns"]), saved["doc"], state.stem)
                 state.unlink(missing_ok=True)
+            for partial in self.state_dir.glob(".*.tmp"):  # a write the kill cut short
+                partial.unlink(missing_ok=True)
         with contextlib.suppress(PalletError):
             bridge = self.nets.resolve("bridge")
             for owner in self.nets.store.holders(bridge.id):
