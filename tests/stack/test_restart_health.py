@@ -211,6 +211,21 @@ async def test_health_starting_healthy_unhealthy_with_events(e: Env) -> None:
 
 
 @run
+async def test_health_log_survives_a_daemon_restart(e: Env) -> None:
+    hc = HealthConfig(Test=["CMD", "check"], Interval=30 * MS, Retries=3)
+    cid = await e.run("sleep", "1", health=hc)
+    e.probe_codes[cid] = [0, 1]
+    await until(lambda: len(e.health.states[cid].log) == 2)
+    e.health.close()
+    e.svc = e._service()  # a new daemon over the same store, before any further probe
+    inspect: dict[str, Any] = {"State": {}}
+    e.health.decorate(e.svc.resolve(cid), inspect, "inspect")
+    health = inspect["State"]["Health"]
+    assert health["Status"] == "healthy" and health["FailingStreak"] == 1
+    assert [x["ExitCode"] for x in health["Log"]] == [0, 1]
+
+
+@run
 async def test_health_timeout_is_a_failure(e: Env) -> None:
     hc = HealthConfig(Test=["CMD", "slow"], Interval=20 * MS, Timeout=50 * MS, Retries=1)
     cid = await e.run("sleep", "1", health=hc)

@@ -3,10 +3,11 @@
 The task starts at ``started`` and is cancelled at ``released``; it sleeps the
 interval ``health.next_interval`` gives, runs the probe (an exec in the
 container, passed in as ``probe``) and feeds the result to ``health.apply_result``.
-A change of status is saved in ``extras["health"]`` (so ``ps --filter health=``
-and a daemon restart see it) and published as a ``health_status: <status>``
-event. With the ``on-unhealthy`` restart policy an unhealthy container is killed
-(not marked as stopped by hand), so the restart policy brings it back.
+Each result is saved in ``extras["health"]`` (so ``ps --filter health=`` and
+a daemon restart see the status and its log); a change of status is published
+as a ``health_status: <status>`` event. With the ``on-unhealthy`` restart
+policy an unhealthy container is killed (not marked as stopped by hand), so the
+restart policy brings it back.
 """
 
 from __future__ import annotations
@@ -154,8 +155,8 @@ class HealthPlugin(Plugin):
         old = self.states.get(cid, HealthState())
         new = apply_result(old, result, spec.retries, time.monotonic() - t0 < spec.start_period)
         self.states[cid] = new
+        self._save(cid, new)  # each probe, as dockerd checkpoints it: the log survives a restart
         if new.status != old.status:
-            self._save(cid, new)
             c = self.containers.store.get(cid)
             if c is not None:
                 self.containers._event(c, f"health_status: {new.status}")
