@@ -17,28 +17,23 @@ import asyncio
 import contextlib
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-import msgspec
-
 from pallet.engine.net_live import KEY, SPECIAL, LiveConnect
 from pallet.engine.net_service import NetworkService
+from pallet.engine.net_setup import EndpointSetup
 from pallet.engine.net_spares import SparePool
 from pallet.engine.net_views import decorate_container
 from pallet.engine.plugins import Plugin, StartContext
 from pallet.engine.records import Container
 from pallet.errors import CommandFailed, Conflict, InvalidArgument, NotFound
-from pallet.network import netns, portmap
+from pallet.network import netns
 from pallet.network.netavark import (
-    Attachment,
     Netavark,
-    network_info,
-    setup_document,
 )
 from pallet.network.records import NetworkRecord
-from pallet.system.ids import new_id
 
 log = logging.getLogger(__name__)
 
@@ -57,22 +52,12 @@ class Records(Protocol):
 DnsSink = Callable[[Container, list[str], list[str]], None]
 
 
-def _needs_interfaces(sysctls: dict[str, str]) -> bool:
-    """Whether a sysctl names one of the container's interfaces (it must exist first)."""
-    for key in sysctls:
-        parts = key.replace("/", ".").split(".")
-        if parts[:1] == ["net"] and len(parts) > 3 and parts[2] in ("conf", "neigh") \
-                and parts[3] not in ("all", "default", "lo"):
-            return True
-    return False
-
-
 def _mode(c: Container) -> str:
     mode = c.host_config.NetworkMode or "default"
     return "bridge" if mode == "default" else mode
 
 
-class NetworkPlugin(LiveConnect, Plugin):
+class NetworkPlugin(EndpointSetup, LiveConnect, Plugin):
     name = KEY
 
     def __init__(self, nets: NetworkService, driver: Netavark, netns_dir: Path,
@@ -171,120 +156,6 @@ class NetworkPlugin(LiveConnect, Plugin):
         ctx.ips = [e["ip"] for e in ost.get("endpoints", {}).values()]
         ctx.dns = ctx.dns or list(ost.get("dns", []))
         ctx.dns_search = ctx.dns_search or list(ost.get("search", []))
-
-    async def _setup(self, c: Container, st: dict[str, Any], ctx: StartContext) -> None:
-        """Pin the netns and take the addresses now; netavark runs deferred, alongside the
-        runtime's create (they meet only at the netns), unless an interface sysctl needs
-        eth0 to exist when the runtime writes it."""
-        hc = c.host_config
-        nets = [self.nets.resolve(e["id"]) for e in st["networks"]]
-        taken = self._taken_ports(c.id)
-        exposed = list((c.config.ExposedPorts or {}).keys())
-        bindings = msgspec.to_builtins(hc.PortBindings)
-        ports = portmap.expand(bindings, exposed, hc.PublishAllPorts, taken)
-        portmap.check_free(ports, taken)
-        if not ports and self._take_spare(c, st, nets, ctx):
-            return
-        path = self.netns_dir / c.id
-        st["netns"] = str(path)
-        try:
-            await asyncio.to_thread(netns.create, path)
-            atts = []
-            for i, (entry, n) in enumerate(zip(st["networks"], nets, strict=True)):
-                ip = self.nets.allocate(n, c.id, entry.get("ip", ""))
-                aliases = [*entry.get("aliases", []), c.id[:12]]
-                atts.append(Attachment(n, ip, f"eth{i}", aliases))
-        except BaseException:
-            await self._undo_setup(c, st, path, None)
-            raise
-        doc = setup_document(c.id, c.name, atts, ports, hc.Dns or [])
-        st["ports"] = [p.to_wire() for p in ports]
-        st["endpoints"] = {att.network.id: self._endpoint(att, {}) for att in atts}
-        # what netavark will answer: aardvark listens on the gateway of DNS-enabled networks
-        predicted = {n.nv_name: {"dns_server_ips": [n.gateway]} for n in nets
-                     if network_info(n)["dns_enabled"]}
-        self._fill(st, nets, predicted, ctx)
-        work = self._run_setup(c, st, ctx, path, doc, atts, nets)
-        if _needs_interfaces(hc.Sysctls or {}):
-            await work
-        else:
-            ctx.defer(self._locked(c.id, work))
-
-    async def _locked(self, cid: str, work: Coroutine[Any, Any, None]) -> None:
-        async with self._locks[cid]:
-            await work
-
-    def _take_spare(self, c: Container, st: dict[str, Any], nets: list[NetworkRecord],
-                    ctx: StartContext) -> bool:
-        """Use a warm endpoint (net_spares) if the container asks for nothing particular."""
-        entry = st["networks"][0]
-        plain = (st["mode"] == "bridge" and len(nets) == 1 and not entry.get("ip")
-                 and not entry.get("aliases") and not getattr(c.config, "MacAddress", None)
-                 and not _needs_interfaces(c.host_config.Sysctls or {}))
-        spare = self.spares.take(nets[0].id, c.id) if plain and self.spares else None
-        if spare is None:
-            return False
-        att = Attachment(nets[0], spare.ip, "eth0", [])
-        st.update(netns=str(spare.path), docs=[spare.doc], ports=[],
-                  endpoints={nets[0].id: self._endpoint(att, spare.result)})
-        self._fill(st, nets, spare.result, ctx)
-        return True
-
-    async def _run_setup(self, c: Container, st: dict[str, Any], ctx: StartContext, path: Path,
-                         doc: dict[str, Any], atts: list[Attachment],
-                         nets: list[NetworkRecord]) -> None:
-        try:
-            result = await asyncio.to_thread(self.driver.setup, str(path), doc)
-        except BaseException:
-            await self._undo_setup(c, st, path, doc)
-            raise
-        st["docs"] = [doc]
-        for att in atts:
-            st["endpoints"][att.network.id] = self._endpoint(att, result)
-        self._fill(st, nets, result, ctx)
-
-    async def _undo_setup(self, c: Container, st: dict[str, Any], path: Path,
-                          doc: dict[str, Any] | None) -> None:
-        if doc is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.to_thread(self.driver.teardown, str(path), doc)
-        await asyncio.to_thread(netns.delete, path)
-        self.nets.store.release_all(c.id)
-        st.update(docs=[], endpoints={}, ports=[], netns="")
-
-    def _endpoint(self, att: Attachment, result: dict[str, Any]) -> dict[str, Any]:
-        iface = result.get(att.network.nv_name, {}).get("interfaces", {}).get(att.interface, {})
-        prefix = int(att.network.subnet.split("/")[1])
-        return {"ip": att.ip, "prefix": prefix, "gateway": att.network.gateway,
-                "mac": iface.get("mac_address", ""), "endpoint": new_id(),
-                "interface": att.interface}
-
-    def _fill(self, st: dict[str, Any], nets: list[NetworkRecord], result: dict[str, Any],
-              ctx: StartContext) -> None:
-        ctx.netns_path = st["netns"]
-        ctx.ips = [e["ip"] for e in st["endpoints"].values()][:1]
-        servers: list[str] = []
-        for n in nets:
-            info = result.get(n.nv_name, {})
-            servers += [s for s in info.get("dns_server_ips", []) if s not in servers]
-        if servers:
-            # aardvark forwards other names to --dns servers or the host's resolvers; its
-            # search domain (dns.podman) is left out: bare names resolve, as with dockerd
-            ctx.dns = servers
-        st["dns"], st["search"] = ctx.dns, ctx.dns_search
-
-    def dns_servers(self, c: Container, st: dict[str, Any]) -> list[str]:
-        """The resolvers of a running container: aardvark on each DNS-enabled network it
-        has an endpoint on, else its ``--dns`` servers (else the host's, when empty)."""
-        servers: list[str] = []
-        for e in st.get("networks", []):
-            if e["id"] not in st.get("endpoints", {}):
-                continue
-            with contextlib.suppress(NotFound):
-                n = self.nets.resolve(e["id"])
-                if network_info(n)["dns_enabled"] and n.gateway not in servers:
-                    servers.append(n.gateway)
-        return servers or list(c.host_config.Dns or [])
 
     async def _teardown(self, cid: str, st: dict[str, Any]) -> None:
         path = Path(st["netns"]) if st.get("netns") else self.netns_dir / cid

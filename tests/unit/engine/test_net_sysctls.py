@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pallet.engine.net_plugin import _needs_interfaces
+from pallet.engine.net_setup import needs_interfaces
 
 
 @pytest.mark.parametrize(("sysctls", "needs"), [
@@ -19,4 +19,4 @@ from pallet.engine.net_plugin import _needs_interfaces
     ({"net.ipv4.neigh.eth1.gc_stale_time": "60"}, True),
 ])
 def test_interface_sysctls_need_the_interface_first(sysctls: dict[str, str], needs: bool) -> None:
-    assert _needs_interfaces(sysctls) is needs
+    assert needs_interfaces(sysctls) is needs

@@ -1,0 +1,167 @@
+"""A running container's endpoints: the netns, addresses and netavark's setup.
+
+Mixed into ``NetworkPlugin``. The netns is pinned and the addresses taken at
+once; netavark runs deferred (``StartContext.defer``), alongside the runtime's
+create, since the two meet only at the netns. A warm endpoint (``net_spares``)
+replaces all of it for a container on the default bridge that asks for nothing
+particular. The resolvers a container gets are aardvark's on its DNS-enabled
+networks (predicted from the gateways, then taken from netavark's answer).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from pallet.engine.plugins import StartContext
+from pallet.engine.records import Container
+from pallet.errors import NotFound
+from pallet.network import netns, portmap
+from pallet.network.netavark import Attachment, Netavark, network_info, setup_document
+from pallet.network.records import NetworkRecord
+from pallet.system.ids import new_id
+
+if TYPE_CHECKING:
+    from pallet.engine.net_service import NetworkService
+    from pallet.engine.net_spares import SparePool
+
+
+def needs_interfaces(sysctls: dict[str, str]) -> bool:
+    """Whether a sysctl names one of the container's interfaces (it must exist first)."""
+    for key in sysctls:
+        parts = key.replace("/", ".").split(".")
+        if parts[:1] == ["net"] and len(parts) > 3 and parts[2] in ("conf", "neigh") \
+                and parts[3] not in ("all", "default", "lo"):
+            return True
+    return False
+
+
+
+class EndpointSetup:
+    if TYPE_CHECKING:
+        nets: NetworkService
+        driver: Netavark
+        netns_dir: Path
+        spares: SparePool | None
+        _locks: dict[str, asyncio.Lock]
+
+        def _taken_ports(self, cid: str) -> set[tuple[str, int]]: ...
+
+    async def _setup(self, c: Container, st: dict[str, Any], ctx: StartContext) -> None:
+        """Pin the netns and take the addresses now; netavark runs deferred, alongside the
+        runtime's create (they meet only at the netns), unless an interface sysctl needs
+        eth0 to exist when the runtime writes it."""
+        hc = c.host_config
+        nets = [self.nets.resolve(e["id"]) for e in st["networks"]]
+        taken = self._taken_ports(c.id)
+        exposed = list((c.config.ExposedPorts or {}).keys())
+        bindings = msgspec.to_builtins(hc.PortBindings)
+        ports = portmap.expand(bindings, exposed, hc.PublishAllPorts, taken)
+        portmap.check_free(ports, taken)
+        if not ports and self._take_spare(c, st, nets, ctx):
+            return
+        path = self.netns_dir / c.id
+        st["netns"] = str(path)
+        try:
+            await asyncio.to_thread(netns.create, path)
+            atts = []
+            for i, (entry, n) in enumerate(zip(st["networks"], nets, strict=True)):
+                ip = self.nets.allocate(n, c.id, entry.get("ip", ""))
+                aliases = [*entry.get("aliases", []), c.id[:12]]
+                atts.append(Attachment(n, ip, f"eth{i}", aliases))
+        except BaseException:
+            await self._undo_setup(c, st, path, None)
+            raise
+        doc = setup_document(c.id, c.name, atts, ports, hc.Dns or [])
+        st["ports"] = [p.to_wire() for p in ports]
+        st["endpoints"] = {att.network.id: self._endpoint(att, {}) for att in atts}
+        # what netavark will answer: aardvark listens on the gateway of DNS-enabled networks
+        predicted = {n.nv_name: {"dns_server_ips": [n.gateway]} for n in nets
+                     if network_info(n)["dns_enabled"]}
+        self._fill(st, nets, predicted, ctx)
+        work = self._run_setup(c, st, ctx, path, doc, atts, nets)
+        if needs_interfaces(hc.Sysctls or {}):
+            await work
+        else:
+            ctx.defer(self._locked(c.id, work))
+
+    async def _locked(self, cid: str, work: Coroutine[Any, Any, None]) -> None:
+        async with self._locks[cid]:
+            await work
+
+    def _take_spare(self, c: Container, st: dict[str, Any], nets: list[NetworkRecord],
+                    ctx: StartContext) -> bool:
+        """Use a warm endpoint (net_spares) if the container asks for nothing particular."""
+        entry = st["networks"][0]
+        plain = (st["mode"] == "bridge" and len(nets) == 1 and not entry.get("ip")
+                 and not entry.get("aliases") and not getattr(c.config, "MacAddress", None)
+                 and not needs_interfaces(c.host_config.Sysctls or {}))
+        spare = self.spares.take(nets[0].id, c.id) if plain and self.spares else None
+        if spare is None:
+            return False
+        att = Attachment(nets[0], spare.ip, "eth0", [])
+        st.update(netns=str(spare.path), docs=[spare.doc], ports=[],
+                  endpoints={nets[0].id: self._endpoint(att, spare.result)})
+        self._fill(st, nets, spare.result, ctx)
+        return True
+
+    async def _run_setup(self, c: Container, st: dict[str, Any], ctx: StartContext, path: Path,
+                         doc: dict[str, Any], atts: list[Attachment],
+                         nets: list[NetworkRecord]) -> None:
+        try:
+            result = await asyncio.to_thread(self.driver.setup, str(path), doc)
+        except BaseException:
+            await self._undo_setup(c, st, path, doc)
+            raise
+        st["docs"] = [doc]
+        for att in atts:
+            st["endpoints"][att.network.id] = self._endpoint(att, result)
+        self._fill(st, nets, result, ctx)
+
+    async def _undo_setup(self, c: Container, st: dict[str, Any], path: Path,
+                          doc: dict[str, Any] | None) -> None:
+        if doc is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self.driver.teardown, str(path), doc)
+        await asyncio.to_thread(netns.delete, path)
+        self.nets.store.release_all(c.id)
+        st.update(docs=[], endpoints={}, ports=[], netns="")
+
+    def _endpoint(self, att: Attachment, result: dict[str, Any]) -> dict[str, Any]:
+        iface = result.get(att.network.nv_name, {}).get("interfaces", {}).get(att.interface, {})
+        prefix = int(att.network.subnet.split("/")[1])
+        return {"ip": att.ip, "prefix": prefix, "gateway": att.network.gateway,
+                "mac": iface.get("mac_address", ""), "endpoint": new_id(),
+                "interface": att.interface}
+
+    def _fill(self, st: dict[str, Any], nets: list[NetworkRecord], result: dict[str, Any],
+              ctx: StartContext) -> None:
+        ctx.netns_path = st["netns"]
+        ctx.ips = [e["ip"] for e in st["endpoints"].values()][:1]
+        servers: list[str] = []
+        for n in nets:
+            info = result.get(n.nv_name, {})
+            servers += [s for s in info.get("dns_server_ips", []) if s not in servers]
+        if servers:
+            # aardvark forwards other names to --dns servers or the host's resolvers; its
+            # search domain (dns.podman) is left out: bare names resolve, as with dockerd
+            ctx.dns = servers
+        st["dns"], st["search"] = ctx.dns, ctx.dns_search
+
+    def dns_servers(self, c: Container, st: dict[str, Any]) -> list[str]:
+        """The resolvers of a running container: aardvark on each DNS-enabled network it
+        has an endpoint on, else its ``--dns`` servers (else the host's, when empty)."""
+        servers: list[str] = []
+        for e in st.get("networks", []):
+            if e["id"] not in st.get("endpoints", {}):
+                continue
+            with contextlib.suppress(NotFound):
+                n = self.nets.resolve(e["id"])
+                if network_info(n)["dns_enabled"] and n.gateway not in servers:
+                    servers.append(n.gateway)
+        return servers or list(c.host_config.Dns or [])
