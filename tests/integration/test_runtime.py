@@ -25,7 +25,8 @@ from pallet.runtime.conmon import ConmonRuntime
 from pallet.runtime.exits import ExitWatcher
 from pallet.runtime.hostcheck import check_host, daemon_rlimits, hybrid_leftover_controllers
 from pallet.runtime.seccomp import default_seccomp
-from pallet.runtime.spec import SpecInput, generate_spec
+from pallet.runtime.spec import generate_spec
+from pallet.runtime.specinput import SpecInput
 
 pytestmark = [
     pytest.mark.integration,

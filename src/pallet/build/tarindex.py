@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pallet.errors import InvalidArgument, NotFound
-from pallet.oci.layertar import clean_parts
+from pallet.oci.layerpaths import clean_parts
 from pallet.system.securejoin import resolve_parts
 
 ROOT_MODE = 0o755  # the extracted root and implicit parents (mkdir 0755, umask 022)

@@ -18,7 +18,7 @@ from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
 from pallet.runtime.caps import tweak_capabilities
 from pallet.runtime.seccomp import to_oci
-from pallet.runtime.spec import SpecInput
+from pallet.runtime.specinput import SpecInput
 
 # the default profile for a container's effective capabilities (``CAP_*`` names)
 SeccompFor = Callable[[Sequence[str]], Mapping[str, Any] | None]

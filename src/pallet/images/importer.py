@@ -13,7 +13,7 @@ from pallet.images.changes import apply_changes
 from pallet.images.stage import StagedImage
 from pallet.oci import manifest as om
 from pallet.oci import reference
-from pallet.oci.layertar import open_uncompressed
+from pallet.oci.layerstream import open_uncompressed
 
 if TYPE_CHECKING:
     from pallet.images.service import ImageService

@@ -2,22 +2,24 @@
 
 ``generate_spec(SpecInput) -> dict``. The engine resolves images, users, mounts and
 network paths; this module only turns the resolved values into the document crun/runc
-read, the way moby's ``daemon/oci_linux.go`` + ``oci/defaults.go`` do.
+read, the way moby's ``daemon/oci_linux.go`` + ``oci/defaults.go`` do. Process, user,
+namespaces, rlimits, sysctls and masked paths are built here; ``linux.resources`` comes
+from :mod:`pallet.runtime.specresources` and ``mounts`` from :mod:`pallet.runtime.specmounts`.
 """
 
 from __future__ import annotations
 
 import posixpath
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from pallet.errors import InvalidArgument
 from pallet.runtime.caps import tweak_capabilities
+from pallet.runtime.specinput import SpecInput
+from pallet.runtime.specmounts import INIT_PATH, spec_mounts
+from pallet.runtime.specresources import linux_resources
 
 OCI_VERSION = "1.0.2"
-DEFAULT_SHM_SIZE = 64 * 1024 * 1024
-INIT_PATH = "/dev/init"
 
 MASKED_PATHS: tuple[str, ...] = (
     "/proc/asound",
@@ -40,83 +42,9 @@ READONLY_PATHS: tuple[str, ...] = (
     "/proc/sysrq-trigger",
 )
 
-# (type, major, minor or None for "*"): Docker's allowed device cgroup rules.
-_DEFAULT_DEVICE_RULES: tuple[tuple[str, int | None, int | None], ...] = (
-    ("c", None, None),  # mknod of any char device (access "m")
-    ("b", None, None),  # mknod of any block device (access "m")
-    ("c", 1, 3),  # /dev/null
-    ("c", 1, 5),  # /dev/zero
-    ("c", 1, 7),  # /dev/full
-    ("c", 1, 8),  # /dev/random
-    ("c", 1, 9),  # /dev/urandom
-    ("c", 5, 0),  # /dev/tty
-    ("c", 5, 1),  # /dev/console
-    ("c", 5, 2),  # /dev/ptmx
-    ("c", 136, None),  # /dev/pts/*
-)
-
 _IPC_SYSCTLS = ("kernel.msgmax", "kernel.msgmnb", "kernel.msgmni", "kernel.sem",
                 "kernel.shmall", "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced")
 _UTS_SYSCTLS = ("kernel.domainname", "kernel.hostname")
-
-
-@dataclass(frozen=True)
-class SpecInput:
-    """Everything the spec needs, already resolved by the engine.
-
-    Namespace paths (``netns_path``, ``ipc_ns_path``, ``pid_ns_path``, ``uts_ns_path``):
-    None = a new namespace, ``"host"`` = share the host's, anything else = join that path.
-    Sizes are bytes; 0 or None means "not set".
-    """
-
-    args: Sequence[str]
-    rootfs: str
-    env: Sequence[str] = ()
-    cwd: str = "/"
-    uid: int = 0
-    gid: int = 0
-    additional_gids: Sequence[int] = ()
-    hostname: str = ""
-    domainname: str = ""
-    terminal: bool = False
-    readonly_rootfs: bool = False
-    mounts: Sequence[Mapping[str, Any]] = ()
-    tmpfs: Mapping[str, str] = field(default_factory=dict)
-    cap_add: Sequence[str] = ()
-    cap_drop: Sequence[str] = ()
-    available_caps: frozenset[str] | None = None
-    privileged: bool = False
-    no_new_privileges: bool = False
-    seccomp: Mapping[str, Any] | None = None
-    rlimits: Sequence[tuple[str, int, int]] = ()
-    rlimit_ceiling: Mapping[str, int] = field(default_factory=dict)
-    memory: int = 0
-    memory_swap: int = 0
-    memory_reservation: int = 0
-    oom_kill_disable: bool = False
-    cpu_shares: int = 0
-    cpu_quota: int = 0
-    cpu_period: int = 0
-    cpuset_cpus: str = ""
-    cpuset_mems: str = ""
-    pids_limit: int | None = None
-    block_io: Mapping[str, Any] | None = None
-    oom_score_adj: int | None = None
-    cgroups_path: str | None = None
-    netns_path: str | None = None
-    ipc_ns_path: str | None = None
-    pid_ns_path: str | None = None
-    uts_ns_path: str | None = None
-    cgroupns: bool = False
-    shm_size: int = 0
-    sysctls: Mapping[str, str] = field(default_factory=dict)
-    masked_paths: Sequence[str] | None = None
-    readonly_paths: Sequence[str] | None = None
-    # OCI linux.devices entries; an optional "access" (r/w/m) is their cgroup rule's
-    devices: Sequence[Mapping[str, Any]] = ()
-    device_cgroup_rules: Sequence[Mapping[str, Any]] = ()
-    init: str | None = None
-    annotations: Mapping[str, str] = field(default_factory=dict)
 
 
 def generate_spec(inp: SpecInput) -> dict[str, Any]:
@@ -150,7 +78,7 @@ def generate_spec(inp: SpecInput) -> dict[str, Any]:
 
     linux: dict[str, Any] = {
         "namespaces": _namespaces(inp),
-        "resources": _resources(inp),
+        "resources": linux_resources(inp),
     }
     if inp.devices:
         linux["devices"] = [{k: v for k, v in d.items() if k != "access"}
@@ -177,7 +105,7 @@ def generate_spec(inp: SpecInput) -> dict[str, Any]:
         "ociVersion": OCI_VERSION,
         "process": process,
         "root": {"path": inp.rootfs, "readonly": inp.readonly_rootfs},
-        "mounts": _mounts(inp),
+        "mounts": spec_mounts(inp),
         "linux": linux,
     }
     if inp.hostname:
@@ -253,68 +181,6 @@ def _namespaces(inp: SpecInput) -> list[dict[str, str]]:
     return [e for e in entries if e is not None]
 
 
-def _resources(inp: SpecInput) -> dict[str, Any]:
-    res: dict[str, Any] = {"devices": _device_rules(inp)}
-    mem: dict[str, Any] = {}
-    if inp.memory > 0:
-        mem["limit"] = inp.memory
-        swap = inp.memory_swap if inp.memory_swap != 0 else 2 * inp.memory
-        if swap > 0 and swap < inp.memory:
-            raise InvalidArgument(
-                "Minimum memoryswap limit should be larger than memory limit, "
-                "see usage")
-        mem["swap"] = swap
-    elif inp.memory_swap > 0:
-        raise InvalidArgument(
-            "You should always set the Memory limit when using Memoryswap limit, see usage")
-    if inp.memory_reservation > 0:
-        mem["reservation"] = inp.memory_reservation
-    if inp.oom_kill_disable:
-        mem["disableOOMKiller"] = True
-    if mem:
-        res["memory"] = mem
-    cpu: dict[str, Any] = {}
-    if inp.cpu_shares > 0:
-        cpu["shares"] = inp.cpu_shares
-    if inp.cpu_quota > 0:
-        cpu["quota"] = inp.cpu_quota
-    if inp.cpu_period > 0:
-        cpu["period"] = inp.cpu_period
-    if inp.cpuset_cpus:
-        cpu["cpus"] = inp.cpuset_cpus
-    if inp.cpuset_mems:
-        cpu["mems"] = inp.cpuset_mems
-    if cpu:
-        res["cpu"] = cpu
-    if inp.pids_limit is not None and inp.pids_limit > 0:
-        res["pids"] = {"limit": inp.pids_limit}
-    if inp.block_io:
-        res["blockIO"] = dict(inp.block_io)
-    return res
-
-
-def _device_rules(inp: SpecInput) -> list[dict[str, Any]]:
-    if inp.privileged:
-        return [{"allow": True, "access": "rwm"}]
-    rules: list[dict[str, Any]] = [{"allow": False, "access": "rwm"}]
-    for kind, major, minor in _DEFAULT_DEVICE_RULES:
-        rule: dict[str, Any] = {"allow": True, "type": kind}
-        if major is not None:
-            rule["major"] = major
-        if minor is not None:
-            rule["minor"] = minor
-        rule["access"] = "m" if major is None else "rwm"
-        rules.append(rule)
-    for d in inp.devices:
-        rule = {"allow": True, "type": d.get("type", "c"), "access": d.get("access", "rwm")}
-        for key in ("major", "minor"):
-            if key in d:
-                rule[key] = d[key]
-        rules.append(rule)
-    rules.extend(dict(r) for r in inp.device_cgroup_rules)
-    return rules
-
-
 def _sysctls(inp: SpecInput) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in inp.sysctls.items():
@@ -333,79 +199,3 @@ def _sysctls(inp: SpecInput) -> dict[str, str]:
                 f"sysctl '{key}' is not whitelisted (not namespaced)")
         out[key] = value
     return out
-
-
-def _clean_dest(dest: str) -> str:
-    if not isinstance(dest, str) or not posixpath.isabs(dest):
-        raise InvalidArgument(f"invalid mount config: mount path must be absolute: {dest}")
-    if ".." in dest.split("/"):
-        raise InvalidArgument(f"invalid mount config: mount path contains '..': {dest}")
-    return posixpath.normpath(dest)
-
-
-def _default_mounts(inp: SpecInput) -> list[dict[str, Any]]:
-    ro = [] if inp.privileged else ["ro"]
-    mounts: list[dict[str, Any]] = [
-        {"destination": "/proc", "type": "proc", "source": "proc",
-         "options": ["nosuid", "noexec", "nodev"]},
-        {"destination": "/dev", "type": "tmpfs", "source": "tmpfs",
-         "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]},
-        {"destination": "/dev/pts", "type": "devpts", "source": "devpts",
-         "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]},
-        {"destination": "/sys", "type": "sysfs", "source": "sysfs",
-         "options": ["nosuid", "noexec", "nodev", *ro]},
-        {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
-         "options": [*ro, "nosuid", "noexec", "nodev"]},
-        {"destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue",
-         "options": ["nosuid", "noexec", "nodev"]},
-    ]
-    if inp.ipc_ns_path == "host":
-        mounts.append({"destination": "/dev/shm", "type": "bind", "source": "/dev/shm",
-                       "options": ["rbind", "nosuid", "noexec", "nodev"]})
-    else:
-        size = inp.shm_size if inp.shm_size > 0 else DEFAULT_SHM_SIZE
-        mounts.append({"destination": "/dev/shm", "type": "tmpfs", "source": "shm",
-                       "options": ["nosuid", "noexec", "nodev", "mode=1777",
-                                   f"size={size}"]})
-    return mounts
-
-
-def tmpfs_options(user_options: str) -> list[str]:
-    """Docker's ``--tmpfs`` options: ``noexec,nosuid,nodev`` unless overridden."""
-    defaults = {"exec": "noexec", "suid": "nosuid", "dev": "nodev"}
-    opts = [o.strip() for o in user_options.split(",") if o.strip()]
-    out: list[str] = []
-    for pos, neg in defaults.items():
-        if pos not in opts and neg not in opts:
-            out.append(neg)
-    out.extend(opts)
-    if not any(o in ("rprivate", "private", "rshared", "shared", "rslave", "slave")
-               for o in out):
-        out.append("rprivate")
-    return out
-
-
-def _mounts(inp: SpecInput) -> list[dict[str, Any]]:
-    user: list[dict[str, Any]] = []
-    for dest, opts in inp.tmpfs.items():
-        user.append({"destination": _clean_dest(dest), "type": "tmpfs", "source": "tmpfs",
-                     "options": tmpfs_options(opts)})
-    for m in inp.mounts:
-        entry = dict(m)
-        entry["destination"] = _clean_dest(str(m.get("destination", "")))
-        user.append(entry)
-    if inp.init:
-        user.append({"destination": INIT_PATH, "type": "bind", "source": inp.init,
-                     "options": ["bind", "ro", "nosuid", "nodev"]})
-    seen: set[str] = set()
-    for m in user:
-        if m["destination"] in seen:
-            raise InvalidArgument(f"Duplicate mount point: {m['destination']}")
-        seen.add(m["destination"])
-    defaults = [m for m in _default_mounts(inp) if m["destination"] not in seen]
-    if "/dev" in seen:  # a user /dev replaces Docker's /dev tree
-        defaults = [m for m in defaults if not m["destination"].startswith("/dev/")]
-    ordered = defaults + user
-    # Parents before children (moby sorts by the number of path components).
-    ordered.sort(key=lambda m: len([p for p in m["destination"].split("/") if p]))
-    return ordered

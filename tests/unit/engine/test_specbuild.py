@@ -12,7 +12,8 @@ from pallet.api.models import ContainerConfig, HostConfig
 from pallet.engine.records import Container
 from pallet.engine.specbuild import HostDefaults, Resolved, build_spec_input, validate
 from pallet.errors import InvalidArgument
-from pallet.runtime.spec import SpecInput, generate_spec
+from pallet.runtime.spec import generate_spec
+from pallet.runtime.specinput import SpecInput
 
 BUILTIN = {"defaultAction": "SCMP_ACT_ERRNO", "syscalls": []}
 CAPS_SEEN: list[list[str]] = []

@@ -9,14 +9,13 @@ import pytest
 from pallet.errors import InvalidArgument
 from pallet.runtime.caps import DEFAULT_CAPS
 from pallet.runtime.spec import (
-    DEFAULT_SHM_SIZE,
     MASKED_PATHS,
     READONLY_PATHS,
-    SpecInput,
     clamp_rlimits,
     generate_spec,
-    tmpfs_options,
 )
+from pallet.runtime.specinput import SpecInput
+from pallet.runtime.specmounts import DEFAULT_SHM_SIZE, tmpfs_options
 
 
 def spec(**kw: Any) -> dict[str, Any]:

@@ -1,0 +1,105 @@
+"""Layer member paths inside a target root: lexical cleaning and in-root directory fds.
+
+:func:`clean_parts` rejects names that climb out of the root; :class:`RootDirs`
+resolves parent directories with openat2(RESOLVE_IN_ROOT), so symlinks planted by
+earlier entries or present in the lower tree resolve *inside* the target, creating
+missing ones and caching the fds until a removal may have invalidated them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+from pallet.errors import InvalidArgument
+from pallet.oci.openat2 import open_in_root
+
+_DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
+
+
+def clean_parts(name: str) -> list[str]:
+    """Split a member name into safe components; raises if it climbs out of the root."""
+    parts: list[str] = []
+    for p in name.split("/"):
+        if p in ("", "."):
+            continue
+        if p == "..":
+            if not parts:
+                raise InvalidArgument(f"invalid layer entry {name!r}: path escapes the target")
+            parts.pop()
+        else:
+            parts.append(p)
+    return parts
+
+
+class RootDirs:
+    """The target root's fd and a cache of directory fds resolved inside it."""
+
+    def __init__(self, target: Path) -> None:
+        self.root = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self.dirs: dict[str, int] = {}
+        self.retired: list[int] = []  # fds dropped from the cache, closed between members
+
+    def close(self) -> None:
+        self.drop_cache()
+        self.close_retired()
+        os.close(self.root)
+
+    def drop_cache(self) -> None:
+        # A removal may invalidate any cached resolution (through symlinks too); the fds
+        # stay open until the current member is done, so callers' dirfds remain valid.
+        self.retired.extend(self.dirs.values())
+        self.dirs.clear()
+
+    def close_retired(self) -> None:
+        for fd in self.retired:
+            os.close(fd)
+        self.retired.clear()
+
+    def dirfd(self, parts: list[str], name: str, create: bool = True) -> int:
+        key = "/".join(parts)
+        fd = self.dirs.get(key)
+        if fd is not None:
+            return fd
+        try:
+            fd = open_in_root(self.root, key, _DIR_FLAGS)
+        except FileNotFoundError:
+            if not create or not parts:
+                raise InvalidArgument(
+                    f"layer entry {name!r}: {key or '/'} does not exist"
+                ) from None
+            parent = self.dirfd(parts[:-1], name)
+            try:
+                os.mkdir(parts[-1], 0o755, dir_fd=parent)
+            except FileExistsError:
+                pass
+            try:
+                fd = open_in_root(self.root, key, _DIR_FLAGS)
+            except OSError as e:
+                raise InvalidArgument(
+                    f"layer entry {name!r}: cannot create {key}: {e.strerror}"
+                ) from None
+        except OSError as e:
+            raise InvalidArgument(
+                f"layer entry {name!r}: cannot resolve {key}: {e.strerror}"
+            ) from None
+        self.dirs[key] = fd
+        return fd
+
+    def lstat(self, dirfd: int, base: str) -> os.stat_result | None:
+        try:
+            return os.stat(base, dir_fd=dirfd, follow_symlinks=False)
+        except FileNotFoundError:
+            return None
+
+    def remove(self, dirfd: int, base: str, st: os.stat_result | None = None) -> None:
+        st = st or self.lstat(dirfd, base)
+        if st is None:
+            return
+        if stat.S_ISDIR(st.st_mode):
+            shutil.rmtree(base, dir_fd=dirfd)
+        else:
+            os.unlink(base, dir_fd=dirfd)
+        self.drop_cache()

@@ -1,0 +1,71 @@
+"""Layer byte streams: transparent gzip decompression and on-the-fly diff_id hashing.
+
+:func:`open_uncompressed` sniffs the magic bytes of a layer blob (gzip, plain tar;
+zstd is refused) and :class:`HashingReader` hashes and counts the uncompressed tar
+while it is read, so applying or scanning a layer yields its diff_id in one pass.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from typing import IO, cast
+
+from pallet.errors import Unsupported
+from pallet.oci.digest import CHUNK, Digest
+
+
+class HashingReader:
+    """A read-only stream that hashes and counts what passes through it."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self._h = hashlib.sha256()
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._raw.read(n)
+        self._h.update(data)
+        self.size += len(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(CHUNK):
+            pass
+
+    @property
+    def digest(self) -> Digest:
+        return Digest.from_hex(self._h.hexdigest())
+
+
+class _Prefixed:
+    """``head`` followed by the rest of ``raw``: sniff magic bytes without seek or peek."""
+
+    def __init__(self, head: bytes, raw: IO[bytes]) -> None:
+        self._head = head
+        self._raw = raw
+
+    def read(self, n: int = -1) -> bytes:
+        if not self._head:
+            return self._raw.read(n)
+        if n is None or n < 0:
+            data, self._head = self._head + self._raw.read(), b""
+            return data
+        data, self._head = self._head[:n], self._head[n:]
+        return data
+
+
+def open_uncompressed(f: IO[bytes]) -> IO[bytes]:
+    """Wrap ``f`` so that reads give the uncompressed tar (gzip detected by magic)."""
+    head = b""
+    while len(head) < 4:
+        chunk = f.read(4 - len(head))
+        if not chunk:
+            break
+        head += chunk
+    if head == b"\x28\xb5\x2f\xfd":
+        raise Unsupported("zstd-compressed layers are not supported")
+    stream = cast(IO[bytes], _Prefixed(head, f))
+    if head[:2] == b"\x1f\x8b":
+        return cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb"))
+    return stream

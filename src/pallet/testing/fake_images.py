@@ -1,0 +1,84 @@
+"""Image routes of the fake backend: a tag -> image-record map, pull from a fixed set.
+
+Only ``busybox`` (and whatever a test adds to ``pullable``) can be pulled; load and
+import add a tag; save returns an empty ``manifest.json`` archive.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from pallet.errors import InvalidArgument, NotFound
+from pallet.server.backend import Filters, Wire
+from pallet.testing.fake_state import FakeState, tar_of
+
+
+class FakeImageOps(FakeState):
+    """The image Backend routes over :class:`FakeState`."""
+
+    async def images_list(self, all: bool, filters: Filters, digests: bool) -> builtins.list[Wire]:
+        seen: dict[str, Wire] = {}
+        for image in self.images.values():
+            seen.setdefault(image["Id"], image)
+        return list(seen.values())
+
+    async def image_inspect(self, ref: str) -> Wire:
+        image = self._image(ref)
+        return {**image, "Created": "2024-01-01T00:00:00Z", "Config": {"Cmd": ["sh"]},
+                "Os": "linux", "Architecture": "amd64"}
+
+    async def image_history(self, ref: str) -> builtins.list[Wire]:
+        image = self._image(ref)
+        return [{"Id": image["Id"], "Created": 0, "CreatedBy": "fake", "Tags": image["RepoTags"],
+                 "Size": image["Size"], "Comment": ""}]
+
+    async def image_tag(self, ref: str, repo: str, tag: str) -> None:
+        image = self._image(ref)
+        new = f"{repo}:{tag or 'latest'}"
+        self.images[new] = {**image, "RepoTags": [*image["RepoTags"], new]}
+
+    async def image_remove(self, ref: str, force: bool, noprune: bool) -> builtins.list[Wire]:
+        image = self._image(ref)
+        tags = [k for k, v in self.images.items() if v["Id"] == image["Id"]]
+        for k in tags:
+            del self.images[k]
+        return [*({"Untagged": t} for t in tags), {"Deleted": image["Id"]}]
+
+    async def images_prune(self, filters: Filters) -> Wire:
+        return {"ImagesDeleted": [], "SpaceReclaimed": 0}
+
+    async def image_save(self, refs: builtins.list[str]) -> AsyncIterator[bytes]:
+        for ref in refs:
+            self._image(ref)
+        yield tar_of("manifest.json", b"[]")
+
+    async def image_load(self, archive: Path, quiet: bool) -> builtins.list[str]:
+        data = archive.read_bytes()
+        if len(data) < 512:
+            raise InvalidArgument("unexpected EOF")
+        self.loaded.append(archive)
+        self.add_image("loaded:latest")
+        return ["Loaded image: loaded:latest"]
+
+    async def image_import(self, archive: Path, repo: str, tag: str, changes: builtins.list[str],
+                           message: str) -> str:
+        image = self.add_image(f"{repo}:{tag or 'latest'}" if repo else "<none>:<none>")
+        return str(image["Id"])
+
+    async def image_pull(self, image: str, tag: str, auth: str) -> AsyncIterator[Wire]:
+        if image not in self.pullable:
+            raise NotFound(f"pull access denied for {image}, repository does not exist")
+
+        async def gen() -> AsyncIterator[Wire]:
+            ref = f"{image}:{tag or 'latest'}"
+            yield {"status": f"Pulling from {image}", "id": tag or "latest"}
+            yield {"status": "Digest: sha256:" + "0" * 64}
+            self.add_image(ref)
+            yield {"status": f"Status: Downloaded newer image for {ref}"}
+
+        return gen()
+
+    def spool_dir(self) -> Path:
+        return self._spool
