@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import sys
 
-from pallet.cli.flags import Exit, Flag, Group, Table, UsageError
+from pallet.cli.flagerrors import Exit, UsageError
+from pallet.cli.flagparse import Flag
+from pallet.cli.flags import Group, Table
 
 C = "pallet.cli.commands."
 # name -> (module, attribute, short help)

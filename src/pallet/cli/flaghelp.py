@@ -7,7 +7,8 @@ from __future__ import annotations
 import os
 import textwrap
 
-from pallet.cli.flags import Command, Flag, Group
+from pallet.cli.flagparse import Flag
+from pallet.cli.flags import Command, Group
 
 WIDTH = 100
 

@@ -4,11 +4,21 @@ the docker CLI's (``Config`` fields at the top level, ``HostConfig``,
 
 from __future__ import annotations
 
-import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from pallet.cli.runflags import RunFlags
+from pallet.cli.runvalues import (
+    devices,
+    extra_hosts,
+    memory_bytes,
+    nano_cpus,
+    restart_policy,
+    security_opts,
+    shm_bytes,
+    ulimits,
+)
 from pallet.errors import InvalidArgument
 from pallet.notation.keyvalue import (
     parse_env,
@@ -19,109 +29,8 @@ from pallet.notation.keyvalue import (
 )
 from pallet.notation.ports import merge_publish, parse_expose
 
-# The parsers of flags a plain ``run`` does not use (mounts, resources, sizes,
-# durations, signals) are imported where they are needed: they pull in
-# dataclasses, decimal, csv and signal, a few ms of every ``pallet run``.
-
-
-class RunFlags:
-    """Flags of ``run``/``create`` as given (strings, as docker parses them).
-
-    A plain class, not a dataclass (whose import and code generation cost the
-    CLI ~8 ms): keyword-only construction; list fields start as new empty lists.
-    """
-
-    detach: bool = False
-    rm: bool = False
-    name: str | None = None
-    env: list[str]
-    env_file: list[str]
-    workdir: str = ""
-    user: str = ""
-    hostname: str = ""
-    domainname: str = ""
-    label: list[str]
-    label_file: list[str]
-    entrypoint: str | None = None
-    interactive: bool = False
-    tty: bool = False
-    init: bool = False
-    runtime: str = ""
-    publish: list[str]
-    publish_all: bool = False
-    expose: list[str]
-    volume: list[str]
-    mount: list[str]
-    tmpfs: list[str]
-    volumes_from: list[str]
-    network: list[str]
-    network_alias: list[str]
-    ip: str = ""
-    ip6: str = ""
-    mac_address: str = ""
-    dns: list[str]
-    dns_search: list[str]
-    dns_option: list[str]
-    add_host: list[str]
-    restart: str = "no"
-    health_cmd: str = ""
-    health_interval: str = ""
-    health_timeout: str = ""
-    health_retries: int = 0
-    health_start_period: str = ""
-    health_start_interval: str = ""
-    no_healthcheck: bool = False
-    memory: str = ""
-    memory_swap: str = ""
-    memory_reservation: str = ""
-    memory_swappiness: int = -1
-    cpus: str = ""
-    cpu_shares: int = 0
-    cpu_period: int = 0
-    cpu_quota: int = 0
-    cpuset_cpus: str = ""
-    cpuset_mems: str = ""
-    pids_limit: int = 0
-    oom_kill_disable: bool = False
-    oom_score_adj: int = 0
-    read_only: bool = False
-    cap_add: list[str]
-    cap_drop: list[str]
-    security_opt: list[str]
-    ulimit: list[str]
-    log_driver: str = ""
-    log_opt: list[str]
-    stop_signal: str = ""
-    stop_timeout: int | None = None
-    privileged: bool = False
-    shm_size: str = ""
-    sysctl: list[str]
-    attach: list[str]
-    cidfile: str = ""
-    group_add: list[str]
-    device: list[str]
-    pid: str = ""
-    ipc: str = ""
-    uts: str = ""
-    userns: str = ""
-    cgroupns: str = ""
-    cgroup_parent: str = ""
-    annotation: list[str]
-
-    def __init__(self, **values: Any) -> None:
-        for key in _LISTS:
-            setattr(self, key, [])
-        for key, value in values.items():
-            if key not in _FIELDS:
-                raise TypeError(f"RunFlags has no flag {key!r}")
-            setattr(self, key, value)
-
-    def __repr__(self) -> str:
-        return f"RunFlags({', '.join(f'{k}={getattr(self, k)!r}' for k in _FIELDS)})"
-
-
-_FIELDS = frozenset(RunFlags.__annotations__)
-_LISTS = tuple(k for k in RunFlags.__annotations__ if not hasattr(RunFlags, k))
+# Parsers of flags a plain ``run`` does not use are imported where they are
+# needed (see :mod:`pallet.cli.runvalues`).
 
 
 def _dur(value: str, flag: str) -> int:
@@ -163,121 +72,6 @@ def healthcheck(f: RunFlags) -> dict[str, Any] | None:
     if f.health_retries:
         hc["Retries"] = f.health_retries
     return hc
-
-
-def _security_opts(values: list[str]) -> list[str]:
-    out = []
-    for opt in values:
-        if opt.startswith("label:"):
-            opt = "label=" + opt[len("label:") :]
-        key, eq, value = opt.partition("=")
-        if key == "seccomp" and eq and value not in ("unconfined", "builtin"):
-            try:
-                with open(value, encoding="utf-8") as fh:
-                    profile = json.load(fh)
-            except (OSError, ValueError) as err:
-                raise InvalidArgument(f"opening seccomp profile ({value}) failed: {err}") from None
-            opt = "seccomp=" + json.dumps(profile, separators=(",", ":"))
-        out.append(opt)
-    return out
-
-
-def _extra_hosts(values: list[str]) -> list[str]:
-    out = []
-    for value in values:
-        host, sep, addr = value.partition("=")
-        if not sep:
-            host, sep, addr = value.partition(":")
-        if not sep or not host or not addr:
-            raise InvalidArgument(f"bad format for add-host: {value!r}")
-        out.append(f"{host}:{addr}")
-    return out
-
-
-def _devices(values: list[str]) -> list[dict[str, str]]:
-    out = []
-    for value in values:
-        parts = value.split(":")
-        src = parts[0]
-        dst = parts[1] if len(parts) > 1 and parts[1].startswith("/") else src
-        perms = parts[-1] if len(parts) > 1 and not parts[-1].startswith("/") else "rwm"
-        out.append({"PathOnHost": src, "PathInContainer": dst, "CgroupPermissions": perms})
-    return out
-
-
-def _restart(text: str) -> dict[str, Any]:
-    if text in ("", "no"):  # the default
-        return {"Name": "no", "MaximumRetryCount": 0}
-    from pallet.notation.resources import parse_restart
-
-    return parse_restart(text)
-
-
-def _memory(text: str) -> int:
-    if not text:
-        return 0
-    from pallet.notation.sizes import parse_memory
-
-    return parse_memory(text)
-
-
-def _shm_size(text: str) -> int:
-    if not text:
-        return 0
-    from pallet.notation.sizes import parse_size
-
-    return parse_size(text)
-
-
-def _cpus(text: str) -> int:
-    if not text:
-        return 0
-    from pallet.notation.resources import parse_cpus
-
-    return parse_cpus(text)
-
-
-def _ulimits(values: list[str]) -> list[dict[str, Any]] | None:
-    if not values:
-        return None
-    from pallet.notation.resources import parse_ulimit
-
-    return [parse_ulimit(u) for u in values]
-
-
-def _checked(parse: Callable[[str], object]) -> Callable[[str], str]:
-    """A flag ``type`` that checks the text with ``parse`` while the command line is
-    parsed (docker's typed flags: bytes, decimal, duration) and keeps the text."""
-
-    def check(text: str) -> str:
-        try:
-            parse(text)
-        except InvalidArgument as err:
-            raise ValueError(err.message) from None
-        return text
-
-    return check
-
-
-def _stream(text: str) -> None:
-    if text.lower() not in ("stdin", "stdout", "stderr"):
-        raise InvalidArgument("valid streams are STDIN, STDOUT and STDERR")
-
-
-def _duration(text: str) -> None:
-    if not text:
-        return
-    from pallet.notation.durations import parse_duration
-
-    if parse_duration(text) < 0:
-        raise InvalidArgument("duration cannot be negative")
-
-
-BYTES = _checked(_memory)  # -m, --memory-swap (-1), --memory-reservation
-SIZE = _checked(_shm_size)  # --shm-size
-DECIMAL = _checked(_cpus)  # --cpus
-DURATION = _checked(_duration)  # --health-*
-STREAM = _checked(_stream)  # -a, --attach
 
 
 def build_create_body(
@@ -332,7 +126,7 @@ def build_create_body(
 
         mounts = [parse_mount(m) for m in f.mount]
 
-    restart = _restart(f.restart)
+    restart = restart_policy(f.restart)
     if f.rm and restart["Name"] not in ("", "no"):
         raise InvalidArgument("Conflicting options: cannot specify both --restart and --rm")
 
@@ -428,7 +222,7 @@ def build_create_body(
         "Dns": list(f.dns),
         "DnsOptions": list(f.dns_option),
         "DnsSearch": list(f.dns_search),
-        "ExtraHosts": _extra_hosts(list(f.add_host)) or None,
+        "ExtraHosts": extra_hosts(list(f.add_host)) or None,
         "GroupAdd": list(f.group_add) or None,
         "IpcMode": f.ipc,
         "Cgroup": "",
@@ -438,14 +232,14 @@ def build_create_body(
         "Privileged": f.privileged,
         "PublishAllPorts": f.publish_all,
         "ReadonlyRootfs": f.read_only,
-        "SecurityOpt": _security_opts(list(f.security_opt)) or None,
+        "SecurityOpt": security_opts(list(f.security_opt)) or None,
         "UTSMode": f.uts,
         "UsernsMode": f.userns,
-        "ShmSize": _shm_size(f.shm_size),
+        "ShmSize": shm_bytes(f.shm_size),
         "Isolation": "",
         "CpuShares": f.cpu_shares,
-        "Memory": _memory(f.memory),
-        "NanoCpus": _cpus(f.cpus),
+        "Memory": memory_bytes(f.memory),
+        "NanoCpus": nano_cpus(f.cpus),
         "CgroupParent": f.cgroup_parent,
         "BlkioWeight": 0,
         "CpuPeriod": f.cpu_period,
@@ -454,15 +248,15 @@ def build_create_body(
         "CpuRealtimeRuntime": 0,
         "CpusetCpus": f.cpuset_cpus,
         "CpusetMems": f.cpuset_mems,
-        "Devices": _devices(list(f.device)),
+        "Devices": devices(list(f.device)),
         "DeviceCgroupRules": None,
         "DeviceRequests": None,
-        "MemoryReservation": _memory(f.memory_reservation),
-        "MemorySwap": _memory(f.memory_swap),
+        "MemoryReservation": memory_bytes(f.memory_reservation),
+        "MemorySwap": memory_bytes(f.memory_swap),
         "MemorySwappiness": f.memory_swappiness,
         "OomKillDisable": f.oom_kill_disable,
         "PidsLimit": f.pids_limit if f.pids_limit != 0 else None,
-        "Ulimits": _ulimits(list(f.ulimit)),
+        "Ulimits": ulimits(list(f.ulimit)),
         "MaskedPaths": None,
         "ReadonlyPaths": None,
     }

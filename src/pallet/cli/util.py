@@ -6,7 +6,7 @@ import sys
 import time
 
 from pallet.cli.errors import StatusError, describe
-from pallet.cli.flags import UsageError
+from pallet.cli.flagerrors import UsageError
 from pallet.errors import InvalidArgument, PalletError
 
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it

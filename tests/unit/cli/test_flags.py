@@ -8,8 +8,10 @@ from typing import Any
 import pytest
 
 from conftest import invoke
+from pallet.cli.flagerrors import Exit, UsageError
 from pallet.cli.flaghelp import command_help, group_help
-from pallet.cli.flags import Command, Exit, Flag, Group, UsageError, argument, command, option
+from pallet.cli.flagparse import Flag
+from pallet.cli.flags import Command, Group, argument, command, option
 
 Seen = list[dict[str, Any]]
 

@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from pallet.cli.commands.run import flags_from, run
-from pallet.cli.flags import UsageError
-from pallet.cli.runconfig import RunFlags, build_create_body
+from pallet.cli.flagerrors import UsageError
+from pallet.cli.runconfig import build_create_body
+from pallet.cli.runflags import RunFlags
 from pallet.errors import InvalidArgument
 
 

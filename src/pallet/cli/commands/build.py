@@ -14,7 +14,8 @@ import sys
 
 from pallet.cli.buildctx import Context, ContextError
 from pallet.cli.errors import StatusError
-from pallet.cli.flags import UsageError, argument, command, option
+from pallet.cli.flagerrors import UsageError
+from pallet.cli.flags import argument, command, option
 from pallet.cli.progress import show
 from pallet.cli.session import transport
 from pallet.cli.util import echo

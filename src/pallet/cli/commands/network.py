@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pallet.cli.commands.system import inspect_objects
-from pallet.cli.flags import UsageError, argument, command, option
+from pallet.cli.flagerrors import UsageError
+from pallet.cli.flags import argument, command, option
 from pallet.cli.format.table import Row, render_rows
 from pallet.cli.session import api
 from pallet.cli.util import confirm, echo, for_each, parsed

@@ -10,7 +10,8 @@ import sys
 
 from pallet.cli.commands import credstore
 from pallet.cli.errors import StatusError
-from pallet.cli.flags import UsageError, argument, command, option
+from pallet.cli.flagerrors import UsageError
+from pallet.cli.flags import argument, command, option
 from pallet.cli.progress import show
 from pallet.cli.session import api
 from pallet.cli.util import echo

@@ -11,15 +11,9 @@ from typing import Any
 
 from pallet.cli.errors import StatusError, describe, start_failure_code
 from pallet.cli.flags import argument, command, option
-from pallet.cli.runconfig import (
-    BYTES,
-    DECIMAL,
-    DURATION,
-    SIZE,
-    STREAM,
-    RunFlags,
-    build_create_body,
-)
+from pallet.cli.runconfig import build_create_body
+from pallet.cli.runflags import RunFlags
+from pallet.cli.runvalues import BYTES, DECIMAL, DURATION, SIZE, STREAM
 from pallet.cli.session import api
 from pallet.cli.util import echo
 from pallet.client.api import EngineAPI, PendingWait
