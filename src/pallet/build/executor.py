@@ -1,50 +1,39 @@
 """The build driver: stages in order, one image per step, Docker's classic output.
 
-Each step's result is an image (as in Docker's classic builder), so the cache is
-``step key -> image`` (see ``cache``) and ``history`` shows every step. Output
-messages are Engine API JSON-lines objects (``{"stream": ...}``, ``{"aux": ...}``)
-handed to ``emit``; an error raises (the route turns it into an error line).
+It reads the Dockerfile, plans the stages, makes each stage's base and hands
+every instruction to its step: ``runstep`` (RUN), ``copystep`` (COPY/ADD),
+``buildargs`` (ARG) or ``metadata`` (config only); ``stageimage`` commits the
+results and looks up the cache. Output messages are Engine API JSON-lines
+objects (``{"stream": ...}``, ``{"aux": ...}``) handed to ``emit``; an error
+raises (the route turns it into an error line).
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
-import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pallet.build import parser as dfparser
+from pallet.build.buildargs import declare_args, global_args, unused_args
 from pallet.build.buildcontext import BuildContext
-from pallet.build.cache import BuildCache, step_key
-from pallet.build.instructions import (
-    DEFAULT_PATH,
-    DEFAULT_SHELL,
-    PROXY_ARGS,
-    Scope,
-    arg_decls,
-    command,
-    exposed_ports,
-    healthcheck,
-    key_values,
-    set_env,
-    shell_form,
-    volumes,
-    workdir,
-)
-from pallet.build.parser import Instruction, ParseError
+from pallet.build.cache import BuildCache
+from pallet.build.copystep import copy_step
+from pallet.build.instructions import DEFAULT_PATH
+from pallet.build.metadata import apply_metadata
+from pallet.build.parser import Instruction
+from pallet.build.runstep import run_step
+from pallet.build.stageimage import StageState, commit, commit_cached, rfc3339
 from pallet.build.stages import Plan, StagePlan, plan
 from pallet.build.worker import BuildWorker
 from pallet.errors import InvalidArgument, NotFound
-from pallet.images.commit import commit_image
-from pallet.images.model import Image, Layer
+from pallet.images.model import Image
 from pallet.oci import manifest as om
 
 Emit = Callable[[dict[str, Any]], Awaitable[None]]
-BUILDKIT_COMMENT = "buildkit.dockerfile.v0"
 
 
 @dataclass
@@ -60,55 +49,6 @@ class BuildOptions:
     secrets: dict[str, bytes] = field(default_factory=dict)
     platform: str = ""
     epoch: int | None = None  # SOURCE_DATE_EPOCH
-
-
-@dataclass
-class StageState:
-    """The image a stage has built so far, and its expansion scope."""
-
-    image_id: str | None
-    config: dict[str, Any]  # the whole image config document
-    layers: list[Layer]
-    args: dict[str, str] = field(default_factory=dict)
-    cmd_set: bool = False
-
-    @property
-    def cfg(self) -> dict[str, Any]:
-        c = self.config.setdefault("config", {})
-        assert isinstance(c, dict)
-        return c
-
-    @property
-    def top_chain(self) -> str | None:
-        return self.layers[-1].chain_id if self.layers else None
-
-    @property
-    def shell(self) -> list[str]:
-        return list(self.cfg.get("Shell") or DEFAULT_SHELL)
-
-    def scope(self, escape: str) -> Scope:
-        return Scope(list(self.cfg.get("Env") or []), dict(self.args), escape)
-
-    @property
-    def short(self) -> str:
-        return (self.image_id or "scratch").removeprefix("sha256:")[:12]
-
-
-def rfc3339(epoch: int | None) -> str:
-    t = datetime.fromtimestamp(epoch, UTC) if epoch is not None else datetime.now(UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond * 1000:09d}Z"
-
-
-def predefined_args(platform: dict[str, str]) -> dict[str, str]:
-    """BuildKit's automatic platform ARGs (global scope)."""
-    plat = f"{platform['os']}/{platform['architecture']}"
-    out = {}
-    for prefix in ("TARGET", "BUILD"):
-        out[f"{prefix}PLATFORM"] = plat
-        out[f"{prefix}OS"] = platform["os"]
-        out[f"{prefix}ARCH"] = platform["architecture"]
-        out[f"{prefix}VARIANT"] = ""
-    return out
 
 
 class BuildError(InvalidArgument):
@@ -177,20 +117,8 @@ class _Build:
     async def go(self) -> str:
         df = self._read_dockerfile()  # a small read from the indexed tar
         self.escape = df.escape
-        meta = dict(predefined_args(self.platform))
-        for inst in df.instructions:
-            if inst.cmd == "FROM":
-                break
-            if inst.cmd == "ARG":
-                for k, v in arg_decls(inst, Scope([], meta, df.escape), self.file):
-                    given = self.opts.build_args.get(k)
-                    if k in self.opts.build_args and given is not None:
-                        meta[k] = given
-                        self.used_args.add(k)
-                    elif v is not None:
-                        meta[k] = v
-                    elif k in self.opts.build_args:
-                        self.used_args.add(k)
+        meta = global_args(df, self.opts.build_args, self.platform, self.file,
+                           self.used_args)
         self.meta = meta
         p = plan(df, meta)
         self.stage_names = {s.name: s.index for s in p.stages if s.name}
@@ -208,16 +136,13 @@ class _Build:
         final = self.states[target.index]
         if self.opts.labels:
             await self._labels(final)
-        unused = sorted(
-            k for k in self.opts.build_args
-            if k not in self.used_args and k not in PROXY_ARGS
-        )
+        unused = unused_args(self.opts.build_args, self.used_args)
         if unused:
             await self.out(
                 f"[Warning] One or more build-args [{' '.join(unused)}] were not consumed\n"
             )
         if final.image_id is None:
-            final.image_id = await self._commit(final, None, "", empty=True, record=False)
+            final.image_id = await commit(self, final, None, "", empty=True, record=False)
         image_id = final.image_id
         await self._emit({"aux": {"ID": image_id}})
         if self.opts.quiet:
@@ -289,171 +214,39 @@ class _Build:
                 " `pallet image bootstrap`)"
             ) from None
 
+    def from_ref(self, ref: str, inst: Instruction) -> tuple[str, str | None]:
+        """``--from`` value -> (image ID, top chain): a previous stage, else a local image."""
+        named = self.stage_names.get(ref.lower())
+        if named is None and ref.isdigit():
+            named = int(ref)
+        if named is not None:
+            if named not in self.states:
+                raise InvalidArgument(f"{self.file}:{inst.line}: --from={ref}: stage not built yet")
+            other = self.states[named]
+            return other.image_id or "scratch", other.top_chain
+        try:
+            img = self.images.resolve(ref)
+        except NotFound:
+            raise NotFound(f"{self.file}:{inst.line}: --from={ref}: no such stage or local image"
+                           ) from None
+        return img.id, img.layers[-1].chain_id if img.layers else None
+
     # -- steps ------------------------------------------------------------------------
     async def _instruction(self, st: StageState, inst: Instruction, trigger: bool = False) -> None:
-        from pallet.build import steps
-
         cmd = inst.cmd
         if cmd == "ARG":
-            await self._arg(st, inst)
+            declare_args(st, inst, self.escape, self.file, self.opts.build_args, self.meta,
+                         self.used_args)
+            await self.out(f" ---> {st.short}\n")
             return
         if cmd == "RUN":
-            await steps.run_step(self, st, inst)
+            await run_step(self, st, inst)
             return
         if cmd in ("COPY", "ADD"):
-            await steps.copy_step(self, st, inst)
+            await copy_step(self, st, inst)
             return
-        created_by = self._metadata(st, inst)  # config only: no I/O
-        await self._commit_cached(st, created_by)
-
-    async def _arg(self, st: StageState, inst: Instruction) -> None:
-        scope = st.scope(self.escape)
-        for k, default in arg_decls(inst, scope, self.file):
-            if k in self.opts.build_args:
-                self.used_args.add(k)
-                given = self.opts.build_args[k]
-                value = given if given is not None else (default or self.meta.get(k))
-            elif default is not None:
-                value = default
-            else:
-                value = self.meta.get(k)
-            if value is None:
-                st.args.pop(k, None)
-            else:
-                st.args[k] = value
-        await self.out(f" ---> {st.short}\n")
-
-    def _metadata(self, st: StageState, inst: Instruction) -> str:
-        """Apply a config-only instruction; returns its history ``created_by``."""
-        cfg = st.cfg
-        scope = st.scope(self.escape)
-        cmd = inst.cmd
-        if cmd == "ENV":
-            env = list(cfg.get("Env") or [])
-            pairs = key_values(inst, scope, self.file)
-            for k, v in pairs:
-                env = set_env(env, k, v)
-            cfg["Env"] = env
-            return "ENV " + " ".join(f"{k}={v}" for k, v in pairs)
-        if cmd == "LABEL":
-            labels = dict(cfg.get("Labels") or {})
-            pairs = key_values(inst, scope, self.file)
-            labels.update(pairs)
-            cfg["Labels"] = labels
-            return "LABEL " + " ".join(f"{k}={v}" for k, v in pairs)
-        if cmd == "MAINTAINER":
-            st.config["author"] = scope.word(inst.args)
-            return f"MAINTAINER {st.config['author']}"
-        if cmd == "EXPOSE":
-            ports = dict(cfg.get("ExposedPorts") or {})
-            new = exposed_ports(inst, scope, self.file)
-            for p in new:
-                ports[p] = {}
-            cfg["ExposedPorts"] = ports
-            return "EXPOSE map[" + " ".join(f"{p}:{{}}" for p in new) + "]"
-        if cmd == "USER":
-            cfg["User"] = scope.word(inst.args)
-            if not cfg["User"]:
-                raise ParseError(f"{self.file}:{inst.line}: USER requires an argument")
-            return f"USER {cfg['User']}"
-        if cmd == "WORKDIR":
-            if not inst.args:
-                raise ParseError(f"{self.file}:{inst.line}: WORKDIR requires exactly one argument")
-            cfg["WorkingDir"] = workdir(str(cfg.get("WorkingDir") or "/"), inst, scope)
-            return f"WORKDIR {cfg['WorkingDir']}"
-        if cmd == "CMD":
-            cfg["Cmd"] = command(inst, st.shell)
-            st.cmd_set = True
-            return f"CMD {_json(cfg['Cmd'])}"
-        if cmd == "ENTRYPOINT":
-            cfg["Entrypoint"] = command(inst, st.shell) if inst.args.strip() else None
-            if not st.cmd_set:
-                cfg["Cmd"] = None
-            return f"ENTRYPOINT {_json(cfg['Entrypoint'] or [])}"
-        if cmd == "VOLUME":
-            vols = dict(cfg.get("Volumes") or {})
-            paths = volumes(inst, scope, self.file)
-            for v in paths:
-                vols[v] = {}
-            cfg["Volumes"] = vols
-            return f"VOLUME {_json(paths)}"
-        if cmd == "STOPSIGNAL":
-            cfg["StopSignal"] = scope.word(inst.args)
-            return f"STOPSIGNAL {cfg['StopSignal']}"
-        if cmd == "HEALTHCHECK":
-            cfg["Healthcheck"] = healthcheck(inst, st.shell, self.file)
-            return f"HEALTHCHECK {_json(cfg['Healthcheck'])}"
-        if cmd == "SHELL":
-            cfg["Shell"] = shell_form(inst, self.file)
-            return f"SHELL {_json(cfg['Shell'])}"
-        if cmd == "ONBUILD":
-            cfg["OnBuild"] = [*(cfg.get("OnBuild") or []), inst.args]
-            return f"ONBUILD {inst.args}"
-        raise ParseError(f"{self.file}:{inst.line}: unknown instruction: {cmd}")
-
-    # -- commits and cache -----------------------------------------------------------------
-    async def _commit_cached(self, st: StageState, created_by: str,
-                             key_extra: Any = None) -> None:
-        """A config-only step: reuse a cached image or commit a new one."""
-        key = step_key(st.image_id, "meta", created_by, key_extra, _cfg_key(st))
-        if await self.cache_hit(st, key):
-            return
-        await self._commit(st, key, created_by, empty=True)
-        await self.out(f" ---> {st.short}\n")
-
-    async def cache_hit(self, st: StageState, key: str) -> bool:
-        if self.opts.no_cache:
-            return False
-        hit = self._cached(key)  # two primary-key reads: cheaper than a thread hop
-        if hit is None:
-            return False
-        st.image_id, st.config, st.layers = hit
-        await self.out(f" ---> Using cache\n ---> {st.short}\n")
-        return True
-
-    def _cached(self, key: str) -> tuple[str, dict[str, Any], list[Layer]] | None:
-        """The image cached under ``key`` (a freshly parsed config), if it still exists."""
-        image_id = self.b.cache.get(key)
-        if image_id is None:
-            return None
-        row = self.images.records.get(image_id)
-        if row is None:
-            return None
-        config = json.loads(row.config_bytes)
-        return row.id, config, list(row.layers)
-
-    async def _commit(self, st: StageState, key: str | None, created_by: str, *,
-                      empty: bool, layer: Layer | None = None, record: bool = True) -> str:
-        """Publish the stage's config (+ ``layer``) as an image and remember it."""
-        created = rfc3339(self.opts.epoch)
-        parent = st.image_id
-        doc = st.config
-        doc["created"] = created
-        doc.setdefault("architecture", self.platform["architecture"])
-        doc.setdefault("os", self.platform["os"])
-        if created_by:
-            entry: dict[str, Any] = {"created": created, "created_by": created_by,
-                                     "comment": BUILDKIT_COMMENT}
-            if layer is None:
-                entry["empty_layer"] = True
-            doc["history"] = [*(doc.get("history") or []), entry]
-        if layer is not None:
-            st.layers = [*st.layers, layer]
-        doc.pop("container", None)
-        doc.pop("container_config", None)
-        image_id = await asyncio.to_thread(commit_image, self.images, doc, st.layers)
-        st.image_id = image_id
-        if key is not None and record:
-            self.b.cache.put(key, image_id, parent)
-        return image_id
-
-
-def _cfg_key(st: StageState) -> dict[str, Any]:
-    return {"cmd_set": st.cmd_set}
-
-
-def _json(value: Any) -> str:
-    return json.dumps(value)
+        created_by = apply_metadata(st, inst, self.escape, self.file)  # config only: no I/O
+        await commit_cached(self, st, created_by)
 
 
 def _familiar_tag(name: str) -> str:
