@@ -246,3 +246,39 @@ def test_build_prune(palletd: Any, build: Build) -> None:
     assert report["CachesDeleted"]
     again = build("FROM busybox\nENV PRUNE=1\nRUN true\n", {})
     assert "Using cache" not in again.stdout
+
+
+def test_add_url_with_checksum(palletd: Any, build: Build, tmp_path: Path) -> None:
+    """ADD <url> --checksum: fetched (not unpacked), verified, cached by the checksum; a
+    wrong checksum fails the build naming both digests."""
+    import hashlib
+    import http.server
+    import threading
+    from functools import partial
+
+    served = tmp_path / "served"
+    served.mkdir()
+    payload = b"fetched over http\n"
+    (served / "file.txt").write_bytes(payload)
+    digest = "sha256:" + hashlib.sha256(payload).hexdigest()
+    handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(served))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/file.txt"
+    try:
+        df = (f"FROM busybox\nADD --checksum={digest} {url} /data/\n"
+              'CMD ["cat", "/data/file.txt"]\n')
+        build(df, {}, "-t", "addurl")
+        assert palletd.pallet("run", "--rm", "addurl").stdout == payload.decode()
+        again = build(df, {}, "-t", "addurl")
+        assert again.stdout.count("Using cache") == 2
+        history = palletd.json("GET", "/images/addurl/history")
+        assert all("checksum" not in h["CreatedBy"] for h in history)
+        bad = "sha256:" + "0" * 64
+        res = build(df.replace(digest, bad), {}, "-t", "addurl-bad", check=False)
+        assert res.returncode != 0
+        assert "checksum mismatch" in res.stdout + res.stderr and digest in res.stdout + res.stderr
+        assert palletd.pallet("image", "inspect", "addurl-bad").returncode != 0
+    finally:
+        server.shutdown()
+        server.server_close()
