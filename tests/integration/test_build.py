@@ -248,9 +248,10 @@ def test_build_prune(palletd: Any, build: Build) -> None:
     assert "Using cache" not in again.stdout
 
 
-def test_add_url_with_checksum(palletd: Any, build: Build, tmp_path: Path) -> None:
+def test_add_url(palletd: Any, build: Build, tmp_path: Path) -> None:
     """ADD <url> --checksum: fetched (not unpacked), verified, cached by the checksum; a
-    wrong checksum fails the build naming both digests."""
+    wrong checksum fails the build naming both digests. Without one, the step is keyed by
+    what the URL serves now."""
     import hashlib
     import http.server
     import threading
@@ -279,6 +280,13 @@ def test_add_url_with_checksum(palletd: Any, build: Build, tmp_path: Path) -> No
         assert res.returncode != 0
         assert "checksum mismatch" in res.stdout + res.stderr and digest in res.stdout + res.stderr
         assert palletd.pallet("image", "inspect", "addurl-bad").returncode != 0
+        # without --checksum the file is fetched each time and the step keyed by its content
+        plain = f"FROM busybox\nADD {url} /data/\nCMD [\"cat\", \"/data/file.txt\"]\n"
+        build(plain, {}, "-t", "addurl-plain")
+        assert build(plain, {}, "-t", "addurl-plain").stdout.count("Using cache") == 2
+        (served / "file.txt").write_bytes(b"changed upstream\n")
+        assert build(plain, {}, "-t", "addurl-plain").stdout.count("Using cache") == 0
+        assert palletd.pallet("run", "--rm", "addurl-plain").stdout == "changed upstream\n"
     finally:
         server.shutdown()
         server.server_close()

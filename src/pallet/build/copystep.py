@@ -110,60 +110,75 @@ async def copy_step(b: _Build, st: StageState, inst: Instruction) -> None:
         return out
 
     from_context = await asyncio.to_thread(context_sources) if local else {}
-    for s in srcs:
-        if s in hd_data:
-            parts.append(hashlib.sha256(hd_data[s]).hexdigest())
-        elif _is_url(s):
-            parts.append([s, checksum])
-        elif s in from_context:
-            parts.append(from_context[s][1])
-    key = step_key(st.image_id, *parts)
-    shown_flags = " ".join(f for f in inst.flags if not f.startswith("--checksum"))
-    created_by = f"{cmd} {shown_flags + ' ' if shown_flags else ''}{' '.join(words)} # buildkit"
-    if await cache_hit(b, st, key):
-        return
-    if len(srcs) > 1 and not dest_path(dest, workdir).endswith("/"):
-        raise InvalidArgument(
-            f"When using {cmd} with more than one source file, the destination must be a"
-            " directory and end with a /")
-    scratch = b.b.worker.scratch_dir
+    # a URL without --checksum is fetched first and keyed by its content, as the classic
+    # builder does (a changed file reruns the step); with one, the checksum is the key
+    fetched: dict[str, Path] = {}
+    try:
+        for s in srcs:
+            if s in hd_data:
+                parts.append(hashlib.sha256(hd_data[s]).hexdigest())
+            elif _is_url(s):
+                if not checksum:
+                    fetched[s], digest = await asyncio.to_thread(_download, s, "", b.private)
+                parts.append([s, checksum or digest])
+            elif s in from_context:
+                parts.append(from_context[s][1])
+        key = step_key(st.image_id, *parts)
+        shown_flags = " ".join(f for f in inst.flags if not f.startswith("--checksum"))
+        created_by = (f"{cmd} {shown_flags + ' ' if shown_flags else ''}{' '.join(words)}"
+                      " # buildkit")
+        if await cache_hit(b, st, key):
+            return
+        if len(srcs) > 1 and not dest_path(dest, workdir).endswith("/"):
+            raise InvalidArgument(
+                f"When using {cmd} with more than one source file, the destination must be a"
+                " directory and end with a /")
+        scratch = b.b.worker.scratch_dir
 
-    def work() -> Any:
-        with writable(b.images, st.top_chain, scratch) as (snap, root):
-            owner = _owner(root, chown)
-            with contextlib.ExitStack() as stack:
-                view: Path | None = None
-                if from_image is not None:
-                    view = stack.enter_context(image_view(b.images, from_image[1], scratch))
-                elif from_context:
-                    b.context.root()  # the sources' host paths exist from here on
-                for s in srcs:
-                    if s in hd_data:
-                        write_file(root, dest, workdir, hd_data[s], owner, chmod)
-                    elif _is_url(s):
-                        _add_url(s, checksum, root, dest, workdir, owner, chmod, b.private)
-                    else:
-                        found = (find_sources(view, s, cmd) if view is not None
-                                 else from_context[s][0])
-                        if cmd == "ADD" and from_image is None:
-                            plain = [f for f in found if f.is_dir or not is_archive(f.host)]
-                            for f in found:
-                                if f not in plain:
-                                    extract_archive(f.host, root, dest, workdir, owner)
-                            found = plain
-                        if found:
-                            copy_sources(root, found, dest, workdir, owner, chmod, cmd)
-        return commit_layer(b.images, snap, st.top_chain, epoch=b.opts.epoch)
+        def work() -> Any:
+            with writable(b.images, st.top_chain, scratch) as (snap, root):
+                owner = _owner(root, chown)
+                with contextlib.ExitStack() as stack:
+                    view: Path | None = None
+                    if from_image is not None:
+                        view = stack.enter_context(image_view(b.images, from_image[1], scratch))
+                    elif from_context:
+                        b.context.root()  # the sources' host paths exist from here on
+                    for s in srcs:
+                        if s in hd_data:
+                            write_file(root, dest, workdir, hd_data[s], owner, chmod)
+                        elif _is_url(s):
+                            tmp = fetched.get(s)
+                            if tmp is None:
+                                tmp, _ = _download(s, checksum, b.private)
+                                fetched[s] = tmp
+                            _place_download(s, tmp, root, dest, workdir, owner, chmod)
+                        else:
+                            found = (find_sources(view, s, cmd) if view is not None
+                                     else from_context[s][0])
+                            if cmd == "ADD" and from_image is None:
+                                plain = [f for f in found if f.is_dir or not is_archive(f.host)]
+                                for f in found:
+                                    if f not in plain:
+                                        extract_archive(f.host, root, dest, workdir, owner)
+                                found = plain
+                            if found:
+                                copy_sources(root, found, dest, workdir, owner, chmod, cmd)
+            return commit_layer(b.images, snap, st.top_chain, epoch=b.opts.epoch)
 
-    layer = await asyncio.to_thread(work)
-    await commit(b, st, key, created_by, empty=layer is None, layer=layer)
-    await b.out(f" ---> {st.short}\n")
+        layer = await asyncio.to_thread(work)
+        await commit(b, st, key, created_by, empty=layer is None, layer=layer)
+        await b.out(f" ---> {st.short}\n")
+    finally:
+        for tmp in fetched.values():
+            tmp.unlink(missing_ok=True)
 
 
-def _add_url(url: str, checksum: str, root: Path, dest: str, workdir: str, owner: Owner,
-             chmod: int | None, private: Path) -> None:
-    """ADD <url>: download (no unpacking), verify ``--checksum=sha256:...``."""
-    name = Path(urllib.parse.urlparse(url).path).name or "index.html"
+def _download(url: str, checksum: str, private: Path) -> tuple[Path, str]:
+    """ADD <url>: fetch to a private file; verify ``--checksum=sha256:...`` if given.
+
+    Returns the file and its ``sha256:`` digest.
+    """
     tmp = private / f"download-{hashlib.sha256(url.encode()).hexdigest()[:16]}"
     h = hashlib.sha256()
     try:
@@ -172,10 +187,19 @@ def _add_url(url: str, checksum: str, root: Path, dest: str, workdir: str, owner
                 h.update(chunk)
                 out.write(chunk)
     except OSError as e:
+        tmp.unlink(missing_ok=True)
         raise InvalidArgument(f"ADD {url}: download failed: {e}") from None
-    if checksum and checksum != f"sha256:{h.hexdigest()}":
-        raise InvalidArgument(
-            f"ADD {url}: checksum mismatch: expected {checksum}, got sha256:{h.hexdigest()}")
+    digest = f"sha256:{h.hexdigest()}"
+    if checksum and checksum != digest:
+        tmp.unlink(missing_ok=True)
+        raise InvalidArgument(f"ADD {url}: checksum mismatch: expected {checksum}, got {digest}")
+    return tmp, digest
+
+
+def _place_download(url: str, tmp: Path, root: Path, dest: str, workdir: str, owner: Owner,
+                    chmod: int | None) -> None:
+    """Copy a fetched file into place (no unpacking), named after the URL's path."""
+    name = Path(urllib.parse.urlparse(url).path).name or "index.html"
     target = dest_path(dest, workdir)
     if not target.endswith("/") and not os.path.isdir(secure_join(root, target)):
         final_dest = target
@@ -183,4 +207,3 @@ def _add_url(url: str, checksum: str, root: Path, dest: str, workdir: str, owner
         final_dest = target.rstrip("/") + "/" + name
     os.chmod(tmp, chmod if chmod is not None else 0o600)
     copy_sources(root, [Source(tmp, name, False)], final_dest, workdir, owner, chmod, "ADD")
-    tmp.unlink()
