@@ -146,19 +146,8 @@ class EngineBackend:
 
     @contextlib.asynccontextmanager
     async def _rootfs(self, ref: str) -> AsyncIterator[Path]:
-        c = self.c.resolve(ref)
-        rootfs = self.c.rootfs_path(c.id)
-        if rootfs.is_mount():
+        async with self.c.holds.hold(self.c.resolve(ref).id) as rootfs:
             yield rootfs
-            return
-        rootfs.mkdir(exist_ok=True)
-        await asyncio.to_thread(self.c.rootfs.mount, c.id, rootfs)
-        try:
-            yield rootfs
-        finally:
-            latest = self.c.store.get(c.id)
-            if latest is None or not latest.running:
-                await asyncio.to_thread(self.c.rootfs.unmount, rootfs)
 
     def _binds(self, ref: str) -> dict[str, Path]:
         """The per-container /etc files, which shadow the image's through bind mounts."""

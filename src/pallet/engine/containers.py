@@ -27,6 +27,7 @@ from pallet.engine.lifecycle import Op, State, next_state
 from pallet.engine.plugins import ContainerPlugin
 from pallet.engine.ports import ImageView, Rootfs, Runtime
 from pallet.engine.records import Container, ContainerStore, now_rfc3339
+from pallet.engine.rootfs_holds import RootfsHolds
 from pallet.engine.specbuild import HostDefaults
 from pallet.engine.starting import PreStartHook, Starting
 from pallet.engine.waiters import Waiters
@@ -57,6 +58,8 @@ class ContainerService(Starting, ProcessControl, ExitHandling):
         self.plugins: list[ContainerPlugin] = list(plugins or [])
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._pre_start: dict[str, list[PreStartHook]] = defaultdict(list)
+        # cp and export of a stopped container mount its rootfs for as long as they read
+        self.holds = RootfsHolds(self.rootfs_path, rootfs.mount, rootfs.unmount, self._running)
 
     # -- paths -------------------------------------------------------------
     def bundle(self, cid: str) -> Path:
@@ -67,6 +70,10 @@ class ContainerService(Starting, ProcessControl, ExitHandling):
 
     def log_path(self, cid: str) -> Path:
         return self.bundle(cid) / "ctr.log"
+
+    def _running(self, cid: str) -> bool:
+        c = self.store.get(cid)
+        return c is not None and c.running
 
     def resolve(self, ref: str) -> Container:
         return self.store.resolve(ref)

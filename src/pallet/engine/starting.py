@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from pallet.engine.plugins import ContainerPlugin
     from pallet.engine.ports import Rootfs, Runtime
     from pallet.engine.records import ContainerStore
+    from pallet.engine.rootfs_holds import RootfsHolds
     from pallet.engine.specbuild import HostDefaults
     from pallet.engine.waiters import Waiters
 
@@ -61,6 +62,7 @@ class Starting:
         plugins: list[ContainerPlugin]
         _locks: defaultdict[str, asyncio.Lock]
         _pre_start: dict[str, list[PreStartHook]]
+        holds: RootfsHolds
 
         def bundle(self, cid: str) -> Path: ...
 
@@ -225,5 +227,5 @@ class Starting:
 
     async def _release_rootfs(self, c: Container) -> None:
         rootfs = self.rootfs_path(c.id)
-        if rootfs.is_mount():
+        if rootfs.is_mount() and not self.holds.held(c.id):  # else the last reader unmounts
             await asyncio.to_thread(self.rootfs.unmount, rootfs)
