@@ -27,7 +27,7 @@ def diff_lines(changes: list[dict[str, Any]] | None) -> list[str]:
 @option("-c", "--change", multiple=True, help="Apply Dockerfile instruction to the created image")
 @option("-m", "--message", default="", help="Commit message")
 @option("-p", "--pause", is_flag=True, default=True,
-        help="Pause container during commit (default true)")
+        help="Pause container during commit")
 @argument("container")
 @argument("reference", required=False, metavar="[REPOSITORY[:TAG]]")
 def commit(author: str, change: tuple[str, ...], message: str, pause: bool, container: str,
