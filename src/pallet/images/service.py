@@ -1,5 +1,8 @@
 """ImageService: image records, names and lifecycle, over a content store and a snapshotter.
 
+The service is the images layer's face to the engine: reading and naming images here,
+and the longer stories in sibling modules it delegates to (:mod:`.names`,
+:mod:`.removal`, :mod:`.history`, :mod:`.save`, :mod:`.load`, ...).
 Long operations (load, save, import, bootstrap) are synchronous; the engine
 runs them in a worker thread. Compound changes hold ``self.lock`` and publish
 records in one DB transaction.
@@ -10,16 +13,18 @@ from __future__ import annotations
 import builtins
 import json
 import os
-import re
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from pallet.content.store import LocalContentStore
-from pallet.errors import Conflict, InvalidArgument, NotFound
-from pallet.images.model import Image, unix_time
+from pallet.errors import InvalidArgument, NotFound
+from pallet.images import history as _history
+from pallet.images import removal
+from pallet.images.model import Image
+from pallet.images.names import familiar, resolve_id
 from pallet.images.records import ImageRecords, ImageRow
+from pallet.images.removal import InUse
 from pallet.images.stage import Stage, StagedImage
 from pallet.oci import manifest as om
 from pallet.oci import mediatypes as mt
@@ -28,16 +33,6 @@ from pallet.snapshots.base import Snapshotter
 from pallet.snapshots.mount import Mount
 from pallet.system.db import Database
 from pallet.system.paths import Paths
-
-InUse = Callable[[str], "bool | str"]
-_HEX_PREFIX = re.compile(r"^(sha256:)?[0-9a-f]{1,64}$")
-
-
-def _familiar(name: str) -> str:
-    try:
-        return reference.familiar(name)
-    except InvalidArgument:
-        return name
 
 
 def default_snapshotter(paths: Paths) -> Snapshotter:
@@ -72,8 +67,8 @@ class ImageService:
         config = json.loads(row.config_bytes)
         return Image(
             id=row.id,
-            repo_tags=[_familiar(n) for n, k in refs if k == "tag"],
-            repo_digests=[_familiar(n) for n, k in refs if k == "digest"],
+            repo_tags=[familiar(n) for n, k in refs if k == "tag"],
+            repo_digests=[familiar(n) for n, k in refs if k == "digest"],
             config=config,
             size=row.size,
             created=str(config.get("created") or ""),
@@ -91,30 +86,7 @@ class ImageService:
 
     def _resolve_id(self, ref: str) -> tuple[str, bool]:
         """(image id, whether ``ref`` named it by ID) or NotFound/InvalidArgument."""
-        if _HEX_PREFIX.match(ref):
-            if ref.startswith("sha256:") and len(ref) == 71:
-                if self.records.get(ref):
-                    return ref, True
-                raise NotFound(f"No such image: {ref}")
-            if not ref.startswith("sha256:") and len(ref) < 64:
-                # a bare short hex could also be a repository name ("abc" -> abc:latest)
-                try:
-                    found = self.records.ref(reference.normalize(ref))
-                except InvalidArgument:
-                    found = None
-                if found:
-                    return found, False
-            ids = self.records.ids_with_prefix(ref.removeprefix("sha256:"))
-            if len(ids) == 1:
-                return ids[0], True
-            if len(ids) > 1:
-                raise InvalidArgument(f"ambiguous image ID prefix {ref!r}")
-            raise NotFound(f"No such image: {ref}")
-        r = reference.parse(ref)
-        found = self.records.ref(str(r))
-        if found is None:
-            raise NotFound(f"No such image: {r.familiar}")
-        return found, False
+        return resolve_id(self.records, ref)
 
     def resolve(self, ref: str) -> Image:
         return self.get(self._resolve_id(ref)[0])
@@ -148,128 +120,17 @@ class ImageService:
         in_use: InUse = lambda _id: False,
     ) -> builtins.list[dict[str, str]]:
         """Docker's ``DELETE /images/{name}``; returns Untagged/Deleted records."""
-        with self.lock:
-            image_id, by_id = self._resolve_id(ref)
-            refs = self.records.refs_of(image_id)
-            records: builtins.list[dict[str, str]] = []
-            user = in_use(image_id)
-            short = image_id.removeprefix("sha256:")[:12]
-            if not by_id:
-                name = str(reference.parse(ref))
-                if not force and len(refs) <= 1 and user:
-                    cid = user if isinstance(user, str) else "unknown"
-                    raise Conflict(
-                        f'conflict: unable to remove repository reference "{ref}" (must force)'
-                        f" - container {cid[:12]} is using its referenced image {short}"
-                    )
-                with self.db.tx() as conn:
-                    self.records.delete_ref(conn, name)
-                records.append({"Untagged": _familiar(name)})
-                remaining = self.records.refs_of(image_id)
-                if "@" not in name:
-                    repo = name.rsplit(":", 1)[0]
-                    same_repo_tag = any(
-                        k == "tag" and n.rsplit(":", 1)[0] == repo for n, k in remaining
-                    )
-                    if not same_repo_tag:
-                        with self.db.tx() as conn:
-                            for n, k in remaining:
-                                if k == "digest" and n.split("@", 1)[0] == repo:
-                                    self.records.delete_ref(conn, n)
-                                    records.append({"Untagged": _familiar(n)})
-                        remaining = self.records.refs_of(image_id)
-                if remaining or user:
-                    return records
-            else:
-                repos = {n.split("@", 1)[0] if "@" in n else n.rsplit(":", 1)[0] for n, _ in refs}
-                tags = [n for n, k in refs if k == "tag"]
-                if (len(tags) > 1 or len(repos) > 1) and not force:
-                    raise Conflict(
-                        f"conflict: unable to delete {short} (must be forced)"
-                        " - image is referenced in multiple repositories"
-                    )
-                if user and not force:
-                    # layers stay while the container exists; the engine refuses running ones
-                    cid = user if isinstance(user, str) else "unknown"
-                    raise Conflict(
-                        f"conflict: unable to delete {short} (must be forced)"
-                        f" - image is being used by stopped container {cid[:12]}"
-                    )
-                for n, _ in refs:
-                    records.append({"Untagged": _familiar(n)})
-            records.extend(self._delete_image(image_id))
-            return records
-
-    def _delete_image(self, image_id: str) -> builtins.list[dict[str, str]]:
-        row = self.records.get(image_id)
-        if row is None:
-            return []
-        with self.db.tx() as conn:
-            self.records.delete_image(conn, image_id)
-        out = [{"Deleted": image_id}]
-        keep_blobs = self.records.referenced_blobs()
-        for d in {image_id, row.manifest_digest, *(x.digest for x in row.layers)}:
-            if d and d not in keep_blobs:
-                self.content.delete(d)
-        keep_chains = self.records.referenced_chains()
-        for layer in reversed(row.layers):
-            cid = layer.chain_id
-            if cid in keep_chains or not self.snapshotter.exists(cid):
-                break
-            if self.snapshotter.children(cid):
-                break  # a container (or another layer) still sits on it
-            self.snapshotter.remove(cid)
-            out.append({"Deleted": cid})
-        return out
+        return removal.remove(self, ref, force, in_use)
 
     def prune(
         self, dangling_only: bool = True, in_use: InUse = lambda _id: False
     ) -> dict[str, Any]:
         """``POST /images/prune``: dangling images, or all unused ones (``-a``)."""
-        deleted: builtins.list[dict[str, str]] = []
-        reclaimed = 0
-        with self.lock:
-            for img in self.list():
-                if in_use(img.id):
-                    continue
-                if dangling_only and img.repo_tags:
-                    continue
-                for n in [*img.repo_tags, *img.repo_digests]:
-                    deleted.append({"Untagged": n})
-                recs = self._delete_image(img.id)
-                if recs:
-                    reclaimed += img.size
-                deleted.extend(recs)
-        return {"ImagesDeleted": deleted or None, "SpaceReclaimed": reclaimed}
+        return removal.prune(self, dangling_only, in_use)
 
     # -- history -----------------------------------------------------------
     def history(self, ref: str) -> builtins.list[dict[str, Any]]:
-        img = self.resolve(ref)
-        hist = img.config.get("history") or []
-        layers = list(img.layers)
-        out: builtins.list[dict[str, Any]] = []
-        li = 0
-        if not hist:
-            hist = [{"created": img.created} for _ in layers] or [{"created": img.created}]
-        for h in hist:
-            size = 0
-            if not h.get("empty_layer") and li < len(layers):
-                size = layers[li].content_size
-                li += 1
-            out.append(
-                {
-                    "Id": "<missing>",
-                    "Created": unix_time(h.get("created")),
-                    "CreatedBy": h.get("created_by", ""),
-                    "Tags": None,
-                    "Size": size,
-                    "Comment": h.get("comment", ""),
-                }
-            )
-        out.reverse()
-        out[0]["Id"] = img.id
-        out[0]["Tags"] = img.repo_tags or None
-        return out
+        return _history.history(self.resolve(ref))
 
     # -- containers' root filesystems ----------------------------------------
     def rootfs_mounts(self, image: Image | None, container_key: str) -> builtins.list[Mount]:
@@ -278,16 +139,7 @@ class ImageService:
 
     def release(self, container_key: str) -> None:
         """Remove a container's snapshot; also drops layers of images deleted meanwhile."""
-        if not self.snapshotter.exists(container_key):
-            return
-        parent = self.snapshotter.stat(container_key).parent
-        self.snapshotter.remove(container_key)
-        with self.lock:
-            keep = self.records.referenced_chains()
-            while parent and parent not in keep and not self.snapshotter.children(parent):
-                nxt = self.snapshotter.stat(parent).parent
-                self.snapshotter.remove(parent)
-                parent = nxt
+        removal.release(self, container_key)
 
     def graph_driver_data(self, image: Image) -> dict[str, str]:
         """``GraphDriver.Data`` for inspect: the layer dirs, as overlay2 shows them."""
@@ -342,7 +194,7 @@ class ImageService:
                 for name in img.names:
                     kind = "digest" if "@" in name else "tag"
                     old = self.records.set_ref(conn, name, img.image_id, kind)
-                    fam = _familiar(name)
+                    fam = familiar(name)
                     if old:
                         lines.append(
                             f"The image {fam} already exists, renaming the old one with ID"
