@@ -283,7 +283,8 @@ def test_start_up_imports_stay_light() -> None:
     assert not loaded & {"click", "typing", "pallet.client.http", "pallet.cli.commands.run"}
     loaded = _modules_after(
         "import pallet.cli.app, pallet.cli.commands.run, pallet.cli.commands.io; "
-        "from pallet.cli.commands.run import flags_from, run; "
+        "from pallet.cli.commands.run import run; "
+        "from pallet.cli.commands.runoptions import flags_from; "
         "from pallet.cli.runconfig import build_create_body; "
         "p = run.parse(['--rm', '-e', 'A=1', 'busybox', 'true']); "
         "p.pop('image'), p.pop('command'); build_create_body(flags_from(p), 'busybox', ['true'])")

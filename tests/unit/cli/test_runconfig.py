@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from pallet.cli.commands.run import flags_from, run
+from pallet.cli.commands.run import run
+from pallet.cli.commands.runoptions import flags_from
 from pallet.cli.flagerrors import UsageError
 from pallet.cli.runconfig import build_create_body
 from pallet.cli.runflags import RunFlags
