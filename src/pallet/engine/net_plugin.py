@@ -71,6 +71,7 @@ class NetworkPlugin(EndpointSetup, LiveConnect, Plugin):
         self.records = records
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._reaping: set[asyncio.Task[None]] = set()
+        self._starting: dict[str, list[dict[str, Any]]] = {}  # ports chosen, record unsaved
 
     # -- created: what the container asks for -----------------------------------
     async def created(self, c: Container) -> None:
@@ -116,13 +117,12 @@ class NetworkPlugin(EndpointSetup, LiveConnect, Plugin):
 
     # -- start / stop ---------------------------------------------------------------
     def _taken_ports(self, cid: str) -> set[tuple[str, int]]:
-        out: set[tuple[str, int]] = set()
-        for other in self.records.all():
-            if other.id == cid:
-                continue
-            for p in other.extras.get(KEY, {}).get("ports", []):
-                out.add((p["protocol"], p["host_port"]))
-        return out
+        """Host ports of the other containers: saved ones, and those of starts in flight
+        (chosen, not yet saved with their record)."""
+        lists = [other.extras.get(KEY, {}).get("ports", []) for other in self.records.all()
+                 if other.id != cid]
+        lists += [ports for other, ports in self._starting.items() if other != cid]
+        return {(p["protocol"], p["host_port"]) for ports in lists for p in ports}
 
     async def prepare(self, c: Container, ctx: StartContext) -> None:
         await self.drain()
@@ -177,10 +177,12 @@ class NetworkPlugin(EndpointSetup, LiveConnect, Plugin):
             log.warning("netavark teardown of %s failed: %s", path.name[:12], e)
 
     async def started(self, c: Container) -> None:
+        self._starting.pop(c.id, None)  # its record, saved by now, holds its ports
         if self.spares is not None:
             self.spares.refill()
 
     async def released(self, c: Container) -> None:
+        self._starting.pop(c.id, None)
         if self.spares is not None:
             self.spares.refill()
         async with self._locks[c.id]:

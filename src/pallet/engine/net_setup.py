@@ -49,6 +49,7 @@ class EndpointSetup:
         netns_dir: Path
         spares: SparePool | None
         _locks: dict[str, asyncio.Lock]
+        _starting: dict[str, list[dict[str, Any]]]
 
         def _taken_ports(self, cid: str) -> set[tuple[str, int]]: ...
 
@@ -63,6 +64,7 @@ class EndpointSetup:
         bindings = msgspec.to_builtins(hc.PortBindings)
         ports = portmap.expand(bindings, exposed, hc.PublishAllPorts, taken)
         portmap.check_free(ports, taken)
+        self._starting[c.id] = [p.to_wire() for p in ports]  # before the first await
         if not ports and self._take_spare(c, st, nets, ctx):
             return
         path = self.netns_dir / c.id
