@@ -214,7 +214,8 @@ def test_stats_shape_and_cli(p: P, palletd: Any) -> None:
     delta = cpu["cpu_usage"]["total_usage"] - pre["cpu_usage"]["total_usage"]
     system = cpu["system_cpu_usage"] - pre["system_cpu_usage"]
     assert delta > 0 and system > 0 and cpu["online_cpus"] >= 1
-    assert delta / system * cpu["online_cpus"] > 0.5  # a busy loop: most of one CPU
+    # a busy loop shows up as CPU use (a share of one CPU that survives a loaded machine)
+    assert delta / system * cpu["online_cpus"] > 0.2
     assert doc["memory_stats"]["usage"] > 0 and doc["memory_stats"]["limit"] == 64 << 20
     assert "total_inactive_file" in doc["memory_stats"]["stats"]
     assert doc["pids_stats"]["current"] >= 1 and doc["name"] == f"/{n}"
@@ -223,7 +224,7 @@ def test_stats_shape_and_cli(p: P, palletd: Any) -> None:
     assert one["preread"].startswith("0001-")
     out = p.ok("stats", "--no-stream", "--format", "{{.Name}} {{.CPUPerc}} {{.MemUsage}}", n)
     got_name, cpu_pct, usage = out.split(" ", 2)
-    assert got_name == n and float(cpu_pct.rstrip("%")) > 50.0
+    assert got_name == n and float(cpu_pct.rstrip("%")) > 20.0
     assert usage.strip().endswith("/ 64MiB") and not usage.startswith("0B")
 
 
