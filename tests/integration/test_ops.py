@@ -108,6 +108,14 @@ def test_policies_after_daemon_kill_and_reboot(palletd_factory: Callable[[], Any
         raise AssertionError(f"{states}\n{d.log_tail(60)}") from None
     assert running == {always: True, unless: True, stopped: False, stopped_always: True,
                        plain: False}
+    # two kills and a "reboot" later, nothing of the network is left once all is removed
+    from pallet.network.config import net_config
+
+    assert d.remove_all_containers() == []
+    d.stop()
+    assert sorted(os.listdir(d.run / "netns")) == []
+    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
+    assert f" {net_config(Path(d.run)).bridge_name}:" not in links
 
 
 # -- health checks ------------------------------------------------------------------

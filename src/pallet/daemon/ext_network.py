@@ -86,7 +86,8 @@ def install(ctx: ExtensionContext) -> Extension:
     driver = Netavark(paths.run / "networks", paths.run / "netavark.lock")
     spares = SparePool(nets, driver, paths.netns, paths.run / "networks" / "spares")
     plugin = NetworkPlugin(nets, driver, paths.netns, ctx.containers.store, spares,
-                           dns_sink=ctx.containers.update_dns)
+                           dns_sink=ctx.containers.update_dns,
+                           reap_dir=paths.run / "networks" / "reaping")
     api = NetworkAPI(ctx, nets, plugin)
     vstore = VolumeStore(ctx.db, paths.volumes)
     volumes = VolumeService(vstore, ctx.containers.store)
@@ -95,6 +96,6 @@ def install(ctx: ExtensionContext) -> Extension:
     ext = Extension(name="network",
                     routes=[*routes_networks.make_routes(api),
                             *routes_volumes.make_routes(volumes)],
-                    plugins=[plugin, vplugin], on_start=[keeper.up, spares.up],
+                    plugins=[plugin, vplugin], on_start=[keeper.up, spares.up, plugin.resume],
                     on_stop=[spares.down, plugin.drain, keeper.down])
     return ext

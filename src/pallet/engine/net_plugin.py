@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -34,6 +35,8 @@ from pallet.network.netavark import (
     Netavark,
 )
 from pallet.network.records import NetworkRecord
+from pallet.system.atomic import write_json
+from pallet.system.ids import new_id
 
 log = logging.getLogger(__name__)
 
@@ -62,16 +65,18 @@ class NetworkPlugin(EndpointSetup, LiveConnect, Plugin):
 
     def __init__(self, nets: NetworkService, driver: Netavark, netns_dir: Path,
                  records: Records, spares: SparePool | None = None,
-                 dns_sink: DnsSink | None = None) -> None:
+                 dns_sink: DnsSink | None = None, reap_dir: Path | None = None) -> None:
         self.nets = nets
         self.spares = spares
         self.dns_sink = dns_sink  # rewrites a running container's resolv.conf
+        self.reap_dir = reap_dir  # teardowns in flight, one file each
         self.driver = driver
         self.netns_dir = netns_dir
         self.records = records
         self._locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
         self._reaping: set[asyncio.Task[None]] = set()
         self._starting: dict[str, list[dict[str, Any]]] = {}  # ports chosen, record unsaved
+        self._start_notes: dict[str, Path] = {}  # endpoints made, record unsaved
 
     # -- created: what the container asks for -----------------------------------
     async def created(self, c: Container) -> None:
@@ -162,7 +167,12 @@ class NetworkPlugin(EndpointSetup, LiveConnect, Plugin):
         for doc in reversed(st.get("docs", [])):
             await self._teardown_doc(path, doc)
         await asyncio.to_thread(netns.delete, path)
-        self.nets.store.release_all(cid)
+        # only this endpoint's addresses: the container may have started again meanwhile
+        for doc in st.get("docs", []):
+            for nv_name, att in (doc.get("networks") or {}).items():
+                nid = str((doc.get("network_info") or {}).get(nv_name, {}).get("id", ""))
+                for ip in att.get("static_ips") or []:
+                    self.nets.store.release_ip(nid, ip, cid)
         st.update(docs=[], endpoints={}, ports=[], netns="")
 
     async def _teardown_doc(self, path: Path, doc: dict[str, Any]) -> None:
@@ -178,35 +188,84 @@ class NetworkPlugin(EndpointSetup, LiveConnect, Plugin):
 
     async def started(self, c: Container) -> None:
         self._starting.pop(c.id, None)  # its record, saved by now, holds its ports
+        self._forget_start(c.id)  # ... and its endpoint
         if self.spares is not None:
             self.spares.refill()
 
     async def released(self, c: Container) -> None:
         self._starting.pop(c.id, None)
+        self._forget_start(c.id)
         if self.spares is not None:
             self.spares.refill()
         async with self._locks[c.id]:
             st = c.extras.get(KEY)
             if not st or not (st.get("docs") or st.get("netns")):
                 return
-            gone = {"netns": st.get("netns", ""), "docs": list(st.get("docs", []))}
+            gone = {"cid": c.id, "netns": st.get("netns", ""), "docs": list(st.get("docs", []))}
+            # on disk before the record forgets it: a palletd killed mid-teardown finishes
+            # it at its next start (resume)
+            note = self._note_reap(gone)
             st.update(docs=[], endpoints={}, ports=[], netns="")
             latest = self.records.get(c.id)
             if latest is not None:
                 latest.extras[KEY] = st
                 self.records.save(latest)
-        task = asyncio.ensure_future(self._reap(c.id, gone))
+        self._start_reap(gone, note)
+
+    def _note_start(self, cid: str, path: Path, doc: dict[str, Any]) -> None:
+        note = self._note_reap({"cid": cid, "netns": str(path), "docs": [doc], "start": True})
+        if note is not None:
+            self._start_notes[cid] = note
+
+    def _forget_start(self, cid: str) -> None:
+        note = self._start_notes.pop(cid, None)
+        if note is not None:
+            note.unlink(missing_ok=True)
+
+    def _note_reap(self, gone: dict[str, Any]) -> Path | None:
+        if self.reap_dir is None:
+            return None
+        self.reap_dir.mkdir(parents=True, exist_ok=True)
+        note = self.reap_dir / f"{gone['cid']}-{new_id()[:8]}.json"
+        write_json(note, gone)
+        return note
+
+    def _start_reap(self, gone: dict[str, Any], note: Path | None) -> None:
+        task = asyncio.ensure_future(self._reap(gone, note))
         self._reaping.add(task)
         task.add_done_callback(self._reaping.discard)
 
-    async def _reap(self, cid: str, gone: dict[str, Any]) -> None:
+    async def _reap(self, gone: dict[str, Any], note: Path | None) -> None:
         """Tear a released endpoint down in the background: an exit (and ``run --rm``)
         does not wait for netavark; the next start waits (``drain``), so its addresses
         and ports never meet the old endpoint's rules."""
         try:
-            await self._teardown(cid, gone)
+            await self._teardown(gone["cid"], gone)
         except Exception:
-            log.exception("teardown of the network of %s failed", cid[:12])
+            log.exception("teardown of the network of %s failed", gone["cid"][:12])
+        finally:
+            if note is not None:
+                note.unlink(missing_ok=True)
+
+    async def resume(self) -> None:
+        """At palletd start: finish the teardowns a killed palletd left, and tear down the
+        endpoints of starts it was killed in (unless the record holds them)."""
+        if self.reap_dir is None or not self.reap_dir.is_dir():
+            return
+        for note in sorted(self.reap_dir.glob("*.json")):
+            try:
+                gone = json.loads(note.read_text())
+            except (OSError, ValueError):
+                gone = None
+            if not isinstance(gone, dict) or not isinstance(gone.get("cid"), str):
+                note.unlink(missing_ok=True)
+                continue
+            if gone.get("start"):  # a start the kill cut short: orphaned unless recorded
+                rec = self.records.get(gone["cid"])
+                if rec is not None and rec.extras.get(KEY, {}).get("netns") == gone["netns"]:
+                    note.unlink(missing_ok=True)
+                    continue
+            self._start_reap(gone, note)
 
     async def drain(self) -> None:
         """Wait until every released endpoint is gone."""

@@ -53,6 +53,10 @@ class EndpointSetup:
 
         def _taken_ports(self, cid: str) -> set[tuple[str, int]]: ...
 
+        def _note_start(self, cid: str, path: Path, doc: dict[str, Any]) -> None: ...
+
+        def _forget_start(self, cid: str) -> None: ...
+
     async def _setup(self, c: Container, st: dict[str, Any], ctx: StartContext) -> None:
         """Pin the netns and take the addresses now; netavark runs deferred, alongside the
         runtime's create (they meet only at the netns), unless an interface sysctl needs
@@ -67,19 +71,24 @@ class EndpointSetup:
         self._starting[c.id] = [p.to_wire() for p in ports]  # before the first await
         if not ports and self._take_spare(c, st, nets, ctx):
             return
-        path = self.netns_dir / c.id
+        # a path of its own per start: a teardown still pending for an earlier one never
+        # meets it
+        path = self.netns_dir / f"{c.id}-{new_id()[:8]}"
         st["netns"] = str(path)
         try:
-            await asyncio.to_thread(netns.create, path)
             atts = []
             for i, (entry, n) in enumerate(zip(st["networks"], nets, strict=True)):
                 ip = self.nets.allocate(n, c.id, entry.get("ip", ""))
                 aliases = [*entry.get("aliases", []), c.id[:12]]
                 atts.append(Attachment(n, ip, f"eth{i}", aliases))
+            doc = setup_document(c.id, c.name, atts, ports, hc.Dns or [])
+            # noted before anything exists: a palletd killed before the record holds the
+            # endpoint tears it down at its next start
+            self._note_start(c.id, path, doc)
+            await asyncio.to_thread(netns.create, path)
         except BaseException:
             await self._undo_setup(c, st, path, None)
             raise
-        doc = setup_document(c.id, c.name, atts, ports, hc.Dns or [])
         st["ports"] = [p.to_wire() for p in ports]
         st["endpoints"] = {att.network.id: self._endpoint(att, {}) for att in atts}
         # what netavark will answer: aardvark listens on the gateway of DNS-enabled networks
@@ -106,6 +115,7 @@ class EndpointSetup:
         spare = self.spares.take(nets[0].id, c.id) if plain and self.spares else None
         if spare is None:
             return False
+        self._note_start(c.id, spare.path, spare.doc)
         att = Attachment(nets[0], spare.ip, "eth0", [])
         st.update(netns=str(spare.path), docs=[spare.doc], ports=[],
                   endpoints={nets[0].id: self._endpoint(att, spare.result)})
@@ -132,6 +142,7 @@ class EndpointSetup:
                 await asyncio.to_thread(self.driver.teardown, str(path), doc)
         await asyncio.to_thread(netns.delete, path)
         self.nets.store.release_all(c.id)
+        self._forget_start(c.id)
         st.update(docs=[], endpoints={}, ports=[], netns="")
 
     def _endpoint(self, att: Attachment, result: dict[str, Any]) -> dict[str, Any]:

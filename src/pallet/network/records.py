@@ -128,6 +128,11 @@ class NetworkStore:
     def release(self, nid: str, cid: str) -> None:
         self.db.execute("DELETE FROM net_allocs WHERE network=? AND container=?", (nid, cid))
 
+    def release_ip(self, nid: str, ip: str, cid: str) -> None:
+        """Free one address of ``cid`` (not one it was given since)."""
+        self.db.execute("DELETE FROM net_allocs WHERE network=? AND ip=? AND container=?",
+                        (nid, ip, cid))
+
     def release_all(self, cid: str) -> None:
         self.db.execute("DELETE FROM net_allocs WHERE container=?", (cid,))
 
