@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,25 +17,16 @@ from pallet.testing.registry import RegistryServer
 pytestmark = pytest.mark.compat
 
 
-def _server(auth: str) -> Iterator[RegistryServer]:
-    base = Path(tempfile.mkdtemp(prefix="pallet-creg-"))
-    reg = RegistryServer(base, auth, {"alice": "wonderland"})
-    try:
-        reg.start()
-        yield reg
-    finally:
-        reg.close()
-        shutil.rmtree(base, ignore_errors=True)
-
-
 @pytest.fixture(scope="module")
 def reg() -> Iterator[RegistryServer]:
-    yield from _server("none")
+    with RegistryServer.serving("none", prefix="pallet-creg-") as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
 def basic_reg() -> Iterator[RegistryServer]:
-    yield from _server("htpasswd")
+    with RegistryServer.serving("htpasswd", prefix="pallet-creg-") as server:
+        yield server
 
 
 def _image_id(palletd: Any, ref: str) -> str:

@@ -38,22 +38,10 @@ pytestmark = [
 USERS = {"alice": "wonderland"}
 
 
-def _registry(auth: str) -> Iterator[RegistryServer]:
-    if not Path("/usr/bin/docker-registry").exists():
-        pytest.fail("docker-registry is missing: run ./scripts/setup", pytrace=False)
-    base = Path(tempfile.mkdtemp(prefix="pallet-reg-"))
-    reg = RegistryServer(base, auth, USERS)
-    try:
-        reg.start()
-        yield reg
-    finally:
-        reg.close()
-        shutil.rmtree(base, ignore_errors=True)
-
-
 @pytest.fixture(scope="module")
 def reg() -> Iterator[RegistryServer]:
-    yield from _registry("none")
+    with RegistryServer.serving("none", USERS) as server:
+        yield server
 
 
 @pytest.fixture
@@ -233,7 +221,7 @@ def test_multi_arch_index_picks_the_platform(reg: RegistryServer,
 
 @pytest.mark.parametrize("auth", ["htpasswd", "token"])
 def test_authenticated_registry(auth: str, stores: Callable[[], ImageService]) -> None:
-    for server in _registry(auth):
+    with RegistryServer.serving(auth, USERS) as server:
         a, b = stores(), stores()
         name = f"{server.host}/private/app:1"
         iid = make_image(a, name, [BASE])

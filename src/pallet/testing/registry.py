@@ -13,13 +13,16 @@ import contextlib
 import hashlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -208,6 +211,25 @@ class RegistryServer:
         if self.token is not None:
             with contextlib.suppress(Exception):
                 self.token.close()
+
+    @classmethod
+    @contextlib.contextmanager
+    def serving(cls, auth: str = "none", users: dict[str, str] | None = None,
+                prefix: str = "pallet-reg-") -> Iterator[RegistryServer]:
+        """A started registry in a temporary directory, stopped and removed afterwards.
+
+        Fails (not skips) when docker-registry is missing: every tier must run.
+        """
+        if not Path(REGISTRY_BIN).exists():
+            raise RuntimeError(f"{REGISTRY_BIN} is missing: run ./scripts/setup")
+        base = Path(tempfile.mkdtemp(prefix=prefix))
+        reg = cls(base, auth, users)
+        try:
+            reg.start()
+            yield reg
+        finally:
+            reg.close()
+            shutil.rmtree(base, ignore_errors=True)
 
     def blob_path(self, digest: str) -> Path:
         hex_ = digest.removeprefix("sha256:")
