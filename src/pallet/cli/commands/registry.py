@@ -15,6 +15,7 @@ from pallet.cli.flags import argument, command, option
 from pallet.cli.progress import show
 from pallet.cli.session import api
 from pallet.cli.util import echo
+from pallet.client.http import quote_ref
 
 
 def _write(text: str) -> None:
@@ -34,6 +35,17 @@ def _split(image: str) -> tuple[str, str]:
     return image, ""
 
 
+def _default_tag(tag: str, all_tags: bool, quiet: bool) -> str:
+    """``latest`` unless a tag or ``--all-tags`` was given (both: a usage error)."""
+    if all_tags and tag:
+        raise UsageError("tag can't be used with --all-tags/-a")
+    if not tag and not all_tags:
+        if not quiet:
+            echo("Using default tag: latest")
+        return "latest"
+    return tag
+
+
 @command()
 @option("-a", "--all-tags", "all_tags", is_flag=True,
               help="Download all tagged images in the repository")
@@ -45,12 +57,7 @@ def pull(all_tags: bool, platform: str, quiet: bool, disable_content_trust: bool
          image: str) -> None:
     """Download an image from a registry."""
     name, tag = _split(image)
-    if all_tags and tag:
-        raise UsageError("tag can't be used with --all-tags/-a")
-    if not tag and not all_tags:
-        tag = "latest"
-        if not quiet:
-            echo("Using default tag: latest")
+    tag = _default_tag(tag, all_tags, quiet)
     q = {"fromImage": name, "tag": tag or None, "platform": platform or None,
          "all": "1" if all_tags else None}
     resp = api().t.request("POST", "/images/create", q,
@@ -68,18 +75,11 @@ def pull(all_tags: bool, platform: str, quiet: bool, disable_content_trust: bool
 @argument("name")
 def push(all_tags: bool, quiet: bool, disable_content_trust: bool, name: str) -> None:
     """Upload an image to a registry."""
-    from urllib.parse import quote
-
     repo, tag = _split(name)
     if tag.startswith("sha256:"):
         raise StatusError(1, "pallet: cannot push a digest reference")
-    if all_tags and tag:
-        raise UsageError("tag can't be used with --all-tags/-a")
-    if not tag and not all_tags:
-        tag = "latest"
-        if not quiet:
-            echo("Using default tag: latest")
-    resp = api().t.request("POST", f"/images/{quote(repo, safe='/:')}/push",
+    tag = _default_tag(tag, all_tags, quiet)
+    resp = api().t.request("POST", f"/images/{quote_ref(repo)}/push",
                            {"tag": tag or None},
                            headers={"X-Registry-Auth": credstore.header_for(repo)})
     aux = show(resp.chunks(), _write, quiet=quiet)
