@@ -227,7 +227,7 @@ class NetworkPlugin(EndpointSetup, LiveConnect, Plugin):
             return None
         self.reap_dir.mkdir(parents=True, exist_ok=True)
         note = self.reap_dir / f"{gone['cid']}-{new_id()[:8]}.json"
-        write_json(note, gone)
+        write_json(note, gone, durable=False)  # a reboot removes netns too
         return note
 
     def _start_reap(self, gone: dict[str, Any], note: Path | None) -> None:

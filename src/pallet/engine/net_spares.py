@@ -115,7 +115,7 @@ class SparePool:
         path = self.netns_dir / ("_spare-" + owner[len(OWNER_PREFIX):])
         doc = setup_document(owner, owner, [Attachment(n, ip, "eth0", [])])
         # the document first: a palletd killed mid-setup leaves what the next start undoes
-        write_json(self._state(owner), {"netns": str(path), "doc": doc})
+        write_json(self._state(owner), {"netns": str(path), "doc": doc}, durable=False)
         try:
             netns.create(path)
             result = self.driver.setup(str(path), doc)

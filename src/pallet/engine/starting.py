@@ -103,7 +103,7 @@ class Starting:
                 await plugin.prepare(c, ctx)
             spec = self._spec(c, bundle, rootfs, ctx)
             etc = ctx.etc_view()
-            write_json(bundle / "config.json", spec)
+            write_json(bundle / "config.json", spec, durable=False)  # made again each start
             for stale in ("exit", "oom"):
                 (bundle / "persist" / stale).unlink(missing_ok=True)
             # the runtime's create runs while deferred plugin work (netavark) finishes

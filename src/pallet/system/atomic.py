@@ -1,6 +1,9 @@
 """Atomic file writes: temp file in the same directory, fsync, rename.
 
 A crash at any point leaves either the old content or the new one, never a mix.
+``durable=False`` skips the fsync: for files that only need to survive palletd being
+killed (the kernel keeps what was written) and are made again after a host crash
+(the per-start bundle files, notes about network namespaces that a reboot removes).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import IO, Any
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path, mode: int = 0o644) -> Iterator[IO[bytes]]:
+def atomic_writer(path: Path, mode: int = 0o644, durable: bool = True) -> Iterator[IO[bytes]]:
     """Yield a binary file; on clean exit it replaces ``path`` atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -24,7 +27,8 @@ def atomic_writer(path: Path, mode: int = 0o644) -> Iterator[IO[bytes]]:
             yield f
             f.flush()
             os.fchmod(f.fileno(), mode)
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -32,10 +36,10 @@ def atomic_writer(path: Path, mode: int = 0o644) -> Iterator[IO[bytes]]:
         raise
 
 
-def write_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
-    with atomic_writer(path, mode) as f:
+def write_bytes(path: Path, data: bytes, mode: int = 0o644, durable: bool = True) -> None:
+    with atomic_writer(path, mode, durable) as f:
         f.write(data)
 
 
-def write_json(path: Path, value: Any, mode: int = 0o644) -> None:
-    write_bytes(path, json.dumps(value, separators=(",", ":")).encode(), mode)
+def write_json(path: Path, value: Any, mode: int = 0o644, durable: bool = True) -> None:
+    write_bytes(path, json.dumps(value, separators=(",", ":")).encode(), mode, durable)
