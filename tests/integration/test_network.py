@@ -50,11 +50,13 @@ def leftovers(d: Any, nets: list[dict[str, Any]]) -> list[str]:
             if chain in rules:
                 problems.append(f"chain {chain}")
     netns = Path(d.run) / "netns"
-    # the daemon's own endpoints on its default bridge: "_bridge" (net_keeper) and one warm
-    # "_spare-*" (net_spares); a container that took a spare keeps its name until its exit
+    # the daemon's own endpoints on its default bridge: "_bridge" (net_keeper) and the warm
+    # spares nobody took yet, each with its document in networks/spares (net_spares); a
+    # spare a container took is that container's, and must be gone with it
+    spare_docs = (Path(d.run) / "networks" / "spares").glob("*.json")
+    untaken = {Path(json.loads(f.read_text())["netns"]).name for f in spare_docs}
     names = sorted(p.name for p in netns.iterdir()) if netns.is_dir() else []
-    spares = [n for n in names if n.startswith("_spare-")]
-    left = [n for n in names if n != "_bridge" and n not in spares[:1]]
+    left = [n for n in names if n != "_bridge" and n not in untaken]
     if left:
         problems.append(f"netns files {left}")
     return problems
