@@ -1,32 +1,108 @@
-"""Host ports chosen by a start in flight count as taken (engine/net_plugin)."""
+"""Host ports chosen by a start in flight count as taken (engine/net_plugin, net_setup).
+
+Driven through the plugin's own ``prepare`` over a real NetworkService (SQLite) with a
+fake netavark and netns files: the first start's netavark setup is still pending when
+the second start chooses its ports.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from pallet.api.models import ContainerConfig, HostConfig, PortBinding
+from pallet.engine import net_setup
 from pallet.engine.net_plugin import NetworkPlugin
+from pallet.engine.net_service import NetworkService
+from pallet.engine.plugins import StartContext
+from pallet.engine.records import Container
+from pallet.network import portmap
+from pallet.network.config import NetConfig
+from pallet.network.records import NetworkStore
+from pallet.system.db import Database
 
 
-class NoRecords:
-    def all(self) -> list[Any]:
-        return []
+class FakeNetns:
+    @staticmethod
+    def create(path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("ns")
+        return path
+
+    @staticmethod
+    def exists(path: Path) -> bool:
+        return path.exists()
+
+    @staticmethod
+    def delete(path: Path) -> None:
+        path.unlink(missing_ok=True)
 
 
-class Stub:
-    def __init__(self, cid: str) -> None:
-        self.id = cid
-        self.extras: dict[str, Any] = {}  # no endpoint: released has nothing to tear down
+class FakeDriver:
+    def setup(self, netns: str, doc: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+    def teardown(self, netns: str, doc: dict[str, Any]) -> None:
+        return None
 
 
-def test_ports_of_a_start_in_flight_are_taken_until_it_started(tmp_path: Path) -> None:
-    plugin = NetworkPlugin(None, None, tmp_path, NoRecords())  # type: ignore[arg-type]
-    plugin._starting["a"] = [{"protocol": "tcp", "host_port": 32768}]
-    assert plugin._taken_ports("b") == {("tcp", 32768)}
-    assert plugin._taken_ports("a") == set()  # its own choice does not block it
-    asyncio.run(plugin.started(Stub("a")))  # type: ignore[arg-type]
-    assert plugin._taken_ports("b") == set()
-    plugin._starting["c"] = [{"protocol": "udp", "host_port": 5353}]
-    asyncio.run(plugin.released(Stub("c")))  # type: ignore[arg-type]
-    assert plugin._taken_ports("b") == set()
+class Records:
+    def __init__(self) -> None:
+        self.saved: dict[str, Container] = {}
+
+    def get(self, cid: str) -> Container | None:
+        return self.saved.get(cid)
+
+    def save(self, c: Container) -> None:
+        self.saved[c.id] = c
+
+    def all(self) -> list[Container]:
+        return list(self.saved.values())
+
+
+def _container(cid: str) -> Container:
+    hc = HostConfig(PortBindings={"80/tcp": [PortBinding(HostPort="")]})
+    return Container(id=cid * 64, name=cid, image_id="sha256:" + "0" * 64, created="",
+                     config=ContainerConfig(ExposedPorts={"80/tcp": {}}), host_config=hc)
+
+
+def _host_port(c: Container) -> int:
+    return int(c.extras["network"]["ports"][0]["host_port"])
+
+
+def test_a_second_start_never_picks_the_port_of_a_start_in_flight(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(net_setup, "netns", FakeNetns)
+    cfg = NetConfig("pltest0", "10.97.3.0/24", IPv4Network("10.96.0.0/20"), 24, 0)
+    nets = NetworkService(NetworkStore(Database(tmp_path / "db")), cfg)
+    nets.ensure_defaults()
+    records = Records()
+    plugin = NetworkPlugin(nets, FakeDriver(), tmp_path / "netns", records)  # type: ignore[arg-type]
+    # the kernel offers both starts the same free port first: only the reservation of the
+    # start in flight makes the second one pass it over
+    def free_port(host_ip: str, proto: str, taken: set[tuple[str, int]]) -> int:
+        return next(p for p in (40001, 40002, 40003) if (proto, p) not in taken)
+
+    monkeypatch.setattr(portmap, "_free_port", free_port)
+
+    async def main() -> None:
+        a, b = _container("a"), _container("b")
+        ctx_a = StartContext()
+        await plugin.prepare(a, ctx_a)  # netavark deferred: A's record is not saved yet
+        ctx_b = StartContext()
+        await plugin.prepare(b, ctx_b)
+        assert _host_port(a) == 40001 and _host_port(b) == 40002
+        await ctx_a.settle()
+        await ctx_b.settle()
+        records.save(a)
+        await plugin.started(a)
+        assert plugin._taken_ports("c" * 64) == {("tcp", 40001), ("tcp", 40002)}
+        await plugin.released(b)  # B's start failed: its port is free again
+        await plugin.drain()
+        assert plugin._taken_ports("c" * 64) == {("tcp", 40001)}
+
+    asyncio.run(main())
