@@ -45,11 +45,8 @@ def apply_metadata(st: StageState, inst: Instruction, escape: str, file: str) ->
         st.config["author"] = scope.word(inst.args)
         return f"MAINTAINER {st.config['author']}"
     if cmd == "EXPOSE":
-        ports = dict(cfg.get("ExposedPorts") or {})
         new = exposed_ports(inst, scope, file)
-        for p in new:
-            ports[p] = {}
-        cfg["ExposedPorts"] = ports
+        _add_keys(cfg, "ExposedPorts", new)
         return "EXPOSE map[" + " ".join(f"{p}:{{}}" for p in new) + "]"
     if cmd == "USER":
         cfg["User"] = scope.word(inst.args)
@@ -71,11 +68,8 @@ def apply_metadata(st: StageState, inst: Instruction, escape: str, file: str) ->
             cfg["Cmd"] = None
         return f"ENTRYPOINT {_json(cfg['Entrypoint'] or [])}"
     if cmd == "VOLUME":
-        vols = dict(cfg.get("Volumes") or {})
         paths = volumes(inst, scope, file)
-        for v in paths:
-            vols[v] = {}
-        cfg["Volumes"] = vols
+        _add_keys(cfg, "Volumes", paths)
         return f"VOLUME {_json(paths)}"
     if cmd == "STOPSIGNAL":
         cfg["StopSignal"] = scope.word(inst.args)
@@ -94,3 +88,8 @@ def apply_metadata(st: StageState, inst: Instruction, escape: str, file: str) ->
 
 def _json(value: Any) -> str:
     return json.dumps(value)
+
+
+def _add_keys(cfg: dict[str, Any], field: str, keys: list[str]) -> None:
+    """Docker's set-as-map fields (``ExposedPorts``, ``Volumes``): ``{key: {}}``."""
+    cfg[field] = {**(cfg.get(field) or {}), **{k: {} for k in keys}}
