@@ -14,7 +14,13 @@ from pallet.engine.records import ContainerStore
 from pallet.engine.specbuild import HostDefaults
 from pallet.errors import Conflict, InvalidArgument, NotFound, NotModified
 from pallet.system.db import Database
-from pallet.testing.engine_fakes import FakeImage, FakeImages, FakeRootfs, FakeRuntime
+from pallet.testing.engine_fakes import (
+    FakeImage,
+    FakeImages,
+    FakeRootfs,
+    FakeRuntime,
+    env_test,
+)
 
 BUSYBOX = FakeImage("sha256:" + "b" * 64, {"config": {"Cmd": ["sh"], "Env": ["PATH=/bin"]}},
                     ["busybox:latest"])
@@ -29,6 +35,9 @@ class Env:
             self.runtime, self.events, tmp / "containers", HostDefaults())
         self._task = asyncio.get_running_loop().create_task(self._exits())
 
+    def close(self) -> None:
+        self._task.cancel()
+
     async def _exits(self) -> None:
         while True:
             cid = await self.runtime.exits.get()
@@ -41,18 +50,7 @@ class Env:
         return cid
 
 
-def run(coro_fn):  # type: ignore[no-untyped-def]
-    """Run an async test body with a fresh Env (no pytest-asyncio needed)."""
-    def wrapper(tmp_path: Path) -> None:
-        async def main() -> None:
-            e = Env(tmp_path)
-            try:
-                await coro_fn(e)
-            finally:
-                e._task.cancel()
-        asyncio.run(main())
-    wrapper.__name__ = coro_fn.__name__
-    return wrapper
+run = env_test(Env)
 
 
 @run

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,13 @@ from pallet.engine.restarter import RestartPlugin
 from pallet.engine.specbuild import HostDefaults
 from pallet.errors import NotFound
 from pallet.system.db import Database
-from pallet.testing.engine_fakes import FakeImage, FakeImages, FakeRootfs, FakeRuntime
+from pallet.testing.engine_fakes import (
+    FakeImage,
+    FakeImages,
+    FakeRootfs,
+    FakeRuntime,
+    env_test,
+)
 
 BUSYBOX = FakeImage("sha256:" + "b" * 64, {"config": {"Cmd": ["sh"], "Env": ["PATH=/bin"]}},
                     ["busybox:latest"])
@@ -50,6 +56,11 @@ class Env:
         self.health = HealthPlugin(svc, self._probe)
         svc.plugins.extend([self.restart, self.health])
         return svc
+
+    def close(self) -> None:
+        self._task.cancel()
+        self.restart.close()
+        self.health.close()
 
     async def _probe(self, cid: str, argv: tuple[str, ...], timeout: float
                      ) -> tuple[int, bytes]:
@@ -84,19 +95,7 @@ async def until(cond: Callable[[], bool], timeout: float = 5.0) -> None:
         await asyncio.sleep(0.01)
 
 
-def run(coro_fn: Callable[[Env], Awaitable[None]]) -> Callable[[Path], None]:
-    def wrapper(tmp_path: Path) -> None:
-        async def main() -> None:
-            e = Env(tmp_path)
-            try:
-                await coro_fn(e)
-            finally:
-                e._task.cancel()
-                e.restart.close()
-                e.health.close()
-        asyncio.run(main())
-    wrapper.__name__ = coro_fn.__name__
-    return wrapper
+run = env_test(Env)
 
 
 def status(e: Env, cid: str) -> str:

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import signal as signals
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from pallet.errors import CommandFailed, NotFound
 
@@ -154,3 +154,28 @@ class FakeRuntime:
     async def exec(self, cid: str, process: dict[str, Any], *, tty: bool,
                    stdin: bool) -> Any:
         raise NotImplementedError
+
+
+class ClosableEnv(Protocol):
+    def close(self) -> None: ...
+
+
+E = TypeVar("E", bound=ClosableEnv)
+
+
+def env_test(make: Callable[[Path], E]) -> Callable[[Callable[[E], Awaitable[None]]],
+                                                   Callable[[Path], None]]:
+    """Decorator for async test bodies: a fresh env from ``make(tmp_path)`` inside
+    ``asyncio.run``, closed afterwards even if the body fails (no pytest-asyncio)."""
+    def decorate(body: Callable[[E], Awaitable[None]]) -> Callable[[Path], None]:
+        def test(tmp_path: Path) -> None:
+            async def main() -> None:
+                env = make(tmp_path)
+                try:
+                    await body(env)
+                finally:
+                    env.close()
+            asyncio.run(main())
+        test.__name__ = body.__name__
+        return test
+    return decorate
