@@ -16,6 +16,7 @@ TOP: Table = {
     "attach": (C + "io", "attach", "Attach local standard input, output, and error streams"),
     "build": (C + "build", "build", "Build an image from a Dockerfile"),
     "commit": (C + "commit", "commit", "Create a new image from a container's changes"),
+    "compose": (C + "compose", "compose", "Docker Compose"),
     "cp": (C + "cp", "cp", "Copy files/folders between a container and the local filesystem"),
     "create": (C + "run", "create", "Create a new container"),
     "diff": (C + "commit", "diff", "Inspect changes to files or directories on a container"),

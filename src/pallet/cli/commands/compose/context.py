@@ -1,0 +1,67 @@
+"""The ``pallet compose`` invocation's global flags and the project they select.
+
+The group's callback calls :func:`configure` with its flag values; subcommands call
+:func:`options` (what to load) or :func:`project` (loaded once, then shared by the
+invocation). A compose error leaves as :class:`~pallet.compose.errors.ComposeError`, which
+the CLI prints and turns into exit code 1, as Compose v2 does.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from pallet.compose.options import ProjectOptions
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pallet.compose.model import Project
+
+
+class GlobalFlags(msgspec.Struct):
+    """The group's flags as given (defaults when the group did not run, as in tests)."""
+
+    files: tuple[str, ...] = ()
+    project_name: str = ""
+    project_directory: str = ""
+    profiles: tuple[str, ...] = ()
+    env_files: tuple[str, ...] = ()
+    ansi: str = "auto"
+    progress: str = ""
+    parallel: int = -1
+    compatibility: bool = False
+    dry_run: bool = False
+    all_resources: bool = False
+
+
+_flags = GlobalFlags()
+_project: Project | None = None
+
+
+def configure(values: dict[str, object]) -> None:
+    """Keep this invocation's global flags (the group's callback)."""
+    global _flags, _project
+    _flags = msgspec.convert(values, GlobalFlags)
+    _project = None
+
+
+def flags() -> GlobalFlags:
+    return _flags
+
+
+def options(*, interpolate: bool = True) -> ProjectOptions:
+    """The loader's inputs from the global flags."""
+    return ProjectOptions(
+        files=_flags.files, project_name=_flags.project_name,
+        project_directory=_flags.project_directory, profiles=_flags.profiles,
+        env_files=_flags.env_files, interpolate=interpolate,
+    )
+
+
+def project() -> Project:
+    """The project the global flags select, loaded on first use."""
+    global _project
+    if _project is None:
+        from pallet.compose.loader import load
+
+        _project = load(options())
+    return _project

@@ -1,0 +1,375 @@
+"""The normalised compose project: typed, in the shape ``docker compose config`` prints.
+
+The loader (:mod:`pallet.compose.loader`) turns compose files into a :class:`Project`; the
+planner and the executor read only this model. Every value is already normalised the way
+Compose v2 normalises it: short syntax expanded to long syntax (ports, volumes, secrets,
+configs, depends_on, networks), environment and labels as maps, relative paths made
+absolute against the project directory, ``env_file`` contents merged into ``environment``.
+
+Units: sizes (``mem_limit``, ``shm_size``, ``deploy.resources.*.memory``, tmpfs ``size``)
+are ints in bytes; durations (healthcheck times, ``stop_grace_period``, restart-policy
+``delay``/``window``) are ints in nanoseconds, as the Engine API takes them. The ``config``
+command turns both back into Compose v2's printed form (:mod:`pallet.compose.render`).
+Field names are the compose keys, so ``msgspec.to_builtins`` of a project is the document.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class _S(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
+    """Base of the model's Structs: unset fields are left out of the printed document."""
+
+
+# ---- service parts -------------------------------------------------------------------------
+
+
+class Port(_S):
+    """One published or exposed port (``ports:`` long syntax)."""
+
+    target: int
+    published: str | None = None  # "8080" or a range "8000-8010"; None: an ephemeral port
+    host_ip: str | None = None
+    protocol: str = "tcp"
+    mode: str = "ingress"
+    name: str | None = None
+    app_protocol: str | None = None
+
+
+class BindOptions(_S):
+    propagation: str | None = None
+    create_host_path: bool | None = None
+    selinux: str | None = None  # "z" or "Z"
+    recursive: str | None = None
+
+
+class VolumeOptions(_S):
+    nocopy: bool = False
+    subpath: str | None = None
+    labels: dict[str, str] | None = None
+
+
+class TmpfsOptions(_S):
+    size: int | None = None  # bytes
+    mode: int | None = None
+
+
+class ImageOptions(_S):
+    subpath: str | None = None
+
+
+class Mount(_S):
+    """One ``volumes:`` entry in long syntax (bind, volume, tmpfs, image, npipe, cluster)."""
+
+    type: str
+    target: str
+    source: str | None = None
+    read_only: bool = False
+    consistency: str | None = None
+    bind: BindOptions | None = None
+    volume: VolumeOptions | None = None
+    tmpfs: TmpfsOptions | None = None
+    image: ImageOptions | None = None
+
+
+class FileReference(_S):
+    """A service's use of a top-level secret or config (mounted as a file)."""
+
+    source: str
+    target: str | None = None
+    uid: str | None = None
+    gid: str | None = None
+    mode: int | None = None
+
+
+class Dependency(_S):
+    """One ``depends_on`` entry; Compose v2 prints ``required`` always."""
+
+    condition: str = "service_started"
+    restart: bool = False
+    required: bool = True
+
+
+class ServiceNetwork(_S):
+    """A service's attachment to one network."""
+
+    aliases: list[str] | None = None
+    ipv4_address: str | None = None
+    ipv6_address: str | None = None
+    link_local_ips: list[str] | None = None
+    mac_address: str | None = None
+    driver_opts: dict[str, str] | None = None
+    priority: int | None = None
+    gw_priority: int | None = None
+    interface_name: str | None = None
+
+
+class Healthcheck(_S):
+    test: list[str] | None = None  # ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]
+    interval: int | None = None  # ns
+    timeout: int | None = None
+    retries: int | None = None
+    start_period: int | None = None
+    start_interval: int | None = None
+    disable: bool = False
+
+
+class Ulimit(_S):
+    """``nofile: 1024`` is ``Ulimit(single=1024)``; ``{soft, hard}`` otherwise."""
+
+    single: int | None = None
+    soft: int | None = None
+    hard: int | None = None
+
+
+class Logging(_S):
+    driver: str | None = None
+    options: dict[str, str] | None = None
+
+
+class DeviceRequest(_S):
+    capabilities: list[str] | None = None
+    count: int | None = None  # -1: all
+    device_ids: list[str] | None = None
+    driver: str | None = None
+    options: dict[str, str] | None = None
+
+
+class Resource(_S):
+    cpus: float | None = None
+    memory: int | None = None  # bytes
+    pids: int | None = None
+    devices: list[DeviceRequest] | None = None
+
+
+class Resources(_S):
+    limits: Resource | None = None
+    reservations: Resource | None = None
+
+
+class RestartPolicy(_S):
+    condition: str | None = None
+    delay: int | None = None  # ns
+    max_attempts: int | None = None
+    window: int | None = None  # ns
+
+
+class Deploy(_S):
+    mode: str | None = None
+    replicas: int | None = None
+    labels: dict[str, str] | None = None
+    resources: Resources | None = None
+    restart_policy: RestartPolicy | None = None
+    endpoint_mode: str | None = None
+
+
+class BuildSecret(_S):
+    source: str
+    target: str | None = None
+    uid: str | None = None
+    gid: str | None = None
+    mode: int | None = None
+
+
+class Build(_S):
+    context: str  # absolute path, or a git/http URL
+    dockerfile: str | None = None
+    dockerfile_inline: str | None = None
+    args: dict[str, str | None] | None = None
+    target: str | None = None
+    labels: dict[str, str] | None = None
+    cache_from: list[str] | None = None
+    cache_to: list[str] | None = None
+    no_cache: bool = False
+    pull: bool = False
+    network: str | None = None
+    shm_size: int | None = None
+    extra_hosts: list[str] | None = None
+    platforms: list[str] | None = None
+    tags: list[str] | None = None
+    secrets: list[BuildSecret] | None = None
+    ssh: list[str] | None = None
+    additional_contexts: dict[str, str] | None = None
+    isolation: str | None = None
+    privileged: bool = False
+
+
+class Extends(_S):
+    service: str
+    file: str | None = None
+
+
+class Device(_S):
+    source: str
+    target: str
+    permissions: str = "rwm"
+
+
+class Service(_S):
+    """One service, normalised; ``name`` is the key it has under ``services:``."""
+
+    name: str = ""
+    annotations: dict[str, str] | None = None
+    attach: bool | None = None
+    blkio_config: dict[str, object] | None = None
+    build: Build | None = None
+    cap_add: list[str] | None = None
+    cap_drop: list[str] | None = None
+    cgroup: str | None = None
+    cgroup_parent: str | None = None
+    command: list[str] | None = None
+    configs: list[FileReference] | None = None
+    container_name: str | None = None
+    cpu_count: int | None = None
+    cpu_percent: float | None = None
+    cpu_period: int | None = None
+    cpu_quota: int | None = None
+    cpu_rt_period: int | None = None
+    cpu_rt_runtime: int | None = None
+    cpu_shares: int | None = None
+    cpus: float | None = None
+    cpuset: str | None = None
+    depends_on: dict[str, Dependency] | None = None
+    deploy: Deploy | None = None
+    device_cgroup_rules: list[str] | None = None
+    devices: list[Device] | None = None
+    dns: list[str] | None = None
+    dns_opt: list[str] | None = None
+    dns_search: list[str] | None = None
+    domainname: str | None = None
+    entrypoint: list[str] | None = None
+    environment: dict[str, str | None] | None = None
+    expose: list[str] | None = None
+    external_links: list[str] | None = None
+    extra_hosts: list[str] | None = None  # "host=ip" entries, as Compose v2 prints them
+    group_add: list[str] | None = None
+    healthcheck: Healthcheck | None = None
+    hostname: str | None = None
+    image: str | None = None
+    init: bool | None = None
+    ipc: str | None = None
+    isolation: str | None = None
+    labels: dict[str, str] | None = None
+    links: list[str] | None = None
+    logging: Logging | None = None
+    mac_address: str | None = None
+    mem_limit: int | None = None  # bytes
+    mem_reservation: int | None = None
+    mem_swappiness: int | None = None
+    memswap_limit: int | None = None
+    network_mode: str | None = None
+    networks: dict[str, ServiceNetwork | None] | None = None
+    oom_kill_disable: bool = False
+    oom_score_adj: int | None = None
+    pid: str | None = None
+    pids_limit: int | None = None
+    platform: str | None = None
+    ports: list[Port] | None = None
+    privileged: bool = False
+    profiles: list[str] | None = None
+    pull_policy: str | None = None
+    read_only: bool = False
+    restart: str | None = None
+    runtime: str | None = None
+    scale: int | None = None
+    secrets: list[FileReference] | None = None
+    security_opt: list[str] | None = None
+    shm_size: int | None = None  # bytes
+    stdin_open: bool = False
+    stop_grace_period: int | None = None  # ns
+    stop_signal: str | None = None
+    storage_opt: dict[str, str] | None = None
+    sysctls: dict[str, str] | None = None
+    tmpfs: list[str] | None = None
+    tty: bool = False
+    ulimits: dict[str, Ulimit] | None = None
+    user: str | None = None
+    userns_mode: str | None = None
+    uts: str | None = None
+    volumes: list[Mount] | None = None
+    volumes_from: list[str] | None = None
+    working_dir: str | None = None
+
+    def replicas(self) -> int:
+        """How many containers the service runs: ``scale``, else ``deploy.replicas``, else 1."""
+        if self.scale is not None:
+            return self.scale
+        if self.deploy is not None and self.deploy.replicas is not None:
+            return self.deploy.replicas
+        return 1
+
+
+# ---- top-level resources ---------------------------------------------------------------------
+
+
+class IpamPool(_S):
+    subnet: str | None = None
+    gateway: str | None = None
+    ip_range: str | None = None
+    aux_addresses: dict[str, str] | None = None
+
+
+class Ipam(_S):
+    driver: str | None = None
+    config: list[IpamPool] | None = None
+    options: dict[str, str] | None = None
+
+
+class Network(_S):
+    """A top-level network; ``name`` is the engine's name (``PROJECT_KEY`` unless set)."""
+
+    name: str
+    driver: str | None = None
+    driver_opts: dict[str, str] | None = None
+    ipam: Ipam | None = None
+    external: bool = False
+    internal: bool = False
+    attachable: bool = False
+    enable_ipv4: bool | None = None
+    enable_ipv6: bool | None = None
+    labels: dict[str, str] | None = None
+
+
+class Volume(_S):
+    name: str
+    driver: str | None = None
+    driver_opts: dict[str, str] | None = None
+    external: bool = False
+    labels: dict[str, str] | None = None
+
+
+class FileObject(_S):
+    """A top-level secret or config: from a file, the environment, inline content or external."""
+
+    name: str
+    file: str | None = None  # absolute path
+    environment: str | None = None
+    content: str | None = None
+    external: bool = False
+    labels: dict[str, str] | None = None
+    driver: str | None = None
+    driver_opts: dict[str, str] | None = None
+    template_driver: str | None = None
+
+
+class Project(_S):
+    """The whole normalised project: ``name`` is Compose v2's normalised project name."""
+
+    name: str
+    services: dict[str, Service] = msgspec.field(default_factory=dict)
+    networks: dict[str, Network] | None = None
+    volumes: dict[str, Volume] | None = None
+    secrets: dict[str, FileObject] | None = None
+    configs: dict[str, FileObject] | None = None
+    # not printed by ``config``; where the project comes from
+    working_dir: str = msgspec.field(default="", name="x-pallet-working-dir")
+    compose_files: list[str] = msgspec.field(default_factory=list, name="x-pallet-files")
+    environment: dict[str, str] = msgspec.field(default_factory=dict, name="x-pallet-env")
+    profiles: list[str] = msgspec.field(default_factory=list, name="x-pallet-profiles")
+    disabled: dict[str, Service] = msgspec.field(default_factory=dict,
+                                                 name="x-pallet-disabled")
+
+    def service_names(self) -> list[str]:
+        """The enabled services' names, sorted as Compose v2 lists them."""
+        return sorted(self.services)
