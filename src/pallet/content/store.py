@@ -44,7 +44,7 @@ class BlobWriter:
 
     def __init__(self, store: LocalContentStore) -> None:
         self._store = store
-        store.ingest_dir.mkdir(parents=True, exist_ok=True)
+        store.ingest_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(dir=store.ingest_dir, prefix="ingest-")
         self._tmp = Path(tmp)
         self._f = os.fdopen(fd, "wb")
@@ -96,10 +96,10 @@ class BlobWriter:
                 )
             self._f.flush()
             os.fsync(self._f.fileno())
-            os.fchmod(self._f.fileno(), 0o444)
+            os.fchmod(self._f.fileno(), 0o400)  # read-only, root's alone
             self._f.close()
             final = self._store.path(digest)
-            final.parent.mkdir(parents=True, exist_ok=True)
+            final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             os.replace(self._tmp, final)
             self.done = True
             return digest
@@ -122,7 +122,7 @@ class LocalContentStore:
         self.root = root
         self.blobs = root / "blobs" / "sha256"
         self.ingest_dir = root / "ingest"
-        self.blobs.mkdir(parents=True, exist_ok=True)
+        self.blobs.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def path(self, digest: str) -> Path:
         return self.blobs / Digest(digest).hex

@@ -39,7 +39,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _lock(run: Path) -> int:
-    run.mkdir(parents=True, exist_ok=True, mode=0o711)
     fd = os.open(run / "palletd.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -95,6 +94,10 @@ def main(argv: list[str] | None = None) -> None:
               file=sys.stderr)
         sys.exit(1)
     try:
+        from pallet.server.app import socket_gid
+        from pallet.system.private import secure_state
+
+        secure_state(Paths(root=args.root, run=args.run), socket_gid(args.group))
         lock = _lock(args.run)
         asyncio.run(serve(args))
         os.close(lock)

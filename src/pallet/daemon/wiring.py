@@ -31,6 +31,7 @@ from pallet.runtime.seccomp import default_seccomp
 from pallet.runtime.seccomp_bpf import bpf_annotation
 from pallet.system.db import Database
 from pallet.system.paths import Paths
+from pallet.system.private import DIR_MODE, ROOT_MODE, private_dir
 
 log = logging.getLogger("palletd")
 
@@ -116,7 +117,7 @@ def _mem_total() -> int:
 def build(paths: Paths, runtime_name: str) -> Daemon:
     host = check_host(runtime_name)
     for d in (paths.root, paths.containers, paths.tmp):
-        d.mkdir(parents=True, exist_ok=True, mode=0o711)
+        private_dir(d, ROOT_MODE if d == paths.root else DIR_MODE)
     db = Database(paths.db)
     events = EventBus()
     images = ImageService(db, paths)

@@ -72,7 +72,7 @@ def write_etc_files(cdir: Path, hostname: str, **parts: Sequence[str]) -> list[d
     mounts: list[dict[str, Any]] = []
     for name, text in etc_texts(hostname, **parts).items():
         path = cdir / name
-        write_bytes(path, text.encode(), durable=False)  # made again each start
+        write_bytes(path, text.encode(), 0o644, durable=False)  # made again each start
         mounts.append({
             "destination": f"/etc/{name}",
             "type": "bind",

@@ -81,7 +81,7 @@ def _remove_stale(path: Path) -> None:
         probe.close()
 
 
-def _socket_gid(group: str) -> int:
+def socket_gid(group: str) -> int:
     try:
         return grp.getgrnam(group).gr_gid
     except KeyError:
@@ -98,7 +98,7 @@ def bind_unix(socket_path: Path, group: str = "pallet") -> socket.socket:
         # permissions are set before listen(): no connection is possible until then
         os.chmod(socket_path, SOCKET_MODE)
         if os.geteuid() == 0:
-            os.chown(socket_path, 0, _socket_gid(group))
+            os.chown(socket_path, 0, socket_gid(group))
         sock.listen(1024)
         sock.setblocking(False)
     except BaseException:

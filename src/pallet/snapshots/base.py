@@ -109,8 +109,8 @@ class MetaStore:
         self.sdir = root / "s"
         self.kdir = root / "k"
         self.lock = threading.RLock()
-        self.sdir.mkdir(parents=True, exist_ok=True)
-        self.kdir.mkdir(parents=True, exist_ok=True)
+        self.sdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.kdir.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     def dir_of(self, key: str) -> Path:
         try:

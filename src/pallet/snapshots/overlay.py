@@ -25,6 +25,7 @@ from pallet.snapshots.base import (
     disk_usage,
 )
 from pallet.snapshots.mount import Mount
+from pallet.system.atomic import write_bytes
 
 _ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 LINK_LEN = 12
@@ -42,7 +43,7 @@ class OverlaySnapshotter(MetaBacked):
         self.root = Path(root).absolute()
         self.meta = MetaStore(self.root)
         self.links = self.root / "l"
-        self.links.mkdir(exist_ok=True)
+        self.links.mkdir(exist_ok=True, mode=0o700)
 
     # -- protocol ----------------------------------------------------------
     def mounts(self, key: str) -> list[Mount]:
@@ -115,12 +116,12 @@ class OverlaySnapshotter(MetaBacked):
                 while os.path.lexists(self.links / short):
                     short = _short_name()
                 os.symlink(f"../s/{d.name}/diff", self.links / short)
-                (d / "link").write_text(short)
+                write_bytes(d / "link", short.encode(), durable=False)
                 if parent is not None:
                     pd = self.meta.dir_of(parent)
                     pshort = (pd / "link").read_text().strip()
                     chain = [f"l/{pshort}", *self._lower(pd)]
-                    (d / "lower").write_text(":".join(chain))
+                    write_bytes(d / "lower", ":".join(chain).encode(), durable=False)
                 self.meta.publish(key, d)
             except BaseException:
                 with contextlib.suppress(Exception):

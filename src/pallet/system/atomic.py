@@ -18,7 +18,7 @@ from typing import IO, Any
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path, mode: int = 0o644, durable: bool = True) -> Iterator[IO[bytes]]:
+def atomic_writer(path: Path, mode: int = 0o600, durable: bool = True) -> Iterator[IO[bytes]]:
     """Yield a binary file; on clean exit it replaces ``path`` atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -36,10 +36,10 @@ def atomic_writer(path: Path, mode: int = 0o644, durable: bool = True) -> Iterat
         raise
 
 
-def write_bytes(path: Path, data: bytes, mode: int = 0o644, durable: bool = True) -> None:
+def write_bytes(path: Path, data: bytes, mode: int = 0o600, durable: bool = True) -> None:
     with atomic_writer(path, mode, durable) as f:
         f.write(data)
 
 
-def write_json(path: Path, value: Any, mode: int = 0o644, durable: bool = True) -> None:
+def write_json(path: Path, value: Any, mode: int = 0o600, durable: bool = True) -> None:
     write_bytes(path, json.dumps(value, separators=(",", ":")).encode(), mode, durable)

@@ -65,7 +65,8 @@ class VolumeStore:
             labels.setdefault(ANON_LABEL, "")
         rec = VolumeRecord(name=name, created=created, labels=labels,
                            options=dict(options or {}), anonymous=anonymous)
-        self.path(name).mkdir(parents=True, exist_ok=True, mode=0o755)
+        self.path(name).parent.mkdir(parents=True, exist_ok=True, mode=0o700)  # pallet's
+        self.path(name).mkdir(exist_ok=True, mode=0o755)  # the volume's data
         try:
             self.db.execute("INSERT INTO volumes(name, data) VALUES(?, ?)",
                             (name, _enc.encode(rec)))
