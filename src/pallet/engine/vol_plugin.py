@@ -8,9 +8,6 @@ State in ``Container.extras["volumes"]``: ``mounts`` (mount points, see
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -19,9 +16,9 @@ import msgspec
 
 from pallet.engine.plugins import Plugin, StartContext
 from pallet.engine.records import Container, now_rfc3339
-from pallet.errors import CommandFailed, InvalidArgument
-from pallet.system.securejoin import secure_join
+from pallet.errors import InvalidArgument
 from pallet.volumes import mounts as mp_
+from pallet.volumes.copyup import CopyUp, copy_up
 from pallet.volumes.store import VolumeStore
 
 KEY = "volumes"
@@ -63,7 +60,7 @@ class VolumePlugin(Plugin):
             inherited += mp_.from_volumes_from(spec, other.extras.get(KEY, {}).get("mounts", []))
         mounts = [msgspec.to_builtins(m) for m in hc.Mounts or []]
         points = mp_.merge(hc.Binds or [], mounts, inherited,
-                           list((c.config.Volumes or {}).keys()))
+                           list((c.config.Volumes or {}).keys()), list(hc.Tmpfs or {}))
         created: list[str] = []
         for mp in points:
             if mp["Type"] == "volume":
@@ -94,30 +91,19 @@ class VolumePlugin(Plugin):
             ctx.mounts.append(mp_.oci_mount(mp))
 
     def _populate(self, cid: str, mp: dict[str, Any]) -> None:
-        """Docker's copy-up: an empty volume gets the image's files at the mount point."""
+        """Docker's copy-up: an empty volume gets the image's directory at the mount point.
+
+        The volume counts as populated once it took a directory or was found holding data,
+        so a volume first mounted where the image has nothing still takes the content of a
+        later container's image, and a volume a user emptied is not filled again.
+        """
         rec = self.store.resolve(mp["Name"])
         if rec.populated:
             return
-        target = self.store.path(rec.name)
-        rec.populated = True
-        self.store.save(rec)
-        if any(target.iterdir()):
-            return
-        rootfs = self.rootfs_of(cid)
-        try:
-            src = secure_join(rootfs, mp["Destination"])
-        except (OSError, ValueError):
-            return
-        if not src.is_dir() or not any(src.iterdir()):
-            return
-        with contextlib.suppress(OSError):
-            st = src.stat()
-            os.chown(target, st.st_uid, st.st_gid)
-            os.chmod(target, st.st_mode & 0o7777)
-        argv = ["cp", "-a", "--", f"{src}/.", f"{target}/"]
-        res = subprocess.run(argv, capture_output=True, timeout=600)
-        if res.returncode != 0:
-            raise CommandFailed(argv, res.returncode, res.stderr.decode(errors="replace"))
+        outcome = copy_up(self.rootfs_of(cid), mp["Destination"], self.store.path(rec.name))
+        if outcome is not CopyUp.NO_SOURCE:
+            rec.populated = True
+            self.store.save(rec)
 
     async def removed(self, c: Container, volumes: bool) -> None:
         if not (volumes or c.host_config.AutoRemove):

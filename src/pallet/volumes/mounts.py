@@ -99,11 +99,13 @@ def from_volumes_from(spec: str, theirs: Sequence[MountPoint]) -> list[MountPoin
 
 
 def merge(binds: Iterable[str], mounts: Iterable[Mapping[str, Any]],
-          inherited: Iterable[MountPoint], image_volumes: Iterable[str]) -> list[MountPoint]:
+          inherited: Iterable[MountPoint], image_volumes: Iterable[str],
+          tmpfs: Iterable[str] = ()) -> list[MountPoint]:
     """All mount points of a container; later sources lose to earlier destinations.
 
     Order of precedence as dockerd: ``--volumes-from`` first, then binds and mounts
-    replace them by destination; image volumes left over become anonymous volumes.
+    replace them by destination; image volumes left over become anonymous volumes,
+    except where an explicit mount, or a ``HostConfig.Tmpfs`` path, is already there.
     """
     by_dest: dict[str, MountPoint] = {}
     for mp in inherited:
@@ -114,9 +116,10 @@ def merge(binds: Iterable[str], mounts: Iterable[Mapping[str, Any]],
             raise InvalidArgument(f"Duplicate mount point: {mp['Destination']}")
         explicit.add(mp["Destination"])
         by_dest[mp["Destination"]] = mp
+    covered = {posixpath.normpath(t) for t in tmpfs}
     for path in image_volumes:
         dst = clean_destination(path)
-        if dst not in by_dest:
+        if dst not in by_dest and dst not in covered:
             by_dest[dst] = {"Type": "volume", "Name": "", "Destination": dst, "Driver": "local",
                             "Mode": "", "RW": True, "Propagation": "", "anonymous": True}
     return list(by_dest.values())

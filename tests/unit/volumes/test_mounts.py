@@ -43,6 +43,12 @@ def test_mounts_and_merge() -> None:
     assert dests["/h"]["RW"] is False
     with pytest.raises(InvalidArgument):
         m.merge(["a:/x", "b:/x"], [], [], [])
+    # a --tmpfs path (HostConfig.Tmpfs) at an image VOLUME replaces its anonymous volume,
+    # as an explicit mount does (the guide's redis with `tmpfs: [/data]`)
+    points = m.merge([], [{"Type": "volume", "Source": "named", "Target": "/cache/"}], [],
+                     ["/data", "/cache", "/keep"], tmpfs=["/data/"])
+    assert [(p["Destination"], p.get("Name")) for p in points] == [
+        ("/cache", "named"), ("/keep", "")]
     inherited = m.from_volumes_from("c1:ro", [dests["/data"], t])
     assert [p["RW"] for p in inherited] == [False]
 
