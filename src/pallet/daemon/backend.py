@@ -19,11 +19,13 @@ from pallet.api.models import CreateRequest, ExecConfig
 from pallet.engine.archive import extract_to, stat_path, tar_path
 from pallet.engine.attach import ContainerAttach
 from pallet.engine.containers import ContainerService
+from pallet.engine.cproot import ContainerFS, running_root, stopped_root
 from pallet.engine.events import EventBus
 from pallet.engine.execs import ExecService
 from pallet.engine.images import ImageOps
 from pallet.engine.lifecycle import State
 from pallet.engine.logs import log_stream
+from pallet.engine.records import Container
 from pallet.engine.top import top
 from pallet.engine.views import check_filters, inspect, matches, summary
 from pallet.errors import Conflict
@@ -145,24 +147,41 @@ class EngineBackend:
         await self.c.resize(ref, height, width)
 
     @contextlib.asynccontextmanager
-    async def _rootfs(self, ref: str) -> AsyncIterator[Path]:
-        async with self.c.holds.hold(self.c.resolve(ref).id) as rootfs:
-            yield rootfs
+    async def _fs(self, ref: str) -> AsyncIterator[ContainerFS]:
+        """The container's filesystem for a copy: through its init process while it runs,
+        else its rootfs mounted for the copy with its volumes, binds and /etc files."""
+        c = self.c.resolve(ref)
+        fs = running_root(c.pid, self.c.holds.path_of(c.id)) if c.running and c.pid else None
+        if fs is not None:
+            try:
+                yield fs
+            finally:
+                fs.close()
+            return
+        async with self.c.holds.hold(c.id) as rootfs:
+            fs = stopped_root(rootfs, self._mounts(c))
+            try:
+                yield fs
+            finally:
+                fs.close()
 
-    def _binds(self, ref: str) -> dict[str, Path]:
-        """The per-container /etc files, which shadow the image's through bind mounts."""
-        bundle = self.c.bundle(self.c.resolve(ref).id)
-        return {f"/etc/{n}": bundle / n for n in ("hostname", "hosts", "resolv.conf")
-                if (bundle / n).exists()}
+    def _mounts(self, c: Container) -> dict[str, Path]:
+        """Container path -> host source of what is mounted over the rootfs when it runs."""
+        bundle = self.c.bundle(c.id)
+        out = {f"/etc/{n}": bundle / n for n in ("hostname", "hosts", "resolv.conf")
+               if (bundle / n).exists()}
+        for mp in (c.extras.get("volumes") or {}).get("mounts", []):
+            if mp.get("Type") in ("volume", "bind") and mp.get("Source"):
+                out[mp["Destination"]] = Path(mp["Source"])
+        return out
 
     async def archive_stat(self, ref: str, path: str) -> PathStat:
-        async with self._rootfs(ref) as root:
-            _, st = stat_path(root, path, self._binds(ref))
-            return _pstat(st)
+        async with self._fs(ref) as fs:
+            return _pstat(await asyncio.to_thread(stat_path, fs, path))
 
     async def archive_get(self, ref: str, path: str) -> tuple[PathStat, AsyncIterator[bytes]]:
-        async with self._rootfs(ref) as root:
-            st, spool = await asyncio.to_thread(tar_path, root, path, self._binds(ref))
+        async with self._fs(ref) as fs:
+            st, spool = await asyncio.to_thread(tar_path, fs, path)
 
         async def stream() -> AsyncIterator[bytes]:
             try:
@@ -180,8 +199,8 @@ class EngineBackend:
             with open(spool, "wb") as f:
                 async for chunk in body:
                     f.write(chunk)
-            async with self._rootfs(ref) as root:
-                await asyncio.to_thread(extract_to, root, path, spool, no_overwrite_dir_non_dir)
+            async with self._fs(ref) as fs:
+                await asyncio.to_thread(extract_to, fs, path, spool, no_overwrite_dir_non_dir)
         finally:
             spool.unlink(missing_ok=True)
 

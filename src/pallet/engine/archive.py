@@ -1,26 +1,31 @@
 """``docker cp``: stat, read and write paths inside a container's filesystem.
 
-Every path is resolved with ``secure_join`` against the container's root, so
-symlinks inside the container cannot lead the host-side copy out of it. A
-stopped container's root is mounted for the duration of the copy.
+Every step goes through file descriptors anchored at the container's root
+(:mod:`pallet.engine.cproot`): parents are opened with openat2(RESOLVE_IN_ROOT),
+last components with ``O_NOFOLLOW`` or ``*at`` calls on the parent's fd, trees are
+read by :mod:`pallet.engine.fdtar` and written by the layer applier anchored at
+the same root. A container process that swaps directories and symlinks while a
+copy runs can make it fail or copy other files of the container, never reach the
+host.
 """
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import os
 import stat
 import tarfile
 import tempfile
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from pallet.engine.cproot import Anchor, ContainerFS
+from pallet.engine.fdtar import TreeWriter
 from pallet.errors import InvalidArgument, NotFound
+from pallet.oci.layerpaths import clean_parts
 from pallet.oci.layertar import apply_layer
-from pallet.system.securejoin import secure_join
 
 # Go's os.FileMode type bits, which the docker CLI decodes from the stat header.
 _GO_DIR = 1 << 31
@@ -58,94 +63,120 @@ def go_mode(st: os.stat_result) -> int:
     return mode
 
 
-Binds = Mapping[str, Path]  # container path -> host file bind-mounted there
-
-
-def _host_path(root: Path, path: str, binds: Binds, follow_last: bool = False) -> Path:
-    clean = "/" + "/".join(p for p in path.split("/") if p not in ("", "."))
-    if clean in binds:
-        return binds[clean]
-    return secure_join(root, path, follow_last=follow_last)
-
-
-def stat_path(root: Path, path: str, binds: Binds | None = None) -> tuple[Path, Stat]:
-    if not path:
-        raise InvalidArgument("path cannot be empty")
-    host = _host_path(root, path, binds or {})
+def _lstat(anchor: Anchor, parts: list[str], path: str) -> os.stat_result:
     try:
-        st = os.lstat(host)
+        parent, name = anchor.split(parts)
+    except FileNotFoundError:
+        raise NotFound(f"Could not find the file {path} in container") from None
+    except OSError as e:
+        if e.errno in (errno.ENOTDIR, errno.ELOOP):
+            raise NotFound(f"Could not find the file {path} in container") from None
+        raise InvalidArgument(f"cannot stat {path} in container: {e.strerror}") from None
+    try:
+        return os.stat(name, dir_fd=parent, follow_symlinks=False)
     except FileNotFoundError:
         raise NotFound(f"Could not find the file {path} in container") from None
     except OSError as e:
         raise InvalidArgument(f"cannot stat {path} in container: {e.strerror}") from None
+    finally:
+        os.close(parent)
+
+
+def stat_path(fs: ContainerFS, path: str) -> Stat:
+    """``HEAD /containers/{id}/archive``: the entry at ``path``, a final symlink not followed."""
+    if not path:
+        raise InvalidArgument("path cannot be empty")
+    if "\0" in path:
+        raise InvalidArgument("path must not contain a NUL byte")
+    anchor, at, rel = fs.locate(path)
+    st = _lstat(anchor, rel, path)
     link = ""
     if stat.S_ISLNK(st.st_mode):
-        link = "/" + str(secure_join(root, path).relative_to(root))
+        link = "/" + "/".join([*at, *fs.resolve(anchor, rel, follow_last=True)])
     mtime = datetime.fromtimestamp(st.st_mtime, UTC).isoformat().replace("+00:00", "Z")
     name = os.path.basename(path.rstrip("/")) or "/"
-    return host, Stat(name, st.st_size, go_mode(st), mtime, link)
+    return Stat(name, st.st_size, go_mode(st), mtime, link)
 
 
-def tar_path(root: Path, path: str, binds: Binds | None = None) -> tuple[Stat, BinaryIO]:
+def tar_path(fs: ContainerFS, path: str) -> tuple[Stat, BinaryIO]:
     """A tar of ``path`` (its base name at the top), spooled to an unnamed temporary file
-    and rewound, so the caller can stream it after the container's root is unmounted."""
-    host, st = stat_path(root, path, binds)
+    and rewound, so the caller can stream it after the container's root is released."""
+    st = stat_path(fs, path)
     if path.endswith("/.") or path == ".":
         arcname = "."
     else:
         arcname = st.name if st.name != "/" else "."
+    anchor, _, rel = fs.locate(path)
     if st.link_target and path.endswith("/"):
-        host = secure_join(root, path)
+        rel = fs.resolve(anchor, rel, follow_last=True)
     spool = tempfile.TemporaryFile()  # noqa: SIM115 - handed to the caller, who closes it
     try:
-        with tarfile.open(fileobj=spool, mode="w|", format=tarfile.PAX_FORMAT) as tf:
-            _add(tf, host, arcname, root)
+        parent, name = anchor.split(rel)
+        try:
+            with tarfile.open(fileobj=spool, mode="w|", format=tarfile.PAX_FORMAT) as tf:
+                TreeWriter(tf, fs.skip_devs).add(parent, name, arcname)
+        finally:
+            os.close(parent)
         spool.seek(0)
+    except OSError as e:
+        spool.close()
+        if e.errno in (errno.ENOENT, errno.ENOTDIR, errno.ELOOP):
+            raise NotFound(f"Could not find the file {path} in container") from None
+        raise InvalidArgument(f"cannot copy {path} from container: {e.strerror}") from None
     except BaseException:
         spool.close()
         raise
     return st, spool
 
 
-def _add(tf: tarfile.TarFile, host: Path, arcname: str, root: Path) -> None:
-    """Add ``host`` recursively without following symlinks (they stay links)."""
-    info = tf.gettarinfo(str(host), arcname)
-    if info.isreg():
-        with open(host, "rb") as f:
-            tf.addfile(info, f)
-        return
-    tf.addfile(info)
-    if info.isdir():
-        for entry in sorted(os.listdir(host)):
-            _add(tf, host / entry, f"{arcname}/{entry}" if arcname != "." else entry, root)
-
-
-def extract_to(root: Path, path: str, archive: Path, no_overwrite_dir_non_dir: bool) -> None:
-    """Extract ``archive`` into the directory ``path`` inside ``root``, safely."""
+def extract_to(fs: ContainerFS, path: str, archive: Path, no_overwrite_dir_non_dir: bool) -> None:
+    """``PUT /containers/{id}/archive``: extract ``archive`` into the directory ``path``."""
+    if "\0" in path:
+        raise InvalidArgument("path must not contain a NUL byte")
+    anchor, _, rel = fs.locate(path)
+    if path.endswith("/") and stat.S_ISLNK(_lstat(anchor, rel, path).st_mode):
+        raise InvalidArgument(f"destination {path} in container is not a directory")
     try:
-        _extract(root, path, archive, no_overwrite_dir_non_dir)
+        os.close(anchor.open(rel))
+    except OSError as e:
+        if e.errno in (errno.ENOENT, errno.ELOOP):
+            raise NotFound(f"Could not find the file {path} in container") from None
+        if e.errno == errno.ENOTDIR:
+            raise InvalidArgument(f"extraction point is not a directory: {path}") from None
+        raise InvalidArgument(f"cannot copy to {path} in container: {e.strerror}") from None
+    prefix = [*anchor.base, *fs.resolve(anchor, rel, follow_last=True)]
+    try:
+        if no_overwrite_dir_non_dir:
+            _check_kinds(anchor, prefix, archive)
+        apply_layer(archive, anchor.fd, whiteouts="delete", prefix=prefix)
     except OSError as e:
         raise InvalidArgument(f"cannot copy to {path} in container: {e.strerror}") from None
+    except tarfile.TarError as e:
+        raise InvalidArgument(f"the archive to copy to {path} is not a valid tar: {e}") from None
 
 
-def _extract(root: Path, path: str, archive: Path, no_overwrite_dir_non_dir: bool) -> None:
-    target = secure_join(root, path)
-    if path.endswith("/") and target.is_symlink():
-        raise InvalidArgument(f"destination {path} in container is not a directory")
-    if not target.exists():
-        raise NotFound(f"Could not find the file {path} in container")
-    if not target.is_dir():
-        raise InvalidArgument(f"extraction point is not a directory: {path}")
-    if no_overwrite_dir_non_dir:
-        with tarfile.open(archive) as tf:
-            for m in tf:
-                existing = secure_join(target, m.name, follow_last=False)
-                with contextlib.suppress(FileNotFoundError):
-                    is_dir = stat.S_ISDIR(os.lstat(existing).st_mode)
-                    if is_dir != m.isdir():
-                        kind = "directory" if is_dir else "non-directory"
-                        raise InvalidArgument(
-                            f"cannot overwrite {kind} {m.name!r} with "
-                            f"{'directory' if m.isdir() else 'non-directory'}"
-                        )
-    apply_layer(archive, target, whiteouts="delete")
+def _check_kinds(anchor: Anchor, prefix: list[str], archive: Path) -> None:
+    """Refuse to replace a directory with a non-directory or the reverse (``docker cp``'s
+    default), before anything is written."""
+    target = Anchor(anchor.fd, prefix)
+    with tarfile.open(archive) as tf:
+        for m in tf:
+            parts = clean_parts(m.name)
+            if not parts:
+                continue
+            try:
+                parent, name = target.split(parts)
+            except OSError:
+                continue  # its directory is new: nothing there to overwrite
+            try:
+                is_dir = stat.S_ISDIR(os.stat(name, dir_fd=parent, follow_symlinks=False).st_mode)
+            except OSError:
+                continue
+            finally:
+                os.close(parent)
+            if is_dir != m.isdir():
+                kind = "directory" if is_dir else "non-directory"
+                raise InvalidArgument(
+                    f"cannot overwrite {kind} {m.name!r} with "
+                    f"{'directory' if m.isdir() else 'non-directory'}"
+                )

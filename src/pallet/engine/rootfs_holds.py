@@ -28,6 +28,10 @@ class RootfsHolds:
         self._count: Counter[str] = Counter()
         self._lock = asyncio.Lock()
 
+    def path_of(self, cid: str) -> Path:
+        """Where ``cid``'s rootfs is mounted (while it runs, or while held)."""
+        return self._path_of(cid)
+
     def held(self, cid: str) -> bool:
         return self._count[cid] > 0
 

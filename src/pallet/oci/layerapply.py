@@ -26,14 +26,13 @@ import errno
 import os
 import stat
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Literal
 
 from pallet.errors import InvalidArgument
 from pallet.oci.digest import CHUNK
 from pallet.oci.layerpaths import RootDirs, clean_parts
-from pallet.oci.openat2 import open_beneath_nofollow
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -44,8 +43,9 @@ _SKIP_XATTR_PREFIXES = ("trusted.overlay.", "user.overlay.", "user.fuseoverlayfs
 class LayerApplier:
     """Applies the members of one tar stream, in order, onto ``target``."""
 
-    def __init__(self, target: Path, mode: WhiteoutMode, skip: Callable[[str], bool] | None):
-        self.tree = RootDirs(target)
+    def __init__(self, target: Path | int, mode: WhiteoutMode,
+                 skip: Callable[[str], bool] | None, prefix: Sequence[str] = ()) -> None:
+        self.tree = RootDirs(target, prefix)
         self.mode = mode
         self.skip = skip
         self.is_root = os.geteuid() == 0
@@ -205,7 +205,7 @@ class LayerApplier:
         self.tree.close_retired()
         for path, m in reversed(self.deferred):
             try:
-                fd = open_beneath_nofollow(self.tree.root, path, os.O_RDONLY | os.O_DIRECTORY)
+                fd = self.tree.open_nofollow(path, os.O_RDONLY | os.O_DIRECTORY)
             except OSError:
                 continue  # replaced later in the layer by a non-directory
             try:

@@ -11,21 +11,25 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+from collections.abc import Sequence
 from pathlib import Path
 
 from pallet.errors import InvalidArgument
-from pallet.oci.openat2 import open_in_root
+from pallet.oci.openat2 import open_beneath_nofollow, open_in_root
 
 _DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
 
 
-def clean_parts(name: str) -> list[str]:
-    """Split a member name into safe components; raises if it climbs out of the root."""
+def clean_parts(name: str, *, clamp: bool = False) -> list[str]:
+    """Split a member name into safe components; raises if it climbs out of the root,
+    unless ``clamp`` (a ``..`` at the root stays at the root, as in a path lookup)."""
     parts: list[str] = []
     for p in name.split("/"):
         if p in ("", "."):
             continue
         if p == "..":
+            if not parts and clamp:
+                continue
             if not parts:
                 raise InvalidArgument(f"invalid layer entry {name!r}: path escapes the target")
             parts.pop()
@@ -35,10 +39,21 @@ def clean_parts(name: str) -> list[str]:
 
 
 class RootDirs:
-    """The target root's fd and a cache of directory fds resolved inside it."""
+    """The target root's fd and a cache of directory fds resolved inside it.
 
-    def __init__(self, target: Path) -> None:
-        self.root = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    ``target`` is a directory path or an open directory fd (duplicated, so the caller
+    keeps its own). With a ``prefix`` (components below that root) members land under
+    ``root/prefix`` while every path, the prefix included, still resolves with the
+    root as ``/``: ``docker cp`` into ``/some/dir`` of a container whose processes may
+    be swapping that directory for a symlink at the same moment.
+    """
+
+    def __init__(self, target: Path | int, prefix: Sequence[str] = ()) -> None:
+        if isinstance(target, int):
+            self.root = os.dup(target)
+        else:
+            self.root = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        self.prefix = [p for p in prefix if p not in ("", ".")]
         self.dirs: dict[str, int] = {}
         self.retired: list[int] = []  # fds dropped from the cache, closed between members
 
@@ -64,7 +79,7 @@ class RootDirs:
         if fd is not None:
             return fd
         try:
-            fd = open_in_root(self.root, key, _DIR_FLAGS)
+            fd = open_in_root(self.root, self._full(parts), _DIR_FLAGS)
         except FileNotFoundError:
             if not create or not parts:
                 raise InvalidArgument(
@@ -76,7 +91,7 @@ class RootDirs:
             except FileExistsError:
                 pass
             try:
-                fd = open_in_root(self.root, key, _DIR_FLAGS)
+                fd = open_in_root(self.root, self._full(parts), _DIR_FLAGS)
             except OSError as e:
                 raise InvalidArgument(
                     f"layer entry {name!r}: cannot create {key}: {e.strerror}"
@@ -87,6 +102,13 @@ class RootDirs:
             ) from None
         self.dirs[key] = fd
         return fd
+
+    def _full(self, parts: list[str]) -> str:
+        return "/".join([*self.prefix, *parts])
+
+    def open_nofollow(self, path: str, flags: int) -> int:
+        """``path`` under the target, opened only if no component is a symlink."""
+        return open_beneath_nofollow(self.root, "/".join([*self.prefix, path]), flags)
 
     def lstat(self, dirfd: int, base: str) -> os.stat_result | None:
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gzip
 import tarfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -31,17 +31,22 @@ class ApplyResult:
 
 def apply_layer(
     src: BinaryIO | Path,
-    target: Path,
+    target: Path | int,
     *,
     whiteouts: WhiteoutMode = "delete",
     skip: Callable[[str], bool] | None = None,
+    prefix: Sequence[str] = (),
 ) -> ApplyResult:
-    """Apply the layer ``src`` onto ``target`` (which must exist); returns its diff_id."""
+    """Apply the layer ``src`` onto ``target`` (which must exist); returns its diff_id.
+
+    ``target`` is a directory or an open directory fd; with ``prefix`` the members
+    land under ``target/prefix``, every path resolved with ``target`` as ``/``.
+    """
     if isinstance(src, Path):
         with open(src, "rb") as f:
-            return apply_layer(f, target, whiteouts=whiteouts, skip=skip)
+            return apply_layer(f, target, whiteouts=whiteouts, skip=skip, prefix=prefix)
     reader = HashingReader(open_uncompressed(src))
-    applier = LayerApplier(target, whiteouts, skip)
+    applier = LayerApplier(target, whiteouts, skip, prefix)
     try:
         try:
             with tarfile.open(fileobj=reader, mode="r|", bufsize=CHUNK) as tf:  # type: ignore[call-overload]

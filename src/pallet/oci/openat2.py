@@ -31,17 +31,29 @@ _syscall.restype = ctypes.c_long
 _available: bool | None = None
 
 
+_RACE_RETRIES = 64
+
+
 def openat2(dirfd: int, path: str, flags: int, resolve: int, mode: int = 0) -> int:
-    """Open ``path`` relative to ``dirfd`` with ``resolve`` flags; raises OSError."""
+    """Open ``path`` relative to ``dirfd`` with ``resolve`` flags; raises OSError.
+
+    With ``RESOLVE_IN_ROOT`` or ``RESOLVE_BENEATH`` the kernel answers EAGAIN when a
+    rename elsewhere raced the walk (it cannot prove ``..`` stayed inside); the walk is
+    simply tried again, a bounded number of times.
+    """
     global _available
     how = _OpenHow(flags | os.O_CLOEXEC, mode, resolve)
-    fd = _syscall(
-        ctypes.c_long(_SYS_OPENAT2),
-        ctypes.c_int(dirfd),
-        ctypes.c_char_p(os.fsencode(path)),
-        ctypes.byref(how),
-        ctypes.c_size_t(ctypes.sizeof(how)),
-    )
+    raw = os.fsencode(path)
+    for _ in range(_RACE_RETRIES):
+        fd = _syscall(
+            ctypes.c_long(_SYS_OPENAT2),
+            ctypes.c_int(dirfd),
+            ctypes.c_char_p(raw),
+            ctypes.byref(how),
+            ctypes.c_size_t(ctypes.sizeof(how)),
+        )
+        if fd >= 0 or ctypes.get_errno() != errno.EAGAIN:
+            break
     if fd < 0:
         err = ctypes.get_errno()
         if err == errno.ENOSYS:
