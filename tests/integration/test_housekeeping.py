@@ -67,16 +67,17 @@ def test_system_df_matches_docker_shapes(palletd: Any, made: list[str]) -> None:
     vol = "hkvol-" + uuid.uuid4().hex[:8]
     made.append(n)
     ok(palletd, "run", "-d", "--name", n, "-v", f"{vol}:/data", "busybox", "sh", "-c",
-       "head -c 20000 /dev/zero > /data/f; sleep 100")
+       "head -c 20000 /dev/zero > /data/f; head -c 3000 /dev/zero > /rw; sleep 100")
     try:
         time.sleep(0.5)
         doc = palletd.json("GET", "/system/df")
         assert set(doc) == {"LayersSize", "Images", "Containers", "Volumes", "BuildCache"}
         bb = next(i for i in doc["Images"] if "busybox:latest" in i["RepoTags"])
-        assert bb["Containers"] >= 1 and bb["SharedSize"] >= 0
+        assert bb["Containers"] >= 1 and 0 <= bb["SharedSize"] <= bb["Size"]
         assert doc["LayersSize"] >= bb["Size"] > 0
         c = next(c for c in doc["Containers"] if c["Names"] == [f"/{n}"])
-        assert c["SizeRw"] >= 0 and c["SizeRootFs"] > 0
+        assert 3000 <= c["SizeRw"] < 3000 + 65536  # /rw and the directories it touched
+        assert c["SizeRootFs"] == bb["Size"] + c["SizeRw"]
         v = next(v for v in doc["Volumes"] if v["Name"] == vol)
         assert v["UsageData"] == {"RefCount": 1, "Size": 20000}
         assert isinstance(doc["BuildCache"], list)

@@ -210,10 +210,10 @@ def test_commit_pauses_and_unpauses_even_when_it_fails(tmp_path: Path) -> None:
         assert svc.resolve(cid).status.value == "paused"
         assert events.actions[-1] == "pause"
         await svc.unpause(cid)
+        c = svc.resolve(cid)
+        c.status = type(c.status)("dead")
+        svc.store.save(c)
         with pytest.raises(Conflict):
-            c = svc.resolve(cid)
-            c.status = type(c.status)("dead")
-            svc.store.save(c)
             await commits.changes("web")
 
     asyncio.run(t())

@@ -30,7 +30,7 @@ def make_tar(src: str, arcname: str, follow_root: bool = False) -> IO[bytes]:
     # so cp reports the size docker does ("Successfully copied 2.05kB")
     spool.truncate(end)
     spool.seek(0)
-    return spool  # type: ignore[return-value]
+    return spool
 
 
 def _rename(name: str, old_root: str, new_root: str | None) -> str | None:

@@ -179,9 +179,9 @@ def send_request(sock: socket.socket, method: str, url: str, headers: Mapping[st
     chunks: Iterator[bytes]
     if hasattr(body, "read"):
         reader = body
-        chunks = iter(lambda: reader.read(65536), b"")  # type: ignore[union-attr]
+        chunks = iter(lambda: reader.read(65536), b"")
     else:
-        chunks = body  # type: ignore[assignment]
+        chunks = body
     tail = b""  # the CRLF that ends the previous chunk
     for chunk in chunks:
         if len(chunk) >= 65536:  # big: two sends rather than a copy of the chunk

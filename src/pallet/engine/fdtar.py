@@ -154,4 +154,4 @@ class TreeWriter:
                 self.links[key] = arcname
             info = tarinfo(fst, arcname)
             assert info is not None
-            self.tf.addfile(info, _Exact(f, info.size))  # type: ignore[arg-type]
+            self.tf.addfile(info, _Exact(f, info.size))

@@ -36,7 +36,7 @@ def import_tar(
     try:
         with open(archive, "rb") as raw:
             try:
-                digest, _ = stage.blob_from(open_uncompressed(raw))  # type: ignore[arg-type]
+                digest, _ = stage.blob_from(open_uncompressed(raw))
             except (EOFError, zlib.error, gzip.BadGzipFile) as e:
                 raise DataCorruption(f"invalid compressed archive: {e}") from None
         layer = stage.layer(None, digest, None)

@@ -119,7 +119,7 @@ class Pool:
         for attempt in (0, 1):
             conn = self._conn(u.scheme, u.netloc, fresh=attempt == 1)
             try:
-                conn.request(req.method, path, body=req.body, headers=req.headers)  # type: ignore[arg-type]
+                conn.request(req.method, path, body=req.body, headers=req.headers)
                 raw = conn.getresponse()
             except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
                 conn.close()

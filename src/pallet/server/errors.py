@@ -37,7 +37,7 @@ SWARM_MESSAGE = (
 def status_of(exc: errors.PalletError) -> int:
     """The HTTP status for an error kind (walks the MRO, so subclasses map too)."""
     for kind in type(exc).__mro__:
-        status = STATUS.get(kind)  # type: ignore[arg-type]
+        status = STATUS.get(kind)
         if status is not None:
             return status
     return 500

@@ -134,7 +134,7 @@ def write_layer(
     root = str(upper)
     links: dict[tuple[int, int], str] = {}
     rootfd = os.open(root, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
-    with contextlib.closing(_Fd(rootfd)), tarfile.open(  # type: ignore[call-overload]
+    with contextlib.closing(_Fd(rootfd)), tarfile.open(
         fileobj=out, mode="w|", format=tarfile.PAX_FORMAT, bufsize=COPY_BUFSIZE
     ) as tf:
         tf.copybufsize = COPY_BUFSIZE  # type: ignore[attr-defined]

@@ -357,5 +357,13 @@ def test_invalid_inputs(kw: dict[str, Any]) -> None:
 def test_pure_and_input_not_mutated() -> None:
     inp = SpecInput(args=["a"], rootfs="/r", mounts=[{"destination": "/x", "type": "bind",
                                                       "source": "/y"}])
-    assert generate_spec(inp) == generate_spec(inp)
+    first = generate_spec(inp)
+    assert first["process"]["args"] == ["a"] and first["root"]["path"] == "/r"
+    assert [m["source"] for m in first["mounts"] if m["destination"] == "/x"] == ["/y"]
+    first["mounts"].clear()
+    first["process"]["args"].append("changed")
+    # a second spec shares nothing with the first: no module-level default was handed out
+    second = generate_spec(inp)
+    assert second["process"]["args"] == ["a"]
+    assert [m["source"] for m in second["mounts"] if m["destination"] == "/x"] == ["/y"]
     assert inp.mounts[0] == {"destination": "/x", "type": "bind", "source": "/y"}
