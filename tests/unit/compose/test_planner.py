@@ -1,0 +1,228 @@
+"""The compose planner's decisions, one table row each: what ``up``, ``down``,
+``start`` and ``stop`` plan for a desired project and what the engine holds."""
+
+from __future__ import annotations
+
+import pytest
+
+from pallet.compose.confighash import service_hash
+from pallet.compose.plan import (
+    Dependency,
+    Desired,
+    DesiredResource,
+    DesiredService,
+    DownOptions,
+    Observed,
+    ObservedContainer,
+    Plan,
+    UpOptions,
+)
+from pallet.compose.planner import dependency_order, plan_down, plan_start, plan_up
+from pallet.errors import InvalidArgument, NotFound
+
+NETS = [DesiredResource("default", "p_default"), DesiredResource("back", "p_back")]
+VOLS = [DesiredResource("data", "p_data")]
+
+
+def project(**over: DesiredService) -> Desired:
+    """db <- web (healthy) <- proxy (started); db uses a volume and the back network."""
+    services = {
+        "db": DesiredService("db", "h-db", networks=["back"], volumes=["data"]),
+        "web": DesiredService("web", "h-web", networks=["default", "back"],
+                              depends_on={"db": Dependency("service_healthy")}),
+        "proxy": DesiredService("proxy", "h-proxy", networks=["default"],
+                                depends_on={"web": Dependency()}),
+    }
+    services.update(over)
+    return Desired("p", list(services.values()), NETS, VOLS)
+
+
+def ctr(service: str, n: int = 1, state: str = "running", h: str = "",
+        name: str = "") -> ObservedContainer:
+    return ObservedContainer(id=f"id-{service}-{n}", name=name or f"p-{service}-{n}",
+                             service=service, number=n, state=state,
+                             config_hash=h or f"h-{service}")
+
+
+ALL_UP = Observed(containers=[ctr("db"), ctr("web"), ctr("proxy")],
+                  networks=["p_default", "p_back"], volumes=["p_data"])
+
+
+def kinds(plan: Plan) -> list[str]:
+    return [s.id for s in plan.steps]
+
+
+def test_fresh_project_creates_everything_then_starts_in_dependency_order() -> None:
+    plan = plan_up(project(), Observed(), UpOptions())
+    assert kinds(plan) == [
+        "network:default", "network:back", "volume:data",
+        "create:p-db-1", "create:p-web-1", "create:p-proxy-1",
+        "start:p-db-1", "wait:web:db", "start:p-web-1", "start:p-proxy-1",
+    ]
+    steps = {s.id: s for s in plan.steps}
+    assert set(steps["create:p-db-1"].after) == {"network:back", "volume:data"}
+    assert set(steps["create:p-web-1"].after) == {"network:default", "network:back",
+                                                  "create:p-db-1"}
+    assert steps["wait:web:db"].after == ("start:p-db-1",)
+    assert steps["wait:web:db"].condition == "service_healthy"
+    assert set(steps["start:p-web-1"].after) == {"wait:web:db", "create:p-web-1"}
+    assert set(steps["start:p-proxy-1"].after) == {"start:p-web-1", "create:p-proxy-1"}
+
+
+@pytest.mark.parametrize(("observed", "opts", "over", "expected"), [
+    # nothing changed: nothing to do
+    (ALL_UP, UpOptions(), {}, []),
+    # one service's config hash changed: only it is recreated and started
+    (ALL_UP, UpOptions(), {"proxy": DesiredService("proxy", "h-new", networks=["default"],
+                                                   depends_on={"web": Dependency()})},
+     ["recreate:p-proxy-1", "start:p-proxy-1"]),
+    # --force-recreate recreates every container
+    (ALL_UP, UpOptions(recreate="force", recreate_deps="force"), {},
+     ["recreate:p-db-1", "recreate:p-proxy-1", "recreate:p-web-1",
+      "start:p-db-1", "wait:web:db", "start:p-web-1", "start:p-proxy-1"]),
+    # --no-recreate keeps a changed service's container
+    (ALL_UP, UpOptions(recreate="never"), {"db": DesiredService("db", "h-other")}, []),
+    # a stopped, unchanged container is started, not recreated
+    (Observed([ctr("db", state="exited"), ctr("web"), ctr("proxy")],
+              ["p_default", "p_back"], ["p_data"]), UpOptions(), {},
+     ["start:p-db-1"]),
+])
+def test_up_decisions(observed: Observed, opts: UpOptions, over: dict[str, DesiredService],
+                      expected: list[str]) -> None:
+    assert sorted(kinds(plan_up(project(**over), observed, opts))) == sorted(expected)
+
+
+def test_service_subset_brings_its_dependencies_unless_no_deps() -> None:
+    plan = plan_up(project(), Observed(), UpOptions(services=["web"]))
+    assert {s.service for s in plan.steps if s.kind == "create_container"} == {"db", "web"}
+    assert "network:default" in kinds(plan)
+    plan = plan_up(project(), Observed(), UpOptions(services=["web"], no_deps=True))
+    assert {s.service for s in plan.steps if s.kind == "create_container"} == {"web"}
+    assert "wait:web:db" not in kinds(plan)  # a dependency left out is not waited for
+
+
+def test_force_recreate_applies_to_named_services_not_their_dependencies() -> None:
+    plan = plan_up(project(), ALL_UP, UpOptions(services=["web"], recreate="force"))
+    assert [s.id for s in plan.steps if s.kind == "recreate_container"] == ["recreate:p-web-1"]
+
+
+def test_scale_up_adds_numbers_after_the_highest_and_scale_down_removes_the_highest() -> None:
+    observed = Observed([ctr("db"), ctr("web", 1), ctr("web", 3), ctr("proxy")],
+                        ["p_default", "p_back"], ["p_data"])
+    up = plan_up(project(), observed, UpOptions(scale={"web": 4}))
+    assert [s.name for s in up.steps if s.kind == "create_container"] == ["p-web-4", "p-web-5"]
+    down = plan_up(project(), observed, UpOptions(scale={"web": 1}))
+    assert [s.id for s in down.steps if s.kind != "wait_dependency"] == [
+        "stop:p-web-3", "remove:p-web-3"]
+
+
+def test_scale_down_drops_outdated_containers_first() -> None:
+    observed = Observed([ctr("db"), ctr("web", 1, h="old"), ctr("web", 2), ctr("proxy")],
+                        ["p_default", "p_back"], ["p_data"])
+    plan = plan_up(project(), observed, UpOptions(scale={"web": 1}))
+    assert "remove:p-web-1" in kinds(plan)
+    assert not [s for s in plan.steps if s.kind in ("recreate_container", "create_container")]
+
+
+def test_container_name_cannot_scale() -> None:
+    named = DesiredService("db", "h-db", container_name="mydb", networks=["back"])
+    plan = plan_up(project(db=named), Observed(), UpOptions())
+    assert "create:mydb" in kinds(plan)
+    with pytest.raises(InvalidArgument, match="custom container name"):
+        plan_up(project(db=named), Observed(), UpOptions(scale={"db": 2}))
+
+
+def test_orphans_warn_or_are_removed() -> None:
+    observed = Observed([*ALL_UP.containers, ctr("old")], ALL_UP.networks, ALL_UP.volumes)
+    plan = plan_up(project(), observed, UpOptions())
+    assert kinds(plan) == [] and "p-old-1" in plan.warnings[0]
+    plan = plan_up(project(), observed, UpOptions(remove_orphans=True))
+    assert kinds(plan) == ["stop:p-old-1", "remove:p-old-1"]
+
+
+def test_external_resources_must_exist_and_are_never_created() -> None:
+    ext = Desired("p", [DesiredService("a", "h", networks=["ext"])],
+                  [DesiredResource("ext", "shared", external=True)])
+    with pytest.raises(NotFound, match="shared declared as external"):
+        plan_up(ext, Observed(), UpOptions())
+    plan = plan_up(ext, Observed(networks=["shared"]), UpOptions())
+    assert kinds(plan) == ["create:p-a-1", "start:p-a-1"]
+    down = plan_down(ext, Observed([ctr("a", h="h")], ["shared"]), DownOptions())
+    assert "rmnet:ext" not in kinds(down)
+
+
+def test_dependency_cycle_and_unknown_dependency_are_errors() -> None:
+    a = DesiredService("a", "h", depends_on={"b": Dependency()})
+    b = DesiredService("b", "h", depends_on={"a": Dependency()})
+    with pytest.raises(InvalidArgument, match="cycle"):
+        dependency_order([a, b])
+    with pytest.raises(InvalidArgument, match="undefined service 'b'"):
+        dependency_order([a])
+    optional = DesiredService("a", "h", depends_on={"b": Dependency(required=False)})
+    assert dependency_order([optional]) == ["a"]
+
+
+def test_completed_successfully_waits_and_scale_zero_is_not_waited_for() -> None:
+    job = DesiredService("job", "h", scale=0)
+    app = DesiredService("app", "h", depends_on={
+        "job": Dependency("service_completed_successfully")})
+    plan = plan_up(Desired("p", [job, app]), Observed(), UpOptions())
+    assert kinds(plan) == ["create:p-app-1", "start:p-app-1"]
+    job = DesiredService("job", "h")
+    plan = plan_up(Desired("p", [job, app]), Observed(), UpOptions())
+    wait = plan.by_id("wait:app:job")
+    assert wait.condition == "service_completed_successfully" and wait.required
+
+
+def test_restart_true_dependents_stop_before_and_start_after_a_recreated_dependency() -> None:
+    web = DesiredService("web", "h-web", networks=["default", "back"],
+                         depends_on={"db": Dependency("service_healthy", restart=True)})
+    plan = plan_up(project(db=DesiredService("db", "h-new", networks=["back"],
+                                             volumes=["data"]), web=web), ALL_UP, UpOptions())
+    assert plan.by_id("recreate:p-db-1").after == ("stop:p-web-1",)
+    assert set(plan.by_id("start:p-web-1").after) == {"wait:web:db", "stop:p-web-1"}
+
+
+def test_down_stops_dependents_first_then_removes_networks_and_volumes_with_v() -> None:
+    plan = plan_down(project(), ALL_UP, DownOptions())
+    assert plan.by_id("stop:p-proxy-1").after == ()
+    assert plan.by_id("stop:p-web-1").after == ("stop:p-proxy-1",)
+    assert plan.by_id("stop:p-db-1").after == ("stop:p-web-1",)
+    assert set(plan.by_id("rmnet:default").after) == {
+        "remove:p-db-1", "remove:p-web-1", "remove:p-proxy-1"}
+    assert "rmvol:data" not in kinds(plan)
+    plan = plan_down(project(), ALL_UP, DownOptions(volumes=True, images=["p-web"]))
+    assert {"rmvol:data", "rmi:p-web"} <= set(kinds(plan))
+
+
+def test_down_of_a_service_takes_its_dependents_and_leaves_networks() -> None:
+    plan = plan_down(project(), ALL_UP, DownOptions(services=["web"]))
+    assert sorted(kinds(plan)) == sorted(
+        ["stop:p-web-1", "remove:p-web-1", "stop:p-proxy-1", "remove:p-proxy-1"])
+    with pytest.raises(NotFound):
+        plan_down(project(), ALL_UP, DownOptions(services=["nope"]))
+
+
+def test_down_removes_orphans_and_oneoffs_only_when_asked() -> None:
+    oneoff = ObservedContainer("id-r", "p-web-run-1", "web", oneoff=True)
+    observed = Observed([*ALL_UP.containers, ctr("old"), oneoff], ALL_UP.networks)
+    assert "remove:p-old-1" not in kinds(plan_down(project(), observed, DownOptions()))
+    plan = plan_down(project(), observed, DownOptions(remove_orphans=True))
+    assert {"remove:p-old-1", "remove:p-web-run-1"} <= set(kinds(plan))
+
+
+def test_start_starts_only_stopped_containers_waiting_for_conditions() -> None:
+    observed = Observed([ctr("db", state="exited"), ctr("web", state="exited"), ctr("proxy")])
+    plan = plan_start(project(), observed, [])
+    assert kinds(plan) == ["start:p-db-1", "wait:web:db", "start:p-web-1"]
+    assert plan.by_id("start:p-web-1").after == ("wait:web:db",)
+
+
+def test_config_hash_ignores_what_needs_no_new_container() -> None:
+    base = {"image": "busybox", "command": ["sleep", "1"], "deploy": {"replicas": 2}}
+    same = {**base, "build": {"context": "."}, "scale": 3, "depends_on": {"db": {}},
+            "profiles": ["x"], "pull_policy": "always", "deploy": {"replicas": 5}}
+    assert service_hash(base) == service_hash(same)
+    assert service_hash(base) != service_hash({**base, "command": ["sleep", "2"]})
+    limited = {**base, "deploy": {"replicas": 2, "resources": {"limits": {"cpus": 1}}}}
+    assert service_hash(base) != service_hash(limited)
