@@ -12,6 +12,7 @@ is pure: names in, names and label maps out.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 
 PREFIX = "com.docker.compose."
 PROJECT = PREFIX + "project"
@@ -112,7 +113,7 @@ def volume_labels(project: str, key: str) -> dict[str, str]:
     return {VOLUME: key, PROJECT: project, VERSION: COMPOSE_VERSION}
 
 
-def depends_on_label(deps: dict[str, tuple[str, bool]]) -> list[str]:
+def depends_on_label(deps: Mapping[str, tuple[str, bool]]) -> list[str]:
     """``SERVICE:CONDITION:RESTART`` entries, as the depends_on label lists them."""
     return [f"{name}:{cond}:{'true' if restart else 'false'}"
             for name, (cond, restart) in sorted(deps.items())]

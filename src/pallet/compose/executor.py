@@ -1,0 +1,261 @@
+"""Runs a plan against the engine: each step as soon as the steps it waits for are done,
+independent steps at once on a thread pool. No decisions are made here (the planner
+made them); a step turns into Engine API calls, the model into create bodies
+(:mod:`pallet.compose.convert`), and a dependency wait into polling judged by
+:mod:`pallet.compose.conditions`. The first failure stops new steps from starting; the
+ones already running finish, then the error is raised.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+from pallet.compose import conditions, labels
+from pallet.compose.confighash import service_hash
+from pallet.compose.convert import container_body, image_name, network_body, volume_body
+from pallet.compose.desired import networks
+from pallet.compose.engine import Engine
+from pallet.compose.model import Project
+from pallet.compose.mounts import FileSpec, filesystem
+from pallet.compose.plan import Plan, Step
+from pallet.compose.progress import Progress
+from pallet.errors import Conflict, InvalidArgument, NotFound
+
+POLL = 0.1  # seconds between dependency checks
+
+
+def secrets_root() -> str:
+    """Where secret and config files are written on this host (a tmpfs)."""
+    base = os.environ.get("XDG_RUNTIME_DIR") if os.geteuid() != 0 else None
+    return os.path.join(base or "/run", "pallet-compose")
+
+
+def run_steps(plan: Plan, action: Callable[[Step], None], parallel: int = 8) -> None:
+    """Run every step after the steps it names in ``after`` (ids not in the plan
+    count as done); at most ``parallel`` at once."""
+    pending = {s.id: s for s in plan.steps}
+    done: set[str] = set()
+    known = set(pending)
+    running: dict[Future[None], str] = {}
+    failure: BaseException | None = None
+    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+        while pending or running:
+            if failure is None:
+                for sid, step in list(pending.items()):
+                    if all(a in done or a not in known for a in step.after):
+                        del pending[sid]
+                        running[pool.submit(action, step)] = sid
+            if not running:
+                if pending and failure is None:
+                    raise InvalidArgument(f"plan steps wait for each other: {sorted(pending)}")
+                break
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
+            for fut in finished:
+                sid = running.pop(fut)
+                err = fut.exception()
+                if err is not None:
+                    failure = failure or err
+                else:
+                    done.add(sid)
+    if failure is not None:
+        raise failure
+
+
+class Executor:
+    """Carries out one project's plan steps through an :class:`Engine`."""
+
+    def __init__(self, engine: Engine, project: Project, progress: Progress, *,
+                 timeout: int | None = None, remove_volumes: bool = False,
+                 files_root: str | None = None) -> None:
+        self.engine = engine
+        self.project = project
+        self.progress = progress
+        self.timeout = timeout
+        self.remove_volumes = remove_volumes
+        self.files_root = files_root or secrets_root()
+        self.ids: dict[str, str] = {}  # container name -> id, for containers made here
+        self.lock = threading.Lock()
+        self.image_ids: dict[str, str] = {}
+
+    def run(self, plan: Plan, parallel: int = 8) -> None:
+        for w in plan.warnings:
+            self.progress.warn(w)
+        run_steps(plan, self.step, parallel if parallel > 0 else 64)
+
+    def step(self, step: Step) -> None:
+        getattr(self, step.kind)(step)
+
+    # networks and volumes ------------------------------------------------
+    def create_network(self, step: Step) -> None:
+        net = networks(self.project)[step.key]
+        self.progress.event("Network", step.name, "Creating")
+        try:
+            self.engine.create_network(network_body(self.project, step.key, net))
+        except Conflict:
+            pass  # made meanwhile (another compose run)
+        self.progress.event("Network", step.name, "Created")
+
+    def create_volume(self, step: Step) -> None:
+        vol = (self.project.volumes or {})[step.key]
+        self.progress.event("Volume", step.name, "Creating")
+        self.engine.create_volume(volume_body(self.project, step.key, vol))
+        self.progress.event("Volume", step.name, "Created")
+
+    def _remove(self, kind: str, name: str, call: Callable[[str], None]) -> None:
+        self.progress.event(kind, name, "Removing")
+        try:
+            call(name)
+        except NotFound:
+            return
+        self.progress.event(kind, name, "Removed")
+
+    def remove_network(self, step: Step) -> None:
+        self._remove("Network", step.name, self.engine.remove_network)
+
+    def remove_volume(self, step: Step) -> None:
+        self._remove("Volume", step.name, self.engine.remove_volume)
+
+    def remove_image(self, step: Step) -> None:
+        self._remove("Image", step.name, self.engine.remove_image)
+
+    # containers ----------------------------------------------------------
+    def _image_id(self, ref: str) -> str:
+        with self.lock:
+            if ref not in self.image_ids:
+                self.image_ids[ref] = self.engine.image_id(ref) or ""
+            return self.image_ids[ref]
+
+    def _shared(self, service: str) -> dict[str, str]:
+        """IDs of the first containers of the services this one shares namespaces with."""
+        svc = self.project.services[service]
+        refs = [m.removeprefix("service:") for m in (svc.network_mode, svc.ipc, svc.pid)
+                if m and m.startswith("service:")]
+        refs += [v.partition(":")[0] for v in svc.volumes_from or []
+                 if not v.startswith("container:")]
+        shared: dict[str, str] = {}
+        for ref in refs:
+            found = self.engine.containers(self.project.name,
+                                           extra=[labels.service_filter(ref)])
+            if not found:
+                raise NotFound(f"cannot share with service {ref}: container missing")
+            found.sort(key=lambda c: labels.number_of(c.get("Labels") or {}))
+            shared[ref] = str(found[0]["Id"])
+        return shared
+
+    def _create(self, step: Step, name: str) -> str:
+        svc = self.project.services[step.service]
+        host_dir = os.path.join(self.files_root, self.project.name, step.name)
+        fs = filesystem(self.project, svc, host_dir)
+        for spec in fs.files:
+            write_file(spec, self.project.environment)
+        body = container_body(self.project, svc, name=step.name, number=step.number,
+                              config_hash=service_hash(svc), fs=fs,
+                              image_id=self._image_id(image_name(self.project, svc)),
+                              shared=self._shared(step.service))
+        return self.engine.create_container(name, body)
+
+    def create_container(self, step: Step) -> None:
+        self.progress.event("Container", step.name, "Creating")
+        cid = self._create(step, step.name)
+        with self.lock:
+            self.ids[step.name] = cid
+        self.progress.event("Container", step.name, "Created")
+
+    def recreate_container(self, step: Step) -> None:
+        self.progress.event("Container", step.name, "Recreate")
+        tmp = f"{step.container[:12]}_{step.name}"
+        cid = self._create(step, tmp)
+        self.engine.stop(step.container, self.timeout)
+        self.engine.remove(step.container, force=True)
+        self.engine.rename(cid, step.name)
+        with self.lock:
+            self.ids[step.name] = cid
+        self.progress.event("Container", step.name, "Recreated")
+
+    def start_container(self, step: Step) -> None:
+        ref = step.container or self.ids.get(step.name, step.name)
+        self.progress.event("Container", step.name, "Starting")
+        self.engine.start(ref)
+        self.progress.event("Container", step.name, "Started")
+
+    def stop_container(self, step: Step) -> None:
+        self.progress.event("Container", step.name, "Stopping")
+        self.engine.stop(step.container or step.name, self.timeout)
+        self.progress.event("Container", step.name, "Stopped")
+
+    def remove_container(self, step: Step) -> None:
+        self.progress.event("Container", step.name, "Removing")
+        try:
+            self.engine.remove(step.container or step.name, force=True,
+                               volumes=self.remove_volumes)
+        except NotFound:
+            pass
+        remove_files(os.path.join(self.files_root, self.project.name, step.name))
+        self.progress.event("Container", step.name, "Removed")
+
+    def wait_dependency(self, step: Step, poll: float = POLL) -> None:
+        """Wait until ``step.service``'s containers meet ``step.condition``."""
+        found = self.engine.containers(self.project.name,
+                                       extra=[labels.service_filter(step.service)])
+        found = [c for c in found if not labels.is_oneoff(c.get("Labels") or {})]
+        names = [str((c.get("Names") or ["/?"])[0]).lstrip("/") for c in found]
+        for n in names:
+            self.progress.event("Container", n, "Waiting")
+        try:
+            while True:
+                docs = [self.engine.inspect_container(str(c["Id"])) for c in found]
+                if conditions.judge(step.condition, step.service, docs) == conditions.DONE:
+                    break
+                time.sleep(poll)
+        except conditions.DependencyFailed as err:
+            if step.required:
+                for n in names:
+                    self.progress.event("Container", n, "Error")
+                raise DependencyFailed(f"dependency failed to start: {err.message}") from None
+            self.progress.warn(f"optional dependency {step.service!r} failed: {err.message}")
+            return
+        done = "Exited" if step.condition == "service_completed_successfully" else "Healthy"
+        for n in names:
+            self.progress.event("Container", n, done)
+
+
+DependencyFailed = conditions.DependencyFailed
+
+
+def write_file(spec: FileSpec, environment: dict[str, str]) -> None:
+    """Write a secret or config file with its owner and mode, in a directory only
+    root can enter; the file is replaced atomically."""
+    if spec.file:
+        with open(spec.file, "rb") as f:
+            data = f.read()
+    elif spec.environment:
+        value = environment.get(spec.environment, os.environ.get(spec.environment))
+        if value is None:
+            raise InvalidArgument(f'environment variable "{spec.environment}" required by '
+                                  f'{spec.kind} "{spec.name}" is not set')
+        data = value.encode()
+    else:
+        data = (spec.content or "").encode()
+    directory = os.path.dirname(spec.path)
+    os.makedirs(directory, mode=0o700, exist_ok=True)  # only the engine reads it (a bind)
+    tmp = spec.path + ".tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        os.write(fd, data)
+        if os.geteuid() == 0:
+            os.fchown(fd, spec.uid, spec.gid)
+        os.fchmod(fd, spec.mode)
+    finally:
+        os.close(fd)
+    os.replace(tmp, spec.path)
+
+
+def remove_files(directory: str) -> None:
+    """Remove a container's secret and config files (nothing there is fine)."""
+    import shutil
+
+    shutil.rmtree(directory, ignore_errors=True)

@@ -1,0 +1,238 @@
+"""The executor over a fake engine: what ``up``/``down`` do to the engine, in which
+order, and the create bodies a compose service becomes."""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import threading
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+
+from pallet.compose import labels, lifecycle
+from pallet.compose.conditions import DependencyFailed
+from pallet.compose.convert import container_body
+from pallet.compose.executor import Executor, run_steps
+from pallet.compose.model import Project
+from pallet.compose.mounts import filesystem
+from pallet.compose.plan import DownOptions, Plan, Step, UpOptions
+from pallet.compose.progress import Progress
+from pallet.testing.compose_engine import FakeEngine
+
+STACK: dict[str, Any] = {
+    "name": "p",
+    "services": {
+        "db": {"image": "busybox", "networks": {"back": None},
+               "volumes": [{"type": "volume", "source": "data", "target": "/data"}],
+               "secrets": [{"source": "pw"}],
+               "healthcheck": {"test": ["CMD", "true"], "interval": 1_000_000_000}},
+        "web": {"image": "busybox", "networks": {"front": None, "back": None},
+                "ports": [{"target": 80, "published": "8080"}],
+                "depends_on": {"db": {"condition": "service_healthy"}}},
+    },
+    "networks": {"front": {"name": "p_front"}, "back": {"name": "p_back", "internal": True}},
+    "volumes": {"data": {"name": "p_data"}},
+    "secrets": {"pw": {"name": "p_pw", "environment": "PW"}},
+    "x-pallet-env": {"PW": "s3cret"},
+    "x-pallet-working-dir": "/src", "x-pallet-files": ["/src/compose.yaml"],
+}
+
+
+def load(doc: dict[str, Any] = STACK, **services: Any) -> Project:
+    merged = {**doc, "services": {**doc["services"], **services}}
+    for name, svc in merged["services"].items():
+        svc["name"] = name
+    return msgspec.convert(merged, Project)
+
+
+@pytest.fixture
+def files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setattr("pallet.compose.executor.secrets_root", lambda: str(tmp_path))
+    return tmp_path
+
+
+def quiet() -> Progress:
+    return Progress(io.StringIO())
+
+
+def test_up_creates_resources_then_starts_db_healthy_before_web(files: Path) -> None:
+    engine = FakeEngine()
+    engine.health["p-db-1"] = "healthy"
+    progress = quiet()
+    lifecycle.up(engine, load(), UpOptions(), progress)
+    assert set(engine.networks) == {"p_front", "p_back"} and set(engine.volumes) == {"p_data"}
+    assert engine.names() == ["p-db-1", "p-web-1"]
+    starts = [c for c in engine.calls if c[0] == "start"]
+    assert starts == [("start", "p-db-1"), ("start", "p-web-1")]
+    assert progress.lines.index(" Container p-db-1  Healthy") < \
+        progress.lines.index(" Container p-web-1  Starting")
+    web = engine.find("p-web-1")["Labels"]
+    assert web[labels.PROJECT] == "p" and web[labels.SERVICE] == "web"
+    assert web[labels.CONTAINER_NUMBER] == "1" and web[labels.ONEOFF] == "False"
+    assert web[labels.DEPENDS_ON] == "db:service_healthy:false"
+    assert engine.networks["p_back"]["Internal"] is True
+    assert engine.networks["p_back"]["Labels"][labels.NETWORK] == "back"
+    # a second up changes nothing
+    engine.calls.clear()
+    lifecycle.up(engine, load(), UpOptions(), quiet())
+    assert engine.calls == []
+
+
+def test_unhealthy_dependency_fails_up_and_web_never_starts(files: Path) -> None:
+    engine = FakeEngine()
+    engine.health["p-db-1"] = "unhealthy"
+    with pytest.raises(DependencyFailed, match="p-db-1 is unhealthy"):
+        lifecycle.up(engine, load(), UpOptions(), quiet())
+    assert ("start", "p-web-1") not in engine.calls
+
+
+def test_failed_one_shot_dependency_fails_but_an_optional_one_only_warns(files: Path) -> None:
+    job = {"image": "busybox"}
+    app = {"image": "busybox", "depends_on": {
+        "job": {"condition": "service_completed_successfully"}}}
+    doc = {"name": "q", "services": {"job": job, "app": app}}
+    engine = FakeEngine()
+    engine.exit_codes["q-job-1"] = 3
+    with pytest.raises(DependencyFailed, match="didn't complete successfully: exit 3"):
+        lifecycle.up(engine, load(doc), UpOptions(), quiet())
+    engine = FakeEngine()
+    engine.exit_codes["q-job-1"] = 3
+    app["depends_on"]["job"]["required"] = False
+    progress = quiet()
+    lifecycle.up(engine, load(doc), UpOptions(), progress)
+    assert ("start", "q-app-1") in engine.calls
+    assert any("optional dependency 'job'" in line for line in progress.lines)
+
+
+def test_changed_service_is_recreated_under_a_temporary_name(files: Path) -> None:
+    engine = FakeEngine()
+    engine.health["p-db-1"] = "healthy"
+    lifecycle.up(engine, load(), UpOptions(), quiet())
+    old = engine.find("p-web-1")["Id"]
+    engine.calls.clear()
+    changed = load(web={**STACK["services"]["web"], "environment": {"A": "1"}})
+    lifecycle.up(engine, changed, UpOptions(), quiet())
+    assert [c[0] for c in engine.calls] == ["create", "stop", "remove", "rename", "start"]
+    assert engine.calls[0][1] == f"{old[:12]}_p-web-1"
+    assert "A=1" in engine.find("p-web-1")["Body"]["Env"]
+
+
+def test_down_removes_dependents_first_then_networks_and_with_v_volumes(files: Path) -> None:
+    engine = FakeEngine()
+    engine.health["p-db-1"] = "healthy"
+    lifecycle.up(engine, load(), UpOptions(), quiet())
+    secret_dir = files / "p" / "p-db-1"
+    assert secret_dir.is_dir()
+    engine.calls.clear()
+    lifecycle.down(engine, load(), DownOptions(), quiet(), parallel=1)
+    stops = [c[1] for c in engine.calls if c[0] == "stop"]
+    assert stops == ["p-web-1", "p-db-1"]
+    assert engine.names() == [] and engine.networks == {} and "p_data" in engine.volumes
+    assert not secret_dir.exists()
+    lifecycle.up(engine, load(), UpOptions(), quiet())
+    lifecycle.down(engine, "p", DownOptions(volumes=True), quiet())  # by name, no file
+    assert engine.names() == [] and engine.networks == {} and engine.volumes == {}
+
+
+def test_env_secret_is_a_file_bound_read_only_and_never_in_env_or_labels(files: Path) -> None:
+    engine = FakeEngine()
+    engine.health["p-db-1"] = "healthy"
+    lifecycle.up(engine, load(), UpOptions(), quiet())
+    body = engine.find("p-db-1")["Body"]
+    path = files / "p" / "p-db-1" / "secret-pw-0"
+    assert f"{path}:/run/secrets/pw:ro" in body["HostConfig"]["Binds"]
+    assert path.read_text() == "s3cret"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o444
+    assert "s3cret" not in msgspec.json.encode(body).decode()
+
+
+def test_create_body_translates_the_service() -> None:
+    svc = {
+        "image": "busybox", "command": ["sh", "-c", "x"], "entrypoint": [],
+        "environment": {"A": "1", "B": None}, "user": "1000:1000", "working_dir": "/w",
+        "hostname": "h", "read_only": True, "init": True, "cap_drop": ["ALL"],
+        "cap_add": ["NET_BIND_SERVICE"], "security_opt": ["no-new-privileges:true"],
+        "mem_limit": 64 << 20, "memswap_limit": 128 << 20, "cpus": 0.5,
+        "deploy": {"resources": {"limits": {"pids": 50}, "reservations": {"memory": 1 << 20}}},
+        "ulimits": {"nofile": {"soft": 100, "hard": 200}, "nproc": {"single": 10}},
+        "restart": "on-failure:3", "stop_signal": "SIGINT", "stop_grace_period": 5_000_000_000,
+        "tmpfs": ["/tmp:size=1m"], "extra_hosts": ["db=10.0.0.2"], "expose": ["9000-9001"],
+        "ports": [{"target": 80, "published": "8080", "host_ip": "127.0.0.1"}],
+        "healthcheck": {"disable": True}, "labels": {"x": "y"},
+        "logging": {"driver": "json-file", "options": {"max-size": "1m"}},
+        "networks": {"front": {"aliases": ["www"], "ipv4_address": "10.1.0.5"}},
+        "volumes": [
+            {"type": "bind", "source": "/etc/hostname", "target": "/h", "read_only": True},
+            {"type": "volume", "source": "data", "target": "/d"},
+            {"type": "volume", "source": "data", "target": "/n", "volume": {"nocopy": True}},
+            {"type": "volume", "target": "/anon"},
+            {"type": "tmpfs", "target": "/t", "tmpfs": {"size": 1024}}],
+    }
+    project = load(web=svc)
+    s = project.services["web"]
+    body = container_body(project, s, name="p-web-1", number=1, config_hash="h",
+                          fs=filesystem(project, s, "/x"))
+    host = body["HostConfig"]
+    assert body["Cmd"] == ["sh", "-c", "x"] and body["Entrypoint"] == []
+    assert body["Env"] == ["A=1", "B"] and body["User"] == "1000:1000"
+    assert body["Healthcheck"] == {"Test": ["NONE"]} and body["StopTimeout"] == 5
+    assert body["Labels"]["x"] == "y" and body["Labels"][labels.CONFIG_HASH] == "h"
+    assert set(body["ExposedPorts"]) == {"80/tcp", "9000/tcp", "9001/tcp"}
+    assert host["PortBindings"] == {"80/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8080"}]}
+    assert host["ReadonlyRootfs"] and host["Init"] and host["CapDrop"] == ["ALL"]
+    assert host["Memory"] == 64 << 20 and host["MemorySwap"] == 128 << 20
+    assert host["NanoCpus"] == 500_000_000 and host["PidsLimit"] == 50
+    assert host["MemoryReservation"] == 1 << 20
+    assert {"Name": "nofile", "Soft": 100, "Hard": 200} in host["Ulimits"]
+    assert {"Name": "nproc", "Soft": 10, "Hard": 10} in host["Ulimits"]
+    assert host["RestartPolicy"] == {"Name": "on-failure", "MaximumRetryCount": 3}
+    assert host["Tmpfs"] == {"/tmp": "size=1m"} and host["ExtraHosts"] == ["db:10.0.0.2"]
+    assert host["LogConfig"] == {"Type": "json-file", "Config": {"max-size": "1m"}}
+    assert host["Binds"] == ["/etc/hostname:/h:ro", "p_data:/d:rw"]
+    assert {"Type": "volume", "Source": "p_data", "Target": "/n", "ReadOnly": False,
+            "VolumeOptions": {"NoCopy": True}} in host["Mounts"]
+    assert {"Type": "volume", "Target": "/anon", "ReadOnly": False} in host["Mounts"]
+    assert {"Type": "tmpfs", "Target": "/t", "ReadOnly": False,
+            "TmpfsOptions": {"SizeBytes": 1024}} in host["Mounts"]
+    assert host["NetworkMode"] == "p_front"
+    ep = body["NetworkingConfig"]["EndpointsConfig"]["p_front"]
+    assert ep["Aliases"] == ["p-web-1", "web", "www"]
+    assert ep["IPAMConfig"] == {"IPv4Address": "10.1.0.5"}
+
+
+def test_a_service_without_networks_joins_the_project_default_network(files: Path) -> None:
+    engine = FakeEngine()
+    lifecycle.up(engine, load({"name": "d", "services": {"a": {"image": "busybox"}}}),
+                 UpOptions(), quiet())
+    assert engine.networks["d_default"]["Labels"][labels.NETWORK] == "default"
+    assert engine.find("d-a-1")["Body"]["HostConfig"]["NetworkMode"] == "d_default"
+
+
+def test_independent_steps_run_at_once_and_a_failure_stops_later_steps() -> None:
+    barrier = threading.Barrier(2, timeout=5)
+    ran: list[str] = []
+
+    def action(step: Step) -> None:
+        if step.id in ("a", "b"):
+            barrier.wait()  # both must be running together to pass
+        if step.id == "c":
+            raise RuntimeError("c failed")
+        ran.append(step.id)
+
+    run_steps(Plan([Step("a", "start_container"), Step("b", "start_container")]), action)
+    assert sorted(ran) == ["a", "b"]
+    ran.clear()
+    plan = Plan([Step("c", "start_container"), Step("d", "start_container", after=("c",))])
+    with pytest.raises(RuntimeError, match="c failed"):
+        run_steps(plan, action)
+    assert ran == []
+
+
+def test_executor_reports_plan_warnings(files: Path) -> None:
+    progress = quiet()
+    Executor(FakeEngine(), load(), progress).run(Plan(warnings=["orphans here"]))
+    assert progress.lines == ["WARN[0000] orphans here"]
