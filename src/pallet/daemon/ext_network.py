@@ -81,7 +81,9 @@ class NetworkAPI:
 
 def install(ctx: ExtensionContext) -> Extension:
     paths = ctx.paths
-    nets = NetworkService(NetworkStore(ctx.db), net_config(paths.run))
+    cfg = ctx.config
+    nets = NetworkService(NetworkStore(ctx.db),
+                          net_config(paths.run, cfg.bridge_name, cfg.bridge_subnet))
     nets.ensure_defaults()
     driver = Netavark(paths.run / "networks", paths.run / "netavark.lock")
     spares = SparePool(nets, driver, paths.netns, paths.run / "networks" / "spares")

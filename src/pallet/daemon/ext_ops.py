@@ -1,12 +1,9 @@
 """Operations extension: restart policies, health checks, log rotation, stats,
 ``update`` and Prometheus metrics.
 
-Daemon-wide settings come from palletd's config file (JSON, Docker's daemon.json
-keys: ``log-driver``, ``log-opts``, plus ``metrics``), found at
-``$PALLET_CONFIG`` or ``<root>/daemon.json``; the environment can override
-(``PALLET_LOG_DRIVER``, ``PALLET_LOG_OPTS=max-size=10m,max-file=3``,
-``PALLET_METRICS=1``). Without any, logs rotate at 20 MB keeping 5 files, so a
-chatty container cannot fill the disk.
+Daemon-wide settings (log driver and options, metrics) come from the daemon's
+configuration (:mod:`pallet.daemon.config`). Without any, logs rotate at 20 MB
+keeping 5 files, so a chatty container cannot fill the disk.
 
 On daemon start (before reconcile): pending restarts of the previous daemon
 become exits and the containers a policy brings back are started in the
@@ -19,11 +16,9 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import signal
 from collections import Counter
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 from pallet.api.models import UpdateConfig
@@ -41,34 +36,10 @@ from pallet.engine.specbuild import HostDefaults, validate
 from pallet.engine.stats import CgroupPlugin, StatsService
 from pallet.engine.update import UpdateService
 from pallet.engine.vol_service import VolumeService
-from pallet.errors import InvalidArgument
 from pallet.server.routes_ops import DF_TYPES, latency_middleware, make_routes
 from pallet.volumes.store import VolumeStore
 
 log = logging.getLogger("palletd")
-
-DEFAULT_LOG_OPTS = {"max-size": "20m", "max-file": "5"}
-
-
-def load_config(root: Path) -> dict[str, Any]:
-    path = Path(os.environ.get("PALLET_CONFIG") or root / "daemon.json")
-    try:
-        doc = json.loads(path.read_text())
-    except FileNotFoundError:
-        doc = {}
-    except ValueError as e:
-        raise InvalidArgument(f"{path}: not valid JSON: {e}") from None
-    if not isinstance(doc, dict):
-        raise InvalidArgument(f"{path}: must hold a JSON object")
-    if os.environ.get("PALLET_LOG_DRIVER"):
-        doc["log-driver"] = os.environ["PALLET_LOG_DRIVER"]
-    if os.environ.get("PALLET_LOG_OPTS") is not None:
-        text = os.environ["PALLET_LOG_OPTS"]
-        doc["log-opts"] = dict(kv.split("=", 1) for kv in text.split(",") if "=" in kv)
-    if os.environ.get("PALLET_METRICS"):
-        doc["metrics"] = os.environ["PALLET_METRICS"] not in ("0", "false", "")
-    return doc
-
 
 class ExecProbe:
     """Health probes as execs in the container (the container's process spec)."""
@@ -171,11 +142,7 @@ class Ops:
 
 
 def install(ctx: ExtensionContext) -> Extension:
-    config = load_config(ctx.paths.root)
-    driver = str(config.get("log-driver") or "json-file")
-    opts = config.get("log-opts")
-    log_opts = {str(k): str(v) for k, v in (opts if isinstance(opts, dict) else
-                                           DEFAULT_LOG_OPTS).items()}
+    driver, log_opts = ctx.config.log_driver, ctx.config.log_opts
     containers = ctx.containers
     restart = RestartPlugin(containers)
     health = HealthPlugin(containers, ExecProbe(ctx))
@@ -187,7 +154,7 @@ def install(ctx: ExtensionContext) -> Extension:
         await ctx.runtime.update(cid, resources, containers.bundle(cid))
 
     updates = UpdateService(containers, apply)
-    ops = Ops(ctx, stats, updates, health, bool(config.get("metrics")))
+    ops = Ops(ctx, stats, updates, health, ctx.config.metrics)
 
     async def on_start() -> None:
         wanted = restart.settle()

@@ -13,7 +13,6 @@ in ``PALLET_INSECURE_REGISTRIES``.
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -173,8 +172,7 @@ async def _stream(work: Callable[[Emit], None]) -> AsyncIterator[Wire]:
 
 
 def install(ctx: ExtensionContext) -> Extension:
-    insecure = tuple(h.strip() for h in os.environ.get("PALLET_INSECURE_REGISTRIES", "").split(",")
-                     if h.strip())
+    insecure = ctx.config.insecure_registries
     ops = RegistryOps(ctx.images, ctx.events, insecure)
     ctx.backend.image_pull = ops.backend_pull
     return Extension(name="registry", routes=list(make_routes(ops)),

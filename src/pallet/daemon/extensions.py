@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from pallet.daemon.config import DaemonConfig
 from pallet.engine.containers import ContainerService
 from pallet.engine.events import EventBus
 from pallet.engine.images import ImageOps
@@ -35,6 +36,7 @@ EXTENSIONS = (
 
 @dataclass
 class ExtensionContext:
+    config: DaemonConfig
     paths: Paths
     db: Database
     host: HostFacts

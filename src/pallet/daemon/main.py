@@ -8,7 +8,6 @@ children of palletd (conmon double-forks), so they outlive it.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import fcntl
 import logging
@@ -17,25 +16,10 @@ import signal
 import sys
 from pathlib import Path
 
+from pallet.daemon.config import DaemonConfig, load
 from pallet.errors import PalletError
-from pallet.system.paths import Paths
 
 log = logging.getLogger("palletd")
-
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="palletd", description="pallet's container daemon")
-    env = Paths.from_env()
-    p.add_argument("--root", type=Path, default=env.root, help="state directory")
-    p.add_argument("--run", type=Path, default=env.run, help="runtime directory (socket)")
-    p.add_argument("--runtime", default=os.environ.get("PALLET_RUNTIME", "crun"),
-                   help="default OCI runtime: crun or runc")
-    p.add_argument("--group", default="pallet", help="group that may use the socket")
-    p.add_argument("--bridge-subnet", default=None,
-                   help="subnet of the default bridge network (default 10.99.0.0/16)")
-    p.add_argument("--bridge-name", default=None, help="link name of the default bridge")
-    p.add_argument("--debug", action="store_true")
-    return p.parse_args(argv)
 
 
 def _lock(run: Path) -> int:
@@ -49,17 +33,13 @@ def _lock(run: Path) -> int:
     return fd
 
 
-async def serve(args: argparse.Namespace) -> None:
+async def serve(config: DaemonConfig) -> None:
     from pallet.daemon.wiring import build
     from pallet.server import routes_pallet
     from pallet.server.app import make_app, serve_unix
 
-    paths = Paths(root=args.root, run=args.run)
-    if args.bridge_subnet:
-        os.environ["PALLET_BRIDGE_SUBNET"] = args.bridge_subnet
-    if args.bridge_name:
-        os.environ["PALLET_BRIDGE_NAME"] = args.bridge_name
-    daemon = build(paths, args.runtime)
+    paths = config.paths
+    daemon = build(config)
     for warning in daemon.host.warnings:
         log.warning("%s", warning)
     for fix in daemon.host.cgroup_fix:
@@ -69,7 +49,7 @@ async def serve(args: argparse.Namespace) -> None:
     await daemon.containers.reconcile()
     app = make_app(daemon.backend, extra_routes=[*routes_pallet.routes, *daemon.routes],
                    middlewares=[m for ext in daemon.extensions for m in ext.middlewares])
-    runner = await serve_unix(app, paths.socket, group=args.group)
+    runner = await serve_unix(app, paths.socket, group=config.group)
     log.info("palletd listening on %s (runtime %s)", paths.socket, daemon.host.runtime_name)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -84,9 +64,13 @@ async def serve(args: argparse.Namespace) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    args = parse_args(argv)
+    try:
+        config = load(argv)
+    except PalletError as e:
+        print(f"palletd: {e}", file=sys.stderr)
+        sys.exit(1)
     logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO,
+        level=logging.DEBUG if config.debug else logging.INFO,
         format="%(asctime)s palletd %(levelname)s %(message)s",
     )
     if os.geteuid() != 0:
@@ -97,9 +81,9 @@ def main(argv: list[str] | None = None) -> None:
         from pallet.server.app import socket_gid
         from pallet.system.private import secure_state
 
-        secure_state(Paths(root=args.root, run=args.run), socket_gid(args.group))
-        lock = _lock(args.run)
-        asyncio.run(serve(args))
+        secure_state(config.paths, socket_gid(config.group))
+        lock = _lock(config.run)
+        asyncio.run(serve(config))
         os.close(lock)
     except PalletError as e:
         print(f"palletd: {e}", file=sys.stderr)

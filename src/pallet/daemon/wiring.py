@@ -15,6 +15,7 @@ import pallet
 from pallet.build.cache import BuildCache
 from pallet.daemon.adapters import RuntimeAdapter
 from pallet.daemon.backend import EngineBackend
+from pallet.daemon.config import DaemonConfig
 from pallet.daemon.extensions import Extension, ExtensionContext, load_extensions
 from pallet.engine.containers import ContainerService
 from pallet.engine.events import EventBus
@@ -114,8 +115,9 @@ def _mem_total() -> int:
     return 0
 
 
-def build(paths: Paths, runtime_name: str) -> Daemon:
-    host = check_host(runtime_name)
+def build(config: DaemonConfig) -> Daemon:
+    paths = config.paths
+    host = check_host(config.runtime)
     for d in (paths.root, paths.containers, paths.tmp):
         private_dir(d, ROOT_MODE if d == paths.root else DIR_MODE)
     db = Database(paths.db)
@@ -153,8 +155,8 @@ def build(paths: Paths, runtime_name: str) -> Daemon:
     image_ops = ImageOps(images, store, events, BuildCache(db).parents)
     backend = EngineBackend(containers, execs, image_ops, events, _info(paths, host), paths.tmp)
     watcher = ExitWatcher(paths.exits)
-    ctx = ExtensionContext(paths, db, host, events, containers, images, image_ops, runtime,
-                           backend)
+    ctx = ExtensionContext(config, paths, db, host, events, containers, images, image_ops,
+                           runtime, backend)
     extensions = load_extensions(ctx)
     for ext in extensions:
         backend.extra_info.update(ext.info)

@@ -2,14 +2,12 @@
 
 Parallel palletd instances on one host must not share a bridge or a subnet, so
 a daemon whose run directory is not the default one derives both from that
-directory (``PALLET_BRIDGE_SUBNET``/``PALLET_BRIDGE_NAME`` override).
+directory (the daemon configuration's ``bridge``/``bip`` override).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass
 from ipaddress import IPv4Network
 from pathlib import Path
@@ -36,14 +34,15 @@ def _digest(run: Path) -> bytes:
     return hashlib.sha256(str(run.resolve()).encode()).digest()
 
 
-def net_config(run: Path, env: Mapping[str, str] | None = None) -> NetConfig:
-    env = os.environ if env is None else env
+def net_config(run: Path, bridge_name: str | None = None,
+               bridge_subnet: str | None = None) -> NetConfig:
+    """The defaults for the daemon whose run directory is ``run``; a name or subnet given
+    in the daemon's configuration wins."""
     default = run.resolve() == DEFAULT_RUN
     digest = _digest(run)
     seed = int.from_bytes(digest[:4], "big")
-    name = env.get("PALLET_BRIDGE_NAME") or (DEFAULT_BRIDGE if default
-                                             else "plb" + digest.hex()[:10])
-    subnet = env.get("PALLET_BRIDGE_SUBNET")
+    name = bridge_name or (DEFAULT_BRIDGE if default else "plb" + digest.hex()[:10])
+    subnet = bridge_subnet
     if subnet:
         parse_subnet(subnet)
     elif default:

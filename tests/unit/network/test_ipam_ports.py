@@ -111,11 +111,10 @@ def test_net_config_differs_per_run_dir(tmp_path: object) -> None:
 
     from pallet.network.config import net_config
 
-    a = net_config(Path("/tmp/run-a"), {})
-    b = net_config(Path("/tmp/run-b"), {})
+    a = net_config(Path("/tmp/run-a"))
+    b = net_config(Path("/tmp/run-b"))
     assert a.bridge_name != b.bridge_name and len(a.bridge_name) <= 15
-    d = net_config(Path("/run/pallet"), {})
+    d = net_config(Path("/run/pallet"))
     assert (d.bridge_name, d.bridge_subnet) == ("pallet0", "10.99.0.0/16")
-    e = net_config(Path("/tmp/x"), {"PALLET_BRIDGE_SUBNET": "10.77.0.0/24",
-                                    "PALLET_BRIDGE_NAME": "plt9"})
+    e = net_config(Path("/tmp/x"), "plt9", "10.77.0.0/24")
     assert (e.bridge_name, e.bridge_subnet) == ("plt9", "10.77.0.0/24")
