@@ -1,49 +1,229 @@
-"""Compose files -> :class:`~pallet.compose.model.Project` (a first cut: long syntax only).
+"""Compose files -> :class:`~pallet.compose.model.Project`, as Compose v2 loads them.
 
-The full loader (lookup, merge, include, extends, interpolation, normalisation, schema
-validation) replaces this body; :func:`load` keeps its signature.
+:func:`load` picks the files, directory, environment and name (:mod:`.sources`); then each
+file, document by document, is parsed with line marks (:mod:`.yamlsrc`), interpolated
+(:mod:`.interpolate`), validated against the compose-spec schema (:mod:`.schema`), put in
+canonical form (:mod:`.canonical`), given its ``include`` s and ``extends`` and merged onto
+the files before it (:mod:`.merge`). Profiles then split enabled services from disabled
+ones, and :mod:`.normalize` builds and checks the model. Every failure is a
+:class:`~pallet.compose.errors.ComposeError` naming ``file:line`` where it has one.
 """
 
 from __future__ import annotations
 
 import os
+import sys
+from typing import Any
 
-import msgspec
-import yaml
-
+from pallet.compose import sources
+from pallet.compose.canonical import Canonicaliser
 from pallet.compose.errors import ComposeError
+from pallet.compose.interpolate import interpolate
+from pallet.compose.merge import merge
 from pallet.compose.model import Project
+from pallet.compose.normalize import check, to_project
 from pallet.compose.options import ProjectOptions
+from pallet.compose.schema import validate
+from pallet.compose.yamlsrc import Marks, parse, strip
 
-NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+
+class Loaded:
+    """The merged canonical document and what it was made from (before the model)."""
+
+    def __init__(self, doc: dict[str, Any], name: str, env: dict[str, str],
+                 project_dir: str, files: list[str], profiles: list[str],
+                 marks: Marks) -> None:
+        self.doc = doc
+        self.name = name
+        self.env = env
+        self.project_dir = project_dir
+        self.files = files
+        self.profiles = profiles
+        self.marks = marks
 
 
 def load(options: ProjectOptions) -> Project:
-    """Load the project ``options`` select."""
-    cwd = options.cwd or os.getcwd()
-    files = [os.path.join(cwd, f) for f in options.files]
-    if not files:
-        for name in NAMES:
-            if os.path.exists(os.path.join(cwd, name)):
-                files = [os.path.join(cwd, name)]
-                break
-    if not files:
-        raise ComposeError("no configuration file provided: not found")
-    with open(files[0], encoding="utf-8") as f:
-        doc = yaml.safe_load(f) or {}
-    workdir = options.project_directory or os.path.dirname(files[0])
-    name = options.project_name or doc.get("name") or os.path.basename(workdir)
-    doc["name"] = name
-    for key, svc in (doc.get("services") or {}).items():
-        svc["name"] = key
-    for kind in ("networks", "volumes", "secrets", "configs"):
-        for key, obj in (doc.get(kind) or {}).items():
-            doc[kind][key] = obj = obj or {}
-            obj.setdefault("name", key if obj.get("external") else f"{name}_{key}")
-    try:
-        project = msgspec.convert(doc, Project)
-    except msgspec.ValidationError as err:
-        raise ComposeError(str(err), files[0]) from None
-    project.working_dir = workdir
-    project.compose_files = files
+    """Load, normalise and check the project ``options`` select."""
+    loaded = load_document(options)
+    doc = loaded.doc
+    services = doc.get("services") or {}
+    active = set(loaded.profiles)
+    enabled = {n: s for n, s in services.items() if _enabled(s, active)}
+    disabled = {n: s for n, s in services.items() if n not in enabled}
+    doc["services"] = enabled
+    project = to_project(doc, loaded.name, loaded.env, loaded.marks)
+    if disabled:
+        off = to_project({"services": disabled}, loaded.name, loaded.env, loaded.marks)
+        project.disabled = off.services
+    check(project, loaded.marks)
+    project.working_dir = loaded.project_dir
+    project.compose_files = loaded.files
+    project.environment = loaded.env
+    project.profiles = loaded.profiles
     return project
+
+
+def _enabled(svc: dict[str, Any], active: set[str]) -> bool:
+    profiles = svc.get("profiles") or []
+    return not profiles or "*" in active or bool(active & set(profiles))
+
+
+def load_document(options: ProjectOptions) -> Loaded:
+    """The merged canonical document (``config --no-interpolate`` prints this)."""
+    environ = dict(os.environ if options.environ is None else options.environ)
+    cwd = options.cwd or os.getcwd()
+    files = sources.config_files(options, environ, cwd)
+    project_dir = sources.project_directory(options, files, cwd)
+    env = sources.environment(options, environ, cwd, project_dir)
+    marks = Marks()
+    reader = _Reader(env, marks, options.interpolate, environ.get("HOME", "/"))
+    raw = [(f, reader.parse_file(f)) for f in files]
+    name = sources.project_name(options, env, reader.name_in(raw), project_dir)
+    env["COMPOSE_PROJECT_NAME"] = name
+    doc: dict[str, Any] = {}
+    for path, docs in raw:
+        for one in docs:
+            doc = merge(doc, reader.process(one, path, project_dir, env, [path]))
+    doc.pop("include", None)
+    doc.pop("version", None)
+    if not doc.get("services") and not any(doc.get(k) for k in ("networks", "volumes")):
+        raise ComposeError("empty compose file" if not doc else "no service defined",
+                           files[0] if files[0] != "-" else "")
+    profiles = sources.active_profiles(options, env)
+    return Loaded(doc, name, env, project_dir, files, profiles, marks)
+
+
+class _Reader:
+    """Reads, interpolates, validates and canonicalises files; applies include/extends."""
+
+    def __init__(self, env: dict[str, str], marks: Marks, interpolate: bool,
+                 home: str) -> None:
+        self.env = env
+        self.marks = marks
+        self.interpolate = interpolate
+        self.home = home
+
+    def parse_file(self, path: str) -> list[Any]:
+        name = "stdin" if path == "-" else os.path.relpath(path)
+        try:
+            if path == "-":
+                text = sys.stdin.read()
+            else:
+                with open(path, encoding="utf-8") as f:
+                    text = f.read()
+        except OSError as err:
+            raise ComposeError(f"open {path}: {(err.strerror or str(err)).lower()}") from None
+        except UnicodeDecodeError:
+            raise ComposeError("file is not valid UTF-8", name) from None
+        docs = [d for d in parse(text, name, self.marks) if d is not None]
+        for d in docs:
+            if not isinstance(d, dict):
+                raise ComposeError("top-level object must be a mapping", name)
+        return docs
+
+    def name_in(self, raw: list[tuple[str, list[Any]]]) -> str:
+        found = ""
+        for _path, docs in raw:
+            for d in docs:
+                value = strip(d.get("name"))
+                if isinstance(value, str) and value:
+                    found = value
+        if found and self.interpolate:
+            found = str(interpolate(found, self.env.get, self.marks, ("name",)))
+        return found
+
+    def process(self, doc: dict[str, Any], path: str, base: str, env: dict[str, str],
+                stack: list[str]) -> dict[str, Any]:
+        """One document: interpolated, validated, canonical, with includes and extends."""
+        if self.interpolate:
+            doc = interpolate(doc, env.get, self.marks)
+        validate(doc, self.marks)
+        doc.pop("version", None)
+        doc = Canonicaliser(base, self.home, self.marks).document(doc)
+        self._include(doc, base, env, stack)
+        self._extends(doc, path, base, env)
+        return doc
+
+    def _include(self, doc: dict[str, Any], base: str, env: dict[str, str],
+                 stack: list[str]) -> None:
+        for i, item in enumerate(strip(doc.pop("include", None)) or []):
+            entry = {"path": item} if isinstance(item, str) else item
+            paths = entry["path"] if isinstance(entry["path"], list) else [entry["path"]]
+            paths = [os.path.normpath(os.path.join(base, p)) for p in paths]
+            sub_dir = os.path.normpath(os.path.join(base, entry.get("project_directory")
+                                                    or os.path.dirname(paths[0])))
+            env_files = entry.get("env_file") or []
+            env_files = [env_files] if isinstance(env_files, str) else env_files
+            env_paths = [os.path.join(base, e) for e in env_files]
+            if not env_paths and os.path.isfile(os.path.join(sub_dir, ".env")):
+                env_paths = [os.path.join(sub_dir, ".env")]
+            sub_env = sources.env_from_files(env_paths, env)
+            included: dict[str, Any] = {}
+            for p in paths:
+                if p in stack:
+                    chain = " -> ".join([*stack, p])
+                    raise ComposeError(f"include cycle detected: {chain}",
+                                       self.marks.where(("include", i)))
+                for one in self.parse_file(p):
+                    included = merge(included, self.process(one, p, sub_dir, sub_env,
+                                                            [*stack, p]))
+            self._import(doc, included, paths[0], i)
+
+    def _import(self, doc: dict[str, Any], included: dict[str, Any], path: str,
+                index: int) -> None:
+        for kind in ("services", "networks", "volumes", "secrets", "configs"):
+            for key, value in (included.get(kind) or {}).items():
+                if not isinstance(doc.get(kind), dict):
+                    doc[kind] = {}
+                mine = doc[kind]
+                if key in mine and strip(mine[key]) != value:
+                    raise ComposeError(f"imported compose file {path} defines conflicting "
+                                       f"{kind[:-1]} {key}",
+                                       self.marks.where(("include", index)))
+                mine[key] = value
+
+    def _extends(self, doc: dict[str, Any], path: str, base: str,
+                 env: dict[str, str]) -> None:
+        services = doc.get("services") or {}
+        cache: dict[str, dict[str, Any]] = {path: services}
+        for name in list(services):
+            services[name] = self._resolve(services, name, path, env, cache, [])
+
+    def _resolve(self, services: dict[str, Any], name: str, path: str,
+                 env: dict[str, str], cache: dict[str, dict[str, Any]],
+                 trail: list[tuple[str, str]]) -> dict[str, Any]:
+        svc = services.get(name)
+        if not isinstance(svc, dict) or not isinstance(svc.get("extends"), dict):
+            if svc is None:
+                raise ComposeError(f"cannot extend service {name!r} in {path}: "
+                                   "service not found",
+                                   self.marks.where(("services", trail[-1][1], "extends")
+                                                    if trail else ("services",)))
+            return svc if isinstance(svc, dict) else {}
+        if (path, name) in trail:
+            chain = " -> ".join(n for _p, n in [*trail, (path, name)])
+            raise ComposeError(f"circular reference with extends: {chain}",
+                               self.marks.where(("services", name, "extends")))
+        ext = svc["extends"]
+        other, other_path = services, path
+        if ext.get("file") and ext["file"] != path:
+            other_path = ext["file"]
+            if other_path not in cache:
+                cache[other_path] = {}
+                for one in self.parse_file(other_path):
+                    processed = self._plain(one, other_path, env)
+                    cache[other_path].update(processed.get("services") or {})
+            other = cache[other_path]
+        base = self._resolve(other, ext["service"], other_path, env, cache,
+                             [*trail, (path, name)])
+        own = {k: v for k, v in svc.items() if k != "extends"}
+        merged: dict[str, Any] = merge({k: v for k, v in base.items() if k != "extends"},
+                                       own, ("services", name))
+        return merged
+
+    def _plain(self, doc: dict[str, Any], path: str, env: dict[str, str]) -> dict[str, Any]:
+        """A file named by ``extends.file``: relative paths are its own directory's."""
+        if self.interpolate:
+            doc = interpolate(doc, env.get, self.marks)
+        validate(doc, self.marks)
+        return Canonicaliser(os.path.dirname(path), self.home, self.marks).document(doc)

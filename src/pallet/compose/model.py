@@ -18,7 +18,7 @@ from __future__ import annotations
 import msgspec
 
 
-class _S(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True):
+class _S(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True, kw_only=True):
     """Base of the model's Structs: unset fields are left out of the printed document."""
 
 

@@ -6,6 +6,10 @@ from pallet.cli.commands.compose import context
 from pallet.cli.flags import command, option
 from pallet.cli.util import echo
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pallet.compose.model import Project
+
 
 @command()
 @option("-q", "--quiet", is_flag=True, help="Only validate the configuration, don't print "
@@ -20,33 +24,55 @@ from pallet.cli.util import echo
 def config(quiet: bool, services: bool, volumes: bool, profiles: bool, images: bool,
            fmt: str, no_interpolate: bool, output: str) -> None:
     """Parse, resolve and render compose file in canonical format."""
-    from pallet.compose.loader import load
+    from pallet.compose import render
+    from pallet.compose.loader import load, load_document
 
-    project = load(context.options(interpolate=not no_interpolate))
+    options = context.options(interpolate=not no_interpolate)
+    if no_interpolate:
+        loaded = load_document(options)
+        doc = {"name": loaded.name, **{k: v for k, v in loaded.doc.items() if k != "name"}}
+        text = _dump(doc, fmt)
+    else:
+        project = load(options)
+        if quiet:
+            return
+        listing = _listing(project, services, volumes, profiles, images)
+        if listing is not None:
+            echo("".join(f"{n}\n" for n in listing), nl=False)
+            return
+        text = (render.to_json(project) + "\n") if fmt == "json" else render.to_yaml(project)
     if quiet:
         return
-    if services:
-        echo("".join(f"{n}\n" for n in project.service_names()), nl=False)
-        return
-    if volumes:
-        echo("".join(f"{n}\n" for n in sorted(project.volumes or {})), nl=False)
-        return
-    import msgspec
-
-    doc = msgspec.to_builtins(project)
-    for key in [k for k in doc if k.startswith("x-pallet-")]:
-        del doc[key]
-    if fmt == "json":
-        text = msgspec.json.format(msgspec.json.encode(doc), indent=4).decode() + "\n"
-    else:
-        import yaml
-
-        text = yaml.safe_dump(doc, sort_keys=False)
     if output:
         with open(output, "w", encoding="utf-8") as f:
             f.write(text)
     else:
         echo(text, nl=False)
+
+
+def _listing(project: Project, services: bool, volumes: bool, profiles: bool,
+             images: bool) -> list[str] | None:
+    if services:
+        return project.service_names()
+    if volumes:
+        return sorted(project.volumes or {})
+    if profiles:
+        names = {p for s in [*project.services.values(), *project.disabled.values()]
+                 for p in s.profiles or []}
+        return sorted(names)
+    if images:
+        return [s.image or f"{project.name}-{n}" for n, s in sorted(project.services.items())]
+    return None
+
+
+def _dump(doc: dict[str, object], fmt: str) -> str:
+    import msgspec
+
+    if fmt == "json":
+        return msgspec.json.format(msgspec.json.encode(doc), indent=4).decode() + "\n"
+    from pallet.compose.render import dump_yaml
+
+    return dump_yaml(doc)
 
 
 @command()

@@ -1,0 +1,147 @@
+"""The merged canonical document -> :class:`~pallet.compose.model.Project`.
+
+What Compose v2 does once every file is merged: names resources (``PROJECT_KEY`` unless
+``name:`` or ``external`` says otherwise), attaches services without networks to
+``default`` and declares it, reads each service's ``env_file`` into ``environment`` (the
+service's own entries win; a bare ``KEY`` takes the project environment's value), parses
+sizes and durations, and checks the project is consistent (references to services,
+networks, volumes, secrets and configs that exist; no dependency cycle; ``mem_limit``,
+``cpus`` and ``deploy.resources`` that agree). Errors name ``file:line`` from the marks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from pallet.compose.dotenv import read_env
+from pallet.compose.errors import ComposeError
+from pallet.compose.model import Project
+from pallet.compose.units import convert_units
+from pallet.compose.yamlsrc import Marks
+
+_KINDS = ("networks", "volumes", "secrets", "configs")
+
+
+def to_project(doc: dict[str, Any], name: str, env: dict[str, str], marks: Marks) -> Project:
+    """The model of the merged document ``doc`` for project ``name``."""
+    services: dict[str, Any] = doc.get("services") or {}
+    for key in _KINDS:
+        doc[key] = doc.get(key) or {}
+    uses_default = False
+    for svc_name, svc in services.items():
+        svc["name"] = svc_name
+        svc.pop("extends", None)
+        if not svc.get("network_mode") and not svc.get("networks"):
+            svc["networks"] = {"default": None}
+        if "default" in (svc.get("networks") or {}):
+            uses_default = True
+        _environment(svc, env, marks)
+        convert_units(svc, ("services", svc_name), marks)
+        svc.pop("label_file", None)
+    if uses_default and "default" not in doc["networks"]:
+        doc["networks"]["default"] = {}
+    for kind in _KINDS:
+        for key, obj in doc[kind].items():
+            if "name" not in obj:
+                obj["name"] = key if obj.get("external") else f"{name}_{key}"
+    body = {k: doc[k] for k in ("services", *_KINDS) if doc.get(k)}
+    body["name"] = name
+    body.setdefault("services", {})
+    try:
+        return msgspec.convert(body, Project)
+    except msgspec.ValidationError as err:
+        raise _located(err, marks) from None
+
+
+def _located(err: msgspec.ValidationError, marks: Marks) -> ComposeError:
+    """msgspec's ``... - at `$.services[...]...`` as a ComposeError at the key's line."""
+    text = str(err)
+    message, _, at = text.rpartition(" - at `")
+    if not at:
+        return ComposeError(text)
+    parts: list[str | int] = []
+    for piece in at.rstrip("`").removeprefix("$").replace("]", "").split("["):
+        for name in filter(None, piece.split(".")):
+            stripped = name.strip("'\"")
+            parts.append(int(stripped) if stripped.isdigit() and name == stripped else stripped)
+    path = tuple(parts)
+    return ComposeError(f"{'.'.join(str(p) for p in path)}: {message}", marks.where(path))
+
+
+def _environment(svc: dict[str, Any], env: dict[str, str], marks: Marks) -> None:
+    """``env_file`` contents under ``environment``; bare keys resolved from ``env``."""
+    merged: dict[str, str | None] = {}
+    for i, entry in enumerate(svc.pop("env_file", None) or []):
+        path, required = entry.get("path", ""), entry.get("required", True)
+        try:
+            values = read_env(path, lambda k: env.get(k))
+        except ComposeError as err:
+            if not required and "couldn't read" in err.detail:
+                continue
+            where = marks.where(("services", svc["name"], "env_file", i))
+            raise ComposeError(f"services.{svc['name']}.env_file: {err.message}", where) from None
+        merged.update(values)
+    own: dict[str, str | None] = svc.get("environment") or {}
+    merged.update(own)
+    for key, value in merged.items():
+        if value is None and key in env:
+            merged[key] = env[key]
+    if merged:
+        svc["environment"] = merged
+    else:
+        svc.pop("environment", None)
+
+
+def check(project: Project, marks: Marks) -> None:
+    """Consistency checks on the enabled services."""
+    for name, svc in project.services.items():
+        at = ("services", name)
+        for dep, spec in (svc.depends_on or {}).items():
+            if dep not in project.services and spec.required:
+                raise ComposeError(f'service "{name}" depends on undefined service "{dep}"',
+                                   marks.where((*at, "depends_on", dep)))
+        if svc.network_mode and svc.networks and not svc.network_mode.startswith("none"):
+            raise ComposeError(f"service {name} declares mutually exclusive `network_mode` and "
+                               "`networks`", marks.where((*at, "network_mode")))
+        for net in svc.networks or {}:
+            if net not in (project.networks or {}):
+                raise ComposeError(f'service "{name}" refers to undefined network {net}',
+                                   marks.where((*at, "networks", net)))
+        for i, mount in enumerate(svc.volumes or []):
+            if (mount.type == "volume" and mount.source
+                    and mount.source not in (project.volumes or {})):
+                raise ComposeError(f'service "{name}" refers to undefined volume {mount.source}',
+                                   marks.where((*at, "volumes", i)))
+        for kind in ("secrets", "configs"):
+            declared = getattr(project, kind) or {}
+            for i, ref in enumerate(getattr(svc, kind) or []):
+                if ref.source not in declared:
+                    raise ComposeError(f'service "{name}" refers to undefined '
+                                       f"{kind[:-1]} {ref.source}", marks.where((*at, kind, i)))
+        if svc.image is None and svc.build is None:
+            raise ComposeError(f'service "{name}" has neither an image nor a build context '
+                               "specified", marks.where(at))
+    _check_cycles(project, marks)
+
+
+def _check_cycles(project: Project, marks: Marks) -> None:
+    state: dict[str, int] = {}  # 1: on the path, 2: done
+
+    def visit(name: str, trail: list[str]) -> None:
+        if state.get(name) == 2:
+            return
+        if state.get(name) == 1:
+            cycle = " -> ".join([*trail[trail.index(name):], name])
+            raise ComposeError(f"dependency cycle detected: {cycle}",
+                               marks.where(("services", name, "depends_on")))
+        state[name] = 1
+        svc = project.services.get(name)
+        for dep in sorted((svc.depends_on or {}) if svc else {}):
+            if dep in project.services:
+                visit(dep, [*trail, name])
+        state[name] = 2
+
+    for name in sorted(project.services):
+        visit(name, [])
