@@ -81,15 +81,11 @@ class CommandFailed(PalletError):
         self.stderr = stderr
 
 
+# The client edge's way back: one kind per status (the 500 kinds stay PalletError).
 KINDS: dict[int, type[PalletError]] = {
-    400: InvalidArgument,
-    401: Unauthorized,
-    403: Forbidden,
-    404: NotFound,
-    409: Conflict,
-    304: NotModified,
-    501: Unsupported,
-    503: Unavailable,
+    kind.status: kind
+    for kind in (InvalidArgument, Unauthorized, Forbidden, NotFound, Conflict, NotModified,
+                 Unsupported, Unavailable)
 }
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from pallet.build.cache import step_key
 from pallet.build.instructions import DEFAULT_SHELL, Scope
 from pallet.images.commit import commit_image
 from pallet.images.model import Layer
+from pallet.notation.times import now_rfc3339, rfc3339_nano
 
 if TYPE_CHECKING:
     from pallet.build.executor import _Build
@@ -57,8 +57,7 @@ class StageState:
 
 
 def rfc3339(epoch: int | None) -> str:
-    t = datetime.fromtimestamp(epoch, UTC) if epoch is not None else datetime.now(UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond * 1000:09d}Z"
+    return rfc3339_nano(epoch * 1_000_000_000) if epoch is not None else now_rfc3339()
 
 
 async def commit_cached(b: _Build, st: StageState, created_by: str,

@@ -29,6 +29,7 @@ from pallet.engine.records import Container
 from pallet.engine.top import top
 from pallet.engine.views import check_filters, inspect, matches, summary
 from pallet.errors import Conflict
+from pallet.notation.filters import Filters
 from pallet.server.backend import AttachSession, LogOptions, PathStat
 
 
@@ -38,7 +39,6 @@ def _pstat(s: Any) -> PathStat:
 
 WireList = list[dict[str, Any]]
 StrList = list[str]
-Filters = dict[str, list[str]]
 
 class EngineBackend:
     def __init__(self, containers: ContainerService, execs: ExecService, images: ImageOps,

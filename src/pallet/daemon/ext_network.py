@@ -20,10 +20,9 @@ from pallet.errors import NotFound
 from pallet.network.config import net_config
 from pallet.network.netavark import Netavark
 from pallet.network.records import NetworkStore
+from pallet.notation.filters import Filters
 from pallet.server import routes_networks, routes_volumes
 from pallet.volumes.store import VolumeStore
-
-Filters = dict[str, list[str]]
 
 
 class NetworkAPI:

@@ -17,13 +17,13 @@ import stat
 import tarfile
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from pallet.engine.cproot import Anchor, ContainerFS
 from pallet.engine.fdtar import TreeWriter
 from pallet.errors import InvalidArgument, NotFound
+from pallet.notation.times import rfc3339_of
 from pallet.oci.layerpaths import clean_parts
 from pallet.oci.layertar import apply_layer
 
@@ -93,7 +93,7 @@ def stat_path(fs: ContainerFS, path: str) -> Stat:
     link = ""
     if stat.S_ISLNK(st.st_mode):
         link = "/" + "/".join([*at, *fs.resolve(anchor, rel, follow_last=True)])
-    mtime = datetime.fromtimestamp(st.st_mtime, UTC).isoformat().replace("+00:00", "Z")
+    mtime = rfc3339_of(st.st_mtime)
     name = os.path.basename(path.rstrip("/")) or "/"
     return Stat(name, st.st_size, go_mode(st), mtime, link)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -23,14 +22,12 @@ from pallet.engine.records import Container
 from pallet.errors import Conflict, InvalidArgument, NotFound, PalletError
 from pallet.images import rwlayer
 from pallet.images.service import ImageService
+from pallet.notation.times import now_rfc3339
 from pallet.oci import reference
 
 log = logging.getLogger(__name__)
 
 
-def _now() -> str:
-    t = datetime.now(UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond * 1000:09d}Z"
 
 
 def target_name(repo: str, tag: str) -> str | None:
@@ -116,7 +113,7 @@ class CommitService:
             parent = self.images.get(c.image_id)
         except NotFound:
             raise Conflict(f"the image of container {c.short_id} was removed") from None
-        created = _now()
+        created = now_rfc3339()
 
         def make(empty: bool) -> dict[str, Any]:
             return image_doc(parent.config, config, ctr_cfg, req, created, empty)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from pallet.images import views
 from pallet.images.model import Image
+from pallet.notation.times import rfc3339_seconds
 
 
 def images_usage(images: Iterable[Image], containers_per_image: Mapping[str, int]
@@ -39,7 +39,7 @@ def images_usage(images: Iterable[Image], containers_per_image: Mapping[str, int
 
 
 def _rfc3339(created: str) -> str:
-    return created or datetime.fromtimestamp(0, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return created or rfc3339_seconds(0)
 
 
 def build_cache_usage(rows: Iterable[tuple[str, str, str]], images: Mapping[str, Image],

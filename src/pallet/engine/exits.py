@@ -13,13 +13,13 @@ import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pallet.engine.lifecycle import Op, State, next_state
 from pallet.engine.records import now_rfc3339
 from pallet.errors import PalletError
+from pallet.notation.times import rfc3339_of
 
 if TYPE_CHECKING:
     from pallet.engine.plugins import ContainerPlugin
@@ -36,7 +36,7 @@ def _exit_time(bundle: Path) -> str:
         mtime = (bundle / "exit").stat().st_mtime
     except OSError:
         return now_rfc3339()
-    return datetime.fromtimestamp(mtime, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return rfc3339_of(mtime)
 
 
 

@@ -16,10 +16,10 @@ from pallet.engine.records import ContainerStore
 from pallet.errors import Conflict, InvalidArgument, NotFound
 from pallet.images import views
 from pallet.images.service import ImageService
+from pallet.notation.filters import Filters
 from pallet.oci.reference import familiar, parse_reference
 
 WireList = list[dict[str, Any]]
-Filters = dict[str, list[str]]
 StrList = list[str]
 
 class ImageOps:

@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 from pallet.engine.containers import ContainerService
 from pallet.engine.records import Container
 from pallet.logs.reader import follow_logs, read_logs
-
-
-def rfc3339_nano(time_ns: int) -> str:
-    secs, nanos = divmod(time_ns, 1_000_000_000)
-    base = datetime.fromtimestamp(secs, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{base}.{nanos:09d}Z"
+from pallet.notation.times import rfc3339_nano
 
 
 async def log_stream(svc: ContainerService, c: Container, follow: bool, stdout: bool,

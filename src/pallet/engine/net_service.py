@@ -19,6 +19,7 @@ from pallet.errors import Conflict, Forbidden, InvalidArgument
 from pallet.network import ipam
 from pallet.network.config import NetConfig
 from pallet.network.records import NetworkRecord, NetworkStore
+from pallet.notation.filters import Filters
 from pallet.system.ids import new_id
 
 DRIVERS = ("bridge", "macvlan")
@@ -26,7 +27,6 @@ DRIVERS = ("bridge", "macvlan")
 # container ID -> container name, for views (set by the plugin's owner)
 Namer = Callable[[str], str | None]
 
-Filters = dict[str, list[str]]
 
 
 def _parse_time(value: str) -> float:

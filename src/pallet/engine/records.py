@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import msgspec
@@ -18,13 +17,9 @@ import msgspec
 from pallet.api.models import ContainerConfig, HostConfig, NetworkingConfig
 from pallet.engine.lifecycle import State
 from pallet.errors import Conflict, InvalidArgument, NotFound
+from pallet.notation.times import ZERO_TIME as ZERO_TIME
+from pallet.notation.times import now_rfc3339 as now_rfc3339
 from pallet.system.db import Database
-
-ZERO_TIME = "0001-01-01T00:00:00Z"
-
-
-def now_rfc3339() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").replace("000Z", "Z")
 
 
 class Container(msgspec.Struct, kw_only=True):

@@ -16,13 +16,13 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from pallet.engine.containers import ContainerService
 from pallet.engine.plugins import Plugin
 from pallet.engine.records import ZERO_TIME, Container
+from pallet.notation.times import rfc3339_nano
 from pallet.runtime.cgstats import (
     BlkioEntry,
     CgroupSample,
@@ -50,8 +50,7 @@ class Snapshot:
 def rfc3339_ns(ns: int) -> str:
     if ns <= 0:
         return ZERO_TIME
-    secs, frac = divmod(ns, 1_000_000_000)
-    return datetime.fromtimestamp(secs, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{frac:09d}Z"
+    return rfc3339_nano(ns)
 
 
 def _cpu(s: Snapshot | None) -> dict[str, Any]:

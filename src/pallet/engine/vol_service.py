@@ -7,9 +7,8 @@ from typing import Any
 from pallet.engine.records import now_rfc3339
 from pallet.engine.vol_plugin import Records, users_of
 from pallet.errors import Conflict, InvalidArgument
+from pallet.notation.filters import Filters
 from pallet.volumes.store import VolumeRecord, VolumeStore
-
-Filters = dict[str, list[str]]
 
 
 class VolumeService:

@@ -21,6 +21,7 @@ from typing import IO, TYPE_CHECKING
 from pallet.errors import CommandFailed, InvalidArgument, Unavailable
 from pallet.images.busybox_accounts import SCRIPTS
 from pallet.images.stage import Stage, StagedImage
+from pallet.notation.times import rfc3339_seconds
 from pallet.oci import manifest as om
 from pallet.oci import reference
 from pallet.oci.digest import CHUNK
@@ -111,8 +112,6 @@ def epoch() -> int:
         return 0
 
 
-def rfc3339(ts: int) -> str:
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def bootstrap(svc: ImageService, name: str) -> str:
@@ -131,7 +130,7 @@ def _publish(svc: ImageService, build: object, names: list[str], cmd: list[str])
         digest, created_by = build(stage)  # type: ignore[operator]
         layer = stage.layer(None, digest, None)
         ts = epoch() if build is _busybox else _debian_epoch()
-        created = rfc3339(ts)
+        created = rfc3339_seconds(ts)
         config = om.image_config(
             created=created,
             diff_ids=[layer.diff_id],

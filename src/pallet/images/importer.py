@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import gzip
 import zlib
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pallet.errors import DataCorruption, InvalidArgument
 from pallet.images.changes import apply_changes
 from pallet.images.stage import StagedImage
+from pallet.notation.times import now_rfc3339
 from pallet.oci import manifest as om
 from pallet.oci import reference
 from pallet.oci.layerstream import open_uncompressed
@@ -19,9 +19,6 @@ if TYPE_CHECKING:
     from pallet.images.service import ImageService
 
 
-def now_rfc3339() -> str:
-    t = datetime.now(UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond * 1000:09d}Z"
 
 
 def import_tar(

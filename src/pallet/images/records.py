@@ -7,10 +7,10 @@ import sqlite3
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC
 from typing import Any
 
 from pallet.images.model import Layer
+from pallet.notation.times import now_rfc3339
 from pallet.system.db import Database
 
 SCHEMA = [
@@ -122,7 +122,7 @@ class ImageRecords:
             (name, image_id, kind, time.time()),
         )
         if kind == "tag":
-            conn.execute("UPDATE images SET last_tag_time=? WHERE id=?", (_now(), image_id))
+            conn.execute("UPDATE images SET last_tag_time=? WHERE id=?", (now_rfc3339(), image_id))
         return str(old[0]) if old and old[0] != image_id else None
 
     def delete_ref(self, conn: sqlite3.Connection, name: str) -> None:
@@ -149,10 +149,6 @@ class ImageRecords:
         return {x.chain_id for row in self.all() if row.id not in skip for x in row.layers}
 
 
-def _now() -> str:
-    from datetime import datetime
-
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def dumps(value: Any) -> str:

@@ -1,16 +1,46 @@
-"""Timestamps for ``--since``/``--until``: RFC 3339, unix seconds, or a relative
-Go duration (``10m`` = ten minutes ago). Returns Docker's ``seconds.nanos`` string."""
+"""Timestamps, written and read in one place.
+
+Written: Docker's RFC 3339 forms, :func:`rfc3339_nano` (nine fraction digits, as
+``Created``, ``StartedAt`` and ``logs -t`` show them), :func:`rfc3339_seconds` and
+:func:`now_rfc3339`. Read: ``--since``/``--until`` values (RFC 3339, unix seconds,
+or a relative Go duration, ``10m`` = ten minutes ago) as Docker's
+``seconds.nanos`` string, and daemon timestamps back to unix seconds.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import datetime
+import time
+from datetime import UTC, datetime
 
 from pallet.errors import InvalidArgument
 from pallet.notation.durations import parse_duration
 
 _UNIX = re.compile(r"^-?\d+(\.\d{1,9})?$")
 _FRACTION = re.compile(r"\.(\d+)")
+
+
+ZERO_TIME = "0001-01-01T00:00:00Z"
+
+
+def rfc3339_nano(ns: int) -> str:
+    """``2024-01-02T03:04:05.123456789Z`` for ``ns`` nanoseconds since the epoch."""
+    secs, frac = divmod(ns, 1_000_000_000)
+    return datetime.fromtimestamp(secs, UTC).strftime("%Y-%m-%dT%H:%M:%S") + f".{frac:09d}Z"
+
+
+def rfc3339_seconds(secs: float) -> str:
+    """``2024-01-02T03:04:05Z``: whole seconds (image and volume dates)."""
+    return datetime.fromtimestamp(int(secs), UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def rfc3339_of(secs: float) -> str:
+    """A float timestamp (a file's mtime) at nanosecond precision."""
+    return rfc3339_nano(round(secs * 1_000_000_000))
+
+
+def now_rfc3339() -> str:
+    return rfc3339_nano(time.time_ns())
 
 
 def _rfc3339(text: str) -> tuple[int, int] | None:

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pallet.api.models import CreateRequest, ExecConfig
+from pallet.notation.filters import Filters
 
-Filters = dict[str, list[str]]
 Wire = dict[str, Any]
 
 

@@ -15,19 +15,6 @@ from pallet import errors
 
 log = logging.getLogger("pallet.server")
 
-STATUS: dict[type[errors.PalletError], int] = {
-    errors.InvalidArgument: 400,
-    errors.Unauthorized: 401,
-    errors.Forbidden: 403,
-    errors.NotFound: 404,
-    errors.Conflict: 409,
-    errors.NotModified: 304,
-    errors.Unsupported: 501,
-    errors.Unavailable: 503,
-    errors.DataCorruption: 500,
-    errors.CommandFailed: 500,
-}
-
 SWARM_MESSAGE = (
     'This node is not a swarm manager. Use "docker swarm init" or "docker swarm join" '
     "to connect this node to swarm and try again."
@@ -35,12 +22,8 @@ SWARM_MESSAGE = (
 
 
 def status_of(exc: errors.PalletError) -> int:
-    """The HTTP status for an error kind (walks the MRO, so subclasses map too)."""
-    for kind in type(exc).__mro__:
-        status = STATUS.get(kind)
-        if status is not None:
-            return status
-    return 500
+    """The HTTP status of an error kind: the kind's own ``status`` (subclasses inherit it)."""
+    return exc.status
 
 
 def error_response(status: int, message: str) -> web.Response:

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from pallet.errors import InvalidArgument
+from pallet.notation.filters import Filters
 from pallet.server.params import json_response, no_content, qfilters, qstr
 
 
@@ -29,7 +30,6 @@ class NetworkBackend(Protocol):
 
     async def prune(self, filters: Filters) -> dict[str, Any]: ...
 
-Filters = dict[str, list[str]]
 
 
 async def _body(request: web.Request) -> dict[str, Any]:

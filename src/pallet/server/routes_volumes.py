@@ -11,9 +11,8 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from pallet.errors import InvalidArgument
+from pallet.notation.filters import Filters
 from pallet.server.params import json_response, no_content, qbool, qfilters
-
-Filters = dict[str, list[str]]
 
 
 class VolumeBackend(Protocol):

@@ -13,7 +13,8 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
-from pallet.server.backend import Filters, Wire
+from pallet.notation.filters import Filters
+from pallet.server.backend import Wire
 from pallet.testing.fake_containers import FakeContainerOps
 from pallet.testing.fake_images import FakeImageOps
 

@@ -15,7 +15,8 @@ from typing import Any
 
 from pallet.api.models import CreateRequest, ExecConfig
 from pallet.errors import Conflict, InvalidArgument, NotFound, NotModified
-from pallet.server.backend import AttachSession, Filters, LogOptions, PathStat, Wire
+from pallet.notation.filters import Filters
+from pallet.server.backend import AttachSession, LogOptions, PathStat, Wire
 from pallet.system.ids import new_id
 from pallet.testing.fake_state import FakeContainer, FakeSession, FakeState, tar_of
 

@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from pallet.errors import InvalidArgument, NotFound
-from pallet.server.backend import Filters, Wire
+from pallet.notation.filters import Filters
+from pallet.server.backend import Wire
 from pallet.testing.fake_state import FakeState, tar_of
 
 
