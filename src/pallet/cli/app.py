@@ -44,6 +44,7 @@ TOP: Table = {
     "rmi": (C + "images", "rmi", "Remove one or more images"),
     "run": (C + "run", "run", "Create and run a new container from an image"),
     "save": (C + "images", "save", "Save one or more images to a tar archive"),
+    "scan": (C + "scan", "scan", "Scan an image for vulnerabilities, or list its packages"),
     "stats": (C + "ops", "stats", "Display a live stream of container resource usage"),
     "start": (C + "containers", "start", "Start one or more stopped containers"),
     "stop": (C + "containers", "stop", "Stop one or more running containers"),
@@ -85,6 +86,7 @@ IMAGE: Table = {
     "rm": TOP["rmi"],
     "remove": TOP["rmi"],
     "save": TOP["save"],
+    "scan": TOP["scan"],
     "tag": TOP["tag"],
 }
 

@@ -31,6 +31,7 @@ EXTENSIONS = (
     "pallet.daemon.ext_build",     # issue 4: POST /build
     "pallet.daemon.ext_registry",  # issue 6: pull, push, login
     "pallet.daemon.ext_commit",    # commit, diff, export of containers
+    "pallet.daemon.ext_scan",      # issue 15: image inventory and vulnerability scan
 )
 
 

@@ -1,0 +1,60 @@
+"""The scan run by palletd: ``GET /pallet/scan/db`` and ``POST
+/pallet/images/{name}/scan`` (JSON-lines progress, then the report).
+
+A daemon without these routes (dockerd) answers 404 to the status request;
+:func:`db_status` returns None then and the CLI scans on its own side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+
+from pallet.client.api import EngineAPI
+from pallet.client.http import quote_ref
+from pallet.client.streams import json_lines
+from pallet.errors import NotFound, PalletError
+from pallet.scancore.model import DBStatus, Inventory, Report
+
+Progress = Callable[[int, int, str], None]
+
+
+def db_status(api: EngineAPI) -> DBStatus | None:
+    """The daemon's database status; None when the daemon cannot scan."""
+    try:
+        doc = api.t.request("GET", "/pallet/scan/db").json()
+    except NotFound:
+        return None
+    return msgspec.convert(doc, DBStatus)
+
+
+def _run(api: EngineAPI, name: str, query: dict[str, Any],
+         progress: Progress | None) -> dict[str, Any]:
+    resp = api.t.request("POST", f"/pallet/images/{quote_ref(name)}/scan", query)
+    aux: dict[str, Any] | None = None
+    for msg in json_lines(resp.chunks()):
+        if msg.get("error") or msg.get("errorDetail"):
+            detail = msg.get("errorDetail") or {}
+            raise PalletError(str(detail.get("message") or msg.get("error")))
+        if isinstance(msg.get("aux"), dict):
+            aux = msg["aux"]
+            continue
+        done = msg.get("progressDetail") or {}
+        if progress is not None and done.get("total"):
+            progress(int(done.get("current", 0)), int(done["total"]), str(msg.get("id", "")))
+    if aux is None:
+        raise PalletError("the scan ended without a report (palletd stopped?)")
+    return aux
+
+
+def scan(api: EngineAPI, name: str, max_age_s: int | None,
+         progress: Progress | None = None) -> Report:
+    q = {"max_db_age": max_age_s} if max_age_s is not None else {}
+    return msgspec.convert(_run(api, name, q, progress), Report)
+
+
+def inventory(api: EngineAPI, name: str, progress: Progress | None = None) -> Inventory:
+    aux = _run(api, name, {"sbom": 1}, progress)
+    return msgspec.convert(aux.get("inventory"), Inventory)

@@ -1,0 +1,163 @@
+"""A fast, read-only walk over a tar stream's headers.
+
+Scanning needs the names, types and link targets of every member and the bytes
+of a few small files, not extraction, so this reads the 512-byte headers itself
+(ustar, GNU long names, PAX path/linkpath/size records) and skips member data in
+large reads (or seeks, on a seekable file). ``tarfile`` in stream mode copies each
+member's data block by block, several times slower on a 400 MB layer.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, cast
+
+from pallet.errors import InvalidArgument
+
+BLOCK = 512
+_SKIP = 1 << 20
+
+
+@dataclass
+class Member:
+    name: str  # as in the archive, without a leading "./" or "/"
+    type: bytes  # tarfile's type byte: REGTYPE, DIRTYPE, SYMTYPE, LNKTYPE...
+    size: int
+    linkname: str
+
+
+class TarWalk:
+    """Iterate members of ``f``; ``read()`` gives the current member's bytes (once)."""
+
+    def __init__(self, f: IO[bytes]) -> None:
+        self._f = f
+        self._pending = 0  # data + padding of the current member not yet consumed
+        self._size = 0
+        self.offset = 0
+        try:
+            self._seekable = f.seekable()
+            self._base = f.tell() if self._seekable else 0
+        except (AttributeError, OSError, ValueError):
+            self._seekable = False
+
+    def _read_exact(self, n: int) -> bytes:
+        data = self._f.read(n)
+        while len(data) < n:
+            more = self._f.read(n - len(data))
+            if not more:
+                break
+            data += more
+        self.offset += len(data)
+        return data
+
+    def _skip(self, n: int) -> None:
+        if n <= 0:
+            return
+        if self._seekable:
+            self._f.seek(n, io.SEEK_CUR)
+            self.offset += n
+            return
+        while n > 0:
+            got = self._f.read(min(n, _SKIP))
+            if not got:
+                raise InvalidArgument("truncated tar archive")
+            n -= len(got)
+            self.offset += len(got)
+
+    def read(self, limit: int = 64 << 20) -> bytes:
+        """The current member's content (at most ``limit`` bytes; larger is refused)."""
+        if self._size > limit:
+            raise InvalidArgument(f"tar member of {self._size} bytes is larger than {limit}")
+        data = self._read_exact(self._size)
+        self._pending -= len(data)
+        self._size = 0
+        return data
+
+    def stream(self) -> IO[bytes]:
+        """The current member's content as a stream (for nested archives)."""
+        return cast(IO[bytes], _Bounded(self, self._size))
+
+    def __iter__(self) -> Iterator[Member]:
+        long_name = long_link = ""
+        pax: dict[str, str] = {}
+        while True:
+            self._skip(self._pending)
+            self._pending = 0
+            buf = self._read_exact(BLOCK)
+            if len(buf) < BLOCK or buf == b"\0" * BLOCK:
+                return
+            try:
+                info = tarfile.TarInfo.frombuf(buf, "utf-8", "surrogateescape")
+            except tarfile.HeaderError as e:
+                raise InvalidArgument(f"not a tar archive: {e}") from None
+            size = int(pax.get("size", info.size))
+            padded = (size + BLOCK - 1) // BLOCK * BLOCK
+            kind = info.type
+            if kind in (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE,
+                        tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE):
+                raw = self._read_exact(padded)[:size]
+                if kind == tarfile.GNUTYPE_LONGNAME:
+                    long_name = raw.rstrip(b"\0").decode("utf-8", "surrogateescape")
+                elif kind == tarfile.GNUTYPE_LONGLINK:
+                    long_link = raw.rstrip(b"\0").decode("utf-8", "surrogateescape")
+                elif kind != tarfile.XGLTYPE:
+                    pax = _pax_records(raw)
+                continue
+            name = pax.get("path") or long_name or info.name
+            link = pax.get("linkpath") or long_link or info.linkname
+            long_name = long_link = ""
+            pax = {}
+            self._size = size if kind in tarfile.REGULAR_TYPES else 0
+            self._pending = padded if kind in tarfile.REGULAR_TYPES else 0
+            yield Member(clean_name(name), kind, self._size, link)
+
+
+class _Bounded:
+    """The current member of a :class:`TarWalk` as a file (reads stop at its end)."""
+
+    def __init__(self, walk: TarWalk, size: int) -> None:
+        self._walk = walk
+        self._left = size
+
+    def read(self, n: int = -1) -> bytes:
+        if self._left <= 0:
+            return b""
+        n = self._left if n is None or n < 0 else min(n, self._left)
+        data = self._walk._f.read(n)
+        self._walk.offset += len(data)
+        self._left -= len(data)
+        self._walk._pending -= len(data)
+        self._walk._size -= len(data)
+        return data
+
+    def seekable(self) -> bool:
+        return False
+
+
+def _pax_records(raw: bytes) -> dict[str, str]:
+    out: dict[str, str] = {}
+    pos = 0
+    while pos < len(raw):
+        space = raw.find(b" ", pos)
+        if space < 0:
+            break
+        try:
+            length = int(raw[pos:space])
+        except ValueError:
+            break
+        if length <= 0:
+            break
+        record = raw[space + 1 : pos + length - 1]
+        key, _, value = record.partition(b"=")
+        out[key.decode("utf-8", "replace")] = value.decode("utf-8", "surrogateescape")
+        pos += length
+    return out
+
+
+def clean_name(name: str) -> str:
+    """``./a//b/`` -> ``a/b``: the form layer paths are compared in."""
+    parts = [p for p in name.split("/") if p not in ("", ".")]
+    return "/".join(parts)
