@@ -69,14 +69,15 @@ def _mount(project: Project, m: Mount, fs: Filesystem) -> None:
     if m.type == "bind":
         if not m.source:
             raise InvalidArgument(f"bind mount at {m.target} has no source")
+        source = os.path.join(project.working_dir, os.path.expanduser(m.source))
         b = m.bind
         if b and (b.create_host_path is False or b.propagation or b.recursive):
             opts = {k: v for k, v in (("Propagation", b.propagation),
                                       ("NonRecursive", b.recursive == "disabled")) if v}
-            fs.mounts.append({"Type": "bind", "Source": m.source, "Target": m.target,
+            fs.mounts.append({"Type": "bind", "Source": source, "Target": m.target,
                               "ReadOnly": m.read_only, "BindOptions": opts})
         else:
-            fs.binds.append(_bind_string(m.source, m))
+            fs.binds.append(_bind_string(source, m))
         return
     if m.type != "volume":
         raise Unsupported(f"volume type {m.type!r} is not supported")
@@ -103,7 +104,7 @@ def _file_target(kind: str, ref: FileReference) -> str:
 
 
 def _files(kind: str, refs: list[FileReference], objects: dict[str, FileObject],
-           host_dir: str, service: Service, fs: Filesystem) -> None:
+           host_dir: str, service: Service, fs: Filesystem, workdir: str) -> None:
     for ref in refs:
         obj = objects.get(ref.source)
         if obj is None:
@@ -115,13 +116,14 @@ def _files(kind: str, refs: list[FileReference], objects: dict[str, FileObject],
             raise Unsupported(f"Docker Compose does not support {kind}s.*.driver")
         target = _file_target(kind, ref)
         if obj.file and ref.uid is None and ref.gid is None and ref.mode is None:
-            fs.binds.append(f"{obj.file}:{target}:ro")
+            fs.binds.append(f"{os.path.join(workdir, obj.file)}:{target}:ro")
             continue
         if obj.file is None and obj.environment is None and obj.content is None:
             raise InvalidArgument(f"{kind} {ref.source!r} has no file, environment or content")
         path = os.path.join(host_dir, f"{kind}-{ref.source}-{len(fs.files)}")
         fs.files.append(FileSpec(
-            path=path, kind=kind, name=ref.source, file=obj.file or "",
+            path=path, kind=kind, name=ref.source,
+            file=os.path.join(workdir, obj.file) if obj.file else "",
             environment=obj.environment or "", content=obj.content,
             uid=int(ref.uid or 0), gid=int(ref.gid or 0),
             mode=ref.mode if ref.mode is not None else 0o444))
@@ -136,6 +138,7 @@ def filesystem(project: Project, service: Service, host_dir: str) -> Filesystem:
     for entry in service.tmpfs or []:
         path, _, opts = entry.partition(":")
         fs.tmpfs[path] = opts
-    _files("secret", service.secrets or [], project.secrets or {}, host_dir, service, fs)
-    _files("config", service.configs or [], project.configs or {}, host_dir, service, fs)
+    wd = project.working_dir
+    _files("secret", service.secrets or [], project.secrets or {}, host_dir, service, fs, wd)
+    _files("config", service.configs or [], project.configs or {}, host_dir, service, fs, wd)
     return fs

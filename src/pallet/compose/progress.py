@@ -18,8 +18,8 @@ class Progress:
         self.lines: list[str] = []
 
     def event(self, kind: str, name: str, status: str) -> None:
-        """``kind`` is Container, Network, Volume or Image."""
-        self.write(f" {kind} {name}  {status}")
+        """``kind`` is Container, Network, Volume, Image or "" (a service)."""
+        self.write(f" {kind} {name}  {status}" if kind else f" {name}  {status}")
 
     def warn(self, text: str) -> None:
         self.write(f"WARN[0000] {text}")

@@ -1,0 +1,164 @@
+"""Service images: building (``build:`` through the engine's ``POST /build``, with the
+context tar ``pallet build`` streams) and pulling (``POST /images/create`` with the
+user's registry credentials), for ``up``/``create``/``run`` and the ``build``, ``pull``
+and ``push`` commands. Builds run one after another (each loads the engine already);
+pulls run at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+from pallet.cli.errors import StatusError
+from pallet.cli.progress import show
+from pallet.cli.session import transport
+from pallet.compose.imageplan import ImageAction, image_actions
+from pallet.compose.model import Project, Service
+from pallet.compose.progress import Progress
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+
+def _quiet_write(text: str) -> None:
+    return None
+
+
+def _write(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def present(refs: set[str]) -> set[str]:
+    """The image references the engine has."""
+    from pallet.errors import NotFound
+
+    found = set()
+    for ref in refs:
+        try:
+            transport().request("GET", f"/images/{_quote(ref)}/json").read()
+            found.add(ref)
+        except NotFound:
+            pass
+    return found
+
+
+def _quote(ref: str) -> str:
+    from pallet.client.http import quote_ref
+
+    return quote_ref(ref)
+
+
+def _secrets(project: Project, svc: Service) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for ref in (svc.build.secrets if svc.build else None) or []:
+        obj = (project.secrets or {}).get(ref.source)
+        if obj is None:
+            raise StatusError(1, f"service {svc.name!r} refers to undefined secret {ref.source}")
+        if obj.file:
+            with open(obj.file, "rb") as f:
+                data = f.read()
+        else:
+            value = project.environment.get(obj.environment or "",
+                                            os.environ.get(obj.environment or ""))
+            if value is None and obj.content is None:
+                raise StatusError(1, f"secret {ref.source}: environment variable "
+                                     f"{obj.environment} is not set")
+            data = (value if value is not None else obj.content or "").encode()
+        out[ref.target or ref.source] = base64.b64encode(data).decode()
+    return out
+
+
+def build_one(project: Project, svc: Service, image: str, *, no_cache: bool = False,
+              pull: bool = False, quiet: bool = False, args: dict[str, str] | None = None,
+              progress: Progress | None = None) -> None:
+    """Build ``svc``'s image and tag it ``image`` (and the service's ``build.tags``)."""
+    from pallet.cli.buildctx import Context, ContextError
+
+    b = svc.build
+    assert b is not None
+    if progress:
+        progress.event("Service", svc.name, "Building")
+    outside: bytes | None = None
+    dockerfile: str | None = "Dockerfile"
+    if b.dockerfile_inline is not None:
+        outside = b.dockerfile_inline.encode()
+    elif b.dockerfile:
+        full = os.path.join(b.context, b.dockerfile)
+        rel = os.path.relpath(full, b.context)
+        if rel.startswith(".."):
+            with open(full, "rb") as f:
+                outside = f.read()
+        else:
+            dockerfile = rel.replace(os.sep, "/")
+    try:
+        ctx = Context(b.context, dockerfile, outside)
+    except ContextError as e:
+        raise StatusError(1, str(e)) from None
+    build_args = {k: v for k, v in (b.args or {}).items() if v is not None}
+    build_args.update(args or {})
+    query: dict[str, Any] = {
+        "t": [image, *(b.tags or [])], "dockerfile": ctx.dockerfile,
+        "buildargs": json.dumps(build_args) if build_args else None,
+        "labels": json.dumps(b.labels) if b.labels else None,
+        "target": b.target or None, "nocache": True if (no_cache or b.no_cache) else None,
+        "pull": True if (pull or b.pull) else None, "networkmode": b.network or None,
+        "q": True if quiet else None,
+    }
+    headers = {"Content-Type": "application/x-tar"}
+    secrets = _secrets(project, svc)
+    if secrets:
+        from pallet.cli.commands.build import SECRETS_HEADER
+
+        headers[SECRETS_HEADER] = base64.urlsafe_b64encode(
+            json.dumps(secrets).encode()).decode().rstrip("=")
+    resp = transport().request("POST", "/build", query, body=ctx.chunks(), headers=headers)
+    show(resp.chunks(), _quiet_write if quiet else _write, quiet=quiet)
+    if progress:
+        progress.event("Service", svc.name, "Built")
+
+
+def pull_one(image: str, progress: Progress, quiet: bool = False,
+             service: str = "") -> None:
+    from pallet.cli.commands import credstore
+
+    name, _, tag = image.rpartition(":") if ":" in image.rsplit("/", 1)[-1] else (image, "", "")
+    if "@" in image:
+        name, _, tag = image.partition("@")
+    label = service or image
+    progress.event("" if service else "Image", label, "Pulling")
+    resp = transport().request("POST", "/images/create",
+                               {"fromImage": name, "tag": tag or "latest"},
+                               headers={"X-Registry-Auth": credstore.header_for(name)})
+    show(resp.chunks(), _quiet_write, quiet=True)
+    progress.event("" if service else "Image", label, "Pulled")
+
+
+def prepare(project: Project, services: list[str], progress: Progress, *,
+            build: bool = False, no_build: bool = False, pull: str = "",
+            quiet_pull: bool = False) -> None:
+    """Build and pull what ``services`` need before their containers are made."""
+    from pallet.compose.convert import image_name
+
+    refs = {image_name(project, project.services[n]) for n in services}
+    actions = image_actions(project, services, present(refs), build=build,
+                            no_build=no_build, pull=pull)
+    run_actions(project, actions, progress, quiet_pull=quiet_pull)
+
+
+def run_actions(project: Project, actions: list[ImageAction], progress: Progress, *,
+                quiet_pull: bool = False) -> None:
+    pulls = [a for a in actions if a.action == "pull"]
+    if pulls:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            for fut in [pool.submit(pull_one, a.image, progress, quiet_pull, a.service)
+                        for a in pulls]:
+                fut.result()
+    for a in actions:
+        if a.action == "build":
+            build_one(project, project.services[a.service], a.image, progress=progress)

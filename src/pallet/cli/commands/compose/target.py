@@ -1,0 +1,67 @@
+"""What a ``pallet compose`` subcommand acts on: the engine (the same ``-H``/
+``DOCKER_HOST`` as every pallet command), the project (loaded from its files, or, for
+the commands Compose v2 allows it, only named by ``-p`` with no file), and where its
+progress goes (``--progress quiet`` silences it).
+"""
+
+from __future__ import annotations
+
+from pallet.cli.commands.compose import context
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pallet.compose.engine import ClientEngine
+    from pallet.compose.model import Project
+    from pallet.compose.progress import Progress
+
+
+def engine() -> ClientEngine:
+    from pallet.cli.session import transport
+    from pallet.compose.engine import ClientEngine
+
+    return ClientEngine(transport())
+
+
+def project() -> Project:
+    return context.project()
+
+
+def project_or_name() -> Project | str:
+    """The loaded project; with ``-p NAME`` and no compose file, just the name."""
+    from pallet.compose.errors import ComposeError
+
+    flags = context.flags()
+    try:
+        return context.project()
+    except ComposeError as err:
+        if flags.project_name and "no configuration file" in str(err):
+            from pallet.compose.labels import normalize_project_name
+
+            return normalize_project_name(flags.project_name)
+        raise
+
+
+def name_of(target: Project | str) -> str:
+    return target if isinstance(target, str) else target.name
+
+
+def progress() -> Progress:
+    from pallet.compose.progress import Progress
+
+    return Progress(quiet=context.flags().progress == "quiet")
+
+
+def parallel() -> int:
+    return context.flags().parallel
+
+
+def services_of(target: Project | str, services: tuple[str, ...]) -> list[str]:
+    """The named services, checked against the project when there is one."""
+    if isinstance(target, str):
+        return list(services)
+    from pallet.errors import NotFound
+
+    for name in services:
+        if name not in target.services:
+            raise NotFound(f"no such service: {name}")
+    return list(services)
