@@ -76,7 +76,7 @@ def load_document(options: ProjectOptions) -> Loaded:
     project_dir = sources.project_directory(options, files, cwd)
     env = sources.environment(options, environ, cwd, project_dir)
     marks = Marks()
-    reader = _Reader(env, marks, options.interpolate, environ.get("HOME", "/"))
+    reader = _Reader(env, marks, options.interpolate, environ.get("HOME", "/"), cwd)
     raw = [(f, reader.parse_file(f)) for f in files]
     name = sources.project_name(options, env, reader.name_in(raw), project_dir)
     env["COMPOSE_PROJECT_NAME"] = name
@@ -88,7 +88,7 @@ def load_document(options: ProjectOptions) -> Loaded:
     doc.pop("version", None)
     if not doc.get("services") and not any(doc.get(k) for k in ("networks", "volumes")):
         raise ComposeError("empty compose file" if not doc else "no service defined",
-                           files[0] if files[0] != "-" else "")
+                           reader.display(files[0]))
     profiles = sources.active_profiles(options, env)
     return Loaded(doc, name, env, project_dir, files, profiles, marks)
 
@@ -97,14 +97,15 @@ class _Reader:
     """Reads, interpolates, validates and canonicalises files; applies include/extends."""
 
     def __init__(self, env: dict[str, str], marks: Marks, interpolate: bool,
-                 home: str) -> None:
+                 home: str, cwd: str) -> None:
+        self.cwd = cwd
         self.env = env
         self.marks = marks
         self.interpolate = interpolate
         self.home = home
 
     def parse_file(self, path: str) -> list[Any]:
-        name = "stdin" if path == "-" else os.path.relpath(path)
+        name = self.display(path)
         try:
             if path == "-":
                 text = sys.stdin.read()
@@ -120,6 +121,13 @@ class _Reader:
             if not isinstance(d, dict):
                 raise ComposeError("top-level object must be a mapping", name)
         return docs
+
+    def display(self, path: str) -> str:
+        """``path`` as errors show it: relative to the current directory when below it."""
+        if path == "-":
+            return "stdin"
+        name = os.path.relpath(path, self.cwd)
+        return path if name.startswith("..") else name
 
     def name_in(self, raw: list[tuple[str, list[Any]]]) -> str:
         found = ""

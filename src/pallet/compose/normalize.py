@@ -11,15 +11,16 @@ networks, volumes, secrets and configs that exist; no dependency cycle; ``mem_li
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
 
 from pallet.compose.dotenv import read_env
 from pallet.compose.errors import ComposeError
-from pallet.compose.model import Project
+from pallet.compose.model import FileObject, Network, Project, Service, Volume
 from pallet.compose.units import convert_units
-from pallet.compose.yamlsrc import Marks
+from pallet.compose.yamlsrc import Marks, Path
 
 _KINDS = ("networks", "volumes", "secrets", "configs")
 
@@ -46,28 +47,44 @@ def to_project(doc: dict[str, Any], name: str, env: dict[str, str], marks: Marks
         for key, obj in doc[kind].items():
             if "name" not in obj:
                 obj["name"] = key if obj.get("external") else f"{name}_{key}"
-    body = {k: doc[k] for k in ("services", *_KINDS) if doc.get(k)}
-    body["name"] = name
-    body.setdefault("services", {})
+    project = Project(name=name)
+    project.services = {k: _convert(v, Service, ("services", k), marks)
+                        for k, v in services.items()}
+    for kind, cls in _TYPES.items():
+        if doc[kind]:
+            setattr(project, kind, {k: _convert(v, cls, (kind, k), marks)
+                                    for k, v in doc[kind].items()})
+    return project
+
+
+_TYPES: dict[str, type[Any]] = {"networks": Network, "volumes": Volume, "secrets": FileObject,
+                                "configs": FileObject}
+_TYPE_NAMES = {"bool": "boolean", "int": "integer", "float": "number", "str": "string",
+               "object": "mapping", "array": "list"}
+
+
+def _convert(value: Any, cls: type[Any], at: Path, marks: Marks) -> Any:
+    """``msgspec.convert`` with its error as a ComposeError at the key's line."""
     try:
-        return msgspec.convert(body, Project)
+        return msgspec.convert(value, cls)
     except msgspec.ValidationError as err:
-        raise _located(err, marks) from None
-
-
-def _located(err: msgspec.ValidationError, marks: Marks) -> ComposeError:
-    """msgspec's ``... - at `$.services[...]...`` as a ComposeError at the key's line."""
-    text = str(err)
-    message, _, at = text.rpartition(" - at `")
-    if not at:
-        return ComposeError(text)
-    parts: list[str | int] = []
-    for piece in at.rstrip("`").removeprefix("$").replace("]", "").split("["):
-        for name in filter(None, piece.split(".")):
-            stripped = name.strip("'\"")
-            parts.append(int(stripped) if stripped.isdigit() and name == stripped else stripped)
-    path = tuple(parts)
-    return ComposeError(f"{'.'.join(str(p) for p in path)}: {message}", marks.where(path))
+        text = str(err)
+        message, _, where = text.rpartition(" - at `")
+        if not where:
+            message, where = text, "$"
+        m = re.match(r"Expected `(\w+)[^`]*`, got `\w+`", message)
+        if m:
+            message = f"must be a {_TYPE_NAMES.get(m.group(1), m.group(1))}"
+        path: list[str | int] = list(at)
+        for step in re.findall(r"\.(\w+)|\[(\d+)\]|\[\.\.\.\]", where.rstrip("`")):
+            if step[0]:
+                path.append(step[0])
+            elif step[1]:
+                path.append(int(step[1]))
+            else:
+                break  # a map key msgspec does not name: stop at its parent
+        label = ".".join(str(p) for p in path)
+        raise ComposeError(f"{label}: {message}", marks.where(tuple(path))) from None
 
 
 def _environment(svc: dict[str, Any], env: dict[str, str], marks: Marks) -> None:
