@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+from pallet.build.changes import apply_commit_changes
 from pallet.engine.events import EventBus
 from pallet.engine.records import ContainerStore
 from pallet.errors import Conflict, InvalidArgument, NotFound
@@ -144,7 +145,8 @@ class ImageOps:
         if repo and not tag and ":" in repo.rsplit("/", 1)[-1]:
             repo, tag = repo.rsplit(":", 1)  # the docker CLI sends repo=name:tag&tag=
         ref = f"{repo}:{tag or 'latest'}" if repo else None
-        image_id = await self._run(self.svc.import_tar, archive, ref, changes, message)
+        config = apply_commit_changes({}, changes)  # the same --change rules as commit
+        image_id = await self._run(self.svc.import_tar, archive, ref, config, message)
         self.events.publish("image", "import", image_id, {})
         return str(image_id)
 

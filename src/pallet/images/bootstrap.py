@@ -16,15 +16,15 @@ import subprocess
 import tarfile
 import tempfile
 from datetime import UTC, datetime
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, Any
 
 from pallet.errors import CommandFailed, InvalidArgument, Unavailable
 from pallet.images.busybox_accounts import SCRIPTS
-from pallet.images.stage import Stage, StagedImage
+from pallet.images.stage import Stage
 from pallet.notation.times import rfc3339_seconds
 from pallet.oci import manifest as om
 from pallet.oci import reference
-from pallet.oci.digest import CHUNK
+from pallet.oci.digest import CHUNK, Digest
 
 if TYPE_CHECKING:
     from pallet.images.service import ImageService
@@ -125,31 +125,18 @@ def bootstrap(svc: ImageService, name: str) -> str:
 
 
 def _publish(svc: ImageService, build: object, names: list[str], cmd: list[str]) -> str:
-    stage = svc.new_stage()
-    try:
+    from pallet.images.importer import publish_one_layer
+
+    created = rfc3339_seconds(epoch() if build is _busybox else _debian_epoch())
+
+    def write(stage: Stage) -> tuple[Digest, dict[str, Any]]:
         digest, created_by = build(stage)  # type: ignore[operator]
-        layer = stage.layer(None, digest, None)
-        ts = epoch() if build is _busybox else _debian_epoch()
-        created = rfc3339_seconds(ts)
-        config = om.image_config(
-            created=created,
-            diff_ids=[layer.diff_id],
-            config={"Env": [PATH_ENV], "Cmd": cmd},
-            history=[{"created": created, "created_by": created_by}],
-            **om.host_platform(),
-        )
-        config_bytes, image_id = om.encode(config)
-        stage.blob_bytes(config_bytes, image_id)
-        img = StagedImage(config_bytes, image_id, [layer], list(names))
-        svc.finish_manifest(stage, img)
-        svc.publish([img])
-        return image_id
-    except BaseException:
-        stage.rollback()
-        raise
+        return digest, {"created": created, "created_by": created_by}
+
+    return publish_one_layer(svc, write, names=list(names), created=created,
+                             config={"Env": [PATH_ENV], "Cmd": cmd}, **om.host_platform())
 
 
-# -- busybox ------------------------------------------------------------------
 def _busybox_binary() -> str:
     for p in ("/bin/busybox", "/usr/bin/busybox"):
         if os.access(p, os.X_OK):

@@ -223,12 +223,14 @@ class ImageService:
         self,
         archive: Path,
         ref: str | None = None,
-        changes: builtins.list[str] | None = None,
+        config: dict[str, Any] | None = None,
         message: str = "",
     ) -> str:
+        """``docker import``: ``config`` is the image's ``config`` object (the caller
+        applied the ``--change`` lines)."""
         from pallet.images.importer import import_tar
 
-        return import_tar(self, archive, ref, changes or [], message)
+        return import_tar(self, archive, ref, config or {}, message)
 
     def bootstrap(self, name: str) -> str:
         from pallet.images.bootstrap import bootstrap

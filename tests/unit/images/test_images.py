@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from pallet.build.changes import apply_commit_changes
 from pallet.errors import Conflict, DataCorruption, InvalidArgument, NotFound
 from pallet.images import views
 from pallet.images.service import ImageService
@@ -26,7 +27,7 @@ def _import(
 ) -> str:
     p = tmp / f"rootfs-{len(list(tmp.iterdir()))}.tar.gz"
     p.write_bytes(gzip.compress(layer_tar(files)))
-    return svc.import_tar(p, ref, changes or [], "")
+    return svc.import_tar(p, ref, apply_commit_changes({}, changes or []), "")
 
 
 def test_bootstrap_busybox_reproducible_and_usable(svc: ImageService, tmp_path: Path) -> None:
@@ -85,6 +86,7 @@ def test_import_with_changes(svc: ImageService, tmp_path: Path) -> None:
             "EXPOSE 80 53/udp",
             "USER 1000",
             'LABEL k=v "x y"=z',
+            "HEALTHCHECK --interval=5s CMD true",
         ],
     )
     c = svc.get(iid).container_config
@@ -95,6 +97,7 @@ def test_import_with_changes(svc: ImageService, tmp_path: Path) -> None:
     assert c["ExposedPorts"] == {"80/tcp": {}, "53/udp": {}}
     assert c["User"] == "1000"
     assert c["Labels"] == {"k": "v", "x y": "z"}
+    assert c["Healthcheck"] == {"Test": ["CMD-SHELL", "true"], "Interval": 5_000_000_000}
     assert svc.get(iid).config["history"][0]["comment"] == "Imported from -"
     with pytest.raises(InvalidArgument, match="not a valid change"):
         _import(svc, tmp_path, {"a": b""}, None, ["RUN true"])
