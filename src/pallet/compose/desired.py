@@ -10,7 +10,7 @@ hash. Pure.
 from __future__ import annotations
 
 from pallet.compose import labels
-from pallet.compose.confighash import service_hash
+from pallet.compose.confighash import project_hashes
 from pallet.compose.model import Network, Project, Service, ServiceNetwork
 from pallet.compose.plan import Dependency, Desired, DesiredResource, DesiredService
 
@@ -56,10 +56,11 @@ def dependencies(service: Service) -> dict[str, Dependency]:
 
 def desired(project: Project) -> Desired:
     """The planner's view of ``project``."""
+    hashes = project_hashes(project)
     services = [
         DesiredService(
             name=name,
-            config_hash=service_hash(svc),
+            config_hash=hashes[name],
             scale=svc.replicas(),
             depends_on=dependencies(svc),
             container_name=svc.container_name or "",

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from pallet.compose import conditions, labels
-from pallet.compose.confighash import service_hash
+from pallet.compose.confighash import project_hashes
 from pallet.compose.convert import container_body, image_name, network_body, volume_body
 from pallet.compose.desired import networks
 from pallet.compose.engine import Engine
@@ -80,6 +80,13 @@ class Executor:
         self.ids: dict[str, str] = {}  # container name -> id, for containers made here
         self.lock = threading.Lock()
         self.image_ids: dict[str, str] = {}
+        self._hashes: dict[str, str] | None = None
+
+    def config_hash(self, service: str) -> str:
+        with self.lock:
+            if self._hashes is None:
+                self._hashes = project_hashes(self.project)
+            return self._hashes[service]
 
     def run(self, plan: Plan, parallel: int = 8) -> None:
         for w in plan.warnings:
@@ -153,7 +160,7 @@ class Executor:
         for spec in fs.files:
             write_file(spec, self.project.environment)
         body = container_body(self.project, svc, name=step.name, number=step.number,
-                              config_hash=service_hash(svc), fs=fs,
+                              config_hash=self.config_hash(step.service), fs=fs,
                               image_id=self._image_id(image_name(self.project, svc)),
                               shared=self._shared(step.service))
         return self.engine.create_container(name, body)

@@ -226,3 +226,20 @@ def test_config_hash_ignores_what_needs_no_new_container() -> None:
     assert service_hash(base) != service_hash({**base, "command": ["sleep", "2"]})
     limited = {**base, "deploy": {"replicas": 2, "resources": {"limits": {"cpus": 1}}}}
     assert service_hash(base) != service_hash(limited)
+
+
+def test_config_hash_is_compose_v2s() -> None:
+    """Hashes Compose v2.40 wrote on containers of these services (its config json)."""
+    db = {"command": ["sh", "-c", "echo db up; touch /tmp/ready; while true; do echo db tick; "
+                      "sleep 1; done"],
+          "healthcheck": {"test": ["CMD", "test", "-f", "/tmp/ready"], "interval": "1s",
+                          "retries": 3},
+          "image": "busybox", "networks": {"back": None},
+          "secrets": [{"source": "db_password", "target": "/run/secrets/db_password"}],
+          "volumes": [{"type": "volume", "source": "data", "target": "/data", "volume": {}}]}
+    web = {"command": ["httpd", "-f", "-p", "80", "-h", "/"],
+           "depends_on": {"db": {"condition": "service_healthy", "required": True}},
+           "image": "busybox", "networks": {"back": None, "front": None},
+           "ports": [{"mode": "ingress", "target": 80, "published": "18081", "protocol": "tcp"}]}
+    assert service_hash(db) == "75e9ca2b5daadaacfb31bba96ea8f18b0d3d3fe4dca822574f47f67cf54bb5a8"
+    assert service_hash(web) == "d926d7008dba4d57bce1b0b088f59cbe5eec8274af7fec1e76bebf78d550e55c"

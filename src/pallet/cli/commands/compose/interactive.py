@@ -81,7 +81,7 @@ def run(detach: bool, rm: bool, no_deps: bool, env: tuple[str, ...], entrypoint:
 
     from pallet.cli.commands.compose.lifecycle import converge
     from pallet.compose import labels
-    from pallet.compose.confighash import service_hash
+    from pallet.compose.confighash import project_hashes
     from pallet.compose.convert import container_body
     from pallet.compose.executor import secrets_root, write_file
     from pallet.compose.mounts import filesystem
@@ -106,8 +106,8 @@ def run(detach: bool, rm: bool, no_deps: bool, env: tuple[str, ...], entrypoint:
     fs = filesystem(proj, svc, os.path.join(secrets_root(), proj.name, cname))
     for spec in fs.files:
         write_file(spec, proj.environment)
-    body = container_body(proj, svc, name=cname, number=None, config_hash=service_hash(svc),
-                          fs=fs)
+    body = container_body(proj, svc, name=cname, number=None,
+                          config_hash=project_hashes(proj)[service], fs=fs)
     body["Labels"][labels.SLUG] = slug
     for item in labels_:
         k, _, v = item.partition("=")
