@@ -17,6 +17,7 @@ from typing import Any
 from pallet.engine.records import now_rfc3339
 from pallet.errors import Conflict, Forbidden, InvalidArgument
 from pallet.network import ipam
+from pallet.network.bridges import claim_bridge
 from pallet.network.config import NetConfig
 from pallet.network.records import NetworkRecord, NetworkStore
 from pallet.notation.filters import Filters
@@ -100,8 +101,10 @@ class NetworkService:
                     raise InvalidArgument(f"ip range {rng} is not in subnet {subnet}")
                 ip_range = str(rng)
             interface = "pl-" + nid[:12]
-            if driver == "bridge" and options.get("com.docker.network.bridge.name"):
-                interface = options["com.docker.network.bridge.name"][:15]
+            if driver == "bridge" and "com.docker.network.bridge.name" in options:
+                interface = options["com.docker.network.bridge.name"]
+                claim_bridge(interface, {n.interface: n.name for n in self.store.all()
+                                         if n.driver == "bridge"})
             if driver == "macvlan":
                 interface = options.get("parent") or _default_route_interface()
             rec = NetworkRecord(

@@ -62,3 +62,15 @@ def test_ipam_never_twice_and_release(svc: NetworkService) -> None:
     assert svc.prune({}) == ["ipnet"]
     with pytest.raises(NotFound):
         svc.resolve("ipnet")
+
+
+def test_bridge_name_of_a_host_interface_refused(svc: NetworkService) -> None:
+    opt = "com.docker.network.bridge.name"
+    with pytest.raises(InvalidArgument, match="existing host interface"):
+        svc.create({"Name": "adopt", "Options": {opt: "lo"}})
+    with pytest.raises(InvalidArgument, match="too long"):
+        svc.create({"Name": "long", "Options": {opt: "x" * 16}})
+    svc.create({"Name": "own", "Options": {opt: "plunit-own0"}})
+    with pytest.raises(Conflict, match="used by network own"):
+        svc.create({"Name": "again", "Options": {opt: "plunit-own0"}})
+    assert {n.name for n in svc.list({})} == {"bridge", "host", "none", "own"}
