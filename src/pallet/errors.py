@@ -8,7 +8,8 @@ CLI to an exit code. Nothing below the CLI prints or exits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Iterator, Sequence
 
 
 class PalletError(Exception):
@@ -93,3 +94,13 @@ def from_status(status: int, message: str) -> PalletError:
     """The kind for an HTTP status (used by the client edge)."""
     kind = KINDS.get(status, PalletError)
     return kind(message)
+
+
+@contextlib.contextmanager
+def sent_by_client(what: str) -> Iterator[None]:
+    """Bytes the caller uploaded (an image archive, a tar to import, a build context): a
+    :class:`DataCorruption` found in them is the caller's :class:`InvalidArgument` (400)."""
+    try:
+        yield
+    except DataCorruption as e:
+        raise InvalidArgument(f"{what}: {e.message}") from None

@@ -30,6 +30,7 @@ from pallet.engine.top import top
 from pallet.engine.views import check_filters, inspect, matches, summary
 from pallet.errors import Conflict
 from pallet.notation.filters import Filters
+from pallet.notation.prunefilter import prune_filter
 from pallet.server.backend import AttachSession, LogOptions, PathStat
 
 
@@ -209,17 +210,10 @@ class EngineBackend:
         return self._spool / f"upload-{os.getpid()}-{time.monotonic_ns()}"
 
     async def prune(self, filters: Filters) -> dict[str, Any]:
-        until = filters.get("until", [])
-        labels = filters.get("label", [])
+        prunable = prune_filter(filters)
 
         def keep(c: Any) -> bool:
-            if until:
-                from pallet.engine.views import parse_time
-                limit = float(until[0]) if until[0].replace(".", "").isdigit() else parse_time(
-                    until[0])
-                if c.created_unix >= limit:
-                    return True
-            return bool(labels) and not matches(c, {"label": labels}, [])
+            return not prunable(c.created_unix, c.config.Labels or {})
 
         deleted, space = await self.c.prune(keep)
         return {"ContainersDeleted": deleted or None, "SpaceReclaimed": space}

@@ -33,9 +33,10 @@ from pallet.daemon.extensions import Extension, ExtensionContext
 from pallet.engine.containers import ContainerService
 from pallet.engine.plugins import Plugin, StartContext
 from pallet.engine.records import Container
-from pallet.errors import Conflict, NotFound, PalletError
+from pallet.errors import Conflict, NotFound, PalletError, sent_by_client
 from pallet.images.service import ImageService
 from pallet.logs.reader import follow_logs
+from pallet.notation.prunefilter import PRUNE_KEYS, prune_filter
 from pallet.server.routes_build import make_routes
 from pallet.system.paths import Paths
 
@@ -150,7 +151,8 @@ class BuildService:
 
         async def run() -> None:
             try:
-                ctx = await asyncio.to_thread(BuildContext.open, context_tar, work)
+                with sent_by_client("invalid build context"):
+                    ctx = await asyncio.to_thread(BuildContext.open, context_tar, work)
                 opened.append(ctx)
                 await self.builder.build(ctx, opts, emit, private_dir)
                 queue.put_nowait(None)
@@ -193,6 +195,8 @@ class BuildService:
 
     async def prune(self, all: bool, filters: dict[str, list[str]]) -> dict[str, Any]:
         """Forget the cache; delete untagged build images no container uses."""
+        prune_filter(filters, (*PRUNE_KEYS, "unused-for", "id", "parent", "type", "description",
+                               "inuse", "shared", "private"))  # a bad filter: 400, first
         deleted: list[str] = []
         space = 0
         for image_id in self.cache.image_ids() | self.cache.parents():

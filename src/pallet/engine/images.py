@@ -14,10 +14,12 @@ from typing import Any
 from pallet.build.changes import apply_commit_changes
 from pallet.engine.events import EventBus
 from pallet.engine.records import ContainerStore
-from pallet.errors import Conflict, InvalidArgument, NotFound
+from pallet.engine.views import parse_time
+from pallet.errors import Conflict, InvalidArgument, NotFound, sent_by_client
 from pallet.images import views
 from pallet.images.service import ImageService
 from pallet.notation.filters import Filters
+from pallet.notation.prunefilter import PRUNE_KEYS, prune_filter
 from pallet.oci.reference import familiar, parse_reference
 
 WireList = list[dict[str, Any]]
@@ -109,7 +111,16 @@ class ImageOps:
 
     async def prune(self, filters: Filters) -> dict[str, Any]:
         dangling = filters.get("dangling", ["true"])[0].lower() not in ("false", "0")
-        result = await self._run(self.svc.prune, dangling, self._in_use_or_cache)
+        prunable = prune_filter(filters, (*PRUNE_KEYS, "dangling"))
+
+        def kept(image_id: str) -> bool | str:
+            if used := self._in_use_or_cache(image_id):
+                return used
+            img = self.svc.get(image_id)
+            labels = img.container_config.get("Labels") or {}
+            return not prunable(parse_time(img.created), labels)
+
+        result = await self._run(self.svc.prune, dangling, kept)
         return dict(result)
 
     async def save(self, refs: StrList) -> AsyncIterator[bytes]:
@@ -135,7 +146,8 @@ class ImageOps:
             reader.close()
 
     async def load(self, archive: Path) -> StrList:
-        lines = await self._run(self.svc.load, archive)
+        with sent_by_client("invalid image archive"):
+            lines = await self._run(self.svc.load, archive)
         for line in lines:
             self.events.publish("image", "load", line.split(": ", 1)[-1], {})
         return [str(x) for x in lines]
@@ -146,7 +158,8 @@ class ImageOps:
             repo, tag = repo.rsplit(":", 1)  # the docker CLI sends repo=name:tag&tag=
         ref = f"{repo}:{tag or 'latest'}" if repo else None
         config = apply_commit_changes({}, changes)  # the same --change rules as commit
-        image_id = await self._run(self.svc.import_tar, archive, ref, config, message)
+        with sent_by_client("invalid archive to import"):
+            image_id = await self._run(self.svc.import_tar, archive, ref, config, message)
         self.events.publish("image", "import", image_id, {})
         return str(image_id)
 
