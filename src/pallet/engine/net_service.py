@@ -14,13 +14,15 @@ from collections.abc import Callable
 from ipaddress import IPv4Network
 from typing import Any
 
+from pallet.api.netmodels import IPAMConfig, NetworkCreate, wire_body
 from pallet.engine.records import now_rfc3339
 from pallet.errors import Conflict, Forbidden, InvalidArgument
 from pallet.network import ipam
-from pallet.network.bridges import claim_bridge
+from pallet.network.bridges import check_options, claim_bridge
 from pallet.network.config import NetConfig
 from pallet.network.records import NetworkRecord, NetworkStore
 from pallet.notation.filters import Filters
+from pallet.notation.prunefilter import prune_filter
 from pallet.system.ids import new_id
 
 DRIVERS = ("bridge", "macvlan")
@@ -67,36 +69,38 @@ class NetworkService:
 
     # -- create ------------------------------------------------------------------
     def create(self, body: dict[str, Any]) -> NetworkRecord:
-        name = str(body.get("Name") or "")
+        req = wire_body(body, NetworkCreate)
+        name = req.Name
         if not name:
             raise InvalidArgument("network name cannot be empty")
         if not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*", name):
             raise InvalidArgument(f"invalid network name {name!r}")
-        driver = str(body.get("Driver") or "bridge")
+        driver = req.Driver or "bridge"
         if driver in ("host", "null", "none"):
             raise Forbidden(f"only one instance of \"{driver}\" network is allowed")
         if driver not in DRIVERS:
             raise InvalidArgument(f"plugin \"{driver}\" not found")
-        if body.get("EnableIPv6"):
+        if req.EnableIPv6:
             raise InvalidArgument("IPv6 networks are not supported by pallet")
         if self.store.by_name(name) is not None:
             raise Conflict(f"network with name {name} already exists")
-        options = {str(k): str(v) for k, v in (body.get("Options") or {}).items()}
-        labels = {str(k): str(v) for k, v in (body.get("Labels") or {}).items()}
-        configs = (body.get("IPAM") or {}).get("Config") or []
+        options = dict(req.Options or {})
+        check_options(options)
+        labels = dict(req.Labels or {})
+        configs = (req.IPAM.Config if req.IPAM else None) or []
         if len(configs) > 1:
             raise InvalidArgument("pallet supports one IPv4 subnet per network")
-        cfg = configs[0] if configs else {}
+        cfg = configs[0] if configs else IPAMConfig()
         nid = new_id()
         with self.lock:
-            subnet = self._subnet(cfg.get("Subnet") or "")
-            gateway = (ipam.parse_address(cfg["Gateway"], "gateway") if cfg.get("Gateway")
+            subnet = self._subnet(cfg.Subnet)
+            gateway = (ipam.parse_address(cfg.Gateway, "gateway") if cfg.Gateway
                        else ipam.gateway_of(subnet))
             if gateway not in subnet:
                 raise InvalidArgument(f"gateway {gateway} is not in subnet {subnet}")
             ip_range = ""
-            if cfg.get("IPRange"):
-                rng = ipam.parse_subnet(cfg["IPRange"])
+            if cfg.IPRange:
+                rng = ipam.parse_subnet(cfg.IPRange)
                 if not rng.subnet_of(subnet):
                     raise InvalidArgument(f"ip range {rng} is not in subnet {subnet}")
                 ip_range = str(rng)
@@ -109,8 +113,8 @@ class NetworkService:
                 interface = options.get("parent") or _default_route_interface()
             rec = NetworkRecord(
                 id=nid, name=name, driver=driver, created=now_rfc3339(), subnet=str(subnet),
-                gateway=str(gateway), ip_range=ip_range, internal=bool(body.get("Internal")),
-                attachable=bool(body.get("Attachable")), labels=labels, options=options,
+                gateway=str(gateway), ip_range=ip_range, internal=req.Internal,
+                attachable=req.Attachable, labels=labels, options=options,
                 interface=interface, nv_name="pl" + nid[:12], dns=driver == "bridge",
             )
             self.store.add(rec)
@@ -180,40 +184,16 @@ class NetworkService:
         self.store.delete(n.id)
 
     def prune(self, filters: Filters) -> builtins.list[str]:
-        for key in filters:
-            if key not in ("until", "label", "label!"):
-                raise InvalidArgument(f"invalid filter '{key}'")
+        prunable = prune_filter(filters)
         out = []
         for n in self.store.all():
             if n.builtin or self.store.holders(n.id):
                 continue
-            if not self._prune_match(n, filters):
+            if not prunable(_parse_time(n.created), n.labels):
                 continue
             self.store.delete(n.id)
             out.append(n.name)
         return out
-
-    def _prune_match(self, n: NetworkRecord, filters: Filters) -> bool:
-        import time
-
-        for until in filters.get("until", []):
-            from pallet.notation.durations import parse_duration
-
-            try:
-                limit = float(until)
-            except ValueError:
-                limit = time.time() - parse_duration(until) / 1e9
-            if _parse_time(n.created) >= limit:
-                return False
-        for f in filters.get("label", []):
-            k, sep, v = f.partition("=")
-            if k not in n.labels or (sep and n.labels[k] != v):
-                return False
-        for f in filters.get("label!", []):
-            k, sep, v = f.partition("=")
-            if k in n.labels and (not sep or n.labels[k] == v):
-                return False
-        return True
 
     # -- IPAM --------------------------------------------------------------------
     def allocate(self, n: NetworkRecord, cid: str, requested: str = "") -> str:

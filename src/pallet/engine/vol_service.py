@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pallet.api.netmodels import VolumeCreate, wire_body
 from pallet.engine.records import now_rfc3339
 from pallet.engine.vol_plugin import Records, users_of
 from pallet.errors import Conflict, InvalidArgument
@@ -30,13 +31,13 @@ class VolumeService:
         return out
 
     def create(self, body: dict[str, Any]) -> dict[str, Any]:
-        driver = str(body.get("Driver") or "local")
+        req = wire_body(body, VolumeCreate)
+        driver = req.Driver or "local"
         if driver != "local":
             raise InvalidArgument(f"error looking up volume plugin {driver}: plugin \"{driver}\" "
                                   "not found")
-        labels = {str(k): str(v) for k, v in (body.get("Labels") or {}).items()}
-        opts = {str(k): str(v) for k, v in (body.get("DriverOpts") or {}).items()}
-        rec = self.store.create(str(body.get("Name") or ""), now_rfc3339(), labels, opts)
+        rec = self.store.create(req.Name, now_rfc3339(), dict(req.Labels or {}),
+                                dict(req.DriverOpts or {}))
         return self.view(rec)
 
     def inspect(self, name: str) -> dict[str, Any]:

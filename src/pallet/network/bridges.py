@@ -21,6 +21,7 @@ from pallet.errors import Conflict, InvalidArgument
 IFNAMSIZ = 16  # the kernel's limit, with the terminating NUL
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")
 SYS_NET = Path("/sys/class/net")
+MIN_MTU, MAX_MTU = 68, 65535
 
 
 def check_bridge_name(name: str) -> None:
@@ -32,6 +33,21 @@ def check_bridge_name(name: str) -> None:
                               f"most {IFNAMSIZ - 1} characters")
     if not _NAME.fullmatch(name) or name in (".", ".."):
         raise InvalidArgument(f"invalid bridge name {name!r}: only [A-Za-z0-9_.-] are allowed")
+
+
+def check_options(options: Mapping[str, str]) -> None:
+    """Driver options netavark would only refuse when a container starts (the MTU)."""
+    for key in ("com.docker.network.driver.mtu", "mtu"):
+        value = options.get(key)
+        if value is None:
+            continue
+        try:
+            mtu = int(value)
+        except ValueError:
+            raise InvalidArgument(f"invalid MTU {value!r} ({key}): not an integer") from None
+        if not MIN_MTU <= mtu <= MAX_MTU:
+            raise InvalidArgument(f"invalid MTU {mtu} ({key}): it must be between {MIN_MTU} "
+                                  f"and {MAX_MTU}")
 
 
 def host_interface_exists(name: str, sys_net: Path = SYS_NET) -> bool:

@@ -32,6 +32,9 @@ _enc = msgspec.json.Encoder()
 _dec = msgspec.json.Decoder(VolumeRecord)
 
 
+NAME_MAX = 255  # one path component
+
+
 def valid_volume_name(name: str) -> bool:
     return bool(_NAME.fullmatch(name)) and len(name) >= 2
 
@@ -49,6 +52,9 @@ class VolumeStore:
                options: dict[str, str] | None = None, anonymous: bool = False) -> VolumeRecord:
         """A new volume, or the existing one of that name (Docker's create is idempotent)."""
         name = name or new_id()
+        if len(name.encode()) > NAME_MAX:
+            raise InvalidArgument(f"create {name[:32]}...: a volume name has at most "
+                                  f"{NAME_MAX} characters")
         if not valid_volume_name(name):
             raise InvalidArgument(f'create {name}: "{name}" includes invalid characters for a '
                                   "local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are "

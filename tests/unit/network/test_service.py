@@ -74,3 +74,18 @@ def test_bridge_name_of_a_host_interface_refused(svc: NetworkService) -> None:
     with pytest.raises(Conflict, match="used by network own"):
         svc.create({"Name": "again", "Options": {opt: "plunit-own0"}})
     assert {n.name for n in svc.list({})} == {"bridge", "host", "none", "own"}
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ({"IPAM": {"Config": "x"}}, "$.IPAM.Config"),
+    ({"Labels": ["a"]}, "$.Labels"),
+    ({"Options": {"mtu": 1400}}, "$.Options[...]"),
+    ({"Options": {"com.docker.network.driver.mtu": "abc"}}, "invalid MTU 'abc'"),
+    ({"Options": {"mtu": "10"}}, "between 68 and 65535"),
+])
+def test_create_body_checked_before_anything(svc: NetworkService, body: dict[str, object],
+                                             message: str) -> None:
+    with pytest.raises(InvalidArgument) as err:
+        svc.create({"Name": "typed", **body})
+    assert message in err.value.message
+    assert svc.store.by_name("typed") is None

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pallet.engine.vol_service import VolumeService
+from pallet.errors import InvalidArgument
 from pallet.system.db import Database
 from pallet.volumes.store import VolumeStore
 
@@ -23,3 +26,15 @@ def test_created_at_is_whole_seconds(tmp_path: Path) -> None:
     assert view["Name"] == "data" and view["Labels"] == {"a": "1"} and view["Scope"] == "local"
     rec = store.create("plain", "2026-11-29T17:43:05Z")
     assert svc.view(rec)["CreatedAt"] == "2026-11-29T17:43:05Z"
+
+
+def test_create_body_checked(tmp_path: Path) -> None:
+    store = VolumeStore(Database(tmp_path / "db"), tmp_path / "volumes")
+    svc = VolumeService(store, NoContainers())  # type: ignore[arg-type]
+    for body, message in (({"Name": "v" * 300}, "at most 255 characters"),
+                          ({"Name": "lab", "Labels": ["a"]}, "$.Labels"),
+                          ({"Name": "opt", "DriverOpts": {"o": 1}}, "$.DriverOpts")):
+        with pytest.raises(InvalidArgument) as err:
+            svc.create(body)
+        assert message in err.value.message and str(tmp_path) not in err.value.message
+    assert store.all() == []
