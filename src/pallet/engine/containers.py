@@ -21,6 +21,7 @@ from typing import Any, Protocol
 from pallet.api.models import CreateRequest, HostConfig
 from pallet.engine.configmerge import merge_config, process_args
 from pallet.engine.control import ProcessControl
+from pallet.engine.createcheck import check_create, host_limits
 from pallet.engine.events import EventBus
 from pallet.engine.exits import ExitHandling
 from pallet.engine.lifecycle import Op, State, next_state
@@ -86,6 +87,7 @@ class ContainerService(Starting, ProcessControl, ExitHandling):
     async def create(self, name: str | None, req: CreateRequest) -> tuple[str, list[str]]:
         if not req.Image:
             raise InvalidArgument("config cannot be empty in order to create a container")
+        check_create(req, host_limits())
         if name is not None and name != "":
             name = name.removeprefix("/")
             if not valid_name(name):

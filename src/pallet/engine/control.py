@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from pallet.engine.lifecycle import Op, State, next_state
 from pallet.errors import Conflict, InvalidArgument, PalletError
+from pallet.notation.signals import parse_signal
 
 if TYPE_CHECKING:
     from pallet.engine.ports import Runtime
@@ -23,18 +24,13 @@ if TYPE_CHECKING:
     from pallet.engine.waiters import Waiters
 
 
-def parse_signal(value: str | int) -> int:
-    """``SIGTERM``, ``TERM``, ``15`` -> 15."""
-    if isinstance(value, int):
-        return value
-    text = value.strip().upper()
-    if text.isdigit():
-        return int(text)
-    name = text if text.startswith("SIG") else "SIG" + text
+def stop_signal(c: Container) -> int:
+    """The container's stop signal; SIGTERM when a record made before create checked it
+    holds one that is not a signal (it must still be stoppable)."""
     try:
-        return int(signals.Signals[name])
-    except KeyError:
-        raise InvalidArgument(f"Invalid signal: {value}") from None
+        return parse_signal(c.config.StopSignal or "SIGTERM")
+    except InvalidArgument:
+        return int(signals.SIGTERM)
 
 
 
@@ -52,6 +48,7 @@ class ProcessControl:
         async def start(self, ref: str) -> None: ...
 
     async def stop(self, ref: str, timeout: int | None, signal: str | None) -> None:
+        given = parse_signal(signal) if signal else None
         c = self.resolve(ref)
         async with self._locks[c.id]:
             c = self.resolve(c.id)
@@ -68,7 +65,7 @@ class ProcessControl:
             if c.status == State.PAUSED:
                 await self.runtime.resume(c.id)
             exited = self.waiters.on_exit(c.id)
-        sig = parse_signal(signal or c.config.StopSignal or "SIGTERM")
+        sig = given if given is not None else stop_signal(c)
         grace = timeout if timeout is not None else (
             c.config.StopTimeout if c.config.StopTimeout is not None else 10)
         with contextlib.suppress(PalletError):

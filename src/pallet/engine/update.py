@@ -16,6 +16,7 @@ import msgspec
 
 from pallet.api.models import HostConfig, RestartPolicy, UpdateConfig
 from pallet.engine.containers import ContainerService
+from pallet.engine.createcheck import check_resources, host_limits
 from pallet.engine.restart import Policy
 from pallet.errors import InvalidArgument
 
@@ -106,6 +107,7 @@ class UpdateService:
     async def update(self, ref: str, req: UpdateConfig) -> dict[str, Any]:
         c = self.containers.resolve(ref)
         new, resources = plan_update(c.host_config, req)
+        check_resources(new, host_limits())
         if resources and c.running:
             await self.apply(c.id, resources)
         fresh = self.containers.store.get(c.id)  # saved without an await in between

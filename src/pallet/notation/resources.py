@@ -68,3 +68,17 @@ def parse_restart(text: str) -> dict[str, Any]:
         if retries < 0:
             raise InvalidArgument("invalid restart policy: maximum retry count cannot be negative")
     return {"Name": name, "MaximumRetryCount": retries}
+
+
+def parse_cpuset(text: str) -> frozenset[int]:
+    """A cpuset list (``0-2,5``) -> its members; ValueError when malformed."""
+    out: set[int] = set()
+    for part in text.split(","):
+        lo, dash, hi = part.strip().partition("-")
+        if not lo.isdigit() or (dash and not hi.isdigit()):
+            raise ValueError(text)
+        first, last = int(lo), int(hi) if dash else int(lo)
+        if last < first or last > 8191:
+            raise ValueError(text)
+        out.update(range(first, last + 1))
+    return frozenset(out)

@@ -20,7 +20,7 @@ def parse_signal(text: str) -> int:
         n = int(s)
         if 0 < n <= int(_signal.SIGRTMAX):
             return n
-        raise InvalidArgument(f"invalid signal: {text}")
+        raise InvalidArgument(f"Invalid signal: {text}")
     if s.startswith("SIG"):
         s = s[3:]
     if s in _NAMES:
@@ -34,7 +34,7 @@ def parse_signal(text: str) -> int:
             n = number + off
             if int(_signal.SIGRTMIN) <= n <= int(_signal.SIGRTMAX):
                 return n
-    raise InvalidArgument(f"invalid signal: {text}")
+    raise InvalidArgument(f"Invalid signal: {text}")
 
 
 def signal_name(number: int) -> str:

@@ -35,6 +35,8 @@ def _path(request: web.Request) -> str:
     path = qstr(request, "path")
     if not path:
         raise InvalidArgument("path cannot be empty")
+    if "\x00" in path:
+        raise InvalidArgument("invalid path: it contains a NUL byte")
     return path
 
 
