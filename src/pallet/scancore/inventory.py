@@ -32,14 +32,20 @@ def layer_infos(config: dict[str, Any]) -> list[LayerInfo]:
 
 
 def _short(created_by: str) -> str:
-    text = created_by.strip()
-    for prefix in ("/bin/sh -c #(nop) ", "|"):
-        if text.startswith(prefix):
-            text = text[len(prefix):].strip()
-            if prefix == "|":  # "|2 A=b B=c /bin/sh -c ..." (build args)
-                text = text.split(" /bin/sh -c ", 1)[-1]
+    """A history ``created_by`` as the Dockerfile line it came from.
+
+    Classic builder: ``/bin/sh -c #(nop)  ENV A=b``, ``|2 A=b /bin/sh -c cmd`` (build
+    args), ``/bin/sh -c cmd``; BuildKit: ``RUN /bin/sh -c cmd # buildkit``.
+    """
+    text = created_by.strip().removesuffix("# buildkit").strip()
+    if text.startswith("|"):
+        text = text.split(" /bin/sh -c ", 1)[-1] if " /bin/sh -c " in text else text
+        text = "RUN " + text if not text.startswith("|") else text
+    text = text.removeprefix("/bin/sh -c #(nop)").strip()
     if text.startswith("/bin/sh -c "):
         text = "RUN " + text[len("/bin/sh -c "):]
+    if text.startswith("RUN /bin/sh -c "):
+        text = "RUN " + text[len("RUN /bin/sh -c "):]
     return text
 
 

@@ -7,6 +7,8 @@ import io
 import tarfile
 from pathlib import Path
 
+import pytest
+
 from pallet.scancore.archive import read_saved
 from pallet.scancore.cache import LayerCache
 from pallet.scancore.inventory import build, layer_infos
@@ -146,3 +148,18 @@ def test_oci_only_archive() -> None:
     saved = read_saved(io.BytesIO(save_archive([_base()], ["ADD"], oci_only=True)), None)
     assert saved.layers[0].diff_id == sha(_base())
     assert tarfile.is_tarfile(io.BytesIO(_base()))
+
+
+@pytest.mark.parametrize(("created_by", "shown"), [
+    ("/bin/sh -c #(nop) ADD file:abc in / ", "ADD file:abc in /"),
+    ("/bin/sh -c #(nop)  CMD [\"bash\"]", 'CMD ["bash"]'),
+    ("/bin/sh -c apt-get install -y curl", "RUN apt-get install -y curl"),
+    ("|2 A=1 B=2 /bin/sh -c make", "RUN make"),
+    ("RUN /bin/sh -c dpkg -i /tmp/p.deb # buildkit", "RUN dpkg -i /tmp/p.deb"),
+    ("COPY p.deb /tmp/p.deb # buildkit", "COPY p.deb /tmp/p.deb"),
+])
+def test_history_instructions_read_as_dockerfile_lines(created_by: str, shown: str) -> None:
+    config = {"rootfs": {"diff_ids": ["sha256:" + "1" * 64]},
+              "history": [{"created_by": "ENV X=1", "empty_layer": True},
+                          {"created_by": created_by}]}
+    assert layer_infos(config)[0].created_by == shown
