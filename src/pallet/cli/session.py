@@ -7,19 +7,19 @@ import sys
 
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
 if TYPE_CHECKING:
-    from pallet.client.api import EngineAPI
+    from pallet.client import Client
     from pallet.client.http import Transport
 
 
 class Session:
     def __init__(self, host_flag: str | None) -> None:
         self.host_flag = host_flag
-        self._api: EngineAPI | None = None
+        self._api: Client | None = None
         self._transport: Transport | None = None
 
     @property
     def transport(self) -> Transport:
-        """The HTTP transport alone (without ``client.api``'s imports)."""
+        """The HTTP transport of this invocation's daemon."""
         if self._transport is None:
             from pallet.client.http import Transport, resolve_host
 
@@ -31,11 +31,11 @@ class Session:
         return self._transport
 
     @property
-    def api(self) -> EngineAPI:
+    def api(self) -> Client:
         if self._api is None:
-            from pallet.client.api import EngineAPI
+            from pallet.client import Client
 
-            self._api = EngineAPI(self.transport)
+            self._api = Client(self.transport)
         return self._api
 
 
@@ -67,11 +67,6 @@ def current() -> Session:
     return _current
 
 
-def api() -> EngineAPI:
+def api() -> Client:
     """The current invocation's API client."""
     return current().api
-
-
-def transport() -> Transport:
-    """The current invocation's transport (for commands that need no more)."""
-    return current().transport

@@ -13,7 +13,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
 
 from fake_engine import Engine, Server, serve
 
-from pallet.client.api import EngineAPI
+from pallet.client import Client
 from pallet.client.http import ConnectionFailed, Transport, encode_query, resolve_host
 from pallet.errors import Conflict, NotFound
 
@@ -36,13 +36,13 @@ def test_errors_map_to_kinds(sock_dir: str) -> None:
     path = os.path.join(sock_dir, "s.sock")
     engine, server = serve(path)
     try:
-        api = EngineAPI(Transport("unix://" + path))
+        api = Client(Transport("unix://" + path)).containers
         with pytest.raises(NotFound) as info:
-            api.inspect_container("ghost")
+            api.inspect("ghost")
         assert info.value.message == "No such container: ghost"
         assert getattr(info.value, "from_daemon", False)
         engine.add_image("busybox:latest")
-        ident = api.create({"Image": "busybox", "Cmd": ["sleep", "1"]}, "web")["Id"]
+        ident = api.create({"Image": "busybox", "Cmd": ["sleep", "1"]}, "web").Id
         api.start(ident)
         with pytest.raises(Conflict):
             api.remove("web")
@@ -57,7 +57,7 @@ def test_version_falls_back_once_when_daemon_is_older(sock_dir: str) -> None:
     engine.api_version = "1.41"
     try:
         t = Transport("unix://" + path)
-        assert EngineAPI(t).containers() == []
+        assert Client(t).containers.list() == []
         assert t.version == "1.41"
         assert [m for m, _, _, _ in engine.requests] == ["GET"]  # only the retried request
     finally:
@@ -74,14 +74,14 @@ def test_on_unavailable_hook_runs_once_then_retries(sock_dir: str) -> None:
 
     t = Transport("unix://" + path, on_unavailable=autostart)
     try:
-        assert EngineAPI(t).containers(all=True) == []
+        assert Client(t).containers.list(all=True) == []
         assert len(started) == 1
     finally:
         for s in started:
             _stop(s)
     t2 = Transport("unix://" + os.path.join(sock_dir, "absent.sock"))
     with pytest.raises(ConnectionFailed) as info:
-        EngineAPI(t2).containers()
+        Client(t2).containers.list()
     assert info.value.missing and "Is the pallet daemon running?" in info.value.message
 
 
@@ -90,7 +90,7 @@ def test_hijack_error_before_upgrade(sock_dir: str) -> None:
     _, server = serve(path)
     try:
         with pytest.raises(NotFound):
-            EngineAPI(Transport("unix://" + path)).attach("ghost", False, True, True)
+            Client(Transport("unix://" + path)).containers.attach("ghost", False, True, True)
     finally:
         _stop(server)
 

@@ -8,7 +8,6 @@ image ID. Secrets (``--secret id=x,src=FILE`` or ``id=x,env=VAR``) travel in the
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 
@@ -17,14 +16,12 @@ from pallet.cli.errors import StatusError
 from pallet.cli.flagerrors import UsageError
 from pallet.cli.flags import argument, command, option
 from pallet.cli.progress import show
-from pallet.cli.session import transport
+from pallet.cli.session import api
 from pallet.cli.util import echo
 
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
 if TYPE_CHECKING:
     from typing import Any
-
-SECRETS_HEADER = "X-Pallet-Build-Secrets"
 
 
 def _write(text: str) -> None:
@@ -123,27 +120,12 @@ def build(tags: tuple[str, ...], file_: str, build_args: tuple[str, ...],
         ctx = Context(path, dockerfile_rel, outside)
     except ContextError as e:
         raise StatusError(1, str(e)) from None
-    query: dict[str, Any] = {
-        "t": list(tags) or None,
-        "dockerfile": ctx.dockerfile,
-        "buildargs": json.dumps(_kv(build_args, True)) if build_args else None,
-        "labels": json.dumps(_kv(labels, False)) if labels else None,
-        "target": target or None,
-        "nocache": True if no_cache else None,
-        "q": True if quiet else None,
-        "networkmode": network or None,
-        "pull": True if pull else None,
-        "platform": platform or None,
-    }
-    headers = {"Content-Type": "application/x-tar"}
-    if secret_map:
-        import base64
-
-        headers[SECRETS_HEADER] = base64.urlsafe_b64encode(
-            json.dumps(secret_map).encode()).decode().rstrip("=")
     try:
-        resp = transport().request("POST", "/build", query, body=ctx.chunks(),
-                                   headers=headers)
+        resp = api().build.build(
+            ctx.chunks(), tags=list(tags), dockerfile=ctx.dockerfile,
+            buildargs=_kv(build_args, True), labels=_kv(labels, False), target=target,
+            nocache=no_cache, quiet=quiet, networkmode=network, pull=pull, platform=platform,
+            secrets=secret_map)
     except ContextError as e:
         raise StatusError(1, str(e)) from None
     aux = show(resp.chunks(), _write, quiet=quiet)

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 from pallet.cli import terminal
 from pallet.cli.errors import StatusError
 from pallet.cli.flags import argument, command, option
 from pallet.cli.session import api
 from pallet.cli.util import echo, write_archive
-from pallet.client.http import quote_ref
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pallet.api.responses import FilesystemChange
 
 KINDS = {0: "C", 1: "A", 2: "D"}
 
 
-def diff_lines(changes: list[dict[str, Any]] | None) -> list[str]:
+def diff_lines(changes: list[FilesystemChange]) -> list[str]:
     """docker's ``diff`` output: ``C /etc``, ``A /x``, ``D /y``."""
-    return [f"{KINDS.get(int(c.get('Kind', 0)), '?')} {c.get('Path', '')}"
-            for c in changes or []]
+    return [f"{KINDS.get(c.Kind, '?')} {c.Path}" for c in changes]
 
 
 @command()
@@ -33,21 +34,16 @@ def diff_lines(changes: list[dict[str, Any]] | None) -> list[str]:
 def commit(author: str, change: tuple[str, ...], message: str, pause: bool, container: str,
            reference: str | None) -> None:
     """Create a new image from a container's changes."""
-    query: dict[str, Any] = {
-        "container": container, "repo": reference or None, "author": author or None,
-        "comment": message or None, "changes": list(change) or None,
-        "pause": "1" if pause else "0",
-    }
-    doc = api().t.request("POST", "/commit", query).json()
-    echo(doc.get("Id", ""))
+    doc = api().containers.commit(container, repo=reference, author=author, comment=message,
+                                  changes=list(change), pause=pause)
+    echo(doc.Id)
 
 
 @command()
 @argument("container")
 def diff(container: str) -> None:
     """Inspect changes to files or directories on a container's filesystem."""
-    doc = api().t.request("GET", f"/containers/{quote_ref(container)}/changes").json()
-    for line in diff_lines(doc):
+    for line in diff_lines(api().containers.changes(container)):
         echo(line)
 
 
@@ -59,5 +55,5 @@ def export(output: str, container: str) -> None:
     if not output and terminal.is_tty(sys.stdout):
         raise StatusError(1, "cowardly refusing to save to a terminal. "
                              "Use the -o flag or redirect")
-    resp = api().t.request("GET", f"/containers/{quote_ref(container)}/export")
+    resp = api().containers.export(container)
     write_archive(output, resp.chunks())

@@ -36,7 +36,7 @@ def ps(
     limit = 1 if latest else last
     flt = parsed(list(filters), parse_filters, "-f, --filter")
     want_size = size and not quiet and (not fmt or "Size" in fmt)
-    items = api().containers(all=all_ or limit > 0, limit=limit, size=want_size, filters=flt)
+    items = api().containers.list(all=all_ or limit > 0, limit=limit, size=want_size, filters=flt)
     if quiet and not fmt:
         fmt = "{{.ID}}"
     elif not fmt or fmt == "table":
@@ -62,7 +62,7 @@ def start(
             raise StatusError(1, "you cannot start and attach multiple containers at once")
         start_attached(containers[0], interactive)
         return
-    for_each(containers, api().start)
+    for_each(containers, api().containers.start)
 
 
 @command()
@@ -73,7 +73,7 @@ def start(
 def stop(timeout: int | None, signal: str | None, containers: tuple[str, ...]) -> None:
     """Stop one or more running containers."""
     client = api()
-    for_each(containers, lambda c: client.stop(c, timeout, signal))
+    for_each(containers, lambda c: client.containers.stop(c, timeout, signal))
 
 
 @command()
@@ -84,7 +84,7 @@ def stop(timeout: int | None, signal: str | None, containers: tuple[str, ...]) -
 def restart(timeout: int | None, signal: str | None, containers: tuple[str, ...]) -> None:
     """Restart one or more containers."""
     client = api()
-    for_each(containers, lambda c: client.restart(c, timeout, signal))
+    for_each(containers, lambda c: client.containers.restart(c, timeout, signal))
 
 
 @command()
@@ -97,7 +97,7 @@ def kill(signal: str | None, containers: tuple[str, ...]) -> None:
 
         parsed(signal, validate_signal, "-s, --signal")
     client = api()
-    for_each(containers, lambda c: client.kill(c, signal))
+    for_each(containers, lambda c: client.containers.kill(c, signal))
 
 
 @command()
@@ -108,21 +108,21 @@ def kill(signal: str | None, containers: tuple[str, ...]) -> None:
 def rm(force: bool, volumes: bool, link: bool, containers: tuple[str, ...]) -> None:
     """Remove one or more containers."""
     client = api()
-    for_each(containers, lambda c: client.remove(c, force=force, volumes=volumes))
+    for_each(containers, lambda c: client.containers.remove(c, force=force, volumes=volumes))
 
 
 @command()
 @argument("containers", nargs=-1, required=True)
 def pause(containers: tuple[str, ...]) -> None:
     """Pause all processes within one or more containers."""
-    for_each(containers, api().pause)
+    for_each(containers, api().containers.pause)
 
 
 @command()
 @argument("containers", nargs=-1, required=True)
 def unpause(containers: tuple[str, ...]) -> None:
     """Unpause all processes within one or more containers."""
-    for_each(containers, api().unpause)
+    for_each(containers, api().containers.unpause)
 
 
 @command()
@@ -130,7 +130,7 @@ def unpause(containers: tuple[str, ...]) -> None:
 @argument("new_name")
 def rename(container: str, new_name: str) -> None:
     """Rename a container."""
-    api().rename(container, new_name)
+    api().containers.rename(container, new_name)
 
 
 @command()
@@ -140,11 +140,10 @@ def wait(containers: tuple[str, ...]) -> None:
     client = api()
 
     def one(ref: str) -> None:
-        result = client.wait(ref).result()
-        err = (result.get("Error") or {}).get("Message") if result.get("Error") else None
-        if err:
-            echo(err, err=True)
-        echo(str(result.get("StatusCode", 0)))
+        result = client.containers.wait(ref).result()
+        if result.Error:
+            echo(result.Error, err=True)
+        echo(str(result.StatusCode))
 
     for_each(containers, one, show=False)
 
@@ -154,9 +153,9 @@ def wait(containers: tuple[str, ...]) -> None:
 @argument("ps_args", nargs=-1, metavar="[ps OPTIONS]")
 def top(container: str, ps_args: tuple[str, ...]) -> None:
     """Display the running processes of a container."""
-    doc = api().top(container, " ".join(ps_args) or None)
-    lines = ["\t".join(doc.get("Titles") or [])]
-    lines += ["\t".join(p) for p in doc.get("Processes") or []]
+    doc = api().containers.top(container, " ".join(ps_args) or None)
+    lines = ["\t".join(doc.Titles or [])]
+    lines += ["\t".join(p) for p in doc.Processes or []]
     echo(tabwrite(lines, minwidth=20, padding=3), nl=False)  # docker top: minwidth 20
 
 
@@ -168,11 +167,11 @@ def prune(force: bool, filters: tuple[str, ...]) -> None:
     flt = parsed(list(filters), parse_filters, "--filter")
     if not force and not confirm("WARNING! This will remove all stopped containers."):
         return
-    report = api().prune_containers(flt)
-    deleted = report.get("ContainersDeleted") or []
+    report = api().containers.prune(flt)
+    deleted = report.ContainersDeleted or []
     if deleted:
         echo("Deleted Containers:")
         for ident in deleted:
             echo(ident)
         echo("")
-    echo(f"Total reclaimed space: {human_size(int(report.get('SpaceReclaimed') or 0))}")
+    echo(f"Total reclaimed space: {human_size(report.SpaceReclaimed)}")

@@ -12,7 +12,7 @@ from pallet.cli.session import api
 from pallet.cli.tarcopy import extract, make_tar
 from pallet.cli.terminal import is_tty
 from pallet.cli.util import echo
-from pallet.client.api import decode_stat
+from pallet.client.archive import STAT_HEADER, decode_stat
 from pallet.errors import InvalidArgument, NotFound
 from pallet.notation.sizes import human_size
 
@@ -55,7 +55,7 @@ def cp(archive: bool, follow_link: bool, quiet: bool, src: str, dst: str) -> Non
 
 
 def _from_container(ctr: str, path: str, dst: str) -> int:
-    resp = api().get_archive(ctr, path)
+    resp = api().archive.get(ctr, path)
     if dst == "-":
         out = sys.stdout.buffer
         total = 0
@@ -64,7 +64,7 @@ def _from_container(ctr: str, path: str, dst: str) -> int:
             total += len(chunk)
         out.flush()
         return total
-    stat = decode_stat(resp.headers.get("X-Docker-Container-Path-Stat"))
+    stat = decode_stat(resp.headers.get(STAT_HEADER))
     src_name = str(stat.get("name") or os.path.basename(path.rstrip("/")) or "/")
     contents_only = path.endswith("/.")
     if os.path.isdir(dst):
@@ -86,16 +86,14 @@ def _from_container(ctr: str, path: str, dst: str) -> int:
 def _to_container(src: str, ctr: str, dst: str, follow: bool) -> int:
     client = api()
     if src == "-":
-        client.put_archive(ctr, dst, sys.stdin.buffer)
+        client.archive.put(ctr, dst, sys.stdin.buffer)
         return 0
     if not os.path.lexists(src):
         raise InvalidArgument(f"lstat {os.path.abspath(src)}: no such file or directory")
     src_is_dir = os.path.isdir(src)
     name = os.path.basename(os.path.normpath(src))
     try:
-        stat = decode_stat(
-            client.archive_stat(ctr, dst).headers.get("X-Docker-Container-Path-Stat")
-        )
+        stat = client.archive.stat(ctr, dst)
         exists = True
     except NotFound:
         stat, exists = {}, False
@@ -115,7 +113,7 @@ def _to_container(src: str, ctr: str, dst: str, follow: bool) -> int:
     size = tar.seek(0, os.SEEK_END)
     tar.seek(0)
     try:
-        client.put_archive(ctr, target_dir, tar.read())
+        client.archive.put(ctr, target_dir, tar.read())
     finally:
         tar.close()
     return size

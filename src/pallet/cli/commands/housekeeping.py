@@ -12,7 +12,7 @@ from pallet.cli.format.table import tabwrite
 from pallet.cli.session import api
 from pallet.cli.util import confirm, echo, now, parsed
 from pallet.errors import PalletError
-from pallet.notation.filters import filters_to_json, parse_filters
+from pallet.notation.filters import parse_filters
 from pallet.notation.human import ago
 from pallet.notation.sizes import human_size
 
@@ -109,7 +109,7 @@ def _verbose(doc: dict[str, Any], t: float) -> str:
 @option("--format", "fmt", default="", help="Format output: json")
 def df(verbose: bool, fmt: str) -> None:
     """Show pallet disk usage."""
-    doc = api().t.request("GET", "/system/df").json()
+    doc = api().system.df_raw()
     if fmt == "json":
         echo(json.dumps(doc))
         return
@@ -156,31 +156,25 @@ def prune(all_: bool, volumes: bool, force: bool, filters: tuple[str, ...]) -> N
     flt = parsed(list(filters), parse_filters, "--filter")
     if not force and not confirm(_warning(all_, volumes, filters)):
         return
-    t = api().t
-    q = {"filters": filters_to_json(flt)} if flt else None
-    space = 0
-    report = t.request("POST", "/containers/prune", q).json()
-    space += int(report.get("SpaceReclaimed") or 0)
-    _section("Deleted Containers:", list(report.get("ContainersDeleted") or []))
-    report = t.request("POST", "/networks/prune", q).json()
-    _section("Deleted Networks:", list(report.get("NetworksDeleted") or []))
+    client = api()
+    ctrs = client.containers.prune(flt)
+    _section("Deleted Containers:", ctrs.ContainersDeleted or [])
+    _section("Deleted Networks:", client.networks.prune(flt).NetworksDeleted or [])
+    space = ctrs.SpaceReclaimed
     if volumes:
-        report = t.request("POST", "/volumes/prune", q).json()
-        space += int(report.get("SpaceReclaimed") or 0)
-        _section("Deleted Volumes:", list(report.get("VolumesDeleted") or []))
-    img_flt = {**flt, "dangling": ["false" if all_ else "true"]}
-    report = t.request("POST", "/images/prune", {"filters": filters_to_json(img_flt)}).json()
-    space += int(report.get("SpaceReclaimed") or 0)
+        vols = client.volumes.prune(flt)
+        space += vols.SpaceReclaimed
+        _section("Deleted Volumes:", vols.VolumesDeleted or [])
+    imgs = client.images.prune({**flt, "dangling": ["false" if all_ else "true"]})
+    space += imgs.SpaceReclaimed
     lines = []
-    for entry in report.get("ImagesDeleted") or []:
-        for key, word in (("Untagged", "untagged"), ("Deleted", "deleted")):
-            if entry.get(key):
-                lines.append(f"{word}: {entry[key]}")
+    for entry in imgs.ImagesDeleted or []:
+        if entry.Untagged:
+            lines.append(f"untagged: {entry.Untagged}")
+        if entry.Deleted:
+            lines.append(f"deleted: {entry.Deleted}")
     _section("Deleted Images:", lines)
-    bq: dict[str, Any] = {"all": "1" if all_ else None}
-    if flt:
-        bq["filters"] = filters_to_json(flt)
-    report = t.request("POST", "/build/prune", bq).json()
-    space += int(report.get("SpaceReclaimed") or 0)
-    _section("Deleted build cache objects:", list(report.get("CachesDeleted") or []))
+    cache = client.build.prune(all=all_, filters=flt)
+    space += cache.SpaceReclaimed
+    _section("Deleted build cache objects:", cache.CachesDeleted or [])
     echo(f"Total reclaimed space: {_size(space)}")

@@ -47,7 +47,7 @@ def images(
     flt = parsed(list(filters), parse_filters, "-f, --filter")
     if repository:
         flt.setdefault("reference", []).append(repository)
-    items = api().images(all=all_, filters=flt, digests=digests)
+    items = api().images.list(all=all_, filters=flt, digests=digests)
     t = now()
     if quiet and not fmt:
         seen: list[str] = []
@@ -75,11 +75,11 @@ def rmi(force: bool, no_prune: bool, images: tuple[str, ...]) -> None:
     failed = False
     for ref in images:
         try:
-            for item in client.remove_image(ref, force=force, noprune=no_prune):
-                if item.get("Untagged"):
-                    echo(f"Untagged: {item['Untagged']}")
-                if item.get("Deleted"):
-                    echo(f"Deleted: {item['Deleted']}")
+            for item in client.images.remove(ref, force=force, noprune=no_prune):
+                if item.Untagged:
+                    echo(f"Untagged: {item.Untagged}")
+                if item.Deleted:
+                    echo(f"Deleted: {item.Deleted}")
         except PalletError as err:
             from pallet.cli.errors import describe
 
@@ -99,7 +99,7 @@ def tag(source: str, target: str) -> None:
     repo, tag_ = split_tag(target)
     if "@" in target:
         raise StatusError(1, "refusing to create a tag with a digest reference")
-    api().tag(source, repo, tag_ or "latest")
+    api().images.tag(source, repo, tag_ or "latest")
 
 
 HISTORY_HEADERS = {
@@ -121,7 +121,7 @@ HISTORY_TABLE = "table {{.ID}}\\t{{.CreatedSince}}\\t{{.CreatedBy}}\\t{{.Size}}\
 @argument("image")
 def history(human: bool, quiet: bool, no_trunc: bool, fmt: str, image: str) -> None:
     """Show the history of an image."""
-    layers = api().history(image)
+    layers = api().images.history(image)
     t = now()
     rows = []
     for layer in layers:
@@ -160,7 +160,7 @@ def save(output: str, platform: str, images: tuple[str, ...]) -> None:
     """Save one or more images to a tar archive (streamed to STDOUT by default)."""
     if not output and terminal.is_tty(sys.stdout):
         raise StatusError(1, "cowardly refusing to save to a terminal. Use the -o flag or redirect")
-    resp = api().save(list(images))
+    resp = api().images.save(list(images))
     write_archive(output, resp.chunks())
 
 
@@ -181,7 +181,7 @@ def load(input_: str, quiet: bool, platform: str) -> None:
             raise StatusError(1, "requested load from stdin, but stdin is empty")
         fh = sys.stdin.buffer
     try:
-        resp = api().load(fh, quiet=quiet)
+        resp = api().images.load(fh, quiet=quiet)
         show(resp.chunks(), _write)
     finally:
         if input_:
@@ -213,7 +213,7 @@ def import_(
         except OSError as err:
             raise StatusError(1, f"open {source}: {(err.strerror or str(err)).lower()}") from None
     try:
-        resp = api().import_image(
+        resp = api().images.import_image(
             data, src, repo or None, tag_ or None, list(change), message or None, platform or None
         )
         show(resp.chunks(), _write)
@@ -239,17 +239,17 @@ def prune(all_: bool, force: bool, filters: tuple[str, ...]) -> None:
     )
     if not force and not confirm(warning):
         return
-    report = api().prune_images(flt)
-    deleted = report.get("ImagesDeleted") or []
+    report = api().images.prune(flt)
+    deleted = report.ImagesDeleted or []
     if deleted:
         echo("Deleted Images:")
         for item in deleted:
-            if item.get("Untagged"):
-                echo(f"untagged: {item['Untagged']}")
-            if item.get("Deleted"):
-                echo(f"deleted: {item['Deleted']}")
+            if item.Untagged:
+                echo(f"untagged: {item.Untagged}")
+            if item.Deleted:
+                echo(f"deleted: {item.Deleted}")
         echo("")
-    echo(f"Total reclaimed space: {human_size(int(report.get('SpaceReclaimed') or 0))}")
+    echo(f"Total reclaimed space: {human_size(report.SpaceReclaimed)}")
 
 
 @command()
@@ -258,8 +258,7 @@ def prune(all_: bool, force: bool, filters: tuple[str, ...]) -> None:
 @argument("name")
 def bootstrap(tag_: str, quiet: bool, name: str) -> None:
     """Build a base image locally without a registry (busybox, debian, ...)."""
-    query = {"tag": tag_} if tag_ else {}
-    resp = api().bootstrap(name, **query)
+    resp = api().pallet.bootstrap(name, tag_ or None)
     aux = show(resp.chunks(), _write, quiet=quiet)
     if quiet:
         for item in aux:

@@ -11,14 +11,14 @@ from pallet.cli.errors import StatusError
 from pallet.cli.flags import argument, command, option
 from pallet.cli.session import api
 from pallet.cli.util import err_bytes, now, out_bytes, parsed
-from pallet.client.api import EngineAPI
+from pallet.client import Client
 from pallet.client.hijack import Hijacked, pump
 from pallet.client.streams import copy_frames
 from pallet.notation.keyvalue import parse_env, read_env_file
 
 
 def stream_session(
-    client: EngineAPI,
+    client: Client,
     conn: Hijacked,
     ident: str,
     *,
@@ -34,7 +34,8 @@ def stream_session(
         stack.enter_context(terminal.raw_mode(tty and stdin))
         if tty and resize is not None and terminal.is_tty(sys.stdout):
             stack.enter_context(terminal.on_resize(resize))
-        stack.enter_context(terminal.proxy_signals(sig_proxy, lambda sig: client.kill(ident, sig)))
+        kill = client.containers.kill
+        stack.enter_context(terminal.proxy_signals(sig_proxy, lambda sig: kill(ident, sig)))
         try:
             pump(conn, sys.stdin.buffer if stdin else None, out_bytes, err_bytes, tty)
         finally:
@@ -44,16 +45,17 @@ def stream_session(
 def start_attached(ref: str, interactive: bool) -> None:
     """``start -a [-i]``: attach, start, stream, exit with the container's code."""
     client = api()
-    info = client.inspect_container(ref)
+    ctrs = client.containers
+    info = ctrs.inspect(ref)
     tty = bool(info["Config"].get("Tty"))
     stdin = interactive and bool(info["Config"].get("OpenStdin"))
     ident = str(info["Id"])
-    conn = client.attach(ident, stdin, True, True)
-    exited = client.wait(ident, "next-exit")
-    client.start(ident)
+    conn = ctrs.attach(ident, stdin, True, True)
+    exited = ctrs.wait(ident, "next-exit")
+    ctrs.start(ident)
     stream_session(client, conn, ident, stdin=stdin, tty=tty,
-                   resize=lambda h, w: client.resize(ident, h, w), sig_proxy=not tty)  # fmt: skip
-    code = int(exited.result().get("StatusCode", 0))
+                   resize=lambda h, w: ctrs.resize(ident, h, w), sig_proxy=not tty)  # fmt: skip
+    code = exited.result().StatusCode
     if code:
         raise StatusError(code)
 
@@ -75,20 +77,11 @@ def logs(
     t = now()
     since_q = parsed(since, lambda v: parse_timestamp(v, t), "--since") if since else None
     until_q = parsed(until, lambda v: parse_timestamp(v, t), "--until") if until else None
-    client = api()
-    info = client.inspect_container(container)
+    ctrs = api().containers
+    info = ctrs.inspect(container)
     tty = bool(info["Config"].get("Tty"))
-    query: dict[str, Any] = {
-        "stderr": True,
-        "stdout": True,
-        "since": since_q,
-        "until": until_q,
-        "timestamps": True if timestamps else None,
-        "follow": True if follow else None,
-        "tail": tail,
-        "details": True if details else None,
-    }
-    resp = client.logs(str(info.get("Id", container)), **query)
+    resp = ctrs.logs(str(info.get("Id", container)), follow=follow, since=since_q,
+                     until=until_q, timestamps=timestamps, tail=tail, details=details)
     try:
         copy_frames(resp.chunks(), out_bytes, err_bytes, tty=tty)
     except KeyboardInterrupt:
@@ -103,7 +96,8 @@ def logs(
 def attach(no_stdin: bool, sig_proxy: bool, detach_keys: str, container: str) -> None:
     """Attach local standard input, output, and error streams to a running container."""
     client = api()
-    info = client.inspect_container(container)
+    ctrs = client.containers
+    info = ctrs.inspect(container)
     state = info.get("State") or {}
     if not state.get("Running"):
         raise StatusError(1, "You cannot attach to a stopped container, start it first")
@@ -114,12 +108,12 @@ def attach(no_stdin: bool, sig_proxy: bool, detach_keys: str, container: str) ->
     if stdin and tty and not terminal.is_tty(sys.stdin):
         raise StatusError(1, "the input device is not a TTY")
     ident = str(info["Id"])
-    conn = client.attach(ident, stdin, True, True)
+    conn = ctrs.attach(ident, stdin, True, True)
     stream_session(client, conn, ident, stdin=stdin, tty=tty,
-                   resize=lambda h, w: client.resize(ident, h, w),
+                   resize=lambda h, w: ctrs.resize(ident, h, w),
                    sig_proxy=sig_proxy and not tty)  # fmt: skip
     # The output ends as the process exits; the wait returns once the daemon recorded it.
-    code = int(client.wait(ident).result().get("StatusCode", 0))
+    code = ctrs.wait(ident).result().StatusCode
     if code:
         raise StatusError(code)
 
@@ -172,13 +166,13 @@ def exec_(
         "Cmd": list(command),
     }
     client = api()
-    exec_id = client.exec_create(container, config)
+    exec_id = client.exec.create(container, config)
     if detach:
-        client.exec_start_detached(exec_id, tty)
+        client.exec.start_detached(exec_id, tty)
         return
-    conn = client.exec_start(exec_id, tty, list(console) if console else None)
+    conn = client.exec.start(exec_id, tty, list(console) if console else None)
     stream_session(client, conn, container, stdin=interactive, tty=tty,
-                   resize=lambda h, w: client.exec_resize(exec_id, h, w))  # fmt: skip
-    code = int(client.exec_inspect(exec_id).get("ExitCode") or 0)
+                   resize=lambda h, w: client.exec.resize(exec_id, h, w))  # fmt: skip
+    code = client.exec.inspect(exec_id).ExitCode or 0
     if code:
         raise StatusError(code)

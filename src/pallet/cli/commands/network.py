@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pallet.cli.commands.system import inspect_objects
 from pallet.cli.flagerrors import UsageError
 from pallet.cli.flags import argument, command, option
 from pallet.cli.format.table import Row, render_rows
 from pallet.cli.session import api
 from pallet.cli.util import confirm, echo, for_each, parsed
-from pallet.client.http import quote_ref
-from pallet.notation.filters import filters_to_json, parse_filters
+from pallet.notation.filters import parse_filters
 from pallet.notation.keyvalue import parse_labels
 
 HEADERS = {"ID": "NETWORK ID", "Name": "NAME", "Driver": "DRIVER", "Scope": "SCOPE",
@@ -39,23 +36,17 @@ def create(driver: str, subnet: tuple[str, ...], gateway: tuple[str, ...],
            ip_range: tuple[str, ...], internal: bool, attachable: bool, ipv6: bool,
            label: tuple[str, ...], opt: tuple[str, ...], name: str) -> None:
     """Create a network."""
-    config: list[dict[str, str]] = []
-    for i, sub in enumerate(subnet):
-        item = {"Subnet": sub}
-        if i < len(gateway):
-            item["Gateway"] = gateway[i]
-        if i < len(ip_range):
-            item["IPRange"] = ip_range[i]
-        config.append(item)
+    from pallet.api.responses import IPAMConfig
+
     if (gateway or ip_range) and not subnet:
         raise UsageError("every ip-range or gateway must have a corresponding subnet")
-    body: dict[str, Any] = {
-        "Name": name, "Driver": driver, "Internal": internal, "Attachable": attachable,
-        "EnableIPv6": ipv6, "Labels": _kv(label, "--label"), "Options": _kv(opt, "--opt"),
-        "IPAM": {"Driver": "default", "Config": config}, "CheckDuplicate": True,
-    }
-    doc = api().t.request("POST", "/networks/create", json_body=body).json()
-    echo(doc["Id"])
+    config = [IPAMConfig(Subnet=sub, Gateway=gateway[i] if i < len(gateway) else "",
+                         IPRange=ip_range[i] if i < len(ip_range) else "")
+              for i, sub in enumerate(subnet)]
+    created = api().networks.create(
+        name, driver, ipam=config, internal=internal, attachable=attachable, enable_ipv6=ipv6,
+        labels=_kv(label, "--label"), options=_kv(opt, "--opt"))
+    echo(created.Id)
 
 
 @command("ls")
@@ -66,22 +57,19 @@ def create(driver: str, subnet: tuple[str, ...], gateway: tuple[str, ...],
 def ls(filters: tuple[str, ...], fmt: str, no_trunc: bool, quiet: bool) -> None:
     """List networks."""
     flt = parsed(list(filters), parse_filters, "--filter")
-    query = {"filters": filters_to_json(flt)} if flt else None
-    items = api().t.request("GET", "/networks", query).json()
-    items.sort(key=lambda n: n.get("Name", ""))
-    ids = [n["Id"] if no_trunc else n["Id"][:12] for n in items]
+    items = sorted(api().networks.list(flt), key=lambda n: n.Name)
+    ids = [n.Id if no_trunc else n.Id[:12] for n in items]
     if quiet and not fmt:
         echo("".join(i + "\n" for i in ids), nl=False)
         return
     rows = []
     for n, ident in zip(items, ids, strict=True):
-        labels = n.get("Labels") or {}
+        labels = n.Labels or {}
         rows.append(Row({
-            "ID": ident, "Name": n["Name"], "Driver": n["Driver"], "Scope": n["Scope"],
-            "IPv6": str(bool(n.get("EnableIPv6"))).lower(),
-            "Internal": str(bool(n.get("Internal"))).lower(),
+            "ID": ident, "Name": n.Name, "Driver": n.Driver, "Scope": n.Scope,
+            "IPv6": str(n.EnableIPv6).lower(), "Internal": str(n.Internal).lower(),
             "Labels": ",".join(f"{k}={v}" for k, v in labels.items()),
-            "CreatedAt": n.get("Created", ""),
+            "CreatedAt": n.Created,
         }, labels))
     echo(render_rows(fmt if fmt and fmt != "table" else TABLE, rows, HEADERS), nl=False)
 
@@ -102,11 +90,11 @@ def rm(force: bool, names: tuple[str, ...]) -> None:
     """Remove one or more networks."""
     from pallet.errors import NotFound
 
-    client = api()
+    networks = api().networks
 
     def remove(ref: str) -> None:
         try:
-            client.t.request("DELETE", f"/networks/{quote_ref(ref)}").read()
+            networks.remove(ref)
         except NotFound:
             if not force:
                 raise
@@ -123,9 +111,7 @@ def prune(force: bool, filters: tuple[str, ...]) -> None:
     if not force and not confirm("WARNING! This will remove all custom networks not used by "
                                  "at least one container."):
         return
-    query = {"filters": filters_to_json(flt)} if flt else None
-    report = api().t.request("POST", "/networks/prune", query).json()
-    deleted = report.get("NetworksDeleted") or []
+    deleted = api().networks.prune(flt).NetworksDeleted or []
     if deleted:
         echo("Deleted Networks:")
         for name in deleted:
@@ -141,11 +127,11 @@ def prune(force: bool, filters: tuple[str, ...]) -> None:
 def connect(alias: tuple[str, ...], ip: str, driver_opt: tuple[str, ...], network: str,
             container: str) -> None:
     """Connect a container to a network."""
-    endpoint: dict[str, Any] = {"Aliases": list(alias) or None}
-    if ip:
-        endpoint["IPAMConfig"] = {"IPv4Address": ip}
-    api().t.request("POST", f"/networks/{quote_ref(network)}/connect",
-                    json_body={"Container": container, "EndpointConfig": endpoint}).read()
+    from pallet.api.models import EndpointSettings
+
+    endpoint = EndpointSettings(Aliases=list(alias) or None,
+                                IPAMConfig={"IPv4Address": ip} if ip else None)
+    api().networks.connect(network, container, endpoint)
 
 
 @command()
@@ -154,5 +140,4 @@ def connect(alias: tuple[str, ...], ip: str, driver_opt: tuple[str, ...], networ
 @argument("container")
 def disconnect(force: bool, network: str, container: str) -> None:
     """Disconnect a container from a network."""
-    api().t.request("POST", f"/networks/{quote_ref(network)}/disconnect",
-                    json_body={"Container": container, "Force": force}).read()
+    api().networks.disconnect(network, container, force)

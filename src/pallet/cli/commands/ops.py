@@ -13,7 +13,7 @@ from pallet.cli.flags import argument, command, option
 from pallet.cli.format.table import Row, render_rows
 from pallet.cli.session import api
 from pallet.cli.util import echo, for_each, parsed
-from pallet.client.api import EngineAPI
+from pallet.client import Client
 from pallet.notation.resources import parse_cpus, parse_restart
 from pallet.notation.sizes import binary_size, human_size, parse_memory
 
@@ -78,8 +78,8 @@ def stats_row(ref: str, doc: dict[str, Any] | None) -> Row:
     })
 
 
-def _one(client: EngineAPI, ref: str) -> dict[str, Any] | None:
-    resp = client.t.request("GET", f"/containers/{ref}/stats", {"stream": "0"})
+def _one(client: Client, ref: str) -> dict[str, Any] | None:
+    resp = client.containers.stats(ref, stream=False)
     text = resp.read().decode()
     lines = [x for x in text.splitlines() if x.strip()]
     return json.loads(lines[-1]) if lines else None
@@ -88,7 +88,7 @@ def _one(client: EngineAPI, ref: str) -> dict[str, Any] | None:
 class _Follower(threading.Thread):
     """Reads one container's stats stream, keeping the latest document."""
 
-    def __init__(self, client: EngineAPI, ref: str) -> None:
+    def __init__(self, client: Client, ref: str) -> None:
         super().__init__(daemon=True)
         self.client = client
         self.ref = ref
@@ -97,7 +97,7 @@ class _Follower(threading.Thread):
 
     def run(self) -> None:
         try:
-            resp = self.client.t.request("GET", f"/containers/{self.ref}/stats", {"stream": "1"})
+            resp = self.client.containers.stats(self.ref, stream=True)
             buf = b""
             for chunk in resp.chunks():
                 buf += chunk
@@ -120,7 +120,7 @@ def stats(all_: bool, fmt: str, no_stream: bool, no_trunc: bool,
           containers: tuple[str, ...]) -> None:
     """Display a live stream of container(s) resource usage statistics."""
     client = api()  # made here, before the threads below use it
-    refs = list(containers) or [c["Id"] for c in client.containers(all=all_)]
+    refs = list(containers) or [c["Id"] for c in client.containers.list(all=all_)]
     fmt = fmt or STATS_TABLE
     if fmt == "table":
         fmt = STATS_TABLE
@@ -209,5 +209,4 @@ def update(blkio_weight: int, cpu_period: int, cpu_quota: int, cpu_shares: int, 
     if not body:
         raise StatusError(1, "you must provide one or more flags when using this command")
     for_each(containers,
-             lambda ref: api().t.request("POST", f"/containers/{ref}/update",
-                                         json_body=body).read())
+             lambda ref: api().containers.update(ref, body))

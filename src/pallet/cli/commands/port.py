@@ -18,7 +18,7 @@ def _sort_key(item: tuple[str, list[dict[str, str]] | None]) -> tuple[int, str]:
 @argument("private_port", required=False)
 def port(container: str, private_port: str | None) -> None:
     """List port mappings or a specific mapping for the container."""
-    doc = api().inspect_container(container)
+    doc = api().containers.inspect(container)
     ports = (doc.get("NetworkSettings") or {}).get("Ports") or {}
     if private_port:
         key = private_port if "/" in private_port else private_port + "/tcp"

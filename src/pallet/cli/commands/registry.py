@@ -15,7 +15,6 @@ from pallet.cli.flags import argument, command, option
 from pallet.cli.progress import show
 from pallet.cli.session import api
 from pallet.cli.util import echo
-from pallet.client.http import quote_ref
 
 
 def _write(text: str) -> None:
@@ -58,10 +57,8 @@ def pull(all_tags: bool, platform: str, quiet: bool, disable_content_trust: bool
     """Download an image from a registry."""
     name, tag = _split(image)
     tag = _default_tag(tag, all_tags, quiet)
-    q = {"fromImage": name, "tag": tag or None, "platform": platform or None,
-         "all": "1" if all_tags else None}
-    resp = api().t.request("POST", "/images/create", q,
-                           headers={"X-Registry-Auth": credstore.header_for(name)})
+    resp = api().registry.pull(name, tag, platform=platform, all_tags=all_tags,
+                               auth=credstore.header_for(name))
     show(resp.chunks(), _write, quiet=quiet)
     if quiet:
         echo(f"{name}{'@' if tag.startswith('sha256:') else ':'}{tag}" if tag else name)
@@ -79,9 +76,7 @@ def push(all_tags: bool, quiet: bool, disable_content_trust: bool, name: str) ->
     if tag.startswith("sha256:"):
         raise StatusError(1, "pallet: cannot push a digest reference")
     tag = _default_tag(tag, all_tags, quiet)
-    resp = api().t.request("POST", f"/images/{quote_ref(repo)}/push",
-                           {"tag": tag or None},
-                           headers={"X-Registry-Auth": credstore.header_for(repo)})
+    resp = api().registry.push(repo, tag, auth=credstore.header_for(repo))
     aux = show(resp.chunks(), _write, quiet=quiet)
     if quiet:
         for a in aux:
@@ -135,12 +130,11 @@ def login(username: str, password: str, password_stdin: bool, server: str) -> No
         password = _ask("Password: ", secret=True)
     if not username or not password:
         raise StatusError(1, "Error: Username and password are required")
-    body = {"username": username, "password": password, "serveraddress": key}
-    doc = api().t.request("POST", "/auth", json_body=body).json()
+    answer = api().registry.login(username, password, key)
     path = credstore.store(key, username, password)
     if not credstore.load().get("credsStore"):
         echo(f"WARNING! Your password will be stored unencrypted in {path}.", err=True)
-    echo(str(doc.get("Status") or "Login Succeeded"))
+    echo(answer.Status or "Login Succeeded")
 
 
 @command()

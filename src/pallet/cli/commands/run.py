@@ -16,8 +16,12 @@ from pallet.cli.runconfig import build_create_body
 from pallet.cli.runflags import RunFlags
 from pallet.cli.session import api
 from pallet.cli.util import echo
-from pallet.client.api import EngineAPI, PendingWait
+from pallet.client import Client
 from pallet.errors import InvalidArgument, NotFound, PalletError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pallet.client.containers import PendingWait, WaitStatus
 
 WAIT_HEADERS_TIMEOUT = 1.0
 
@@ -32,24 +36,24 @@ def split_ref(image: str) -> tuple[str, str]:
     return image, "latest"
 
 
-def _pull(client: EngineAPI, image: str, quiet: bool) -> None:
+def _pull(client: Client, image: str, quiet: bool) -> None:
     from pallet.cli.commands.credstore import header_for
     from pallet.cli.progress import show
 
     name, tag = split_ref(image)
-    resp = client.pull(name, tag or None, auth=header_for(image))
+    resp = client.registry.pull(name, tag or None, auth=header_for(image))
     show(resp.chunks(), lambda s: (sys.stderr.write(s), sys.stderr.flush()), quiet=quiet)
 
 
 def create_container(
-    client: EngineAPI, body: dict[str, Any], name: str | None, pull: str, quiet: bool
+    client: Client, body: dict[str, Any], name: str | None, pull: str, quiet: bool
 ) -> str:
     """Create, pulling the image on 404 like docker; returns the ID."""
     image = str(body["Image"])
     if pull == "always":
         _pull(client, image, quiet)
     try:
-        result = client.create(body, name)
+        result = client.containers.create(body, name)
     except NotFound as err:
         if pull == "never" or "image" not in err.message.lower():
             raise
@@ -57,10 +61,10 @@ def create_container(
         sys.stderr.write(f"Unable to find image '{display}' locally\n")
         sys.stderr.flush()
         _pull(client, image, quiet)
-        result = client.create(body, name)
-    for warning in result.get("Warnings") or []:
+        result = client.containers.create(body, name)
+    for warning in result.Warnings:
         sys.stderr.write(f"WARNING: {warning}\n")
-    return str(result["Id"])
+    return result.Id
 
 
 def with_help(message: str, verb: str) -> str:
@@ -113,7 +117,7 @@ def _write_cidfile(path: str, verb: str) -> Callable[[str], None]:
 
 def _created(
     params: dict[str, Any], body: dict[str, Any], flags: RunFlags, verb: str
-) -> tuple[EngineAPI, str]:
+) -> tuple[Client, str]:
     client = api()
     write_cid = _write_cidfile(flags.cidfile, verb)
     try:
@@ -135,14 +139,14 @@ def create(image: str, command: tuple[str, ...], **params: Any) -> None:
     echo(ident)
 
 
-def _send_wait(client: EngineAPI, ident: str, condition: str) -> Callable[[], dict[str, Any]]:
+def _send_wait(client: Client, ident: str, condition: str) -> Callable[[], WaitStatus]:
     """Register the wait before start on its own connection (like docker)."""
     holder: dict[str, Any] = {}
     ready = threading.Event()
 
     def run() -> None:
         try:
-            holder["wait"] = client.wait(ident, condition)
+            holder["wait"] = client.containers.wait(ident, condition)
         except BaseException as err:
             holder["error"] = err
         finally:
@@ -152,7 +156,7 @@ def _send_wait(client: EngineAPI, ident: str, condition: str) -> Callable[[], di
     thread.start()
     ready.wait(WAIT_HEADERS_TIMEOUT)
 
-    def result() -> dict[str, Any]:
+    def result() -> WaitStatus:
         thread.join()
         if "error" in holder:
             raise holder["error"]
@@ -182,7 +186,7 @@ def run(image: str, command: tuple[str, ...], **params: Any) -> None:
     conn = None
     if attached:
         try:
-            conn = client.attach(
+            conn = client.containers.attach(
                 ident, body["AttachStdin"], body["AttachStdout"], body["AttachStderr"]
             )
         except PalletError as err:
@@ -191,7 +195,7 @@ def run(image: str, command: tuple[str, ...], **params: Any) -> None:
     if not flags.detach:
         wait_result = _send_wait(client, ident, "removed" if flags.rm else "next-exit")
     try:
-        client.start(ident)
+        client.containers.start(ident)
     except PalletError as err:
         if conn is not None:
             conn.close()
@@ -212,7 +216,7 @@ def run(image: str, command: tuple[str, ...], **params: Any) -> None:
             ident,
             stdin=body["AttachStdin"],
             tty=flags.tty,
-            resize=lambda h, w: client.resize(ident, h, w),
+            resize=lambda h, w: client.containers.resize(ident, h, w),
             sig_proxy=params["sig_proxy"] and not flags.tty,
         )
     assert wait_result is not None
@@ -220,9 +224,7 @@ def run(image: str, command: tuple[str, ...], **params: Any) -> None:
         status = wait_result()
     except PalletError as err:
         raise StatusError(125, f"pallet: {describe(err)}") from None
-    error = (status.get("Error") or {}).get("Message") if status.get("Error") else None
-    if error:
-        echo(f"pallet: {error}", err=True)
-    code = int(status.get("StatusCode", 0))
-    if code:
-        raise StatusError(code)
+    if status.Error:
+        echo(f"pallet: {status.Error}", err=True)
+    if status.StatusCode:
+        raise StatusError(status.StatusCode)

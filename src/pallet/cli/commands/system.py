@@ -14,7 +14,7 @@ from pallet.cli.flags import argument, command, option
 from pallet.cli.format.template import Template, TemplateError
 from pallet.cli.session import api
 from pallet.cli.util import echo, now, parsed
-from pallet.client.api import EngineAPI
+from pallet.client import Client
 from pallet.errors import NotFound, PalletError
 from pallet.notation.filters import parse_filters
 from pallet.notation.times import parse_timestamp
@@ -52,7 +52,7 @@ def version(fmt: str) -> None:
     server: dict[str, Any] | None = None
     server_err: PalletError | None = None
     try:
-        server = api().version()
+        server = api().system.version()
     except PalletError as err:
         server_err = err
     if fmt:
@@ -96,7 +96,7 @@ def _arch(machine: str) -> str:
 @option("-f", "--format", "fmt", default="", help="Format output using a Go template")
 def info(fmt: str) -> None:
     """Display system-wide information."""
-    doc = api().info()
+    doc = api().system.info()
     if fmt:
         echo(_render(_template(fmt), doc))
         return
@@ -172,7 +172,7 @@ def events(since: str, until: str, filters: tuple[str, ...], fmt: str) -> None:
     until_q = parsed(until, lambda v: parse_timestamp(v, t), "--until") if until else None
     flt = parsed(list(filters), parse_filters, "-f, --filter")
     tmpl = _template("{{json .}}" if fmt == "json" else fmt) if fmt else None
-    resp = api().events(since_q, until_q, flt)
+    resp = api().system.events(since_q, until_q, flt)
     try:
         for ev in json_lines(resp.chunks(1)):
             if tmpl is not None:
@@ -192,12 +192,12 @@ def events(since: str, until: str, filters: tuple[str, ...], fmt: str) -> None:
         resp.close()
 
 
-Getter = Callable[[EngineAPI, str, bool], dict[str, Any]]
+Getter = Callable[[Client, str, bool], dict[str, Any]]
 GETTERS: dict[str, Getter] = {
-    "container": lambda c, ref, size: c.inspect_container(ref, size),
-    "image": lambda c, ref, size: c.inspect_image(ref),
-    "network": lambda c, ref, size: c.inspect_network(ref),
-    "volume": lambda c, ref, size: c.inspect_volume(ref),
+    "container": lambda c, ref, size: c.containers.inspect(ref, size),
+    "image": lambda c, ref, size: c.images.inspect(ref),
+    "network": lambda c, ref, size: c.networks.inspect_raw(ref),
+    "volume": lambda c, ref, size: c.volumes.inspect_raw(ref),
 }
 
 

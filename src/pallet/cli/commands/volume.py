@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pallet.cli.commands.system import inspect_objects
 from pallet.cli.flags import argument, command, option
 from pallet.cli.format.table import Row, render_rows
 from pallet.cli.session import api
 from pallet.cli.util import confirm, echo, for_each, parsed
-from pallet.client.http import quote_ref
-from pallet.notation.filters import filters_to_json, parse_filters
+from pallet.notation.filters import parse_filters
 from pallet.notation.keyvalue import parse_labels
 from pallet.notation.sizes import human_size
 
@@ -28,13 +25,10 @@ TABLE = "table {{.Driver}}\\t{{.Name}}"
 def create(driver: str, label: tuple[str, ...], opt: tuple[str, ...], name_opt: str,
            name: str | None) -> None:
     """Create a volume."""
-    body: dict[str, Any] = {
-        "Name": name or name_opt, "Driver": driver,
-        "Labels": parsed(list(label), parse_labels, "--label"),
-        "DriverOpts": parsed(list(opt), parse_labels, "--opt"),
-    }
-    doc = api().t.request("POST", "/volumes/create", json_body=body).json()
-    echo(doc["Name"])
+    vol = api().volumes.create(name or name_opt, driver,
+                               labels=parsed(list(label), parse_labels, "--label"),
+                               driver_opts=parsed(list(opt), parse_labels, "--opt"))
+    echo(vol.Name)
 
 
 @command("ls")
@@ -44,18 +38,16 @@ def create(driver: str, label: tuple[str, ...], opt: tuple[str, ...], name_opt: 
 def ls(filters: tuple[str, ...], fmt: str, quiet: bool) -> None:
     """List volumes."""
     flt = parsed(list(filters), parse_filters, "--filter")
-    query = {"filters": filters_to_json(flt)} if flt else None
-    doc = api().t.request("GET", "/volumes", query).json()
-    items = sorted(doc.get("Volumes") or [], key=lambda v: v["Name"])
+    items = sorted(api().volumes.list(flt).Volumes or [], key=lambda v: v.Name)
     if quiet and not fmt:
-        echo("".join(v["Name"] + "\n" for v in items), nl=False)
+        echo("".join(v.Name + "\n" for v in items), nl=False)
         return
     rows = []
     for v in items:
-        labels = v.get("Labels") or {}
+        labels = v.Labels or {}
         rows.append(Row({
-            "Driver": v["Driver"], "Name": v["Name"], "Scope": v.get("Scope", "local"),
-            "Mountpoint": v.get("Mountpoint", ""), "CreatedAt": v.get("CreatedAt", ""),
+            "Driver": v.Driver, "Name": v.Name, "Scope": v.Scope,
+            "Mountpoint": v.Mountpoint, "CreatedAt": v.CreatedAt,
             "Labels": ",".join(f"{k}={val}" for k, val in labels.items()),
         }, labels))
     echo(render_rows(fmt if fmt and fmt != "table" else TABLE, rows, HEADERS), nl=False)
@@ -74,9 +66,8 @@ def inspect(fmt: str, names: tuple[str, ...]) -> None:
 @argument("names", nargs=-1, required=True)
 def rm(force: bool, names: tuple[str, ...]) -> None:
     """Remove one or more volumes."""
-    client = api()
-    q = {"force": "1"} if force else None
-    for_each(names, lambda n: client.t.request("DELETE", f"/volumes/{quote_ref(n)}", q).read())
+    volumes = api().volumes
+    for_each(names, lambda n: volumes.remove(n, force))
 
 
 @command()
@@ -94,12 +85,11 @@ def prune(all_: bool, force: bool, filters: tuple[str, ...]) -> None:
                "least one container.")
     if not force and not confirm(warning):
         return
-    query = {"filters": filters_to_json(flt)} if flt else None
-    report = api().t.request("POST", "/volumes/prune", query).json()
-    deleted = report.get("VolumesDeleted") or []
+    report = api().volumes.prune(flt)
+    deleted = report.VolumesDeleted or []
     if deleted:
         echo("Deleted Volumes:")
         for name in deleted:
             echo(name)
         echo("")
-    echo(f"Total reclaimed space: {human_size(int(report.get('SpaceReclaimed') or 0))}")
+    echo(f"Total reclaimed space: {human_size(report.SpaceReclaimed)}")

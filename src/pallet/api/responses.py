@@ -1,0 +1,174 @@
+"""Engine API answers as msgspec Structs (the v1.44 swagger definitions).
+
+The shapes a caller reads fields of: create answers, network and volume documents,
+prune reports, the disk-usage summary, the registry login answer. Field names are
+the wire names, so ``net.Containers`` reads like the swagger; every field has
+Docker's zero value as its default and unknown fields are ignored, so an older or
+newer daemon's document still decodes. ``pallet.client`` decodes into these; the
+daemon's views may encode them (both sides import ``pallet.api``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+
+class IdResponse(msgspec.Struct):
+    """``{"Id": ...}``: ``POST /commit``, ``POST /exec`` and friends."""
+
+    Id: str = ""
+
+
+class NetworkCreateResponse(msgspec.Struct):
+    Id: str = ""
+    Warning: str = ""
+
+
+class IPAMConfig(msgspec.Struct, omit_defaults=True):
+    Subnet: str = ""
+    IPRange: str = ""
+    Gateway: str = ""
+    AuxiliaryAddresses: dict[str, str] | None = None
+
+
+class IPAM(msgspec.Struct):
+    Driver: str = "default"
+    Config: list[IPAMConfig] | None = None
+    Options: dict[str, str] | None = None
+
+
+class NetworkContainer(msgspec.Struct):
+    """One container's endpoint in ``GET /networks/{id}``."""
+
+    Name: str = ""
+    EndpointID: str = ""
+    MacAddress: str = ""
+    IPv4Address: str = ""
+    IPv6Address: str = ""
+
+
+class Network(msgspec.Struct):
+    """``GET /networks/{id}`` and each item of ``GET /networks``."""
+
+    Name: str = ""
+    Id: str = ""
+    Created: str = ""
+    Scope: str = "local"
+    Driver: str = ""
+    EnableIPv6: bool = False
+    IPAM: IPAM | None = None
+    Internal: bool = False
+    Attachable: bool = False
+    Ingress: bool = False
+    ConfigOnly: bool = False
+    Containers: dict[str, NetworkContainer] | None = None
+    Options: dict[str, str] | None = None
+    Labels: dict[str, str] | None = None
+
+
+class VolumeUsage(msgspec.Struct):
+    Size: int = -1
+    RefCount: int = -1
+
+
+class Volume(msgspec.Struct):
+    """``GET /volumes/{name}``, the create answer and each item of the list."""
+
+    Name: str = ""
+    Driver: str = "local"
+    Mountpoint: str = ""
+    CreatedAt: str = ""
+    Status: dict[str, Any] | None = None
+    Labels: dict[str, str] | None = None
+    Scope: str = "local"
+    Options: dict[str, str] | None = None
+    UsageData: VolumeUsage | None = None
+
+
+class VolumeList(msgspec.Struct):
+    """``GET /volumes``."""
+
+    Volumes: list[Volume] | None = None
+    Warnings: list[str] | None = None
+
+
+class ContainersPruned(msgspec.Struct):
+    ContainersDeleted: list[str] | None = None
+    SpaceReclaimed: int = 0
+
+
+class ImageDeleted(msgspec.Struct, omit_defaults=True):
+    """One line of ``DELETE /images/{name}`` and of the images prune report."""
+
+    Untagged: str = ""
+    Deleted: str = ""
+
+
+class ImagesPruned(msgspec.Struct):
+    ImagesDeleted: list[ImageDeleted] | None = None
+    SpaceReclaimed: int = 0
+
+
+class NetworksPruned(msgspec.Struct):
+    NetworksDeleted: list[str] | None = None
+
+
+class VolumesPruned(msgspec.Struct):
+    VolumesDeleted: list[str] | None = None
+    SpaceReclaimed: int = 0
+
+
+class BuildCachePruned(msgspec.Struct):
+    CachesDeleted: list[str] | None = None
+    SpaceReclaimed: int = 0
+
+
+class FilesystemChange(msgspec.Struct):
+    """One item of ``GET /containers/{id}/changes`` (Kind 0 modified, 1 added, 2 deleted)."""
+
+    Path: str = ""
+    Kind: int = 0
+
+
+class ContainerTop(msgspec.Struct):
+    Titles: list[str] | None = None
+    Processes: list[list[str]] | None = None
+
+
+class UpdateResponse(msgspec.Struct):
+    """``POST /containers/{id}/update``."""
+
+    Warnings: list[str] | None = None
+
+
+class AuthResponse(msgspec.Struct):
+    """``POST /auth``."""
+
+    Status: str = ""
+    IdentityToken: str = ""
+
+
+class BuildCacheRecord(msgspec.Struct):
+    ID: str = ""
+    Parents: list[str] | None = None
+    Type: str = ""
+    Description: str = ""
+    InUse: bool = False
+    Shared: bool = False
+    Size: int = 0
+    CreatedAt: str = ""
+    LastUsedAt: str | None = None
+    UsageCount: int = 0
+
+
+class DiskUsage(msgspec.Struct):
+    """``GET /system/df``: the images, containers and volumes are their list items
+    (wire documents; ``pallet system df`` prints them)."""
+
+    LayersSize: int = 0
+    Images: list[dict[str, Any]] | None = None
+    Containers: list[dict[str, Any]] | None = None
+    Volumes: list[Volume] | None = None
+    BuildCache: list[BuildCacheRecord] | None = None

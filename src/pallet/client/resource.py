@@ -1,0 +1,96 @@
+"""What every resource module of the client shares: paths, queries, answers.
+
+``path("/networks/{}/connect", ref)`` is the one place a name or ID becomes a URL
+path segment: every argument is quoted (``quote_ref``), so no caller builds a URL
+and no name reaches the daemon unquoted. ``Resource`` holds the transport and
+turns an answer into what its method promises: nothing (``_done``), the wire JSON
+(``_json``) or a msgspec Struct of ``pallet.api.responses`` (``_typed``). msgspec is
+imported by the resource modules that decode Structs, never by this one, so the
+commands on the ``run``/``exec`` path do not pay for it.
+"""
+
+from __future__ import annotations
+
+from pallet.client.http import quote_ref
+
+TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any, TypeVar
+
+    from pallet.client.http import Body, Query, Response, Transport
+    from pallet.notation.filters import Filters
+
+    T = TypeVar("T")
+
+
+def path(template: str, *refs: str) -> str:
+    """``template`` with each ``{}`` replaced by the quoted ref, in order."""
+    return template.format(*(quote_ref(ref) for ref in refs))
+
+
+def flag(value: bool) -> bool | None:
+    """A boolean query parameter sent only when set (as the docker CLI does)."""
+    return True if value else None
+
+
+def filters_query(filters: Filters | None) -> str | None:
+    """Docker's ``filters=`` JSON, or nothing for no filters."""
+    if not filters:
+        return None
+    from pallet.notation.filters import filters_to_json
+
+    return filters_to_json(filters)
+
+
+class Resource:
+    """One Engine API resource over a transport (``client.networks`` and friends)."""
+
+    def __init__(self, transport: Transport) -> None:
+        self.t = transport
+
+    def _call(
+        self,
+        method: str,
+        url_path: str,
+        query: Query = None,
+        *,
+        body: Body = None,
+        json_body: Any = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+    ) -> Response:
+        return self.t.request(method, url_path, query, body=body, json_body=json_body,
+                              headers=headers, timeout=timeout)
+
+    def _done(self, method: str, url_path: str, query: Query = None, *,
+              json_body: Any = None) -> None:
+        """Send, read the (empty) answer, close."""
+        self._call(method, url_path, query, json_body=json_body).read()
+
+    def _json(self, method: str, url_path: str, query: Query = None, *,
+              json_body: Any = None) -> Any:
+        """The answer's wire JSON (``None`` for an empty body)."""
+        return self._call(method, url_path, query, json_body=json_body).json()
+
+    def _typed(self, into: type[T], method: str, url_path: str, query: Query = None, *,
+               json_body: Any = None) -> T:
+        """The answer decoded into ``into`` (unknown fields ignored, as dockerd does)."""
+        return decode(self._call(method, url_path, query, json_body=json_body).read(), into)
+
+
+def decode(data: bytes, into: type[T]) -> T:
+    """JSON bytes as ``into``; an empty body decodes as ``{}`` (the Struct's defaults)."""
+    import msgspec
+
+    return msgspec.json.decode(data if data.strip() else b"{}", type=into)
+
+
+def decode_list(data: bytes, item: type[T]) -> list[T]:
+    """A JSON array of ``item``; an empty body or ``null`` is no items."""
+    import msgspec
+
+    if data.strip() in (b"", b"null"):
+        return []
+    items: list[T] = msgspec.json.decode(data, type=list[item])  # type: ignore[valid-type]
+    return items
