@@ -14,6 +14,8 @@ from typing import Any
 
 import msgspec
 
+from pallet.api.models import IPAM
+
 
 class IdResponse(msgspec.Struct):
     """``{"Id": ...}``: ``POST /commit``, ``POST /exec`` and friends."""
@@ -24,19 +26,6 @@ class IdResponse(msgspec.Struct):
 class NetworkCreateResponse(msgspec.Struct):
     Id: str = ""
     Warning: str = ""
-
-
-class IPAMConfig(msgspec.Struct, omit_defaults=True):
-    Subnet: str = ""
-    IPRange: str = ""
-    Gateway: str = ""
-    AuxiliaryAddresses: dict[str, str] | None = None
-
-
-class IPAM(msgspec.Struct):
-    Driver: str = "default"
-    Config: list[IPAMConfig] | None = None
-    Options: dict[str, str] | None = None
 
 
 class NetworkContainer(msgspec.Struct):

@@ -79,14 +79,7 @@ class Containers(Resource):
                platform: str | None = None) -> ContainerCreated:
         """``body`` is the wire dict or a ``pallet.api.models.CreateRequest``."""
         q = {"name": name or None, "platform": platform or None}
-        if isinstance(body, dict):
-            resp = self._call("POST", "/containers/create", q, json_body=body)
-        else:
-            import msgspec
-
-            resp = self._call("POST", "/containers/create", q, body=msgspec.json.encode(body),
-                              headers={"Content-Type": "application/json"})
-        return ContainerCreated(resp.json())
+        return ContainerCreated(self._json("POST", "/containers/create", q, json_body=body))
 
     def inspect(self, ref: str, size: bool = False) -> dict[str, Any]:
         doc: dict[str, Any] = self._json("GET", path("/containers/{}/json", ref),
@@ -182,10 +175,7 @@ class Containers(Resource):
 
     def update(self, ref: str, config: dict[str, Any] | UpdateConfig) -> UpdateResponse:
         """``POST /containers/{id}/update``: resources and the restart policy."""
-        import msgspec
-
         from pallet.api.responses import UpdateResponse
 
-        body = config if isinstance(config, dict) else msgspec.to_builtins(config)
         return self._typed(UpdateResponse, "POST", path("/containers/{}/update", ref),
-                           json_body=body)
+                           json_body=config)

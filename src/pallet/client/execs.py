@@ -35,10 +35,6 @@ class Exec(Resource):
 
     def create(self, container: str, config: dict[str, Any] | ExecConfig) -> str:
         """The new exec's ID; ``config`` is the wire dict or an ``ExecConfig``."""
-        if not isinstance(config, dict):
-            import msgspec
-
-            config = msgspec.to_builtins(config)
         doc = self._json("POST", path("/containers/{}/exec", container), json_body=config)
         return str(doc["Id"])
 

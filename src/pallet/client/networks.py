@@ -1,15 +1,14 @@
 """``client.networks``: create, inspect, list, remove, connect, disconnect, prune.
 
-Answers are ``pallet.api.responses`` Structs; ``inspect_raw`` keeps the daemon's
-document as sent, for callers that print it (``pallet network inspect``).
+Bodies are ``pallet.api.models`` request Structs (or their wire dicts); answers are
+``pallet.api.responses`` Structs. ``inspect_raw`` keeps the daemon's document as
+sent, for callers that print it (``pallet network inspect``).
 """
 
 from __future__ import annotations
 
-import msgspec
-
-from pallet.api.models import EndpointSettings
-from pallet.api.responses import IPAMConfig, Network, NetworkCreateResponse, NetworksPruned
+from pallet.api.models import EndpointSettings, NetworkConnectRequest, NetworkCreateRequest
+from pallet.api.responses import Network, NetworkCreateResponse, NetworksPruned
 from pallet.client.resource import Resource, filters_query, path
 from pallet.notation.filters import Filters
 
@@ -22,27 +21,9 @@ if TYPE_CHECKING:
 class Networks(Resource):
     """The ``/networks`` endpoints."""
 
-    def create(
-        self,
-        name: str,
-        driver: str = "bridge",
-        *,
-        ipam: list[IPAMConfig] | None = None,
-        ipam_driver: str = "default",
-        internal: bool = False,
-        attachable: bool = False,
-        enable_ipv6: bool = False,
-        labels: dict[str, str] | None = None,
-        options: dict[str, str] | None = None,
-    ) -> NetworkCreateResponse:
+    def create(self, config: NetworkCreateRequest | dict[str, Any]) -> NetworkCreateResponse:
         """``POST /networks/create`` (a duplicate name is a Conflict)."""
-        body: dict[str, Any] = {
-            "Name": name, "Driver": driver, "Internal": internal, "Attachable": attachable,
-            "EnableIPv6": enable_ipv6, "Labels": labels or {}, "Options": options or {},
-            "IPAM": {"Driver": ipam_driver, "Config": msgspec.to_builtins(ipam or [])},
-            "CheckDuplicate": True,
-        }
-        return self._typed(NetworkCreateResponse, "POST", "/networks/create", json_body=body)
+        return self._typed(NetworkCreateResponse, "POST", "/networks/create", json_body=config)
 
     def inspect(self, ref: str) -> Network:
         return self._typed(Network, "GET", path("/networks/{}", ref))
@@ -61,8 +42,8 @@ class Networks(Resource):
     def connect(self, ref: str, container: str,
                 endpoint: EndpointSettings | None = None) -> None:
         """Attach ``container`` (aliases, static addresses... in ``endpoint``)."""
-        body = {"Container": container,
-                "EndpointConfig": msgspec.to_builtins(endpoint or EndpointSettings())}
+        body = NetworkConnectRequest(Container=container,
+                                     EndpointConfig=endpoint or EndpointSettings())
         self._done("POST", path("/networks/{}/connect", ref), json_body=body)
 
     def disconnect(self, ref: str, container: str, force: bool = False) -> None:

@@ -2,14 +2,19 @@
 
 ``bootstrap`` builds a base image on the daemon's machine (busybox from the host's
 busybox-static, debian with mmdebstrap), for a machine with no registry to pull from.
+``scan_db`` and ``scan`` are ``pallet scan``'s daemon side: a daemon without them
+(dockerd) answers 404 (NotFound). Their documents are ``pallet.scancore.model``'s,
+which ``pallet.scan`` decodes.
 """
 
 from __future__ import annotations
 
-from pallet.client.resource import Resource
+from pallet.client.resource import Resource, flag, path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from pallet.client.http import Response
 
 
@@ -19,3 +24,14 @@ class PalletExtensions(Resource):
     def bootstrap(self, name: str, tag: str | None = None) -> Response:
         """JSON-lines progress; the last line's ``aux`` names the image."""
         return self._call("POST", "/pallet/images/bootstrap", {"name": name, "tag": tag or None})
+
+    def scan_db(self) -> dict[str, Any]:
+        """The vulnerability database's status (``GET /pallet/scan/db``)."""
+        doc: dict[str, Any] = self._json("GET", "/pallet/scan/db")
+        return doc
+
+    def scan(self, image: str, *, max_db_age: int | None = None, sbom: bool = False) -> Response:
+        """JSON-lines progress of scanning ``image``; the last ``aux`` is the report
+        (with ``sbom``: ``{"inventory": ...}``)."""
+        q = {"max_db_age": max_db_age, "sbom": flag(sbom)}
+        return self._call("POST", path("/pallet/images/{}/scan", image), q)

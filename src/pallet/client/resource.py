@@ -2,7 +2,8 @@
 
 ``path("/networks/{}/connect", ref)`` is the one place a name or ID becomes a URL
 path segment: every argument is quoted (``quote_ref``), so no caller builds a URL
-and no name reaches the daemon unquoted. ``Resource`` holds the transport and
+and no name reaches the daemon unquoted. ``Resource`` holds the transport, sends
+a JSON body given as a wire dict or a request Struct of ``pallet.api.models``, and
 turns an answer into what its method promises: nothing (``_done``), the wire JSON
 (``_json``) or a msgspec Struct of ``pallet.api.responses`` (``_typed``). msgspec is
 imported by the resource modules that decode Structs, never by this one, so the
@@ -60,6 +61,11 @@ class Resource:
         headers: Mapping[str, str] | None = None,
         timeout: float | None = None,
     ) -> Response:
+        if json_body is not None and not isinstance(json_body, dict | list):
+            import msgspec  # a request Struct of pallet.api.models
+
+            body, json_body = msgspec.json.encode(json_body), None
+            headers = {**(headers or {}), "Content-Type": "application/json"}
         return self.t.request(method, url_path, query, body=body, json_body=json_body,
                               headers=headers, timeout=timeout)
 

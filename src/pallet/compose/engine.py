@@ -44,84 +44,74 @@ class ClientEngine:
     """:class:`Engine` over ``pallet.client`` (one transport, thread-safe)."""
 
     def __init__(self, transport: Any) -> None:
-        from pallet.client.api import EngineAPI
+        from pallet.client import Client
 
-        self.t = transport
-        self.api = EngineAPI(transport)
+        self.client = Client(transport)
 
     def containers(self, project: str, all: bool = True,
                    extra: list[str] | None = None) -> list[Wire]:
         flt = {"label": [labels.project_filter(project), *(extra or [])]}
-        return self.api.containers(all=all, filters=flt)
-
-    def _list(self, path: str, flt: dict[str, list[str]] | None) -> Any:
-        from pallet.notation.filters import filters_to_json
-
-        query = {"filters": filters_to_json(flt)} if flt else None
-        return self.t.request("GET", path, query).json()
+        return self.client.containers.list(all=all, filters=flt)
 
     def network_names(self) -> list[str]:
-        return [str(n.get("Name", "")) for n in self._list("/networks", None) or []]
+        return [n.Name for n in self.client.networks.list()]
 
     def volume_names(self) -> list[str]:
-        doc = self._list("/volumes", None) or {}
-        return [str(v.get("Name", "")) for v in doc.get("Volumes") or []]
+        return [v.Name for v in self.client.volumes.list().Volumes or []]
 
     def project_networks(self, project: str) -> list[Wire]:
-        found: list[Wire] = self._list(
-            "/networks", {"label": [labels.project_filter(project)]}) or []
-        return found
+        import msgspec
+
+        found = self.client.networks.list({"label": [labels.project_filter(project)]})
+        return [msgspec.to_builtins(n) for n in found]
 
     def project_volumes(self, project: str) -> list[Wire]:
-        doc = self._list("/volumes", {"label": [labels.project_filter(project)]}) or {}
-        found: list[Wire] = doc.get("Volumes") or []
-        return found
+        import msgspec
+
+        found = self.client.volumes.list({"label": [labels.project_filter(project)]})
+        return [msgspec.to_builtins(v) for v in found.Volumes or []]
 
     def create_network(self, body: Wire) -> None:
-        self.t.request("POST", "/networks/create", json_body=body).read()
+        self.client.networks.create(body)
 
     def create_volume(self, body: Wire) -> None:
-        self.t.request("POST", "/volumes/create", json_body=body).read()
+        self.client.volumes.create(body)
 
     def remove_network(self, name: str) -> None:
-        from pallet.client.http import quote_ref
-
-        self.t.request("DELETE", f"/networks/{quote_ref(name)}").read()
+        self.client.networks.remove(name)
 
     def remove_volume(self, name: str) -> None:
-        from pallet.client.http import quote_ref
-
-        self.t.request("DELETE", f"/volumes/{quote_ref(name)}").read()
+        self.client.volumes.remove(name)
 
     def create_container(self, name: str, body: Wire) -> str:
-        return str(self.api.create(body, name=name)["Id"])
+        return self.client.containers.create(body, name=name).Id
 
     def inspect_container(self, ref: str) -> Wire:
-        return self.api.inspect_container(ref)
+        return self.client.containers.inspect(ref)
 
     def start(self, ref: str) -> None:
-        self.api.start(ref)
+        self.client.containers.start(ref)
 
     def stop(self, ref: str, timeout: int | None) -> None:
-        self.api.stop(ref, timeout)
+        self.client.containers.stop(ref, timeout)
 
     def kill(self, ref: str, signal: str | None) -> None:
-        self.api.kill(ref, signal)
+        self.client.containers.kill(ref, signal)
 
     def remove(self, ref: str, force: bool = False, volumes: bool = False) -> None:
-        self.api.remove(ref, force=force, volumes=volumes)
+        self.client.containers.remove(ref, force=force, volumes=volumes)
 
     def rename(self, ref: str, name: str) -> None:
-        self.api.rename(ref, name)
+        self.client.containers.rename(ref, name)
 
     def put_archive(self, ref: str, path: str, data: bytes) -> None:
-        self.api.put_archive(ref, path, data, no_overwrite=False)
+        self.client.archive.put(ref, path, data, no_overwrite=False)
 
     def image_id(self, ref: str) -> str | None:
         try:
-            return str(self.api.inspect_image(ref).get("Id", ""))
+            return str(self.client.images.inspect(ref).get("Id", ""))
         except NotFound:
             return None
 
     def remove_image(self, ref: str) -> None:
-        self.api.remove_image(ref)
+        self.client.images.remove(ref)

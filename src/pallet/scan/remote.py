@@ -12,8 +12,7 @@ from typing import Any
 
 import msgspec
 
-from pallet.client.api import EngineAPI
-from pallet.client.http import quote_ref
+from pallet.client import Client
 from pallet.client.streams import json_lines
 from pallet.errors import NotFound, PalletError
 from pallet.scancore.model import DBStatus, Inventory, Report
@@ -21,18 +20,18 @@ from pallet.scancore.model import DBStatus, Inventory, Report
 Progress = Callable[[int, int, str], None]
 
 
-def db_status(api: EngineAPI) -> DBStatus | None:
+def db_status(api: Client) -> DBStatus | None:
     """The daemon's database status; None when the daemon cannot scan."""
     try:
-        doc = api.t.request("GET", "/pallet/scan/db").json()
+        doc = api.pallet.scan_db()
     except NotFound:
         return None
     return msgspec.convert(doc, DBStatus)
 
 
-def _run(api: EngineAPI, name: str, query: dict[str, Any],
+def _run(api: Client, name: str, max_db_age: int | None, sbom: bool,
          progress: Progress | None) -> dict[str, Any]:
-    resp = api.t.request("POST", f"/pallet/images/{quote_ref(name)}/scan", query)
+    resp = api.pallet.scan(name, max_db_age=max_db_age, sbom=sbom)
     aux: dict[str, Any] | None = None
     for msg in json_lines(resp.chunks()):
         if msg.get("error") or msg.get("errorDetail"):
@@ -49,12 +48,11 @@ def _run(api: EngineAPI, name: str, query: dict[str, Any],
     return aux
 
 
-def scan(api: EngineAPI, name: str, max_age_s: int | None,
+def scan(api: Client, name: str, max_age_s: int | None,
          progress: Progress | None = None) -> Report:
-    q = {"max_db_age": max_age_s} if max_age_s is not None else {}
-    return msgspec.convert(_run(api, name, q, progress), Report)
+    return msgspec.convert(_run(api, name, max_age_s, False, progress), Report)
 
 
-def inventory(api: EngineAPI, name: str, progress: Progress | None = None) -> Inventory:
-    aux = _run(api, name, {"sbom": 1}, progress)
+def inventory(api: Client, name: str, progress: Progress | None = None) -> Inventory:
+    aux = _run(api, name, None, True, progress)
     return msgspec.convert(aux.get("inventory"), Inventory)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
-from pallet.client.api import EngineAPI
+from pallet.client import Client
 from pallet.client.http import Response
 from pallet.errors import NotFound
 from pallet.scancore.archive import read_saved
@@ -50,17 +50,17 @@ def _cached(cache: LayerCache, image_id: str) -> tuple[dict[str, Any], list[Laye
     return config, layers
 
 
-def from_engine(api: EngineAPI, name: str, cache: LayerCache,
+def from_engine(api: Client, name: str, cache: LayerCache,
                 progress: Progress | None = None) -> Inventory:
     """The inventory of image ``name`` as the daemon has it."""
-    info = api.inspect_image(name)
+    info = api.images.inspect(name)
     image_id = str(info.get("Id", ""))
     hit = _cached(cache, image_id) if image_id.startswith("sha256:") else None
     if hit is not None:
         config, layers = hit
         return build(name, image_id, layer_infos(config), layers)
     total = len((info.get("RootFS") or {}).get("Layers") or [])
-    resp = api.save([name])
+    resp = api.images.save([name])
     try:
         return _from_stream(_Reader(resp), name, cache, total, progress)
     finally:

@@ -12,8 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from pallet.api.models import CreateRequest, EndpointSettings, HostConfig
-from pallet.api.responses import IPAMConfig, Network
+from pallet.api.models import (
+    IPAM,
+    CreateRequest,
+    EndpointSettings,
+    HostConfig,
+    IPAMConfig,
+    NetworkCreateRequest,
+    VolumeCreateRequest,
+)
+from pallet.api.responses import Network
 from pallet.client import Client
 from pallet.errors import Conflict, NotFound
 from pallet.testing.fake_transport import FakeTransport
@@ -89,23 +97,23 @@ def test_daemon_errors_arrive_as_kinds(client: Client, fake: FakeTransport) -> N
         client.networks.inspect("web")
     fake.answer({"message": "name in use"}, status=409)
     with pytest.raises(Conflict):
-        client.volumes.create("v")
+        client.volumes.create({"Name": "v"})
 
 
 def test_network_create_body_and_typed_answer(client: Client, fake: FakeTransport) -> None:
     fake.answer({"Id": "n1", "Warning": ""})
-    created = client.networks.create(
-        "back", ipam=[IPAMConfig(Subnet="10.9.0.0/24", Gateway="10.9.0.1")], internal=True,
-        labels={"k": "v"})
+    created = client.networks.create(NetworkCreateRequest(
+        Name="back", Driver="macvlan", Internal=True, Labels={"k": "v"},
+        IPAM=IPAM(Config=[IPAMConfig(Subnet="10.9.0.0/24", Gateway="10.9.0.1")])))
     assert created.Id == "n1"
     assert fake.last.url == "/v1.44/networks/create"
+    assert fake.last.headers["Content-Type"] == "application/json"
     assert fake.last.json() == {
-        "Name": "back", "Driver": "bridge", "Internal": True, "Attachable": False,
-        "EnableIPv6": False, "Labels": {"k": "v"}, "Options": {},
-        "IPAM": {"Driver": "default", "Config": [{"Subnet": "10.9.0.0/24",
-                                                  "Gateway": "10.9.0.1"}]},
-        "CheckDuplicate": True,
+        "Name": "back", "Driver": "macvlan", "Internal": True, "Labels": {"k": "v"},
+        "IPAM": {"Config": [{"Subnet": "10.9.0.0/24", "Gateway": "10.9.0.1"}]},
     }
+    client.networks.create({"Name": "wire", "CheckDuplicate": True})
+    assert fake.last.json() == {"Name": "wire", "CheckDuplicate": True}
 
 
 def test_network_inspect_decodes_endpoints_and_ignores_unknown_fields(
@@ -139,10 +147,11 @@ def test_network_list_connect_disconnect_prune(client: Client, fake: FakeTranspo
 def test_volumes(client: Client, fake: FakeTransport) -> None:
     fake.answer({"Name": "data", "Driver": "local", "Mountpoint": "/v/data",
                  "Labels": {"a": "1"}})
-    vol = client.volumes.create("data", labels={"a": "1"})
+    vol = client.volumes.create(VolumeCreateRequest(Name="data", Labels={"a": "1"}))
     assert (vol.Name, vol.Mountpoint, vol.Labels) == ("data", "/v/data", {"a": "1"})
-    assert fake.last.json() == {"Name": "data", "Driver": "local", "Labels": {"a": "1"},
-                                "DriverOpts": {}}
+    assert fake.last.json() == {"Name": "data", "Labels": {"a": "1"}}
+    client.volumes.create()
+    assert fake.last.json() == {}
     fake.answer({"Volumes": [{"Name": "data", "UsageData": {"Size": 5, "RefCount": 1}}],
                  "Warnings": None})
     listed = client.volumes.list()

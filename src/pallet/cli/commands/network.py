@@ -36,16 +36,16 @@ def create(driver: str, subnet: tuple[str, ...], gateway: tuple[str, ...],
            ip_range: tuple[str, ...], internal: bool, attachable: bool, ipv6: bool,
            label: tuple[str, ...], opt: tuple[str, ...], name: str) -> None:
     """Create a network."""
-    from pallet.api.responses import IPAMConfig
+    from pallet.api.models import IPAM, IPAMConfig, NetworkCreateRequest
 
     if (gateway or ip_range) and not subnet:
         raise UsageError("every ip-range or gateway must have a corresponding subnet")
-    config = [IPAMConfig(Subnet=sub, Gateway=gateway[i] if i < len(gateway) else "",
-                         IPRange=ip_range[i] if i < len(ip_range) else "")
-              for i, sub in enumerate(subnet)]
-    created = api().networks.create(
-        name, driver, ipam=config, internal=internal, attachable=attachable, enable_ipv6=ipv6,
-        labels=_kv(label, "--label"), options=_kv(opt, "--opt"))
+    pools = [IPAMConfig(Subnet=sub, Gateway=gateway[i] if i < len(gateway) else "",
+                        IPRange=ip_range[i] if i < len(ip_range) else "")
+             for i, sub in enumerate(subnet)]
+    created = api().networks.create(NetworkCreateRequest(
+        Name=name, Driver=driver, Internal=internal, Attachable=attachable, EnableIPv6=ipv6,
+        Labels=_kv(label, "--label"), Options=_kv(opt, "--opt"), IPAM=IPAM(Config=pools)))
     echo(created.Id)
 
 

@@ -25,9 +25,12 @@ TABLE = "table {{.Driver}}\\t{{.Name}}"
 def create(driver: str, label: tuple[str, ...], opt: tuple[str, ...], name_opt: str,
            name: str | None) -> None:
     """Create a volume."""
-    vol = api().volumes.create(name or name_opt, driver,
-                               labels=parsed(list(label), parse_labels, "--label"),
-                               driver_opts=parsed(list(opt), parse_labels, "--opt"))
+    from pallet.api.models import VolumeCreateRequest
+
+    vol = api().volumes.create(VolumeCreateRequest(
+        Name=name or name_opt, Driver=driver,
+        Labels=parsed(list(label), parse_labels, "--label"),
+        DriverOpts=parsed(list(opt), parse_labels, "--opt")))
     echo(vol.Name)
 
 
