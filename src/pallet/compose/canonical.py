@@ -116,7 +116,7 @@ class Canonicaliser:
             ("env_file", self.env_file), ("extends", self.extends),
             ("networks", _networks), ("ports", _ports), ("expose", _expose),
             ("volumes", self.volumes), ("secrets", lambda v: _files(v, "/run/secrets/")),
-            ("configs", lambda v: _files(v, "/")), ("devices", _devices),
+            ("configs", lambda v: _files(v, "")), ("devices", _devices),
             ("extra_hosts", _extra_hosts), ("ulimits", _ulimits),
             ("healthcheck", _healthcheck), ("deploy", _deploy),
         ):
@@ -145,6 +145,8 @@ class Canonicaliser:
         context = build.get("context", ".")
         if isinstance(context, str) and not is_remote(context):
             build["context"] = self.path(context)
+        if "dockerfile_inline" not in build:
+            build.setdefault("dockerfile", "Dockerfile")
         for key in ("args", "labels", "additional_contexts"):
             if key in build:
                 build[key] = _unwrap(to_map)(build[key], "=", key == "args")

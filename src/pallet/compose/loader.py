@@ -21,7 +21,7 @@ from pallet.compose.errors import ComposeError
 from pallet.compose.interpolate import interpolate
 from pallet.compose.merge import merge
 from pallet.compose.model import Project
-from pallet.compose.normalize import check, to_project
+from pallet.compose.normalize import check, drop_unused, to_project
 from pallet.compose.options import ProjectOptions
 from pallet.compose.schema import validate
 from pallet.compose.yamlsrc import Marks, parse, strip
@@ -56,6 +56,8 @@ def load(options: ProjectOptions) -> Project:
         off = to_project({"services": disabled}, loaded.name, loaded.env, loaded.marks)
         project.disabled = off.services
     check(project, loaded.marks)
+    if not options.all_resources:
+        drop_unused(project)
     project.working_dir = loaded.project_dir
     project.compose_files = loaded.files
     project.environment = loaded.env

@@ -38,9 +38,9 @@ class Port(_S):
 
 
 class BindOptions(_S):
+    selinux: str | None = None  # "z" or "Z"
     propagation: str | None = None
     create_host_path: bool | None = None
-    selinux: str | None = None  # "z" or "Z"
     recursive: str | None = None
 
 
@@ -290,6 +290,8 @@ class Service(_S):
     volumes: list[Mount] | None = None
     volumes_from: list[str] | None = None
     working_dir: str | None = None
+    # the service's ``x-*`` keys, printed back by ``config``
+    extensions: dict[str, object] | None = msgspec.field(default=None, name="x-extensions")
 
     def replicas(self) -> int:
         """How many containers the service runs: ``scale``, else ``deploy.replicas``, else 1."""
@@ -362,6 +364,8 @@ class Project(_S):
     volumes: dict[str, Volume] | None = None
     secrets: dict[str, FileObject] | None = None
     configs: dict[str, FileObject] | None = None
+    # not printed by ``config``; where the project comes from
+    extensions: dict[str, object] | None = msgspec.field(default=None, name="x-extensions")
     # not printed by ``config``; where the project comes from
     working_dir: str = msgspec.field(default="", name="x-pallet-working-dir")
     compose_files: list[str] = msgspec.field(default_factory=list, name="x-pallet-files")

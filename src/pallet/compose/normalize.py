@@ -33,12 +33,15 @@ def to_project(doc: dict[str, Any], name: str, env: dict[str, str], marks: Marks
     uses_default = False
     for svc_name, svc in services.items():
         svc["name"] = svc_name
+        _extensions(svc)
         svc.pop("extends", None)
         if not svc.get("network_mode") and not svc.get("networks"):
             svc["networks"] = {"default": None}
         if "default" in (svc.get("networks") or {}):
             uses_default = True
         _environment(svc, env, marks)
+        _build_args(svc, env)
+        _scale(svc, marks)
         convert_units(svc, ("services", svc_name), marks)
         svc.pop("label_file", None)
     if uses_default and "default" not in doc["networks"]:
@@ -48,6 +51,7 @@ def to_project(doc: dict[str, Any], name: str, env: dict[str, str], marks: Marks
             if "name" not in obj:
                 obj["name"] = key if obj.get("external") else f"{name}_{key}"
     project = Project(name=name)
+    project.extensions = {k: v for k, v in doc.items() if k.startswith("x-")} or None
     project.services = {k: _convert(v, Service, ("services", k), marks)
                         for k, v in services.items()}
     for kind, cls in _TYPES.items():
@@ -109,6 +113,48 @@ def _environment(svc: dict[str, Any], env: dict[str, str], marks: Marks) -> None
         svc["environment"] = merged
     else:
         svc.pop("environment", None)
+
+
+def _extensions(svc: dict[str, Any]) -> None:
+    ext = {k: svc.pop(k) for k in [k for k in svc if k.startswith("x-")]}
+    if ext:
+        svc["x-extensions"] = ext
+
+
+def _build_args(svc: dict[str, Any], env: dict[str, str]) -> None:
+    """A bare build arg takes the project environment's value, or is left out."""
+    build = svc.get("build")
+    if isinstance(build, dict) and isinstance(build.get("args"), dict):
+        args = {k: v if v is not None else env.get(k) for k, v in build["args"].items()}
+        build["args"] = {k: v for k, v in args.items() if v is not None}
+
+
+def _scale(svc: dict[str, Any], marks: Marks) -> None:
+    """``scale`` and ``deploy.replicas`` say the same thing: both set alike, or an error."""
+    scale, deploy = svc.get("scale"), svc.get("deploy")
+    replicas = deploy.get("replicas") if isinstance(deploy, dict) else None
+    if scale is not None and replicas is not None and scale != replicas:
+        raise ComposeError(f"services.{svc['name']}: can't set distinct values on 'scale' and "
+                           "'deploy.replicas'", marks.where(("services", svc["name"], "scale")))
+    if scale is not None:
+        svc["deploy"] = {**(deploy or {}), "replicas": scale}
+
+
+def drop_unused(project: Project) -> None:
+    """Leave out the networks, volumes, secrets and configs no enabled service uses."""
+    services = list(project.services.values())
+    used_networks = {n for s in services for n in s.networks or {}}
+    used_volumes = {m.source for s in services for m in s.volumes or []
+                    if m.type == "volume" and m.source}
+    used_secrets = {r.source for s in services for r in s.secrets or []}
+    used_secrets |= {r.source for s in services if s.build for r in s.build.secrets or []}
+    used_configs = {r.source for s in services for r in s.configs or []}
+    for kind, used in (("networks", used_networks), ("volumes", used_volumes),
+                       ("secrets", used_secrets), ("configs", used_configs)):
+        table = getattr(project, kind)
+        if table is not None:
+            kept = {k: v for k, v in table.items() if k in used}
+            setattr(project, kind, kept or None)
 
 
 def check(project: Project, marks: Marks) -> None:

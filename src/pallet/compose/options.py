@@ -18,6 +18,8 @@ class ProjectOptions(msgspec.Struct, frozen=True):
     profiles: tuple[str, ...] = ()
     env_files: tuple[str, ...] = ()
     interpolate: bool = True
+    # keep networks, volumes, secrets and configs no enabled service uses (--all-resources)
+    all_resources: bool = False
     # the process environment (``os.environ`` unless a test gives its own)
     environ: dict[str, str] | None = None
     # the directory lookups start from (``os.getcwd()`` unless given)

@@ -18,7 +18,8 @@ import yaml
 from pallet.compose.model import Project
 from pallet.notation.durations import format_duration
 
-_SIZE_KEYS = {"mem_limit", "mem_reservation", "memswap_limit", "shm_size", "memory", "size"}
+_SIZE_KEYS = {"mem_limit", "mem_reservation", "memswap_limit", "shm_size", "memory", "size",
+              "mem_swappiness"}
 _DURATION_KEYS = {"interval", "timeout", "start_period", "start_interval",
                   "stop_grace_period", "delay", "window"}
 _PORT_ORDER = ("name", "mode", "host_ip", "target", "published", "protocol", "app_protocol")
@@ -34,6 +35,7 @@ def document(project: Project) -> dict[str, Any]:
     doc: dict[str, Any] = msgspec.to_builtins(project)
     for key in [k for k in doc if k.startswith("x-pallet-")]:
         del doc[key]
+    doc.update(doc.pop("x-extensions", None) or {})
     for name, svc in doc.get("services", {}).items():
         svc.pop("name", None)
         for i, port in enumerate(svc.get("ports") or []):
@@ -45,9 +47,18 @@ def document(project: Project) -> dict[str, Any]:
         for dep in (svc.get("depends_on") or {}).values():
             dep.setdefault("condition", "service_started")
             dep.setdefault("required", True)
+        for kind in ("secrets", "configs"):
+            for ref in svc.get(kind) or []:
+                if "mode" in ref:
+                    ref["mode"] = f"0{ref['mode']:o}"
+        for device in svc.get("devices") or []:
+            device.setdefault("permissions", "rwm")
+        if svc.get("extra_hosts"):
+            svc["extra_hosts"] = sorted(svc["extra_hosts"])
         for key, limit in (svc.get("ulimits") or {}).items():
             if set(limit) == {"single"}:
                 svc["ulimits"][key] = limit["single"]
+        svc.update(svc.pop("x-extensions", None) or {})
         doc["services"][name] = {k: v for k, v in svc.items() if v is not None}
     out: dict[str, Any] = _units(doc, "")
     return out
@@ -59,9 +70,13 @@ def _units(value: Any, key: str) -> Any:
         return {k: _units(v, k) for k, v in items}
     if isinstance(value, list):
         return [_units(v, "") for v in value]
+    if isinstance(value, str):
+        return value.replace("$", "$$")  # printed for re-reading: "$" escaped, as Compose v2
     if isinstance(value, int) and not isinstance(value, bool):
         if key in _SIZE_KEYS:
             return str(value)
+        if key == "mode":
+            return value
         if key in _DURATION_KEYS:
             return format_duration(value)
     return value

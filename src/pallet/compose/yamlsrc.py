@@ -116,6 +116,7 @@ class _Builder:
         self.name = name
         self.marks = marks
         self.visits = 0
+        self.merged: dict[int, int] = {}  # mapping node -> how many pairs came from ``<<``
 
     def build(self, node: yaml.Node, path: Path) -> Any:
         self.visits += 1
@@ -142,21 +143,29 @@ class _Builder:
             raise ComposeError(f"invalid value: {err}", self.place(node)) from None
 
     def mapping(self, node: yaml.MappingNode, path: Path) -> dict[str, Any]:
-        try:
-            self.loader.flatten_mapping(node)
-        except yaml.YAMLError as err:
-            raise ComposeError(f"invalid merge key: {err}", self.place(node)) from None
+        merged = self.merged.get(id(node))
+        if merged is None:  # first visit (an alias visits the same node again)
+            own = sum(1 for k, _v in node.value if k.tag != "tag:yaml.org,2002:merge")
+            try:
+                self.loader.flatten_mapping(node)
+            except yaml.YAMLError as err:
+                raise ComposeError(f"invalid merge key: {err}", self.place(node)) from None
+            merged = self.merged[id(node)] = len(node.value) - own
         out: dict[str, Any] = {}
-        for key_node, value_node in node.value:
+        # ``<<`` pairs come first after flattening; the mapping's own pairs override them
+        seen: set[str] = set()
+        for i, (key_node, value_node) in enumerate(node.value):
             if not isinstance(key_node, yaml.ScalarNode):
                 raise ComposeError("mapping keys must be strings", self.place(key_node))
             key = self.loader.construct_object(key_node)
             if key is None or isinstance(key, bool | float):
                 key = key_node.value
             key = str(key)
-            if key in out:
-                raise ComposeError(f"mapping key {key!r} already defined",
-                                   self.place(key_node))
+            if i >= merged:
+                if key in seen:
+                    raise ComposeError(f"mapping key {key!r} already defined",
+                                       self.place(key_node))
+                seen.add(key)
             self.marks.places[(*path, key)] = self.place(key_node)
             out[key] = self.build(value_node, (*path, key))
         return out

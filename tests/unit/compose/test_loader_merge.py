@@ -151,7 +151,7 @@ def test_include_brings_services_with_their_own_directory_and_env(tmp_path: Path
             services:
               db:
                 image: "db:${DB_TAG}"
-                volumes: [./init:/init]
+                volumes: [./init:/init, dbdata:/var/lib/db]
             volumes:
               dbdata: {}
             """,
@@ -161,6 +161,7 @@ def test_include_brings_services_with_their_own_directory_and_env(tmp_path: Path
     db = project.services["db"]
     assert db.image == "db:16"
     assert db.volumes and db.volumes[0].source == str(tmp_path / "sub" / "init")
+    assert db.volumes[1].source == "dbdata"
     assert project.volumes and project.volumes["dbdata"].name == f"{project.name}_dbdata"
 
 

@@ -171,7 +171,7 @@ volumes:
 secrets:
   pw: {file: ./pw.txt}
 """
-    project = load_in(tmp_path, {"compose.yaml": text})
+    project = load_in(tmp_path, {"compose.yaml": text}, all_resources=True)
     web = project.services["web"]
     assert web.depends_on and web.depends_on["db"].condition == "service_healthy"
     assert web.depends_on["db"].restart and web.depends_on["db"].required
@@ -220,6 +220,25 @@ def test_build_context_and_image_default(tmp_path: Path) -> None:
     project = one(tmp_path, "build: ./app", extra="")
     build = project.services["web"].build
     assert build and build.context == str(tmp_path / "app")
-    long = one(tmp_path / "l", "build: {context: ., dockerfile: Dockerfile.dev, args: [A=1, B]}")
+    assert build.dockerfile == "Dockerfile"
+    long = one(tmp_path / "l", "build: {context: ., dockerfile: Dockerfile.dev, "
+               "args: [A=1, B, C]}", env={"C": "from-env"})
     b = long.services["web"].build
-    assert b and b.context == str(tmp_path / "l") and b.args == {"A": "1", "B": None}
+    assert b and b.context == str(tmp_path / "l") and b.dockerfile == "Dockerfile.dev"
+    assert b.args == {"A": "1", "C": "from-env"}
+
+
+def test_unused_resources_are_left_out_unless_all_resources(tmp_path: Path) -> None:
+    text = ("services:\n  web:\n    image: x\n    networks: [used]\n"
+            "networks:\n  used:\n  spare:\nvolumes:\n  spare:\n")
+    project = load_in(tmp_path, {"compose.yaml": text})
+    assert list(project.networks or {}) == ["used"] and project.volumes is None
+    everything = load_in(tmp_path, {}, all_resources=True)
+    assert sorted(everything.networks or {}) == ["spare", "used"]
+    assert list(everything.volumes or {}) == ["spare"]
+
+
+def test_scale_and_replicas(tmp_path: Path) -> None:
+    assert one(tmp_path, "scale: 3").services["web"].replicas() == 3
+    with pytest.raises(ComposeError, match="can't set distinct values on 'scale'"):
+        one(tmp_path / "b", "scale: 3\ndeploy: {replicas: 2}")

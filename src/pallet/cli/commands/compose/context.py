@@ -54,6 +54,7 @@ def options(*, interpolate: bool = True) -> ProjectOptions:
         files=_flags.files, project_name=_flags.project_name,
         project_directory=_flags.project_directory, profiles=_flags.profiles,
         env_files=_flags.env_files, interpolate=interpolate,
+        all_resources=_flags.all_resources,
     )
 
 

