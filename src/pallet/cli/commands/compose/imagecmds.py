@@ -79,8 +79,7 @@ def push(ignore_push_failures: bool, quiet: bool, services: tuple[str, ...]) -> 
     """Push service images."""
     from pallet.cli.commands import credstore
     from pallet.cli.progress import show
-    from pallet.cli.session import transport
-    from pallet.client.http import quote_ref
+    from pallet.cli.session import api
     from pallet.errors import PalletError
 
     proj = target.project()
@@ -93,9 +92,7 @@ def push(ignore_push_failures: bool, quiet: bool, services: tuple[str, ...]) -> 
             else (svc.image, "", "latest")
         progress.event("", name, "Pushing")
         try:
-            resp = transport().request("POST", f"/images/{quote_ref(repo)}/push",
-                                       {"tag": tag or "latest"},
-                                       headers={"X-Registry-Auth": credstore.header_for(repo)})
+            resp = api().registry.push(repo, tag or "latest", auth=credstore.header_for(repo))
             show(resp.chunks(), lambda s: None, quiet=True)
         except PalletError:
             if not ignore_push_failures:
@@ -120,7 +117,7 @@ def events(as_json: bool, since: str, until: str, services: tuple[str, ...]) -> 
     proj = target.project_or_name()
     wanted = target.services_of(proj, services)
     flt = {"label": [labels.project_filter(target.name_of(proj))], "type": ["container"]}
-    resp = api().events(since=since or None, until=until or None, filters=flt)
+    resp = api().system.events(since=since or None, until=until or None, filters=flt)
     try:
         for ev in json_lines(resp.chunks()):
             attrs = dict((ev.get("Actor") or {}).get("Attributes") or {})

@@ -8,21 +8,16 @@ pulls run at once.
 from __future__ import annotations
 
 import base64
-import json
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
 from pallet.cli.errors import StatusError
 from pallet.cli.progress import show
-from pallet.cli.session import transport
+from pallet.cli.session import api
 from pallet.compose.imageplan import ImageAction, image_actions
 from pallet.compose.model import Project, Service
 from pallet.compose.progress import Progress
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any
 
 
 def _quiet_write(text: str) -> None:
@@ -41,17 +36,11 @@ def present(refs: set[str]) -> set[str]:
     found = set()
     for ref in refs:
         try:
-            transport().request("GET", f"/images/{_quote(ref)}/json").read()
+            api().images.inspect(ref)
             found.add(ref)
         except NotFound:
             pass
     return found
-
-
-def _quote(ref: str) -> str:
-    from pallet.client.http import quote_ref
-
-    return quote_ref(ref)
 
 
 def _secrets(project: Project, svc: Service) -> dict[str, str]:
@@ -100,24 +89,14 @@ def build_one(project: Project, svc: Service, image: str, *, no_cache: bool = Fa
         ctx = Context(b.context, dockerfile, outside)
     except ContextError as e:
         raise StatusError(1, str(e)) from None
-    build_args = {k: v for k, v in (b.args or {}).items() if v is not None}
+    build_args: dict[str, str | None] = {k: v for k, v in (b.args or {}).items()
+                                         if v is not None}
     build_args.update(args or {})
-    query: dict[str, Any] = {
-        "t": [image, *(b.tags or [])], "dockerfile": ctx.dockerfile,
-        "buildargs": json.dumps(build_args) if build_args else None,
-        "labels": json.dumps(b.labels) if b.labels else None,
-        "target": b.target or None, "nocache": True if (no_cache or b.no_cache) else None,
-        "pull": True if (pull or b.pull) else None, "networkmode": b.network or None,
-        "q": True if quiet else None,
-    }
-    headers = {"Content-Type": "application/x-tar"}
-    secrets = _secrets(project, svc)
-    if secrets:
-        from pallet.cli.commands.build import SECRETS_HEADER
-
-        headers[SECRETS_HEADER] = base64.urlsafe_b64encode(
-            json.dumps(secrets).encode()).decode().rstrip("=")
-    resp = transport().request("POST", "/build", query, body=ctx.chunks(), headers=headers)
+    resp = api().build.build(
+        ctx.chunks(), tags=[image, *(b.tags or [])], dockerfile=ctx.dockerfile,
+        buildargs=build_args or None, labels=b.labels, target=b.target,
+        nocache=no_cache or b.no_cache, pull=pull or b.pull, networkmode=b.network,
+        quiet=quiet, secrets=_secrets(project, svc) or None)
     show(resp.chunks(), _quiet_write if quiet else _write, quiet=quiet)
     if progress:
         progress.event("Service", svc.name, "Built")
@@ -132,9 +111,7 @@ def pull_one(image: str, progress: Progress, quiet: bool = False,
         name, _, tag = image.partition("@")
     label = service or image
     progress.event("" if service else "Image", label, "Pulling")
-    resp = transport().request("POST", "/images/create",
-                               {"fromImage": name, "tag": tag or "latest"},
-                               headers={"X-Registry-Auth": credstore.header_for(name)})
+    resp = api().registry.pull(name, tag or "latest", auth=credstore.header_for(name))
     show(resp.chunks(), _quiet_write, quiet=True)
     progress.event("" if service else "Image", label, "Pulled")
 

@@ -132,7 +132,7 @@ def ls(all_: bool, quiet: bool, filters: tuple[str, ...], fmt: str) -> None:
     from pallet.cli.session import api
     from pallet.compose import labels
 
-    docs = api().containers(all=True, filters={"label": [labels.PROJECT]})
+    docs = api().containers.list(all=True, filters={"label": [labels.PROJECT]})
     projects: dict[str, dict[str, Any]] = {}
     for d in docs:
         lab = d.get("Labels") or {}
@@ -174,7 +174,7 @@ def images(quiet: bool, fmt: str, services: tuple[str, ...]) -> None:
     client = api()
     rows = []
     for d in _containers(target.project_or_name(), services):
-        image = client.inspect_image(str(d.get("ImageID") or d.get("Image")))
+        image = client.images.inspect(str(d.get("ImageID") or d.get("Image")))
         tags = image.get("RepoTags") or [str(d.get("Image", ""))]
         repo, _, tag = str(tags[0]).rpartition(":") if ":" in str(tags[0]) else (tags[0], "", "")
         rows.append({"ContainerName": str(d["Names"][0]).lstrip("/"), "Repository": repo,
@@ -206,9 +206,9 @@ def top(services: tuple[str, ...]) -> None:
     for d in _containers(target.project_or_name(), services):
         if d.get("State") != "running":
             continue
-        doc = client.top(str(d["Id"]))
-        lines = ["\t".join(doc.get("Titles") or [])]
-        lines += ["\t".join(str(x) for x in p) for p in doc.get("Processes") or []]
+        doc = client.containers.top(str(d["Id"]))
+        lines = ["\t".join(doc.Titles or [])]
+        lines += ["\t".join(str(x) for x in p) for p in doc.Processes or []]
         out.append(str(d["Names"][0]).lstrip("/") + "\n" + tabwrite(lines))
     sys.stdout.write("\n".join(out))
     sys.stdout.flush()

@@ -47,7 +47,7 @@ class Printer:
             out.flush()
 
 
-def follow_container(t: Any, doc: dict[str, Any], printer: Printer, query: dict[str, Any],
+def follow_container(client: Any, doc: dict[str, Any], printer: Printer, query: dict[str, Any],
                      on_end: Callable[[dict[str, Any]], None] | None = None) -> None:
     """Copy one container's log to the printer (until it stops, with ``follow``)."""
     from pallet.client.streams import demux
@@ -58,9 +58,9 @@ def follow_container(t: Any, doc: dict[str, Any], printer: Printer, query: dict[
     head = printer.head(name, lab.get(labels.SERVICE, name))
     cid = str(doc["Id"])
     try:
-        info = t.request("GET", f"/containers/{cid}/json").json()
+        info = client.containers.inspect(cid)
         tty = bool((info.get("Config") or {}).get("Tty"))
-        resp = t.request("GET", f"/containers/{cid}/logs", query)
+        resp = client.containers.logs(cid, **query)
         chunks = resp.chunks()
         pieces = ((1, c) for c in chunks) if tty else demux(chunks)
         pending = b""
@@ -85,8 +85,7 @@ def log_query(follow: bool, tail: str, timestamps: bool, since: str,
 
     t = now()
     return {
-        "stdout": True, "stderr": True, "follow": True if follow else None,
-        "tail": tail or "all", "timestamps": True if timestamps else None,
+        "follow": follow, "tail": tail or "all", "timestamps": timestamps,
         "since": parsed(since, lambda v: parse_timestamp(v, t), "--since") if since else None,
         "until": parsed(until, lambda v: parse_timestamp(v, t), "--until") if until else None,
     }
@@ -96,12 +95,12 @@ def stream(docs: list[dict[str, Any]], query: dict[str, Any], *, color: bool,
            prefix: bool = True,
            on_end: Callable[[dict[str, Any]], None] | None = None) -> list[threading.Thread]:
     """Start one reader thread per container; returns the threads."""
-    from pallet.cli.session import transport
+    from pallet.cli.session import api
 
     width = max((len(str((d.get("Names") or ["/"])[0])) - 1 for d in docs), default=0)
     printer = Printer(width, color, prefix)
     threads = [threading.Thread(target=follow_container,
-                                args=(transport(), d, printer, query, on_end), daemon=True)
+                                args=(api(), d, printer, query, on_end), daemon=True)
                for d in docs]
     for th in threads:
         th.start()

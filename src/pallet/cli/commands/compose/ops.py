@@ -78,11 +78,11 @@ def stop(timeout: int | None, services: tuple[str, ...]) -> None:
 @argument("services", nargs=-1, metavar="[SERVICE...]")
 def restart(timeout: int | None, no_deps: bool, services: tuple[str, ...]) -> None:
     """Restart service containers."""
-    engine = target.engine()
+    from pallet.cli.session import api
+
+    containers = api().containers
     docs = _containers(target.project_or_name(), services)
-    _each(docs, "Restarting", "Started",
-          lambda ref: engine.t.request("POST", f"/containers/{ref}/restart",
-                                       {"t": timeout}).read())
+    _each(docs, "Restarting", "Started", lambda ref: containers.restart(ref, timeout))
 
 
 @command()
@@ -132,10 +132,12 @@ def kill(signal: str, remove_orphans: bool, services: tuple[str, ...]) -> None:
 
 
 def _flip(services: tuple[str, ...], state: str, action: str, verb: str, done: str) -> None:
-    t = target.engine().t
+    from pallet.cli.session import api
+
+    call = getattr(api().containers, action)
     docs = [d for d in _containers(target.project_or_name(), services)
             if d.get("State") == state]
-    _each(docs, verb, done, lambda ref: t.request("POST", f"/containers/{ref}/{action}").read())
+    _each(docs, verb, done, call)
 
 
 @command()
@@ -166,10 +168,12 @@ def wait(down_project: bool, services: tuple[str, ...]) -> int:
     if not docs:
         raise StatusError(1, "no containers for project")
 
+    from pallet.cli.session import api
+
+    containers = api().containers
+
     def one(ref: str) -> int:
-        doc = engine.t.request("POST", f"/containers/{ref}/wait",
-                               {"condition": "not-running"}).json() or {}
-        return int(doc.get("StatusCode", 0))
+        return int(containers.wait(ref, "not-running").result().StatusCode)
 
     with ThreadPoolExecutor(max_workers=len(docs)) as pool:
         futs = [pool.submit(one, str(d["Id"])) for d in docs]

@@ -16,10 +16,10 @@ if TYPE_CHECKING:
 
 
 def engine() -> ClientEngine:
-    from pallet.cli.session import transport
+    from pallet.cli.session import current
     from pallet.compose.engine import ClientEngine
 
-    return ClientEngine(transport())
+    return ClientEngine(current().transport)
 
 
 def project() -> Project:
