@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from pallet.server.app import make_app
+from pallet.server.app import core_routers, make_app
 from pallet.testing.fake_backend import FakeBackend
 
 T = TypeVar("T")
@@ -25,7 +25,7 @@ def api(tmp_path: Path) -> Callable[[ApiTest[Any]], Any]:
     def run(fn: ApiTest[T]) -> T:
         async def main() -> T:
             fake = FakeBackend(spool=tmp_path / "spool")
-            server = TestServer(make_app(fake))
+            server = TestServer(make_app(core_routers(fake)))
             async with server, TestClient(server) as client:
                 return await fn(client, fake)
 

@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from pallet.build.executor import BuildOptions
 from pallet.errors import InvalidArgument
-from pallet.server.app import make_app
+from pallet.server.app import core_routers, make_app
 from pallet.server.routes_build import make_routes
 from pallet.testing.fake_backend import FakeBackend
 
@@ -42,7 +42,7 @@ class FakeBuild:
 def _post(tmp_path: Path, be: FakeBuild, query: str,
           body: bytes = b"tar") -> tuple[int, list[bytes]]:
     async def main() -> tuple[int, list[bytes]]:
-        app = make_app(FakeBackend(spool=tmp_path / "spool"), extra_routes=list(make_routes(be)))
+        app = make_app([*core_routers(FakeBackend(spool=tmp_path / "spool")), make_routes(be)])
         async with TestServer(app) as server, TestClient(server) as client:
             resp = await client.post(f"/v1.44/build?{query}", data=body)
             chunks = []

@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from pallet.engine.commitconfig import CommitRequest
 from pallet.errors import Conflict, InvalidArgument, NotFound
-from pallet.server.app import make_app
+from pallet.server.app import core_routers, make_app
 from pallet.server.routes_commit import make_routes
 from pallet.testing.fake_backend import FakeBackend
 
@@ -50,7 +51,7 @@ class FakeCommits:
 def run(tmp_path: Path, fn: Callable[[Client, FakeCommits], Awaitable[None]]) -> None:
     async def main() -> None:
         fake = FakeCommits()
-        app = make_app(FakeBackend(spool=tmp_path), extra_routes=make_routes(fake))
+        app = make_app([*core_routers(FakeBackend(spool=tmp_path)), make_routes(fake)])
         async with TestServer(app) as server, TestClient(server) as client:
             await fn(client, fake)
 
@@ -111,12 +112,8 @@ def test_changes_and_export(tmp_path: Path) -> None:
     run(tmp_path, t)
 
 
-def test_without_the_extension_the_core_still_answers_501(tmp_path: Path) -> None:
-    async def main() -> None:
-        app = make_app(FakeBackend(spool=tmp_path))
-        async with TestServer(app) as server, TestClient(server) as c:
-            for method, path in (("POST", "/commit"), ("GET", "/containers/x/changes"),
-                                 ("GET", "/containers/x/export")):
-                assert (await c.request(method, path)).status == 501
-
-    asyncio.run(main())
+def test_no_router_takes_over_another_routers_path(tmp_path: Path) -> None:
+    core = core_routers(FakeBackend(spool=tmp_path))
+    make_app([*core, make_routes(FakeCommits())])  # commit's paths are its own
+    with pytest.raises(ValueError, match="two routers claim GET /containers/json"):
+        make_app([*core, core[1]])

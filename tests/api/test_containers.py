@@ -259,12 +259,10 @@ def test_exec_routes(api: Any) -> None:
     api(t)
 
 
-def test_unimplemented_container_routes_are_501(api: Any) -> None:
+def test_attach_over_a_websocket_is_501(api: Any) -> None:
     async def t(c: Client, fake: FakeBackend) -> None:
-        for method, path in (("GET", "/containers/x/stats"), ("POST", "/commit"),
-                             ("POST", "/v1.44/containers/x/update")):
-            r = await c.request(method, path)
-            assert r.status == 501, path
-            assert "not implemented" in (await r.json())["message"]
+        r = await c.request("GET", "/v1.44/containers/x/attach/ws")
+        assert r.status == 501
+        assert "not implemented" in (await r.json())["message"]
 
     api(t)

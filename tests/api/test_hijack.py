@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from pallet.api.framing import FrameDecoder, frame
-from pallet.server.app import make_app, serve_unix
+from pallet.server.app import core_routers, make_app, serve_unix
 from pallet.testing.fake_backend import FakeBackend
 
 
@@ -20,7 +20,7 @@ async def daemon() -> AsyncIterator[tuple[Path, FakeBackend]]:
     with tempfile.TemporaryDirectory(prefix="pallet-api-") as tmp:
         path = Path(tmp) / "s.sock"
         fake = FakeBackend(spool=Path(tmp) / "spool")
-        runner = await serve_unix(make_app(fake), path)
+        runner = await serve_unix(make_app(core_routers(fake)), path)
         try:
             yield path, fake
         finally:
@@ -195,7 +195,7 @@ def test_socket_permissions_and_stale_socket(tmp_path: Path) -> None:
         stale = socket.socket(socket.AF_UNIX)
         stale.bind(str(path))
         stale.close()  # a socket file nobody listens on
-        runner = await serve_unix(make_app(FakeBackend(spool=tmp_path)), path)
+        runner = await serve_unix(make_app(core_routers(FakeBackend(spool=tmp_path))), path)
         try:
             st = path.stat()
             assert st.st_mode & 0o777 == 0o660
@@ -213,7 +213,7 @@ def test_socket_permissions_and_stale_socket(tmp_path: Path) -> None:
             from pallet.errors import Unavailable
 
             try:
-                await serve_unix(make_app(FakeBackend(spool=tmp_path)), path)
+                await serve_unix(make_app(core_routers(FakeBackend(spool=tmp_path))), path)
             except Unavailable as exc:
                 assert "already listening" in str(exc)
             else:

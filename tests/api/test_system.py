@@ -73,12 +73,10 @@ def test_null_filters_are_empty(api: Any) -> None:
     api(t)
 
 
-def test_version_info_df(api: Any) -> None:
+def test_version_info(api: Any) -> None:
     async def t(c: Client, fake: FakeBackend) -> None:
         assert (await (await c.get("/v1.44/version")).json())["MinAPIVersion"] == "1.24"
         assert (await (await c.get("/info")).json())["OSType"] == "linux"
-        df = await (await c.get("/system/df")).json()
-        assert set(df) >= {"LayersSize", "Images", "Containers", "Volumes", "BuildCache"}
 
     api(t)
 

@@ -20,7 +20,7 @@ import docker.errors
 import pytest
 
 from pallet.api.framing import FrameDecoder
-from pallet.server.app import make_app, serve_unix
+from pallet.server.app import core_routers, make_app, serve_unix
 from pallet.testing.fake_backend import FakeBackend
 
 T = TypeVar("T")
@@ -37,7 +37,7 @@ class Daemon:
 
         async def serve() -> None:
             self.fake = FakeBackend(spool=base / "spool")
-            self.runner = await serve_unix(make_app(self.fake), self.sock)
+            self.runner = await serve_unix(make_app(core_routers(self.fake)), self.sock)
 
         def run() -> None:
             asyncio.set_event_loop(self.loop)

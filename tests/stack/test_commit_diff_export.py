@@ -28,7 +28,7 @@ from pallet.engine.records import ContainerStore
 from pallet.engine.specbuild import HostDefaults
 from pallet.errors import Conflict, InvalidArgument, NotFound, Unsupported
 from pallet.images.service import ImageService
-from pallet.server.app import make_app
+from pallet.server.app import core_routers, make_app
 from pallet.server.routes_commit import make_routes
 from pallet.snapshots.naive import NaiveSnapshotter
 from pallet.system.db import Database
@@ -70,7 +70,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Commits]]:
     fake = Commits()
     sock = f"/tmp/pallet-cde-{os.getpid()}-{threading.get_ident()}.sock"
     loop = asyncio.new_event_loop()
-    app = make_app(FakeBackend(spool=tmp_path / "spool"), extra_routes=make_routes(fake))
+    app = make_app([*core_routers(FakeBackend(spool=tmp_path / "spool")), make_routes(fake)])
     runner = web.AppRunner(app)
 
     async def start() -> None:

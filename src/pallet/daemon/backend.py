@@ -10,7 +10,7 @@ import contextlib
 import os
 import platform
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,12 +39,15 @@ def _pstat(s: Any) -> PathStat:
 
 
 WireList = list[dict[str, Any]]
+# (image, tag, X-Registry-Auth, platform, all tags) -> progress messages
+Puller = Callable[[str, str, str, str, bool], AsyncIterator[dict[str, Any]]]
 StrList = list[str]
 
 class EngineBackend:
     def __init__(self, containers: ContainerService, execs: ExecService, images: ImageOps,
-                 events: EventBus, info: dict[str, Any], spool: Path) -> None:
+                 events: EventBus, info: dict[str, Any], spool: Path, pull: Puller) -> None:
         self.c = containers
+        self._pull = pull
         self.x = execs
         self.i = images
         self.ev = events
@@ -260,8 +263,9 @@ class EngineBackend:
                            message: str) -> str:
         return await self.i.import_tar(archive, repo, tag, changes, message)
 
-    async def image_pull(self, image: str, tag: str, auth: str) -> AsyncIterator[dict[str, Any]]:
-        return self.i.pull(image, tag)
+    async def image_pull(self, image: str, tag: str, auth: str, platform: str = "",
+                         all_tags: bool = False) -> AsyncIterator[dict[str, Any]]:
+        return self._pull(image, tag, auth, platform, all_tags)
 
     async def image_bootstrap(self, name: str) -> str:
         return await self.i.bootstrap(name)
@@ -311,11 +315,6 @@ class EngineBackend:
                ) -> AsyncIterator[dict[str, Any]]:
         return self.ev.subscribe(since, until, filters)
 
-    async def df(self) -> dict[str, Any]:
-        images = await self.i.list(True, {})
-        containers = await self.list(True, 0, True, {})
-        return {"LayersSize": sum(i.get("Size", 0) for i in images), "Images": images,
-                "Containers": containers, "Volumes": [], "BuildCache": []}
 
 
 def _arch() -> str:

@@ -29,7 +29,7 @@ from pallet.build.buildcontext import BuildContext
 from pallet.build.cache import BuildCache
 from pallet.build.executor import Builder, BuildOptions
 from pallet.build.worker import Output, RunResult, RunSpec
-from pallet.daemon.extensions import Extension, ExtensionContext
+from pallet.daemon.parts import Part, PartContext
 from pallet.engine.containers import ContainerService
 from pallet.engine.plugins import Plugin, StartContext
 from pallet.engine.records import Container
@@ -225,7 +225,7 @@ class BuildService:
         return {"CachesDeleted": deleted or None, "SpaceReclaimed": space}
 
 
-def install(ctx: ExtensionContext) -> Extension:
+def install(ctx: PartContext) -> Part:
     plugin = BuildMounts()
     state = ctx.paths.root / "build"
     scratch = ctx.paths.tmp / "build"
@@ -250,5 +250,5 @@ def install(ctx: ExtensionContext) -> Extension:
                     else:  # spooled or decompressed context tars
                         d.unlink()
 
-    return Extension("build", routes=list(make_routes(service)), plugins=[plugin],
+    return Part("build", routes=list(make_routes(service)), plugins=[plugin],
                      on_start=[on_start])

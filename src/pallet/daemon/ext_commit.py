@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from pallet.daemon.extensions import Extension, ExtensionContext
+from pallet.daemon.parts import Part, PartContext
 from pallet.engine.commit import CommitService
 from pallet.engine.commitconfig import CommitRequest
 from pallet.engine.export import Exporter
@@ -30,6 +30,6 @@ class CommitBackend:
         return self.exporter.export(ref)
 
 
-def install(ctx: ExtensionContext) -> Extension:
+def install(ctx: PartContext) -> Part:
     be = CommitBackend(CommitService(ctx.containers, ctx.images), Exporter(ctx.containers))
-    return Extension("commit", routes=make_routes(be))
+    return Part("commit", routes=make_routes(be))

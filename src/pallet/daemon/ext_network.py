@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from pallet.daemon.extensions import Extension, ExtensionContext
+from pallet.daemon.parts import Part, PartContext
 from pallet.engine.net_keeper import BridgeKeeper
 from pallet.engine.net_plugin import NetworkPlugin
 from pallet.engine.net_service import NetworkService
@@ -28,7 +28,7 @@ from pallet.volumes.store import VolumeStore
 class NetworkAPI:
     """The ``NetworkBackend`` of the routes, over the service and the plugin."""
 
-    def __init__(self, ctx: ExtensionContext, nets: NetworkService,
+    def __init__(self, ctx: PartContext, nets: NetworkService,
                  plugin: NetworkPlugin) -> None:
         self.ctx = ctx
         self.nets = nets
@@ -78,7 +78,7 @@ class NetworkAPI:
         return {"NetworksDeleted": self.nets.prune(filters) or None}
 
 
-def install(ctx: ExtensionContext) -> Extension:
+def install(ctx: PartContext) -> Part:
     paths = ctx.paths
     cfg = ctx.config
     nets = NetworkService(NetworkStore(ctx.db),
@@ -94,7 +94,7 @@ def install(ctx: ExtensionContext) -> Extension:
     volumes = VolumeService(vstore, ctx.containers.store)
     vplugin = VolumePlugin(vstore, ctx.containers.store, ctx.containers.rootfs_path)
     keeper = BridgeKeeper(nets, driver, paths.netns, paths.run / "networks" / "keeper.json")
-    ext = Extension(name="network",
+    ext = Part(name="network",
                     routes=[*routes_networks.make_routes(api),
                             *routes_volumes.make_routes(volumes)],
                     plugins=[plugin, vplugin], on_start=[keeper.up, spares.up, plugin.resume],

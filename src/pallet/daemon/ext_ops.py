@@ -23,7 +23,7 @@ from typing import Any
 
 from pallet.api.models import UpdateConfig
 from pallet.build.cache import BuildCache
-from pallet.daemon.extensions import Extension, ExtensionContext
+from pallet.daemon.parts import Part, PartContext
 from pallet.engine.diskusage import build_cache_usage, images_usage
 from pallet.engine.health import MAX_OUTPUT
 from pallet.engine.healthmon import HealthPlugin
@@ -44,7 +44,7 @@ log = logging.getLogger("palletd")
 class ExecProbe:
     """Health probes as execs in the container (the container's process spec)."""
 
-    def __init__(self, ctx: ExtensionContext) -> None:
+    def __init__(self, ctx: PartContext) -> None:
         self.ctx = ctx
 
     async def __call__(self, cid: str, argv: tuple[str, ...], timeout: float
@@ -92,7 +92,7 @@ class HardeningPlugin(Plugin):
 class Ops:
     """The OpsBackend of ``server.routes_ops``."""
 
-    def __init__(self, ctx: ExtensionContext, stats: StatsService, updates: UpdateService,
+    def __init__(self, ctx: PartContext, stats: StatsService, updates: UpdateService,
                  health: HealthPlugin, metrics: bool) -> None:
         self.ctx = ctx
         self.latency = RequestLatency()
@@ -141,7 +141,7 @@ class Ops:
         return [service.view(rec, usage=True) for rec in store.all()]
 
 
-def install(ctx: ExtensionContext) -> Extension:
+def install(ctx: PartContext) -> Part:
     driver, log_opts = ctx.config.log_driver, ctx.config.log_opts
     containers = ctx.containers
     restart = RestartPlugin(containers)
@@ -174,7 +174,7 @@ def install(ctx: ExtensionContext) -> Extension:
         logs.close()
 
     background: set[asyncio.Task[None]] = set()
-    return Extension(
+    return Part(
         name="ops",
         routes=make_routes(ops),
         plugins=[HardeningPlugin(containers.host), restart, health, logs, cgroups],

@@ -1,13 +1,12 @@
-"""Registry extension (issue 6): pull, push, login and distribution inspect.
+"""Registry part (issue 6): pull, push, login and distribution inspect.
 
-Installs :class:`RegistryOps` behind ``server/routes_registry.py``'s routes (which the
-daemon registers before the core tables, so they take over ``POST /images/create``
-and the push/distribution stubs) and also replaces ``ctx.backend.image_pull``, so any
-other caller of the backend gets the real pull. Pulls and pushes run in worker
-threads; their progress is bridged into the response stream.
+:class:`RegistryOps` serves ``server/routes_registry.py``'s router (push, auth,
+distribution) and, through the engine backend it is handed to in the wiring, the
+image router's pulls. Pulls and pushes run in worker threads; their progress is
+bridged into the response stream.
 
-Plain-HTTP registries: loopback hosts (as Docker) and those listed, comma-separated,
-in ``PALLET_INSECURE_REGISTRIES``.
+Plain-HTTP registries: loopback hosts (as Docker) and those the daemon
+configuration's ``insecure-registries`` lists.
 """
 
 from __future__ import annotations
@@ -17,7 +16,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
-from pallet.daemon.extensions import Extension, ExtensionContext
+from pallet.daemon.parts import Part, PartContext
 from pallet.engine.events import EventBus
 from pallet.errors import InvalidArgument, NotFound
 from pallet.images.pull import pull
@@ -68,10 +67,6 @@ class RegistryOps:
                 self.events.publish("image", "pull", r.familiar, {"name": r.familiar})
 
         return _stream(work)
-
-    async def backend_pull(self, image: str, tag: str, auth: str) -> AsyncIterator[Wire]:
-        """Drop-in for ``EngineBackend.image_pull``."""
-        return self.pull(image, tag, auth)
 
     # -- push -----------------------------------------------------------------------------
     def push(self, name: str, tag: str, auth: str) -> AsyncIterator[Wire]:
@@ -171,11 +166,10 @@ async def _stream(work: Callable[[Emit], None]) -> AsyncIterator[Wire]:
         cancelled.set()
 
 
-def install(ctx: ExtensionContext) -> Extension:
-    insecure = ctx.config.insecure_registries
-    ops = RegistryOps(ctx.images, ctx.events, insecure)
-    ctx.backend.image_pull = ops.backend_pull
-    return Extension(name="registry", routes=list(make_routes(ops)),
-                     info={"RegistryConfig": {"IndexConfigs": {},
-                                              "InsecureRegistryCIDRs": ["127.0.0.0/8"],
-                                              "InsecureRegistries": list(insecure)}})
+def install(ctx: PartContext, ops: RegistryOps) -> Part:
+    """The registry router over ``ops``, which the wiring also hands the engine backend
+    as its puller (``POST /images/create`` is the image router's)."""
+    return Part(name="registry", routes=list(make_routes(ops)),
+                info={"RegistryConfig": {"IndexConfigs": {},
+                                         "InsecureRegistryCIDRs": ["127.0.0.0/8"],
+                                         "InsecureRegistries": list(ops.insecure)}})

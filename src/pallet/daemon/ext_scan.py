@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from pallet.daemon.extensions import Extension, ExtensionContext
+from pallet.daemon.parts import Part, PartContext
 from pallet.images.service import ImageService
 from pallet.scancore.cache import LayerCache
 from pallet.scancore.inventory import build, layer_infos
@@ -87,5 +87,5 @@ class ScanService:
                     await task
 
 
-def install(ctx: ExtensionContext) -> Extension:
-    return Extension("scan", routes=make_routes(ScanService(ctx.images, ctx.paths.root)))
+def install(ctx: PartContext) -> Part:
+    return Part("scan", routes=make_routes(ScanService(ctx.images, ctx.paths.root)))

@@ -35,7 +35,6 @@ def _lock(run: Path) -> int:
 
 async def serve(config: DaemonConfig) -> None:
     from pallet.daemon.wiring import build
-    from pallet.server import routes_pallet
     from pallet.server.app import make_app, serve_unix
 
     paths = config.paths
@@ -47,8 +46,7 @@ async def serve(config: DaemonConfig) -> None:
     watcher_task = asyncio.create_task(daemon.watch_exits())
     await daemon.started()
     await daemon.containers.reconcile()
-    app = make_app(daemon.backend, extra_routes=[*routes_pallet.routes, *daemon.routes],
-                   middlewares=[m for ext in daemon.extensions for m in ext.middlewares])
+    app = make_app(daemon.routers, middlewares=daemon.middlewares)
     runner = await serve_unix(app, paths.socket, group=config.group)
     log.info("palletd listening on %s (runtime %s)", paths.socket, daemon.host.runtime_name)
     stop = asyncio.Event()

@@ -11,12 +11,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from aiohttp import web
+
 import pallet
 from pallet.build.cache import BuildCache
+from pallet.daemon import ext_build, ext_commit, ext_network, ext_ops, ext_registry, ext_scan
 from pallet.daemon.adapters import RuntimeAdapter
 from pallet.daemon.backend import EngineBackend
 from pallet.daemon.config import DaemonConfig
-from pallet.daemon.extensions import Extension, ExtensionContext, load_extensions
+from pallet.daemon.parts import Part, PartContext
 from pallet.engine.containers import ContainerService
 from pallet.engine.events import EventBus
 from pallet.engine.execs import ExecService
@@ -30,6 +33,7 @@ from pallet.runtime.exits import ExitWatcher
 from pallet.runtime.hostcheck import HostFacts, check_host, find_tool
 from pallet.runtime.seccomp import default_seccomp
 from pallet.runtime.seccomp_bpf import bpf_annotation
+from pallet.server.app import core_routers
 from pallet.system.db import Database
 from pallet.system.paths import Paths
 from pallet.system.private import DIR_MODE, ROOT_MODE, private_dir
@@ -45,20 +49,25 @@ class Daemon:
     containers: ContainerService
     backend: EngineBackend
     watcher: ExitWatcher
-    extensions: list[Extension]
+    parts: list[Part]
 
     @property
-    def routes(self) -> list[Any]:
-        return [r for ext in self.extensions for r in ext.routes]
+    def routers(self) -> list[list[web.AbstractRouteDef]]:
+        """Every router: the core's over the engine backend, then each part's."""
+        return [list(r) for r in core_routers(self.backend)] + [p.routes for p in self.parts]
+
+    @property
+    def middlewares(self) -> list[Any]:
+        return [m for p in self.parts for m in p.middlewares]
 
     async def started(self) -> None:
-        for ext in self.extensions:
-            for hook in ext.on_start:
+        for part in self.parts:
+            for hook in part.on_start:
                 await hook()
 
     async def stopping(self) -> None:
-        for ext in self.extensions:
-            for hook in ext.on_stop:
+        for part in self.parts:
+            for hook in part.on_stop:
                 with contextlib.suppress(Exception):
                     await hook()
 
@@ -153,11 +162,21 @@ def build(config: DaemonConfig) -> Daemon:
                                   events, paths.containers, defaults, host.runtime_name)
     execs = ExecService(containers)
     image_ops = ImageOps(images, store, events, BuildCache(db).parents)
-    backend = EngineBackend(containers, execs, image_ops, events, _info(paths, host), paths.tmp)
+    registry = ext_registry.RegistryOps(images, events, config.insecure_registries)
+    backend = EngineBackend(containers, execs, image_ops, events, _info(paths, host), paths.tmp,
+                            registry.pull)
     watcher = ExitWatcher(paths.exits)
-    ctx = ExtensionContext(config, paths, db, host, events, containers, images, image_ops,
-                           runtime, backend)
-    extensions = load_extensions(ctx)
-    for ext in extensions:
-        backend.extra_info.update(ext.info)
-    return Daemon(host, db, events, containers, backend, watcher, extensions)
+    ctx = PartContext(config, paths, db, host, events, containers, images, image_ops, runtime,
+                      backend)
+    parts = [
+        ext_network.install(ctx),   # networks, ports, DNS, volumes
+        ext_ops.install(ctx),       # restart, health, stats, update, log rotation, df, metrics
+        ext_build.install(ctx),     # POST /build
+        ext_registry.install(ctx, registry),  # push, login, distribution
+        ext_commit.install(ctx),    # commit, diff, export of containers
+        ext_scan.install(ctx),      # image inventory and vulnerability scan
+    ]
+    for part in parts:
+        containers.plugins.extend(part.plugins)
+        backend.extra_info.update(part.info)
+    return Daemon(host, db, events, containers, backend, watcher, parts)

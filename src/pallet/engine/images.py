@@ -167,13 +167,6 @@ class ImageOps:
         image_id = await self._run(self.svc.bootstrap, name)
         return str(image_id)
 
-    async def pull(self, image: str, tag: str) -> AsyncIterator[dict[str, Any]]:
-        ref = familiar(f"{image}:{tag or 'latest'}" if "@" not in image else image)
-        raise NotFound(
-            f"pull access denied for {ref}: pallet has no registry client yet; "
-            f"use `pallet image bootstrap`, `pallet load` or `pallet import`"
-        )
-        yield {}  # pragma: no cover
 
 
 def _image_matches(img: Any, view: dict[str, Any], filters: Filters) -> bool:

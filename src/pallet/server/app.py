@@ -1,9 +1,10 @@
 """The palletd HTTP application and its unix socket.
 
-``make_app`` wires the route modules, the edge middleware (versions, errors) and the
-common headers around a :class:`~pallet.server.backend.Backend`. ``serve_unix`` binds
-the socket ``0660 root:pallet`` (group root when ``pallet`` does not exist) before it
-listens, so it is never reachable with looser permissions.
+``make_app`` assembles routers (each built by its module's ``make_routes`` from the
+small backend protocol it needs), the edge middleware (versions, errors) and the
+common headers; ``core_routers`` builds the engine core's routers over one backend.
+``serve_unix`` binds the socket ``0660 root:pallet`` (group root when ``pallet`` does
+not exist) before it listens, so it is never reachable with looser permissions.
 """
 
 from __future__ import annotations
@@ -26,38 +27,51 @@ from pallet.server import (
     routes_containers,
     routes_exec,
     routes_images,
+    routes_pallet,
     routes_streams,
     routes_system,
 )
 from pallet.server.backend import Backend
-from pallet.server.keys import BACKEND
 from pallet.server.versions import VERSIONED_ROUTE, edge_middleware, response_headers
 
 SOCKET_MODE = 0o660
 CLIENT_MAX_SIZE = 64 * 1024 * 1024  # JSON bodies; archives and tars are read streaming
 
 
-def make_app(backend: Backend, *, version_info: str = __version__,
-             extra_routes: Iterable[web.AbstractRouteDef] = (),
-             middlewares: Iterable[Any] = ()) -> web.Application:
-    """The Engine API application. ``version_info`` goes into the ``Server`` header;
-    ``extra_routes`` lets the daemon add route tables (networks, volumes, build);
-    ``middlewares`` (e.g. request timing) run outside the edge middleware."""
+def core_routers(b: Backend) -> list[web.RouteTableDef]:
+    """The engine core's routers over one backend, each built from the small protocol
+    it needs (the daemon adds its other routers beside these)."""
+    return [
+        routes_system.make_routes(b),
+        routes_containers.make_routes(b),
+        routes_streams.make_routes(b),
+        routes_archive.make_routes(b),
+        routes_exec.make_routes(b),
+        routes_images.make_routes(b),
+        routes_pallet.make_routes(b),
+    ]
+
+
+def make_app(routers: Iterable[Iterable[web.AbstractRouteDef]], *,
+             version_info: str = __version__, middlewares: Iterable[Any] = ()
+             ) -> web.Application:
+    """The Engine API application over ``routers``. No two routes may claim the same
+    method and path: a router never takes over another's route. ``version_info`` goes
+    into the ``Server`` header; ``middlewares`` (e.g. request timing) run outside the
+    edge middleware."""
     app = web.Application(middlewares=[*middlewares, edge_middleware],
                           client_max_size=CLIENT_MAX_SIZE)
-    app[BACKEND] = backend
     app.on_response_prepare.append(response_headers(version_info))
-    # extension routes first: they may take over a core path (e.g. POST /images/create)
-    app.router.add_routes(list(extra_routes))
-    for table in (
-        routes_system.routes,
-        routes_containers.routes,
-        routes_streams.routes,
-        routes_archive.routes,
-        routes_exec.routes,
-        routes_images.routes,
-    ):
-        app.router.add_routes(table)
+    claimed: set[tuple[str, str]] = set()
+    for table in routers:
+        defs = list(table)
+        for d in defs:
+            if isinstance(d, web.RouteDef):
+                key = (d.method, d.path)
+                if key in claimed:
+                    raise ValueError(f"two routers claim {d.method} {d.path}")
+                claimed.add(key)
+        app.router.add_routes(defs)
     app.router.add_routes([VERSIONED_ROUTE])
     return app
 

@@ -91,6 +91,13 @@ class ContainerBackend(Protocol):
 
     async def top(self, ref: str, ps_args: str) -> Wire: ...
 
+    async def resize(self, ref: str, height: int, width: int) -> None: ...
+
+    async def prune(self, filters: Filters) -> Wire:
+        """``{"ContainersDeleted": [...], "SpaceReclaimed": n}``"""
+
+
+class StreamBackend(Protocol):
     async def logs(
         self, ref: str, opts: LogOptions
     ) -> tuple[bool, AsyncIterator[tuple[int, bytes]]]:
@@ -100,8 +107,8 @@ class ContainerBackend(Protocol):
         self, ref: str, stdin: bool, stdout: bool, stderr: bool, logs: bool, stream: bool
     ) -> AttachSession: ...
 
-    async def resize(self, ref: str, height: int, width: int) -> None: ...
 
+class ArchiveBackend(Protocol):
     async def archive_stat(self, ref: str, path: str) -> PathStat: ...
 
     async def archive_get(self, ref: str, path: str) -> tuple[PathStat, AsyncIterator[bytes]]:
@@ -110,9 +117,6 @@ class ContainerBackend(Protocol):
     async def archive_put(
         self, ref: str, path: str, body: AsyncIterator[bytes], no_overwrite_dir_non_dir: bool
     ) -> None: ...
-
-    async def prune(self, filters: Filters) -> Wire:
-        """``{"ContainersDeleted": [...], "SpaceReclaimed": n}``"""
 
 
 class ExecBackend(Protocol):
@@ -151,8 +155,9 @@ class ImageBackend(Protocol):
                            message: str) -> str:
         """Import a rootfs tar as a one-layer image; returns its ID."""
 
-    async def image_pull(self, image: str, tag: str, auth: str) -> AsyncIterator[Wire]:
-        """Pull progress messages (issue 6); raises NotFound without a registry."""
+    async def image_pull(self, image: str, tag: str, auth: str, platform: str = "",
+                         all_tags: bool = False) -> AsyncIterator[Wire]:
+        """Pull progress messages (Docker's JSON progress)."""
 
     def spool_dir(self) -> Path:
         """Where the server may spool request bodies (same filesystem as the store)."""
@@ -166,8 +171,12 @@ class SystemBackend(Protocol):
     def events(self, since: float | None, until: float | None, filters: Filters
                ) -> AsyncIterator[Wire]: ...
 
-    async def df(self) -> Wire: ...
+
+class BootstrapBackend(Protocol):
+    async def image_bootstrap(self, name: str) -> str: ...
 
 
-class Backend(ContainerBackend, ExecBackend, ImageBackend, SystemBackend, Protocol):
-    """Everything the routes call; the daemon wires the engine in."""
+class Backend(ContainerBackend, StreamBackend, ArchiveBackend, ExecBackend, ImageBackend,
+              SystemBackend, BootstrapBackend, Protocol):
+    """The engine core's routers together: what :func:`pallet.server.app.core_routers`
+    takes (the daemon's engine backend, and the tests' fake)."""

@@ -9,13 +9,12 @@ from aiohttp import web
 
 from pallet.errors import InvalidArgument
 from pallet.server import streams
-from pallet.server.backend import PathStat
-from pallet.server.keys import backend
+from pallet.server.backend import ArchiveBackend, PathStat
 from pallet.server.params import encode_json, qbool, qstr
 
-routes = web.RouteTableDef()
-
 STAT_HEADER = "X-Docker-Container-Path-Stat"
+
+
 _CHUNK = 64 * 1024
 
 
@@ -40,32 +39,36 @@ def _path(request: web.Request) -> str:
     return path
 
 
-@routes.head("/containers/{id}/archive")
-async def archive_head(request: web.Request) -> web.Response:
-    stat = await backend(request).archive_stat(request.match_info["id"], _path(request))
-    return web.Response(status=200, headers={STAT_HEADER: stat_header(stat)})
-
-
-@routes.get("/containers/{id}/archive", allow_head=False)
-async def archive_get(request: web.Request) -> web.StreamResponse:
-    stat, chunks = await backend(request).archive_get(request.match_info["id"], _path(request))
-    chunks = await streams.primed(chunks)
-    resp = await streams.start(request, "application/x-tar",
-                               headers={STAT_HEADER: stat_header(stat)})
-    await streams.copy_out(request, resp, chunks)
-    await streams.finish(resp)
-    return resp
-
-
 async def _body(request: web.Request) -> AsyncIterator[bytes]:
     async for chunk in request.content.iter_chunked(_CHUNK):
         yield chunk
 
 
-@routes.put("/containers/{id}/archive")
-async def archive_put(request: web.Request) -> web.Response:
-    await backend(request).archive_put(
-        request.match_info["id"], _path(request), _body(request),
-        qbool(request, "noOverwriteDirNonDir"),
-    )
-    return web.Response(status=200)
+def make_routes(b: ArchiveBackend) -> web.RouteTableDef:
+    """The archive router: stat, get and put paths in a container."""
+    routes = web.RouteTableDef()
+
+    @routes.head("/containers/{id}/archive")
+    async def archive_head(request: web.Request) -> web.Response:
+        stat = await b.archive_stat(request.match_info["id"], _path(request))
+        return web.Response(status=200, headers={STAT_HEADER: stat_header(stat)})
+
+    @routes.get("/containers/{id}/archive", allow_head=False)
+    async def archive_get(request: web.Request) -> web.StreamResponse:
+        stat, chunks = await b.archive_get(request.match_info["id"], _path(request))
+        chunks = await streams.primed(chunks)
+        resp = await streams.start(request, "application/x-tar",
+                                   headers={STAT_HEADER: stat_header(stat)})
+        await streams.copy_out(request, resp, chunks)
+        await streams.finish(resp)
+        return resp
+
+    @routes.put("/containers/{id}/archive")
+    async def archive_put(request: web.Request) -> web.Response:
+        await b.archive_put(
+            request.match_info["id"], _path(request), _body(request),
+            qbool(request, "noOverwriteDirNonDir"),
+        )
+        return web.Response(status=200)
+
+    return routes

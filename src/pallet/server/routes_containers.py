@@ -13,7 +13,7 @@ from aiohttp import web
 from pallet.api.models import CreateRequest
 from pallet.errors import InvalidArgument, PalletError
 from pallet.server import streams
-from pallet.server.keys import backend
+from pallet.server.backend import ContainerBackend
 from pallet.server.params import (
     body_as,
     encode_json,
@@ -24,127 +24,6 @@ from pallet.server.params import (
     qint,
     qstr,
 )
-
-routes = web.RouteTableDef()
-
-
-@routes.get("/containers/json")
-async def list_containers(request: web.Request) -> web.Response:
-    limit = qint(request, "limit", -1)
-    items = await backend(request).list(
-        qbool(request, "all"), -1 if limit is None else limit, qbool(request, "size"),
-        qfilters(request),
-    )
-    return json_response(items)
-
-
-@routes.post("/containers/create")
-async def create(request: web.Request) -> web.Response:
-    body = await body_as(request, CreateRequest)
-    name = request.query.get("name") or None
-    cid, warnings = await backend(request).create(name, body)
-    return json_response({"Id": cid, "Warnings": warnings or []}, status=201)
-
-
-@routes.post("/containers/prune")
-async def prune(request: web.Request) -> web.Response:
-    return json_response(await backend(request).prune(qfilters(request)))
-
-
-@routes.get("/containers/{id}/json")
-async def inspect(request: web.Request) -> web.Response:
-    ref = request.match_info["id"]
-    return json_response(await backend(request).inspect(ref, qbool(request, "size")))
-
-
-@routes.post("/containers/{id}/start")
-async def start(request: web.Request) -> web.Response:
-    await backend(request).start(request.match_info["id"])
-    return no_content()
-
-
-@routes.post("/containers/{id}/stop")
-async def stop(request: web.Request) -> web.Response:
-    await backend(request).stop(
-        request.match_info["id"], qint(request, "t"), request.query.get("signal") or None
-    )
-    return no_content()
-
-
-@routes.post("/containers/{id}/restart")
-async def restart(request: web.Request) -> web.Response:
-    await backend(request).restart(
-        request.match_info["id"], qint(request, "t"), request.query.get("signal") or None
-    )
-    return no_content()
-
-
-@routes.post("/containers/{id}/kill")
-async def kill(request: web.Request) -> web.Response:
-    signal = request.query.get("signal") or "SIGKILL"
-    await backend(request).kill(request.match_info["id"], signal)
-    return no_content()
-
-
-@routes.post("/containers/{id}/pause")
-async def pause(request: web.Request) -> web.Response:
-    await backend(request).pause(request.match_info["id"])
-    return no_content()
-
-
-@routes.post("/containers/{id}/unpause")
-async def unpause(request: web.Request) -> web.Response:
-    await backend(request).unpause(request.match_info["id"])
-    return no_content()
-
-
-@routes.post("/containers/{id}/rename")
-async def rename(request: web.Request) -> web.Response:
-    name = qstr(request, "name")
-    if not name:
-        raise InvalidArgument("rename: new name cannot be empty")
-    await backend(request).rename(request.match_info["id"], name)
-    return no_content()
-
-
-@routes.delete("/containers/{id}")
-async def remove(request: web.Request) -> web.Response:
-    await backend(request).remove(
-        request.match_info["id"], qbool(request, "force"), qbool(request, "v")
-    )
-    return no_content()
-
-
-@routes.post("/containers/{id}/wait")
-async def wait(request: web.Request) -> web.StreamResponse:
-    """Held open. The 200 headers go out as soon as the wait is registered (the Go
-    client blocks on them before ``docker run`` starts the container); a failure
-    after that is reported in the body, as dockerd does."""
-    condition = qstr(request, "condition") or "not-running"
-    if condition not in ("not-running", "next-exit", "removed"):
-        raise InvalidArgument(f"invalid condition: {condition!r}")
-    task = asyncio.ensure_future(backend(request).wait(request.match_info["id"], condition))
-    try:
-        for _ in range(3):  # let the backend resolve the container (NotFound) first
-            if task.done():
-                break
-            await asyncio.sleep(0)
-        if task.done():
-            return json_response(task.result())
-        resp = await streams.start(request, "application/json")
-        try:
-            result = await streams.race_disconnect(request, asyncio.shield(task))
-        except PalletError as exc:
-            await _wait_error(resp, exc)
-            return resp
-    finally:
-        if not task.done():  # the client went away, or we were cancelled
-            task.cancel()
-            with contextlib.suppress(BaseException):
-                await task
-    if result is not None:
-        await _write_quietly(resp, encode_json(result) + b"\n")
-    return resp
 
 
 async def _write_quietly(resp: web.StreamResponse, data: bytes) -> None:
@@ -158,31 +37,125 @@ async def _wait_error(resp: web.StreamResponse, exc: PalletError) -> None:
     await _write_quietly(resp, encode_json(body) + b"\n")
 
 
-@routes.get("/containers/{id}/top")
-async def top(request: web.Request) -> web.Response:
-    ps_args = qstr(request, "ps_args")
-    return json_response(await backend(request).top(request.match_info["id"], ps_args))
+def make_routes(b: ContainerBackend) -> web.RouteTableDef:
+    """The container router: lifecycle, inspect, list, wait, top, resize, prune."""
+    routes = web.RouteTableDef()
 
+    @routes.get("/containers/json")
+    async def list_containers(request: web.Request) -> web.Response:
+        limit = qint(request, "limit", -1)
+        items = await b.list(
+            qbool(request, "all"), -1 if limit is None else limit, qbool(request, "size"),
+            qfilters(request),
+        )
+        return json_response(items)
 
-@routes.post("/containers/{id}/resize")
-async def resize(request: web.Request) -> web.Response:
-    height, width = qint(request, "h", 0), qint(request, "w", 0)
-    await backend(request).resize(request.match_info["id"], height or 0, width or 0)
-    return web.Response(status=200)
+    @routes.post("/containers/create")
+    async def create(request: web.Request) -> web.Response:
+        body = await body_as(request, CreateRequest)
+        name = request.query.get("name") or None
+        cid, warnings = await b.create(name, body)
+        return json_response({"Id": cid, "Warnings": warnings or []}, status=201)
 
+    @routes.post("/containers/prune")
+    async def prune(request: web.Request) -> web.Response:
+        return json_response(await b.prune(qfilters(request)))
 
-async def _unsupported(request: web.Request) -> web.Response:
-    from pallet.server.errors import error_response
+    @routes.get("/containers/{id}/json")
+    async def inspect(request: web.Request) -> web.Response:
+        ref = request.match_info["id"]
+        return json_response(await b.inspect(ref, qbool(request, "size")))
 
-    return error_response(501, f"{request.method} {request.path} is not implemented by pallet")
+    @routes.post("/containers/{id}/start")
+    async def start(request: web.Request) -> web.Response:
+        await b.start(request.match_info["id"])
+        return no_content()
 
+    @routes.post("/containers/{id}/stop")
+    async def stop(request: web.Request) -> web.Response:
+        await b.stop(
+            request.match_info["id"], qint(request, "t"), request.query.get("signal") or None
+        )
+        return no_content()
 
-for _method, _path in (
-    ("GET", "/containers/{id}/stats"),
-    ("GET", "/containers/{id}/changes"),
-    ("GET", "/containers/{id}/export"),
-    ("POST", "/containers/{id}/update"),
-    ("GET", "/containers/{id}/attach/ws"),
-    ("POST", "/commit"),
-):
-    routes.route(_method, _path)(_unsupported)
+    @routes.post("/containers/{id}/restart")
+    async def restart(request: web.Request) -> web.Response:
+        await b.restart(
+            request.match_info["id"], qint(request, "t"), request.query.get("signal") or None
+        )
+        return no_content()
+
+    @routes.post("/containers/{id}/kill")
+    async def kill(request: web.Request) -> web.Response:
+        signal = request.query.get("signal") or "SIGKILL"
+        await b.kill(request.match_info["id"], signal)
+        return no_content()
+
+    @routes.post("/containers/{id}/pause")
+    async def pause(request: web.Request) -> web.Response:
+        await b.pause(request.match_info["id"])
+        return no_content()
+
+    @routes.post("/containers/{id}/unpause")
+    async def unpause(request: web.Request) -> web.Response:
+        await b.unpause(request.match_info["id"])
+        return no_content()
+
+    @routes.post("/containers/{id}/rename")
+    async def rename(request: web.Request) -> web.Response:
+        name = qstr(request, "name")
+        if not name:
+            raise InvalidArgument("rename: new name cannot be empty")
+        await b.rename(request.match_info["id"], name)
+        return no_content()
+
+    @routes.delete("/containers/{id}")
+    async def remove(request: web.Request) -> web.Response:
+        await b.remove(
+            request.match_info["id"], qbool(request, "force"), qbool(request, "v")
+        )
+        return no_content()
+
+    @routes.post("/containers/{id}/wait")
+    async def wait(request: web.Request) -> web.StreamResponse:
+        """Held open. The 200 headers go out as soon as the wait is registered (the Go
+        client blocks on them before ``docker run`` starts the container); a failure
+        after that is reported in the body, as dockerd does."""
+        condition = qstr(request, "condition") or "not-running"
+        if condition not in ("not-running", "next-exit", "removed"):
+            raise InvalidArgument(f"invalid condition: {condition!r}")
+        task = asyncio.ensure_future(b.wait(request.match_info["id"], condition))
+        try:
+            for _ in range(3):  # let the backend resolve the container (NotFound) first
+                if task.done():
+                    break
+                await asyncio.sleep(0)
+            if task.done():
+                return json_response(task.result())
+            resp = await streams.start(request, "application/json")
+            try:
+                result = await streams.race_disconnect(request, asyncio.shield(task))
+            except PalletError as exc:
+                await _wait_error(resp, exc)
+                return resp
+        finally:
+            if not task.done():  # the client went away, or we were cancelled
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+        if result is not None:
+            await _write_quietly(resp, encode_json(result) + b"\n")
+        return resp
+
+    @routes.get("/containers/{id}/top")
+    async def top(request: web.Request) -> web.Response:
+        ps_args = qstr(request, "ps_args")
+        return json_response(await b.top(request.match_info["id"], ps_args))
+
+    @routes.post("/containers/{id}/resize")
+    async def resize(request: web.Request) -> web.Response:
+        height, width = qint(request, "h", 0), qint(request, "w", 0)
+        await b.resize(request.match_info["id"], height or 0, width or 0)
+        return web.Response(status=200)
+
+    return routes

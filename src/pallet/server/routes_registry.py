@@ -1,9 +1,7 @@
-"""Registry routes: pull (``POST /images/create?fromImage=``), ``POST /images/{name}/push``,
-``POST /auth`` and ``GET /distribution/{name}/json``.
-
-Built around a :class:`RegistryBackend` by the registry extension; the daemon adds
-extension routes before the core tables, so these take over the core's stubs.
-``X-Registry-Auth`` is passed through undecoded (the backend decodes it).
+"""Registry routes: ``POST /images/{name}/push``, ``POST /auth`` and
+``GET /distribution/{name}/json``, over a :class:`RegistryBackend`. Pulls go through
+the image router (``POST /images/create``), whose backend pulls with the same registry
+client. ``X-Registry-Auth`` is passed through undecoded (the backend decodes it).
 """
 
 from __future__ import annotations
@@ -14,18 +12,14 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from pallet.errors import InvalidArgument
-from pallet.server import routes_images, streams
-from pallet.server.params import json_response, qbool, qstr
+from pallet.server import streams
+from pallet.server.params import json_response, qstr
 
 Wire = dict[str, Any]
 NAME = "{name:.+}"
 
 
 class RegistryBackend(Protocol):
-    def pull(self, image: str, tag: str, auth: str, platform: str,
-             all_tags: bool = False) -> AsyncIterator[Wire]:
-        """Pull progress messages (Docker's JSON progress)."""
-
     def push(self, name: str, tag: str, auth: str) -> AsyncIterator[Wire]:
         """Push progress messages; the last carries ``aux`` {Tag, Digest, Size}."""
 
@@ -38,17 +32,6 @@ class RegistryBackend(Protocol):
 
 def make_routes(be: RegistryBackend) -> web.RouteTableDef:
     routes = web.RouteTableDef()
-
-    @routes.post("/images/create")
-    async def images_create(request: web.Request) -> web.StreamResponse:
-        if qstr(request, "fromSrc"):
-            return await routes_images.images_create(request)
-        image = qstr(request, "fromImage")
-        if not image:
-            raise InvalidArgument("fromImage or fromSrc is required")
-        items = be.pull(image, qstr(request, "tag"), request.headers.get("X-Registry-Auth", ""),
-                        qstr(request, "platform"), qbool(request, "all"))
-        return await streams.json_lines(request, items)
 
     @routes.post(f"/images/{NAME}/push")
     async def image_push(request: web.Request) -> web.StreamResponse:

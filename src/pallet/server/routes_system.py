@@ -1,5 +1,6 @@
-"""System routes: ``/_ping``, ``/version``, ``/info``, ``/events``, ``/system/df``, and the
-swarm-only families answered with 503 as a non-swarm dockerd does."""
+"""System routes: ``/_ping``, ``/version``, ``/info``, ``/events``, and the swarm-only
+families answered with 503 as a non-swarm dockerd does. ``/system/df`` is the ops
+router's (``routes_ops``), which counts volumes and the build cache too."""
 
 from __future__ import annotations
 
@@ -9,12 +10,9 @@ from aiohttp import web
 
 from pallet.api import versions
 from pallet.server import streams
-from pallet.server.backend import Wire
+from pallet.server.backend import SystemBackend, Wire
 from pallet.server.errors import swarm_unavailable
-from pallet.server.keys import backend
 from pallet.server.params import encode_json, json_response, qfilters, qtime
-
-routes = web.RouteTableDef()
 
 _PING_HEADERS = {
     "Api-Version": versions.CURRENT_STR,
@@ -25,32 +23,6 @@ _PING_HEADERS = {
 }
 
 
-@routes.get("/_ping", allow_head=False)
-async def ping(request: web.Request) -> web.Response:
-    return web.Response(text="OK", headers=_PING_HEADERS)
-
-
-@routes.head("/_ping")
-async def ping_head(request: web.Request) -> web.Response:
-    headers = {**_PING_HEADERS, "Content-Length": "0"}
-    return web.Response(headers=headers, content_type="text/plain", charset="utf-8")
-
-
-@routes.get("/version")
-async def version(request: web.Request) -> web.Response:
-    return json_response(await backend(request).version())
-
-
-@routes.get("/info")
-async def info(request: web.Request) -> web.Response:
-    return json_response(await backend(request).info())
-
-
-@routes.get("/system/df")
-async def df(request: web.Request) -> web.Response:
-    return json_response(await backend(request).df())
-
-
 async def _event_lines(events: AsyncIterator[Wire]) -> AsyncIterator[bytes]:
     try:
         async for event in events:
@@ -59,16 +31,37 @@ async def _event_lines(events: AsyncIterator[Wire]) -> AsyncIterator[bytes]:
         await streams.aclose(events)
 
 
-@routes.get("/events")
-async def events(request: web.Request) -> web.StreamResponse:
-    since, until = qtime(request, "since"), qtime(request, "until")
-    stream = backend(request).events(since, until, qfilters(request))
-    resp = await streams.start(request, "application/json")
-    await streams.copy_out(request, resp, _event_lines(stream))
-    await streams.finish(resp)
-    return resp
+def make_routes(b: SystemBackend) -> web.RouteTableDef:
+    """The system router: ping, version, info, events."""
+    routes = web.RouteTableDef()
 
+    @routes.get("/_ping", allow_head=False)
+    async def ping(request: web.Request) -> web.Response:
+        return web.Response(text="OK", headers=_PING_HEADERS)
 
-for _family in ("swarm", "services", "nodes", "tasks", "secrets", "configs", "plugins"):
-    routes.route("*", f"/{_family}")(swarm_unavailable)
-    routes.route("*", f"/{_family}/{{tail:.*}}")(swarm_unavailable)
+    @routes.head("/_ping")
+    async def ping_head(request: web.Request) -> web.Response:
+        headers = {**_PING_HEADERS, "Content-Length": "0"}
+        return web.Response(headers=headers, content_type="text/plain", charset="utf-8")
+
+    @routes.get("/version")
+    async def version(request: web.Request) -> web.Response:
+        return json_response(await b.version())
+
+    @routes.get("/info")
+    async def info(request: web.Request) -> web.Response:
+        return json_response(await b.info())
+
+    @routes.get("/events")
+    async def events(request: web.Request) -> web.StreamResponse:
+        since, until = qtime(request, "since"), qtime(request, "until")
+        stream = b.events(since, until, qfilters(request))
+        resp = await streams.start(request, "application/json")
+        await streams.copy_out(request, resp, _event_lines(stream))
+        await streams.finish(resp)
+        return resp
+
+    for family in ("swarm", "services", "nodes", "tasks", "secrets", "configs", "plugins"):
+        routes.route("*", f"/{family}")(swarm_unavailable)
+        routes.route("*", f"/{family}/{{tail:.*}}")(swarm_unavailable)
+    return routes

@@ -56,7 +56,3 @@ class FakeBackend(FakeContainerOps, FakeImageOps):
             except TimeoutError:
                 pass
 
-    async def df(self) -> Wire:
-        return {"LayersSize": 0, "Images": list(self.images.values()),
-                "Containers": [self._summary(c) for c in self.containers.values()],
-                "Volumes": [], "BuildCache": []}

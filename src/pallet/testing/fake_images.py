@@ -68,7 +68,8 @@ class FakeImageOps(FakeState):
         image = self.add_image(f"{repo}:{tag or 'latest'}" if repo else "<none>:<none>")
         return str(image["Id"])
 
-    async def image_pull(self, image: str, tag: str, auth: str) -> AsyncIterator[Wire]:
+    async def image_pull(self, image: str, tag: str, auth: str, platform: str = "",
+                         all_tags: bool = False) -> AsyncIterator[Wire]:
         if image not in self.pullable:
             raise NotFound(f"pull access denied for {image}, repository does not exist")
 
