@@ -11,6 +11,7 @@ from pallet.client.resource import Resource, filters_query, flag
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Any
 
     from pallet.api.responses import BuildCachePruned
@@ -29,23 +30,23 @@ class Build(Resource):
         *,
         tags: list[str] | None = None,
         dockerfile: str | None = None,
-        buildargs: dict[str, str | None] | None = None,
-        labels: dict[str, str] | None = None,
+        buildargs: Mapping[str, str | None] | None = None,
+        labels: Mapping[str, str] | None = None,
         target: str | None = None,
         nocache: bool = False,
         quiet: bool = False,
         networkmode: str | None = None,
         pull: bool = False,
         platform: str | None = None,
-        secrets: dict[str, str] | None = None,
+        secrets: Mapping[str, str] | None = None,
     ) -> Response:
         """Send the context tar; the answer streams the build's progress."""
         import json
 
         q: dict[str, Any] = {
             "t": tags or None, "dockerfile": dockerfile or None,
-            "buildargs": json.dumps(buildargs) if buildargs else None,
-            "labels": json.dumps(labels) if labels else None,
+            "buildargs": json.dumps(dict(buildargs)) if buildargs else None,
+            "labels": json.dumps(dict(labels)) if labels else None,
             "target": target or None, "nocache": flag(nocache), "q": flag(quiet),
             "networkmode": networkmode or None, "pull": flag(pull),
             "platform": platform or None,
@@ -55,7 +56,7 @@ class Build(Resource):
             import base64
 
             headers[SECRETS_HEADER] = base64.urlsafe_b64encode(
-                json.dumps(secrets).encode()).decode().rstrip("=")
+                json.dumps(dict(secrets)).encode()).decode().rstrip("=")
         return self._call("POST", "/build", q, body=context, headers=headers)
 
     def prune(self, all: bool = False, filters: Filters | None = None) -> BuildCachePruned:
