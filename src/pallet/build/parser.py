@@ -198,6 +198,8 @@ def parse(text: str, name: str = "Dockerfile") -> Dockerfile:
             i += 1
             break
         logical = "".join(parts).strip()
+        if not logical:  # a lone continuation: nothing to parse
+            continue
         inst, i = _instruction(r, logical, start + 1, i, escape)
         out.append(inst)
     return Dockerfile(out, directives, escape, name)

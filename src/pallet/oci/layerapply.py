@@ -87,6 +87,8 @@ class LayerApplier:
             if m.isreg():
                 self._regular(tf, dirfd, base, m)
             elif m.issym():
+                if not m.linkname:  # the kernel has no empty symlinks
+                    raise InvalidArgument(f"layer entry {m.name!r}: symlink with no target")
                 os.symlink(m.linkname, base, dir_fd=dirfd)
                 self._owner(base, dirfd, m, follow=False)
                 os.utime(base, ns=_ns(m), dir_fd=dirfd, follow_symlinks=False)
@@ -196,6 +198,9 @@ class LayerApplier:
             try:
                 os.setxattr(fd, attr, raw)
             except OSError as e:
+                if e.errno in (errno.EINVAL, errno.ERANGE):
+                    raise InvalidArgument(
+                        f"layer entry {m.name!r}: invalid value for xattr {attr}") from None
                 if self.is_root and e.errno not in (errno.ENOTSUP, errno.EOPNOTSUPP):
                     raise
 

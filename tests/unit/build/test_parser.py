@@ -106,3 +106,8 @@ def test_errors(text: str, message: str) -> None:
 def test_error_names_the_file() -> None:
     with pytest.raises(ParseError, match=r"^build\.Dockerfile:1: unknown instruction: BOGUS"):
         parse("BOGUS x\n", "build.Dockerfile")
+
+
+def test_a_lone_continuation_is_nothing() -> None:
+    assert parse("\\").instructions == []
+    assert [i.cmd for i in parse("FROM busybox\n\\\n\nRUN true").instructions] == ["FROM", "RUN"]

@@ -297,3 +297,14 @@ def test_truncated_and_garbage_layers(root: Path) -> None:
         apply(root, data[:50_000])
     with pytest.raises(DataCorruption):
         apply(root, gzip.compress(data)[:2000])
+
+
+def test_fuzz_findings_are_refused_as_bad_entries(root: Path) -> None:
+    """Found by tests/unit/fuzz: an empty symlink target and an xattr value the kernel
+    refuses were OSErrors (a 500); they are bad layer entries."""
+    with pytest.raises(InvalidArgument, match="symlink with no target"):
+        apply(root, make_tar([("a", "l", "")]))
+    bad_cap = {"SCHILY.xattr.security.capability": ""}
+    if ROOT:
+        with pytest.raises(InvalidArgument, match="invalid value for xattr"):
+            apply(root, make_tar([("f", "f", b"1", 0o644, bad_cap)]))
