@@ -32,7 +32,8 @@ class Loaded:
 
     def __init__(self, doc: dict[str, Any], name: str, env: dict[str, str],
                  project_dir: str, files: list[str], profiles: list[str],
-                 marks: Marks) -> None:
+                 marks: Marks, warnings: list[str]) -> None:
+        self.warnings = warnings  # Compose v2's warnings, for the CLI to print
         self.doc = doc
         self.name = name
         self.env = env
@@ -62,6 +63,7 @@ def load(options: ProjectOptions) -> Project:
     project.compose_files = loaded.files
     project.environment = loaded.env
     project.profiles = loaded.profiles
+    project.warnings = loaded.warnings
     return project
 
 
@@ -92,7 +94,9 @@ def load_document(options: ProjectOptions) -> Loaded:
         raise ComposeError("empty compose file" if not doc else "no service defined",
                            reader.display(files[0]))
     profiles = sources.active_profiles(options, env)
-    return Loaded(doc, name, env, project_dir, files, profiles, marks)
+    warnings = [f'The "{v}" variable is not set. Defaulting to a blank string.'
+                for v in dict.fromkeys(reader.missing)] + reader.warnings
+    return Loaded(doc, name, env, project_dir, files, profiles, marks, warnings)
 
 
 class _Reader:
@@ -101,6 +105,8 @@ class _Reader:
     def __init__(self, env: dict[str, str], marks: Marks, interpolate: bool,
                  home: str, cwd: str) -> None:
         self.cwd = cwd
+        self.missing: list[str] = []  # variables used but not set
+        self.warnings: list[str] = []
         self.env = env
         self.marks = marks
         self.interpolate = interpolate
@@ -139,16 +145,18 @@ class _Reader:
                 if isinstance(value, str) and value:
                     found = value
         if found and self.interpolate:
-            found = str(interpolate(found, self.env.get, self.marks, ("name",)))
+            found = str(interpolate(found, self.env.get, self.marks, ("name",), self.missing))
         return found
 
     def process(self, doc: dict[str, Any], path: str, base: str, env: dict[str, str],
                 stack: list[str]) -> dict[str, Any]:
         """One document: interpolated, validated, canonical, with includes and extends."""
         if self.interpolate:
-            doc = interpolate(doc, env.get, self.marks)
+            doc = interpolate(doc, env.get, self.marks, (), self.missing)
         validate(doc, self.marks)
-        doc.pop("version", None)
+        if doc.pop("version", None) is not None:
+            self.warnings.append(f"{path}: the attribute `version` is obsolete, it will be "
+                                 "ignored, please remove it to avoid potential confusion")
         doc = Canonicaliser(base, self.home, self.marks).document(doc)
         self._include(doc, base, env, stack)
         self._extends(doc, path, base, env)
@@ -234,6 +242,6 @@ class _Reader:
     def _plain(self, doc: dict[str, Any], path: str, env: dict[str, str]) -> dict[str, Any]:
         """A file named by ``extends.file``: relative paths are its own directory's."""
         if self.interpolate:
-            doc = interpolate(doc, env.get, self.marks)
+            doc = interpolate(doc, env.get, self.marks, (), self.missing)
         validate(doc, self.marks)
         return Canonicaliser(os.path.dirname(path), self.home, self.marks).document(doc)

@@ -371,6 +371,7 @@ class Project(_S):
     compose_files: list[str] = msgspec.field(default_factory=list, name="x-pallet-files")
     environment: dict[str, str] = msgspec.field(default_factory=dict, name="x-pallet-env")
     profiles: list[str] = msgspec.field(default_factory=list, name="x-pallet-profiles")
+    warnings: list[str] = msgspec.field(default_factory=list, name="x-pallet-warnings")
     disabled: dict[str, Service] = msgspec.field(default_factory=dict,
                                                  name="x-pallet-disabled")
 

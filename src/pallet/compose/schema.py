@@ -6,9 +6,10 @@ package data and read unchanged. No package on PyPI ships it: ``compose-spec`` (
 Rust bindings without the JSON, ``compose-pydantic`` and ``compose-viz`` carry models of
 their own, and ``docker-compose`` 1.29 ships a 2021 draft of it with dependencies that
 conflict with docker-py 7. Validation uses ``jsonschema``'s Draft 7 validator (the schema's
-``$schema``). The first error is reported as Compose v2 words it, with the ``file:line`` of
-the offending key: ``compose.yaml:3: services.web.imagee: additional property 'imagee' not
-allowed``.
+``$schema``), imported only when a document is not already known valid
+(:mod:`pallet.compose.validcache`). The first error is reported as Compose v2 words it,
+with the ``file:line`` of the offending key: ``compose.yaml:3: services.web.imagee:
+additional property 'imagee' not allowed``.
 """
 
 from __future__ import annotations
@@ -19,17 +20,22 @@ import re
 from functools import cache
 from typing import Any
 
-import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
-
+from pallet.compose import validcache
 from pallet.compose.errors import ComposeError
 from pallet.compose.yamlsrc import Marks, Path, strip
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "compose-spec.json")
 
 
 @cache
 def _validator() -> jsonschema.Draft7Validator:
+    import jsonschema
+
     with open(SCHEMA_FILE, encoding="utf-8") as f:
         schema = json.load(f)
     return jsonschema.Draft7Validator(schema)
@@ -37,8 +43,15 @@ def _validator() -> jsonschema.Draft7Validator:
 
 def validate(doc: Any, marks: Marks, prefix: Path = ()) -> None:
     """Raise :class:`ComposeError` for the first way ``doc`` breaks the schema."""
-    err = best_match(_validator().iter_errors(strip(doc)))
+    plain = strip(doc)
+    known = validcache.key(plain, SCHEMA_FILE)
+    if validcache.seen(known):
+        return
+    from jsonschema.exceptions import best_match
+
+    err = best_match(_validator().iter_errors(plain))
     if err is None:
+        validcache.remember(known)
         return
     path: Path = tuple(err.absolute_path)
     message, path = _describe(err, path)

@@ -4,8 +4,9 @@ Compose v2 parses YAML 1.2 (go-yaml v3): only ``true``/``false`` are booleans (`
 ``on`` and dates stay strings), ``~``/``null``/empty are null, ``<<`` merge keys and
 anchors work, and the tags ``!reset`` and ``!override`` mark an override file's values.
 PyYAML's SafeLoader speaks YAML 1.1, so :class:`_Loader` swaps its implicit resolvers for
-YAML 1.2's core schema. :func:`parse` returns each document as plain data plus
-:class:`Marks`, the ``file:line`` of every path, which errors use to say where they are.
+YAML 1.2's core schema (parsing with libyaml when PyYAML has it). :func:`parse` returns
+each document as plain data plus :class:`Marks`, the ``file:line`` of every path, which
+errors use to say where they are.
 """
 
 from __future__ import annotations
@@ -62,8 +63,11 @@ class Marks:
             self.places[prefix + path] = place
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 core-schema scalars."""
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's parser when built
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """SafeLoader (on libyaml's parser when present) with YAML 1.2 core-schema scalars."""
 
 
 _Loader.yaml_implicit_resolvers = {}
@@ -128,8 +132,7 @@ class _Builder:
         if tag == "!reset":
             return Reset()
         if tag == "!override":
-            node.tag = self.loader.resolve(  # type: ignore[no-untyped-call]
-                type(node), node.value, (True, False))
+            node.tag = self.loader.resolve(type(node), node.value, (True, False))
             return Override(self.build(node, path))
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)

@@ -146,3 +146,15 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "version")
     assert code == 0 and out.startswith("pallet compose version v")
     assert run(capsys, "version", "--short")[1].strip()[0].isdigit()
+
+
+def test_warnings_for_unset_variables_and_version(project: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "compose.yaml").write_text(
+        'version: "3.8"\nservices:\n  web:\n    image: "x:${NOPE}${NOPE}$$LITERAL"\n')
+    code, out, err = run(capsys, "config", "--images")
+    assert (code, out) == (0, "x:$LITERAL\n")
+    assert err.splitlines() == [
+        'WARN[0000] The "NOPE" variable is not set. Defaulting to a blank string.',
+        f"WARN[0000] {project / 'compose.yaml'}: the attribute `version` is obsolete, it "
+        "will be ignored, please remove it to avoid potential confusion"]

@@ -30,10 +30,12 @@ def config(quiet: bool, services: bool, volumes: bool, profiles: bool, images: b
     options = context.options(interpolate=not no_interpolate)
     if no_interpolate:
         loaded = load_document(options)
+        context.warn(loaded.warnings)
         doc = {"name": loaded.name, **{k: v for k, v in loaded.doc.items() if k != "name"}}
         text = _dump(doc, fmt)
     else:
         project = load(options)
+        context.warn(project.warnings)
         if quiet:
             return
         listing = _listing(project, services, volumes, profiles, images)

@@ -65,4 +65,14 @@ def project() -> Project:
         from pallet.compose.loader import load
 
         _project = load(options())
+        warn(_project.warnings)
     return _project
+
+
+def warn(warnings: list[str]) -> None:
+    """Print the loader's warnings on stderr as Compose v2 does."""
+    import sys
+
+    for text in warnings:
+        sys.stderr.write(f"WARN[0000] {text}\n")
+    sys.stderr.flush()
