@@ -82,5 +82,11 @@ class FakeImageOps(FakeState):
 
         return gen()
 
+    async def image_bootstrap(self, name: str) -> str:
+        if name not in self.pullable:
+            raise InvalidArgument(f"cannot bootstrap {name!r}")
+        ref = name if ":" in name else f"{name}:latest"
+        return str(self.add_image(ref)["Id"])
+
     def spool_dir(self) -> Path:
         return self._spool
