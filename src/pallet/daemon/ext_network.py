@@ -5,13 +5,18 @@ The volume plugin runs after the network one; both are independent.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+from collections import defaultdict
 from typing import Any
 
 from pallet.daemon.parts import Part, PartContext
 from pallet.engine.net_keeper import BridgeKeeper
+from pallet.engine.net_live import LiveConnect
 from pallet.engine.net_plugin import NetworkPlugin
+from pallet.engine.net_reaper import EndpointReaper
 from pallet.engine.net_service import NetworkService
+from pallet.engine.net_setup import EndpointSetup, PortClaims
 from pallet.engine.net_spares import SparePool
 from pallet.engine.net_views import network_view
 from pallet.engine.vol_plugin import VolumePlugin
@@ -86,9 +91,15 @@ def install(ctx: PartContext) -> Part:
     nets.ensure_defaults()
     driver = Netavark(paths.run / "networks", paths.run / "netavark.lock")
     spares = SparePool(nets, driver, paths.netns, paths.run / "networks" / "spares")
-    plugin = NetworkPlugin(nets, driver, paths.netns, ctx.containers.store, spares,
-                           dns_sink=ctx.containers.update_dns,
-                           reap_dir=paths.run / "networks" / "reaping")
+    records = ctx.containers.store
+    locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)  # per container
+    reaper = EndpointReaper(driver, paths.netns, nets.store, records,
+                            reap_dir=paths.run / "networks" / "reaping")
+    claims = PortClaims(records)
+    setup = EndpointSetup(nets, driver, paths.netns, locks, claims, reaper, spares)
+    live = LiveConnect(nets, driver, records, locks, setup, reaper,
+                       dns_sink=ctx.containers.update_dns)
+    plugin = NetworkPlugin(nets, records, setup, live, reaper, claims, locks, spares)
     api = NetworkAPI(ctx, nets, plugin)
     vstore = VolumeStore(ctx.db, paths.volumes)
     volumes = VolumeService(vstore, ctx.containers.store)

@@ -1,6 +1,7 @@
 """Connecting a container to a network, and disconnecting it, at any time.
 
-Mixed into ``NetworkPlugin``. A stopped container only changes what it will join
+:class:`LiveConnect` is the network plugin's collaborator for ``network connect`` and
+``disconnect``. A stopped container only changes what it will join
 at its next start; a running one gets (or loses) the endpoint at once, through
 netavark on its pinned namespace.
 """
@@ -8,47 +9,48 @@ netavark on its pinned namespace.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from pallet.errors import Forbidden, InvalidArgument
+from pallet.engine.net_reaper import EndpointReaper
+from pallet.engine.net_service import NetworkService
+from pallet.engine.net_setup import EndpointSetup
+from pallet.engine.net_wants import KEY, SPECIAL, entry, initial_state
+from pallet.engine.records import Container
+from pallet.errors import Forbidden
 from pallet.network.netavark import Attachment, Netavark, restrict, setup_document
 
-if TYPE_CHECKING:
-    from pallet.engine.net_plugin import DnsSink, Records
-    from pallet.engine.net_service import NetworkService
-    from pallet.engine.records import Container
+# (container, nameservers, search domains): the container service's resolv.conf writer
+DnsSink = Callable[[Container, list[str], list[str]], None]
 
-KEY = "network"
-SPECIAL = ("host", "none")
+
+class Records(Protocol):
+    def resolve(self, ref: str) -> Container: ...
+
+    def save(self, c: Container) -> None: ...
 
 
 class LiveConnect:
-    if TYPE_CHECKING:
-        nets: NetworkService
-        driver: Netavark
-        records: Records
-        _locks: dict[str, asyncio.Lock]
-
-        async def created(self, c: Container) -> None: ...
-
-        def _endpoint(self, att: Attachment, result: dict[str, Any]) -> dict[str, Any]: ...
-
-        async def _teardown_doc(self, path: Path, doc: dict[str, Any]) -> None: ...
-
-        def dns_servers(self, c: Container, st: dict[str, Any]) -> list[str]: ...
-
-        dns_sink: DnsSink | None
+    def __init__(self, nets: NetworkService, driver: Netavark, records: Records,
+                 locks: dict[str, asyncio.Lock], setup: EndpointSetup, reaper: EndpointReaper,
+                 dns_sink: DnsSink | None = None) -> None:
+        self.nets = nets
+        self.driver = driver
+        self.records = records
+        self.locks = locks  # per container, shared with the plugin and the setup
+        self.setup = setup
+        self.reaper = reaper
+        self.dns_sink = dns_sink  # rewrites a running container's resolv.conf
 
     async def connect(self, net_ref: str, ref: str, endpoint: dict[str, Any] | None) -> None:
         n = self.nets.resolve(net_ref)
         c = self.records.resolve(ref)
-        async with self._locks[c.id]:
+        async with self.locks[c.id]:
             c = self.records.resolve(c.id)
             st = c.extras.get(KEY)
             if st is None:
-                await self.created(c)
-                st = c.extras[KEY]
+                st = c.extras[KEY] = initial_state(c, self.nets, self.records)
             if st["mode"] in SPECIAL or st["mode"].startswith("container:") or n.driver in (
                     "host", "null"):
                 raise Forbidden("container sharing network namespace with another container "
@@ -59,10 +61,7 @@ class LiveConnect:
             ep = endpoint or {}
             aliases = list(ep.get("Aliases") or [])
             ip = str((ep.get("IPAMConfig") or {}).get("IPv4Address") or "")
-            if (aliases or ip) and n.builtin:
-                raise InvalidArgument("network-scoped aliases and IPs are only supported for "
-                                      "user-defined networks")
-            entry = {"id": n.id, "name": n.name, "aliases": aliases, "ip": ip}
+            wanted = entry(n, aliases, ip)
             if c.running and st.get("netns"):
                 used = {e["interface"] for e in st["endpoints"].values()}
                 iface = next(f"eth{i}" for i in range(64) if f"eth{i}" not in used)
@@ -75,15 +74,15 @@ class LiveConnect:
                     self.nets.release(n.id, c.id)
                     raise
                 st["docs"].append(doc)
-                st["endpoints"][n.id] = self._endpoint(att, result)
-            st["networks"].append(entry)
+                st["endpoints"][n.id] = self.setup.endpoint(att, result)
+            st["networks"].append(wanted)
             self._resolvers_changed(c, st)
             self.records.save(c)
 
     async def disconnect(self, net_ref: str, ref: str, force: bool) -> None:
         n = self.nets.resolve(net_ref)
         c = self.records.resolve(ref)
-        async with self._locks[c.id]:
+        async with self.locks[c.id]:
             c = self.records.resolve(c.id)
             st = c.extras.get(KEY) or {}
             entries = [e for e in st.get("networks", []) if e["id"] == n.id]
@@ -95,7 +94,7 @@ class LiveConnect:
                 for doc in st["docs"]:
                     if n.nv_name in doc["networks"]:
                         last = len(doc["networks"]) == 1
-                        await self._teardown_doc(path, restrict(doc, [n.nv_name], last))
+                        await self.reaper.teardown_doc(path, restrict(doc, [n.nv_name], last))
                         doc = restrict(doc, [k for k in doc["networks"] if k != n.nv_name],
                                        not last)
                     if doc["networks"]:
@@ -114,7 +113,7 @@ class LiveConnect:
         embedded DNS serves a network joined later, too)."""
         if not (c.running and st.get("netns")) or self.dns_sink is None:
             return
-        servers = self.dns_servers(c, st)
+        servers = self.setup.dns_servers(c, st)
         if servers != st.get("dns"):
             st["dns"] = servers
             self.dns_sink(c, servers, list(st.get("search") or c.host_config.DnsSearch or []))

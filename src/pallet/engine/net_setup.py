@@ -1,8 +1,9 @@
 """A running container's endpoints: the netns, addresses and netavark's setup.
 
-Mixed into ``NetworkPlugin``. The netns is pinned and the addresses taken at
-once; netavark runs deferred (``StartContext.defer``), alongside the runtime's
-create, since the two meet only at the netns. A warm endpoint (``net_spares``)
+:class:`EndpointSetup` is the network plugin's collaborator for a start. The netns
+is pinned and the addresses taken at once; netavark runs deferred
+(``StartContext.defer``), alongside the runtime's create, since the two meet only at
+the netns. A warm endpoint (``net_spares``)
 replaces all of it for a container on the default bridge that asks for nothing
 particular. The resolvers a container gets are aardvark's on its DNS-enabled
 networks (predicted from the gateways, then taken from netavark's answer).
@@ -14,10 +15,14 @@ import asyncio
 import contextlib
 from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import msgspec
 
+from pallet.engine.net_reaper import EndpointReaper
+from pallet.engine.net_service import NetworkService
+from pallet.engine.net_spares import SparePool
+from pallet.engine.net_wants import KEY
 from pallet.engine.plugins import StartContext
 from pallet.engine.records import Container
 from pallet.errors import NotFound
@@ -26,9 +31,9 @@ from pallet.network.netavark import Attachment, Netavark, network_info, setup_do
 from pallet.network.records import NetworkRecord
 from pallet.system.ids import new_id
 
-if TYPE_CHECKING:
-    from pallet.engine.net_service import NetworkService
-    from pallet.engine.net_spares import SparePool
+
+class Saved(Protocol):
+    def all(self) -> list[Container]: ...
 
 
 def needs_interfaces(sysctls: dict[str, str]) -> bool:
@@ -42,33 +47,51 @@ def needs_interfaces(sysctls: dict[str, str]) -> bool:
 
 
 
+class PortClaims:
+    """Host ports taken: those of saved records, and those a start in flight chose
+    before its record was saved (two starts at once never pick the same port)."""
+
+    def __init__(self, records: Saved) -> None:
+        self.records = records
+        self._starting: dict[str, list[dict[str, Any]]] = {}
+
+    def taken(self, cid: str) -> set[tuple[str, int]]:
+        lists = [other.extras.get(KEY, {}).get("ports", []) for other in self.records.all()
+                 if other.id != cid]
+        lists += [ports for other, ports in self._starting.items() if other != cid]
+        return {(p["protocol"], p["host_port"]) for ports in lists for p in ports}
+
+    def claim(self, cid: str, ports: list[dict[str, Any]]) -> None:
+        self._starting[cid] = ports
+
+    def drop(self, cid: str) -> None:
+        self._starting.pop(cid, None)
+
+
 class EndpointSetup:
-    if TYPE_CHECKING:
-        nets: NetworkService
-        driver: Netavark
-        netns_dir: Path
-        spares: SparePool | None
-        _locks: dict[str, asyncio.Lock]
-        _starting: dict[str, list[dict[str, Any]]]
+    def __init__(self, nets: NetworkService, driver: Netavark, netns_dir: Path,
+                 locks: dict[str, asyncio.Lock], claims: PortClaims, reaper: EndpointReaper,
+                 spares: SparePool | None = None) -> None:
+        self.nets = nets
+        self.driver = driver
+        self.netns_dir = netns_dir
+        self.locks = locks  # per container, shared with the plugin and live connect
+        self.claims = claims
+        self.reaper = reaper
+        self.spares = spares
 
-        def _taken_ports(self, cid: str) -> set[tuple[str, int]]: ...
-
-        def _note_start(self, cid: str, path: Path, doc: dict[str, Any]) -> None: ...
-
-        def _forget_start(self, cid: str) -> None: ...
-
-    async def _setup(self, c: Container, st: dict[str, Any], ctx: StartContext) -> None:
+    async def setup(self, c: Container, st: dict[str, Any], ctx: StartContext) -> None:
         """Pin the netns and take the addresses now; netavark runs deferred, alongside the
         runtime's create (they meet only at the netns), unless an interface sysctl needs
         eth0 to exist when the runtime writes it."""
         hc = c.host_config
         nets = [self.nets.resolve(e["id"]) for e in st["networks"]]
-        taken = self._taken_ports(c.id)
+        taken = self.claims.taken(c.id)
         exposed = list((c.config.ExposedPorts or {}).keys())
         bindings = msgspec.to_builtins(hc.PortBindings)
         ports = portmap.expand(bindings, exposed, hc.PublishAllPorts, taken)
         portmap.check_free(ports, taken)
-        self._starting[c.id] = [p.to_wire() for p in ports]  # before the first await
+        self.claims.claim(c.id, [p.to_wire() for p in ports])  # before the first await
         if not ports and self._take_spare(c, st, nets, ctx):
             return
         # a path of its own per start: a teardown still pending for an earlier one never
@@ -84,13 +107,13 @@ class EndpointSetup:
             doc = setup_document(c.id, c.name, atts, ports, hc.Dns or [])
             # noted before anything exists: a palletd killed before the record holds the
             # endpoint tears it down at its next start
-            self._note_start(c.id, path, doc)
+            self.reaper.note_start(c.id, path, doc)
             await asyncio.to_thread(netns.create, path)
         except BaseException:
             await self._undo_setup(c, st, path, None)
             raise
         st["ports"] = [p.to_wire() for p in ports]
-        st["endpoints"] = {att.network.id: self._endpoint(att, {}) for att in atts}
+        st["endpoints"] = {att.network.id: self.endpoint(att, {}) for att in atts}
         # what netavark will answer: aardvark listens on the gateway of DNS-enabled networks
         predicted = {n.nv_name: {"dns_server_ips": [n.gateway]} for n in nets
                      if network_info(n)["dns_enabled"]}
@@ -102,7 +125,7 @@ class EndpointSetup:
             ctx.defer(self._locked(c.id, work))
 
     async def _locked(self, cid: str, work: Coroutine[Any, Any, None]) -> None:
-        async with self._locks[cid]:
+        async with self.locks[cid]:
             await work
 
     def _take_spare(self, c: Container, st: dict[str, Any], nets: list[NetworkRecord],
@@ -115,10 +138,10 @@ class EndpointSetup:
         spare = self.spares.take(nets[0].id, c.id) if plain and self.spares else None
         if spare is None:
             return False
-        self._note_start(c.id, spare.path, spare.doc)
+        self.reaper.note_start(c.id, spare.path, spare.doc)
         att = Attachment(nets[0], spare.ip, "eth0", [])
         st.update(netns=str(spare.path), docs=[spare.doc], ports=[],
-                  endpoints={nets[0].id: self._endpoint(att, spare.result)})
+                  endpoints={nets[0].id: self.endpoint(att, spare.result)})
         self._fill(st, nets, spare.result, ctx)
         return True
 
@@ -132,7 +155,7 @@ class EndpointSetup:
             raise
         st["docs"] = [doc]
         for att in atts:
-            st["endpoints"][att.network.id] = self._endpoint(att, result)
+            st["endpoints"][att.network.id] = self.endpoint(att, result)
         self._fill(st, nets, result, ctx)
 
     async def _undo_setup(self, c: Container, st: dict[str, Any], path: Path,
@@ -142,10 +165,10 @@ class EndpointSetup:
                 await asyncio.to_thread(self.driver.teardown, str(path), doc)
         await asyncio.to_thread(netns.delete, path)
         self.nets.store.release_all(c.id)
-        self._forget_start(c.id)
+        self.reaper.forget_start(c.id)
         st.update(docs=[], endpoints={}, ports=[], netns="")
 
-    def _endpoint(self, att: Attachment, result: dict[str, Any]) -> dict[str, Any]:
+    def endpoint(self, att: Attachment, result: dict[str, Any]) -> dict[str, Any]:
         iface = result.get(att.network.nv_name, {}).get("interfaces", {}).get(att.interface, {})
         prefix = int(att.network.subnet.split("/")[1])
         return {"ip": att.ip, "prefix": prefix, "gateway": att.network.gateway,

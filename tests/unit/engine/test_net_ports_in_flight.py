@@ -1,4 +1,4 @@
-"""Host ports chosen by a start in flight count as taken (engine/net_plugin, net_setup).
+"""Host ports chosen by a start in flight count as taken (engine/net_plugin, net_setup.PortClaims).
 
 Driven through the plugin's own ``prepare`` over a real NetworkService (SQLite) with a
 fake netavark and netns files: the first start's netavark setup is still pending when
@@ -8,6 +8,7 @@ the second start chooses its ports.
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from ipaddress import IPv4Network
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,12 @@ from typing import Any
 import pytest
 
 from pallet.api.models import ContainerConfig, HostConfig, PortBinding
-from pallet.engine import net_setup
+from pallet.engine import net_reaper, net_setup
+from pallet.engine.net_live import LiveConnect
 from pallet.engine.net_plugin import NetworkPlugin
+from pallet.engine.net_reaper import EndpointReaper
 from pallet.engine.net_service import NetworkService
+from pallet.engine.net_setup import EndpointSetup, PortClaims
 from pallet.engine.plugins import StartContext
 from pallet.engine.records import Container
 from pallet.network import portmap
@@ -77,11 +81,18 @@ def _host_port(c: Container) -> int:
 def test_a_second_start_never_picks_the_port_of_a_start_in_flight(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(net_setup, "netns", FakeNetns)
+    monkeypatch.setattr(net_reaper, "netns", FakeNetns)
     cfg = NetConfig("pltest0", "10.97.3.0/24", IPv4Network("10.96.0.0/20"), 24, 0)
     nets = NetworkService(NetworkStore(Database(tmp_path / "db")), cfg)
     nets.ensure_defaults()
     records = Records()
-    plugin = NetworkPlugin(nets, FakeDriver(), tmp_path / "netns", records)  # type: ignore[arg-type]
+    driver: Any = FakeDriver()
+    locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+    reaper = EndpointReaper(driver, tmp_path / "netns", nets.store, records)
+    claims = PortClaims(records)
+    setup = EndpointSetup(nets, driver, tmp_path / "netns", locks, claims, reaper)
+    live = LiveConnect(nets, driver, records, locks, setup, reaper)  # type: ignore[arg-type]
+    plugin = NetworkPlugin(nets, records, setup, live, reaper, claims, locks)  # type: ignore[arg-type]
     # the kernel offers both starts the same free port first: only the reservation of the
     # start in flight makes the second one pass it over
     def free_port(host_ip: str, proto: str, taken: set[tuple[str, int]]) -> int:
@@ -100,9 +111,9 @@ def test_a_second_start_never_picks_the_port_of_a_start_in_flight(
         await ctx_b.settle()
         records.save(a)
         await plugin.started(a)
-        assert plugin._taken_ports("c" * 64) == {("tcp", 40001), ("tcp", 40002)}
+        assert claims.taken("c" * 64) == {("tcp", 40001), ("tcp", 40002)}
         await plugin.released(b)  # B's start failed: its port is free again
         await plugin.drain()
-        assert plugin._taken_ports("c" * 64) == {("tcp", 40001)}
+        assert claims.taken("c" * 64) == {("tcp", 40001)}
 
     asyncio.run(main())
