@@ -2,7 +2,7 @@
 PY ?= python3
 
 
-.PHONY: setup demo test check unit integration compat bench
+.PHONY: setup demo test check unit integration compat dockerpy bench
 
 setup:
 	@./scripts/setup
@@ -24,7 +24,11 @@ integration: setup
 compat: setup
 	$(PY) -m pytest -q -m compat tests/compat
 
-test: check unit integration compat
+# docker-py's own tests/integration (sdist fetched from PyPI at run time) against palletd
+dockerpy: setup
+	$(PY) -m pytest -q -s -m dockerpy tests/dockerpy
+
+test: check unit integration compat dockerpy
 
 BENCHES = run-latency run-network run-build run-health run-registry
 
