@@ -189,6 +189,74 @@ def test_exec_start_hijack_with_body() -> None:
     asyncio.run(main())
 
 
+def _exec_start_request(exec_id: str, tty: bool) -> bytes:
+    body = json.dumps({"Detach": False, "Tty": tty}).encode()
+    return (f"POST /v1.44/exec/{exec_id}/start HTTP/1.1\r\nHost: d\r\n"
+            "Content-Type: application/json\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n").encode() + body
+
+
+def test_output_waits_until_the_client_has_read_the_head() -> None:
+    """A client that reads the 101 head through a buffered reader (http.client's makefile)
+    and then reads the raw socket, as docker-py does, still gets output the process wrote at
+    once: the server holds it until the head has left the socket."""
+
+    def client(path: Path, raw: bytes) -> bytes:
+        import time
+
+        with socket.socket(socket.AF_UNIX) as sock:
+            sock.settimeout(5)
+            sock.connect(str(path))
+            sock.sendall(raw)
+            time.sleep(0.3)  # the output is ready long before the client reads
+            head = sock.makefile("rb")
+            assert head.readline().startswith(b"HTTP/1.1 101")
+            while head.readline() not in (b"\r\n", b""):
+                pass
+            chunks = []
+            while data := sock.recv(4096):
+                chunks.append(data)
+            return b"".join(chunks)
+
+    async def main() -> None:
+        async with daemon() as (path, fake):
+            cid = await _create(fake, ["sleep"])
+            await fake.start(cid)
+            from pallet.api.models import ExecConfig
+
+            exec_id = await fake.exec_create(cid, ExecConfig(Cmd=["echo", "hi"],
+                                                             AttachStdout=True))
+            raw = _exec_start_request(exec_id, tty=False)
+            out = await asyncio.get_running_loop().run_in_executor(None, client, path, raw)
+            assert out == frame(1, b"hi\n")
+
+    asyncio.run(main())
+
+
+def test_detach_keys_end_the_connection_and_leave_the_container_running() -> None:
+    async def main() -> None:
+        async with daemon() as (path, fake):
+            cid = await _create(fake, ["cat"], tty=True)
+            await fake.start(cid)
+            raw = _attach_request(cid).replace(b"stderr=1", b"stderr=1&detachKeys=ctrl-x,x")
+            reader, writer = await _request(path, raw)
+            await _read_head(reader)
+            writer.write(b"ab\x18y\x18x")
+            await writer.drain()
+            await asyncio.wait_for(reader.read(), 5)  # EOF: the server hung up
+            session = fake.get(cid).sessions[0]
+            assert session.received == b"ab\x18y"  # the sequence itself never reaches cat
+            assert not session.stdin_closed and fake.get(cid).status == "running"
+            writer.close()
+            reader, writer = await _request(path, _attach_request(cid).replace(
+                b"stderr=1", b"stderr=1&detachKeys=ctrl-"))
+            status, _ = await _read_head(reader)
+            assert status.startswith("HTTP/1.1 400")
+            writer.close()
+
+    asyncio.run(main())
+
+
 def test_socket_permissions_and_stale_socket(tmp_path: Path) -> None:
     async def main() -> None:
         path = tmp_path / "p.sock"

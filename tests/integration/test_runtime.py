@@ -256,7 +256,7 @@ def test_exec_output_and_exit_codes(env: Env) -> None:
         frames = await read_all(ex)
         assert await ex.wait() == 0 and frames == [(1, b"piped\n")]
         await ex.close()
-        for args, code in ((["nosuchcmd"], 127), (["/bin/notexec"], 126)):
+        for args, code in ((["nosuchcmd"], 126), (["/bin/notexec"], 126)):
             ex = await env.rt.exec("exec1", dict(proc, args=args), tty=False, stdin=False)
             await read_all(ex)
             assert await ex.wait() == code, args

@@ -2,7 +2,8 @@
 
 Field names are the wire names (Docker's PascalCase), so a struct reads like the
 swagger definition. Unknown fields are ignored, as dockerd does; missing ones
-take Docker's defaults. Responses are built by the daemon's views.
+(and nulls, and keys in another case: Go's rules) take Docker's defaults. Responses are
+built by the daemon's views.
 """
 
 from __future__ import annotations
@@ -257,7 +258,10 @@ T = TypeVar("T")
 
 
 def decode(data: bytes, into: type[T]) -> T:
-    """Decode a JSON body into ``into``; an empty body gives the defaults."""
-    if not data.strip():
-        data = b"{}"
-    return msgspec.json.decode(data, type=into)
+    """Decode a JSON body into ``into`` with Go's rules (:mod:`pallet.api.gojson`): keys match
+    fields whatever their case, a null a field cannot hold is its default; an empty body gives
+    the defaults."""
+    from pallet.api import gojson
+
+    value: T = gojson.decode(data, into)
+    return value

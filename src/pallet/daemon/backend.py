@@ -226,7 +226,7 @@ class EngineBackend:
         return await self.x.create(ref, config)
 
     async def exec_start(self, exec_id: str, detach: bool, tty: bool) -> AttachSession | None:
-        return await self.x.start(exec_id, detach)
+        return await self.x.start(exec_id, detach, tty)
 
     async def exec_resize(self, exec_id: str, height: int, width: int) -> None:
         await self.x.resize(exec_id, height, width)

@@ -21,6 +21,7 @@ class ContainerAttach:
     def __init__(self, svc: ContainerService, c: Container, *, stdin: bool, stdout: bool,
                  stderr: bool, logs: bool, stream: bool) -> None:
         self.tty = c.config.Tty
+        self.detach_keys = ""
         self._svc = svc
         self._c = c
         self._want = {1: stdout, 2: stderr}

@@ -19,6 +19,7 @@ from pallet.engine.containers import ContainerService
 from pallet.engine.lifecycle import Op, next_state
 from pallet.engine.ports import ExecProcessView
 from pallet.errors import Conflict, InvalidArgument, NotFound
+from pallet.notation import detachkeys
 from pallet.runtime.users import resolve_user
 from pallet.system.ids import new_id
 from pallet.system.securejoin import read_inside
@@ -38,10 +39,17 @@ class ExecRecord:
 
 
 class ExecSession:
-    """The AttachSession of one exec process."""
+    """The AttachSession of one exec process.
 
-    def __init__(self, rec: ExecRecord, proc: ExecProcessView, svc: ExecService) -> None:
-        self.tty = rec.config.Tty
+    ``tty`` is the start request's: as in Docker, it decides the framing of the stream (raw or
+    multiplexed), whatever the exec was created with; the process's own terminal is the
+    create request's.
+    """
+
+    def __init__(self, rec: ExecRecord, proc: ExecProcessView, svc: ExecService,
+                 tty: bool) -> None:
+        self.tty = tty
+        self.detach_keys = rec.config.DetachKeys
         self._rec = rec
         self._proc = proc
         self._svc = svc
@@ -49,7 +57,7 @@ class ExecSession:
     async def output(self) -> AsyncIterator[tuple[int, bytes]]:
         want = {1: self._rec.config.AttachStdout, 2: self._rec.config.AttachStderr}
         async for stream, data in self._proc.output():
-            if want.get(stream, False) or self.tty:
+            if want.get(stream, False) or self._rec.config.Tty:
                 yield stream, data
         await self._rec.done.wait()
 
@@ -85,6 +93,7 @@ class ExecService:
         next_state(Op.EXEC, c.status, c.name)
         if not config.Cmd:
             raise InvalidArgument("No exec command specified")
+        detachkeys.parse_or_default(config.DetachKeys)
         rec = ExecRecord(id=new_id(), container_id=c.id, config=config)
         self._execs[rec.id] = rec
         self._c._event(c, f"exec_create: {' '.join(config.Cmd)}", execID=rec.id)
@@ -117,7 +126,7 @@ class ExecService:
             raise InvalidArgument("privileged exec is not supported")
         return proc
 
-    async def start(self, exec_id: str, detach: bool) -> ExecSession | None:
+    async def start(self, exec_id: str, detach: bool, tty: bool) -> ExecSession | None:
         rec = self.get(exec_id)
         if rec.started:
             raise Conflict(f"Error: Exec command {exec_id} has already run")
@@ -133,7 +142,7 @@ class ExecService:
         asyncio.get_running_loop().create_task(self._reap(rec, proc))
         if detach:
             return None
-        return ExecSession(rec, proc, self)
+        return ExecSession(rec, proc, self, tty)
 
     async def _reap(self, rec: ExecRecord, proc: ExecProcessView) -> None:
         try:

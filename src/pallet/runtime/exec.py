@@ -181,14 +181,15 @@ class ExecProcess:
 
 
 def _docker_exit_code(rc: int, stderr: bytes) -> int:
+    """An exec's exit code as Docker reports it: 128+n for a signal, and 126 for a command
+    that could not be started, missing or not executable (dockerd's exec rule; ``run``'s
+    127 for a missing command does not apply to exec)."""
     if rc < 0:
         return 128 - rc  # killed by a signal: Docker's 128+n
     if rc != _RUNTIME_FAILED:
         return rc
     text = stderr.decode(errors="replace")
-    if _NOT_FOUND.search(text):
-        return 127
-    if _NOT_EXEC.search(text):
+    if _NOT_FOUND.search(text) or _NOT_EXEC.search(text):
         return 126
     return rc
 

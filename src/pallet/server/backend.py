@@ -24,10 +24,12 @@ class AttachSession(Protocol):
 
     ``output()`` yields ``(stream, data)`` with stream 1 (stdout) or 2 (stderr)
     and ends when the process's output ends. With ``tty`` the server sends the
-    bytes raw, otherwise with the 8-byte multiplexed frame header.
+    bytes raw, otherwise with the 8-byte multiplexed frame header. ``detach_keys`` is the
+    session's own detach sequence in Docker's notation ("" for the default ctrl-p,ctrl-q).
     """
 
     tty: bool
+    detach_keys: str
 
     def output(self) -> AsyncIterator[tuple[int, bytes]]: ...
 

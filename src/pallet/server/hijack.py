@@ -9,20 +9,34 @@ bytes sent behind the request (its pure-Python parser keeps them in
 ``_message_tail``, which is taken over here).
 When the container's output ends the handler returns and aiohttp closes the socket.
 Without ``Upgrade: tcp`` the output is a plain streamed 200 response instead.
+
+Output waits until the client has read the 101 head off the socket. A client that reads the
+head through a buffered reader and then switches to the raw socket (http.client's
+``makefile`` reads as much as the socket holds, and docker-py then reads the socket itself)
+would otherwise lose output that arrived with the head: the buffer swallows it. On a unix
+socket the kernel tells how much of what was sent the peer has not read yet (``SIOCOUTQ``);
+output starts when that is zero (or after a bound, for a client that never reads).
+
+With a TTY, stdin goes through the session's detach sequence (Docker's default ctrl-p,ctrl-q):
+typing it ends the connection and leaves the container (or exec) running, as in Docker.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import logging
 import select
+import struct
+import termios
 from collections import deque
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 
 from pallet.api.framing import RAW, frame
+from pallet.notation.detachkeys import EscapeFilter, parse_or_default
 from pallet.server import streams
 from pallet.server.backend import AttachSession
 
@@ -31,10 +45,8 @@ log = logging.getLogger("pallet.server")
 _HIGH_WATER = 1 << 20
 _LOW_WATER = 1 << 18
 _HANGUP_POLL = 0.5
-# docker-py reads the hijacked stream from the raw socket, bypassing the buffer http.client
-# filled while reading the 101 headers: output sent right behind the headers would be lost.
-_SETTLE_AGENTS = ("docker-sdk-python",)
-_SETTLE = 0.05
+_HEAD_READ_LIMIT = 2.0
+_HEAD_READ_POLL = 0.001
 
 
 def wants_upgrade(request: web.Request) -> bool:
@@ -151,6 +163,31 @@ class Hijacked(asyncio.Protocol):
     def got_eof(self) -> bool:
         return self._eof and not self.lost.done()
 
+    def _unread(self) -> int:
+        """Bytes written that the peer has not read yet (0 when the kernel cannot tell)."""
+        if self._transport.get_write_buffer_size():
+            return 1
+        sock = self._transport.get_extra_info("socket")
+        if sock is None or sock.fileno() < 0:
+            return 0
+        try:
+            raw = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+        except OSError:
+            return 0
+        unread: int = struct.unpack("i", raw)[0]
+        return unread
+
+    async def head_read(self) -> None:
+        """Wait until the client has read everything sent so far (the 101 head)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _HEAD_READ_LIMIT
+        while self._unread() and not self.lost.done() and loop.time() < deadline:
+            await asyncio.sleep(_HEAD_READ_POLL)
+
+    def hang_up(self) -> None:
+        """End the connection (after a detach): output still queued is sent first."""
+        self._transport.close()
+
 
 def take_over(request: web.Request, keep_input: bool) -> Hijacked:
     """Swap the connection's protocol for a :class:`Hijacked` (after the 101 went out)."""
@@ -175,12 +212,13 @@ async def _encoded(session: AttachSession) -> AsyncIterator[bytes]:
             yield data if tty else frame(stream, data)
 
 
-async def _pump(conn: Hijacked, session: AttachSession, stdin: bool, settle: float) -> None:
+async def _pump(conn: Hijacked, session: AttachSession, stdin: bool) -> None:
+    escape = EscapeFilter(parse_or_default(session.detach_keys)) if session.tty else None
+
     async def output() -> None:
         chunks = _encoded(session)
         try:
-            if settle:
-                await asyncio.sleep(settle)
+            await conn.head_read()
             async for chunk in chunks:
                 await conn.write(chunk)
         finally:
@@ -191,7 +229,13 @@ async def _pump(conn: Hijacked, session: AttachSession, stdin: bool, settle: flo
             data = await conn.read()
             if not data:
                 break
-            await session.write_stdin(data)
+            if escape is not None:
+                data = escape.feed(data)
+            if data:
+                await session.write_stdin(data)
+            if escape is not None and escape.detached:
+                conn.hang_up()
+                return
         if conn.got_eof:
             await session.close_stdin()
 
@@ -226,9 +270,7 @@ async def serve(request: web.Request, session: AttachSession, *, stdin: bool,
             await resp.prepare(request)
             conn = take_over(request, keep_input=stdin)
             resp.force_close()  # aiohttp closes the socket once this handler returns
-            agent = request.headers.get("User-Agent", "")
-            settle = _SETTLE if agent.startswith(_SETTLE_AGENTS) else 0.0
-            await _pump(conn, session, stdin, settle)
+            await _pump(conn, session, stdin)
             return resp
         resp = await streams.start(request, RAW)
         await streams.copy_out(request, resp, _encoded(session))

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from pallet.api.framing import frame, stream_content_type
 from pallet.errors import InvalidArgument, Unsupported
+from pallet.notation import detachkeys
 from pallet.server import hijack, streams
 from pallet.server.backend import LogOptions, StreamBackend
 from pallet.server.params import qbool, qstr, qtime
@@ -58,6 +59,8 @@ def make_routes(b: StreamBackend) -> web.RouteTableDef:
     @routes.post("/containers/{id}/attach")
     async def attach(request: web.Request) -> web.StreamResponse:
         stdin = qbool(request, "stdin")
+        keys = qstr(request, "detachKeys")
+        detachkeys.parse_or_default(keys)  # a bad sequence is a 400 before anything attaches
         session = await b.attach(
             request.match_info["id"],
             stdin=stdin,
@@ -66,6 +69,8 @@ def make_routes(b: StreamBackend) -> web.RouteTableDef:
             logs=qbool(request, "logs"),
             stream=qbool(request, "stream"),
         )
+        if keys:
+            session.detach_keys = keys
         content_type = stream_content_type(session.tty, api_version(request))
         return await hijack.serve(request, session, stdin=stdin, content_type=content_type)
 

@@ -249,7 +249,7 @@ class FakeContainerOps(FakeState):
         if detach:
             return None
         cat = cmd[:1] == ["cat"]
-        session = FakeSession(bool(ex["ProcessConfig"]["tty"]), echo=cat, ends_with_stdin=cat)
+        session = FakeSession(tty, echo=cat, ends_with_stdin=cat)
         if cmd[:1] == ["echo"]:
             session.push(1, (" ".join(cmd[1:]) + "\n").encode())
             session.end()

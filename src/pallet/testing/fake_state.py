@@ -31,6 +31,7 @@ class FakeSession:
     def __init__(self, tty: bool, echo: bool = False, ends_with_stdin: bool = False,
                  on_stdin_closed: Callable[[], None] | None = None) -> None:
         self.tty = tty
+        self.detach_keys = ""
         self.on_stdin_closed = on_stdin_closed
         self.echo = echo
         self.ends_with_stdin = ends_with_stdin

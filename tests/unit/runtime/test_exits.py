@@ -48,7 +48,7 @@ def test_docker_exit_codes() -> None:
     assert _docker_exit_code(0, b"") == 0
     assert _docker_exit_code(7, b"") == 7
     assert _docker_exit_code(-9, b"") == 137
-    assert _docker_exit_code(255, b"executable file `x` not found in $PATH") == 127
-    assert _docker_exit_code(255, b'exec: "x": executable file not found in $PATH') == 127
+    assert _docker_exit_code(255, b"executable file `x` not found in $PATH") == 126
+    assert _docker_exit_code(255, b'exec: "x": executable file not found in $PATH') == 126
     assert _docker_exit_code(255, b"open executable: Permission denied") == 126
     assert _docker_exit_code(255, b"something else") == 255
