@@ -143,7 +143,8 @@ class ImageOps:
                 yield chunk
             await task
         finally:
-            reader.close()
+            reader.close()  # a client gone early: the writer then fails on a broken pipe
+            task.add_done_callback(_retrieved)
 
     async def load(self, archive: Path) -> StrList:
         with sent_by_client("invalid image archive"):
@@ -167,6 +168,12 @@ class ImageOps:
         image_id = await self._run(self.svc.bootstrap, name)
         return str(image_id)
 
+
+
+def _retrieved(task: asyncio.Future[None]) -> None:
+    """Mark a background writer's outcome as seen (its reader is gone)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _image_matches(img: Any, view: dict[str, Any], filters: Filters) -> bool:

@@ -9,6 +9,7 @@ with :func:`api_version`.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import cast
@@ -19,7 +20,9 @@ from yarl import URL
 from pallet import __version__
 from pallet.api import versions
 from pallet.api.versions import Version
-from pallet.server.errors import to_response
+from pallet.server.errors import error_response, to_response
+
+log = logging.getLogger("pallet.server")
 
 VERSION_KEY = web.RequestKey("pallet.api_version", tuple)
 
@@ -70,6 +73,12 @@ async def edge_middleware(request: web.Request, handler: Handler) -> web.StreamR
             version = versions.CURRENT
         request[VERSION_KEY] = version
         return await handler(request)
+    except ConnectionError as exc:
+        # the client went away (reset, broken pipe, upload cut short): one line, no
+        # traceback, so no socket user can flood the log with them
+        log.info("client went away during %s %s: %s", request.method, request.path,
+                 exc.strerror or exc)
+        return error_response(400, "the client closed the connection")
     except Exception as exc:
         return to_response(exc)
 
