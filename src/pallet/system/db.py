@@ -3,7 +3,8 @@
 One file, WAL mode, one connection shared by the daemon's stores behind a lock.
 Each store declares its own tables through :func:`migrate`, so a module owns its
 schema. Writes go through :meth:`Database.tx`, a transaction that commits on a
-clean exit and rolls back on an exception.
+clean exit and rolls back on an exception. Deleted records do not leave the file big:
+pages are vacuumed incrementally after a commit that freed many, and the WAL is cut back.
 """
 
 from __future__ import annotations
@@ -17,6 +18,10 @@ from typing import Any
 
 from pallet.system.private import private_file
 
+INCREMENTAL = 2  # PRAGMA auto_vacuum
+RECLAIM_PAGES = 256  # 1 MiB of 4 KiB pages
+WAL_LIMIT = 4 * 1024 * 1024  # bytes a checkpointed WAL is cut back to
+
 
 class Database:
     def __init__(self, path: Path | str) -> None:
@@ -29,6 +34,12 @@ class Database:
         self._conn.row_factory = sqlite3.Row
         self._lock = threading.RLock()
         with self._lock:
+            if self._conn.execute("PRAGMA auto_vacuum").fetchone()[0] != INCREMENTAL:
+                # freed pages go back to the file system (set once; an older store is
+                # rewritten once by the VACUUM)
+                self._conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+                self._conn.execute("VACUUM")
+            self._conn.execute(f"PRAGMA journal_size_limit={WAL_LIMIT}")
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
@@ -51,6 +62,15 @@ class Database:
                 self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
+            self._reclaim()
+
+    def _reclaim(self) -> None:
+        """After a commit that freed many pages (a big record deleted), give them back and
+        checkpoint, so the file (and its WAL) shrink now rather than never."""
+        free = self._conn.execute("PRAGMA freelist_count").fetchone()[0]
+        if free >= RECLAIM_PAGES:
+            self._conn.executescript("PRAGMA incremental_vacuum;")  # steps until done
+            self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
