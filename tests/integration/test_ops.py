@@ -1,8 +1,10 @@
-"""Operating containers with a real palletd: restart policies, health checks, resource
-limits, hardening flags, stats, update and log rotation (root, crun, conmon, cgroups)."""
+"""Operating containers with a real palletd: restart policies (and a Compose project's
+dependency order after a reboot), health checks, resource limits, hardening flags, stats,
+update and log rotation (root, crun, conmon, cgroups)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import signal
@@ -118,7 +120,68 @@ def test_policies_after_daemon_kill_and_reboot(palletd_factory: Callable[[], Any
     assert f" {net_config(Path(d.run)).bridge_name}:" not in links
 
 
+def started(doc: dict[str, Any]) -> dt.datetime:
+    head, _, frac = str(doc["State"]["StartedAt"]).rstrip("Z").partition(".")
+    return dt.datetime.fromisoformat(f"{head}.{(frac + '000000')[:6]}")
+
+
+def compose_labels(service: str, depends: str = "") -> list[str]:
+    labels = {"com.docker.compose.project": "boot", "com.docker.compose.service": service,
+              "com.docker.compose.depends_on": depends}
+    return [a for k, v in labels.items() for a in ("--label", f"{k}={v}")]
+
+
+def test_reboot_brings_a_project_back_in_dependency_order(
+        palletd_factory: Callable[[], Any]) -> None:
+    d = palletd_factory()
+    d.start()
+    d.bootstrap("busybox")
+    p = P(d)
+    # web is created first, so creation order alone would start it first
+    web = p.run_d("--restart", "always", *compose_labels("web", "db:service_healthy:false"),
+                  "busybox", "sleep", "1000")
+    cache = p.run_d("--restart", "unless-stopped", *compose_labels("cache"),
+                    "busybox", "sleep", "1000")
+    db = p.run_d("--restart", "always", *compose_labels("db"),
+                 "--health-cmd", "test -f /tmp/ready", "--health-interval", "200ms",
+                 "--health-retries", "100", "busybox", "sh", "-c",
+                 "sleep 2; touch /tmp/ready; exec sleep 1000")
+    d.kill(signal.SIGKILL)
+    _crun_kill_all(d)
+    d.start()  # as after a reboot: the records are there, the processes are not
+    try:
+        wait_for(lambda: all(p.inspect(n)["State"]["Running"] for n in (web, db, cache)),
+                 what="the project back up")
+    except AssertionError:
+        raise AssertionError(d.log_tail(40)) from None
+    web_doc, db_doc = p.inspect(web), p.inspect(db)
+    assert db_doc["State"]["Health"]["Status"] == "healthy"
+    # db cannot be healthy before its 2 s; web waited for that, cache did not wait at all
+    assert (started(web_doc) - started(db_doc)).total_seconds() >= 2.0
+    assert (started(p.inspect(cache)) - started(db_doc)).total_seconds() < 2.0
+    assert d.remove_all_containers() == []
+
+
 # -- health checks ------------------------------------------------------------------
+def test_on_unhealthy_restarts_a_container_whose_check_keeps_failing(p: P) -> None:
+    n = p.run_d("--restart", "on-unhealthy", "--health-cmd", "test -f /tmp/ok",
+                "--health-interval", "200ms", "--health-retries", "2", "busybox", "sleep",
+                "1000")
+    wait_for(lambda: p.inspect(n)["RestartCount"] >= 2, what="two restarts")
+    doc = p.inspect(n)
+    assert doc["HostConfig"]["RestartPolicy"]["Name"] == "on-unhealthy"
+    assert doc["State"]["Status"] in ("running", "restarting")
+    # a healthy container under the same policy is left alone
+    ok = p.run_d("--restart", "on-unhealthy", "--health-cmd", "true",
+                 "--health-interval", "200ms", "--health-retries", "2", "busybox", "sleep",
+                 "1000")
+    wait_for(lambda: p.inspect(ok)["State"]["Health"]["Status"] == "healthy", what="healthy")
+    time.sleep(1.0)
+    assert p.inspect(ok)["RestartCount"] == 0
+    listing = p.ok("ps", "-a", "--filter", f"name={n}", "--format", "{{.Names}} {{.Status}}")
+    assert n in listing
+
+
 def test_health_starting_healthy_unhealthy(p: P, palletd: Any) -> None:
     since = time.time() - 1
     n = p.run_d("--health-cmd", "cat /tmp/ok", "--health-interval", "200ms",

@@ -52,8 +52,8 @@ class Env:
     def _service(self) -> ContainerService:
         svc = ContainerService(self.store, FakeImages(BUSYBOX), FakeRootfs(), self.runtime,
                                self.events, self.tmp / "containers", HostDefaults())
-        self.restart = RestartPlugin(svc)
         self.health = HealthPlugin(svc, self._probe)
+        self.restart = RestartPlugin(svc, self.health.status_of)
         svc.plugins.extend([self.restart, self.health])
         return svc
 
@@ -76,10 +76,12 @@ class Env:
             await self.svc.on_exit(cid)
 
     async def run(self, *cmd: str, policy: str = "no", retries: int = 0,
-                  health: HealthConfig | None = None) -> str:
+                  health: HealthConfig | None = None, labels: dict[str, str] | None = None
+                  ) -> str:
         host = HostConfig(RestartPolicy=RestartPolicy(Name=policy, MaximumRetryCount=retries))
         cid, _ = await self.svc.create(None, CreateRequest(
-            Image="busybox", Cmd=list(cmd), HostConfig=host, Healthcheck=health))
+            Image="busybox", Cmd=list(cmd), HostConfig=host, Healthcheck=health,
+            Labels=labels))
         await self.svc.start(cid)
         return cid
 
@@ -184,6 +186,52 @@ async def test_daemon_start_brings_back_always_and_unless_stopped(e: Env) -> Non
     await e.restart.boot(wanted)
     assert [status(e, x) for x in (always, unless, unless_stopped, plain)] == [
         "running", "running", "exited", "exited"]
+
+
+def _service(name: str, depends: str = "") -> dict[str, str]:
+    return {"com.docker.compose.project": "p", "com.docker.compose.service": name,
+            "com.docker.compose.depends_on": depends}
+
+
+async def _reboot_and_boot(e: Env, *cids: str) -> list[tuple[str, str]]:
+    """Stop ``cids`` as a host reboot would, start a new daemon over the same store and run
+    its boot; returns the (container, action) events of the boot, in order."""
+    e.restart.close()
+    e.health.close()
+    for cid in cids:
+        c = e.svc.resolve(cid)
+        c.status, c.pid = c.status.__class__("exited"), 0
+        e.svc.store.save(c)
+        e.runtime.states.pop(cid, None)
+    e.svc = e._service()
+    mark = len(e.events._history)
+    await asyncio.wait_for(e.restart.boot(e.restart.settle()), 10)
+    return [(ev["Actor"]["ID"], ev["Action"]) for ev in list(e.events._history)[mark:]]
+
+
+@run
+async def test_boot_starts_a_compose_service_once_its_dependency_is_healthy(e: Env) -> None:
+    hc = HealthConfig(Test=["CMD", "check"], Interval=50 * MS, Retries=5)
+    web = await e.run("sleep", "1", policy="always",
+                      labels=_service("web", "db:service_healthy:false"))
+    db = await e.run("sleep", "1", policy="always", health=hc, labels=_service("db"))
+    e.probe_codes[db] = [1, 1, 0]  # healthy at the third probe after the boot
+    got = await _reboot_and_boot(e, web, db)
+    assert got.index((db, "start")) < got.index((db, "health_status: healthy")) < got.index(
+        (web, "start"))
+    assert status(e, web) == status(e, db) == "running"
+
+
+@run
+async def test_boot_does_not_wait_forever_for_a_dependency_that_turns_unhealthy(
+        e: Env) -> None:
+    hc = HealthConfig(Test=["CMD", "check"], Interval=50 * MS, Retries=2)
+    web = await e.run("sleep", "1", policy="always",
+                      labels=_service("web", "db:service_healthy:false"))
+    db = await e.run("sleep", "1", policy="always", health=hc, labels=_service("db"))
+    e.probe_codes[db] = [1]
+    got = await _reboot_and_boot(e, web, db)
+    assert got.index((db, "health_status: unhealthy")) < got.index((web, "start"))
 
 
 @run

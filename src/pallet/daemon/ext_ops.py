@@ -144,8 +144,8 @@ class Ops:
 def install(ctx: PartContext) -> Part:
     driver, log_opts = ctx.config.log_driver, ctx.config.log_opts
     containers = ctx.containers
-    restart = RestartPlugin(containers)
     health = HealthPlugin(containers, ExecProbe(ctx))
+    restart = RestartPlugin(containers, health.status_of, hold=True)
     logs = LogRotatePlugin(containers, ctx.runtime.reopen_logs, driver, log_opts)
     stats = StatsService(containers, ctx.host.cgroup_layout)
     cgroups = CgroupPlugin(stats, ctx.paths.root)
@@ -157,9 +157,13 @@ def install(ctx: PartContext) -> Part:
     ops = Ops(ctx, stats, updates, health, ctx.config.metrics)
 
     async def on_start() -> None:
-        wanted = restart.settle()
         health.resume()
         logs.resume()
+
+    async def on_ready() -> None:
+        # after reconcile: the containers that died with the daemon (or the host) are
+        # exited records now, brought back together in dependency order
+        wanted = restart.settle()
         if wanted:
             log.info("starting %d container(s) by their restart policy", len(wanted))
             task = asyncio.get_running_loop().create_task(restart.boot(wanted))
@@ -179,6 +183,7 @@ def install(ctx: PartContext) -> Part:
         routes=make_routes(ops),
         plugins=[HardeningPlugin(containers.host), restart, health, logs, cgroups],
         on_start=[on_start],
+        on_ready=[on_ready],
         on_stop=[on_stop],
         info={"LoggingDriver": driver},
         # the request timer costs a route lookup per request: only when metrics are on

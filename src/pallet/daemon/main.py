@@ -46,6 +46,7 @@ async def serve(config: DaemonConfig) -> None:
     watcher_task = asyncio.create_task(daemon.watch_exits())
     await daemon.started()
     await daemon.containers.reconcile()
+    await daemon.ready()
     app = make_app(daemon.routers, middlewares=daemon.middlewares)
     runner = await serve_unix(app, paths.socket, group=config.group)
     log.info("palletd listening on %s (runtime %s)", paths.socket, daemon.host.runtime_name)

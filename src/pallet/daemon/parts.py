@@ -50,6 +50,8 @@ class Part:
     routes: list[web.AbstractRouteDef] = field(default_factory=list)
     plugins: list[ContainerPlugin] = field(default_factory=list)
     on_start: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    # after the records were reconciled with what conmon and the runtime report
+    on_ready: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     on_stop: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     info: dict[str, Any] = field(default_factory=dict)  # merged into GET /info
     middlewares: list[Any] = field(default_factory=list)  # aiohttp, outside the edge one

@@ -65,6 +65,11 @@ class Daemon:
             for hook in part.on_start:
                 await hook()
 
+    async def ready(self) -> None:
+        for part in self.parts:
+            for hook in part.on_ready:
+                await hook()
+
     async def stopping(self) -> None:
         for part in self.parts:
             for hook in part.on_stop:

@@ -100,6 +100,14 @@ class HealthPlugin(Plugin):
             state = HealthState.from_wire(c.extras[self.name])
         return state
 
+    def status_of(self, cid: str) -> str | None:
+        """The container's health status now (None: no check, or no such container)."""
+        c = self.containers.store.get(cid)
+        if c is None or spec_of(c) is None:
+            return None
+        state = self.state_of(c)
+        return None if state is None else state.status
+
     def _save(self, cid: str, state: HealthState) -> None:
         c = self.containers.store.get(cid)  # fresh copy, saved without an await between
         if c is None:
