@@ -172,6 +172,7 @@ def attach(proj: Project, services: list[str], *, abort: bool, exit_code_from: s
 
     from pallet.cli.commands.compose.logs import join, log_query, stream, use_color
     from pallet.compose import labels, lifecycle
+    from pallet.errors import PalletError
 
     engine = target.engine()
     docs = [d for d in engine.containers(proj.name) if not labels.is_oneoff(d.get("Labels") or {})
@@ -181,6 +182,14 @@ def attach(proj: Project, services: list[str], *, abort: bool, exit_code_from: s
     stopped = threading.Event()
 
     def ended(doc: dict[str, Any]) -> None:
+        try:
+            state = engine.inspect_container(str(doc["Id"])).get("State") or {}
+        except PalletError:
+            state = {}
+        if not state.get("Running"):
+            sys.stdout.write(f"{str(doc['Names'][0]).lstrip('/')} exited with code "
+                             f"{state.get('ExitCode', 0)}\n")
+            sys.stdout.flush()
         if not first:
             first.append(doc)
         if abort:
