@@ -20,6 +20,10 @@ from pallet.compose.yamlsrc import Marks, Override, Reset
 
 _MAPS = ("labels", "annotations", "sysctls", "storage_opt")
 _LISTS = ("dns", "dns_search", "tmpfs", "label_file", "cap_add", "cap_drop")
+# what Compose v2 leaves in short form when it does not interpolate (``config
+# --no-interpolate`` prints its document before the model): the values the model reads
+_MODEL_ONLY = {"command", "entrypoint", "environment", "expose", "extra_hosts", "ulimits",
+               "healthcheck", "deploy", *_MAPS, "dns_search", "tmpfs", "cap_add", "cap_drop"}
 
 
 def is_remote(path: str) -> bool:
@@ -69,7 +73,8 @@ def _unwrap(fn: Any) -> Any:
 
 
 class Canonicaliser:
-    def __init__(self, base: str, home: str, marks: Marks) -> None:
+    def __init__(self, base: str, home: str, marks: Marks, lenient: bool = False) -> None:
+        self.lenient = lenient  # not interpolated: a value that does not parse stays as is
         self.base = base
         self.home = home
         self.marks = marks
@@ -120,19 +125,21 @@ class Canonicaliser:
             ("extra_hosts", _extra_hosts), ("ulimits", _ulimits),
             ("healthcheck", _healthcheck), ("deploy", _deploy),
         ):
-            if key in svc:
+            if key in svc and not (self.lenient and key in _MODEL_ONLY):
                 try:
                     svc[key] = _unwrap(fn)(svc[key])
                 except ComposeError as err:
+                    if self.lenient:
+                        continue
                     if err.where:
                         raise
                     raise ComposeError(f"services.{name}.{key}: {err.detail}",
                                        self.marks.where(("services", name, key))) from None
-        for key in _MAPS:
+        for key in () if self.lenient else _MAPS:
             if key in svc:
                 svc[key] = _unwrap(to_map)(svc[key])
         for key in _LISTS:
-            if isinstance(svc.get(key), str):
+            if isinstance(svc.get(key), str) and not (self.lenient and key in _MODEL_ONLY):
                 svc[key] = [svc[key]]
         if isinstance(svc.get("label_file"), list):
             svc["label_file"] = [self.path(p) for p in svc["label_file"]]
@@ -147,7 +154,7 @@ class Canonicaliser:
             build["context"] = self.path(context)
         if "dockerfile_inline" not in build:
             build.setdefault("dockerfile", "Dockerfile")
-        for key in ("args", "labels", "additional_contexts"):
+        for key in () if self.lenient else ("args", "labels", "additional_contexts"):
             if key in build:
                 build[key] = _unwrap(to_map)(build[key], "=", key == "args")
         if isinstance(build.get("secrets"), list):

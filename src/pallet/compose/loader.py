@@ -157,7 +157,7 @@ class _Reader:
         if doc.pop("version", None) is not None:
             self.warnings.append(f"{path}: the attribute `version` is obsolete, it will be "
                                  "ignored, please remove it to avoid potential confusion")
-        doc = Canonicaliser(base, self.home, self.marks).document(doc)
+        doc = Canonicaliser(base, self.home, self.marks, not self.interpolate).document(doc)
         self._include(doc, base, env, stack)
         self._extends(doc, path, base, env)
         return doc
@@ -244,4 +244,5 @@ class _Reader:
         if self.interpolate:
             doc = interpolate(doc, env.get, self.marks, (), self.missing)
         validate(doc, self.marks)
-        return Canonicaliser(os.path.dirname(path), self.home, self.marks).document(doc)
+        return Canonicaliser(os.path.dirname(path), self.home, self.marks,
+                             not self.interpolate).document(doc)

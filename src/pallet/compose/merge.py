@@ -6,7 +6,9 @@ exceptions: ``command``, ``entrypoint`` and ``healthcheck.test`` are replaced; `
 host IP + target + published + protocol for ports) and an override entry with a key
 already present replaces that entry in place; plain string lists (``dns``, ``cap_add``,
 ``profiles``, aliases ...) drop repeated values; ``logging`` with another driver is
-replaced; IPAM pools merge by subnet. ``!reset`` removes the value, ``!override`` replaces it.
+replaced; IPAM pools merge by subnet; ``environment``, ``labels``, ``build.args`` and the
+other key=value collections merge by key into a ``k=v`` sequence, sorted. ``!reset``
+removes the value, ``!override`` replaces it.
 Used for ``-f`` overrides, ``extends`` and the project's own files alike.
 """
 
@@ -43,6 +45,12 @@ def _subnet_key(entry: Any) -> Any:
     return entry.get("subnet") if isinstance(entry, dict) else repr(entry)
 
 
+# key=value collections merged by key into a sequence, as Compose v2 does
+_SEQUENCE = {"services.*." + k for k in (
+    "environment", "labels", "annotations", "sysctls", "build.args", "build.labels",
+    "build.additional_contexts", "deploy.labels", "volumes.*.volume.labels")}
+_SEQUENCE |= {"networks.*.labels", "volumes.*.labels"}
+
 _KEYED: dict[str, Callable[[Any], Any]] = {
     "services.*.ports": _port_key,
     "services.*.volumes": _target_key,
@@ -71,6 +79,9 @@ def merge(base: Any, over: Any, path: Path = ()) -> Any:
         return strip(base)
     if base is None or _match(path, _REPLACE):
         return strip(over)
+    if _match(path, _SEQUENCE):
+        pairs = {**_pairs(base), **_pairs(strip(over))}
+        return [k if v is None else f"{k}={_text(v)}" for k, v in sorted(pairs.items())]
     if isinstance(base, dict) and isinstance(over, dict):
         if path[-1:] == ("logging",) and _match(path, {"services.*.logging"}):
             if over.get("driver") not in (None, base.get("driver")) and "driver" in base:
@@ -97,6 +108,21 @@ def merge(base: Any, over: Any, path: Path = ()) -> Any:
             return seen
         return merged
     return strip(over)
+
+
+def _text(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
+def _pairs(value: Any) -> dict[str, Any]:
+    """``[k=v, k]`` or ``{k: v}`` as a dict (a bare ``k`` is None)."""
+    if isinstance(value, dict):
+        return {str(k): v for k, v in value.items()}
+    out: dict[str, Any] = {}
+    for item in value if isinstance(value, list) else []:
+        key, has, val = str(item).partition("=")
+        out[key] = val if has else None
+    return out
 
 
 def _merge_keyed(base: list[Any], over: list[Any], key: Callable[[Any], Any],

@@ -376,5 +376,17 @@ class Project(_S):
                                                  name="x-pallet-disabled")
 
     def service_names(self) -> list[str]:
-        """The enabled services' names, sorted as Compose v2 lists them."""
-        return sorted(self.services)
+        """The enabled services' names as ``config --services`` lists them: by name, each
+        after the services it depends on."""
+        order: list[str] = []
+
+        def visit(name: str, trail: tuple[str, ...]) -> None:
+            if name in order or name in trail or name not in self.services:
+                return
+            for dep in sorted(self.services[name].depends_on or {}):
+                visit(dep, (*trail, name))
+            order.append(name)
+
+        for name in sorted(self.services):
+            visit(name, ())
+        return order

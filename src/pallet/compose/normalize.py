@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from pallet.compose.canonical import to_map
 from pallet.compose.dotenv import read_env
 from pallet.compose.errors import ComposeError
 from pallet.compose.model import FileObject, Network, Project, Service, Volume
@@ -25,31 +26,40 @@ from pallet.compose.yamlsrc import Marks, Path
 _KINDS = ("networks", "volumes", "secrets", "configs")
 
 
-def to_project(doc: dict[str, Any], name: str, env: dict[str, str], marks: Marks) -> Project:
-    """The model of the merged document ``doc`` for project ``name``."""
+def with_defaults(doc: dict[str, Any], name: str) -> dict[str, Any]:
+    """``doc`` with the ``default`` network attached and declared where services need it,
+    and every network, volume, secret and config named (changes and returns ``doc``)."""
     services: dict[str, Any] = doc.get("services") or {}
     for key in _KINDS:
         doc[key] = doc.get(key) or {}
-    uses_default = False
-    for svc_name, svc in services.items():
-        svc["name"] = svc_name
-        _extensions(svc)
-        svc.pop("extends", None)
+    for svc in services.values():
         if not svc.get("network_mode") and not svc.get("networks"):
             svc["networks"] = {"default": None}
-        if "default" in (svc.get("networks") or {}):
-            uses_default = True
+        if "default" in (svc.get("networks") or {}) and "default" not in doc["networks"]:
+            doc["networks"]["default"] = {}
+    for kind in _KINDS:
+        for key, obj in doc[kind].items():
+            if isinstance(obj, dict) and isinstance(obj.get("labels"), list):
+                obj["labels"] = to_map(obj["labels"])
+            if isinstance(obj, dict) and "name" not in obj:
+                obj["name"] = key if obj.get("external") else f"{name}_{key}"
+    return doc
+
+
+def to_project(doc: dict[str, Any], name: str, env: dict[str, str], marks: Marks) -> Project:
+    """The model of the merged document ``doc`` for project ``name``."""
+    with_defaults(doc, name)
+    services: dict[str, Any] = doc.get("services") or {}
+    for svc_name, svc in services.items():
+        svc["name"] = svc_name
+        _as_maps(svc)
+        _extensions(svc)
+        svc.pop("extends", None)
         _environment(svc, env, marks)
         _build_args(svc, env)
         _scale(svc, marks)
         convert_units(svc, ("services", svc_name), marks)
         svc.pop("label_file", None)
-    if uses_default and "default" not in doc["networks"]:
-        doc["networks"]["default"] = {}
-    for kind in _KINDS:
-        for key, obj in doc[kind].items():
-            if "name" not in obj:
-                obj["name"] = key if obj.get("external") else f"{name}_{key}"
     project = Project(name=name)
     project.extensions = {k: v for k, v in doc.items() if k.startswith("x-")} or None
     project.services = {k: _convert(v, Service, ("services", k), marks)
@@ -113,6 +123,25 @@ def _environment(svc: dict[str, Any], env: dict[str, str], marks: Marks) -> None
         svc["environment"] = merged
     else:
         svc.pop("environment", None)
+
+
+def _as_maps(svc: dict[str, Any]) -> None:
+    """The key=value collections a merge left as ``k=v`` sequences, as maps again."""
+    for key in ("environment", "labels", "annotations", "sysctls", "storage_opt"):
+        if isinstance(svc.get(key), list):
+            svc[key] = to_map(svc[key], null=key == "environment")
+    for part, keys in (("build", ("args", "labels", "additional_contexts")),
+                       ("deploy", ("labels",))):
+        table = svc.get(part)
+        if not isinstance(table, dict):
+            continue
+        for key in keys:
+            if isinstance(table.get(key), list):
+                table[key] = to_map(table[key], null=key == "args")
+    for mount in svc.get("volumes") or []:
+        options = mount.get("volume") if isinstance(mount, dict) else None
+        if isinstance(options, dict) and isinstance(options.get("labels"), list):
+            options["labels"] = to_map(options["labels"])
 
 
 def _extensions(svc: dict[str, Any]) -> None:

@@ -83,7 +83,17 @@ def _units(value: Any, key: str) -> Any:
 
 
 def to_json(project: Project) -> str:
-    return msgspec.json.format(msgspec.json.encode(document(project)), indent=4).decode()
+    """Compose v2's JSON: as the YAML, less services' ``x-*`` extensions, plus the fields
+    Go's encoder never leaves out."""
+    doc = document(project)
+    for name, svc in doc["services"].items():
+        svc = {k: v for k, v in svc.items() if not k.startswith("x-")}
+        if "deploy" in svc:
+            svc["deploy"] = {"resources": {}, "placement": {}, **svc["deploy"]}
+        doc["services"][name] = {"command": None, "entrypoint": None, **svc}
+    for net in (doc.get("networks") or {}).values():
+        net.setdefault("ipam", {})
+    return msgspec.json.format(msgspec.json.encode(doc), indent=4).decode()
 
 
 class _Dumper(yaml.SafeDumper):

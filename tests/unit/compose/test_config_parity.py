@@ -6,6 +6,7 @@ must be equal, value for value. The binary only reads files (``config`` needs no
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from pallet.cli.app import main
 from pallet.compose import render
 from pallet.compose.loader import load
 from pallet.compose.options import ProjectOptions
@@ -405,17 +407,47 @@ def _compose_v2() -> str:
     return found
 
 
-@pytest.mark.parametrize("name", sorted(cases))
-def test_config_matches_compose_v2(tmp_path: Path, name: str) -> None:
+def _write(root: Path, name: str) -> dict[str, str]:
     files = dict(cases[name])
     env: dict[str, str] = files.pop("__env__", {})
-    root = tmp_path / name
     for path, text in files.items():
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(textwrap.dedent(text))
-    environ = {**env, "HOME": str(tmp_path)}
-    real = subprocess.run([_compose_v2(), "config"], cwd=root, capture_output=True, text=True,
-                          env={**environ, "PATH": os.environ.get("PATH", "")}, timeout=60)
+    return env
+
+
+def _real(root: Path, environ: dict[str, str], *flags: str) -> Any:
+    real = subprocess.run([_compose_v2(), "config", *flags], cwd=root, capture_output=True,
+                          text=True, env={**environ, "PATH": os.environ.get("PATH", "")},
+                          timeout=60)
     assert real.returncode == 0 and real.stdout, real.stderr
-    ours = render.to_yaml(load(ProjectOptions(cwd=str(root), environ=environ)))
-    assert yaml.safe_load(ours) == yaml.safe_load(real.stdout)
+    return yaml.safe_load(real.stdout)
+
+
+@pytest.mark.parametrize("name", sorted(cases))
+def test_config_matches_compose_v2(tmp_path: Path, name: str) -> None:
+    root = tmp_path / name
+    environ = {**_write(root, name), "HOME": str(tmp_path)}
+    project = load(ProjectOptions(cwd=str(root), environ=environ))
+    assert yaml.safe_load(render.to_yaml(project)) == _real(root, environ)
+
+
+@pytest.mark.parametrize("name", ["guide_stack", "hardened", "anchors_ext", "misc"])
+def test_config_json_matches_compose_v2(tmp_path: Path, name: str) -> None:
+    root = tmp_path / name
+    environ = {**_write(root, name), "HOME": str(tmp_path)}
+    project = load(ProjectOptions(cwd=str(root), environ=environ))
+    assert json.loads(render.to_json(project)) == _real(root, environ, "--format", "json")
+
+
+@pytest.mark.parametrize("name", ["guide_stack", "hardened", "override", "extends"])
+def test_config_no_interpolate_matches_compose_v2(
+        tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / name
+    environ = {**_write(root, name), "HOME": str(tmp_path)}
+    monkeypatch.chdir(root)
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    assert main(["compose", "config", "--no-interpolate"]) == 0
+    assert yaml.safe_load(capsys.readouterr().out) == _real(root, environ, "--no-interpolate")

@@ -26,13 +26,14 @@ def config(quiet: bool, services: bool, volumes: bool, profiles: bool, images: b
     """Parse, resolve and render compose file in canonical format."""
     from pallet.compose import render
     from pallet.compose.loader import load, load_document
+    from pallet.compose.normalize import with_defaults
 
     options = context.options(interpolate=not no_interpolate)
     if no_interpolate:
         loaded = load_document(options)
         context.warn(loaded.warnings)
-        doc = {"name": loaded.name, **{k: v for k, v in loaded.doc.items() if k != "name"}}
-        text = _dump(doc, fmt)
+        doc = with_defaults({**loaded.doc, "name": loaded.name}, loaded.name)
+        text = _dump(_sorted({k: v for k, v in doc.items() if v != {}}), fmt)
     else:
         project = load(options)
         context.warn(project.warnings)
@@ -67,7 +68,16 @@ def _listing(project: Project, services: bool, volumes: bool, profiles: bool,
     return None
 
 
-def _dump(doc: dict[str, object], fmt: str) -> str:
+def _sorted(value: object) -> object:
+    """Keys sorted at every level, as Compose v2 prints a document it did not model."""
+    if isinstance(value, dict):
+        return {k: _sorted(value[k]) for k in sorted(value)}
+    if isinstance(value, list):
+        return [_sorted(v) for v in value]
+    return value
+
+
+def _dump(doc: object, fmt: str) -> str:
     import msgspec
 
     if fmt == "json":
