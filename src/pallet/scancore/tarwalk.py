@@ -30,16 +30,23 @@ class Member:
 
 
 class TarWalk:
-    """Iterate members of ``f``; ``read()`` gives the current member's bytes (once)."""
+    """Iterate members of ``f``; ``read()`` or ``stream()`` give the current member's bytes.
+
+    On a seekable file every header is found by its offset, so member data is never
+    read unless asked for, and streams of members are seekable windows themselves.
+    """
 
     def __init__(self, f: IO[bytes]) -> None:
         self._f = f
-        self._pending = 0  # data + padding of the current member not yet consumed
+        self._next = 0  # offset of the next header, from the archive's start
+        self._data = 0  # offset of the current member's data
         self._size = 0
-        self.offset = 0
+        self.offset = 0  # bytes consumed so far (stream mode)
+        self._base = 0
         try:
             self._seekable = f.seekable()
-            self._base = f.tell() if self._seekable else 0
+            if self._seekable:
+                self._base = f.tell()
         except (AttributeError, OSError, ValueError):
             self._seekable = False
 
@@ -53,39 +60,37 @@ class TarWalk:
         self.offset += len(data)
         return data
 
-    def _skip(self, n: int) -> None:
-        if n <= 0:
-            return
+    def _goto(self, target: int) -> None:
+        """Move to ``target`` (an offset at or after what was consumed, in stream mode)."""
         if self._seekable:
-            self._f.seek(n, io.SEEK_CUR)
-            self.offset += n
+            self._f.seek(self._base + target)
+            self.offset = target
             return
-        while n > 0:
-            got = self._f.read(min(n, _SKIP))
+        while self.offset < target:
+            got = self._f.read(min(target - self.offset, _SKIP))
             if not got:
                 raise InvalidArgument("truncated tar archive")
-            n -= len(got)
             self.offset += len(got)
 
     def read(self, limit: int = 64 << 20) -> bytes:
         """The current member's content (at most ``limit`` bytes; larger is refused)."""
         if self._size > limit:
             raise InvalidArgument(f"tar member of {self._size} bytes is larger than {limit}")
-        data = self._read_exact(self._size)
-        self._pending -= len(data)
-        self._size = 0
-        return data
+        self._goto(self._data)
+        return self._read_exact(self._size)
 
     def stream(self) -> IO[bytes]:
-        """The current member's content as a stream (for nested archives)."""
+        """The current member's content as a file (for nested archives)."""
+        if self._seekable:
+            return cast(IO[bytes], _Window(self._f, self._base + self._data, self._size))
+        self._goto(self._data)
         return cast(IO[bytes], _Bounded(self, self._size))
 
     def __iter__(self) -> Iterator[Member]:
         long_name = long_link = ""
         pax: dict[str, str] = {}
         while True:
-            self._skip(self._pending)
-            self._pending = 0
+            self._goto(self._next)
             buf = self._read_exact(BLOCK)
             if len(buf) < BLOCK or buf == b"\0" * BLOCK:
                 return
@@ -95,9 +100,11 @@ class TarWalk:
                 raise InvalidArgument(f"not a tar archive: {e}") from None
             size = int(pax.get("size", info.size))
             padded = (size + BLOCK - 1) // BLOCK * BLOCK
+            self._data = self._next + BLOCK
             kind = info.type
-            if kind in (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE,
-                        tarfile.XGLTYPE, tarfile.SOLARIS_XHDTYPE):
+            has_data = kind in tarfile.REGULAR_TYPES or kind in _META
+            self._next = self._data + (padded if has_data else 0)
+            if kind in _META:
                 raw = self._read_exact(padded)[:size]
                 if kind == tarfile.GNUTYPE_LONGNAME:
                     long_name = raw.rstrip(b"\0").decode("utf-8", "surrogateescape")
@@ -110,13 +117,16 @@ class TarWalk:
             link = pax.get("linkpath") or long_link or info.linkname
             long_name = long_link = ""
             pax = {}
-            self._size = size if kind in tarfile.REGULAR_TYPES else 0
-            self._pending = padded if kind in tarfile.REGULAR_TYPES else 0
+            self._size = size if has_data else 0
             yield Member(clean_name(name), kind, self._size, link)
 
 
+_META = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE,
+         tarfile.SOLARIS_XHDTYPE)
+
+
 class _Bounded:
-    """The current member of a :class:`TarWalk` as a file (reads stop at its end)."""
+    """The current member of a streamed :class:`TarWalk` (reads stop at its end)."""
 
     def __init__(self, walk: TarWalk, size: int) -> None:
         self._walk = walk
@@ -129,12 +139,41 @@ class _Bounded:
         data = self._walk._f.read(n)
         self._walk.offset += len(data)
         self._left -= len(data)
-        self._walk._pending -= len(data)
-        self._walk._size -= len(data)
         return data
 
     def seekable(self) -> bool:
         return False
+
+
+class _Window:
+    """Bytes ``[start, start+size)`` of a seekable file, as a seekable file."""
+
+    def __init__(self, f: IO[bytes], start: int, size: int) -> None:
+        self._f = f
+        self._start = start
+        self._size = size
+        self._pos = 0
+
+    def read(self, n: int = -1) -> bytes:
+        left = self._size - self._pos
+        n = left if n is None or n < 0 else min(n, left)
+        if n <= 0:
+            return b""
+        self._f.seek(self._start + self._pos)
+        data = self._f.read(n)
+        self._pos += len(data)
+        return data
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        base = {io.SEEK_SET: 0, io.SEEK_CUR: self._pos, io.SEEK_END: self._size}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seekable(self) -> bool:
+        return True
 
 
 def _pax_records(raw: bytes) -> dict[str, str]:

@@ -163,3 +163,30 @@ def test_history_instructions_read_as_dockerfile_lines(created_by: str, shown: s
               "history": [{"created_by": "ENV X=1", "empty_layer": True},
                           {"created_by": created_by}]}
     assert layer_infos(config)[0].created_by == shown
+
+
+class _Pipe(io.RawIOBase):
+    """A non-seekable stream (a socket's body), handing out small pieces."""
+
+    def __init__(self, data: bytes) -> None:
+        self._src = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: bytearray) -> int:  # type: ignore[override]
+        chunk = self._src.read(min(len(b), 7000))
+        b[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def test_streamed_and_seekable_archives_give_the_same_inventory() -> None:
+    big = layer_tar({"var/lib/dpkg/status": STATUS2.encode(), "blob": b"x" * (5 << 20),
+                     "usr/lib/python3/dist-packages/requests-2.19.0.dist-info/METADATA": META})
+    archive = save_archive([_base(), big], ["ADD", "RUN x"])
+    streamed = read_saved(io.BufferedReader(_Pipe(archive)), None)
+    seekable = read_saved(io.BytesIO(archive), None)
+    assert streamed.layers == seekable.layers
+    assert {p for lf in streamed.layers for p in lf.files} == {
+        "usr/lib/os-release", "var/lib/dpkg/status",
+        "usr/lib/python3/dist-packages/requests-2.19.0.dist-info/METADATA"}
