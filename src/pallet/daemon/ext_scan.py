@@ -59,13 +59,18 @@ class ScanService:
         def work() -> Inventory:
             found: list[LayerFiles] = []
             try:
+                known = self.cache.get_inventory(img.id, name)
+                if known is not None:
+                    return known
                 for i, layer in enumerate(img.layers):
                     with self.images.content.open(layer.digest) as f:
                         found.append(layer_files(f, layer.digest, self.cache, layer.diff_id))
                     loop.call_soon_threadsafe(queue.put_nowait, {
                         "status": "Read layer", "id": layer.diff_id.removeprefix("sha256:")[:12],
                         "progressDetail": {"current": i + 1, "total": total}})
-                return build(name, img.id, layer_infos(img.config), found)
+                inv = build(name, img.id, layer_infos(img.config), found)
+                self.cache.put_inventory(inv)
+                return inv
             finally:
                 loop.call_soon_threadsafe(queue.put_nowait, _DONE)
 

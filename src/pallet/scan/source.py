@@ -55,16 +55,24 @@ def from_engine(api: Client, name: str, cache: LayerCache,
     """The inventory of image ``name`` as the daemon has it."""
     info = api.images.inspect(name)
     image_id = str(info.get("Id", ""))
-    hit = _cached(cache, image_id) if image_id.startswith("sha256:") else None
-    if hit is not None:
-        config, layers = hit
-        return build(name, image_id, layer_infos(config), layers)
+    if image_id.startswith("sha256:"):
+        known = cache.get_inventory(image_id, name)
+        if known is not None:
+            return known
+        hit = _cached(cache, image_id)
+        if hit is not None:
+            config, layers = hit
+            inv = build(name, image_id, layer_infos(config), layers)
+            cache.put_inventory(inv)
+            return inv
     total = len((info.get("RootFS") or {}).get("Layers") or [])
     resp = api.images.save([name])
     try:
-        return _from_stream(_Reader(resp), name, cache, total, progress)
+        inv = _from_stream(_Reader(resp), name, cache, total, progress)
     finally:
         resp.close()
+    cache.put_inventory(inv)
+    return inv
 
 
 def from_file(path: Path, cache: LayerCache, progress: Progress | None = None) -> Inventory:

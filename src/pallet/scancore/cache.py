@@ -1,9 +1,11 @@
 """The inventory cache: what each layer holds, keyed by its digest.
 
 A layer's :class:`LayerFiles` is stored as msgpack under its diff_id (an alias
-names it by the compressed blob digest too), and an image's config under its ID,
-so a second scan of an image, or of another image on the same base layers,
-reads no layer again. Writes are atomic; an unreadable entry counts as a miss.
+names it by the compressed blob digest too), and an image's config and merged
+inventory under its ID, so a second scan of an image, or of another image on the
+same base layers, reads no layer again. Entries live under a format version
+(``v{FORMAT}``): a pallet that reads layers differently starts a fresh cache.
+Writes are atomic; an unreadable entry counts as a miss.
 """
 
 from __future__ import annotations
@@ -15,11 +17,13 @@ from typing import Any
 
 import msgspec
 
-from pallet.scancore.model import LayerFiles
+from pallet.scancore.model import Inventory, LayerFiles
 from pallet.system.atomic import write_bytes
 
+FORMAT = 1  # bump when what a layer's files or an inventory hold changes
 _enc = msgspec.msgpack.Encoder()
 _dec = msgspec.msgpack.Decoder(LayerFiles)
+_dec_inv = msgspec.msgpack.Decoder(Inventory)
 
 
 def _hex(digest: str) -> str:
@@ -37,7 +41,7 @@ def default_root() -> Path:
 
 class LayerCache:
     def __init__(self, root: Path) -> None:
-        self.root = root
+        self.root = root / f"v{FORMAT}"
 
     def _layer(self, digest: str) -> Path:
         return self.root / "layers" / f"{_hex(digest)}.msgpack"
@@ -58,6 +62,19 @@ class LayerCache:
         if blob_digest and blob_digest != layer.diff_id:
             write_bytes(self.root / "alias" / _hex(blob_digest), layer.diff_id.encode(),
                         durable=False)
+
+    def get_inventory(self, image_id: str, name: str) -> Inventory | None:
+        """The merged inventory of an image (under ``name``, as asked for this time)."""
+        try:
+            inv = _dec_inv.decode((self.root / "images" / f"{_hex(image_id)}.msgpack")
+                                  .read_bytes())
+        except (OSError, ValueError, msgspec.DecodeError):
+            return None
+        return msgspec.structs.replace(inv, image=name)
+
+    def put_inventory(self, inv: Inventory) -> None:
+        write_bytes(self.root / "images" / f"{_hex(inv.image_id)}.msgpack", _enc.encode(inv),
+                    durable=False)
 
     def get_config(self, image_id: str) -> dict[str, Any] | None:
         try:

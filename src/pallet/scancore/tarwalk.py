@@ -94,14 +94,10 @@ class TarWalk:
             buf = self._read_exact(BLOCK)
             if len(buf) < BLOCK or buf == b"\0" * BLOCK:
                 return
-            try:
-                info = tarfile.TarInfo.frombuf(buf, "utf-8", "surrogateescape")
-            except tarfile.HeaderError as e:
-                raise InvalidArgument(f"not a tar archive: {e}") from None
-            size = int(pax.get("size", info.size))
+            hname, hsize, kind, hlink = parse_header(buf)
+            size = int(pax.get("size", hsize))
             padded = (size + BLOCK - 1) // BLOCK * BLOCK
             self._data = self._next + BLOCK
-            kind = info.type
             has_data = kind in tarfile.REGULAR_TYPES or kind in _META
             self._next = self._data + (padded if has_data else 0)
             if kind in _META:
@@ -113,8 +109,8 @@ class TarWalk:
                 elif kind != tarfile.XGLTYPE:
                     pax = _pax_records(raw)
                 continue
-            name = pax.get("path") or long_name or info.name
-            link = pax.get("linkpath") or long_link or info.linkname
+            name = pax.get("path") or long_name or hname
+            link = pax.get("linkpath") or long_link or hlink
             long_name = long_link = ""
             pax = {}
             self._size = size if has_data else 0
@@ -174,6 +170,38 @@ class _Window:
 
     def seekable(self) -> bool:
         return True
+
+
+def _octal(field: bytes) -> int:
+    if field[:1] in (b"\x80", b"\xff"):  # GNU base-256 for large values
+        value = int.from_bytes(field[1:], "big")
+        return value if field[0] == 0x80 else value - (1 << (8 * (len(field) - 1)))
+    text = field.split(b"\0", 1)[0].strip()
+    try:
+        return int(text, 8) if text else 0
+    except ValueError:
+        raise InvalidArgument(f"not a tar archive: bad number {field!r}") from None
+
+
+def parse_header(buf: bytes) -> tuple[str, int, bytes, str]:
+    """(name, size, type, linkname) of a 512-byte ustar/GNU header; checksum verified.
+
+    Only the fields scanning needs, at a fraction of ``TarInfo.frombuf``'s cost
+    (which a layer of 20,000 files pays 20,000 times).
+    """
+    if _octal(buf[148:156]) != sum(buf) - sum(buf[148:156]) + 256:
+        raise InvalidArgument("not a tar archive: header checksum mismatch")
+    name = buf[0:100].split(b"\0", 1)[0]
+    if buf[257:265] == b"ustar\x0000":  # POSIX: a prefix field extends the name
+        prefix = buf[345:500].split(b"\0", 1)[0]
+        if prefix:
+            name = prefix + b"/" + name
+    kind = buf[156:157]
+    if kind in (b"\0", b""):
+        kind = tarfile.REGTYPE
+    link = buf[157:257].split(b"\0", 1)[0]
+    return (name.decode("utf-8", "surrogateescape"), _octal(buf[124:136]), kind,
+            link.decode("utf-8", "surrogateescape"))
 
 
 def _pax_records(raw: bytes) -> dict[str, str]:

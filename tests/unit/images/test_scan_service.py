@@ -52,7 +52,7 @@ def test_daemon_scan_matches_the_save_path(svc: ImageService, tmp_path: Path) ->
     assert report.inventory == expect
     sbom = _collect(service, "scanme:1", sbom=True)[-1]["aux"]
     assert len(sbom["inventory"]["packages"]) == 2
-    assert (svc.paths.root / "scan" / "cache" / "layers").is_dir()
+    assert service.cache.get_inventory(report.inventory.image_id, "again") is not None
     with pytest.raises(NotFound):
         _collect(service, "nosuch:image")
 

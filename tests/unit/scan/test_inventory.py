@@ -141,7 +141,7 @@ def test_second_read_of_an_archive_uses_the_cache(tmp_path: Path) -> None:
             dst.addfile(m, io.BytesIO(data))
     saved = read_saved(io.BytesIO(out.getvalue()), cache)
     assert build("img", saved.image_id, layer_infos(saved.config), saved.layers) == first
-    assert len(list((tmp_path / "layers").iterdir())) == 1
+    assert len(list(cache.root.joinpath("layers").iterdir())) == 1
 
 
 def test_oci_only_archive() -> None:
