@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 from typing import Any, cast
 
-from pallet.client.api import EngineAPI
+from pallet.client import Client
 from pallet.scan.source import from_engine
 from pallet.scancore.cache import LayerCache
 from pallet.testing.scan_images import DEBIAN_OS_RELEASE, dpkg_stanza, layer_tar, save_archive
@@ -24,18 +24,23 @@ class _Body:
         pass
 
 
-class _Engine:
-    """inspect and save of one image, counting the saves."""
+class _Images:
+    """``client.images``' inspect and save of one image, counting the saves."""
 
     def __init__(self, archive: bytes, image_id: str) -> None:
         self.archive, self.image_id, self.saves = archive, image_id, 0
 
-    def inspect_image(self, ref: str) -> dict[str, Any]:
+    def inspect(self, ref: str) -> dict[str, Any]:
         return {"Id": self.image_id, "RootFS": {"Layers": ["a", "b"]}}
 
     def save(self, names: list[str]) -> _Body:
         self.saves += 1
         return _Body(self.archive)
+
+
+class _Engine:
+    def __init__(self, archive: bytes, image_id: str) -> None:
+        self.images = _Images(archive, image_id)
 
 
 def test_second_scan_needs_no_save(tmp_path: Path) -> None:
@@ -48,15 +53,15 @@ def test_second_scan_needs_no_save(tmp_path: Path) -> None:
     engine = _Engine(archive, image_id)
     cache = LayerCache(tmp_path)
     steps: list[tuple[int, int]] = []
-    first = from_engine(cast(EngineAPI, engine), "app:1", cache,
+    first = from_engine(cast(Client, engine), "app:1", cache,
                         lambda done, total, _: steps.append((done, total)))
     assert [p.name for p in first.packages] == ["bash"]
     assert steps[-1] == (2, 2)
-    again = from_engine(cast(EngineAPI, engine), "app:2", cache)
-    assert engine.saves == 1
+    again = from_engine(cast(Client, engine), "app:2", cache)
+    assert engine.images.saves == 1
     assert again.image == "app:2" and again.packages == first.packages
     # without the merged inventory, the cached config and layers still spare the save
     for p in cache.root.joinpath("images").iterdir():
         p.unlink()
-    assert from_engine(cast(EngineAPI, engine), "app:1", cache) == first
-    assert engine.saves == 1
+    assert from_engine(cast(Client, engine), "app:1", cache) == first
+    assert engine.images.saves == 1
