@@ -133,6 +133,16 @@ class Palletd:
         os.kill(self.proc.pid, sig)
         self.proc.wait(timeout=STOP_TIMEOUT)
 
+    def crash_host(self) -> None:
+        """What a host reboot does: the daemon dies (SIGKILL) and so do its containers
+        (``crun kill``); the records stay. ``start()`` afterwards is the boot."""
+        self.kill(signal.SIGKILL)
+        state = str(self.run / "runtime")
+        ids = subprocess.run(["crun", "--root", state, "list", "-q"], capture_output=True,
+                             text=True, check=True).stdout.split()
+        for cid in ids:
+            subprocess.run(["crun", "--root", state, "kill", cid, "KILL"], capture_output=True)
+
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after STOP_TIMEOUT seconds."""
         if self.proc is None or self.proc.poll() is not None:

@@ -68,15 +68,6 @@ def test_always_restarts_after_exit_but_not_after_stop(p: P) -> None:
     assert doc["State"]["Status"] == "exited" and doc["RestartCount"] == 1
 
 
-def _crun_kill_all(daemon: Any) -> None:
-    """What a host reboot does to containers: they are gone, records stay."""
-    state = str(daemon.run / "runtime")
-    ids = subprocess.run(["crun", "--root", state, "list", "-q"], capture_output=True,
-                         text=True, check=True).stdout.split()
-    for cid in ids:
-        subprocess.run(["crun", "--root", state, "kill", cid, "KILL"], capture_output=True)
-
-
 def test_policies_after_daemon_kill_and_reboot(palletd_factory: Callable[[], Any]) -> None:
     d = palletd_factory()
     d.start()
@@ -92,8 +83,7 @@ def test_policies_after_daemon_kill_and_reboot(palletd_factory: Callable[[], Any
     d.start()  # palletd killed and restarted: containers kept running under conmon
     for n in (always, unless, plain):
         assert p.inspect(n)["State"]["Running"], n
-    d.kill(signal.SIGKILL)
-    _crun_kill_all(d)
+    d.crash_host()
     d.start()  # as after a reboot
     running = {n: p.inspect(n)["State"]["Running"] for n in
                (always, unless, stopped, stopped_always, plain)}
@@ -145,9 +135,8 @@ def test_reboot_brings_a_project_back_in_dependency_order(
     db = p.run_d("--restart", "always", *compose_labels("db"),
                  "--health-cmd", "test -f /tmp/ready", "--health-interval", "200ms",
                  "--health-retries", "100", "busybox", "sh", "-c",
-                 "sleep 2; touch /tmp/ready; exec sleep 1000")
-    d.kill(signal.SIGKILL)
-    _crun_kill_all(d)
+                 "rm -f /tmp/ready; sleep 2; touch /tmp/ready; exec sleep 1000")
+    d.crash_host()
     d.start()  # as after a reboot: the records are there, the processes are not
     try:
         wait_for(lambda: all(p.inspect(n)["State"]["Running"] for n in (web, db, cache)),
