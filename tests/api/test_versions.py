@@ -35,12 +35,15 @@ def test_too_old_version_is_refused_with_dockerds_message(api: Any) -> None:
     api(t)
 
 
-def test_newer_version_is_served_as_current(api: Any) -> None:
+def test_newer_version_is_refused_as_dockerd_does(api: Any) -> None:
     async def t(c: Client, fake: FakeBackend) -> None:
-        r = await c.get("/v1.99/containers/json?all=1")
-        assert r.status == 200
-        assert await r.json() == []
-        assert r.headers["Api-Version"] == "1.44"
+        for path in ("/v9.99/containers/json?all=1", "/v1.45/version"):
+            r = await c.get(path)
+            assert r.status == 400
+            assert await r.json() == {"message": f"client version {path[2:6]} is too new. "
+                                                 "Maximum supported API version is 1.44"}
+            assert r.headers["Api-Version"] == "1.44"
+        assert (await c.get("/v1.99/_ping")).status == 200  # negotiation stays possible
 
     api(t)
 
@@ -55,10 +58,10 @@ def test_effective_version_reaches_handlers(api: Any) -> None:
         q = "stdout=1&stderr=1"
         r41 = await c.get(f"/v1.41/containers/{cid}/logs?{q}")
         r42 = await c.get(f"/v1.42/containers/{cid}/logs?{q}")
-        r50 = await c.get(f"/v1.50/containers/{cid}/logs?{q}")
+        r44 = await c.get(f"/v1.44/containers/{cid}/logs?{q}")
         assert r41.headers["Content-Type"] == "application/vnd.docker.raw-stream"
         assert r42.headers["Content-Type"] == "application/vnd.docker.multiplexed-stream"
-        assert r50.headers["Content-Type"] == "application/vnd.docker.multiplexed-stream"
+        assert r44.headers["Content-Type"] == "application/vnd.docker.multiplexed-stream"
 
     api(t)
 

@@ -28,13 +28,18 @@ def format_version(version: Version) -> str:
 
 
 def negotiate(requested: Version) -> Version:
-    """The version a request is served at: newer than CURRENT is served as CURRENT.
+    """The version a request is served at: the requested one, as dockerd does.
 
-    Raises InvalidArgument (400) with dockerd's message when it is below MINIMUM.
+    Raises InvalidArgument (400) with dockerd's messages when it is below MINIMUM or above
+    CURRENT (clients negotiate through ``/_ping``'s ``Api-Version``, which is unversioned).
     """
     if requested < MINIMUM:
         raise InvalidArgument(
             f"client version {format_version(requested)} is too old. Minimum supported API "
             f"version is {MINIMUM_STR}, please upgrade your client to a newer version"
         )
-    return CURRENT if requested > CURRENT else requested
+    if requested > CURRENT:
+        raise InvalidArgument(
+            f"client version {format_version(requested)} is too new. Maximum supported API "
+            f"version is {CURRENT_STR}")
+    return requested
