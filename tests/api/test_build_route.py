@@ -92,3 +92,13 @@ def test_buildkit_is_refused(tmp_path: Path) -> None:
     status, chunks = _post(tmp_path, be, "version=2")
     assert status == 501 and b"DOCKER_BUILDKIT=0" in b"".join(chunks)
     assert be.seen == []
+
+
+def test_invalid_tag_fails_before_building(tmp_path: Path) -> None:
+    for tag, message in (("Bad:tag", "must be lowercase"),
+                         ("a@sha256:" + "0" * 64, "build tag cannot contain a digest"),
+                         ("x:" + "t" * 200, "invalid reference format")):
+        be = FakeBuild(tmp_path, [[{"stream": "never\n"}]])
+        status, chunks = _post(tmp_path, be, f"t=ok&t={tag}")
+        assert status == 400 and message in json.loads(b"".join(chunks))["message"]
+        assert be.seen == []  # nothing built

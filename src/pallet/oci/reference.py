@@ -135,6 +135,14 @@ def familiar(ref: str) -> str:
     return parse(ref, default_tag=False).familiar
 
 
+def build_tag(ref: str) -> str:
+    """A ``build -t`` value, checked before anything is built (dockerd's sanitizeRepoAndTags):
+    a valid reference without a digest."""
+    if parse(ref).digest is not None:
+        raise InvalidArgument("build tag cannot contain a digest")
+    return ref
+
+
 def is_valid_tag(tag: str) -> bool:
     return bool(_ANCHORED_TAG_RE.match(tag))
 

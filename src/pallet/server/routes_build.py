@@ -24,6 +24,7 @@ from aiohttp import web
 
 from pallet.build.executor import BuildOptions
 from pallet.errors import InvalidArgument, PalletError, Unsupported
+from pallet.oci.reference import build_tag
 from pallet.server import streams
 from pallet.server.params import encode_json, json_response, qbool, qfilters, qstr
 
@@ -82,7 +83,7 @@ def options(request: web.Request) -> BuildOptions:
     network = qstr(request, "networkmode")
     return BuildOptions(
         dockerfile=qstr(request, "dockerfile") or "Dockerfile",
-        tags=[t for t in request.query.getall("t", []) if t],
+        tags=[build_tag(t) for t in request.query.getall("t", []) if t],
         build_args=args,
         labels=labels,
         target=qstr(request, "target"),

@@ -248,3 +248,13 @@ def test_build_of_a_missing_directory_fails_before_sending(
     res = engine.run("build", str(tmp_path / "nope"))
     assert res.exit_code == 1 and "not found" in res.stderr
     assert not [r for r in engine.engine.requests if r[1] == "/build"]
+
+
+def test_build_with_an_invalid_tag_fails_before_sending(
+        engine: Harness, tmp_path: Path) -> None:
+    _tree(tmp_path)
+    res = engine.run("build", "-t", "ok:1", "-t", "Bad:Tag", str(tmp_path))
+    assert res.exit_code == 125, res.stderr
+    assert 'invalid argument "Bad:Tag" for "-t, --tag" flag: invalid reference format' \
+        in res.stderr
+    assert not [r for r in engine.engine.requests if r[1] == "/build"]

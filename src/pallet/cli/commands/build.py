@@ -17,7 +17,8 @@ from pallet.cli.flagerrors import UsageError
 from pallet.cli.flags import argument, command, option
 from pallet.cli.progress import show
 from pallet.cli.session import api
-from pallet.cli.util import echo
+from pallet.cli.util import echo, parsed
+from pallet.oci.reference import build_tag
 
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
 if TYPE_CHECKING:
@@ -96,6 +97,8 @@ def build(tags: tuple[str, ...], file_: str, build_args: tuple[str, ...],
           secrets: tuple[str, ...], network: str, iidfile: str, progress: str, pull: bool,
           platform: str, rm: bool, force_rm: bool, path: str) -> None:
     """Build an image from a Dockerfile."""
+    for t in tags:  # before the context is read or sent
+        parsed(t, build_tag, "-t, --tag")
     if path.startswith(("http://", "https://", "git@")) or path == "-":
         raise StatusError(1, "only a local directory can be a build context")
     if not os.path.isdir(path):
