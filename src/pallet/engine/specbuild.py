@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pallet.api.models import HostConfig
+from pallet.build.instructions import DEFAULT_PATH
 from pallet.engine.devices import check_permissions, device_entries, host_devices
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
@@ -160,6 +161,8 @@ def build_spec_input(c: Container, r: Resolved, host: HostDefaults) -> SpecInput
     env = list(c.config.Env or [])
     if not any(e.startswith("HOSTNAME=") for e in env):
         env.insert(0, f"HOSTNAME={c.config.Hostname}")
+    if not any(e.startswith("PATH=") for e in env):
+        env.insert(0, DEFAULT_PATH)  # dockerd's default for images that set none
     if not any(e.startswith("HOME=") for e in env):
         env.append(f"HOME={r.home}")
     if c.config.Tty and not any(e.startswith("TERM=") for e in env):

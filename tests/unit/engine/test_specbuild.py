@@ -117,3 +117,13 @@ def test_userns(mode: str, ok: bool) -> None:
     else:
         with pytest.raises(InvalidArgument, match="--userns=host"):
             validate(container(UsernsMode=mode), HOST)
+
+
+def test_default_path_for_an_image_without_one() -> None:
+    env = inp().env
+    assert env[0] == "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+    own = Container(id="c" * 64, name="n", image_id="sha256:x", created="",
+                    config=ContainerConfig(Image="busybox", Hostname="h", Env=["PATH=/opt"]),
+                    host_config=HostConfig())
+    assert [e for e in build_spec_input(own, R, HOST).env if e.startswith("PATH=")] == \
+        ["PATH=/opt"]
