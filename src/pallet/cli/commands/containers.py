@@ -73,7 +73,7 @@ def start(
 def stop(timeout: int | None, signal: str | None, containers: tuple[str, ...]) -> None:
     """Stop one or more running containers."""
     client = api()
-    for_each(containers, lambda c: client.containers.stop(c, timeout, signal))
+    for_each(containers, lambda c: client.containers.stop(c, timeout, signal), parallel=True)
 
 
 @command()
@@ -84,7 +84,7 @@ def stop(timeout: int | None, signal: str | None, containers: tuple[str, ...]) -
 def restart(timeout: int | None, signal: str | None, containers: tuple[str, ...]) -> None:
     """Restart one or more containers."""
     client = api()
-    for_each(containers, lambda c: client.containers.restart(c, timeout, signal))
+    for_each(containers, lambda c: client.containers.restart(c, timeout, signal), parallel=True)
 
 
 @command()
@@ -97,7 +97,7 @@ def kill(signal: str | None, containers: tuple[str, ...]) -> None:
 
         parsed(signal, validate_signal, "-s, --signal")
     client = api()
-    for_each(containers, lambda c: client.containers.kill(c, signal))
+    for_each(containers, lambda c: client.containers.kill(c, signal), parallel=True)
 
 
 @command()
@@ -108,21 +108,22 @@ def kill(signal: str | None, containers: tuple[str, ...]) -> None:
 def rm(force: bool, volumes: bool, link: bool, containers: tuple[str, ...]) -> None:
     """Remove one or more containers."""
     client = api()
-    for_each(containers, lambda c: client.containers.remove(c, force=force, volumes=volumes))
+    for_each(containers, lambda c: client.containers.remove(c, force=force, volumes=volumes),
+             parallel=True)
 
 
 @command()
 @argument("containers", nargs=-1, required=True)
 def pause(containers: tuple[str, ...]) -> None:
     """Pause all processes within one or more containers."""
-    for_each(containers, api().containers.pause)
+    for_each(containers, api().containers.pause, parallel=True)
 
 
 @command()
 @argument("containers", nargs=-1, required=True)
 def unpause(containers: tuple[str, ...]) -> None:
     """Unpause all processes within one or more containers."""
-    for_each(containers, api().containers.unpause)
+    for_each(containers, api().containers.unpause, parallel=True)
 
 
 @command()
