@@ -4,6 +4,7 @@ endpoints; ``-`` streams a tar on stdin/stdout."""
 from __future__ import annotations
 
 import os
+import posixpath
 import sys
 
 from pallet.cli.errors import StatusError
@@ -15,6 +16,8 @@ from pallet.cli.util import echo
 from pallet.client.archive import STAT_HEADER, decode_stat
 from pallet.errors import InvalidArgument, NotFound
 from pallet.notation.sizes import human_size
+
+MODE_SYMLINK = 1 << 27  # Go's os.ModeSymlink, as the stat header carries it
 
 
 def _split(arg: str) -> tuple[str | None, str]:
@@ -41,7 +44,7 @@ def cp(archive: bool, follow_link: bool, quiet: bool, src: str, dst: str) -> Non
         raise StatusError(1, "must specify at least one container source")
     try:
         if src_ctr:
-            size = _from_container(src_ctr, src_path, dst_path)
+            size = _from_container(src_ctr, src_path, dst_path, follow_link)
             where = dst_path
         else:
             assert dst_ctr is not None
@@ -54,7 +57,25 @@ def cp(archive: bool, follow_link: bool, quiet: bool, src: str, dst: str) -> Non
         echo(f"Successfully copied {human_size(size)} to {where}", err=True)
 
 
-def _from_container(ctr: str, path: str, dst: str) -> int:
+def _followed(ctr: str, path: str) -> tuple[str, str | None]:
+    """``-L``: a symlink SRC_PATH is copied as what it points to, under the link's own name
+    (the path to fetch, the name to give it); the daemon's stat resolves the whole chain."""
+    try:
+        stat = api().archive.stat(ctr, path)
+    except NotFound:
+        return path, None
+    target = str(stat.get("linkTarget") or "")
+    if not int(stat.get("mode", 0)) & MODE_SYMLINK or not target:
+        return path, None
+    if not target.startswith("/"):
+        target = posixpath.join(posixpath.dirname(path.rstrip("/")) or "/", target)
+    return target, posixpath.basename(path.rstrip("/")) or None
+
+
+def _from_container(ctr: str, path: str, dst: str, follow: bool) -> int:
+    name: str | None = None
+    if follow:
+        path, name = _followed(ctr, path)
     resp = api().archive.get(ctr, path)
     if dst == "-":
         out = sys.stdout.buffer
@@ -68,7 +89,7 @@ def _from_container(ctr: str, path: str, dst: str) -> int:
     src_name = str(stat.get("name") or os.path.basename(path.rstrip("/")) or "/")
     contents_only = path.endswith("/.")
     if os.path.isdir(dst):
-        dest_dir, new_root = dst, (None if contents_only else src_name)
+        dest_dir, new_root = dst, (None if contents_only else name or src_name)
     else:
         if dst.endswith("/"):
             raise InvalidArgument(f"destination directory {dst} must exist")
