@@ -244,6 +244,8 @@ def _expose(value: Any) -> Any:
 
 
 def _files(value: Any, prefix: str) -> Any:
+    """Secret and config references in long form; a secret's target defaults to
+    ``/run/secrets/SOURCE`` (a relative target is kept: it is under ``/run/secrets``)."""
     if not isinstance(value, list):
         return value
     out = []
@@ -251,10 +253,6 @@ def _files(value: Any, prefix: str) -> Any:
         entry = {"source": item} if isinstance(item, str) else item
         if prefix and isinstance(entry, dict) and "target" not in entry:
             entry["target"] = prefix + str(entry.get("source", ""))
-        elif prefix == "/run/secrets/" and isinstance(entry, dict):
-            target = str(entry["target"])
-            if not target.startswith("/"):
-                entry["target"] = prefix + target
         out.append(entry)
     return out
 

@@ -213,8 +213,8 @@ class _Reader:
         svc = services.get(name)
         if not isinstance(svc, dict) or not isinstance(svc.get("extends"), dict):
             if svc is None:
-                raise ComposeError(f"cannot extend service {name!r} in {path}: "
-                                   "service not found",
+                raise ComposeError(f'cannot extend service "{trail[-1][1] if trail else name}" '
+                                   f'in {path}: service "{name}" not found',
                                    self.marks.where(("services", trail[-1][1], "extends")
                                                     if trail else ("services",)))
             return svc if isinstance(svc, dict) else {}

@@ -77,6 +77,8 @@ class FileReference(_S):
     """A service's use of a top-level secret or config (mounted as a file)."""
 
     source: str
+    # a secret's defaults to /run/secrets/SOURCE; a relative target is under /run/secrets
+    # (secrets) or / (configs); a config without one is mounted at /SOURCE
     target: str | None = None
     uid: str | None = None
     gid: str | None = None

@@ -72,7 +72,8 @@ def _describe(err: ValidationError, path: Path) -> tuple[str, Path]:
     if err.validator == "type":
         wanted = err.validator_value
         names = wanted if isinstance(wanted, list) else [wanted]
-        return f"must be a {' or '.join(str(n) for n in names)}", path
+        words = {"object": "mapping", "array": "list"}
+        return f"must be a {' or '.join(words.get(str(n), str(n)) for n in names)}", path
     if err.validator == "required":
         return err.message.replace("is a required property", "is required"), path
     if err.validator in ("oneOf", "anyOf"):

@@ -400,6 +400,148 @@ services:
         tmpfs: {size: 1000000, mode: 1777}
 """}
 
+cases["reset_override"] = {"compose.yaml": """
+services:
+  web:
+    image: w
+    ports: ["80:80"]
+    environment: {A: "1"}
+    command: ["a"]
+    volumes: ["./a:/a"]
+    labels: {x: "1"}
+""", "compose.override.yaml": """
+services:
+  web:
+    ports: !reset []
+    environment: !override {B: "2"}
+    labels: !reset null
+    volumes: !override ["./b:/b"]
+"""}
+cases["merge_lists"] = {"compose.yaml": """
+x-a: &a
+  restart: always
+  environment: {A: "1"}
+x-b: &b
+  restart: "no"
+  user: nobody
+services:
+  s:
+    <<: [*a, *b]
+    image: s
+"""}
+cases["misc2"] = {"__env__": {"FROM_SHELL": "sh"}, "compose.yaml": """
+services:
+  s:
+    image: s
+    restart: on-failure:3
+    user: "1000"
+    mem_limit: 1000000000
+    cpus: 1.5
+    environment:
+      DEBUG: yes
+      OFF: off
+      FROM_SHELL:
+      OCT: 0755
+      F: 1.0
+    labels:
+      com.x.num: 5
+    healthcheck:
+      test: ["CMD", "sh", "-c", "echo $$HOME"]
+      retries: 3
+    stop_grace_period: 1m
+    secrets:
+      - source: env_secret
+        target: custom
+    ports:
+      - target: 80
+        published: "8080-8081"
+    volumes:
+      - type: volume
+        source: v
+        target: /v
+        volume:
+          subpath: sub
+    network_mode: bridge
+secrets:
+  env_secret:
+    environment: FROM_SHELL
+volumes:
+  v:
+    driver: local
+    driver_opts:
+      type: none
+      o: bind
+      device: /tmp
+"""}
+cases["include_long"] = {"compose.yaml": """
+include:
+  - path: [lib/a.yaml, lib/a-override.yaml]
+    project_directory: lib
+    env_file: lib/custom.env
+services:
+  web: {image: w}
+""", "lib/a.yaml": """
+services:
+  a:
+    image: "a:${AV}"
+    volumes: [./data:/data]
+""", "lib/a-override.yaml": """
+services:
+  a:
+    environment: [X=1]
+""", "lib/custom.env": "AV=9\\n"}
+cases["profiles_deps"] = {"__env__": {"COMPOSE_PROFILES": "dev"}, "compose.yaml": """
+services:
+  web:
+    image: w
+  tool:
+    image: t
+    profiles: [dev]
+    depends_on: [web]
+  other:
+    image: o
+    profiles: [prod]
+"""}
+cases["ulimit_logging"] = {"compose.yaml": """
+services:
+  s:
+    image: s
+    logging:
+      driver: syslog
+      options:
+        syslog-address: "tcp://192.168.0.42:123"
+    ulimits:
+      memlock: -1
+    sysctls:
+      net.ipv4.ip_forward: 1
+    tmpfs:
+      - /run:mode=755
+    cap_add: [SYS_ADMIN]
+    devices:
+      - source: /dev/null
+        target: /dev/nil
+        permissions: r
+    dns_search: example.com
+    group_add: [audio]
+    shm_size: 64000000
+    stop_signal: SIGINT
+    working_dir: /w
+    domainname: d.example
+"""}
+cases["external_named"] = {"compose.yaml": """
+services:
+  s:
+    image: s
+    networks: [ext]
+    volumes: [extv:/x]
+networks:
+  ext:
+    external: true
+    name: the-real-net
+volumes:
+  extv:
+    external: true
+"""}
 
 def _compose_v2() -> str:
     found = shutil.which("docker-compose")
