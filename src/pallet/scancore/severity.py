@@ -1,9 +1,11 @@
 """A record's severity: the source's own rating, else the CVSS base score.
 
 OSV records carry ratings in several places: ``database_specific.severity``
-(GitHub: LOW/MODERATE/HIGH/CRITICAL), ``severity[]`` entries of type ``Ubuntu``
-(a word), and CVSS vectors (``CVSS_V3``, ``CVSS_V4``, ``CVSS_V2``) whose base
-score the ``cvss`` library computes; the score maps to a rating by CVSS's bands.
+(GitHub: LOW/MODERATE/HIGH/CRITICAL), ``severity[]`` entries (of the record, or
+since OSV 1.5 of each ``affected[]``) of type ``Ubuntu`` (a word) or CVSS vectors
+(``CVSS_V3``, ``CVSS_V4``, ``CVSS_V2``) whose base score the ``cvss`` library
+computes, and Debian's ``ecosystem_specific.urgency``. A score maps to a rating
+by CVSS's bands.
 """
 
 from __future__ import annotations
@@ -58,7 +60,11 @@ def rate(record: dict[str, Any]) -> tuple[str, float | None]:
     """(rating, CVSS base score or None) for one OSV record."""
     score: float | None = None
     rating = ""
-    for entry in record.get("severity") or []:
+    entries = list(record.get("severity") or [])
+    for aff in record.get("affected") or []:
+        if isinstance(aff, dict):
+            entries += aff.get("severity") or []
+    for entry in entries:
         if not isinstance(entry, dict):
             continue
         kind, value = str(entry.get("type", "")), str(entry.get("score", ""))
@@ -74,8 +80,10 @@ def rate(record: dict[str, Any]) -> tuple[str, float | None]:
     for aff in record.get("affected") or []:
         for key in ("ecosystem_specific", "database_specific"):
             spec = aff.get(key) if isinstance(aff, dict) else None
-            if not rating and isinstance(spec, dict) and isinstance(spec.get("severity"), str):
-                rating = word(spec["severity"])
+            if not rating and isinstance(spec, dict):
+                for field in ("severity", "urgency"):
+                    if isinstance(spec.get(field), str) and word(spec[field]) != "UNKNOWN":
+                        rating = rating or word(spec[field])
     if not rating or rating == "UNKNOWN":
         rating = band(score) if score is not None else "UNKNOWN"
     return rating, score

@@ -132,6 +132,12 @@ def test_severity_sources() -> None:
     assert rate({"severity": [{"type": "CVSS_V3", "score": CRIT}]}) == ("CRITICAL", 9.8)
     assert rate({"severity": [{"type": "Ubuntu", "score": "high"}]})[0] == "HIGH"
     assert rate({}) == ("UNKNOWN", None)
+    per_package = {"affected": [{"severity": [{"type": "CVSS_V3", "score": CRIT}]}]}
+    assert rate(per_package) == ("CRITICAL", 9.8)
+    debian = {"affected": [{"ecosystem_specific": {"urgency": "unimportant"}}]}
+    assert rate(debian)[0] == "LOW"
+    unset = {"affected": [{"ecosystem_specific": {"urgency": "not yet assigned"}}]}
+    assert rate(unset)[0] == "UNKNOWN"
 
 
 def test_missing_and_stale_database(tmp_path: Path) -> None:
