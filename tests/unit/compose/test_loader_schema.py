@@ -81,3 +81,18 @@ def test_alias_bombs_are_refused(tmp_path: Path) -> None:
     text = "x-bomb:\n" + "".join(f"  {line}\n" for line in lines)
     with pytest.raises(ComposeError, match="too many nodes"):
         load_in(tmp_path, {"compose.yaml": text + "services:\n  web: {image: x}\n"})
+
+
+def test_a_valid_document_is_validated_once(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    import pallet.compose.schema as schema
+
+    text = "services:\n  web: {image: cached-once}\n"
+    load_in(tmp_path, {"compose.yaml": text})
+    def validator() -> None:
+        raise RuntimeError("validated")
+
+    monkeypatch.setattr(schema, "_validator", validator)
+    assert load_in(tmp_path, {}).services["web"].image == "cached-once"
+    with pytest.raises(RuntimeError, match="validated"):  # a changed document is checked
+        load_in(tmp_path, {"compose.yaml": text.replace("once", "twice")})
