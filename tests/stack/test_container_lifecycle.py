@@ -19,6 +19,7 @@ from pallet.testing.engine_fakes import (
     FakeImages,
     FakeRootfs,
     FakeRuntime,
+    FakeState,
     env_test,
 )
 
@@ -161,3 +162,52 @@ async def test_events_for_a_run(e: Env) -> None:
     await asyncio.sleep(0.01)
     actions = [ev["Action"] for ev in e.events._history if ev["Actor"]["ID"] == cid]
     assert actions == ["create", "start", "die"]
+
+
+@run
+async def test_reconcile_ends_starts_cut_short_so_start_really_starts(e: Env) -> None:
+    """palletd killed between the runtime's create and start: the record said running
+    (or created), the runtime holds a process that never ran; both are cleaned up."""
+    said_running = await e.run("sleep", "100")
+    e.runtime.states[said_running].status = "created"
+    never = (await e.svc.create(None, CreateRequest(Image="busybox", Cmd=["true"])))[0]
+    e.runtime.states[never] = FakeState("created", 4242, never)
+    await e.svc.reconcile()
+    c = e.svc.resolve(said_running)
+    assert (c.status.value, c.exit_code) == ("exited", 137)
+    assert e.svc.resolve(never).status.value == "created"
+    assert e.runtime.states == {}
+    await e.svc.start(said_running)
+    assert e.runtime.states[said_running].status == "running"
+
+
+@run
+async def test_reconcile_unpauses_what_a_dead_commit_paused(e: Env) -> None:
+    from pallet.engine.reconcile import PAUSED_BY_COMMIT
+
+    by_commit = await e.run("sleep", "100")
+    by_user = await e.run("sleep", "100")
+    for cid in (by_commit, by_user):
+        await e.svc.pause(cid)
+    (e.svc.bundle(by_commit) / PAUSED_BY_COMMIT).touch()
+    await e.svc.reconcile()
+    assert e.svc.resolve(by_commit).status.value == "running"
+    assert e.runtime.states[by_commit].status == "running"
+    assert not (e.svc.bundle(by_commit) / PAUSED_BY_COMMIT).exists()
+    assert e.svc.resolve(by_user).status.value == "paused"
+
+
+@run
+async def test_reconcile_removes_build_steps_and_what_has_no_record(e: Env) -> None:
+    step, _ = await e.svc.create(None, CreateRequest(Image="busybox", Cmd=["make"]),
+                                 build_step=True)
+    await e.svc.start(step)
+    kept = await e.run("sleep", "100")
+    e.runtime.states["f" * 64] = FakeState("running", 4243, "f" * 64)
+    e.runtime.leftovers.update({"e" * 64, kept})
+    (e.svc.dir / ("d" * 64) / "rootfs").mkdir(parents=True)
+    await e.svc.reconcile()
+    assert [c.id for c in e.svc.store.all()] == [kept]
+    assert set(e.runtime.states) == {kept}
+    assert e.runtime.leftovers == {kept}
+    assert sorted(p.name for p in e.svc.dir.iterdir()) == [kept]

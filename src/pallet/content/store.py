@@ -171,10 +171,3 @@ class LocalContentStore:
             for e in it:
                 if is_hex64(e.name) and e.is_file(follow_symlinks=False):
                     yield BlobInfo(Digest.from_hex(e.name), e.stat(follow_symlinks=False).st_size)
-
-    def clean_ingest(self) -> None:
-        """Remove leftovers of writers interrupted by a crash (call at start)."""
-        if self.ingest_dir.is_dir():
-            for p in self.ingest_dir.iterdir():
-                with contextlib.suppress(OSError):
-                    p.unlink()

@@ -102,6 +102,20 @@ class RuntimeAdapter:
     async def state(self, cid: str) -> RuntimeState | None:
         return await self._rt(cid).state(cid)
 
+    async def list(self) -> list[RuntimeState]:
+        return [st for rt in self.runtimes.values() for st in await rt.list()]
+
+    async def discard(self, cid: str, bundle: Path) -> None:
+        for rt in self.runtimes.values():  # a record may be gone: try each runtime
+            await rt.discard(cid, bundle)
+
+    def forget(self, cid: str) -> None:
+        for rt in self.runtimes.values():
+            rt.forget(cid)
+
+    def leftover_ids(self) -> set[str]:
+        return {cid for rt in self.runtimes.values() for cid in rt.leftover_ids()}
+
     def exit_code(self, cid: str, bundle: Path) -> int | None:
         return self._rt(cid).exit_code(cid, bundle)
 

@@ -61,7 +61,8 @@ class EngineBackend:
 
     async def list(self, all: bool, limit: int, size: bool, filters: Filters) -> WireList:
         check_filters(filters)
-        items = sorted(self.c.store.all(), key=lambda c: c.created_unix, reverse=True)
+        items = sorted((c for c in self.c.store.all() if not c.build_step),
+                       key=lambda c: c.created_unix, reverse=True)
         if not all and limit <= 0 and "status" not in filters and "exited" not in filters:
             items = [c for c in items if c.status in (State.RUNNING, State.PAUSED,
                                                        State.RESTARTING)]

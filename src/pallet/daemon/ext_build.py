@@ -20,7 +20,7 @@ import logging
 import os
 import secrets
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from pallet.images.service import ImageService
 from pallet.logs.reader import follow_logs
 from pallet.notation.prunefilter import PRUNE_KEYS, prune_filter
 from pallet.server.routes_build import make_routes
+from pallet.snapshots.mount import unmount
 from pallet.system.paths import Paths
 
 log = logging.getLogger("pallet.build")
@@ -73,7 +74,7 @@ class EngineWorker:
             Healthcheck=HealthConfig(Test=["NONE"]),
             HostConfig=HostConfig(NetworkMode=spec.network),
         )
-        cid, _ = await svc.create(None, req)
+        cid, _ = await svc.create(None, req, build_step=True)
         try:
             self.plugin.pending[cid] = list(spec.mounts)
             if spec.on_start is not None:
@@ -124,8 +125,10 @@ def _private_dir() -> Path:
 
 class BuildService:
     def __init__(self, builder: Builder, paths: Paths, images: ImageService,
-                 cache: BuildCache, in_use: Any) -> None:
+                 cache: BuildCache, in_use: Any,
+                 collect: Callable[[], Awaitable[int]]) -> None:
         self.builder = builder
+        self.collect = collect
         self.paths = paths
         self.images = images
         self.cache = cache
@@ -151,10 +154,11 @@ class BuildService:
 
         async def run() -> None:
             try:
-                with sent_by_client("invalid build context"):
-                    ctx = await asyncio.to_thread(BuildContext.open, context_tar, work)
-                opened.append(ctx)
-                await self.builder.build(ctx, opts, emit, private_dir)
+                async with self.images.gate.held():  # its layers are nobody's until it ends
+                    with sent_by_client("invalid build context"):
+                        ctx = await asyncio.to_thread(BuildContext.open, context_tar, work)
+                    opened.append(ctx)
+                    await self.builder.build(ctx, opts, emit, private_dir)
                 queue.put_nowait(None)
             except BaseException as e:  # handed to the stream, which reports it
                 queue.put_nowait(e)
@@ -222,6 +226,7 @@ class BuildService:
                 for d in mounts.iterdir():
                     deleted.append(f"cache-mount:{d.name}")
                     await asyncio.to_thread(shutil.rmtree, d, True)
+        space += await self.collect()
         return {"CachesDeleted": deleted or None, "SpaceReclaimed": space}
 
 
@@ -236,7 +241,7 @@ def install(ctx: PartContext) -> Part:
     def in_use(image_id: str) -> bool:
         return bool(ctx.containers.store.uses_image(image_id))
 
-    service = BuildService(builder, ctx.paths, ctx.images, cache, in_use)
+    service = BuildService(builder, ctx.paths, ctx.images, cache, in_use, ctx.image_ops.collect)
 
     async def on_start() -> None:
         state.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -244,6 +249,8 @@ def install(ctx: PartContext) -> Part:
             for d in scratch.iterdir():
                 with contextlib.suppress(OSError):
                     if d.name.startswith(("rw-", "view-")):
+                        if d.is_mount():
+                            await asyncio.to_thread(unmount, d)
                         os.rmdir(d)
                     elif d.is_dir() and not d.is_symlink():
                         shutil.rmtree(d)

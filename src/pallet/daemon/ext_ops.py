@@ -36,6 +36,7 @@ from pallet.engine.specbuild import HostDefaults, validate
 from pallet.engine.stats import CgroupPlugin, StatsService
 from pallet.engine.update import UpdateService
 from pallet.engine.vol_service import VolumeService
+from pallet.images.gc import store_bytes
 from pallet.server.routes_ops import DF_TYPES, latency_middleware, make_routes
 from pallet.volumes.store import VolumeStore
 
@@ -125,7 +126,8 @@ class Ops:
         if "image" in want:
             hidden = ctx.image_ops.intermediate()
             shown = [i for i in images if i.repo_tags or i.id not in hidden]
-            out["Images"], out["LayersSize"] = images_usage(shown, counts)
+            out["Images"] = images_usage(shown, counts)
+            out["LayersSize"] = await asyncio.to_thread(self._layers_size)
         if "container" in want:
             out["Containers"] = await ctx.backend.list(True, 0, True, {})
         if "volume" in want:
@@ -134,6 +136,14 @@ class Ops:
             rows = BuildCache(ctx.db).rows()
             out["BuildCache"] = build_cache_usage(rows, {i.id: i for i in images}, counts)
         return out
+
+    def _layers_size(self) -> int:
+        """Every byte of the image store but the listed containers' own layers (their
+        ``SizeRw``): layers, blobs, and the garbage a prune would sweep."""
+        containers = self.ctx.containers
+        own = sum(containers.rootfs.usage(c.id) for c in containers.store.all()
+                  if not c.build_step)
+        return store_bytes(self.ctx.images) - own
 
     def _volumes(self) -> list[dict[str, Any]]:
         store = VolumeStore(self.ctx.db, self.ctx.paths.volumes)

@@ -45,7 +45,7 @@ async def serve(config: DaemonConfig) -> None:
         log.warning("host fix applied: %s", fix)
     watcher_task = asyncio.create_task(daemon.watch_exits())
     await daemon.started()
-    await daemon.containers.reconcile()
+    await daemon.reconcile()
     await daemon.ready()
     app = make_app(daemon.routers, middlewares=daemon.middlewares)
     runner = await serve_unix(app, paths.socket, group=config.group)

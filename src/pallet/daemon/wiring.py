@@ -50,6 +50,7 @@ class Daemon:
     backend: EngineBackend
     watcher: ExitWatcher
     parts: list[Part]
+    image_ops: ImageOps
 
     @property
     def routers(self) -> list[list[web.AbstractRouteDef]]:
@@ -75,6 +76,12 @@ class Daemon:
             for hook in part.on_stop:
                 with contextlib.suppress(Exception):
                     await hook()
+
+    async def reconcile(self) -> None:
+        """Make the records, the runtime and the store agree after a stop or a crash:
+        containers first (they are the store's roots), then the store's garbage."""
+        await self.containers.reconcile()
+        await self.image_ops.collect()
 
     async def watch_exits(self) -> None:
         async for cid in self.watcher:
@@ -184,4 +191,4 @@ def build(config: DaemonConfig) -> Daemon:
     for part in parts:
         containers.plugins.extend(part.plugins)
         backend.extra_info.update(part.info)
-    return Daemon(host, db, events, containers, backend, watcher, parts)
+    return Daemon(host, db, events, containers, backend, watcher, parts, image_ops)

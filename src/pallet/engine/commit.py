@@ -18,6 +18,7 @@ import msgspec
 from pallet.engine.commitconfig import CommitRequest, image_doc, new_config
 from pallet.engine.containers import ContainerService
 from pallet.engine.lifecycle import State
+from pallet.engine.reconcile import PAUSED_BY_COMMIT
 from pallet.engine.records import Container
 from pallet.errors import Conflict, InvalidArgument, NotFound, PalletError
 from pallet.images import rwlayer
@@ -84,7 +85,9 @@ class CommitService:
         ctr_cfg: dict[str, Any] = msgspec.to_builtins(c.config)
         config = new_config(ctr_cfg, req)  # bad changes: 400 before any work
         paused = False
+        marker = self.containers.bundle(c.id) / PAUSED_BY_COMMIT  # a restart unpauses
         if req.pause and c.status == State.RUNNING:
+            marker.touch()
             await self.containers.pause(c.id)
             paused = True
         try:
@@ -95,6 +98,7 @@ class CommitService:
                     await self.containers.unpause(c.id)
                 except PalletError as e:  # it may have been stopped or removed meanwhile
                     log.warning("unpausing %s after commit: %s", c.short_id, e.message)
+            marker.unlink(missing_ok=True)
         if name:
             await asyncio.to_thread(self.images.tag, image_id, name)
         attrs = {"name": c.name, "image": c.config.Image, **(c.config.Labels or {}),

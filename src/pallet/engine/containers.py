@@ -27,6 +27,7 @@ from pallet.engine.exits import ExitHandling
 from pallet.engine.lifecycle import Op, State, next_state
 from pallet.engine.plugins import ContainerPlugin
 from pallet.engine.ports import ImageView, Rootfs, Runtime
+from pallet.engine.reconcile import Reconciling
 from pallet.engine.records import Container, ContainerStore, now_rfc3339
 from pallet.engine.rootfs_holds import RootfsHolds
 from pallet.engine.specbuild import HostDefaults
@@ -42,7 +43,7 @@ class ImageLookup(Protocol):
     def resolve(self, ref: str) -> ImageView: ...
 
 
-class ContainerService(Starting, ProcessControl, ExitHandling):
+class ContainerService(Starting, ProcessControl, ExitHandling, Reconciling):
     def __init__(self, store: ContainerStore, images: ImageLookup, rootfs: Rootfs,
                  runtime: Runtime, events: EventBus, containers_dir: Path,
                  host: HostDefaults, runtime_name: str = "crun",
@@ -84,7 +85,8 @@ class ContainerService(Starting, ProcessControl, ExitHandling):
         self.events.publish("container", action, c.id, attrs)
 
     # -- create --------------------------------------------------------------
-    async def create(self, name: str | None, req: CreateRequest) -> tuple[str, list[str]]:
+    async def create(self, name: str | None, req: CreateRequest, *,
+                     build_step: bool = False) -> tuple[str, list[str]]:
         if not req.Image:
             raise InvalidArgument("config cannot be empty in order to create a container")
         check_create(req, host_limits())
@@ -105,14 +107,15 @@ class ContainerService(Starting, ProcessControl, ExitHandling):
         c = Container(
             id=cid, name=name or self._free_name(), image_id=image.id, created=now_rfc3339(),
             config=config, host_config=host_config, networking=req.NetworkingConfig,
-            path=args[0], args=args[1:], runtime=runtime,
+            path=args[0], args=args[1:], runtime=runtime, build_step=build_step,
         )
         bundle = self.bundle(cid)
         bundle.mkdir(parents=True, mode=0o700)
         added = False
         try:
-            await asyncio.to_thread(self.rootfs.prepare, cid, image.id)
-            self.store.add(c)
+            async with self.rootfs.guard():  # the store's GC sees the snapshot and its record
+                await asyncio.to_thread(self.rootfs.prepare, cid, image.id)
+                self.store.add(c)
             added = True
             for plugin in self.plugins:
                 await plugin.created(c)
@@ -172,6 +175,7 @@ class ContainerService(Starting, ProcessControl, ExitHandling):
             self.store.save(c)
             raise
         shutil.rmtree(self.bundle(c.id), ignore_errors=True)
+        self.runtime.forget(c.id)
         self.store.delete(c.id)
         self._locks.pop(c.id, None)
         self._event(c, "destroy")
@@ -212,7 +216,7 @@ class ContainerService(Starting, ProcessControl, ExitHandling):
         deleted: list[str] = []
         space = 0
         for c in self.store.all():
-            if c.running or c.status == State.RESTARTING or keep(c):
+            if c.running or c.status == State.RESTARTING or c.build_step or keep(c):
                 continue
             try:
                 space += self.rootfs.usage(c.id)

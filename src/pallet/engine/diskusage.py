@@ -1,8 +1,9 @@
 """``GET /system/df`` parts in Docker's shapes (pure functions of records).
 
 Images carry ``SharedSize`` (bytes of layers another image also uses) and
-``Containers`` (how many containers use the image); ``LayersSize`` counts each
-layer once. Build cache entries are the classic builder's step images.
+``Containers`` (how many containers use the image); ``LayersSize`` is measured on
+disk (``pallet.images.gc.store_bytes``), so it counts garbage too. Build cache
+entries are the classic builder's step images.
 """
 
 from __future__ import annotations
@@ -17,16 +18,13 @@ from pallet.notation.times import rfc3339_seconds
 
 
 def images_usage(images: Iterable[Image], containers_per_image: Mapping[str, int]
-                 ) -> tuple[list[dict[str, Any]], int]:
-    """(image summaries with SharedSize and Containers filled in, LayersSize)."""
+                 ) -> list[dict[str, Any]]:
+    """Image summaries with SharedSize and Containers filled in."""
     imgs = list(images)
     users: Counter[str] = Counter()
-    layer_size: dict[str, int] = {}
     for img in imgs:
         for chain in {layer.chain_id for layer in img.layers}:
             users[chain] += 1
-        for layer in img.layers:
-            layer_size[layer.chain_id] = layer.content_size
     out = []
     for img in imgs:
         view = views.image_summary(img)
@@ -35,7 +33,7 @@ def images_usage(images: Iterable[Image], containers_per_image: Mapping[str, int
         view["Containers"] = containers_per_image.get(img.id, 0)
         out.append(view)
     out.sort(key=lambda v: v.get("Created", 0), reverse=True)
-    return out, sum(layer_size.values())
+    return out
 
 
 def _rfc3339(created: str) -> str:

@@ -1,4 +1,4 @@
-"""What the monitor reports: a container's exit, and reconciliation at start.
+"""What the monitor reports: a container's exit (reconciliation at start: ``reconcile``).
 
 Mixed into ``ContainerService``. An exit is recorded with the code and time
 conmon wrote (so an exit that happened while palletd was away shows its real
@@ -96,24 +96,3 @@ class ExitHandling:
     async def _release_plugins(self, c: Container) -> None:
         for plugin in self.plugins:
             await self._quietly(plugin.released(c), plugin, "released")
-
-    async def reconcile(self) -> None:
-        """After a daemon start: make records agree with the monitors and runtime."""
-        for c in self.store.all():
-            if c.status not in (State.RUNNING, State.PAUSED, State.RESTARTING):
-                continue
-            bundle = self.bundle(c.id)
-            state = await self.runtime.state(c.id)
-            alive = state is not None and state.status in ("running", "paused", "created")
-            if alive and self.runtime.exit_code(c.id, bundle) is None:
-                assert state is not None
-                c.status = State.PAUSED if state.status == "paused" else State.RUNNING
-                c.pid = state.pid
-                self.store.save(c)
-                continue
-            log.info("container %s exited while palletd was away", c.short_id)
-            if c.status == State.RESTARTING:
-                c.status = State.EXITED
-                self.store.save(c)
-                continue
-            await self.on_exit(c.id)

@@ -5,6 +5,7 @@ which containers use which image (the image store itself knows no containers).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -24,6 +25,8 @@ from pallet.oci.reference import familiar, parse_reference
 
 WireList = list[dict[str, Any]]
 StrList = list[str]
+log = logging.getLogger(__name__)
+
 
 class ImageOps:
     def __init__(self, images: ImageService, containers: ContainerStore,
@@ -120,8 +123,23 @@ class ImageOps:
             labels = img.container_config.get("Labels") or {}
             return not prunable(parse_time(img.created), labels)
 
-        result = await self._run(self.svc.prune, dangling, kept)
-        return dict(result)
+        result = dict(await self._run(self.svc.prune, dangling, kept))
+        result["SpaceReclaimed"] = int(result.get("SpaceReclaimed") or 0) + await self.collect()
+        return result
+
+    async def collect(self) -> int:
+        """Sweep the store's garbage (roots: images and containers); the bytes freed, 0
+        when operations are in flight (the sweep then runs once they end)."""
+        def keep() -> list[str]:
+            return [c.id for c in self.containers.all()]
+
+        report = await asyncio.to_thread(self.svc.collect, keep)
+        if report is None:
+            return 0
+        if report.snapshots or report.blobs:
+            log.info("garbage collection: %d snapshot(s), %d blob(s), %d bytes",
+                     report.snapshots, report.blobs, report.reclaimed)
+        return report.reclaimed
 
     async def save(self, refs: StrList) -> AsyncIterator[bytes]:
         for ref in refs:

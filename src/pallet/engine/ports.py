@@ -8,11 +8,15 @@ The daemon's wiring passes the real implementations (``pallet.runtime``,
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
 
 class RuntimeStateView(Protocol):
+    @property
+    def id(self) -> str: ...
+
     @property
     def status(self) -> str: ...
 
@@ -69,6 +73,22 @@ class Runtime(Protocol):
 
     async def state(self, cid: str) -> RuntimeStateView | None: ...
 
+    async def list(self) -> Sequence[RuntimeStateView]:
+        """Every container the runtime knows (all runtimes)."""
+        ...
+
+    async def discard(self, cid: str, bundle: Path) -> None:
+        """End a container whose start was cut short: process, runtime state, monitor."""
+        ...
+
+    def forget(self, cid: str) -> None:
+        """Drop the monitor's files kept outside the bundle (a container is removed)."""
+        ...
+
+    def leftover_ids(self) -> set[str]:
+        """Ids that have monitor files outside a bundle."""
+        ...
+
     def exit_code(self, cid: str, bundle: Path) -> int | None: ...
 
     def oom_killed(self, bundle: Path) -> bool: ...
@@ -96,6 +116,11 @@ class Rootfs(Protocol):
     """Container root filesystems on top of images (snapshots + mounts)."""
 
     def prepare(self, cid: str, image_id: str) -> None: ...
+
+    def guard(self) -> AbstractAsyncContextManager[None]:
+        """Held from ``prepare`` until the container's record is stored (so the store's
+        garbage collector never sees the snapshot without its record)."""
+        ...
 
     def mount(self, cid: str, target: Path) -> None: ...
 

@@ -42,6 +42,7 @@ class Container(msgspec.Struct, kw_only=True):
     restart_count: int = 0
     manually_stopped: bool = False
     runtime: str = "crun"
+    build_step: bool = False  # a builder's RUN container: not listed, removed at restart
     created_unix: float = msgspec.field(default_factory=time.time)
     extras: dict[str, Any] = msgspec.field(default_factory=dict)  # plugins' own state
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 from pallet.images.service import ImageService
@@ -14,6 +15,9 @@ class SnapshotRootfs:
 
     def prepare(self, cid: str, image_id: str) -> None:
         self.images.rootfs_mounts(self.images.resolve(image_id), cid)
+
+    def guard(self) -> AbstractAsyncContextManager[None]:
+        return self.images.gate.held()
 
     def mount(self, cid: str, target: Path) -> None:
         mount_all(self.images.snapshotter.mounts(cid), target)

@@ -7,7 +7,8 @@ arrive. A layer whose blob and snapshot are already here is not fetched again
 ("Already exists"); a verified blob left by an interrupted pull is reused. On
 failure the new snapshots, config and manifests are removed and no record or
 tag is written; verified layer blobs stay in the content store so that a retry
-resumes (they are named by their digest, so they can never be wrong).
+resumes (they are named by their digest, so they can never be wrong) until the
+next garbage collection (``images.gc``: at daemon start and at prune).
 """
 
 from __future__ import annotations
@@ -94,6 +95,12 @@ def _lock_for(digest: str) -> threading.Lock:
 
 def pull(svc: ImageService, client: Source, ref: Reference, emit: Emit,
          platform: str | None = None, parallel: int = PARALLEL) -> PullResult:
+    with svc.gate.busy():  # its snapshots and blobs are nobody's until it publishes
+        return _pull(svc, client, ref, emit, platform, parallel)
+
+
+def _pull(svc: ImageService, client: Source, ref: Reference, emit: Emit,
+          platform: str | None, parallel: int) -> PullResult:
     repo = ref.path
     want = platforms.parse(platform)
     top = client.get_manifest(repo, ref.digest or ref.tag or "latest")

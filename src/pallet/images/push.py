@@ -41,6 +41,12 @@ class Target(Protocol):
 def push(svc: ImageService, client: Target, ref: Reference, emit: Emit,
          chunk_size: int | None = None, parallel: int = PARALLEL) -> Digest:
     """Push the image named ``ref`` (host/repo:tag); returns the manifest digest."""
+    with svc.gate.busy():  # a manifest it makes is nobody's until the image row names it
+        return _push(svc, client, ref, emit, chunk_size, parallel)
+
+
+def _push(svc: ImageService, client: Target, ref: Reference, emit: Emit,
+          chunk_size: int | None, parallel: int) -> Digest:
     if not ref.tag:
         raise NotFound(f"push needs a tag: {ref.familiar}")
     img = svc.resolve(str(ref))

@@ -71,11 +71,12 @@ def commit_rw(svc: ImageService, rw: RwLayer, parent_layers: list[Layer],
     """Publish an image: ``parent_layers`` + the writable layer (if it holds anything),
     with the config ``make_config(empty_layer)``; returns the image ID."""
     stage = svc.new_stage()
-    try:
-        parent_chain = parent_layers[-1].chain_id if parent_layers else None
-        layer = _copy_layer(svc, stage, rw, parent_chain)
-        layers = [*parent_layers, layer] if layer is not None else list(parent_layers)
-        return commit_image(svc, make_config(layer is None), layers)
-    except BaseException:
-        stage.rollback()
-        raise
+    with svc.gate.busy():
+        try:
+            parent_chain = parent_layers[-1].chain_id if parent_layers else None
+            layer = _copy_layer(svc, stage, rw, parent_chain)
+            layers = [*parent_layers, layer] if layer is not None else list(parent_layers)
+            return commit_image(svc, make_config(layer is None), layers)
+        except BaseException:
+            stage.rollback()
+            raise

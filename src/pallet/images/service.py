@@ -19,8 +19,9 @@ from typing import Any, BinaryIO
 
 from pallet.content.store import LocalContentStore
 from pallet.errors import InvalidArgument, NotFound
+from pallet.images import gc, removal
 from pallet.images import history as _history
-from pallet.images import removal
+from pallet.images.gcgate import GcGate
 from pallet.images.model import Image
 from pallet.images.names import familiar, resolve_id
 from pallet.images.records import ImageRecords, ImageRow
@@ -59,6 +60,8 @@ class ImageService:
         self.content = content or LocalContentStore(paths.content)
         self.snapshotter = snapshotter or default_snapshotter(paths)
         self.lock = threading.RLock()
+        # operations that add snapshots or blobs hold it; garbage collection waits for them
+        self.gate = GcGate()
 
     # -- reading -----------------------------------------------------------
     def _image(self, row: ImageRow, refs: builtins.list[tuple[str, str]] | None = None) -> Image:
@@ -127,6 +130,11 @@ class ImageService:
     ) -> dict[str, Any]:
         """``POST /images/prune``: dangling images, or all unused ones (``-a``)."""
         return removal.prune(self, dangling_only, in_use)
+
+    def collect(self, keep: gc.KeepKeys) -> gc.Report | None:
+        """Mark and sweep the store (``keep``: snapshot keys of containers); None when
+        operations are in flight and the sweep runs once they end."""
+        return gc.collect(self, keep)
 
     # -- history -----------------------------------------------------------
     def history(self, ref: str) -> builtins.list[dict[str, Any]]:
@@ -217,7 +225,8 @@ class ImageService:
     def load(self, archive: Path) -> builtins.list[str]:
         from pallet.images.load import load
 
-        return load(self, archive)
+        with self.gate.busy():
+            return load(self, archive)
 
     def import_tar(
         self,
@@ -230,9 +239,11 @@ class ImageService:
         applied the ``--change`` lines)."""
         from pallet.images.importer import import_tar
 
-        return import_tar(self, archive, ref, config or {}, message)
+        with self.gate.busy():
+            return import_tar(self, archive, ref, config or {}, message)
 
     def bootstrap(self, name: str) -> str:
         from pallet.images.bootstrap import bootstrap
 
-        return bootstrap(self, name)
+        with self.gate.busy():
+            return bootstrap(self, name)

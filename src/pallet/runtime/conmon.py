@@ -23,6 +23,7 @@ from pallet.runtime.exec import ExecProcess, start_exec
 from pallet.runtime.exits import read_exit
 
 SYNC_TIMEOUT = 30.0
+DISCARD_WAIT = 5.0
 _NOT_EXIST = ("does not exist", "not exist", "no such file or directory", "not found")
 
 
@@ -215,6 +216,36 @@ class ConmonRuntime:
             raise CommandFailed(self._argv(*args), rc, err)
         with contextlib.suppress(FileNotFoundError):
             (self.socket_dir / cid).unlink()
+
+    async def discard(self, cid: str, bundle: Path) -> None:
+        """End a container that must not run on (a start palletd's death cut short):
+        its process and runtime state (cgroup included) go, and its monitor exits
+        after writing the exit code (killed if it does not within DISCARD_WAIT)."""
+        await self.delete(cid, force=True)
+        pid = self.conmon_pid(Path(bundle))
+        if pid is None:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + DISCARD_WAIT
+        while _is_conmon(pid) and loop.time() < deadline:
+            await asyncio.sleep(0.02)
+        if _is_conmon(pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signals.SIGKILL)
+
+    def forget(self, cid: str) -> None:
+        """Drop the monitor's files outside the bundle: the exit file, the socket link."""
+        for p in (self.exits_dir / cid, self.socket_dir / cid):
+            with contextlib.suppress(FileNotFoundError):
+                p.unlink()
+
+    def leftover_ids(self) -> set[str]:
+        """Containers that have an exit file or a socket link here."""
+        out: set[str] = set()
+        for d in (self.exits_dir, self.socket_dir):
+            with contextlib.suppress(FileNotFoundError):
+                out.update(p.name for p in d.iterdir() if "." not in p.name)
+        return out
 
     async def state(self, cid: str) -> RuntimeState | None:
         """The runtime's view of ``cid``, or None when it does not know it."""

@@ -65,6 +65,12 @@ class Snapshotter(Protocol):
     def stat(self, key: str) -> Info: ...
     def walk(self) -> Iterator[Info]: ...
     def children(self, key: str) -> list[str]: ...
+    def dir_of(self, key: str) -> Path:
+        """The directory holding snapshot ``key`` (what its disk usage is counted over)."""
+        ...
+    def gc(self) -> None:
+        """Drop dirs and links no key names (left by interrupted operations)."""
+        ...
     def writable_dir(self, key: str) -> tuple[Path, WhiteoutMode]:
         """Where a layer is applied into an active snapshot, and which whiteout form it takes."""
         ...
@@ -95,6 +101,9 @@ class MetaBacked:
 
     def children(self, key: str) -> list[str]:
         return self.meta.children(key)
+
+    def dir_of(self, key: str) -> Path:
+        return self.meta.dir_of(key)
 
 
 def _h(key: str) -> str:
@@ -200,15 +209,20 @@ class MetaStore:
         shutil.rmtree(trash, ignore_errors=True)
 
     def gc(self) -> None:
-        """Remove snapshot dirs no key points to (leftovers of a crash)."""
-        live = {
-            os.readlink(p).rsplit("/", 1)[-1]
-            for p in self.kdir.iterdir()
-            if not p.name.startswith(".")
-        }
-        for d in self.sdir.iterdir():
-            if d.name not in live:
-                shutil.rmtree(d, ignore_errors=True)
+        """Remove snapshot dirs no key points to and half-made key links (leftovers of a
+        crash). Holds the lock: a snapshot being created is published under it."""
+        with self.lock:
+            live = set()
+            for p in self.kdir.iterdir():
+                if p.name.startswith("."):  # a publish cut short
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(p)
+                    continue
+                with contextlib.suppress(OSError):
+                    live.add(os.readlink(p).rsplit("/", 1)[-1])
+            dead = [d for d in self.sdir.iterdir() if d.name not in live]
+        for d in dead:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 def disk_usage(path: Path) -> Usage:

@@ -132,9 +132,10 @@ class OverlaySnapshotter(MetaBacked):
         return self.mounts(key)
 
     def gc(self) -> None:
-        """Drop dirs and links of interrupted operations (call once at daemon start)."""
+        """Drop dirs and links of interrupted operations."""
         self.meta.gc()
-        for link in self.links.iterdir():
-            if not link.exists():
-                with contextlib.suppress(FileNotFoundError):
-                    link.unlink()
+        with self.meta.lock:
+            for link in self.links.iterdir():
+                if not link.exists():
+                    with contextlib.suppress(FileNotFoundError):
+                        link.unlink()

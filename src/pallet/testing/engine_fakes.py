@@ -8,6 +8,7 @@ would (TERM -> 143 unless ignored, KILL -> 137).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal as signals
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from pallet.errors import CommandFailed, NotFound
 class FakeState:
     status: str
     pid: int
+    id: str = ""
 
 
 @dataclass
@@ -50,6 +52,9 @@ class FakeRootfs:
 
     def prepare(self, cid: str, image_id: str) -> None:
         self.prepared.add(cid)
+
+    def guard(self) -> contextlib.AbstractAsyncContextManager[None]:
+        return contextlib.nullcontext()
 
     def mount(self, cid: str, target: Path) -> None:
         (target / "etc").mkdir(parents=True, exist_ok=True)
@@ -95,6 +100,7 @@ class FakeRuntime:
         self.fail_create: dict[str, str] = {}  # args[0] -> runtime error text
         self.attached: dict[str, list[FakeAttach]] = {}
         self.exits: asyncio.Queue[str] = exits or asyncio.Queue()
+        self.leftovers: set[str] = set()  # ids with monitor files outside their bundle
         self._pid = 1000
 
     async def create(self, cid: str, bundle: Path, *, terminal: bool, stdin: bool,
@@ -104,7 +110,7 @@ class FakeRuntime:
         if args[0] in self.fail_create:
             raise CommandFailed(["crun", "create"], 1, self.fail_create[args[0]])
         self._pid += 1
-        self.states[cid] = FakeState("created", self._pid)
+        self.states[cid] = FakeState("created", self._pid, cid)
         self.codes.pop(cid, None)
         return self._pid
 
@@ -115,6 +121,7 @@ class FakeRuntime:
         """The container's process exits with ``code``."""
         self.codes[cid] = code
         self.states[cid].status = "stopped"
+        self.leftovers.add(cid)  # conmon's exit file
         for a in self.attached.pop(cid, []):
             a.queue.put_nowait(None)
         self.exits.put_nowait(cid)
@@ -138,6 +145,20 @@ class FakeRuntime:
 
     async def state(self, cid: str) -> FakeState | None:
         return self.states.get(cid)
+
+    async def list(self) -> list[FakeState]:
+        return list(self.states.values())
+
+    async def discard(self, cid: str, bundle: Path) -> None:
+        if self.states.pop(cid, None) is not None:
+            self.codes.setdefault(cid, 137)  # as conmon records a killed init
+        self.leftovers.discard(cid)
+
+    def forget(self, cid: str) -> None:
+        self.leftovers.discard(cid)
+
+    def leftover_ids(self) -> set[str]:
+        return set(self.leftovers)
 
     def exit_code(self, cid: str, bundle: Path) -> int | None:
         return self.codes.get(cid)
