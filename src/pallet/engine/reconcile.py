@@ -86,42 +86,53 @@ class Reconciling:
             self.runtime.forget(cid)
 
     async def _reconcile_one(self, c: Container, st: Any) -> None:
-        if c.status == State.REMOVING:
-            log.info("finishing the removal of %s", c.short_id)
-            await self._cut_short(c, st)
-            async with self._locks[c.id]:
-                await self._remove_locked(c)
-            return
         if c.build_step:
             await self.remove(c.id, force=True)
             return
-        if c.status in (State.RUNNING, State.PAUSED, State.RESTARTING):
-            await self._reconcile_running(c, st)
-        elif c.status in (State.CREATED, State.EXITED):
-            await self._cut_short(c, st)
+        # a restart policy may be starting it already (the daemon's start hooks): its lock
+        async with self._locks[c.id]:
+            latest = self.store.get(c.id)
+            if latest is None:
+                return
+            c = latest
+            if c.status == State.REMOVING:
+                log.info("finishing the removal of %s", c.short_id)
+                await self._cut_short(c, st)
+                await self._remove_locked(c)
+                return
+            if c.status in (State.CREATED, State.EXITED):
+                await self._cut_short(c, st)
+                return
+            if c.status not in (State.RUNNING, State.PAUSED, State.RESTARTING):
+                return
+            if await self._settled(c, st):
+                return
+        log.info("container %s exited while palletd was away", c.short_id)
+        await self.on_exit(c.id)
 
-    async def _reconcile_running(self, c: Container, st: Any) -> None:
+    async def _settled(self, c: Container, st: Any) -> bool:
+        """Settle a record that said running: True when done, False when its process is
+        gone and the exit must be recorded (``on_exit``)."""
         bundle = self.bundle(c.id)
+        marker = bundle / PAUSED_BY_COMMIT
         if st is not None and st.status in _LIVE and self.runtime.exit_code(c.id, bundle) is None:
             c.status = State.PAUSED if st.status == "paused" else State.RUNNING
             c.pid = st.pid
-            self.store.save(c)
-            if c.status == State.PAUSED and (bundle / PAUSED_BY_COMMIT).exists():
+            if c.status == State.PAUSED and marker.exists():
                 log.info("unpausing %s, paused by a commit that did not finish", c.short_id)
                 await self.runtime.resume(c.id)
                 c.status = State.RUNNING
-                self.store.save(c)
-            (bundle / PAUSED_BY_COMMIT).unlink(missing_ok=True)
-            return
+            self.store.save(c)
+            marker.unlink(missing_ok=True)
+            return True
+        marker.unlink(missing_ok=True)
         if st is not None and st.status == "created":  # the start never reached the process
             await self.runtime.discard(c.id, bundle)
-        (bundle / PAUSED_BY_COMMIT).unlink(missing_ok=True)
-        log.info("container %s exited while palletd was away", c.short_id)
         if c.status == State.RESTARTING:
             c.status = State.EXITED
             self.store.save(c)
-            return
-        await self.on_exit(c.id)
+            return True
+        return False
 
     async def _cut_short(self, c: Container, st: Any) -> None:
         """Undo what a start of a container that is not running left behind."""
