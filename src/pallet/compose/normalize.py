@@ -11,6 +11,7 @@ networks, volumes, secrets and configs that exist; no dependency cycle; ``mem_li
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any
 
@@ -59,7 +60,7 @@ def to_project(doc: dict[str, Any], name: str, env: dict[str, str], marks: Marks
         _build_args(svc, env)
         _scale(svc, marks)
         convert_units(svc, ("services", svc_name), marks)
-        svc.pop("label_file", None)
+        _labels(svc, marks)
     project = Project(name=name)
     project.extensions = {k: v for k, v in doc.items() if k.startswith("x-")} or None
     project.services = {k: _convert(v, Service, ("services", k), marks)
@@ -102,27 +103,42 @@ def _convert(value: Any, cls: type[Any], at: Path, marks: Marks) -> Any:
 
 
 def _environment(svc: dict[str, Any], env: dict[str, str], marks: Marks) -> None:
-    """``env_file`` contents under ``environment``; bare keys resolved from ``env``."""
+    """``env_file`` contents under ``environment`` (the service's own entries win); bare keys
+    take the project environment's value. Env files interpolate from the project
+    environment, then the service's own entries."""
+    own: dict[str, str | None] = {k: env.get(k, v) if v is None else v
+                                  for k, v in (svc.get("environment") or {}).items()}
+
+    def lookup(key: str) -> str | None:
+        return env[key] if key in env else own.get(key)
+
     merged: dict[str, str | None] = {}
     for i, entry in enumerate(svc.pop("env_file", None) or []):
-        path, required = entry.get("path", ""), entry.get("required", True)
-        try:
-            values = read_env(path, lambda k: env.get(k))
-        except ComposeError as err:
-            if not required and "couldn't read" in err.detail:
+        path = entry.get("path", "")
+        if not os.path.exists(path):
+            if not entry.get("required", True):
                 continue
-            where = marks.where(("services", svc["name"], "env_file", i))
-            raise ComposeError(f"services.{svc['name']}.env_file: {err.message}", where) from None
-        merged.update(values)
-    own: dict[str, str | None] = svc.get("environment") or {}
+            raise ComposeError(f"env file {path} not found",
+                               marks.where(("services", svc["name"], "env_file", i)))
+        merged.update(read_env(path, lookup))
     merged.update(own)
-    for key, value in merged.items():
-        if value is None and key in env:
-            merged[key] = env[key]
     if merged:
         svc["environment"] = merged
     else:
         svc.pop("environment", None)
+
+
+def _labels(svc: dict[str, Any], marks: Marks) -> None:
+    """``label_file`` contents under ``labels`` (the service's own labels win)."""
+    files = svc.pop("label_file", None) or []
+    merged: dict[str, str] = {}
+    for i, path in enumerate(files):
+        if not os.path.exists(path):
+            raise ComposeError(f"label file {path} not found",
+                               marks.where(("services", svc["name"], "label_file", i)))
+        merged.update(read_env(path, merged.get))
+    if merged:
+        svc["labels"] = {**merged, **(svc.get("labels") or {})}
 
 
 def _as_maps(svc: dict[str, Any]) -> None:

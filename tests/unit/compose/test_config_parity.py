@@ -542,6 +542,15 @@ volumes:
   extv:
     external: true
 """}
+cases["label_env_files"] = {"__env__": {"HOST": "db"}, "compose.yaml": """
+services:
+  web:
+    image: w
+    label_file: [a.labels]
+    labels: {tier: own}
+    env_file: svc.env
+    environment: {PORT: "81"}
+""", "a.labels": "team=core\\nowner=${team}-lead\\ntier=file\\n", "svc.env": "URL=http://${HOST}:${PORT}\\n"}
 
 def _compose_v2() -> str:
     found = shutil.which("docker-compose")

@@ -94,9 +94,22 @@ env_file: [web.env, {path: missing.env, required: false}]
 
 
 def test_missing_required_env_file_names_the_line(tmp_path: Path) -> None:
-    with pytest.raises(ComposeError, match="couldn't read env file") as err:
+    with pytest.raises(ComposeError, match=r"env file .*nope.env not found") as err:
         one(tmp_path, "env_file: nope.env")
     assert err.value.where == "compose.yaml:4"
+
+
+def test_label_files_and_env_file_interpolation(tmp_path: Path) -> None:
+    (tmp_path / "a.labels").write_text("team=core\nowner=${team}-lead\ntier=file\n")
+    (tmp_path / "svc.env").write_text("URL=http://${HOST}:${PORT}\n")
+    web = one(tmp_path, """
+label_file: a.labels
+labels: {tier: own}
+env_file: svc.env
+environment: {PORT: "81"}
+""", env={"HOST": "db"}).services["web"]
+    assert web.labels == {"team": "core", "owner": "core-lead", "tier": "own"}
+    assert web.environment == {"URL": "http://db:81", "PORT": "81"}
 
 
 @pytest.mark.parametrize(("service", "field", "expected"), [
