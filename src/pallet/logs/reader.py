@@ -88,27 +88,58 @@ def _complete_end(fd: int, end: int) -> int:
     return 0
 
 
-def _backward(fd: int, end: int, need: int, flt: LogFilter) -> list[LogRecord]:
-    """Up to ``need`` accepted records ending at ``end``, in file order."""
-    out: list[LogRecord] = []
-    pos, rest = end, b""
-    while pos > 0 and len(out) < need:
-        size = min(CHUNK, pos)
-        pos -= size
-        data = os.pread(fd, size, pos) + rest
-        lines = data.split(b"\n")
-        rest = lines.pop(0) if pos > 0 else b""
-        for line in reversed(lines):
-            rec = _parse(line) if line else None
-            if rec is not None and flt.accepts(rec):
-                out.append(rec)
-                if len(out) >= need:
+class _Tail:
+    """The last ``need`` whole lines, collected backwards across files.
+
+    conmon splits a long line into partial (``P``) records ended by an ``F`` record; a
+    line counts once however many records it took, and the partial records before its
+    ``F`` (of the same stream, possibly in an older file) come with it.
+    """
+
+    def __init__(self, need: int, flt: LogFilter) -> None:
+        self.need = need
+        self.flt = flt
+        self.lines = 0
+        self.open: set[int] = set()  # streams whose counted line may go on further back
+        self.done = False
+
+    def take(self, rec: LogRecord) -> bool:
+        """Whether ``rec`` (the next record going backwards) is part of the tail."""
+        if rec.partial and rec.stream in self.open:
+            return True
+        if self.lines >= self.need:
+            # an earlier line of this stream: its counted line starts after this record
+            self.open.discard(rec.stream)
+            self.done = not self.open
+            return False
+        self.lines += 1
+        self.open.add(rec.stream)
+        return True
+
+    def backward(self, fd: int, end: int) -> list[LogRecord]:
+        """This file's records of the tail ending at ``end``, in file order."""
+        out: list[LogRecord] = []
+        pos, rest = end, b""
+        while pos > 0 and not self.done:
+            size = min(CHUNK, pos)
+            pos -= size
+            data = os.pread(fd, size, pos) + rest
+            lines = data.split(b"\n")
+            rest = lines.pop(0) if pos > 0 else b""
+            for line in reversed(lines):
+                rec = _parse(line) if line else None
+                if rec is None:
+                    continue
+                if self.flt.accepts(rec):
+                    if self.take(rec):
+                        out.append(rec)
+                    elif self.done:
+                        break
+                if self.flt.since_ns and rec.time_ns < self.flt.since_ns:
+                    self.done = True  # everything earlier is older still
                     break
-            if rec is not None and flt.since_ns and rec.time_ns < flt.since_ns:
-                pos = 0  # everything earlier is older still
-                break
-    out.reverse()
-    return out
+        out.reverse()
+        return out
 
 
 def _read_files(files: list[tuple[int, int]], tail: int, flt: LogFilter) -> Iterator[LogRecord]:
@@ -124,12 +155,10 @@ def _read_files(files: list[tuple[int, int]], tail: int, flt: LogFilter) -> Iter
                     yield rec
         return
     chunks: list[list[LogRecord]] = []
-    need = tail
+    wanted = _Tail(tail, flt)
     for fd, end in reversed(files):
-        got = _backward(fd, end, need, flt)
-        chunks.append(got)
-        need -= len(got)
-        if need <= 0:
+        chunks.append(wanted.backward(fd, end))
+        if wanted.done:
             break
     for got in reversed(chunks):
         yield from got

@@ -139,3 +139,33 @@ def test_follow_missing_file_and_stopped(tmp_path: Path) -> None:
         return [r async for r in follow_logs(tmp_path / "nope.log", stop=lambda: True)]
 
     assert asyncio.run(main()) == []
+
+
+def _joined(recs: list[LogRecord], stream: int = 1) -> str:
+    return b"".join(r.data for r in recs if r.stream == stream).decode()
+
+
+def test_tail_counts_whole_lines_not_partial_records(tmp_path: Path) -> None:
+    """A 30 kB line conmon wrote as 8 kB partial records is one line of the tail, also
+    when its pieces straddle a rotation and another stream's lines sit between them."""
+    p = tmp_path / "ctr.log"
+    big = ["x" * 8192, "y" * 8192, "z" * 8192, "w" * 6000]
+    with open(f"{p}.1", "wb") as f:
+        f.write(line(1, text="first"))
+        f.write(line(2, tag="P", text=big[0]))
+        f.write(line(3, tag="P", text=big[1]))
+    with open(p, "wb") as f:
+        f.write(line(4, stream="stderr", text="err-between"))
+        f.write(line(5, tag="P", text=big[2]))
+        f.write(line(6, text=big[3]))
+        f.write(line(7, text="last"))
+        f.write(line(8, tag="P", text="unterminated"))
+    assert _joined(read_logs(p, tail=2)) == "last\nunterminated"
+    three = read_logs(p, tail=3)
+    assert _joined(three) == "".join(big) + "\nlast\nunterminated"
+    assert [r for r in three if r.stream == 2] == []  # before the 3rd last line ended
+    assert texts([r for r in read_logs(p, tail=4) if r.stream == 2]) == ["err-between"]
+    got = read_logs(p, tail=2, stderr=False)
+    assert _joined(got) == "last\nunterminated"
+    assert _joined(read_logs(p, tail=3, stderr=False)) == "".join(big) + "\nlast\nunterminated"
+    assert _joined(read_logs(p, tail=10)) == "first\n" + "".join(big) + "\nlast\nunterminated"
