@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 POLL = 1.0  # a quiet log is looked at once a second
 MIN_POLL = 0.01  # a busy one as often as every 10 ms
 REACTION = 0.03  # rename -> conmon reopened: what a fast writer adds meanwhile
+BURST_ROOM = 64 << 20  # what a burst may add past max-size before conmon's cap
 WARMUP, WARMUP_POLL = 2.0, 0.1  # a new log is looked at often until its rate is known
 
 
@@ -55,6 +56,18 @@ def next_check_in(size: int, rate: float, max_size: int, poll: float) -> float:
         return poll
     room = max(0, max_size - size)
     return min(poll, max(MIN_POLL, room / rate / 2))
+
+
+def hard_cap(max_size: int) -> int:
+    """conmon's ``--log-size-max`` for a log rotated at ``max_size``.
+
+    conmon does not rotate: at its cap it starts the file afresh and the lines in it are
+    lost. The cap is therefore well above ``max-size``: the poller rotates first even
+    during a burst that fills many times ``max-size`` between two looks (a file may then
+    exceed ``max-size`` for a moment; nothing is lost). It still bounds a runaway writer
+    should the poller ever fall behind by ``BURST_ROOM``.
+    """
+    return max(4 * max_size, max_size + BURST_ROOM)
 
 
 def policy_of(c: Container) -> LogPolicy:
@@ -96,9 +109,7 @@ class LogRotatePlugin(Plugin):
             if policy.driver == "none":
                 use_null_log(self.containers.log_path(c.id))
             elif policy.rotates:
-                # Rotation runs ahead of this; the monitor's cap only bounds a burst
-                # that outruns the poller, so the files never exceed max-size.
-                ctx.log_size_max = policy.max_size
+                ctx.log_size_max = hard_cap(policy.max_size)
 
     async def started(self, c: Container) -> None:
         self.watch(c)
