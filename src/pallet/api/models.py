@@ -1,4 +1,5 @@
 """Engine API request bodies, decoded with msgspec (the daemon) and encoded (the client).
+The network and volume create bodies are ``pallet.api.netmodels``'.
 
 Field names are the wire names (Docker's PascalCase), so a struct reads like the
 swagger definition. Unknown fields are ignored, as dockerd does; missing ones
@@ -153,44 +154,6 @@ class EndpointSettings(msgspec.Struct, omit_defaults=True):
     MacAddress: str = ""
     DriverOpts: dict[str, str] | None = None
     NetworkID: str = ""
-
-
-class IPAMConfig(msgspec.Struct, omit_defaults=True):
-    """One address pool of a network."""
-
-    Subnet: str = ""
-    IPRange: str = ""
-    Gateway: str = ""
-    AuxiliaryAddresses: dict[str, str] | None = None
-
-
-class IPAM(msgspec.Struct, omit_defaults=True):
-    Driver: str = "default"
-    Config: list[IPAMConfig] | None = None
-    Options: dict[str, str] | None = None
-
-
-class NetworkCreateRequest(msgspec.Struct, omit_defaults=True):
-    """Body of ``POST /networks/create``."""
-
-    Name: str
-    Driver: str = "bridge"
-    Internal: bool = False
-    Attachable: bool = False
-    EnableIPv6: bool = False
-    IPAM: IPAM | None = None
-    Options: dict[str, str] | None = None
-    Labels: dict[str, str] | None = None
-    CheckDuplicate: bool = True
-
-
-class VolumeCreateRequest(msgspec.Struct, omit_defaults=True):
-    """Body of ``POST /volumes/create`` (an empty name: the daemon picks one)."""
-
-    Name: str = ""
-    Driver: str = "local"
-    DriverOpts: dict[str, str] | None = None
-    Labels: dict[str, str] | None = None
 
 
 class NetworkConnectRequest(msgspec.Struct, omit_defaults=True):

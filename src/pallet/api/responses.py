@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from pallet.api.models import IPAM
+from pallet.api.netmodels import IPAM
 
 
 class IdResponse(msgspec.Struct):

@@ -1,13 +1,15 @@
 """``client.networks``: create, inspect, list, remove, connect, disconnect, prune.
 
-Bodies are ``pallet.api.models`` request Structs (or their wire dicts); answers are
+Bodies are request Structs (``pallet.api.netmodels.NetworkCreate``,
+``pallet.api.models.NetworkConnectRequest``) or their wire dicts; answers are
 ``pallet.api.responses`` Structs. ``inspect_raw`` keeps the daemon's document as
 sent, for callers that print it (``pallet network inspect``).
 """
 
 from __future__ import annotations
 
-from pallet.api.models import EndpointSettings, NetworkConnectRequest, NetworkCreateRequest
+from pallet.api.models import EndpointSettings, NetworkConnectRequest
+from pallet.api.netmodels import NetworkCreate
 from pallet.api.responses import Network, NetworkCreateResponse, NetworksPruned
 from pallet.client.resource import Resource, filters_query, path
 from pallet.notation.filters import Filters
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 class Networks(Resource):
     """The ``/networks`` endpoints."""
 
-    def create(self, config: NetworkCreateRequest | dict[str, Any]) -> NetworkCreateResponse:
+    def create(self, config: NetworkCreate | dict[str, Any]) -> NetworkCreateResponse:
         """``POST /networks/create`` (a duplicate name is a Conflict)."""
         return self._typed(NetworkCreateResponse, "POST", "/networks/create", json_body=config)
 

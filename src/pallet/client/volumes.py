@@ -1,13 +1,13 @@
 """``client.volumes``: create, inspect, list, remove, prune.
 
-The create body is a ``pallet.api.models.VolumeCreateRequest`` (or its wire dict);
+The create body is a ``pallet.api.netmodels.VolumeCreate`` (or its wire dict);
 answers are ``pallet.api.responses`` Structs; ``inspect_raw`` keeps the daemon's
 document as sent, for callers that print it (``pallet volume inspect``).
 """
 
 from __future__ import annotations
 
-from pallet.api.models import VolumeCreateRequest
+from pallet.api.netmodels import VolumeCreate
 from pallet.api.responses import Volume, VolumeList, VolumesPruned
 from pallet.client.resource import Resource, filters_query, flag, path
 from pallet.notation.filters import Filters
@@ -20,9 +20,9 @@ if TYPE_CHECKING:
 class Volumes(Resource):
     """The ``/volumes`` endpoints."""
 
-    def create(self, config: VolumeCreateRequest | dict[str, Any] | None = None) -> Volume:
+    def create(self, config: VolumeCreate | dict[str, Any] | None = None) -> Volume:
         """``POST /volumes/create``; no config: an anonymous local volume."""
-        body = config if config is not None else VolumeCreateRequest()
+        body = config if config is not None else VolumeCreate()
         return self._typed(Volume, "POST", "/volumes/create", json_body=body)
 
     def inspect(self, name: str) -> Volume:

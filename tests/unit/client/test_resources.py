@@ -12,15 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pallet.api.models import (
-    IPAM,
-    CreateRequest,
-    EndpointSettings,
-    HostConfig,
-    IPAMConfig,
-    NetworkCreateRequest,
-    VolumeCreateRequest,
-)
+from pallet.api.models import CreateRequest, EndpointSettings, HostConfig
+from pallet.api.netmodels import IPAM, IPAMConfig, NetworkCreate, VolumeCreate
 from pallet.api.responses import Network
 from pallet.client import Client
 from pallet.errors import Conflict, NotFound
@@ -102,7 +95,7 @@ def test_daemon_errors_arrive_as_kinds(client: Client, fake: FakeTransport) -> N
 
 def test_network_create_body_and_typed_answer(client: Client, fake: FakeTransport) -> None:
     fake.answer({"Id": "n1", "Warning": ""})
-    created = client.networks.create(NetworkCreateRequest(
+    created = client.networks.create(NetworkCreate(
         Name="back", Driver="macvlan", Internal=True, Labels={"k": "v"},
         IPAM=IPAM(Config=[IPAMConfig(Subnet="10.9.0.0/24", Gateway="10.9.0.1")])))
     assert created.Id == "n1"
@@ -147,7 +140,7 @@ def test_network_list_connect_disconnect_prune(client: Client, fake: FakeTranspo
 def test_volumes(client: Client, fake: FakeTransport) -> None:
     fake.answer({"Name": "data", "Driver": "local", "Mountpoint": "/v/data",
                  "Labels": {"a": "1"}})
-    vol = client.volumes.create(VolumeCreateRequest(Name="data", Labels={"a": "1"}))
+    vol = client.volumes.create(VolumeCreate(Name="data", Labels={"a": "1"}))
     assert (vol.Name, vol.Mountpoint, vol.Labels) == ("data", "/v/data", {"a": "1"})
     assert fake.last.json() == {"Name": "data", "Labels": {"a": "1"}}
     client.volumes.create()

@@ -36,14 +36,14 @@ def create(driver: str, subnet: tuple[str, ...], gateway: tuple[str, ...],
            ip_range: tuple[str, ...], internal: bool, attachable: bool, ipv6: bool,
            label: tuple[str, ...], opt: tuple[str, ...], name: str) -> None:
     """Create a network."""
-    from pallet.api.models import IPAM, IPAMConfig, NetworkCreateRequest
+    from pallet.api.netmodels import IPAM, IPAMConfig, NetworkCreate
 
     if (gateway or ip_range) and not subnet:
         raise UsageError("every ip-range or gateway must have a corresponding subnet")
     pools = [IPAMConfig(Subnet=sub, Gateway=gateway[i] if i < len(gateway) else "",
                         IPRange=ip_range[i] if i < len(ip_range) else "")
              for i, sub in enumerate(subnet)]
-    created = api().networks.create(NetworkCreateRequest(
+    created = api().networks.create(NetworkCreate(
         Name=name, Driver=driver, Internal=internal, Attachable=attachable, EnableIPv6=ipv6,
         Labels=_kv(label, "--label"), Options=_kv(opt, "--opt"), IPAM=IPAM(Config=pools)))
     echo(created.Id)

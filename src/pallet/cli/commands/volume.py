@@ -25,9 +25,9 @@ TABLE = "table {{.Driver}}\\t{{.Name}}"
 def create(driver: str, label: tuple[str, ...], opt: tuple[str, ...], name_opt: str,
            name: str | None) -> None:
     """Create a volume."""
-    from pallet.api.models import VolumeCreateRequest
+    from pallet.api.netmodels import VolumeCreate
 
-    vol = api().volumes.create(VolumeCreateRequest(
+    vol = api().volumes.create(VolumeCreate(
         Name=name or name_opt, Driver=driver,
         Labels=parsed(list(label), parse_labels, "--label"),
         DriverOpts=parsed(list(opt), parse_labels, "--opt")))
