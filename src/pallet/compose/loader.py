@@ -49,6 +49,10 @@ def load(options: ProjectOptions) -> Project:
     doc = loaded.doc
     services = doc.get("services") or {}
     active = set(loaded.profiles)
+    for name in options.services:  # a service named on the command line enables its profiles
+        svc = services.get(name)
+        if isinstance(svc, dict) and not _enabled(svc, active):
+            active |= set(svc.get("profiles") or [])
     enabled = {n: s for n, s in services.items() if _enabled(s, active)}
     disabled = {n: s for n, s in services.items() if n not in enabled}
     doc["services"] = enabled
@@ -62,7 +66,7 @@ def load(options: ProjectOptions) -> Project:
     project.working_dir = loaded.project_dir
     project.compose_files = loaded.files
     project.environment = loaded.env
-    project.profiles = loaded.profiles
+    project.profiles = sorted(active)
     project.warnings = loaded.warnings
     return project
 

@@ -18,6 +18,9 @@ class ProjectOptions(msgspec.Struct, frozen=True):
     profiles: tuple[str, ...] = ()
     env_files: tuple[str, ...] = ()
     interpolate: bool = True
+    # services named on the command line: their profiles are enabled too (Compose v2 runs
+    # ``up tool`` for a service in an inactive profile)
+    services: tuple[str, ...] = ()
     # keep networks, volumes, secrets and configs no enabled service uses (--all-resources)
     all_resources: bool = False
     # the process environment (``os.environ`` unless a test gives its own)

@@ -121,3 +121,9 @@ def test_profiles(tmp_path: Path, profiles: tuple[str, ...], env: dict[str, str]
     project = load_in(tmp_path, {"compose.yaml": PROFILED}, profiles=profiles, env=env)
     assert project.service_names() == enabled
     assert sorted([*project.services, *project.disabled]) == ["admin", "debug", "tools", "web"]
+
+
+def test_a_named_service_enables_its_profiles(tmp_path: Path) -> None:
+    project = load_in(tmp_path, {"compose.yaml": PROFILED}, services=("admin",))
+    assert project.service_names() == ["admin", "tools", "web"]
+    assert project.profiles == ["ops"]

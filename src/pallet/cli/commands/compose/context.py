@@ -48,9 +48,10 @@ def flags() -> GlobalFlags:
     return _flags
 
 
-def options(*, interpolate: bool = True) -> ProjectOptions:
-    """The loader's inputs from the global flags."""
+def options(*, interpolate: bool = True, services: tuple[str, ...] = ()) -> ProjectOptions:
+    """The loader's inputs from the global flags (and the services a command names)."""
     return ProjectOptions(
+        services=services,
         files=_flags.files, project_name=_flags.project_name,
         project_directory=_flags.project_directory, profiles=_flags.profiles,
         env_files=_flags.env_files, interpolate=interpolate,
@@ -58,14 +59,17 @@ def options(*, interpolate: bool = True) -> ProjectOptions:
     )
 
 
-def project() -> Project:
-    """The project the global flags select, loaded on first use."""
+def project(services: tuple[str, ...] = ()) -> Project:
+    """The project the global flags select, loaded on first use; ``services`` (named on the
+    command line) are enabled even when their profile is not active, as in Compose v2."""
     global _project
-    if _project is None:
+    if _project is None or (services and not set(services) <= set(_project.services)):
         from pallet.compose.loader import load
 
-        _project = load(options())
-        warn(_project.warnings)
+        first = _project is None
+        _project = load(options(services=services))
+        if first:
+            warn(_project.warnings)
     return _project
 
 
