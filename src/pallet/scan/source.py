@@ -16,9 +16,7 @@ from typing import IO, Any
 from pallet.client import Client
 from pallet.client.http import Response
 from pallet.errors import NotFound
-from pallet.scancore.archive import read_saved
 from pallet.scancore.cache import LayerCache
-from pallet.scancore.inventory import build, layer_infos
 from pallet.scancore.model import Inventory, LayerFiles
 
 Progress = Callable[[int, int, str], None]  # (done, total, what)
@@ -61,6 +59,8 @@ def from_engine(api: Client, name: str, cache: LayerCache,
             return known
         hit = _cached(cache, image_id)
         if hit is not None:
+            from pallet.scancore.inventory import build, layer_infos
+
             config, layers = hit
             inv = build(name, image_id, layer_infos(config), layers)
             cache.put_inventory(inv)
@@ -87,6 +87,9 @@ def from_file(path: Path, cache: LayerCache, progress: Progress | None = None) -
 
 def _from_stream(stream: IO[bytes] | _Reader, name: str, cache: LayerCache, total: int,
                  progress: Progress | None) -> Inventory:
+    from pallet.scancore.archive import read_saved  # tar and gzip: not on the cached path
+    from pallet.scancore.inventory import build, layer_infos
+
     done = [0]
 
     def step(what: str) -> None:

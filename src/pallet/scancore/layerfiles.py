@@ -9,11 +9,10 @@ layer's whiteouts so the layers can be merged into the final filesystem later.
 from __future__ import annotations
 
 import re
-import tarfile
 from typing import IO
 
 from pallet.scancore.model import LayerFiles
-from pallet.scancore.tarwalk import TarWalk
+from pallet.scancore.tarwalk import REGULAR, TarWalk
 
 WHITEOUT = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -60,7 +59,7 @@ def read_layer(stream: IO[bytes], diff_id: str) -> LayerFiles:
                 victim = base[len(WHITEOUT):]
                 removed.append(f"{parent}/{victim}" if parent else victim)
             continue
-        if m.type not in tarfile.REGULAR_TYPES:
+        if m.type not in REGULAR:
             continue
         if name in RPMDB:
             rpmdb = True

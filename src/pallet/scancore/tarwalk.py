@@ -10,7 +10,6 @@ member's data block by block, several times slower on a 400 MB layer.
 from __future__ import annotations
 
 import io
-import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, cast
@@ -18,13 +17,17 @@ from typing import IO, cast
 from pallet.errors import InvalidArgument
 
 BLOCK = 512
+# type flags (POSIX ustar, GNU, PAX), so that a scan need not import tarfile
+REGTYPE, AREGTYPE, CONTTYPE, SPARSE = b"0", b"\0", b"7", b"S"
+REGULAR = (REGTYPE, AREGTYPE, CONTTYPE, SPARSE)
+LONGNAME, LONGLINK, PAX, PAX_GLOBAL, SOLARIS_PAX = b"L", b"K", b"x", b"g", b"X"
 _SKIP = 1 << 20
 
 
 @dataclass
 class Member:
     name: str  # as in the archive, without a leading "./" or "/"
-    type: bytes  # tarfile's type byte: REGTYPE, DIRTYPE, SYMTYPE, LNKTYPE...
+    type: bytes  # the type flag: b"0" regular, b"5" directory, b"2" symlink, b"1" link...
     size: int
     linkname: str
 
@@ -98,15 +101,15 @@ class TarWalk:
             size = int(pax.get("size", hsize))
             padded = (size + BLOCK - 1) // BLOCK * BLOCK
             self._data = self._next + BLOCK
-            has_data = kind in tarfile.REGULAR_TYPES or kind in _META
+            has_data = kind in REGULAR or kind in _META
             self._next = self._data + (padded if has_data else 0)
             if kind in _META:
                 raw = self._read_exact(padded)[:size]
-                if kind == tarfile.GNUTYPE_LONGNAME:
+                if kind == LONGNAME:
                     long_name = raw.rstrip(b"\0").decode("utf-8", "surrogateescape")
-                elif kind == tarfile.GNUTYPE_LONGLINK:
+                elif kind == LONGLINK:
                     long_link = raw.rstrip(b"\0").decode("utf-8", "surrogateescape")
-                elif kind != tarfile.XGLTYPE:
+                elif kind != PAX_GLOBAL:
                     pax = _pax_records(raw)
                 continue
             name = pax.get("path") or long_name or hname
@@ -117,8 +120,7 @@ class TarWalk:
             yield Member(clean_name(name), kind, self._size, link)
 
 
-_META = (tarfile.GNUTYPE_LONGNAME, tarfile.GNUTYPE_LONGLINK, tarfile.XHDTYPE, tarfile.XGLTYPE,
-         tarfile.SOLARIS_XHDTYPE)
+_META = (LONGNAME, LONGLINK, PAX, PAX_GLOBAL, SOLARIS_PAX)
 
 
 class _Bounded:
@@ -198,7 +200,7 @@ def parse_header(buf: bytes) -> tuple[str, int, bytes, str]:
             name = prefix + b"/" + name
     kind = buf[156:157]
     if kind in (b"\0", b""):
-        kind = tarfile.REGTYPE
+        kind = REGTYPE
     link = buf[157:257].split(b"\0", 1)[0]
     return (name.decode("utf-8", "surrogateescape"), _octal(buf[124:136]), kind,
             link.decode("utf-8", "surrogateescape"))
