@@ -158,3 +158,7 @@ def test_warnings_for_unset_variables_and_version(project: Path,
         'WARN[0000] The "NOPE" variable is not set. Defaulting to a blank string.',
         f"WARN[0000] {project / 'compose.yaml'}: the attribute `version` is obsolete, it "
         "will be ignored, please remove it to avoid potential confusion"]
+
+
+def test_unsupported_format(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(capsys, "config", "--format", "toml") == (1, "", 'unsupported format "toml"\n')

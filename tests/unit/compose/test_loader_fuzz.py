@@ -10,7 +10,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pallet.compose.dotenv import parse_env
 from pallet.compose.errors import ComposeError
+from pallet.compose.template import substitute
 from pallet.testing.composefiles import load_in
 
 KEYS = ["image", "build", "command", "entrypoint", "ports", "volumes", "environment",
@@ -58,3 +60,14 @@ def test_structured_documents(doc: dict[str, Any]) -> None:
 def test_yaml_ish_text(text: str) -> None:
     _load("services:\n  web:\n    image: x\n" + text)
     _load(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("AB_=:'\"#$\\\n {}-?+ex01")), max_size=60))
+def test_dotenv_and_templates_fail_only_with_compose_errors(text: str) -> None:
+    for parse in (lambda: parse_env(text, {"A": "1"}.get),
+                  lambda: substitute(text, {"A": "1", "B": ""}.get)):
+        try:
+            parse()
+        except ComposeError:
+            pass

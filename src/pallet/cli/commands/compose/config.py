@@ -28,6 +28,10 @@ def config(quiet: bool, services: bool, volumes: bool, profiles: bool, images: b
     from pallet.compose.loader import load, load_document
     from pallet.compose.normalize import with_defaults
 
+    if fmt not in ("yaml", "json"):
+        from pallet.cli.errors import StatusError
+
+        raise StatusError(1, f'unsupported format "{fmt}"')
     options = context.options(interpolate=not no_interpolate)
     if no_interpolate:
         loaded = load_document(options)
