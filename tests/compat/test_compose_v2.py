@@ -32,3 +32,9 @@ def standins(docker: Any) -> None:
 def test_guide_project(project: str, standins: None, palletd: Any, docker: Any) -> None:
     compose = cp.Compose([cp.compose_v2()], project, palletd.env)
     getattr(guide_checks, f"check_{project}")(compose, docker)
+
+
+def test_invalid_project(palletd: Any, docker: Any) -> None:
+    compose = cp.Compose([cp.compose_v2()], "invalid", palletd.env)
+    assert "additional properties 'imagee' not allowed" in guide_checks.check_invalid(
+        compose, docker)

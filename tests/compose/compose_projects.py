@@ -191,7 +191,8 @@ def check_logs_follow_ends(compose: Compose) -> None:
         compose("stop", "-t", "2")
         out, _ = proc.communicate(timeout=30)
         assert proc.returncode == 0, out
-        assert "Ready to accept connections" in out, out
+        assert "Ready to accept connections" in out, out  # from before logs -f started
+        assert "database system is shut down" in out, out  # followed: printed by the stop
     finally:
         if proc.poll() is None:
             proc.kill()

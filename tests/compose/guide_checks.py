@@ -156,3 +156,15 @@ def check_volumes(compose: Compose, engine: Runner) -> None:
         _count(compose, "cache", "/data/dump.rdb", 1)  # tmpfs: nothing kept
         compose("down", "-v", "-t", "2")
         assert f"{compose.name}_postgres_data" not in volumes(engine)
+
+
+def check_invalid(compose: Compose, engine: Runner) -> str:
+    """A misspelt key (``imagee:``) fails validation naming the key, and nothing is created;
+    returns the error output (a tier may ask more of it, e.g. the line)."""
+    before = engine("ps", "-aq").stdout, engine("network", "ls", "-q").stdout
+    for args in (("config",), ("up", "-d")):
+        res = compose(*args, check=False)
+        assert res.returncode != 0, res
+        assert "imagee" in res.stderr, res
+    assert (engine("ps", "-aq").stdout, engine("network", "ls", "-q").stdout) == before
+    return str(res.stderr)
