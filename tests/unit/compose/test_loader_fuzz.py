@@ -71,3 +71,25 @@ def test_dotenv_and_templates_fail_only_with_compose_errors(text: str) -> None:
             parse()
         except ComposeError:
             pass
+
+
+WORDS = st.text(alphabet=st.sampled_from(list("ab0189:/.-=~$ {}[]'\",@")), max_size=14)
+FIELDS = {  # fields the schema lets through as strings, for the parsers behind it
+    "ports": st.lists(WORDS, max_size=3), "volumes": st.lists(WORDS, max_size=3),
+    "expose": st.lists(WORDS, max_size=2), "extra_hosts": st.lists(WORDS, max_size=2),
+    "devices": st.lists(WORDS, max_size=2), "command": WORDS, "entrypoint": WORDS,
+    "environment": st.lists(WORDS, max_size=3), "labels": st.lists(WORDS, max_size=3),
+    "mem_limit": WORDS, "shm_size": WORDS, "cpus": WORDS, "stop_grace_period": WORDS,
+    "healthcheck": st.fixed_dictionaries({"test": WORDS, "interval": WORDS}),
+    "ulimits": st.dictionaries(st.sampled_from(["nofile", "nproc"]), WORDS, max_size=2),
+    "depends_on": st.lists(st.sampled_from(["web", "db", "x"]), max_size=2, unique=True),
+    "tmpfs": WORDS, "dns": WORDS, "user": WORDS,
+}
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.dictionaries(st.sampled_from(["web", "db"]), st.fixed_dictionaries(
+    {"image": st.just("busybox")},
+    optional=FIELDS), min_size=1))
+def test_schema_valid_services(services: dict[str, Any]) -> None:
+    _load(yaml.safe_dump({"services": services}))
