@@ -1,8 +1,9 @@
 """Engine API answers as msgspec Structs (the v1.44 swagger definitions).
 
 The shapes a caller reads fields of: create answers, network and volume documents,
-prune reports, the disk-usage summary, the registry login answer. Field names are
-the wire names, so ``net.Containers`` reads like the swagger; every field has
+prune reports, the disk-usage summary, resource-usage stats, the registry login
+answer. Field names are the wire names, so ``net.Containers`` reads like the
+swagger; every field has
 Docker's zero value as its default and unknown fields are ignored, so an older or
 newer daemon's document still decodes. ``pallet.client`` decodes into these; the
 daemon's views may encode them (both sides import ``pallet.api``).
@@ -161,3 +162,68 @@ class DiskUsage(msgspec.Struct):
     Containers: list[dict[str, Any]] | None = None
     Volumes: list[Volume] | None = None
     BuildCache: list[BuildCacheRecord] | None = None
+
+
+class CPUUsage(msgspec.Struct):
+    total_usage: int = 0
+    percpu_usage: list[int] | None = None
+    usage_in_kernelmode: int = 0
+    usage_in_usermode: int = 0
+
+
+class CPUStats(msgspec.Struct):
+    cpu_usage: CPUUsage = msgspec.field(default_factory=CPUUsage)
+    system_cpu_usage: int = 0
+    online_cpus: int = 0
+
+
+class MemoryStats(msgspec.Struct):
+    usage: int = 0
+    max_usage: int = 0
+    stats: dict[str, int] | None = None
+    limit: int = 0
+    failcnt: int = 0
+
+
+class BlkioEntry(msgspec.Struct):
+    major: int = 0
+    minor: int = 0
+    op: str = ""
+    value: int = 0
+
+
+class BlkioStats(msgspec.Struct):
+    io_service_bytes_recursive: list[BlkioEntry] | None = None
+    io_serviced_recursive: list[BlkioEntry] | None = None
+
+
+class InterfaceStats(msgspec.Struct):
+    rx_bytes: int = 0
+    rx_packets: int = 0
+    rx_errors: int = 0
+    rx_dropped: int = 0
+    tx_bytes: int = 0
+    tx_packets: int = 0
+    tx_errors: int = 0
+    tx_dropped: int = 0
+
+
+class PidsStats(msgspec.Struct):
+    current: int = 0
+    limit: int = 0
+
+
+class ContainerStats(msgspec.Struct):
+    """One document of ``GET /containers/{id}/stats`` (snake_case, as Docker sends it);
+    ``read`` is ``0001-01-01T00:00:00Z`` for a container that is not running."""
+
+    id: str = ""
+    name: str = ""
+    read: str = ""
+    preread: str = ""
+    cpu_stats: CPUStats = msgspec.field(default_factory=CPUStats)
+    precpu_stats: CPUStats = msgspec.field(default_factory=CPUStats)
+    memory_stats: MemoryStats = msgspec.field(default_factory=MemoryStats)
+    blkio_stats: BlkioStats = msgspec.field(default_factory=BlkioStats)
+    pids_stats: PidsStats = msgspec.field(default_factory=PidsStats)
+    networks: dict[str, InterfaceStats] | None = None

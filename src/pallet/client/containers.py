@@ -16,11 +16,13 @@ from pallet.client.resource import Resource, decode_list, filters_query, flag, p
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import builtins
+    from collections.abc import Iterator
     from typing import Any
 
     from pallet.api.models import CreateRequest, UpdateConfig
     from pallet.api.responses import (
         ContainersPruned,
+        ContainerStats,
         ContainerTop,
         FilesystemChange,
         IdResponse,
@@ -169,9 +171,16 @@ class Containers(Resource):
              "pause": pause, "changes": changes or None}
         return self._typed(IdResponse, "POST", "/commit", q)
 
-    def stats(self, ref: str, stream: bool = False) -> Response:
-        """JSON lines of resource usage (one document unless ``stream``)."""
-        return self._call("GET", path("/containers/{}/stats", ref), {"stream": stream})
+    def stats(self, ref: str, stream: bool = True) -> Iterator[ContainerStats]:
+        """Resource-usage samples as the daemon sends them (about one a second with
+        ``stream``, else one); the iterator's ``close`` ends the request."""
+        resp = self._call("GET", path("/containers/{}/stats", ref), {"stream": stream})
+        return _samples(resp)
+
+    def stats_once(self, ref: str) -> ContainerStats | None:
+        """One sample (``stream=false``); None if the daemon sent none."""
+        samples = list(self.stats(ref, stream=False))
+        return samples[-1] if samples else None
 
     def update(self, ref: str, config: dict[str, Any] | UpdateConfig) -> UpdateResponse:
         """``POST /containers/{id}/update``: resources and the restart policy."""
@@ -179,3 +188,22 @@ class Containers(Resource):
 
         return self._typed(UpdateResponse, "POST", path("/containers/{}/update", ref),
                            json_body=config)
+
+
+def _samples(resp: Response) -> Iterator[ContainerStats]:
+    """The stats stream's JSON lines, decoded."""
+    import msgspec
+
+    from pallet.api.responses import ContainerStats
+
+    decoder = msgspec.json.Decoder(ContainerStats)
+    try:
+        buf = b""
+        for chunk in resp.chunks():
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            yield from (decoder.decode(line) for line in lines if line.strip())
+        if buf.strip():
+            yield decoder.decode(buf)
+    finally:
+        resp.close()

@@ -261,3 +261,25 @@ def test_no_resource_module_writes_a_url_path() -> None:
     offenders = [f"{p.name}: {line.strip()}" for p in modules
                  for line in p.read_text().splitlines() if 'f"/' in line or '+ "/' in line]
     assert offenders == []
+
+
+def test_stats_are_sent_eagerly_and_decoded_per_line(client: Client, fake: FakeTransport) -> None:
+    one = {"id": "c1", "name": "/web", "read": "2026-01-01T00:00:01Z",
+           "cpu_stats": {"cpu_usage": {"total_usage": 20}, "online_cpus": 2},
+           "memory_stats": {"usage": 5, "stats": {"inactive_file": 1}, "limit": 9},
+           "networks": {"eth0": {"rx_bytes": 3, "tx_bytes": 4}}, "future": {"x": 1}}
+    two = {**one, "pids_stats": {"current": 7}}
+    fake.answer(raw=json.dumps(one).encode() + b"\n" + json.dumps(two).encode())
+    samples = client.containers.stats("web")
+    assert fake.last.url == "/v1.44/containers/web/stats?stream=1"
+    got = list(samples)
+    assert [s.pids_stats.current for s in got] == [0, 7]
+    assert got[0].cpu_stats.cpu_usage.total_usage == 20 and got[0].memory_stats.limit == 9
+    assert got[0].networks is not None and got[0].networks["eth0"].tx_bytes == 4
+    fake.answer(raw=json.dumps(one).encode() + b"\n")
+    sample = client.containers.stats_once("web")
+    assert sample is not None and sample.name == "/web"
+    assert fake.last.url == "/v1.44/containers/web/stats?stream=0"
+    fake.answer({"message": "No such container: ghost"}, status=404)
+    with pytest.raises(NotFound):
+        client.containers.stats("ghost")

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import msgspec
 
 from pallet.api.models import ContainerConfig, HostConfig
+from pallet.api.responses import ContainerStats
 from pallet.cli.commands.ops import stats_row, stats_values
 from pallet.engine.lifecycle import State
 from pallet.engine.records import Container
@@ -12,6 +16,11 @@ from pallet.engine.stats import Snapshot, cpu_percent, stats_doc
 from pallet.runtime.cgstats import enable_blkio_accounting, net_dev, read_v1, read_v2
 
 CG = "/pallet/abc"
+
+
+def _wire(doc: dict[str, Any]) -> ContainerStats:
+    """The daemon's document as the client decodes it off the wire."""
+    return msgspec.json.decode(msgspec.json.encode(doc), type=ContainerStats)
 
 
 def _write(root: Path, rel: str, text: str) -> None:
@@ -83,10 +92,10 @@ def test_doc_shape_and_cli_numbers(tmp_path: Path) -> None:
     assert doc["name"] == "/web" and doc["memory_stats"]["limit"] == 1 << 30
     # 0.5 s of CPU in 2 s of all-CPU time on 2 CPUs: 50 %
     assert cpu_percent(doc) == 50.0
-    v = stats_values(doc)
+    v = stats_values(_wire(doc))
     assert v["cpu"] == 50.0 and v["mem"] == 6_000_000 and v["pids"] == 3
     assert (v["rx"], v["tx"], v["blk_r"], v["blk_w"]) == (1000, 500, 4096, 8192)
-    row = stats_row("web", doc)
+    row = stats_row("web", _wire(doc))
     assert row["CPUPerc"] == "50.00%" and row["MemUsage"] == "5.722MiB / 1GiB"
     assert row["NetIO"] == "1kB / 500B" and row["BlockIO"] == "4.1kB / 8.19kB"
 
@@ -94,7 +103,8 @@ def test_doc_shape_and_cli_numbers(tmp_path: Path) -> None:
 def test_stopped_container_gets_zeros() -> None:
     doc = stats_doc(_container(), None, None, host_memory=1 << 30)
     assert doc["read"].startswith("0001-") and doc["memory_stats"] == {}
-    assert stats_row("web", doc)["CPUPerc"] == "0.00%"
+    row = stats_row("web", _wire(doc))
+    assert (row["CPUPerc"], row["Name"], row["ID"]) == ("0.00%", "web", doc["id"][:12])
 
 
 def test_net_dev_skips_lo(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import threading
 import time
@@ -17,6 +16,10 @@ from pallet.client import Client
 from pallet.notation.resources import parse_cpus, parse_restart
 from pallet.notation.sizes import binary_size, human_size, parse_memory
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pallet.api.responses import ContainerStats
+
 STATS_TABLE = ("table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t"
                "{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}")
 STATS_HEADERS = {
@@ -26,49 +29,44 @@ STATS_HEADERS = {
 }
 
 
-def stats_values(doc: dict[str, Any]) -> dict[str, float]:
+def stats_values(doc: ContainerStats) -> dict[str, float]:
     """The numbers ``docker stats`` derives from one stats document."""
-    cpu, pre = doc.get("cpu_stats") or {}, doc.get("precpu_stats") or {}
-    delta = (cpu.get("cpu_usage") or {}).get("total_usage", 0) - \
-        (pre.get("cpu_usage") or {}).get("total_usage", 0)
-    system = cpu.get("system_cpu_usage", 0) - pre.get("system_cpu_usage", 0)
-    online = cpu.get("online_cpus") or len((cpu.get("cpu_usage") or {}).get("percpu_usage")
-                                          or []) or 1
+    cpu, pre = doc.cpu_stats, doc.precpu_stats
+    delta = cpu.cpu_usage.total_usage - pre.cpu_usage.total_usage
+    system = cpu.system_cpu_usage - pre.system_cpu_usage
+    online = cpu.online_cpus or len(cpu.cpu_usage.percpu_usage or []) or 1
     cpu_pct = delta / system * online * 100.0 if delta > 0 and system > 0 else 0.0
-    mem = doc.get("memory_stats") or {}
-    stats = mem.get("stats") or {}
-    usage = mem.get("usage", 0)
+    mem = doc.memory_stats
+    stats = mem.stats or {}
+    usage = mem.usage
     for key in ("total_inactive_file", "inactive_file"):  # v1, then v2
         if key in stats and stats[key] < usage:
             usage -= stats[key]
             break
-    limit = mem.get("limit", 0)
-    rx = sum(n.get("rx_bytes", 0) for n in (doc.get("networks") or {}).values())
-    tx = sum(n.get("tx_bytes", 0) for n in (doc.get("networks") or {}).values())
+    nets = (doc.networks or {}).values()
     blk_r = blk_w = 0
-    for e in (doc.get("blkio_stats") or {}).get("io_service_bytes_recursive") or []:
-        op = str(e.get("op", "")).lower()
+    for e in doc.blkio_stats.io_service_bytes_recursive or []:
+        op = e.op.lower()
         if op == "read":
-            blk_r += e.get("value", 0)
+            blk_r += e.value
         elif op == "write":
-            blk_w += e.get("value", 0)
-    return {"cpu": cpu_pct, "mem": usage, "limit": limit,
-            "mem_pct": usage / limit * 100.0 if limit else 0.0, "rx": rx, "tx": tx,
-            "blk_r": blk_r, "blk_w": blk_w,
-            "pids": (doc.get("pids_stats") or {}).get("current", 0)}
+            blk_w += e.value
+    return {"cpu": cpu_pct, "mem": usage, "limit": mem.limit,
+            "mem_pct": usage / mem.limit * 100.0 if mem.limit else 0.0,
+            "rx": sum(n.rx_bytes for n in nets), "tx": sum(n.tx_bytes for n in nets),
+            "blk_r": blk_r, "blk_w": blk_w, "pids": doc.pids_stats.current}
 
 
-def stats_row(ref: str, doc: dict[str, Any] | None) -> Row:
-    if doc is None or not doc.get("read") or doc["read"].startswith("0001-"):
-        cid = (doc or {}).get("id", ref)
-        name = str((doc or {}).get("name", "")).lstrip("/") or "--"
+def stats_row(ref: str, doc: ContainerStats | None) -> Row:
+    if doc is None or not doc.read or doc.read.startswith("0001-"):
+        cid = doc.id if doc is not None and doc.id else ref
+        name = (doc.name if doc is not None else "").lstrip("/") or "--"
         return Row({"ID": cid[:12], "Container": ref, "Name": name, "CPUPerc": "0.00%",
                     "MemUsage": "0B / 0B", "MemPerc": "0.00%", "NetIO": "0B / 0B",
                     "BlockIO": "0B / 0B", "PIDs": "0"})
     v = stats_values(doc)
     return Row({
-        "ID": doc.get("id", "")[:12], "Container": ref,
-        "Name": str(doc.get("name", "")).lstrip("/"),
+        "ID": doc.id[:12], "Container": ref, "Name": doc.name.lstrip("/"),
         "CPUPerc": f"{v['cpu']:.2f}%",
         "MemUsage": f"{binary_size(v['mem'])} / {binary_size(v['limit'])}",
         "MemPerc": f"{v['mem_pct']:.2f}%",
@@ -78,13 +76,6 @@ def stats_row(ref: str, doc: dict[str, Any] | None) -> Row:
     })
 
 
-def _one(client: Client, ref: str) -> dict[str, Any] | None:
-    resp = client.containers.stats(ref, stream=False)
-    text = resp.read().decode()
-    lines = [x for x in text.splitlines() if x.strip()]
-    return json.loads(lines[-1]) if lines else None
-
-
 class _Follower(threading.Thread):
     """Reads one container's stats stream, keeping the latest document."""
 
@@ -92,19 +83,13 @@ class _Follower(threading.Thread):
         super().__init__(daemon=True)
         self.client = client
         self.ref = ref
-        self.latest: dict[str, Any] | None = None
+        self.latest: ContainerStats | None = None
         self.error: str = ""
 
     def run(self) -> None:
         try:
-            resp = self.client.containers.stats(self.ref, stream=True)
-            buf = b""
-            for chunk in resp.chunks():
-                buf += chunk
-                while b"\n" in buf:
-                    line, buf = buf.split(b"\n", 1)
-                    if line.strip():
-                        self.latest = json.loads(line)
+            for sample in self.client.containers.stats(self.ref, stream=True):
+                self.latest = sample
         except Exception as e:  # shown in the table as zeros; the loop keeps going
             self.error = str(e)
 
@@ -125,12 +110,12 @@ def stats(all_: bool, fmt: str, no_stream: bool, no_trunc: bool,
     if fmt == "table":
         fmt = STATS_TABLE
     if no_stream:
-        results: dict[str, dict[str, Any] | None] = {}
+        results: dict[str, ContainerStats | None] = {}
         errors: dict[str, str] = {}
 
         def fetch(ref: str) -> None:
             try:
-                results[ref] = _one(client, ref)
+                results[ref] = client.containers.stats_once(ref)
             except Exception as e:
                 errors[ref] = str(e)
 
