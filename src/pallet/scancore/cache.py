@@ -20,7 +20,7 @@ import msgspec
 from pallet.scancore.model import Inventory, LayerFiles
 from pallet.system.atomic import write_bytes
 
-FORMAT = 1  # bump when what a layer's files or an inventory hold changes
+FORMAT = 2  # bump when what a layer's files or an inventory hold changes
 _enc = msgspec.msgpack.Encoder()
 _dec = msgspec.msgpack.Decoder(LayerFiles)
 _dec_inv = msgspec.msgpack.Decoder(Inventory)

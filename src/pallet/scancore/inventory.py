@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pallet.scancore import gobuild, pkgdb
 from pallet.scancore import layerfiles as lf
-from pallet.scancore import pkgdb
 from pallet.scancore.model import Inventory, LayerFiles, LayerInfo, OSInfo, Package
 
 View = dict[str, tuple[bytes, int]]  # path -> (content, layer index)
 _DB_PATHS = (lf.DPKG_STATUS, lf.APK_INSTALLED)
+_MANIFESTS = ("METADATA", "PKG-INFO", ".egg-info", "package.json")
 
 
 def layer_infos(config: dict[str, Any]) -> list[LayerInfo]:
@@ -72,6 +73,8 @@ def _db_packages(view: View) -> dict[tuple[str, str], pkgdb.Found]:
 
 
 def _file_packages(path: str, content: bytes) -> list[pkgdb.Found]:
+    if content.startswith(gobuild.MAGIC):
+        return gobuild.packages(content)
     text = content.decode("utf-8", "replace")
     if path.endswith("package.json"):
         return pkgdb.npm_package(text)
@@ -97,7 +100,7 @@ def build(image: str, image_id: str, infos: Sequence[LayerInfo],
     for key, f in _db_packages(view).items():
         packages.append(_package(f, _db_path(f), since.get(key, (f.version, 0))[1], infos, os_info))
     for path, (content, index) in view.items():
-        if path.endswith(("METADATA", "PKG-INFO", ".egg-info", "package.json")):
+        if path.endswith(_MANIFESTS) or content.startswith(gobuild.MAGIC):
             packages += [_package(f, path, index, infos, os_info)
                          for f in _file_packages(path, content)]
     packages.sort(key=lambda p: (p.type, p.name, p.version, p.path))
@@ -145,7 +148,7 @@ def purl(f: pkgdb.Found, os_info: OSInfo) -> str:
             qualifiers["upstream"] = f.source
     elif f.type == "pypi":
         name = normalize_pypi(f.name)
-    elif f.type == "npm":
+    elif f.type in ("npm", "golang"):
         scope, _, name = f.name.rpartition("/")
         namespace = scope or None
     return str(PackageURL(type=f.type, namespace=namespace, name=name, version=f.version,

@@ -2,8 +2,10 @@
 
 A layer is walked once, header by header; only package databases and manifests
 (dpkg status, apk installed, Python ``METADATA``/``PKG-INFO``, npm
-``package.json`` under ``node_modules``, ``os-release``) are kept, with the
-layer's whiteouts so the layers can be merged into the final filesystem later.
+``package.json`` under ``node_modules``, ``os-release``) and the build
+information of Go executables (kept under the binary's path, starting with
+``gobuild.MAGIC``) are kept, with the layer's whiteouts so the layers can be
+merged into the final filesystem later.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import IO
 
+from pallet.scancore import gobuild
 from pallet.scancore.model import LayerFiles
 from pallet.scancore.tarwalk import REGULAR, TarWalk
 
@@ -65,4 +68,21 @@ def read_layer(stream: IO[bytes], diff_id: str) -> LayerFiles:
             rpmdb = True
         elif m.size <= MAX_FILE and wanted(name):
             files[name] = walk.read(MAX_FILE)
+        elif m.size >= gobuild.MIN_SIZE and m.mode & 0o111:
+            info = _go_binary(walk)
+            if info is not None:
+                files[name] = info
     return LayerFiles(diff_id, files, removed, opaque, rpmdb)
+
+
+def _go_binary(walk: TarWalk) -> bytes | None:
+    """The build information of the current member, if it is a Go executable."""
+    f = walk.stream()
+    if f.read(4) != gobuild.ELF:
+        return None
+    if f.seekable():
+        f.seek(0)
+        return gobuild.buildinfo(f)
+    import io
+
+    return gobuild.buildinfo(io.BytesIO(gobuild.ELF + f.read()))

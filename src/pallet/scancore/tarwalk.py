@@ -30,6 +30,7 @@ class Member:
     type: bytes  # the type flag: b"0" regular, b"5" directory, b"2" symlink, b"1" link...
     size: int
     linkname: str
+    mode: int = 0o644
 
 
 class TarWalk:
@@ -98,6 +99,7 @@ class TarWalk:
             if len(buf) < BLOCK or buf == b"\0" * BLOCK:
                 return
             hname, hsize, kind, hlink = parse_header(buf)
+            mode = _octal(buf[100:108]) & 0o7777
             size = int(pax.get("size", hsize))
             padded = (size + BLOCK - 1) // BLOCK * BLOCK
             self._data = self._next + BLOCK
@@ -117,7 +119,7 @@ class TarWalk:
             long_name = long_link = ""
             pax = {}
             self._size = size if has_data else 0
-            yield Member(clean_name(name), kind, self._size, link)
+            yield Member(clean_name(name), kind, self._size, link, mode)
 
 
 _META = (LONGNAME, LONGLINK, PAX, PAX_GLOBAL, SOLARIS_PAX)

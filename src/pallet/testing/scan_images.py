@@ -20,14 +20,18 @@ def sha(data: bytes) -> str:
 
 
 def layer_tar(files: dict[str, bytes], whiteouts: Iterable[str] = (),
-              symlinks: dict[str, str] | None = None, gnu: bool = False) -> bytes:
-    """A layer: regular files, ``.wh.`` entries for ``whiteouts``, symlinks."""
+              symlinks: dict[str, str] | None = None, gnu: bool = False,
+              executables: Iterable[str] = ()) -> bytes:
+    """A layer: regular files (mode 0755 for ``executables``), ``.wh.`` entries for
+    ``whiteouts``, symlinks."""
     buf = io.BytesIO()
     fmt = tarfile.GNU_FORMAT if gnu else tarfile.PAX_FORMAT
+    exe = set(executables)
     with tarfile.open(fileobj=buf, mode="w", format=fmt) as tf:
         for name, data in files.items():
             ti = tarfile.TarInfo(name)
             ti.size = len(data)
+            ti.mode = 0o755 if name in exe else 0o644
             tf.addfile(ti, io.BytesIO(data))
         for gone in whiteouts:
             parent, _, base = gone.rpartition("/")
@@ -115,3 +119,32 @@ def osv_zip(records: list[dict[str, Any]]) -> bytes:
         for rec in records:
             z.writestr(f"{rec['id']}.json", json.dumps(rec))
     return buf.getvalue()
+
+
+def go_binary(go_version: str, modinfo: str, pad: int = 600 << 10) -> bytes:
+    """A minimal ELF64 file with a Go 1.18+ ``.go.buildinfo`` section (inline strings)."""
+    import struct
+
+    def uvarint(n: int) -> bytes:
+        out = b""
+        while True:
+            byte, n = n & 0x7F, n >> 7
+            out += bytes([byte | (0x80 if n else 0)])
+            if not n:
+                return out
+
+    sentinel = b"0w\xaf\x0c\x92t\x08\x02A\xe1\xc1\x07\xe6\xd6\x18\xe6"
+    mods = sentinel + modinfo.encode() + b"\n" + sentinel
+    info = (b"\xff Go buildinf:" + bytes([8, 2]) + b"\0" * 16 + uvarint(len(go_version))
+            + go_version.encode() + uvarint(len(mods)) + mods)
+    names = b"\0.shstrtab\0.go.buildinfo\0"
+    body = b"\0" * pad  # text the scanner must not need to read
+    info_off = 64 + len(body)
+    names_off = info_off + len(info)
+    shoff = names_off + len(names)
+    header = (b"\x7fELF" + bytes([2, 1, 1, 0]) + b"\0" * 8
+              + struct.pack("<HHIQQQIHHHHHH", 2, 62, 1, 0, 0, shoff, 0, 64, 0, 0, 64, 3, 1))
+    sections = (b"\0" * 64
+                + struct.pack("<IIQQQQIIQQ", 1, 3, 0, 0, names_off, len(names), 0, 0, 1, 0)
+                + struct.pack("<IIQQQQIIQQ", 11, 1, 3, 0, info_off, len(info), 0, 0, 16, 0))
+    return header + body + info + names + sections

@@ -190,3 +190,26 @@ def test_streamed_and_seekable_archives_give_the_same_inventory() -> None:
     assert {p for lf in streamed.layers for p in lf.files} == {
         "usr/lib/os-release", "var/lib/dpkg/status",
         "usr/lib/python3/dist-packages/requests-2.19.0.dist-info/METADATA"}
+
+
+def test_go_binaries_list_the_toolchain_and_modules() -> None:
+    from pallet.testing.scan_images import go_binary
+
+    mods = ("path\texample.com/app\nmod\texample.com/app\t(devel)\t\n"
+            "dep\tgolang.org/x/net\tv0.17.0\th1:abc=\n"
+            "dep\tgithub.com/old/lib\tv1.0.0\th1:def=\n=>\tgithub.com/new/lib\tv1.2.0\th1:ghi=\n"
+            "build\tGOOS=linux")
+    binary = go_binary("go1.21.3", mods)
+    layer = layer_tar({"usr/local/bin/app": binary, "usr/local/bin/data": binary,
+                       "etc/os-release": DEBIAN_OS_RELEASE}, executables=["usr/local/bin/app"])
+    inv = _inventory([layer], ["COPY app /usr/local/bin/"])
+    found = [(p.name, p.version, p.purl) for p in inv.packages if p.path == "usr/local/bin/app"]
+    assert sorted(found) == [
+        ("github.com/new/lib", "v1.2.0", "pkg:golang/github.com/new/lib@v1.2.0"),
+        ("golang.org/x/net", "v0.17.0", "pkg:golang/golang.org/x/net@v0.17.0"),
+        ("stdlib", "v1.21.3", "pkg:golang/stdlib@v1.21.3"),
+    ]
+    # not executable: not read
+    assert not [p for p in inv.packages if p.path == "usr/local/bin/data"]
+    streamed = read_saved(io.BufferedReader(_Pipe(save_archive([layer], ["COPY"]))), None)
+    assert streamed.layers == read_saved(io.BytesIO(save_archive([layer], ["COPY"])), None).layers

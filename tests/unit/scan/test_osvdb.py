@@ -151,3 +151,14 @@ def test_missing_and_stale_database(tmp_path: Path) -> None:
     check_fresh(status, timedelta(days=7), now)
     with pytest.raises(MissingDB, match="stale"):
         check_fresh(status, timedelta(days=3), now)
+
+
+def test_go_modules_and_stdlib_match_semver_ranges(tmp_path: Path) -> None:
+    db = tmp_path / "osv.sqlite"
+    import_path(db, _zip(tmp_path, "Go.zip", [
+        osv_record("GO-2023-2185", "Go", "stdlib", "1.21.4", severity="HIGH"),
+        osv_record("GO-2023-2102", "Go", "golang.org/x/net", "0.17.0", severity="MODERATE"),
+    ]))
+    inv = _inv(_pkg("stdlib", "v1.21.3", "golang"), _pkg("golang.org/x/net", "v0.17.0", "golang"))
+    assert [(f.id, f.installed, f.fixed) for f in match(inv, OSVDatabase(db))] == [
+        ("GO-2023-2185", "v1.21.3", "1.21.4")]
