@@ -1,11 +1,12 @@
 """pallet's client of the Docker Engine API (v1.44), for the CLI, compose, kube, scan.
 
-``Client(transport)`` (or ``Client.from_host("unix:///run/pallet/pallet.sock")``)
-reaches each resource as an attribute, one module each, loaded on first use::
+``Client(transport)`` (or ``Client.from_host("unix:///run/pallet/pallet.sock")``,
+``Client.from_env()`` for ``PALLET_HOST``/``DOCKER_HOST``) reaches each resource as an
+attribute, one module each, loaded on first use::
 
     client.system      ping, version, info, events, df              (client/system.py)
     client.containers  list, create, inspect, start/stop/..., wait, logs, attach,
-                       top, prune, commit, changes, export, stats, update
+                       top, prune, commit, changes, export, stats(_once), update
                                                                     (client/containers.py)
     client.exec        create, start (hijacked or detached), resize, inspect
                                                                     (client/execs.py)
@@ -17,14 +18,16 @@ reaches each resource as an attribute, one module each, loaded on first use::
     client.networks    create, inspect, list, remove, connect, disconnect, prune
                                                                     (client/networks.py)
     client.volumes     create, inspect, list, remove, prune         (client/volumes.py)
-    client.pallet      bootstrap (pallet's own ``/pallet/...`` endpoints)
+    client.pallet      bootstrap, scan_db, scan (pallet's own ``/pallet/...`` routes)
                                                                     (client/pallet_ext.py)
 
 e.g. ``client.networks.create("web", labels={"a": "b"}).Id``. Every URL path is built
 by ``resource.path``, which quotes each name or ID; no caller writes a path. Answers a
 caller reads fields of are typed: msgspec Structs of ``pallet.api.responses`` (network,
-volume, prune reports, df...), or small slotted classes on the ``run``/``exec`` path,
-which never imports msgspec (``ContainerCreated``, ``WaitStatus``, ``ExecState``).
+volume, prune reports, df, stats...), or small slotted classes on the ``run``/``exec``
+path, which never imports msgspec (``ContainerCreated``, ``WaitStatus``, ``ExecState``).
+Request bodies may be the ``pallet.api`` request Structs (``models.CreateRequest``,
+``netmodels.NetworkCreate``...) or their wire dicts.
 Documents the CLI prints as sent (inspect, lists, info) stay wire dicts; streams are
 ``http.Response`` objects (``streams.json_lines`` reads progress, ``copy_frames`` logs)
 or hijacked connections (``hijack.Hijacked``). Daemon errors arrive as

@@ -37,6 +37,14 @@ class Client:
 
         return cls(Transport(host))
 
+    @classmethod
+    def from_env(cls) -> Client:
+        """A client of ``PALLET_HOST``, else ``DOCKER_HOST``, else pallet's socket (the
+        CLI's choice without ``-H``; no daemon auto-start)."""
+        from pallet.client.http import resolve_host
+
+        return cls.from_host(resolve_host(None)[0])
+
     @cached_property
     def system(self) -> System:
         from pallet.client.system import System

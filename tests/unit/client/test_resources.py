@@ -283,3 +283,10 @@ def test_stats_are_sent_eagerly_and_decoded_per_line(client: Client, fake: FakeT
     fake.answer({"message": "No such container: ghost"}, status=404)
     with pytest.raises(NotFound):
         client.containers.stats("ghost")
+
+
+def test_from_env_prefers_pallet_host_over_docker_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_HOST", "unix:///docker.sock")
+    assert Client.from_env().t.host == "unix:///docker.sock"
+    monkeypatch.setenv("PALLET_HOST", "tcp://127.0.0.1:2375")
+    assert Client.from_env().t.host == "tcp://127.0.0.1:2375"
