@@ -54,13 +54,14 @@ def dependencies(service: Service) -> dict[str, Dependency]:
     return deps
 
 
-def desired(project: Project) -> Desired:
-    """The planner's view of ``project``."""
-    hashes = project_hashes(project)
+def desired(project: Project, hashes: bool = True) -> Desired:
+    """The planner's view of ``project`` (config hashes only when ``hashes``: the
+    commands that never recreate do without them)."""
+    config_hashes = project_hashes(project) if hashes else {}
     services = [
         DesiredService(
             name=name,
-            config_hash=hashes[name],
+            config_hash=config_hashes.get(name, ""),
             scale=svc.replicas(),
             depends_on=dependencies(svc),
             container_name=svc.container_name or "",

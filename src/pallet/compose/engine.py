@@ -38,6 +38,8 @@ class Engine(Protocol):
     def put_archive(self, ref: str, path: str, data: bytes) -> None: ...
     def image_id(self, ref: str) -> str | None: ...
     def remove_image(self, ref: str) -> None: ...
+    def connect_network(self, network: str, container: str, endpoint: Wire) -> None: ...
+    def api_version(self) -> str: ...
 
 
 class ClientEngine:
@@ -47,6 +49,7 @@ class ClientEngine:
         from pallet.client import Client
 
         self.client = Client(transport)
+        self._version: str | None = None
 
     def containers(self, project: str, all: bool = True,
                    extra: list[str] | None = None) -> list[Wire]:
@@ -115,3 +118,18 @@ class ClientEngine:
 
     def remove_image(self, ref: str) -> None:
         self.client.images.remove(ref)
+
+    def connect_network(self, network: str, container: str, endpoint: Wire) -> None:
+        import msgspec
+
+        from pallet.api.models import EndpointSettings
+
+        self.client.networks.connect(network, container,
+                                     msgspec.convert(endpoint, EndpointSettings))
+
+    def api_version(self) -> str:
+        """The API version the daemon speaks (settled by a first request)."""
+        if self._version is None:
+            self.client.system.version()
+            self._version = str(self.client.t.version or "")
+        return self._version

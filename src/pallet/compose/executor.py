@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
 
 from pallet.compose import conditions, labels
 from pallet.compose.confighash import project_hashes
@@ -79,6 +80,10 @@ class Executor:
         self.files_root = files_root or secrets_root()
         self.ids: dict[str, str] = {}  # container name -> id, for containers made here
         self.lock = threading.Lock()
+        # one start at a time, as Compose v2 does: an engine may hand two concurrent
+        # starts the same free host port (dockerd does), and starting is the engine's
+        # busiest path, so parallel starts only contend
+        self.start_lock = threading.Lock()
         self.image_ids: dict[str, str] = {}
         self._hashes: dict[str, str] | None = None
 
@@ -163,7 +168,11 @@ class Executor:
                               config_hash=self.config_hash(step.service), fs=fs,
                               image_id=self._image_id(image_name(self.project, svc)),
                               shared=self._shared(step.service))
-        return self.engine.create_container(name, body)
+        later = split_endpoints(body, self.engine.api_version())
+        cid = self.engine.create_container(name, body)
+        for network, endpoint in later.items():
+            self.engine.connect_network(network, cid, endpoint)
+        return cid
 
     def create_container(self, step: Step) -> None:
         self.progress.event("Container", step.name, "Creating")
@@ -186,7 +195,8 @@ class Executor:
     def start_container(self, step: Step) -> None:
         ref = step.container or self.ids.get(step.name, step.name)
         self.progress.event("Container", step.name, "Starting")
-        self.engine.start(ref)
+        with self.start_lock:
+            self.engine.start(ref)
         self.progress.event("Container", step.name, "Started")
 
     def stop_container(self, step: Step) -> None:
@@ -231,6 +241,22 @@ class Executor:
 
 
 DependencyFailed = conditions.DependencyFailed
+
+
+def split_endpoints(body: dict[str, Any], version: str) -> dict[str, dict[str, Any]]:
+    """Before API 1.44 a create takes one network: keep the primary in ``body`` and
+    return the others, to be connected once the container exists."""
+    try:
+        if tuple(int(p) for p in version.split(".")) >= (1, 44):
+            return {}
+    except ValueError:
+        return {}
+    endpoints = (body.get("NetworkingConfig") or {}).get("EndpointsConfig") or {}
+    primary = (body.get("HostConfig") or {}).get("NetworkMode")
+    later = {n: ep for n, ep in endpoints.items() if n != primary}
+    for n in later:
+        del endpoints[n]
+    return later
 
 
 def write_file(spec: FileSpec, environment: dict[str, str]) -> None:

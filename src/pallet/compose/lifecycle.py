@@ -17,15 +17,19 @@ from pallet.compose.progress import Progress
 
 
 def up(engine: Engine, project: Project, opts: UpOptions, progress: Progress,
-       timeout: int | None = None, parallel: int = -1) -> Plan:
+       timeout: int | None = None, parallel: int = -1,
+       image_ids: dict[str, str] | None = None) -> Plan:
+    """``image_ids``: the IDs of the images already looked up (by reference)."""
     plan = plan_up(desired(project), observe(engine, project.name), opts)
-    Executor(engine, project, progress, timeout=timeout).run(plan, parallel)
+    executor = Executor(engine, project, progress, timeout=timeout)
+    executor.image_ids.update(image_ids or {})
+    executor.run(plan, parallel)
     return plan
 
 
 def _target(engine: Engine, project: Project | str) -> tuple[Project, Desired]:
     if isinstance(project, Project):
-        return project, desired(project)
+        return project, desired(project, hashes=False)
     return Project(name=project), desired_from_engine(engine, project)
 
 

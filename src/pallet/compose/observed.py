@@ -31,9 +31,14 @@ def container(doc: dict[str, Any]) -> ObservedContainer:
 def observe(engine: Engine, project: str) -> Observed:
     """The project's containers, and every network and volume name on the engine
     (external ones belong to no project)."""
-    docs = engine.containers(project)
-    return Observed(containers=[container(d) for d in docs],
-                    networks=engine.network_names(), volumes=engine.volume_names())
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        docs = pool.submit(engine.containers, project)
+        nets = pool.submit(engine.network_names)
+        vols = pool.submit(engine.volume_names)
+        return Observed(containers=[container(d) for d in docs.result()],
+                        networks=nets.result(), volumes=vols.result())
 
 
 def desired_from_engine(engine: Engine, project: str) -> Desired:

@@ -28,6 +28,7 @@ class FakeEngine:
         self.exit_codes: dict[str, int] = {}  # container name -> exits at once with this
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
+        self.version = "1.44"
 
     # helpers -------------------------------------------------------------
     def _record(self, call: str, ref: str) -> None:
@@ -151,6 +152,15 @@ class FakeEngine:
 
     def image_id(self, ref: str) -> str | None:
         return self.images.get(ref)
+
+    def connect_network(self, network: str, container: str, endpoint: Wire) -> None:
+        c = self.find(container)
+        self._record("connect", f"{c['Name']}@{network}")
+        c["Body"].setdefault("NetworkingConfig", {}).setdefault(
+            "EndpointsConfig", {})[network] = endpoint
+
+    def api_version(self) -> str:
+        return self.version
 
     def remove_image(self, ref: str) -> None:
         self._record("remove_image", ref)

@@ -236,3 +236,17 @@ def test_executor_reports_plan_warnings(files: Path) -> None:
     progress = quiet()
     Executor(FakeEngine(), load(), progress).run(Plan(warnings=["orphans here"]))
     assert progress.lines == ["WARN[0000] orphans here"]
+
+
+def test_before_api_1_44_extra_networks_are_connected_after_create(files: Path) -> None:
+    engine = FakeEngine()
+    engine.version = "1.41"
+    engine.health["p-db-1"] = "healthy"
+    lifecycle.up(engine, load(), UpOptions(), quiet())
+    web = engine.find("p-web-1")
+    assert web["Body"]["HostConfig"]["NetworkMode"] == "p_back"
+    assert ("connect", "p-web-1@p_front") in engine.calls
+    assert engine.calls.index(("create", "p-web-1")) < engine.calls.index(
+        ("connect", "p-web-1@p_front")) < engine.calls.index(("start", "p-web-1"))
+    assert web["Body"]["NetworkingConfig"]["EndpointsConfig"]["p_front"]["Aliases"] == [
+        "p-web-1", "web"]

@@ -27,7 +27,7 @@ def build(no_cache: bool, pull: bool, quiet: bool, build_args: tuple[str, ...],
     from pallet.compose.planner import select
 
     proj = target.project()
-    names = select(desired(proj), target.services_of(proj, services),
+    names = select(desired(proj, hashes=False), target.services_of(proj, services),
                    with_deps=with_dependencies)
     args = dict(a.partition("=")[::2] for a in build_args)
     progress = target.progress()
@@ -54,7 +54,8 @@ def pull(quiet: bool, ignore_pull_failures: bool, ignore_buildable: bool, includ
     from pallet.errors import PalletError
 
     proj = target.project()
-    names = select(desired(proj), target.services_of(proj, services), with_deps=include_deps)
+    names = select(desired(proj, hashes=False), target.services_of(proj, services),
+                   with_deps=include_deps)
     progress = target.progress()
     failed = False
     for name in sorted(names):

@@ -29,18 +29,21 @@ def _write(text: str) -> None:
     sys.stdout.flush()
 
 
-def present(refs: set[str]) -> set[str]:
-    """The image references the engine has."""
+def present(refs: set[str]) -> dict[str, str]:
+    """The image references the engine has, with their IDs (asked at once)."""
     from pallet.errors import NotFound
 
-    found = set()
-    for ref in refs:
+    images = api().images
+
+    def image_id(ref: str) -> str | None:
         try:
-            api().images.inspect(ref)
-            found.add(ref)
+            return str(images.inspect(ref).get("Id", ""))
         except NotFound:
-            pass
-    return found
+            return None
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        ids = dict(zip(refs, pool.map(image_id, refs), strict=True))
+    return {ref: i for ref, i in ids.items() if i is not None}
 
 
 def _secrets(project: Project, svc: Service) -> dict[str, str]:
@@ -118,14 +121,19 @@ def pull_one(image: str, progress: Progress, quiet: bool = False,
 
 def prepare(project: Project, services: list[str], progress: Progress, *,
             build: bool = False, no_build: bool = False, pull: str = "",
-            quiet_pull: bool = False) -> None:
-    """Build and pull what ``services`` need before their containers are made."""
+            quiet_pull: bool = False) -> dict[str, str]:
+    """Build and pull what ``services`` need before their containers are made;
+    returns the images' IDs by reference."""
     from pallet.compose.convert import image_name
 
     refs = {image_name(project, project.services[n]) for n in services}
-    actions = image_actions(project, services, present(refs), build=build,
+    found = present(refs)
+    actions = image_actions(project, services, set(found), build=build,
                             no_build=no_build, pull=pull)
     run_actions(project, actions, progress, quiet_pull=quiet_pull)
+    if actions:
+        found.update(present({a.image for a in actions}))
+    return found
 
 
 def run_actions(project: Project, actions: list[ImageAction], progress: Progress, *,

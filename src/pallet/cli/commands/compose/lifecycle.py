@@ -50,11 +50,11 @@ def converge(proj: Project, opts: UpOptions, *, build: bool, no_build: bool, pul
     from pallet.compose.planner import select
 
     progress = target.progress()
-    names = sorted(select(desired(proj), opts.services, with_deps=not opts.no_deps))
-    prepare(proj, names, progress, build=build, no_build=no_build, pull=pull,
-            quiet_pull=quiet_pull)
+    names = sorted(select(desired(proj, hashes=False), opts.services, with_deps=not opts.no_deps))
+    ids = prepare(proj, names, progress, build=build, no_build=no_build, pull=pull,
+                  quiet_pull=quiet_pull)
     lifecycle.up(target.engine(), proj, opts, progress, timeout=timeout,
-                 parallel=target.parallel())
+                 parallel=target.parallel(), image_ids=ids)
 
 
 def converge_options(fn: F) -> F:
