@@ -172,6 +172,8 @@ class CreateRequest(ContainerConfig, omit_defaults=True):
 
     HostConfig: HostConfig | None = None
     NetworkingConfig: NetworkingConfig | None = None
+    # docker-py's create_container(runtime=...) sends the runtime here, beside HostConfig
+    Runtime: str = ""
 
 
 class ExecConfig(msgspec.Struct, omit_defaults=True):

@@ -54,8 +54,11 @@ T = TypeVar("T")
 
 
 def wire_body(body: Mapping[str, Any], into: type[T]) -> T:
-    """A body already parsed as a JSON object, checked against ``into``'s types."""
+    """A body already parsed as a JSON object, checked against ``into``'s types (with Go's
+    rules: keys in any case, a null a field cannot hold is its default)."""
+    from pallet.api.gojson import fold
+
     try:
-        return msgspec.convert(body, into)
+        return msgspec.convert(fold(dict(body), into), into)
     except msgspec.ValidationError as exc:
         raise InvalidArgument(f"invalid JSON: {exc}") from None

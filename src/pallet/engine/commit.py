@@ -45,6 +45,8 @@ def target_name(repo: str, tag: str) -> str | None:
     return str(ref)
 
 
+_EXIT_NOTICE_POLLS = 40  # 2 s for the exit of a process that ended to be recorded
+
 class CommitService:
     def __init__(self, containers: ContainerService, images: ImageService) -> None:
         self.containers = containers
@@ -88,8 +90,13 @@ class CommitService:
         marker = self.containers.bundle(c.id) / PAUSED_BY_COMMIT  # a restart unpauses
         if req.pause and c.status == State.RUNNING:
             marker.touch()
-            await self.containers.pause(c.id)
-            paused = True
+            try:
+                await self.containers.pause(c.id)
+                paused = True
+            except PalletError:
+                if not await self._exited_meanwhile(c.id):
+                    marker.unlink(missing_ok=True)
+                    raise
         try:
             image_id = await asyncio.to_thread(self._commit, c, config, ctr_cfg, req)
         finally:
@@ -110,6 +117,14 @@ class CommitService:
                                            {"name": reference.familiar(name)})
         return image_id
 
+    async def _exited_meanwhile(self, cid: str) -> bool:
+        """After a failed pause: did the process end (its exit not yet recorded)?"""
+        for _ in range(_EXIT_NOTICE_POLLS):
+            if self.containers.resolve(cid).status != State.RUNNING:
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
     def _commit(self, c: Container, config: dict[str, Any], ctr_cfg: dict[str, Any],
                 req: CommitRequest) -> str:
         rw = self._rw(c)
@@ -120,6 +135,7 @@ class CommitService:
         created = now_rfc3339()
 
         def make(empty: bool) -> dict[str, Any]:
-            return image_doc(parent.config, config, ctr_cfg, req, created, empty)
+            return image_doc(parent.config, config, ctr_cfg, req, created, empty,
+                             container=c.id, parent_id=parent.id)
 
         return rwlayer.commit_rw(self.images, rw, list(parent.layers), make)

@@ -22,8 +22,8 @@ Json = dict[str, Any]
 # The ContainerConfig fields an image config keeps (the rest are per container).
 IMAGE_KEYS = ("User", "ExposedPorts", "Env", "Cmd", "Healthcheck", "ArgsEscaped", "Volumes",
               "WorkingDir", "Entrypoint", "OnBuild", "Labels", "StopSignal", "Shell")
-_PER_IMAGE = ("container", "container_config", "author", "comment", "rootfs", "created",
-              "history", "config")
+_PER_IMAGE = ("container", "container_config", "parent", "author", "comment", "rootfs",
+              "created", "history", "config")
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,18 @@ def new_config(container_cfg: Json, req: CommitRequest) -> Json:
 
 
 def image_doc(parent: Json, config: Json, container_cfg: Json, req: CommitRequest,
-              created: str, empty_layer: bool) -> Json:
-    """The new image config (``rootfs`` is set when it is published)."""
+              created: str, empty_layer: bool, container: str = "", parent_id: str = "") -> Json:
+    """The new image config (``rootfs`` is set when it is published). As dockerd's commit
+    does, it names the container it came from (``container``, ``container_config``) and the
+    image that container ran (``parent``)."""
     doc = {k: copy.deepcopy(v) for k, v in parent.items() if k not in _PER_IMAGE}
     doc["config"] = config
     doc["created"] = created
+    if container:
+        doc["container"] = container
+        doc["container_config"] = copy.deepcopy(container_cfg)
+    if parent_id:
+        doc["parent"] = parent_id
     if req.author:
         doc["author"] = req.author
     if req.comment:

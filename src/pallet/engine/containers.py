@@ -101,9 +101,10 @@ class ContainerService(Starting, ProcessControl, ExitHandling, Reconciling):
         config = merge_config(req, image.config, cid, self.host.host_name())
         args = process_args(config)
         host_config = req.HostConfig or HostConfig()
-        runtime = host_config.Runtime or self.runtime_name
+        runtime = host_config.Runtime or req.Runtime or self.runtime_name
         if runtime not in ("crun", "runc"):
             raise InvalidArgument(f"unknown or invalid runtime name: {runtime}")
+        host_config.Runtime = runtime
         c = Container(
             id=cid, name=name or self._free_name(), image_id=image.id, created=now_rfc3339(),
             config=config, host_config=host_config, networking=req.NetworkingConfig,

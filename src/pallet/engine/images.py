@@ -18,6 +18,7 @@ from pallet.engine.records import ContainerStore
 from pallet.engine.views import parse_time
 from pallet.errors import Conflict, InvalidArgument, NotFound, sent_by_client
 from pallet.images import views
+from pallet.images.names import resolve_id
 from pallet.images.service import ImageService
 from pallet.notation.filters import Filters
 from pallet.notation.prunefilter import PRUNE_KEYS, prune_filter
@@ -98,7 +99,9 @@ class ImageOps:
 
     async def remove(self, ref: str, force: bool, noprune: bool) -> WireList:
         img = self.svc.resolve(ref)
-        if force:
+        _, by_id = resolve_id(self.svc.records, ref)
+        untag_only = not by_id and len(self.svc.records.refs_of(img.id)) > 1
+        if force and not untag_only:  # a name with others left only untags, as in Docker
             for c in self.containers.all():
                 if c.image_id == img.id and c.running:
                     short = img.id.removeprefix("sha256:")[:12]

@@ -70,9 +70,15 @@ def hard_cap(max_size: int) -> int:
     return max(4 * max_size, max_size + BURST_ROOM)
 
 
-def policy_of(c: Container) -> LogPolicy:
-    lc = c.host_config.LogConfig
-    return parse_policy(lc.Type if lc else None, lc.Config if lc else None)
+def effective_opts(lc: LogConfig | None, default_driver: str,
+                   default_opts: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The driver and options a container's logs run with: its own, and for the daemon's
+    driver the daemon's default options under them (moby's merge of ``log-opts``)."""
+    driver = (lc.Type if lc else "") or default_driver
+    opts = dict(lc.Config or {}) if lc else {}
+    if driver == default_driver:
+        opts = {**default_opts, **opts}
+    return driver, opts
 
 
 class LogRotatePlugin(Plugin):
@@ -91,21 +97,21 @@ class LogRotatePlugin(Plugin):
         self._task: asyncio.Task[None] | None = None
 
     # -- hooks -----------------------------------------------------------------------
+    def policy_of(self, c: Container) -> LogPolicy:
+        return parse_policy(*effective_opts(c.host_config.LogConfig, self.default_driver,
+                                            self.default_opts))
+
     async def created(self, c: Container) -> None:
+        """The container keeps the log config it asked for (inspect shows it as Docker does),
+        with the driver filled in; the daemon's default options apply when it runs."""
         lc = c.host_config.LogConfig
-        if lc is None or not lc.Type:
-            opts = dict(lc.Config or {}) if lc else {}
-            if not opts:
-                opts = dict(self.default_opts)
-            lc = LogConfig(Type=self.default_driver, Config=opts)
-        elif lc.Type == self.default_driver and not lc.Config:
-            lc = LogConfig(Type=lc.Type, Config=dict(self.default_opts))
-        c.host_config.LogConfig = lc
-        policy_of(c)  # raises InvalidArgument: the create fails
+        c.host_config.LogConfig = LogConfig(Type=(lc.Type if lc else "") or self.default_driver,
+                                            Config=dict(lc.Config or {}) if lc else {})
+        self.policy_of(c)  # raises InvalidArgument: the create fails
 
     async def prepare(self, c: Container, ctx: StartContext) -> None:
         with contextlib.suppress(PalletError):
-            policy = policy_of(c)
+            policy = self.policy_of(c)
             if policy.driver == "none":
                 use_null_log(self.containers.log_path(c.id))
             elif policy.rotates:
@@ -123,7 +129,7 @@ class LogRotatePlugin(Plugin):
     # -- watching --------------------------------------------------------------------
     def watch(self, c: Container) -> None:
         try:
-            policy = policy_of(c)
+            policy = self.policy_of(c)
         except PalletError:
             return
         if not policy.rotates:

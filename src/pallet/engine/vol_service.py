@@ -7,7 +7,7 @@ from typing import Any
 from pallet.api.netmodels import VolumeCreate, wire_body
 from pallet.engine.records import now_rfc3339
 from pallet.engine.vol_plugin import Records, users_of
-from pallet.errors import Conflict, InvalidArgument
+from pallet.errors import Conflict, InvalidArgument, NotFound
 from pallet.notation.filters import Filters
 from pallet.volumes.store import VolumeRecord, VolumeStore
 
@@ -34,10 +34,11 @@ class VolumeService:
         req = wire_body(body, VolumeCreate)
         driver = req.Driver or "local"
         if driver != "local":
-            raise InvalidArgument(f"error looking up volume plugin {driver}: plugin \"{driver}\" "
-                                  "not found")
+            raise NotFound(f"error looking up volume plugin {driver}: plugin \"{driver}\" "
+                           "not found")
+        # as in dockerd, a volume created without a name is anonymous (prune takes it)
         rec = self.store.create(req.Name, now_rfc3339(), dict(req.Labels or {}),
-                                dict(req.DriverOpts or {}))
+                                dict(req.DriverOpts or {}), anonymous=not req.Name)
         return self.view(rec)
 
     def inspect(self, name: str) -> dict[str, Any]:

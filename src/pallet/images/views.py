@@ -53,9 +53,8 @@ def image_summary(img: Image) -> dict[str, Any]:
     }
 
 
-def container_config(img: Image) -> dict[str, Any]:
-    """Docker's ContainerConfig shape built from the image config's ``config``."""
-    src = img.container_config
+def container_config(src: dict[str, Any]) -> dict[str, Any]:
+    """Docker's ContainerConfig shape built from a config object (the image's ``config``)."""
     out: dict[str, Any] = {}
     for key, default in _CONTAINER_CONFIG_KEYS:
         value = src.get(key, default)
@@ -72,12 +71,14 @@ def image_inspect(img: Image, graph_data: dict[str, str] | None = None) -> dict[
         "Id": img.id,
         "RepoTags": list(img.repo_tags),
         "RepoDigests": list(img.repo_digests),
-        "Parent": "",
+        "Parent": cfg.get("parent", ""),
         "Comment": cfg.get("comment", ""),
         "Created": img.created,
         "DockerVersion": cfg.get("docker_version", ""),
         "Author": cfg.get("author", ""),
-        "Config": container_config(img),
+        "Container": cfg.get("container", ""),
+        "ContainerConfig": container_config(cfg.get("container_config") or {}),
+        "Config": container_config(img.container_config),
         "Architecture": cfg.get("architecture", ""),
         **({"Variant": cfg["variant"]} if cfg.get("variant") else {}),
         "Os": cfg.get("os", ""),

@@ -43,8 +43,7 @@ def parse_policy(driver: str | None, opts: Mapping[str, str] | None) -> LogPolic
     """Docker's LogConfig -> a policy; refuses unknown drivers and bad options."""
     driver = driver or "json-file"
     if driver not in DRIVERS:
-        raise InvalidArgument(f'failed to create container: logger: no log driver named '
-                              f'\'{driver}\' is registered')
+        raise InvalidArgument(f"logger: no log driver named '{driver}' is registered")
     opts = dict(opts or {})
     for key in opts:
         if key not in _KNOWN_OPTS:
@@ -62,8 +61,6 @@ def parse_policy(driver: str | None, opts: Mapping[str, str] | None) -> LogPolic
             raise InvalidArgument(f"invalid max-file: {opts['max-file']!r}") from None
         if max_file < 1:
             raise InvalidArgument("max-file cannot be less than 1")
-        if max_size == 0 and max_file > 1 and driver != "local":
-            raise InvalidArgument("max-file cannot be set without max-size")
     if driver == "local":
         max_size = max_size or LOCAL_MAX_SIZE
         max_file = int(opts["max-file"]) if opts.get("max-file") else LOCAL_MAX_FILE

@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from pallet.errors import InvalidArgument, Unsupported
+from pallet.errors import InvalidArgument, PalletError, Unsupported
 from pallet.server import streams
 from pallet.server.backend import ImageBackend
 from pallet.server.params import json_response, qbool, qfilters, qstr
@@ -47,7 +47,11 @@ def make_routes(b: ImageBackend) -> web.RouteTableDef:
     @routes.post("/images/load")
     async def images_load(request: web.Request) -> web.Response:
         async with streams.spooled(request, b.spool_dir()) as path:
-            lines = await b.image_load(path, qbool(request, "quiet"))
+            try:
+                lines = await b.image_load(path, qbool(request, "quiet"))
+            except PalletError as e:  # as dockerd: a bad archive is an error in the stream
+                return web.Response(body=streams.error_line(e.message),
+                                    content_type="application/json")
         body = b"".join(
             _line({"stream": line if line.endswith("\n") else line + "\n"}) for line in lines
         )

@@ -27,6 +27,7 @@ from pallet.logs.rotate import (
     ("local", {"max-size": "1m", "max-file": "2"}, LogPolicy("local", 1 << 20, 2)),
     ("none", {}, LogPolicy("none", 0, 1)),
     ("json-file", {"max-size": "-1"}, LogPolicy("json-file", 0, 1)),
+    ("json-file", {"max-file": "3"}, LogPolicy("json-file", 0, 3)),  # no max-size: no rotation
 ])
 def test_parse_policy(driver: str | None, opts: dict[str, str] | None, want: LogPolicy) -> None:
     assert parse_policy(driver, opts) == want
@@ -34,7 +35,7 @@ def test_parse_policy(driver: str | None, opts: dict[str, str] | None, want: Log
 
 @pytest.mark.parametrize(("driver", "opts"), [
     ("syslog", {}), ("json-file", {"max-file": "0", "max-size": "1k"}),
-    ("json-file", {"max-file": "3"}), ("json-file", {"max-size": "lots"}),
+    ("json-file", {"max-size": "lots"}),
     ("json-file", {"bogus": "1"}),
 ])
 def test_parse_policy_refuses(driver: str, opts: dict[str, str]) -> None:
@@ -82,3 +83,15 @@ def test_busy_logs_are_looked_at_sooner() -> None:
     fast = next_check_in(0, 20e6, 1 << 20, 1.0)       # 20 MB/s, 1 MiB room
     assert MIN_POLL <= fast < 0.05
     assert next_check_in(1 << 20, 20e6, 1 << 20, 1.0) == MIN_POLL
+
+
+def test_daemon_default_opts_apply_under_the_containers_own() -> None:
+    from pallet.api.models import LogConfig
+    from pallet.engine.logwatch import effective_opts
+
+    defaults = {"max-size": "20m", "max-file": "5"}
+    assert effective_opts(None, "json-file", defaults) == ("json-file", defaults)
+    own = LogConfig(Type="json-file", Config={"max-file": "100"})
+    assert effective_opts(own, "json-file", defaults) == (
+        "json-file", {"max-size": "20m", "max-file": "100"})
+    assert effective_opts(LogConfig(Type="local"), "json-file", defaults) == ("local", {})
