@@ -80,9 +80,12 @@ def load_document(options: ProjectOptions) -> Loaded:
     """The merged canonical document (``config --no-interpolate`` prints this)."""
     environ = dict(os.environ if options.environ is None else options.environ)
     cwd = options.cwd or os.getcwd()
-    files = sources.config_files(options, environ, cwd)
+    env_dir = sources.project_directory(options, list(options.files), cwd)
+    env = sources.environment(options, environ, cwd, env_dir)
+    files = sources.config_files(options, env, cwd)
     project_dir = sources.project_directory(options, files, cwd)
-    env = sources.environment(options, environ, cwd, project_dir)
+    if project_dir != env_dir:
+        env = sources.with_project_dotenv(options, env, environ, project_dir)
     marks = Marks()
     reader = _Reader(env, marks, options.interpolate, environ.get("HOME", "/"), cwd)
     raw = [(f, reader.parse_file(f)) for f in files]

@@ -6,8 +6,11 @@ Compose v2's rules: ``-f`` files (relative to the current directory; ``-`` is st
 the current directory or its nearest parent, with that directory's first
 ``compose.override.yml``/``.yaml``/``docker-compose.override.yml``/``.yaml`` after it. The
 project directory is ``--project-directory``, else the first file's directory. The
-environment is the shell's over the ``--env-file`` files (else the project directory's
-``.env``). The name is ``-p``, else ``COMPOSE_PROJECT_NAME``, else the files' ``name:``,
+environment is the shell's over the ``--env-file`` files, else ``COMPOSE_ENV_FILES``, else
+the ``.env`` of the project directory as known before the lookup (``--project-directory``,
+the first ``-f`` file's directory, or the current directory) and then of the found files'
+directory; ``COMPOSE_FILE``, ``COMPOSE_PROJECT_NAME`` and ``COMPOSE_PROFILES`` may come
+from it. The name is ``-p``, else ``COMPOSE_PROJECT_NAME``, else the files' ``name:``,
 else the project directory's base name, lower-cased with only ``[a-z0-9_-]`` kept.
 """
 
@@ -64,15 +67,33 @@ def project_directory(options: ProjectOptions, files: list[str], cwd: str) -> st
 
 
 def environment(options: ProjectOptions, environ: dict[str, str], cwd: str,
-                project_dir: str) -> dict[str, str]:
-    """The project environment: the shell's variables over the env files'."""
-    env_files = [os.path.join(cwd, f) for f in options.env_files]
-    if not env_files and environ.get("COMPOSE_DISABLE_ENV_FILE", "").lower() not in (
-            "1", "true"):
-        default = os.path.join(project_dir, ".env")
+                env_dir: str) -> dict[str, str]:
+    """The project environment: the shell's variables over the env files' (``--env-file``,
+    else ``COMPOSE_ENV_FILES``, else ``env_dir``'s ``.env``)."""
+    names = list(options.env_files)
+    if not names and environ.get("COMPOSE_ENV_FILES"):
+        names = [n for n in environ["COMPOSE_ENV_FILES"].split(",") if n]
+    env_files = [os.path.join(cwd, f) for f in names]
+    if not env_files and _dotenv_enabled(environ):
+        default = os.path.join(env_dir, ".env")
         if os.path.isfile(default):
             env_files = [default]
     return env_from_files(env_files, environ)
+
+
+def _dotenv_enabled(environ: dict[str, str]) -> bool:
+    return environ.get("COMPOSE_DISABLE_ENV_FILE", "").lower() not in ("1", "true")
+
+
+def with_project_dotenv(options: ProjectOptions, env: dict[str, str], environ: dict[str, str],
+                        project_dir: str) -> dict[str, str]:
+    """``env`` plus what the project directory's ``.env`` sets that it does not (the files
+    were found above the current directory, whose ``.env`` was read first)."""
+    default = os.path.join(project_dir, ".env")
+    if (options.env_files or environ.get("COMPOSE_ENV_FILES") or not _dotenv_enabled(environ)
+            or not os.path.isfile(default)):
+        return env
+    return {**env_from_files([default], env), **env}
 
 
 def env_from_files(paths: list[str], environ: dict[str, str]) -> dict[str, str]:

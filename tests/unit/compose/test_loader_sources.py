@@ -127,3 +127,23 @@ def test_a_named_service_enables_its_profiles(tmp_path: Path) -> None:
     project = load_in(tmp_path, {"compose.yaml": PROFILED}, services=("admin",))
     assert project.service_names() == ["admin", "tools", "web"]
     assert project.profiles == ["ops"]
+
+
+def test_dotenv_of_the_current_directory_then_of_the_project(tmp_path: Path) -> None:
+    files = {"compose.yaml": SVC.format("x:${TAG:-none}-${OTHER:-none}"),
+             ".env": "TAG=parent\nOTHER=parent\n", "sub/.env": "TAG=sub\n"}
+    assert load_in(tmp_path, files, cwd="sub").services["web"].image == "x:sub-parent"
+
+
+def test_compose_file_and_name_may_come_from_dotenv(tmp_path: Path) -> None:
+    files = {"one.yml": SVC.format("one"), "two.yml": SVC.format("two"),
+             ".env": "COMPOSE_FILE=one.yml:two.yml\nCOMPOSE_PROJECT_NAME=fromenv\n"}
+    project = load_in(tmp_path, files)
+    assert (project.name, project.services["web"].image) == ("fromenv", "two")
+
+
+def test_compose_env_files_variable(tmp_path: Path) -> None:
+    files = {"compose.yaml": SVC.format("x:${TAG}"), ".env": "TAG=dotenv\n",
+             "a.env": "TAG=a\n", "b.env": "TAG=b\n"}
+    project = load_in(tmp_path, files, env={"COMPOSE_ENV_FILES": "a.env,b.env"})
+    assert project.services["web"].image == "x:b"
