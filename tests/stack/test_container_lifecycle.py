@@ -206,6 +206,7 @@ async def test_reconcile_removes_build_steps_and_what_has_no_record(e: Env) -> N
     e.runtime.states["f" * 64] = FakeState("running", 4243, "f" * 64)
     e.runtime.leftovers.update({"e" * 64, kept})
     (e.svc.dir / ("d" * 64) / "rootfs").mkdir(parents=True)
+    assert [c.id for c in e.svc.store.listed()] == [kept]  # a build step is not listed
     await e.svc.reconcile()
     assert [c.id for c in e.svc.store.all()] == [kept]
     assert set(e.runtime.states) == {kept}

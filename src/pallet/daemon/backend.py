@@ -61,8 +61,7 @@ class EngineBackend:
 
     async def list(self, all: bool, limit: int, size: bool, filters: Filters) -> WireList:
         check_filters(filters)
-        items = sorted((c for c in self.c.store.all() if not c.build_step),
-                       key=lambda c: c.created_unix, reverse=True)
+        items = sorted(self.c.store.listed(), key=lambda c: c.created_unix, reverse=True)
         if not all and limit <= 0 and "status" not in filters and "exited" not in filters:
             items = [c for c in items if c.status in (State.RUNNING, State.PAUSED,
                                                        State.RESTARTING)]
@@ -298,7 +297,7 @@ class EngineBackend:
         }
 
     async def info(self) -> dict[str, Any]:
-        all_c = self.c.store.all()
+        all_c = self.c.store.listed()
         running = sum(c.status == State.RUNNING for c in all_c)
         paused = sum(c.status == State.PAUSED for c in all_c)
         return {

@@ -141,8 +141,7 @@ class Ops:
         """Every byte of the image store but the listed containers' own layers (their
         ``SizeRw``): layers, blobs, and the garbage a prune would sweep."""
         containers = self.ctx.containers
-        own = sum(containers.rootfs.usage(c.id) for c in containers.store.all()
-                  if not c.build_step)
+        own = sum(containers.rootfs.usage(c.id) for c in containers.store.listed())
         return store_bytes(self.ctx.images) - own
 
     def _volumes(self) -> list[dict[str, Any]]:

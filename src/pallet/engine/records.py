@@ -106,6 +106,10 @@ class ContainerStore:
     def all(self) -> list[Container]:
         return [_dec.decode(r["data"]) for r in self._db.query("SELECT data FROM containers")]
 
+    def listed(self) -> list[Container]:
+        """The containers users see: all but the builder's RUN step containers."""
+        return [c for c in self.all() if not c.build_step]
+
     def get(self, cid: str) -> Container | None:
         row = self._db.one("SELECT data FROM containers WHERE id=?", (cid,))
         return _dec.decode(row["data"]) if row else None
