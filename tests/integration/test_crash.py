@@ -21,6 +21,7 @@ import tarfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -184,6 +185,10 @@ def test_kill_9_anywhere_then_restart_leaves_nothing(palletd_factory: Any,
     d.start()
     c = Crasher(d, random.Random(seed))
     t0 = time.monotonic()
+    marks: list[str] = []  # when each phase started (the test's time budget is ~2 minutes)
+
+    def phase(name: str) -> None:
+        marks.append(f"{name} at {time.monotonic() - t0:.0f}s")
     d.bootstrap("busybox")
     big = f"{reg.host}/crash/big"
     layer = f"RUN head -c {BIG} /dev/urandom > /big"
@@ -192,12 +197,14 @@ def test_kill_9_anywhere_then_restart_leaves_nothing(palletd_factory: Any,
     _stream(d, "POST", f"/images/{big}/push")
     d.json("DELETE", f"/images/{big}")
 
+    phase("pull")
     # pull: extract snapshots, layer chains, verified blobs and ingest files left behind
     for _ in range(ROUNDS):
         c.during(lambda: d.request("POST", f"/images/create?fromImage={big}&tag=latest",
                                    timeout=120), 0.05, 1.5)
         c.settled()
 
+    phase("build")
     # build: the step container and its layer
     step = f"FROM busybox\nRUN head -c 8000000 /dev/urandom > /f && sleep 0.3\n{layer}3\n"
     for i in range(ROUNDS):
@@ -207,6 +214,7 @@ def test_kill_9_anywhere_then_restart_leaves_nothing(palletd_factory: Any,
         assert all(not v["Labels"].get("pallet.build") for v in c.ids().values())
         c.settled()
 
+    phase("commit")
     # commit: the source stays paused, a partial blob stays in ingest/
     src = d.json("POST", "/containers/create?name=src", {
         "Image": "busybox", "Cmd": ["sh", "-c", f"head -c {BIG} /dev/urandom > /d; sleep 1000"]})
@@ -221,6 +229,7 @@ def test_kill_9_anywhere_then_restart_leaves_nothing(palletd_factory: Any,
         assert state["Status"] == "running" and not state["Paused"], state
         c.settled()
 
+    phase("starts")
     # 30 parallel starts: runtime containers left in crun's "created" with their conmon
     for _ in range(ROUNDS):
         made = [d.json("POST", "/containers/create", {
@@ -243,14 +252,18 @@ def test_kill_9_anywhere_then_restart_leaves_nothing(palletd_factory: Any,
 
         c.during(starts, 0.1, 2.0)
         c.settled()
-        for cid in made:  # start of a record the crash left really starts it
-            status, body = d.request("POST", f"/containers/{cid}/start")
-            assert status in (204, 304), body
-            assert d.json("GET", f"/containers/{cid}/json")["State"]["Running"], cid
-        for cid in made:
-            assert d.request("DELETE", f"/containers/{cid}?force=1")[0] == 204
+        with ThreadPoolExecutor(8) as pool:
+            started = pool.map(lambda cid: d.request("POST", f"/containers/{cid}/start"), made)
+            for cid, (status, body) in zip(made, started, strict=True):
+                assert status in (204, 304), body
+                # start of a record the crash left really starts it
+                assert d.json("GET", f"/containers/{cid}/json")["State"]["Running"], cid
+            removed = pool.map(lambda cid: d.request("DELETE", f"/containers/{cid}?force=1"),
+                               made)
+            assert [status for status, _ in removed] == [204] * STARTS
         c.settled()
 
+    phase("df")
     # a pull after all this works, and system df accounts for every byte of the store
     _stream(d, "POST", f"/images/create?fromImage={big}&tag=latest")
     df = d.json("GET", "/system/df")
@@ -268,5 +281,5 @@ def test_kill_9_anywhere_then_restart_leaves_nothing(palletd_factory: Any,
     assert files == [] and entries <= SKELETON, sorted(entries - SKELETON)[:20]
     c.settled()
     assert c.leftovers() == []
-    print(f"crash test: {4 * ROUNDS} kills in {time.monotonic() - t0:.0f}s")
+    print(f"crash test: {4 * ROUNDS} kills in {time.monotonic() - t0:.0f}s ({marks})")
 
