@@ -9,9 +9,11 @@ import tarfile
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 
 from conftest import Harness
+from pallet.api.responses import DiskUsage
 from pallet.cli.commands.housekeeping import _verbose
 from pallet.cli.progress import show
 from pallet.cli.tarcopy import extract, make_tar
@@ -133,7 +135,7 @@ def test_df_verbose_shows_first_tag_and_dockers_precision() -> None:
                            "State": "exited", "Status": "Exited (0)", "Names": ["/x"],
                            "SizeRw": 4096, "Mounts": []}],
            "Volumes": [], "BuildCache": []}
-    text = _verbose(doc, 100.0)
+    text = _verbose(msgspec.convert(doc, DiskUsage), 100.0)
     rows = [line.split() for line in text.splitlines()]
     image_rows = [r for r in rows if r and r[0] == "app"]
     assert len(image_rows) == 1 and image_rows[0][1] == "1"

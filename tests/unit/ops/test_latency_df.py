@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
+from pallet.api.responses import DiskUsage
 from pallet.cli.commands.housekeeping import summary_rows
 from pallet.engine.metrics import RequestLatency
 
@@ -34,7 +37,7 @@ def test_df_summary_like_docker() -> None:
         "BuildCache": [{"Size": 10, "InUse": False, "Shared": False},
                        {"Size": 99, "InUse": False, "Shared": True}],
     }
-    assert summary_rows(doc) == [
+    assert summary_rows(msgspec.convert(doc, DiskUsage)) == [
         ("Images", 2, 1, "3kB", "2kB (66%)"),
         ("Containers", 2, 1, "400B", "300B (75%)"),
         ("Local Volumes", 2, 1, "200B", "150B (75%)"),

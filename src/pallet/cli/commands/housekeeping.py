@@ -4,7 +4,6 @@ the docker CLI's tables, warnings and ``Total reclaimed space`` summary."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from pallet.cli.flags import command, option
 from pallet.cli.format.containers import container_row
@@ -15,6 +14,10 @@ from pallet.errors import PalletError
 from pallet.notation.filters import parse_filters
 from pallet.notation.human import ago
 from pallet.notation.sizes import human_size
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pallet.api.responses import DiskUsage, Volume, VolumeUsage
 
 ACTIVE_STATES = ("running", "paused", "restarting")
 
@@ -29,32 +32,37 @@ def _with_pct(reclaimable: int, total: int) -> str:
     return f"{_size(reclaimable)} ({reclaimable * 100 // total}%)"
 
 
-def summary_rows(doc: dict[str, Any]) -> list[tuple[str, int, int, str, str]]:
+def _usage(v: Volume) -> VolumeUsage:
+    """A volume's usage; none reported counts as empty and unreferenced."""
+    from pallet.api.responses import VolumeUsage
+
+    return v.UsageData or VolumeUsage(Size=0, RefCount=0)
+
+
+def summary_rows(doc: DiskUsage) -> list[tuple[str, int, int, str, str]]:
     """(type, total, active, size, reclaimable) as ``docker system df`` computes them."""
-    images = doc.get("Images") or []
-    layers = int(doc.get("LayersSize") or 0)
+    images = doc.Images or []
+    layers = doc.LayersSize
     used = sum(int(i.get("Size", 0)) - int(i.get("SharedSize", 0)) for i in images
                if int(i.get("Containers") or 0) > 0 and int(i.get("SharedSize", 0)) >= 0)
-    containers = doc.get("Containers") or []
+    containers = doc.Containers or []
     c_active = [c for c in containers if c.get("State") in ACTIVE_STATES]
     c_size = sum(int(c.get("SizeRw") or 0) for c in containers)
     c_free = c_size - sum(int(c.get("SizeRw") or 0) for c in c_active)
-    volumes = doc.get("Volumes") or []
-    usage = [v.get("UsageData") or {} for v in volumes]
-    v_size = sum(max(0, int(u.get("Size", 0))) for u in usage)
-    v_free = sum(max(0, int(u.get("Size", 0))) for u in usage if int(u.get("RefCount", 0)) == 0)
-    cache = doc.get("BuildCache") or []
-    b_size = sum(int(b.get("Size") or 0) for b in cache if not b.get("Shared"))
-    b_free = sum(int(b.get("Size") or 0) for b in cache
-                 if not b.get("Shared") and not b.get("InUse"))
+    volumes = doc.Volumes or []
+    usage = [_usage(v) for v in volumes]
+    v_size = sum(max(0, u.Size) for u in usage)
+    v_free = sum(max(0, u.Size) for u in usage if u.RefCount == 0)
+    cache = doc.BuildCache or []
+    b_size = sum(b.Size for b in cache if not b.Shared)
+    b_free = sum(b.Size for b in cache if not b.Shared and not b.InUse)
     return [
         ("Images", len(images), sum(int(i.get("Containers") or 0) > 0 for i in images),
          _size(layers), _with_pct(layers - used, layers)),
         ("Containers", len(containers), len(c_active), _size(c_size), _with_pct(c_free, c_size)),
-        ("Local Volumes", len(volumes), sum(int(u.get("RefCount", 0)) > 0 for u in usage),
+        ("Local Volumes", len(volumes), sum(u.RefCount > 0 for u in usage),
          _size(v_size), _with_pct(v_free, v_size)),
-        ("Build Cache", len(cache), sum(bool(b.get("InUse")) for b in cache), _size(b_size),
-         _size(b_free)),
+        ("Build Cache", len(cache), sum(b.InUse for b in cache), _size(b_size), _size(b_free)),
     ]
 
 
@@ -67,11 +75,11 @@ def _since(stamp: str, t: float) -> str:
         return stamp
 
 
-def _verbose(doc: dict[str, Any], t: float) -> str:
+def _verbose(doc: DiskUsage, t: float) -> str:
     # docker's formatters: image, container and cache sizes with 3 digits, the rest 4
     out = ["Images space usage:", ""]
     rows = ["REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS"]
-    for img in doc.get("Images") or []:
+    for img in doc.Images or []:
         tag = (img.get("RepoTags") or ["<none>:<none>"])[0]  # docker shows the first tag only
         size, shared = int(img.get("Size") or 0), int(img.get("SharedSize") or 0)
         repo, _, name = tag.rpartition(":")
@@ -81,25 +89,24 @@ def _verbose(doc: dict[str, Any], t: float) -> str:
             _size(size - shared), str(img.get("Containers", 0))]))
     out += [*tabwrite(rows).splitlines(), "", "Containers space usage:", ""]
     rows = ["CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES"]
-    for c in doc.get("Containers") or []:
+    for c in doc.Containers or []:
         r = container_row(c, t)
         rows.append("\t".join([r["ID"], r["Image"], r["Command"], r["LocalVolumes"],
                                human_size(int(c.get("SizeRw") or 0)), r["RunningFor"],
                                r["Status"], r["Names"]]))
     out += [*tabwrite(rows).splitlines(), "", "Local Volumes space usage:", ""]
     rows = ["VOLUME NAME\tLINKS\tSIZE"]
-    for v in doc.get("Volumes") or []:
-        u = v.get("UsageData") or {}
-        rows.append(f"{v.get('Name', '')}\t{u.get('RefCount', 0)}\t{_size(int(u.get('Size', 0)))}")
-    cache = doc.get("BuildCache") or []
-    total = sum(int(b.get("Size") or 0) for b in cache if not b.get("Shared"))
+    for v in doc.Volumes or []:
+        u = _usage(v)
+        rows.append(f"{v.Name}\t{u.RefCount}\t{_size(u.Size)}")
+    cache = doc.BuildCache or []
+    total = sum(b.Size for b in cache if not b.Shared)
     out += [*tabwrite(rows).splitlines(), "", f"Build cache usage: {_size(total)}", ""]
     rows = ["CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED"]
     for b in cache:
         rows.append("\t".join([
-            str(b.get("ID", ""))[:12], str(b.get("Type", "")), human_size(int(b.get("Size") or 0)),
-            _since(str(b.get("CreatedAt", "")), t), _since(str(b.get("LastUsedAt", "")), t),
-            str(b.get("UsageCount", 0)), str(bool(b.get("Shared"))).lower()]))
+            b.ID[:12], b.Type, human_size(b.Size), _since(b.CreatedAt, t),
+            _since(b.LastUsedAt or "", t), str(b.UsageCount), str(b.Shared).lower()]))
     out += tabwrite(rows).splitlines()
     return "\n".join(out)
 
@@ -109,10 +116,10 @@ def _verbose(doc: dict[str, Any], t: float) -> str:
 @option("--format", "fmt", default="", help="Format output: json")
 def df(verbose: bool, fmt: str) -> None:
     """Show pallet disk usage."""
-    doc = api().system.df_raw()
     if fmt == "json":
-        echo(json.dumps(doc))
+        echo(json.dumps(api().system.df_raw()))
         return
+    doc = api().system.df()
     if verbose:
         echo(_verbose(doc, now()))
         return
