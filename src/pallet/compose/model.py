@@ -17,198 +17,65 @@ from __future__ import annotations
 
 import msgspec
 
+from pallet.compose.parts import (
+    BindOptions,
+    Build,
+    BuildSecret,
+    Dependency,
+    Deploy,
+    Device,
+    DeviceRequest,
+    Extends,
+    FileReference,
+    Healthcheck,
+    ImageOptions,
+    Logging,
+    Mount,
+    Part,
+    Port,
+    Resource,
+    Resources,
+    RestartPolicy,
+    ServiceNetwork,
+    TmpfsOptions,
+    Ulimit,
+    VolumeOptions,
+)
 
-class _S(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True, kw_only=True):
-    """Base of the model's Structs: unset fields are left out of the printed document."""
-
-
-# ---- service parts -------------------------------------------------------------------------
-
-
-class Port(_S):
-    """One published or exposed port (``ports:`` long syntax)."""
-
-    target: int
-    published: str | None = None  # "8080" or a range "8000-8010"; None: an ephemeral port
-    host_ip: str | None = None
-    protocol: str = "tcp"
-    mode: str = "ingress"
-    name: str | None = None
-    app_protocol: str | None = None
-
-
-class BindOptions(_S):
-    selinux: str | None = None  # "z" or "Z"
-    propagation: str | None = None
-    create_host_path: bool | None = None
-    recursive: str | None = None
-
-
-class VolumeOptions(_S):
-    nocopy: bool = False
-    subpath: str | None = None
-    labels: dict[str, str] | None = None
-
-
-class TmpfsOptions(_S):
-    size: int | None = None  # bytes
-    mode: int | None = None
-
-
-class ImageOptions(_S):
-    subpath: str | None = None
-
-
-class Mount(_S):
-    """One ``volumes:`` entry in long syntax (bind, volume, tmpfs, image, npipe, cluster)."""
-
-    type: str
-    target: str
-    source: str | None = None
-    read_only: bool = False
-    consistency: str | None = None
-    bind: BindOptions | None = None
-    volume: VolumeOptions | None = None
-    tmpfs: TmpfsOptions | None = None
-    image: ImageOptions | None = None
-
-
-class FileReference(_S):
-    """A service's use of a top-level secret or config (mounted as a file)."""
-
-    source: str
-    # a secret's defaults to /run/secrets/SOURCE; a relative target is under /run/secrets
-    # (secrets) or / (configs); a config without one is mounted at /SOURCE
-    target: str | None = None
-    uid: str | None = None
-    gid: str | None = None
-    mode: int | None = None
+# the parts are re-exported: the model is one import for its readers
+__all__ = [
+    "BindOptions",
+    "Build",
+    "BuildSecret",
+    "Dependency",
+    "Deploy",
+    "Device",
+    "DeviceRequest",
+    "Extends",
+    "FileObject",
+    "FileReference",
+    "Healthcheck",
+    "ImageOptions",
+    "Ipam",
+    "IpamPool",
+    "Logging",
+    "Mount",
+    "Network",
+    "Port",
+    "Project",
+    "Resource",
+    "Resources",
+    "RestartPolicy",
+    "Service",
+    "ServiceNetwork",
+    "TmpfsOptions",
+    "Ulimit",
+    "Volume",
+    "VolumeOptions",
+]
 
 
-class Dependency(_S):
-    """One ``depends_on`` entry; Compose v2 prints ``required`` always."""
-
-    condition: str = "service_started"
-    restart: bool = False
-    required: bool = True
-
-
-class ServiceNetwork(_S):
-    """A service's attachment to one network."""
-
-    aliases: list[str] | None = None
-    ipv4_address: str | None = None
-    ipv6_address: str | None = None
-    link_local_ips: list[str] | None = None
-    mac_address: str | None = None
-    driver_opts: dict[str, str] | None = None
-    priority: int | None = None
-    gw_priority: int | None = None
-    interface_name: str | None = None
-
-
-class Healthcheck(_S):
-    test: list[str] | None = None  # ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]
-    interval: int | None = None  # ns
-    timeout: int | None = None
-    retries: int | None = None
-    start_period: int | None = None
-    start_interval: int | None = None
-    disable: bool = False
-
-
-class Ulimit(_S):
-    """``nofile: 1024`` is ``Ulimit(single=1024)``; ``{soft, hard}`` otherwise."""
-
-    single: int | None = None
-    soft: int | None = None
-    hard: int | None = None
-
-
-class Logging(_S):
-    driver: str | None = None
-    options: dict[str, str] | None = None
-
-
-class DeviceRequest(_S):
-    capabilities: list[str] | None = None
-    count: int | None = None  # -1: all
-    device_ids: list[str] | None = None
-    driver: str | None = None
-    options: dict[str, str] | None = None
-
-
-class Resource(_S):
-    cpus: float | None = None
-    memory: int | None = None  # bytes
-    pids: int | None = None
-    devices: list[DeviceRequest] | None = None
-
-
-class Resources(_S):
-    limits: Resource | None = None
-    reservations: Resource | None = None
-
-
-class RestartPolicy(_S):
-    condition: str | None = None
-    delay: int | None = None  # ns
-    max_attempts: int | None = None
-    window: int | None = None  # ns
-
-
-class Deploy(_S):
-    mode: str | None = None
-    replicas: int | None = None
-    labels: dict[str, str] | None = None
-    resources: Resources | None = None
-    restart_policy: RestartPolicy | None = None
-    endpoint_mode: str | None = None
-
-
-class BuildSecret(_S):
-    source: str
-    target: str | None = None
-    uid: str | None = None
-    gid: str | None = None
-    mode: int | None = None
-
-
-class Build(_S):
-    context: str  # absolute path, or a git/http URL
-    dockerfile: str | None = None
-    dockerfile_inline: str | None = None
-    args: dict[str, str | None] | None = None
-    target: str | None = None
-    labels: dict[str, str] | None = None
-    cache_from: list[str] | None = None
-    cache_to: list[str] | None = None
-    no_cache: bool = False
-    pull: bool = False
-    network: str | None = None
-    shm_size: int | None = None
-    extra_hosts: list[str] | None = None
-    platforms: list[str] | None = None
-    tags: list[str] | None = None
-    secrets: list[BuildSecret] | None = None
-    ssh: list[str] | None = None
-    additional_contexts: dict[str, str] | None = None
-    isolation: str | None = None
-    privileged: bool = False
-
-
-class Extends(_S):
-    service: str
-    file: str | None = None
-
-
-class Device(_S):
-    source: str
-    target: str
-    permissions: str = "rwm"
-
-
-class Service(_S):
+class Service(Part):
     """One service, normalised; ``name`` is the key it has under ``services:``."""
 
     name: str = ""
@@ -307,20 +174,20 @@ class Service(_S):
 # ---- top-level resources ---------------------------------------------------------------------
 
 
-class IpamPool(_S):
+class IpamPool(Part):
     subnet: str | None = None
     gateway: str | None = None
     ip_range: str | None = None
     aux_addresses: dict[str, str] | None = None
 
 
-class Ipam(_S):
+class Ipam(Part):
     driver: str | None = None
     config: list[IpamPool] | None = None
     options: dict[str, str] | None = None
 
 
-class Network(_S):
+class Network(Part):
     """A top-level network; ``name`` is the engine's name (``PROJECT_KEY`` unless set)."""
 
     name: str
@@ -335,7 +202,7 @@ class Network(_S):
     labels: dict[str, str] | None = None
 
 
-class Volume(_S):
+class Volume(Part):
     name: str
     driver: str | None = None
     driver_opts: dict[str, str] | None = None
@@ -343,7 +210,7 @@ class Volume(_S):
     labels: dict[str, str] | None = None
 
 
-class FileObject(_S):
+class FileObject(Part):
     """A top-level secret or config: from a file, the environment, inline content or external."""
 
     name: str
@@ -357,7 +224,7 @@ class FileObject(_S):
     template_driver: str | None = None
 
 
-class Project(_S):
+class Project(Part):
     """The whole normalised project: ``name`` is Compose v2's normalised project name."""
 
     name: str
