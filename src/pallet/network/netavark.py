@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from pallet.errors import CommandFailed, Unavailable
+from pallet.network.conntrack import forget_udp_flows, udp_ports
 from pallet.network.records import NetworkRecord
 
 NETAVARK = "/usr/lib/podman/netavark"
@@ -159,7 +160,9 @@ class Netavark:
 
     def setup(self, netns: str, doc: dict[str, Any]) -> dict[str, Any]:
         with self.locked():
-            return self._run("setup", netns, doc)
+            result = self._run("setup", netns, doc)
+        forget_udp_flows(udp_ports(doc.get("port_mappings") or []))
+        return result
 
     def teardown(self, netns: str, doc: dict[str, Any]) -> None:
         with self.locked():
@@ -167,6 +170,7 @@ class Netavark:
             if doc.get("port_mappings"):
                 for nv_name in doc["networks"]:
                     drop_chain("nat", dn_chain(nv_name))
+        forget_udp_flows(udp_ports(doc.get("port_mappings") or []))
 
 
 def drop_chain(table: str, chain: str) -> bool:
