@@ -14,9 +14,9 @@ import threading
 from collections.abc import Callable
 from typing import IO, Any
 
-from pallet.client.http import Transport
+from pallet.client.http import Transport, daemon_error
 from pallet.client.streams import STDERR, SYSTEMERR, FrameDecoder
-from pallet.errors import Unavailable, from_status
+from pallet.errors import Unavailable
 
 
 class Hijacked:
@@ -99,16 +99,8 @@ def hijack(
             body_bytes += data
     finally:
         sock.close()
-    message = body_bytes.decode("utf-8", "replace").strip()
-    try:
-        doc = json.loads(body_bytes)
-        if isinstance(doc, dict) and "message" in doc:
-            message = str(doc["message"])
-    except ValueError:
-        pass
-    failure = from_status(status, message or lines[0])
-    setattr(failure, "from_daemon", True)  # noqa: B010
-    raise failure
+    parts = lines[0].split(" ", 2)
+    raise daemon_error(status, parts[2] if len(parts) > 2 else "", body_bytes)
 
 
 def _read_input(stream: IO[bytes]) -> bytes:

@@ -226,7 +226,7 @@ class Transport:
                 raise
             if 200 <= raw.status < 400:
                 return Response(raw)
-            error = self._error(raw)
+            error = daemon_error(raw.status, raw.reason, raw.read())
             raw.close()
             if raw.status == 400 and replayable and versioned:
                 m = _TOO_NEW.search(error.message)
@@ -248,18 +248,18 @@ class Transport:
             sock.close()
             raise Unavailable(f"error during connect: {err}") from None
 
-    @staticmethod
-    def _error(raw: WireResponse) -> PalletError:
-        data = raw.read()
-        message = ""
-        try:
-            doc = json.loads(data)
-            if isinstance(doc, dict):
-                message = str(doc.get("message", ""))
-        except ValueError:
-            message = data.decode("utf-8", "replace").strip()
-        if not message:
-            message = f"{raw.status} {raw.reason}"
-        err = from_status(raw.status, message)
-        setattr(err, "from_daemon", True)  # noqa: B010 - read by the CLI's describe()
-        return err
+
+
+def daemon_error(status: int, reason: str, body: bytes) -> PalletError:
+    """The error kind of a non-2xx answer, with Docker's ``{"message": ...}`` (or the
+    body's text, or the status line) as its message; marked as the daemon's."""
+    message = ""
+    try:
+        doc = json.loads(body)
+        if isinstance(doc, dict):
+            message = str(doc.get("message", ""))
+    except ValueError:
+        message = body.decode("utf-8", "replace").strip()
+    err = from_status(status, message or f"{status} {reason}".strip())
+    setattr(err, "from_daemon", True)  # noqa: B010 - read by the CLI's describe()
+    return err

@@ -89,8 +89,10 @@ def test_hijack_error_before_upgrade(sock_dir: str) -> None:
     path = os.path.join(sock_dir, "s.sock")
     _, server = serve(path)
     try:
-        with pytest.raises(NotFound):
+        with pytest.raises(NotFound) as info:
             Client(Transport("unix://" + path)).containers.attach("ghost", False, True, True)
+        assert info.value.message == "No such container: ghost"
+        assert getattr(info.value, "from_daemon", False)
     finally:
         _stop(server)
 
