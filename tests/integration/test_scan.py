@@ -87,7 +87,18 @@ def test_scan_acceptance(palletd: Any, debian: str, tmp_path: Path) -> None:
         ]))
         res = _pallet(palletd, tmp_path, "scan", "db", "import", str(records))
         assert res.returncode == 0, res.stderr
-        assert db.is_file()
+        assert "into palletd's database" in res.stdout and db.is_file()
+        # a directory is sent as a zip; a broken file leaves the database as it was
+        recs = tmp_path / "PyPI"
+        recs.mkdir()
+        (recs / "r.json").write_text(json.dumps(osv_record("PYSEC-1", "PyPI", "x", "1.0")))
+        assert _pallet(palletd, tmp_path, "scan", "db", "import", str(recs)).returncode == 0
+        (tmp_path / "Bad.zip").write_bytes(b"PK\x03\x04 not a zip")
+        res = _pallet(palletd, tmp_path, "scan", "db", "import", str(tmp_path / "Bad.zip"))
+        assert res.returncode != 0 and "not a readable OSV zip" in res.stderr
+        res = _pallet(palletd, tmp_path, "scan", "db", "status", "--format", "json")
+        assert [(s["name"], s["records"]) for s in json.loads(res.stdout)["sources"]] == [
+            ("Debian", 2), ("PyPI", 1)]
         for extra in ([], ["--local"]):  # in palletd, and here through docker save
             res = _pallet(palletd, tmp_path, "scan", *extra, "--exit-code", "1", "--severity",
                           "HIGH,CRITICAL", vulnerable)

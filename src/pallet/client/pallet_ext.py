@@ -2,9 +2,9 @@
 
 ``bootstrap`` builds a base image on the daemon's machine (busybox from the host's
 busybox-static, debian with mmdebstrap), for a machine with no registry to pull from.
-``scan_db`` and ``scan`` are ``pallet scan``'s daemon side: a daemon without them
-(dockerd) answers 404 (NotFound). Their documents are ``pallet.scancore.model``'s,
-which ``pallet.scan`` decodes.
+``scan_db``, ``scan_db_import`` and ``scan`` are ``pallet scan``'s daemon side: a
+daemon without them (dockerd) answers 404 (NotFound). Their documents are
+``pallet.scancore.model``'s, which ``pallet.scan`` decodes.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from pallet.client.resource import Resource, flag, path
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import IO, Any
 
     from pallet.client.http import Response
 
@@ -28,6 +28,13 @@ class PalletExtensions(Resource):
     def scan_db(self) -> dict[str, Any]:
         """The vulnerability database's status (``GET /pallet/scan/db``)."""
         doc: dict[str, Any] = self._json("GET", "/pallet/scan/db")
+        return doc
+
+    def scan_db_import(self, archive: IO[bytes], name: str, origin: str = "") -> dict[str, Any]:
+        """Import an OSV zip into the daemon's database as source ``name``."""
+        doc: dict[str, Any] = self._call(
+            "POST", "/pallet/scan/db", {"name": name, "origin": origin or None}, body=archive,
+            headers={"Content-Type": "application/zip"}, timeout=None).json()
         return doc
 
     def scan(self, image: str, *, max_db_age: int | None = None, sbom: bool = False) -> Response:

@@ -21,8 +21,8 @@ from pallet.images.service import ImageService
 from pallet.scancore.cache import LayerCache
 from pallet.scancore.inventory import build, layer_infos
 from pallet.scancore.layers import layer_files
-from pallet.scancore.model import DBStatus, Inventory, LayerFiles
-from pallet.scancore.osvdb import OSVDatabase, db_path
+from pallet.scancore.model import DBStatus, Inventory, LayerFiles, SourceStatus
+from pallet.scancore.osvdb import OSVDatabase, db_path, import_path
 from pallet.scancore.scanner import check_fresh, scan
 from pallet.server.routes_scan import make_routes
 
@@ -36,6 +36,13 @@ class ScanService:
         self.images = images
         self.db = db_path(state_root)
         self.cache = LayerCache(state_root / "scan" / "cache")
+        self.spool_dir = state_root / "tmp"
+        self._importing = asyncio.Lock()
+
+    async def db_import(self, archive: Path, name: str, origin: str) -> SourceStatus:
+        async with self._importing:  # one import at a time: each starts from the last
+            return await asyncio.to_thread(import_path, self.db, archive, None, name,
+                                           origin or f"upload:{name}")
 
     def db_status(self) -> DBStatus:
         if not self.db.exists():

@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import msgspec
 
@@ -85,15 +86,23 @@ def _norm(ecosystem: str, name: str) -> str:
     return normalize_pypi(name) if ecosystem == "PyPI" else name
 
 
-def import_path(db: Path, source: Path, now: datetime | None = None) -> SourceStatus:
-    """Load ``source`` (zip or directory) into ``db`` atomically; its status."""
+def source_name(path: Path) -> str:
+    """The source an import of ``path`` fills: its name without ``.zip``."""
+    return path.name.removesuffix(".zip") or "osv"
+
+
+def import_path(db: Path, source: Path, now: datetime | None = None,
+                name: str = "", origin: str = "") -> SourceStatus:
+    """Load ``source`` (zip or directory) into ``db`` atomically, as source ``name``
+    (default: :func:`source_name`) from ``origin`` (default: the path); its status."""
     if not source.exists():
         raise NotFound(f"{source}: no such file or directory")
-    name = source.name.removesuffix(".zip") or "osv"
+    name = name or source_name(source)
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
     db.parent.mkdir(parents=True, exist_ok=True)
-    tmp = db.with_name(f".{db.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=db.parent, prefix=f".{db.name}.", suffix=".tmp")
+    os.close(fd)
+    tmp = Path(tmp_name)
     try:
         conn = sqlite3.connect(tmp)
         try:
@@ -101,10 +110,11 @@ def import_path(db: Path, source: Path, now: datetime | None = None) -> SourceSt
                 old = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
                 old.backup(conn)
                 old.close()
+
             conn.executescript(SCHEMA)
             count, newest = _load(conn, name, source)
             conn.execute("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?)",
-                         (name, str(source), stamp, newest, count))
+                         (name, origin or str(source), stamp, newest, count))
             conn.commit()
         finally:
             conn.close()
@@ -114,7 +124,15 @@ def import_path(db: Path, source: Path, now: datetime | None = None) -> SourceSt
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    return SourceStatus(name, count, stamp, str(source))
+    return SourceStatus(name, count, stamp, origin or str(source))
+
+
+def zip_directory(path: Path, out: IO[bytes]) -> None:
+    """The ``*.json`` records under ``path`` as a zip (to send a directory to palletd)."""
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for p in sorted(path.rglob("*.json")):
+            if p.is_file():
+                z.write(p, str(p.relative_to(path)))
 
 
 def _load(conn: sqlite3.Connection, name: str, source: Path) -> tuple[int, str]:

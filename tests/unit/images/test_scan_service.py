@@ -13,7 +13,7 @@ import msgspec
 import pytest
 
 from pallet.daemon.ext_scan import ScanService
-from pallet.errors import NotFound
+from pallet.errors import InvalidArgument, NotFound
 from pallet.images.service import ImageService
 from pallet.scancore.archive import read_saved
 from pallet.scancore.inventory import build, layer_infos
@@ -64,3 +64,26 @@ def _zip(tmp_path: Path) -> Path:
                               si.osv_record("GHSA-1", "npm", "lodash", "4.17.21",
                                          severity="HIGH")]))
     return path
+
+
+def test_imports_sent_to_palletd_land_one_after_another(svc: ImageService,
+                                                        tmp_path: Path) -> None:
+    service = ScanService(svc, svc.paths.root)
+    zips = []
+    for n in range(3):
+        path = tmp_path / f"s{n}.zip"
+        path.write_bytes(si.osv_zip([si.osv_record(f"X-{n}", "npm", f"p{n}", "1.0.0")]))
+        zips.append(path)
+
+    async def run() -> None:
+        await asyncio.gather(*(service.db_import(p, f"src{n}", "") for n, p in enumerate(zips)))
+
+    asyncio.run(run())
+    status = service.db_status()
+    assert [(s.name, s.records, s.origin) for s in status.sources] == [
+        ("src0", 1, "upload:src0"), ("src1", 1, "upload:src1"), ("src2", 1, "upload:src2")]
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK not really")
+    with pytest.raises(InvalidArgument):
+        asyncio.run(service.db_import(broken, "src0", ""))
+    assert service.db_status().sources == status.sources

@@ -23,21 +23,38 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from pallet.scancore.model import Inventory, Report
+    from pallet.scancore.model import DBStatus, Inventory, Report, SourceStatus
 
 DEFAULT_SEVERITY = "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL"
 
 
-def _db_path(flag: str) -> Path:
-    if flag:
-        return Path(flag)
+def _explicit_db(flag: str) -> Path | None:
+    """The database file named by ``--db`` or ``$PALLET_SCAN_DB``: scans and imports then
+    stay on this side and never ask the daemon."""
     import os
 
+    chosen = flag or os.environ.get("PALLET_SCAN_DB", "")
+    return Path(chosen) if chosen else None
+
+
+def _db_path(flag: str) -> Path:
+    """The database this side reads: the explicit one, else palletd's under its state."""
+    chosen = _explicit_db(flag)
+    if chosen is not None:
+        return chosen
     from pallet.scancore.osvdb import db_path
     from pallet.system.paths import Paths
 
-    env = os.environ.get("PALLET_SCAN_DB")
-    return Path(env) if env else db_path(Paths.from_env().root)
+    return db_path(Paths.from_env().root)
+
+
+def _daemon_status(flag: str) -> DBStatus | None:
+    """palletd's database status, when palletd scans and no local database was named."""
+    if _explicit_db(flag) is not None:
+        return None
+    from pallet.scan import remote
+
+    return remote.db_status(api())
 
 
 def _max_age_s(text: str) -> int | None:
@@ -110,7 +127,7 @@ def _report(image: str, input_: str, db: str, local: bool, max_age: int | None,
     from pallet.scancore.scanner import check_fresh, scan
 
     try:
-        status = None if (input_ or db or local) else remote.db_status(api())
+        status = None if (input_ or local) else _daemon_status(db)
         if status is not None:
             check_fresh(status, timedelta(seconds=max_age) if max_age is not None else None)
             return remote.scan(api(), image, max_age, bar)
@@ -234,35 +251,73 @@ def _render_sbom(fmt: str, inv: Inventory) -> str:
 
 
 @command("import")
-@option("--db", default="", help="Database file (default: under palletd's state root)")
+@option("--db", default="", help="Database file (default: palletd's, under its state root)")
 @argument("sources", nargs=-1, required=True, metavar="FILE.zip|DIR...")
 def db_import(db: str, sources: tuple[str, ...]) -> None:
-    """Import OSV records (an OSV ecosystem zip, or a directory of JSON records)."""
+    """Import OSV records (an OSV ecosystem zip, or a directory of JSON records).
+
+    Against palletd the records are sent to it and land under its state root;
+    with --db (or $PALLET_SCAN_DB) they go into that file here.
+    """
     from pallet.scancore.osvdb import import_path
 
+    to_daemon = _daemon_status(db) is not None
     path = _db_path(db)
     for src in sources:
-        st = import_path(path, Path(src))
-        echo(f"Imported {st.records} records from {src} as source {st.name!r} into {path}")
+        if to_daemon:
+            st = _upload(Path(src))
+            where = "palletd's database"
+        else:
+            st = import_path(path, Path(src))
+            where = str(path)
+        echo(f"Imported {st.records} records from {src} as source {st.name!r} into {where}")
+
+
+def _upload(src: Path) -> SourceStatus:
+    import msgspec
+
+    from pallet.errors import NotFound
+    from pallet.scancore.model import SourceStatus
+    from pallet.scancore.osvdb import source_name, zip_directory
+
+    if src.is_dir():
+        import tempfile
+
+        with tempfile.TemporaryFile() as packed:
+            zip_directory(src, packed)
+            packed.seek(0)
+            doc = api().pallet.scan_db_import(packed, source_name(src), str(src.resolve()))
+    else:
+        try:
+            f = open(src, "rb")  # noqa: SIM115 - closed by the with below
+        except FileNotFoundError:
+            raise NotFound(f"{src}: no such file or directory") from None
+        with f:
+            doc = api().pallet.scan_db_import(f, source_name(src), str(src.resolve()))
+    return msgspec.convert(doc, SourceStatus)
 
 
 @command("status")
-@option("--db", default="", help="Database file (default: under palletd's state root)")
+@option("--db", default="", help="Database file (default: palletd's, under its state root)")
 @option("-f", "--format", "fmt", default="table", help="table or json")
 def db_status(db: str, fmt: str) -> None:
     """Show the database's sources, record counts and age."""
     import msgspec
 
     from pallet.scancore.osvdb import MissingDB, OSVDatabase
+    from pallet.scancore.scanner import check_fresh
 
+    status = _daemon_status(db)
     try:
-        database = OSVDatabase(_db_path(db))
+        if status is None:
+            database = OSVDatabase(_db_path(db))
+            try:
+                status = database.status()
+            finally:
+                database.close()
+        check_fresh(status, None)
     except MissingDB as err:
         raise _fail_db(err) from None
-    try:
-        status = database.status()
-    finally:
-        database.close()
     if fmt == "json":
         echo(msgspec.json.format(msgspec.json.encode(status), indent=2).decode())
         return
