@@ -3,8 +3,7 @@ non-terminal jsonmessage output; raise the stream's error (printed as is)."""
 
 from __future__ import annotations
 
-from pallet.client.streams import json_lines
-from pallet.errors import PalletError
+from pallet.client.streams import progress_messages
 
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
 if TYPE_CHECKING:
@@ -15,14 +14,11 @@ if TYPE_CHECKING:
 def show(
     chunks: Iterable[bytes], write: Callable[[str], object], quiet: bool = False
 ) -> list[dict[str, Any]]:
-    """Print each message; return the ``aux`` payloads. Errors raise PalletError."""
+    """Print each message; return the ``aux`` payloads. An error in the stream raises
+    a PalletError that prints as it is, without docker's "Error response from daemon:"
+    (that is for a failed request)."""
     aux: list[dict[str, Any]] = []
-    for msg in json_lines(chunks):
-        if msg.get("errorDetail") or msg.get("error"):
-            # an error inside the stream prints as it is, without docker's
-            # "Error response from daemon:" (that is for a failed request)
-            detail = msg.get("errorDetail") or {}
-            raise PalletError(str(detail.get("message") or msg.get("error")))
+    for msg in progress_messages(chunks):
         if "aux" in msg and isinstance(msg["aux"], dict):
             aux.append(msg["aux"])
             continue

@@ -10,7 +10,7 @@ import json
 import struct
 from collections.abc import Callable, Iterable, Iterator
 
-from pallet.errors import DataCorruption
+from pallet.errors import DataCorruption, PalletError
 
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
 if TYPE_CHECKING:
@@ -100,6 +100,17 @@ def json_lines(chunks: Iterable[bytes]) -> Iterator[dict[str, Any]]:
             pos = end
             while pos < len(text) and text[pos].isspace():
                 pos += 1
+
+
+def progress_messages(chunks: Iterable[bytes]) -> Iterator[dict[str, Any]]:
+    """The messages of a JSON-lines progress stream (pull, push, build, load, import,
+    bootstrap, scan); an error message in the stream raises it as a PalletError with
+    its own text (the request itself succeeded, so it is no daemon error answer)."""
+    for msg in json_lines(chunks):
+        if msg.get("errorDetail") or msg.get("error"):
+            detail = msg.get("errorDetail") or {}
+            raise PalletError(str(detail.get("message") or msg.get("error")))
+        yield msg
 
 
 def _decode(line: bytes) -> dict[str, Any]:

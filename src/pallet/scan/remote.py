@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from pallet.client import Client
-from pallet.client.streams import json_lines
+from pallet.client.streams import progress_messages
 from pallet.errors import NotFound, PalletError
 from pallet.scancore.model import DBStatus, Inventory, Report
 
@@ -33,10 +33,7 @@ def _run(api: Client, name: str, max_db_age: int | None, sbom: bool,
          progress: Progress | None) -> dict[str, Any]:
     resp = api.pallet.scan(name, max_db_age=max_db_age, sbom=sbom)
     aux: dict[str, Any] | None = None
-    for msg in json_lines(resp.chunks()):
-        if msg.get("error") or msg.get("errorDetail"):
-            detail = msg.get("errorDetail") or {}
-            raise PalletError(str(detail.get("message") or msg.get("error")))
+    for msg in progress_messages(resp.chunks()):
         if isinstance(msg.get("aux"), dict):
             aux = msg["aux"]
             continue

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from pallet.client.streams import FrameDecoder, copy_frames, demux, frame, json_lines
-from pallet.errors import DataCorruption
+from pallet.client.streams import (
+    FrameDecoder,
+    copy_frames,
+    demux,
+    frame,
+    json_lines,
+    progress_messages,
+)
+from pallet.errors import DataCorruption, PalletError
 
 
 def test_frame_header_layout() -> None:
@@ -41,3 +48,18 @@ def test_json_lines() -> None:
     chunks = [b'{"status":"a"}\r\n{"sta', b'tus":"b"}\n\n', b'{"aux":{"ID":"x"}}']
     assert list(json_lines(chunks)) == [{"status": "a"}, {"status": "b"}, {"aux": {"ID": "x"}}]
     assert list(json_lines([b'{"a":1}{"b":2}'])) == [{"a": 1}, {"b": 2}]
+
+
+def test_progress_messages_raise_the_streams_error_with_its_text() -> None:
+    chunks = [b'{"status":"Pulling"}\r\n{"aux":{"ID":"x"}}\n',
+              b'{"errorDetail":{"message":"manifest unknown"},"error":"ignored"}\n',
+              b'{"status":"never read"}\n']
+    got = []
+    with pytest.raises(PalletError) as info:
+        for msg in progress_messages(chunks):
+            got.append(msg)
+    assert got == [{"status": "Pulling"}, {"aux": {"ID": "x"}}]
+    assert info.value.message == "manifest unknown"
+    assert not getattr(info.value, "from_daemon", False)
+    with pytest.raises(PalletError, match=r"^boom$"):
+        list(progress_messages([b'{"error":"boom"}']))
