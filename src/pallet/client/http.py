@@ -33,6 +33,13 @@ else:  # names for importers; only annotations use them
     Query = Body = None
 
 
+def _vkey(version: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(p) for p in version.split("."))
+    except ValueError:
+        return (0,)
+
+
 class ConnectionFailed(Unavailable):
     """The daemon's socket could not be reached (not a daemon answer)."""
 
@@ -154,6 +161,7 @@ class Transport:
     ) -> None:
         self.host = normalize_host(host) if host else default_host()
         self.version = version
+        self.confirmed = False  # a versioned request succeeded with self.version
         self.timeout = timeout
         self.on_unavailable = on_unavailable
         scheme, _, rest = self.host.partition("://")
@@ -190,8 +198,10 @@ class Transport:
             missing=missing,
         )
 
-    def url(self, path: str, query: Query = None, versioned: bool = True) -> str:
-        prefix = f"/v{self.version}" if versioned and self.version else ""
+    def url(self, path: str, query: Query = None, versioned: bool = True,
+            version: str | None = None) -> str:
+        version = version or self.version
+        prefix = f"/v{version}" if versioned and version else ""
         return prefix + path + encode_query(query)
 
     # requests ------------------------------------------------------------
@@ -213,10 +223,13 @@ class Transport:
             data = json.dumps(json_body, separators=(",", ":")).encode()
             hdrs.setdefault("Content-Type", "application/json")
         replayable = data is None or isinstance(data, bytes)
+        if not replayable and versioned and not self.confirmed:
+            self.negotiate()
         autostarted = False
         while True:
+            used = self.version  # another thread may lower it meanwhile
             try:
-                raw = self._send(method, self.url(path, query, versioned), data, hdrs,
+                raw = self._send(method, self.url(path, query, versioned, used), data, hdrs,
                                  timeout if timeout is not None else self.timeout)
             except ConnectionFailed as failed:
                 if failed.missing and self.on_unavailable is not None and not autostarted:
@@ -225,15 +238,27 @@ class Transport:
                     continue
                 raise
             if 200 <= raw.status < 400:
+                self.confirmed = self.confirmed or versioned
                 return Response(raw)
             error = daemon_error(raw.status, raw.reason, raw.read())
             raw.close()
             if raw.status == 400 and replayable and versioned:
                 m = _TOO_NEW.search(error.message)
-                if m and m.group(1) != self.version:
+                if m and m.group(1) != used:
                     self.version = m.group(1)
                     continue
             raise error
+
+    def negotiate(self) -> None:
+        """Learn the daemon's API version from ``/_ping`` before sending a body that
+        cannot be sent twice (an older daemon refuses a too-new version only after
+        the body started, so that request cannot be retried)."""
+        resp = self.request("GET", "/_ping", versioned=False, timeout=5)
+        resp.read()
+        self.confirmed = True
+        server = resp.headers.get("Api-Version")
+        if server and self.version and _vkey(server) < _vkey(self.version):
+            self.version = server
 
     def _send(self, method: str, url: str, data: Body, headers: dict[str, str],
               timeout: float | None) -> WireResponse:

@@ -64,6 +64,36 @@ def test_version_falls_back_once_when_daemon_is_older(sock_dir: str) -> None:
         _stop(server)
 
 
+def test_a_body_sent_once_waits_for_the_version_the_daemon_speaks(sock_dir: str) -> None:
+    """An older daemon refuses a too-new version only once the body started, so a
+    streamed body is not sent before ``/_ping`` said which version to use."""
+    path = os.path.join(sock_dir, "s.sock")
+    engine, server = serve(path)
+    engine.api_version = "1.41"
+    try:
+        t = Transport("unix://" + path)
+        t.request("POST", "/images/load", body=iter([b"not a tar"])).read()
+        assert t.version == "1.41"
+        assert [(m, p) for m, p, _, _ in engine.requests] == [("GET", "/_ping"),
+                                                              ("POST", "/images/load")]
+    finally:
+        _stop(server)
+
+
+def test_concurrent_requests_to_an_older_daemon_all_fall_back(sock_dir: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = os.path.join(sock_dir, "s.sock")
+    engine, server = serve(path)
+    engine.api_version = "1.41"
+    try:
+        containers = Client(Transport("unix://" + path)).containers
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            assert list(pool.map(lambda _: containers.list(), range(16))) == [[]] * 16
+    finally:
+        _stop(server)
+
+
 def test_on_unavailable_hook_runs_once_then_retries(sock_dir: str) -> None:
     path = os.path.join(sock_dir, "s.sock")
     started: list[Server] = []
