@@ -195,6 +195,30 @@ def container_body(project: Project, service: Service, *, name: str, number: int
     return body
 
 
+def inherit_anonymous(body: Wire, old_mounts: list[Wire]) -> None:
+    """Keep a recreated container's anonymous volumes, as Compose v2 does: a volume
+    with no name of its own that the old container had at a path where the new one
+    mounts nothing named goes to the new container at that path (``up -V`` skips this)."""
+    host = body.setdefault("HostConfig", {})
+    named = {b.split(":")[1] for b in host.get("Binds") or [] if b.count(":") >= 1}
+    named |= {m["Target"] for m in host.get("Mounts") or [] if m.get("Source")}
+    named |= set(host.get("Tmpfs") or {})
+    kept = []
+    for m in old_mounts:
+        name, dest = str(m.get("Name") or ""), str(m.get("Destination") or "")
+        if m.get("Type") == "volume" and _anonymous(name) and dest and dest not in named:
+            kept.append({"Type": "volume", "Source": name, "Target": dest,
+                         "ReadOnly": not m.get("RW", True)})
+    if kept:
+        targets = {k["Target"] for k in kept}
+        mounts = [m for m in host.get("Mounts") or [] if m.get("Target") not in targets]
+        host["Mounts"] = mounts + kept
+
+
+def _anonymous(name: str) -> bool:
+    return len(name) == 64 and all(c in "0123456789abcdef" for c in name)
+
+
 def _host_entry(entry: str) -> str:
     """``host=ip`` (as the model holds it) or ``host:ip`` -> the engine's ``host:ip``."""
     host, sep, ip = entry.partition("=")

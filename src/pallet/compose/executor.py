@@ -17,7 +17,13 @@ from typing import Any
 
 from pallet.compose import conditions, labels
 from pallet.compose.confighash import project_hashes
-from pallet.compose.convert import container_body, image_name, network_body, volume_body
+from pallet.compose.convert import (
+    container_body,
+    image_name,
+    inherit_anonymous,
+    network_body,
+    volume_body,
+)
 from pallet.compose.desired import networks
 from pallet.compose.engine import Engine
 from pallet.compose.model import Project
@@ -71,12 +77,13 @@ class Executor:
 
     def __init__(self, engine: Engine, project: Project, progress: Progress, *,
                  timeout: int | None = None, remove_volumes: bool = False,
-                 files_root: str | None = None) -> None:
+                 files_root: str | None = None, renew_anonymous: bool = False) -> None:
         self.engine = engine
         self.project = project
         self.progress = progress
         self.timeout = timeout
         self.remove_volumes = remove_volumes
+        self.renew_anonymous = renew_anonymous
         self.files_root = files_root or secrets_root()
         self.ids: dict[str, str] = {}  # container name -> id, for containers made here
         self.lock = threading.Lock()
@@ -158,7 +165,8 @@ class Executor:
             shared[ref] = str(found[0]["Id"])
         return shared
 
-    def _create(self, step: Step, name: str) -> str:
+    def _create(self, step: Step, name: str, inherit: list[dict[str, Any]] | None = None
+                ) -> str:
         svc = self.project.services[step.service]
         host_dir = os.path.join(self.files_root, self.project.name, step.name)
         fs = filesystem(self.project, svc, host_dir)
@@ -168,6 +176,8 @@ class Executor:
                               config_hash=self.config_hash(step.service), fs=fs,
                               image_id=self._image_id(image_name(self.project, svc)),
                               shared=self._shared(step.service))
+        if inherit and not self.renew_anonymous:
+            inherit_anonymous(body, inherit)
         later = split_endpoints(body, self.engine.api_version())
         cid = self.engine.create_container(name, body)
         for network, endpoint in later.items():
@@ -184,7 +194,8 @@ class Executor:
     def recreate_container(self, step: Step) -> None:
         self.progress.event("Container", step.name, "Recreate")
         tmp = f"{step.container[:12]}_{step.name}"
-        cid = self._create(step, tmp)
+        old = self.engine.inspect_container(step.container).get("Mounts") or []
+        cid = self._create(step, tmp, inherit=old)
         self.engine.stop(step.container, self.timeout)
         self.engine.remove(step.container, force=True)
         self.engine.rename(cid, step.name)

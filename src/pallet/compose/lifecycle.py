@@ -18,10 +18,11 @@ from pallet.compose.progress import Progress
 
 def up(engine: Engine, project: Project, opts: UpOptions, progress: Progress,
        timeout: int | None = None, parallel: int = -1,
-       image_ids: dict[str, str] | None = None) -> Plan:
-    """``image_ids``: the IDs of the images already looked up (by reference)."""
+       image_ids: dict[str, str] | None = None, renew: bool = False) -> Plan:
+    """``image_ids``: the IDs of the images already looked up (by reference);
+    ``renew``: recreated containers get new anonymous volumes (``up -V``)."""
     plan = plan_up(desired(project), observe(engine, project.name), opts)
-    executor = Executor(engine, project, progress, timeout=timeout)
+    executor = Executor(engine, project, progress, timeout=timeout, renew_anonymous=renew)
     executor.image_ids.update(image_ids or {})
     executor.run(plan, parallel)
     return plan

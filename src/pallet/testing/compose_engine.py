@@ -103,7 +103,12 @@ class FakeEngine:
             if any(c["Name"] == name for c in self.containers_by_id.values()):
                 raise Conflict(f'Conflict. The container name "/{name}" is already in use')
             cid = f"{next(self._ids):064x}"
+            mounts = [{"Type": "volume", "Destination": m["Target"], "RW": True,
+                       "Name": m.get("Source") or f"{next(self._ids):064x}"}
+                      for m in (body.get("HostConfig") or {}).get("Mounts") or []
+                      if m.get("Type") == "volume"]
             self.containers_by_id[cid] = {
+                "Mounts": mounts,
                 "Id": cid, "Name": name, "Labels": dict(body.get("Labels") or {}),
                 "Body": body, "State": {"Status": "created", "Running": False, "ExitCode": 0}}
         return cid
@@ -111,7 +116,7 @@ class FakeEngine:
     def inspect_container(self, ref: str) -> Wire:
         c = self.find(ref)
         doc = {"Id": c["Id"], "Name": "/" + c["Name"], "State": dict(c["State"]),
-               "Config": {"Labels": c["Labels"]}}
+               "Config": {"Labels": c["Labels"]}, "Mounts": c["Mounts"]}
         status = self.health.get(c["Name"])
         if status and c["State"]["Status"] == "running":
             doc["State"]["Health"] = {"Status": status}

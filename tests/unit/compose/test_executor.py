@@ -250,3 +250,17 @@ def test_before_api_1_44_extra_networks_are_connected_after_create(files: Path) 
         ("connect", "p-web-1@p_front")) < engine.calls.index(("start", "p-web-1"))
     assert web["Body"]["NetworkingConfig"]["EndpointsConfig"]["p_front"]["Aliases"] == [
         "p-web-1", "web"]
+
+
+def test_recreate_keeps_anonymous_volumes_and_renew_drops_them(files: Path) -> None:
+    doc = {"name": "a", "services": {"db": {
+        "image": "busybox", "volumes": [{"type": "volume", "target": "/var/lib/data"}]}}}
+    engine = FakeEngine()
+    lifecycle.up(engine, load(doc), UpOptions(), quiet())
+    anon = engine.find("a-db-1")["Mounts"][0]["Name"]
+    changed = {"name": "a", "services": {"db": {**doc["services"]["db"], "user": "1"}}}
+    lifecycle.up(engine, load(changed), UpOptions(), quiet())
+    assert engine.find("a-db-1")["Mounts"] == [
+        {"Type": "volume", "Destination": "/var/lib/data", "RW": True, "Name": anon}]
+    lifecycle.up(engine, load(changed), UpOptions(recreate="force"), quiet(), renew=True)
+    assert engine.find("a-db-1")["Mounts"][0]["Name"] != anon

@@ -42,7 +42,7 @@ def _recreate(force: bool, no_recreate: bool) -> Recreate:
 
 
 def converge(proj: Project, opts: UpOptions, *, build: bool, no_build: bool, pull: str,
-             quiet_pull: bool, timeout: int | None) -> None:
+             quiet_pull: bool, timeout: int | None, renew: bool = False) -> None:
     """Build/pull what is missing, then plan and execute."""
     from pallet.cli.commands.compose.images import prepare
     from pallet.compose import lifecycle
@@ -54,7 +54,7 @@ def converge(proj: Project, opts: UpOptions, *, build: bool, no_build: bool, pul
     ids = prepare(proj, names, progress, build=build, no_build=no_build, pull=pull,
                   quiet_pull=quiet_pull)
     lifecycle.up(target.engine(), proj, opts, progress, timeout=timeout,
-                 parallel=target.parallel(), image_ids=ids)
+                 parallel=target.parallel(), image_ids=ids, renew=renew)
 
 
 def converge_options(fn: F) -> F:
@@ -82,6 +82,8 @@ _CONVERGE = [
 @option("--always-recreate-deps", is_flag=True, help="Recreate dependent containers. "
         "Incompatible with --no-recreate.")
 @option("--no-deps", is_flag=True, help="Don't start linked services")
+@option("-V", "--renew-anon-volumes", is_flag=True, help="Recreate anonymous volumes instead "
+        "of retrieving data from the previous containers")
 @option("--no-start", is_flag=True, help="Don't start the services after creating them")
 @option("--remove-orphans", is_flag=True, help="Remove containers for services not defined "
         "in the Compose file")
@@ -104,8 +106,8 @@ _CONVERGE = [
 @argument("services", nargs=-1, metavar="[SERVICE...]")
 def up(detach: bool, build: bool, no_build: bool, pull: str, quiet_pull: bool,
        force_recreate: bool, no_recreate: bool, always_recreate_deps: bool, no_deps: bool,
-       no_start: bool, remove_orphans: bool, scale: tuple[str, ...], wait: bool,
-       wait_timeout: int, abort_on_container_exit: bool, exit_code_from: str,
+       renew_anon_volumes: bool, no_start: bool, remove_orphans: bool,
+       scale: tuple[str, ...], wait: bool, wait_timeout: int, abort_on_container_exit: bool, exit_code_from: str,
        timeout: int | None, no_color: bool, no_log_prefix: bool, timestamps: bool,
        yes: bool, services: tuple[str, ...]) -> int:
     """Create and start containers."""
@@ -125,7 +127,7 @@ def up(detach: bool, build: bool, no_build: bool, pull: str, quiet_pull: bool,
         no_deps=no_deps, remove_orphans=remove_orphans, scale=_scale(scale),
         start=not no_start)
     converge(proj, opts, build=build, no_build=no_build, pull=pull, quiet_pull=quiet_pull,
-             timeout=timeout)
+             timeout=timeout, renew=renew_anon_volumes)
     if no_start:
         return 0
     if wait:
