@@ -107,7 +107,8 @@ _CONVERGE = [
 def up(detach: bool, build: bool, no_build: bool, pull: str, quiet_pull: bool,
        force_recreate: bool, no_recreate: bool, always_recreate_deps: bool, no_deps: bool,
        renew_anon_volumes: bool, no_start: bool, remove_orphans: bool,
-       scale: tuple[str, ...], wait: bool, wait_timeout: int, abort_on_container_exit: bool, exit_code_from: str,
+       scale: tuple[str, ...], wait: bool, wait_timeout: int,
+       abort_on_container_exit: bool, exit_code_from: str,
        timeout: int | None, no_color: bool, no_log_prefix: bool, timestamps: bool,
        yes: bool, services: tuple[str, ...]) -> int:
     """Create and start containers."""
