@@ -11,7 +11,14 @@ the daemon's documents as sent: the CLI prints and formats them as they are.
 from __future__ import annotations
 
 from pallet.client.hijack import Hijacked, hijack
-from pallet.client.resource import Resource, decode_list, filters_query, flag, path
+from pallet.client.resource import (
+    Resource,
+    decode_list,
+    filters_query,
+    flag,
+    path,
+    unexpected_answer,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -205,5 +212,7 @@ def _samples(resp: Response) -> Iterator[ContainerStats]:
             yield from (decoder.decode(line) for line in lines if line.strip())
         if buf.strip():
             yield decoder.decode(buf)
+    except (msgspec.ValidationError, msgspec.DecodeError) as err:
+        raise unexpected_answer(err) from None
     finally:
         resp.close()

@@ -86,17 +86,26 @@ class Resource:
 
 
 def decode(data: bytes, into: type[T]) -> T:
-    """JSON bytes as ``into``; an empty body decodes as ``{}`` (the Struct's defaults)."""
+    """JSON bytes as ``into``; an empty body decodes as ``{}`` (the Struct's defaults).
+    An answer of another shape is a DataCorruption naming the field, never a crash."""
     import msgspec
 
-    return msgspec.json.decode(data if data.strip() else b"{}", type=into)
+    try:
+        return msgspec.json.decode(data if data.strip() else b"{}", type=into)
+    except (msgspec.ValidationError, msgspec.DecodeError) as err:
+        raise unexpected_answer(err) from None
+
+
+def unexpected_answer(err: Exception) -> Exception:
+    """The error for an answer that does not decode into its type."""
+    from pallet.errors import DataCorruption
+
+    return DataCorruption(f"unexpected answer from the daemon: {err}")
 
 
 def decode_list(data: bytes, item: type[T]) -> list[T]:
     """A JSON array of ``item``; an empty body or ``null`` is no items."""
-    import msgspec
-
     if data.strip() in (b"", b"null"):
         return []
-    items: list[T] = msgspec.json.decode(data, type=list[item])  # type: ignore[valid-type]
+    items: list[T] = decode(data, list[item])  # type: ignore[valid-type]
     return items

@@ -16,7 +16,7 @@ from pallet.api.models import CreateRequest, EndpointSettings, HostConfig
 from pallet.api.netmodels import IPAM, IPAMConfig, NetworkCreate, VolumeCreate
 from pallet.api.responses import Network
 from pallet.client import Client
-from pallet.errors import Conflict, NotFound
+from pallet.errors import Conflict, DataCorruption, NotFound
 from pallet.testing.fake_transport import FakeTransport
 
 
@@ -290,3 +290,18 @@ def test_from_env_prefers_pallet_host_over_docker_host(monkeypatch: pytest.Monke
     assert Client.from_env().t.host == "unix:///docker.sock"
     monkeypatch.setenv("PALLET_HOST", "tcp://127.0.0.1:2375")
     assert Client.from_env().t.host == "tcp://127.0.0.1:2375"
+
+
+def test_an_answer_of_another_shape_is_a_data_error(client: Client, fake: FakeTransport) -> None:
+    fake.answer({"Name": "n", "Internal": "yes"})
+    with pytest.raises(DataCorruption, match=r"Internal"):
+        client.networks.inspect("n")
+    fake.answer(raw=b"<html>")
+    with pytest.raises(DataCorruption):
+        client.volumes.list()
+    fake.answer({"not": "a list"})
+    with pytest.raises(DataCorruption):
+        client.containers.changes("web")
+    fake.answer(raw=b'{"id": "c1", "pids_stats": {"current": "many"}}\n')
+    with pytest.raises(DataCorruption, match=r"current"):
+        client.containers.stats_once("web")
