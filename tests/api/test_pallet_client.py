@@ -123,3 +123,13 @@ def test_images(client: Client, daemon: AppThread) -> None:
     aux = [p["aux"] for p in json_lines(client.pallet.bootstrap("busybox").chunks())
            if "aux" in p]
     assert aux == [{"ID": client.images.inspect("busybox:latest")["Id"]}]
+
+
+def test_event_stream(client: Client) -> None:
+    ident = client.containers.create({"Image": "busybox", "Cmd": ["sleep"]}, name="ev").Id
+    client.containers.start(ident)
+    until = str(int(time.time()) + 1)
+    events = list(client.system.event_stream(since="0", until=until,
+                                             filters={"type": ["container"]}))
+    assert [(e.Action, e.Actor.ID) for e in events] == [("create", ident), ("start", ident)]
+    assert events[0].Actor.Attributes is not None and events[0].Actor.Attributes["name"] == "ev"

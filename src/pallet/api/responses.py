@@ -227,3 +227,19 @@ class ContainerStats(msgspec.Struct):
     blkio_stats: BlkioStats = msgspec.field(default_factory=BlkioStats)
     pids_stats: PidsStats = msgspec.field(default_factory=PidsStats)
     networks: dict[str, InterfaceStats] | None = None
+
+
+class EventActor(msgspec.Struct):
+    ID: str = ""
+    Attributes: dict[str, str] | None = None
+
+
+class Event(msgspec.Struct):
+    """One message of ``GET /events``."""
+
+    Type: str = ""
+    Action: str = ""
+    Actor: EventActor = msgspec.field(default_factory=EventActor)
+    scope: str = ""
+    time: int = 0
+    timeNano: int = 0

@@ -11,14 +11,7 @@ the daemon's documents as sent: the CLI prints and formats them as they are.
 from __future__ import annotations
 
 from pallet.client.hijack import Hijacked, hijack
-from pallet.client.resource import (
-    Resource,
-    decode_list,
-    filters_query,
-    flag,
-    path,
-    unexpected_answer,
-)
+from pallet.client.resource import Resource, decode_list, filters_query, flag, path, typed_lines
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -181,8 +174,10 @@ class Containers(Resource):
     def stats(self, ref: str, stream: bool = True) -> Iterator[ContainerStats]:
         """Resource-usage samples as the daemon sends them (about one a second with
         ``stream``, else one); the iterator's ``close`` ends the request."""
+        from pallet.api.responses import ContainerStats
+
         resp = self._call("GET", path("/containers/{}/stats", ref), {"stream": stream})
-        return _samples(resp)
+        return typed_lines(resp, ContainerStats)
 
     def stats_once(self, ref: str) -> ContainerStats | None:
         """One sample (``stream=false``); None if the daemon sent none."""
@@ -195,24 +190,3 @@ class Containers(Resource):
 
         return self._typed(UpdateResponse, "POST", path("/containers/{}/update", ref),
                            json_body=config)
-
-
-def _samples(resp: Response) -> Iterator[ContainerStats]:
-    """The stats stream's JSON lines, decoded."""
-    import msgspec
-
-    from pallet.api.responses import ContainerStats
-
-    decoder = msgspec.json.Decoder(ContainerStats)
-    try:
-        buf = b""
-        for chunk in resp.chunks():
-            buf += chunk
-            *lines, buf = buf.split(b"\n")
-            yield from (decoder.decode(line) for line in lines if line.strip())
-        if buf.strip():
-            yield decoder.decode(buf)
-    except (msgspec.ValidationError, msgspec.DecodeError) as err:
-        raise unexpected_answer(err) from None
-    finally:
-        resp.close()

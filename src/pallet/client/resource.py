@@ -16,7 +16,7 @@ from pallet.client.http import quote_ref
 
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Iterator, Mapping
     from typing import Any, TypeVar
 
     from pallet.client.http import Body, Query, Response, Transport
@@ -94,6 +94,26 @@ def decode(data: bytes, into: type[T]) -> T:
         return msgspec.json.decode(data if data.strip() else b"{}", type=into)
     except (msgspec.ValidationError, msgspec.DecodeError) as err:
         raise unexpected_answer(err) from None
+
+
+def typed_lines(resp: Response, into: type[T]) -> Iterator[T]:
+    """A JSON-lines answer (stats, events) decoded line by line into ``into``; closing
+    the iterator closes the response."""
+    import msgspec
+
+    decoder = msgspec.json.Decoder(into)
+    try:
+        buf = b""
+        for chunk in resp.chunks():
+            buf += chunk
+            *lines, buf = buf.split(b"\n")
+            yield from (decoder.decode(line) for line in lines if line.strip())
+        if buf.strip():
+            yield decoder.decode(buf)
+    except (msgspec.ValidationError, msgspec.DecodeError) as err:
+        raise unexpected_answer(err) from None
+    finally:
+        resp.close()
 
 
 def unexpected_answer(err: Exception) -> Exception:

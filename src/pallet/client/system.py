@@ -1,4 +1,4 @@
-"""``client.system``: ping, version, info, events, disk usage.
+"""``client.system``: ping, version, info, events (as sent, or typed), disk usage.
 
 ``version`` and ``info`` stay wire documents (``pallet info`` and ``version`` print
 many of their fields, ``--format`` any of them).
@@ -10,9 +10,10 @@ from pallet.client.resource import Resource, filters_query
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from typing import Any
 
-    from pallet.api.responses import DiskUsage
+    from pallet.api.responses import DiskUsage, Event
     from pallet.client.http import Response
     from pallet.client.wire import Headers
     from pallet.notation.filters import Filters
@@ -40,6 +41,15 @@ class System(Resource):
         """JSON lines, one event each; without ``until`` the stream stays open."""
         q = {"since": since or None, "until": until or None, "filters": filters_query(filters)}
         return self._call("GET", "/events", q)
+
+    def event_stream(self, since: str | None = None, until: str | None = None,
+                     filters: Filters | None = None) -> Iterator[Event]:
+        """The events as ``Event`` Structs (``events`` gives the documents as sent,
+        for printing); closing the iterator ends the request."""
+        from pallet.api.responses import Event
+        from pallet.client.resource import typed_lines
+
+        return typed_lines(self.events(since, until, filters), Event)
 
     def df(self) -> DiskUsage:
         from pallet.api.responses import DiskUsage

@@ -305,3 +305,16 @@ def test_an_answer_of_another_shape_is_a_data_error(client: Client, fake: FakeTr
     fake.answer(raw=b'{"id": "c1", "pids_stats": {"current": "many"}}\n')
     with pytest.raises(DataCorruption, match=r"current"):
         client.containers.stats_once("web")
+
+
+def test_event_stream_is_typed(client: Client, fake: FakeTransport) -> None:
+    ev = {"Type": "container", "Action": "start", "scope": "local", "time": 5,
+          "timeNano": 5_000_000_001, "status": "start", "id": "c1",
+          "Actor": {"ID": "c1", "Attributes": {"com.docker.compose.service": "web"}}}
+    fake.answer(raw=json.dumps(ev).encode() + b"\n")
+    events = list(client.system.event_stream(since="0", until="9", filters={"type": ["container"]}))
+    assert fake.last.url == ("/v1.44/events?since=0&until=9&filters=%7B%22type%22%3A%7B%22"
+                             "container%22%3Atrue%7D%7D")
+    assert [(e.Type, e.Action, e.Actor.ID, e.timeNano) for e in events] == [
+        ("container", "start", "c1", 5_000_000_001)]
+    assert events[0].Actor.Attributes == {"com.docker.compose.service": "web"}
