@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -263,9 +264,24 @@ def test_kill_9_anywhere_then_restart_leaves_nothing(palletd_factory: Any,
             assert [status for status, _ in removed] == [204] * STARTS
         c.settled()
 
+    phase("prune during pull")
+    # a pull after all this works, while prunes sweep the store again and again
+    d.request("DELETE", f"/images/{big}?force=1")
+    pulled: list[str] = []
+    puller = threading.Thread(target=lambda: pulled.append(
+        _stream(d, "POST", f"/images/create?fromImage={big}&tag=latest")), daemon=True)
+    puller.start()
+    prunes = 0
+    while puller.is_alive():
+        d.json("POST", "/images/prune?filters=" + quote(json.dumps({"dangling": ["false"]})))
+        prunes += 1
+    puller.join()
+    assert pulled and prunes > 1, prunes
+    res = d.pallet("run", "--rm", big, "sh", "-c", "cat /big1 /big2 | wc -c")
+    assert res.returncode == 0 and res.stdout.strip() == str(2 * BIG), res.stderr
+
     phase("df")
-    # a pull after all this works, and system df accounts for every byte of the store
-    _stream(d, "POST", f"/images/create?fromImage={big}&tag=latest")
+    # system df accounts for every byte of the store
     df = d.json("GET", "/system/df")
     total, _, _ = _store(Path(d.root))
     rw = sum(int(x.get("SizeRw") or 0) for x in df["Containers"])

@@ -201,7 +201,7 @@ async def test_reconcile_unpauses_what_a_dead_commit_paused(e: Env) -> None:
 async def test_reconcile_removes_build_steps_and_what_has_no_record(e: Env) -> None:
     step, _ = await e.svc.create(None, CreateRequest(Image="busybox", Cmd=["make"]),
                                  build_step=True)
-    await e.svc.start(step)
+    e.runtime.states[step] = FakeState("created", 4244, step)  # its start was cut short
     kept = await e.run("sleep", "100")
     e.runtime.states["f" * 64] = FakeState("running", 4243, "f" * 64)
     e.runtime.leftovers.update({"e" * 64, kept})

@@ -87,6 +87,9 @@ class Reconciling:
 
     async def _reconcile_one(self, c: Container, st: Any) -> None:
         if c.build_step:
+            if not c.running:
+                async with self._locks[c.id]:
+                    await self._cut_short(c, st)
             await self.remove(c.id, force=True)
             return
         # a restart policy may be starting it already (the daemon's start hooks): its lock
