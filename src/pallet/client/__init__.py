@@ -4,7 +4,8 @@
 ``Client.from_env()`` for ``PALLET_HOST``/``DOCKER_HOST``) reaches each resource as an
 attribute, one module each, loaded on first use::
 
-    client.system      ping, version, info, events, df              (client/system.py)
+    client.system      ping, version, info, events, event_stream, df
+                                                                    (client/system.py)
     client.containers  list, create, inspect, start/stop/..., wait, logs, attach,
                        top, prune, commit, changes, export, stats(_once), update
                                                                     (client/containers.py)
@@ -21,17 +22,18 @@ attribute, one module each, loaded on first use::
     client.pallet      bootstrap, scan_db, scan (pallet's own ``/pallet/...`` routes)
                                                                     (client/pallet_ext.py)
 
-e.g. ``client.networks.create("web", labels={"a": "b"}).Id``. Every URL path is built
-by ``resource.path``, which quotes each name or ID; no caller writes a path. Answers a
-caller reads fields of are typed: msgspec Structs of ``pallet.api.responses`` (network,
-volume, prune reports, df, stats...), or small slotted classes on the ``run``/``exec``
-path, which never imports msgspec (``ContainerCreated``, ``WaitStatus``, ``ExecState``).
-Request bodies may be the ``pallet.api`` request Structs (``models.CreateRequest``,
-``netmodels.NetworkCreate``...) or their wire dicts.
-Documents the CLI prints as sent (inspect, lists, info) stay wire dicts; streams are
-``http.Response`` objects (``streams.json_lines`` reads progress, ``copy_frames`` logs)
-or hijacked connections (``hijack.Hijacked``). Daemon errors arrive as
-``pallet.errors`` kinds (NotFound, Conflict...). Nothing here prints.
+e.g. ``client.networks.create(NetworkCreate(Name="web", Labels={"a": "b"})).Id``.
+Every URL path is built by ``resource.path``, which quotes each name or ID; no caller
+writes a path. Request bodies are the ``pallet.api`` request Structs
+(``models.CreateRequest``, ``netmodels.NetworkCreate``...) or their wire dicts. Answers
+a caller reads fields of are typed: msgspec Structs of ``pallet.api.responses``
+(networks, volumes, prune reports, df, stats, events...), or small slotted classes on
+the ``run``/``exec`` path, which never imports msgspec (``ContainerCreated``,
+``WaitStatus``, ``ExecState``). Documents the CLI prints as sent (inspect, lists, info)
+stay wire dicts; streams are ``http.Response`` objects (``streams.progress_messages``
+reads progress, ``copy_frames`` logs) or hijacked connections (``hijack.Hijacked``).
+Daemon errors arrive as ``pallet.errors`` kinds (NotFound, Conflict...), an answer of
+the wrong shape as DataCorruption. Nothing here prints.
 
 Underneath: ``http.Transport`` (one connection per request, version fallback,
 auto-start hook), ``wire`` (HTTP/1.1 on a socket), ``hijack`` (attach/exec upgrade).
