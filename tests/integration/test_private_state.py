@@ -104,6 +104,13 @@ def test_state_private_and_containers_work(daemon: Any) -> None:
     sock = d.socket.stat()
     assert not sock.st_mode & stat.S_IWOTH and not sock.st_mode & stat.S_IROTH
 
+    shared = [str(p) for p in _tree(d.run) if p != d.run and not p.is_symlink()
+              and not os.path.ismount(p)  # network namespaces (nsfs)
+              and p.parent.name != "exits"  # conmon's exit files, in a 0700 directory
+              and (p.is_dir() or (p.is_file() and p.stat().st_nlink == 1))
+              and _mode(p) & 0o077]
+    assert shared == []  # what pallet makes in its run dir is private from the start
+
     paths = [*_tree(d.root), *_tree(d.run)]
     assert len(paths) > 100
     assert _readable_by_nobody(paths) == []

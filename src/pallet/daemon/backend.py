@@ -209,7 +209,7 @@ class EngineBackend:
             spool.unlink(missing_ok=True)
 
     def _spool_file(self) -> Path:
-        self._spool.mkdir(parents=True, exist_ok=True)
+        self._spool.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self._spool / f"upload-{os.getpid()}-{time.monotonic_ns()}"
 
     async def prune(self, filters: Filters) -> dict[str, Any]:
@@ -271,7 +271,7 @@ class EngineBackend:
         return await self.i.bootstrap(name)
 
     def spool_dir(self) -> Path:
-        self._spool.mkdir(parents=True, exist_ok=True)
+        self._spool.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self._spool
 
     # -- system ------------------------------------------------------------------

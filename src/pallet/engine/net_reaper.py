@@ -88,7 +88,7 @@ class EndpointReaper:
     def note(self, gone: dict[str, Any]) -> Path | None:
         if self.reap_dir is None:
             return None
-        self.reap_dir.mkdir(parents=True, exist_ok=True)
+        self.reap_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         note = self.reap_dir / f"{gone['cid']}-{new_id()[:8]}.json"
         write_json(note, gone, durable=False)  # a reboot removes netns too
         return note

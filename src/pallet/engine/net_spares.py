@@ -126,7 +126,7 @@ class SparePool:
 
     # -- dropping -------------------------------------------------------------------------
     def _state(self, owner: str) -> Path:
-        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self.state_dir / f"{owner}.json"
 
     def _drop(self, path: Path, doc: dict[str, Any] | None, owner: str) -> None:

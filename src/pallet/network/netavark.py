@@ -130,7 +130,7 @@ class Netavark:
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
-        self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        self.lock_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = os.open(self.lock_path, os.O_CREAT | os.O_RDWR, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -141,7 +141,7 @@ class Netavark:
     def _run(self, cmd: str, netns: str, doc: dict[str, Any]) -> dict[str, Any]:
         if not os.path.exists(self.binary):
             raise Unavailable(f"netavark is not installed ({self.binary})")
-        self.config_dir.mkdir(parents=True, exist_ok=True)
+        self.config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         argv = [self.binary, "--config", str(self.config_dir), "--rootless", "false",
                 "--aardvark-binary", self.aardvark, cmd, netns]
         res = subprocess.run(argv, input=json.dumps(doc).encode(), capture_output=True,

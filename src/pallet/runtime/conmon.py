@@ -60,7 +60,7 @@ class ConmonRuntime:
         self.socket_dir = Path(socket_dir)
         self.name = os.path.basename(runtime_path)
         for d in (self.state_root, self.exits_dir, self.socket_dir):
-            d.mkdir(parents=True, exist_ok=True)
+            d.mkdir(parents=True, exist_ok=True, mode=0o700)
         probe = self.socket_dir / ("x" * 64) / "attach"
         if len(os.fsencode(str(probe))) >= 108:
             raise InvalidArgument(f"socket dir {socket_dir} is too long for unix socket paths")

@@ -67,7 +67,7 @@ class ExitWatcher:
 
     def __init__(self, exits_dir: Path) -> None:
         self.exits_dir = Path(exits_dir)
-        self.exits_dir.mkdir(parents=True, exist_ok=True)
+        self.exits_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd = _libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
         if fd < 0:
             err = ctypes.get_errno()

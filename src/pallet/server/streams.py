@@ -164,7 +164,7 @@ SPOOL_CHUNK = 256 * 1024
 async def spooled(request: web.Request, spool_dir: Path,
                   prefix: str = "upload-") -> AsyncIterator[Path]:
     """The request body in a temporary file under ``spool_dir`` (removed afterwards)."""
-    spool_dir.mkdir(parents=True, exist_ok=True)
+    spool_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tar", dir=spool_dir)
     path = Path(name)
     try:

@@ -20,7 +20,7 @@ from typing import IO, Any
 @contextlib.contextmanager
 def atomic_writer(path: Path, mode: int = 0o600, durable: bool = True) -> Iterator[IO[bytes]]:
     """Yield a binary file; on clean exit it replaces ``path`` atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
