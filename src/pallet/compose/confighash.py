@@ -62,5 +62,5 @@ def project_hashes(project: Any) -> dict[str, str]:
     """Each service's hash (``project`` is a :class:`~pallet.compose.model.Project`)."""
     from pallet.compose.render import document
 
-    services: dict[str, Any] = document(project).get("services", {})
+    services: dict[str, Any] = document(project, printed=False).get("services", {})
     return {name: service_hash(svc) for name, svc in services.items()}

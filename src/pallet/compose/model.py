@@ -79,26 +79,27 @@ class Service(Part):
     """One service, normalised; ``name`` is the key it has under ``services:``."""
 
     name: str = ""
+    profiles: list[str] | None = None
     annotations: dict[str, str] | None = None
     attach: bool | None = None
-    blkio_config: dict[str, object] | None = None
     build: Build | None = None
+    blkio_config: dict[str, object] | None = None
     cap_add: list[str] | None = None
     cap_drop: list[str] | None = None
-    cgroup: str | None = None
     cgroup_parent: str | None = None
-    command: list[str] | None = None
-    configs: list[FileReference] | None = None
-    container_name: str | None = None
+    cgroup: str | None = None
     cpu_count: int | None = None
     cpu_percent: float | None = None
     cpu_period: int | None = None
     cpu_quota: int | None = None
     cpu_rt_period: int | None = None
     cpu_rt_runtime: int | None = None
-    cpu_shares: int | None = None
     cpus: float | None = None
     cpuset: str | None = None
+    cpu_shares: int | None = None
+    command: list[str] | None = None
+    configs: list[FileReference] | None = None
+    container_name: str | None = None
     depends_on: dict[str, Dependency] | None = None
     deploy: Deploy | None = None
     device_cgroup_rules: list[str] | None = None
@@ -113,8 +114,8 @@ class Service(Part):
     external_links: list[str] | None = None
     extra_hosts: list[str] | None = None  # "host=ip" entries, as Compose v2 prints them
     group_add: list[str] | None = None
-    healthcheck: Healthcheck | None = None
     hostname: str | None = None
+    healthcheck: Healthcheck | None = None
     image: str | None = None
     init: bool | None = None
     ipc: str | None = None
@@ -122,11 +123,11 @@ class Service(Part):
     labels: dict[str, str] | None = None
     links: list[str] | None = None
     logging: Logging | None = None
-    mac_address: str | None = None
     mem_limit: int | None = None  # bytes
     mem_reservation: int | None = None
-    mem_swappiness: int | None = None
     memswap_limit: int | None = None
+    mem_swappiness: int | None = None
+    mac_address: str | None = None
     network_mode: str | None = None
     networks: dict[str, ServiceNetwork | None] | None = None
     oom_kill_disable: bool = False
@@ -136,7 +137,6 @@ class Service(Part):
     platform: str | None = None
     ports: list[Port] | None = None
     privileged: bool = False
-    profiles: list[str] | None = None
     pull_policy: str | None = None
     read_only: bool = False
     restart: str | None = None
@@ -197,9 +197,9 @@ class Network(Part):
     external: bool = False
     internal: bool = False
     attachable: bool = False
+    labels: dict[str, str] | None = None
     enable_ipv4: bool | None = None
     enable_ipv6: bool | None = None
-    labels: dict[str, str] | None = None
 
 
 class Volume(Part):

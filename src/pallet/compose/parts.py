@@ -10,18 +10,19 @@ import msgspec
 
 
 class Part(msgspec.Struct, omit_defaults=True, forbid_unknown_fields=True, kw_only=True):
-    """Base of the model's Structs: unset fields are left out of the printed document."""
+    """Base of the model's Structs: unset fields are left out of the printed document, and
+    fields come in the order of Compose v2's own types (its YAML, JSON and config hash)."""
 
 
 class Port(Part):
     """One published or exposed port (``ports:`` long syntax)."""
 
-    target: int
-    published: str | None = None  # "8080" or a range "8000-8010"; None: an ephemeral port
-    host_ip: str | None = None
-    protocol: str = "tcp"
-    mode: str = "ingress"
     name: str | None = None
+    mode: str = "ingress"
+    host_ip: str | None = None
+    target: int = 0
+    published: str | None = None  # "8080" or a range "8000-8010"; None: an ephemeral port
+    protocol: str = "tcp"
     app_protocol: str | None = None
 
 
@@ -33,9 +34,9 @@ class BindOptions(Part):
 
 
 class VolumeOptions(Part):
+    labels: dict[str, str] | None = None
     nocopy: bool = False
     subpath: str | None = None
-    labels: dict[str, str] | None = None
 
 
 class TmpfsOptions(Part):
@@ -50,9 +51,9 @@ class ImageOptions(Part):
 class Mount(Part):
     """One ``volumes:`` entry in long syntax (bind, volume, tmpfs, image, npipe, cluster)."""
 
-    type: str
-    target: str
+    type: str = "volume"
     source: str | None = None
+    target: str = ""
     read_only: bool = False
     consistency: str | None = None
     bind: BindOptions | None = None
@@ -64,7 +65,7 @@ class Mount(Part):
 class FileReference(Part):
     """A service's use of a top-level secret or config (mounted as a file)."""
 
-    source: str
+    source: str = ""
     # a secret's defaults to /run/secrets/SOURCE; a relative target is under /run/secrets
     # (secrets) or / (configs); a config without one is mounted at /SOURCE
     target: str | None = None
@@ -85,20 +86,20 @@ class ServiceNetwork(Part):
     """A service's attachment to one network."""
 
     aliases: list[str] | None = None
+    driver_opts: dict[str, str] | None = None
+    gw_priority: int | None = None
+    interface_name: str | None = None
     ipv4_address: str | None = None
     ipv6_address: str | None = None
     link_local_ips: list[str] | None = None
     mac_address: str | None = None
-    driver_opts: dict[str, str] | None = None
     priority: int | None = None
-    gw_priority: int | None = None
-    interface_name: str | None = None
 
 
 class Healthcheck(Part):
     test: list[str] | None = None  # ["CMD", ...], ["CMD-SHELL", "..."] or ["NONE"]
-    interval: int | None = None  # ns
-    timeout: int | None = None
+    timeout: int | None = None  # ns, as interval and the start times
+    interval: int | None = None
     retries: int | None = None
     start_period: int | None = None
     start_interval: int | None = None
@@ -120,9 +121,9 @@ class Logging(Part):
 
 class DeviceRequest(Part):
     capabilities: list[str] | None = None
+    driver: str | None = None
     count: int | None = None  # -1: all
     device_ids: list[str] | None = None
-    driver: str | None = None
     options: dict[str, str] | None = None
 
 
@@ -155,7 +156,7 @@ class Deploy(Part):
 
 
 class BuildSecret(Part):
-    source: str
+    source: str = ""
     target: str | None = None
     uid: str | None = None
     gid: str | None = None
@@ -163,34 +164,34 @@ class BuildSecret(Part):
 
 
 class Build(Part):
-    context: str  # absolute path, or a git/http URL
+    context: str = "."  # absolute path, or a git/http URL
     dockerfile: str | None = None
     dockerfile_inline: str | None = None
     args: dict[str, str | None] | None = None
-    target: str | None = None
+    ssh: list[str] | None = None
     labels: dict[str, str] | None = None
     cache_from: list[str] | None = None
     cache_to: list[str] | None = None
     no_cache: bool = False
-    pull: bool = False
-    network: str | None = None
-    shm_size: int | None = None
-    extra_hosts: list[str] | None = None
-    platforms: list[str] | None = None
-    tags: list[str] | None = None
-    secrets: list[BuildSecret] | None = None
-    ssh: list[str] | None = None
     additional_contexts: dict[str, str] | None = None
+    pull: bool = False
+    extra_hosts: list[str] | None = None
     isolation: str | None = None
+    network: str | None = None
+    target: str | None = None
+    secrets: list[BuildSecret] | None = None
+    shm_size: int | None = None
+    tags: list[str] | None = None
+    platforms: list[str] | None = None
     privileged: bool = False
 
 
 class Extends(Part):
-    service: str
     file: str | None = None
+    service: str = ""
 
 
 class Device(Part):
-    source: str
-    target: str
+    source: str = ""
+    target: str = ""
     permissions: str = "rwm"

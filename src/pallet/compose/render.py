@@ -15,38 +15,36 @@ from typing import Any
 import msgspec
 import yaml
 
-from pallet.compose.model import Project
+from pallet.compose.model import Dependency, Mount, Port, Project
 from pallet.notation.durations import format_duration
 
 _SIZE_KEYS = {"mem_limit", "mem_reservation", "memswap_limit", "shm_size", "memory", "size",
               "mem_swappiness"}
 _DURATION_KEYS = {"interval", "timeout", "start_period", "start_interval",
                   "stop_grace_period", "delay", "window"}
-_PORT_ORDER = ("name", "mode", "host_ip", "target", "published", "protocol", "app_protocol")
-_MOUNT_ORDER = ("type", "source", "target", "read_only", "consistency", "bind", "volume",
-                "tmpfs", "image")
 _SORTED = {"environment", "labels", "annotations", "sysctls", "args", "driver_opts",
            "options", "storage_opt", "services", "networks", "volumes", "secrets", "configs",
            "depends_on", "ulimits", "additional_contexts"}
 
 
-def document(project: Project) -> dict[str, Any]:
-    """The printable document (plain data) of ``project``."""
+def document(project: Project, *, printed: bool = True) -> dict[str, Any]:
+    """The document (plain data) of ``project`` as Compose v2 prints it; with
+    ``printed=False``, as its types hold it (``$`` not escaped, services' ``x-*``
+    extensions left out): what the config hash is computed from."""
     doc: dict[str, Any] = msgspec.to_builtins(project)
     for key in [k for k in doc if k.startswith("x-pallet-")]:
         del doc[key]
     doc.update(doc.pop("x-extensions", None) or {})
     for name, svc in doc.get("services", {}).items():
         svc.pop("name", None)
-        for i, port in enumerate(svc.get("ports") or []):
-            port.setdefault("mode", "ingress")
-            port.setdefault("protocol", "tcp")
-            svc["ports"][i] = {k: port[k] for k in _PORT_ORDER if k in port}
-        svc["volumes"] = [{k: m[k] for k in _MOUNT_ORDER if k in m}
+        svc["ports"] = [_ordered(p, Port, {"mode": "ingress", "protocol": "tcp"})
+                        for p in svc.get("ports") or []] or None
+        svc["volumes"] = [_ordered(m, Mount, {"type": "volume"})
                           for m in svc.get("volumes") or []] or None
-        for dep in (svc.get("depends_on") or {}).values():
-            dep.setdefault("condition", "service_started")
-            dep.setdefault("required", True)
+        deps = svc.get("depends_on") or {}
+        for dep in deps:
+            deps[dep] = _ordered(deps[dep], Dependency,
+                                 {"condition": "service_started", "required": True})
         for kind in ("secrets", "configs"):
             for ref in svc.get(kind) or []:
                 if "mode" in ref:
@@ -58,20 +56,30 @@ def document(project: Project) -> dict[str, Any]:
         for key, limit in (svc.get("ulimits") or {}).items():
             if set(limit) == {"single"}:
                 svc["ulimits"][key] = limit["single"]
-        svc.update(svc.pop("x-extensions", None) or {})
+        extensions = svc.pop("x-extensions", None) or {}
+        if printed:
+            svc.update(extensions)
         doc["services"][name] = {k: v for k, v in svc.items() if v is not None}
-    out: dict[str, Any] = _units(doc, "")
+    out: dict[str, Any] = _units(doc, "", printed)
     return out
 
 
-def _units(value: Any, key: str) -> Any:
+def _ordered(value: dict[str, Any], cls: type[msgspec.Struct],
+             defaults: dict[str, Any]) -> dict[str, Any]:
+    """``value`` with the defaults msgspec left out, in ``cls``'s field order."""
+    full = {**defaults, **value}
+    return {k: full[k] for k in cls.__struct_fields__ if k in full}
+
+
+def _units(value: Any, key: str, escape: bool) -> Any:
     if isinstance(value, dict):
         items = sorted(value.items()) if key in _SORTED else value.items()
-        return {k: _units(v, k) for k, v in items}
+        return {k: _units(v, k, escape) for k, v in items}
     if isinstance(value, list):
-        return [_units(v, "") for v in value]
+        return [_units(v, "", escape) for v in value]
     if isinstance(value, str):
-        return value.replace("$", "$$")  # printed for re-reading: "$" escaped, as Compose v2
+        # printed for re-reading: "$" escaped, as Compose v2 prints it
+        return value.replace("$", "$$") if escape else value
     if isinstance(value, int) and not isinstance(value, bool):
         if key in _SIZE_KEYS:
             return str(value)

@@ -602,3 +602,25 @@ def test_config_no_interpolate_matches_compose_v2(
         monkeypatch.setenv(key, value)
     assert main(["compose", "config", "--no-interpolate"]) == 0
     assert yaml.safe_load(capsys.readouterr().out) == _real(root, environ, "--no-interpolate")
+
+
+# Compose v2.40's ``config --hash`` skips environment resolution (env_file, bare variables),
+# which later versions fixed to hash what ``up`` labels; these cases avoid both
+HASHED = ["guide_stack", "volumes", "include", "networks", "dollar", "anchors_ext",
+          "ulimit_logging", "reset_override"]
+
+
+@pytest.mark.parametrize("name", HASHED)
+def test_config_hash_matches_compose_v2(
+        tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / name
+    environ = {**_write(root, name), "HOME": str(tmp_path)}
+    monkeypatch.chdir(root)
+    for key, value in environ.items():
+        monkeypatch.setenv(key, value)
+    real = subprocess.run([_compose_v2(), "config", "--hash", "*"], cwd=root,
+                          capture_output=True, text=True, timeout=60,
+                          env={**environ, "PATH": os.environ.get("PATH", "")})
+    assert main(["compose", "config", "--hash", "*"]) == 0
+    assert capsys.readouterr().out == real.stdout

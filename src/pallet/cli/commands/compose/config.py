@@ -18,11 +18,15 @@ if TYPE_CHECKING:
 @option("--volumes", is_flag=True, help="Print the volume names, one per line")
 @option("--profiles", is_flag=True, help="Print the profile names, one per line")
 @option("--images", is_flag=True, help="Print the image names, one per line")
+@option("--networks", is_flag=True, help="Print the network names, one per line")
+@option("--environment", is_flag=True, help="Print environment used for interpolation.")
+@option("--hash", "hashes", default="", help="Print the service config hash, one per line.")
 @option("--format", "fmt", default="yaml", help="Format the output. Values: [yaml | json]")
 @option("--no-interpolate", is_flag=True, help="Don't interpolate environment variables")
 @option("-o", "--output", default="", help="Save to file (default to stdout)")
 def config(quiet: bool, services: bool, volumes: bool, profiles: bool, images: bool,
-           fmt: str, no_interpolate: bool, output: str) -> None:
+           networks: bool, environment: bool, hashes: str, fmt: str, no_interpolate: bool,
+           output: str) -> None:
     """Parse, resolve and render compose file in canonical format."""
     from pallet.compose import render
     from pallet.compose.loader import load, load_document
@@ -43,7 +47,8 @@ def config(quiet: bool, services: bool, volumes: bool, profiles: bool, images: b
         context.warn(project.warnings)
         if quiet:
             return
-        listing = _listing(project, services, volumes, profiles, images)
+        listing = _listing(project, services, volumes, profiles, images) or _more(
+            project, networks, environment, hashes)
         if listing is not None:
             echo("".join(f"{n}\n" for n in listing), nl=False)
             return
@@ -69,6 +74,20 @@ def _listing(project: Project, services: bool, volumes: bool, profiles: bool,
         return sorted(names)
     if images:
         return [s.image or f"{project.name}-{n}" for n, s in sorted(project.services.items())]
+    return None
+
+
+def _more(project: Project, networks: bool, environment: bool,
+          hashes: str) -> list[str] | None:
+    if networks:
+        return sorted(project.networks or {})
+    if environment:
+        return [f"{k}={v}" for k, v in sorted(project.environment.items())]
+    if hashes:
+        from pallet.compose.confighash import project_hashes
+
+        wanted = set(project.services) if hashes == "*" else set(hashes.split(","))
+        return [f"{n} {h}" for n, h in sorted(project_hashes(project).items()) if n in wanted]
     return None
 
 
