@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO, Any
 
+import msgspec
+
 from pallet.errors import InvalidArgument
 from pallet.scancore.cache import LayerCache
 from pallet.scancore.layers import layer_files
@@ -35,12 +37,11 @@ class SavedImage:
 
 
 def _digest_of(path: str) -> str:
-    """``blobs/sha256/<hex>`` or ``<hex>/layer.tar`` -> ``sha256:<hex>`` ("" if neither)."""
+    """``blobs/sha256/<hex>`` -> ``sha256:<hex>``; "" for other names (Docker 24 and
+    older name layers ``<v1 id>/layer.tar``, an ID that is no digest of the layer)."""
     parts = path.split("/")
     if len(parts) == 3 and parts[0] == "blobs":
         return f"{parts[1]}:{parts[2]}"
-    if len(parts) == 2 and parts[1] == "layer.tar" and len(parts[0]) == 64:
-        return f"sha256:{parts[0]}"
     return ""
 
 
@@ -59,7 +60,7 @@ def read_saved(stream: IO[bytes], cache: LayerCache | None,
         digest = _digest_of(m.name)
         if progress:
             progress(f"reading layer {digest or m.name} ({m.size >> 20} MB)")
-        layers[m.name] = layer_files(walk.stream(), digest, cache)
+        layers[m.name] = layer_files(walk.stream(), digest, cache if digest else None)
     config_path, layer_paths = _pick(small)
     raw = small.get(config_path)
     if raw is None:
@@ -70,12 +71,32 @@ def read_saved(stream: IO[bytes], cache: LayerCache | None,
             data = small.get(p)
             if data is None:
                 raise InvalidArgument(f"save archive: layer {p} is missing")
-            layers[p] = layer_files(io.BytesIO(data), _digest_of(p), cache)
+            digest = _digest_of(p)
+            layers[p] = layer_files(io.BytesIO(data), digest, cache if digest else None)
         out.append(layers[p])
     import hashlib
 
     config = json.loads(raw)
-    return SavedImage("sha256:" + hashlib.sha256(raw).hexdigest(), config, raw, out)
+    return SavedImage("sha256:" + hashlib.sha256(raw).hexdigest(), config, raw,
+                      _named_by_config(out, config, cache))
+
+
+def _named_by_config(layers: list[LayerFiles], config: dict[str, Any],
+                     cache: LayerCache | None) -> list[LayerFiles]:
+    """The layers under the config's diff_ids (the manifest lists them in that order):
+    what a layer read under another name is cached as."""
+    diff_ids = [str(d) for d in (config.get("rootfs") or {}).get("diff_ids") or []]
+    if len(diff_ids) != len(layers):
+        raise InvalidArgument(f"save archive: {len(layers)} layers for {len(diff_ids)} "
+                              "diff_ids in the config")
+    out = []
+    for lf, diff_id in zip(layers, diff_ids, strict=True):
+        if lf.diff_id != diff_id:
+            lf = msgspec.structs.replace(lf, diff_id=diff_id)
+            if cache is not None:
+                cache.put(lf)
+        out.append(lf)
+    return out
 
 
 def _pick(small: dict[str, bytes]) -> tuple[str, list[str]]:

@@ -213,3 +213,27 @@ def test_go_binaries_list_the_toolchain_and_modules() -> None:
     assert not [p for p in inv.packages if p.path == "usr/local/bin/data"]
     streamed = read_saved(io.BufferedReader(_Pipe(save_archive([layer], ["COPY"]))), None)
     assert streamed.layers == read_saved(io.BytesIO(save_archive([layer], ["COPY"])), None).layers
+
+
+def test_docker_24_archive_layers_named_by_v1_id_are_cached_by_diff_id(tmp_path: Path) -> None:
+    import json
+
+    layer = _base()
+    config = json.dumps({"rootfs": {"type": "layers", "diff_ids": [sha(layer)]},
+                         "history": [{"created_by": "ADD rootfs /"}]}).encode()
+    v1 = "ab" * 32  # an ID that is not the layer's digest
+    members = {f"{v1}/VERSION": b"1.0", f"{v1}/layer.tar": layer,
+               sha(config).removeprefix("sha256:") + ".json": config,
+               "manifest.json": json.dumps([{"Config": sha(config).removeprefix("sha256:")
+                                             + ".json", "Layers": [f"{v1}/layer.tar"]}]).encode()}
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tf:
+        for name, data in members.items():
+            ti = tarfile.TarInfo(name)
+            ti.size = len(data)
+            tf.addfile(ti, io.BytesIO(data))
+    cache = LayerCache(tmp_path)
+    saved = read_saved(io.BytesIO(out.getvalue()), cache)
+    assert saved.layers[0].diff_id == sha(layer)
+    assert cache.get(sha(layer)) == saved.layers[0]
+    assert cache.get("sha256:" + v1) is None
