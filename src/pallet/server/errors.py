@@ -38,7 +38,7 @@ def to_response(exc: BaseException) -> web.Response:
     """Map any exception a handler raised to a response (logs the unexpected ones)."""
     if isinstance(exc, errors.PalletError):
         status = status_of(exc)
-        if status >= 500:
+        if status >= 500 and status != 501:  # "not supported" is no fault of the daemon's
             log.error("%s", exc.message)
         return error_response(status, exc.message)
     if isinstance(exc, web.HTTPException):
