@@ -591,15 +591,22 @@ def test_config_json_matches_compose_v2(tmp_path: Path, name: str) -> None:
     assert json.loads(render.to_json(project)) == _real(root, environ, "--format", "json")
 
 
-@pytest.mark.parametrize("name", ["guide_stack", "hardened", "override", "extends"])
-def test_config_no_interpolate_matches_compose_v2(
-        tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+def _enter(tmp_path: Path, name: str,
+           monkeypatch: pytest.MonkeyPatch) -> tuple[Path, dict[str, str]]:
+    """The case written out, made the current directory, its environment set (for the CLI)."""
     root = tmp_path / name
     environ = {**_write(root, name), "HOME": str(tmp_path)}
     monkeypatch.chdir(root)
     for key, value in environ.items():
         monkeypatch.setenv(key, value)
+    return root, environ
+
+
+@pytest.mark.parametrize("name", ["guide_stack", "hardened", "override", "extends"])
+def test_config_no_interpolate_matches_compose_v2(
+        tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    root, environ = _enter(tmp_path, name, monkeypatch)
     assert main(["compose", "config", "--no-interpolate"]) == 0
     assert yaml.safe_load(capsys.readouterr().out) == _real(root, environ, "--no-interpolate")
 
@@ -614,11 +621,7 @@ HASHED = ["guide_stack", "volumes", "include", "networks", "dollar", "anchors_ex
 def test_config_hash_matches_compose_v2(
         tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
-    root = tmp_path / name
-    environ = {**_write(root, name), "HOME": str(tmp_path)}
-    monkeypatch.chdir(root)
-    for key, value in environ.items():
-        monkeypatch.setenv(key, value)
+    root, environ = _enter(tmp_path, name, monkeypatch)
     real = subprocess.run([_compose_v2(), "config", "--hash", "*"], cwd=root,
                           capture_output=True, text=True, timeout=60,
                           env={**environ, "PATH": os.environ.get("PATH", "")})
