@@ -16,6 +16,7 @@ from typing import Any
 
 import pallet
 from pallet.api.models import CreateRequest, ExecConfig
+from pallet.engine import links
 from pallet.engine.archive import extract_to, stat_path, tar_path
 from pallet.engine.attach import ContainerAttach
 from pallet.engine.containers import ContainerService
@@ -120,6 +121,9 @@ class EngineBackend:
         cid = self.c.resolve(ref).id
         await self.c.remove(ref, force, volumes)
         self.x.forget_container(cid)
+
+    async def remove_link(self, parent: str, alias: str) -> None:
+        links.remove_link(self.c.store, parent, alias)
 
     async def rename(self, ref: str, new_name: str) -> None:
         await self.c.rename(ref, new_name)

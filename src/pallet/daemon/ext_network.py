@@ -11,6 +11,7 @@ from collections import defaultdict
 from typing import Any
 
 from pallet.daemon.parts import Part, PartContext
+from pallet.engine.links import LinksPlugin
 from pallet.engine.net_keeper import BridgeKeeper
 from pallet.engine.net_live import LiveConnect
 from pallet.engine.net_plugin import NetworkPlugin
@@ -108,6 +109,7 @@ def install(ctx: PartContext) -> Part:
     ext = Part(name="network",
                     routes=[*routes_networks.make_routes(api),
                             *routes_volumes.make_routes(volumes)],
-                    plugins=[plugin, vplugin], on_start=[keeper.up, spares.up, plugin.resume],
+                    plugins=[plugin, vplugin, LinksPlugin(records)],
+                    on_start=[keeper.up, spares.up, plugin.resume],
                     on_stop=[spares.down, plugin.drain, keeper.down])
     return ext

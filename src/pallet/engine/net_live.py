@@ -13,6 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from pallet.api.models import EndpointSettings
+from pallet.api.netmodels import wire_body
 from pallet.engine.net_reaper import EndpointReaper
 from pallet.engine.net_service import NetworkService
 from pallet.engine.net_setup import EndpointSetup
@@ -58,15 +60,12 @@ class LiveConnect:
             if any(e["id"] == n.id for e in st["networks"]):
                 raise Forbidden(f"endpoint with name {c.name} already exists in network "
                                 f"{n.name}")
-            ep = endpoint or {}
-            aliases = list(ep.get("Aliases") or [])
-            ip = str((ep.get("IPAMConfig") or {}).get("IPv4Address") or "")
-            wanted = entry(n, aliases, ip)
+            wanted = entry(n, wire_body(endpoint or {}, EndpointSettings))
             if c.running and st.get("netns"):
                 used = {e["interface"] for e in st["endpoints"].values()}
                 iface = next(f"eth{i}" for i in range(64) if f"eth{i}" not in used)
-                addr = self.nets.allocate(n, c.id, ip)
-                att = Attachment(n, addr, iface, [*aliases, c.id[:12]])
+                addr = self.nets.allocate(n, c.id, wanted["ip"])
+                att = Attachment(n, addr, iface, [*wanted["aliases"], c.id[:12]], wanted["mac"])
                 doc = setup_document(c.id, c.name, [att], (), c.host_config.Dns or [])
                 try:
                     result = await asyncio.to_thread(self.driver.setup, st["netns"], doc)

@@ -8,7 +8,6 @@ networks (``bridge``, ``host``, ``none``) are created on first start.
 from __future__ import annotations
 
 import builtins
-import re
 import threading
 from collections.abc import Callable
 from ipaddress import IPv4Network
@@ -73,7 +72,7 @@ class NetworkService:
         name = req.Name
         if not name:
             raise InvalidArgument("network name cannot be empty")
-        if not re.fullmatch(r"[a-zA-Z0-9][a-zA-Z0-9_.-]*", name):
+        if not name.isprintable() or "/" in name:  # Docker takes any name ("test 01")
             raise InvalidArgument(f"invalid network name {name!r}")
         driver = req.Driver or "bridge"
         if driver in ("host", "null", "none"):
@@ -111,11 +110,19 @@ class NetworkService:
                                          if n.driver == "bridge"})
             if driver == "macvlan":
                 interface = options.get("parent") or _default_route_interface()
+            aux = {}
+            for host, addr in (cfg.AuxiliaryAddresses or {}).items():
+                ip = ipam.parse_address(addr, "auxiliary address")
+                if ip not in subnet:
+                    raise InvalidArgument(f"auxiliary address {ip} is not in subnet {subnet}")
+                aux[host] = str(ip)
             rec = NetworkRecord(
                 id=nid, name=name, driver=driver, created=now_rfc3339(), subnet=str(subnet),
                 gateway=str(gateway), ip_range=ip_range, internal=req.Internal,
                 attachable=req.Attachable, labels=labels, options=options,
                 interface=interface, nv_name="pl" + nid[:12], dns=driver == "bridge",
+                ipam_options=dict(req.IPAM.Options) if req.IPAM and req.IPAM.Options else None,
+                aux_addresses=aux,
             )
             self.store.add(rec)
         return rec
@@ -201,7 +208,7 @@ class NetworkService:
             fresh = self.store.get(n.id) or n
             subnet = IPv4Network(fresh.subnet)
             gateway = ipam.parse_address(fresh.gateway)
-            used = self.store.used(n.id)
+            used = [*self.store.used(n.id), *fresh.aux_addresses.values()]
             if requested:
                 ip = ipam.check_static(subnet, gateway, requested, used)
             else:

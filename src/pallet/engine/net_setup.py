@@ -22,7 +22,7 @@ import msgspec
 from pallet.engine.net_reaper import EndpointReaper
 from pallet.engine.net_service import NetworkService
 from pallet.engine.net_spares import SparePool
-from pallet.engine.net_wants import KEY
+from pallet.engine.net_wants import KEY, linked_as
 from pallet.engine.plugins import StartContext
 from pallet.engine.records import Container
 from pallet.errors import NotFound
@@ -102,8 +102,9 @@ class EndpointSetup:
             atts = []
             for i, (entry, n) in enumerate(zip(st["networks"], nets, strict=True)):
                 ip = self.nets.allocate(n, c.id, entry.get("ip", ""))
-                aliases = [*entry.get("aliases", []), c.id[:12]]
-                atts.append(Attachment(n, ip, f"eth{i}", aliases))
+                aliases = [*entry.get("aliases", []), c.id[:12],
+                           *linked_as(c, n.id, self.claims.records.all())]
+                atts.append(Attachment(n, ip, f"eth{i}", aliases, entry.get("mac", "")))
             doc = setup_document(c.id, c.name, atts, ports, hc.Dns or [])
             # noted before anything exists: a palletd killed before the record holds the
             # endpoint tears it down at its next start
@@ -133,7 +134,7 @@ class EndpointSetup:
         """Use a warm endpoint (net_spares) if the container asks for nothing particular."""
         entry = st["networks"][0]
         plain = (st["mode"] == "bridge" and len(nets) == 1 and not entry.get("ip")
-                 and not entry.get("aliases") and not getattr(c.config, "MacAddress", None)
+                 and not entry.get("aliases") and not entry.get("mac")
                  and not needs_interfaces(c.host_config.Sysctls or {}))
         spare = self.spares.take(nets[0].id, c.id) if plain and self.spares else None
         if spare is None:

@@ -14,9 +14,11 @@ def network_view(n: NetworkRecord,
                  attached: Sequence[tuple[Container, dict[str, Any]]] = ()) -> dict[str, Any]:
     config: list[dict[str, str]] = []
     if n.subnet:
-        item = {"Subnet": n.subnet, "Gateway": n.gateway}
+        item: dict[str, Any] = {"Subnet": n.subnet, "Gateway": n.gateway}
         if n.ip_range:
             item["IPRange"] = n.ip_range
+        if n.aux_addresses:
+            item["AuxiliaryAddresses"] = dict(n.aux_addresses)
         config.append(item)
     containers: dict[str, Any] = {}
     for c, ep in attached:
@@ -30,7 +32,7 @@ def network_view(n: NetworkRecord,
     return {
         "Name": n.name, "Id": n.id, "Created": n.created, "Scope": "local", "Driver": driver,
         "EnableIPv6": False,
-        "IPAM": {"Driver": "default", "Options": None if n.builtin else {}, "Config": config},
+        "IPAM": {"Driver": "default", "Options": n.ipam_options, "Config": config},
         "Internal": n.internal, "Attachable": n.attachable, "Ingress": False,
         "ConfigFrom": {"Network": ""}, "ConfigOnly": False, "Containers": containers,
         "Options": dict(n.options), "Labels": dict(n.labels),
@@ -70,12 +72,18 @@ def endpoint_settings(c: Container, entry: dict[str, Any],
     """One ``NetworkSettings.Networks`` entry."""
     aliases = list(entry.get("aliases", []))
     ep = ep or {}
-    ipam_cfg = {"IPv4Address": entry["ip"]} if entry.get("ip") else None
+    ipam_cfg: dict[str, Any] = {}
+    if entry.get("ip"):
+        ipam_cfg["IPv4Address"] = entry["ip"]
+    if entry.get("link_local"):
+        ipam_cfg["LinkLocalIPs"] = list(entry["link_local"])
     user = entry.get("name") not in ("bridge", "host", "none", None)
     return {
-        "IPAMConfig": ipam_cfg, "Links": None,
-        "Aliases": [*aliases, c.id[:12]] if user else None,
-        "MacAddress": ep.get("mac", ""), "DriverOpts": None,
+        # API 1.44: Aliases are the endpoint's own; the short ID is in DNSNames
+        "IPAMConfig": ipam_cfg or None, "Links": list(entry.get("links") or []) or None,
+        "Aliases": aliases or None,
+        "MacAddress": ep.get("mac") or entry.get("mac", ""),
+        "DriverOpts": dict(entry.get("driver_opts") or {}) or None,
         "NetworkID": entry.get("id", ""), "EndpointID": ep.get("endpoint", ""),
         "Gateway": ep.get("gateway", ""), "IPAddress": ep.get("ip", ""),
         "IPPrefixLen": ep.get("prefix", 0), "IPv6Gateway": "", "GlobalIPv6Address": "",

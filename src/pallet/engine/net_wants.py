@@ -3,7 +3,8 @@
 State in ``Container.extras["network"]``::
 
     mode      "bridge" | "host" | "none" | "container:<id>" | "user"
-    networks  [{"id", "name", "aliases", "ip"}]  what the container is connected to
+    networks  [{"id", "name", "aliases", "ip", "links", "mac", "driver_opts", "link_local"}]
+              what the container is connected to, as its endpoint settings asked
     netns     the pinned namespace file while it runs
     docs      the netavark documents set up (teardown needs the same ones)
     endpoints {network id: {"ip", "prefix", "gateway", "mac", "endpoint", "interface"}}
@@ -12,13 +13,17 @@ State in ``Container.extras["network"]``::
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any, Protocol
 
+from pallet.api.models import EndpointSettings
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
 from pallet.network.records import NetworkRecord
 
 KEY = "network"
+_MAC = re.compile(r"[0-9a-fA-F]{2}(:[0-9a-fA-F]{2}){5}")
 SPECIAL = ("host", "none")
 
 
@@ -35,13 +40,39 @@ def mode_of(c: Container) -> str:
     return "bridge" if mode == "default" else mode
 
 
-def entry(n: NetworkRecord, aliases: list[str], ip: str) -> dict[str, Any]:
-    """One network the container is connected to; aliases and a fixed address are for
-    user-defined networks only, as in Docker."""
+def entry(n: NetworkRecord, ep: EndpointSettings | None, mac: str = "") -> dict[str, Any]:
+    """One network the container is connected to, from its endpoint settings; aliases and a
+    fixed address are for user-defined networks only, as in Docker. ``mac``: the container's
+    own ``MacAddress`` (it goes to the first network when the endpoint names none)."""
+    ep = ep or EndpointSettings()
+    aliases = list(ep.Aliases or [])
+    ipam_cfg = ep.IPAMConfig or {}
+    ip = str(ipam_cfg.get("IPv4Address") or "")
     if (aliases or ip) and n.builtin:
         raise InvalidArgument("network-scoped aliases and IPs are only supported for "
                               "user-defined networks")
-    return {"id": n.id, "name": n.name, "aliases": aliases, "ip": ip}
+    mac = ep.MacAddress or mac
+    if mac and not _MAC.fullmatch(mac):
+        raise InvalidArgument(f"invalid MAC address: {mac}")
+    return {"id": n.id, "name": n.name, "aliases": aliases, "ip": ip,
+            "links": list(ep.Links or []), "mac": mac.lower(),
+            "driver_opts": dict(ep.DriverOpts or {}),
+            "link_local": [str(x) for x in ipam_cfg.get("LinkLocalIPs") or []]}
+
+
+def linked_as(c: Container, network_id: str, others: Iterable[Container]) -> list[str]:
+    """The names other containers on the network link to ``c`` by (``EndpointSettings.Links``
+    ``"name:alias"``): aardvark answers them for ``c`` on that network."""
+    out: list[str] = []
+    for other in others:
+        for e in (other.extras.get(KEY) or {}).get("networks", []):
+            if e.get("id") != network_id or other.id == c.id:
+                continue
+            for link in e.get("links") or []:
+                name, _, alias = link.partition(":")
+                if name.strip("/") in (c.name, c.id, c.id[:12]) and (alias or name) not in out:
+                    out.append(alias or name)
+    return out
 
 
 def initial_state(c: Container, nets: Networks, records: Containers) -> dict[str, Any]:
@@ -70,8 +101,7 @@ def initial_state(c: Container, nets: Networks, records: Containers) -> dict[str
                 raise InvalidArgument(f"container cannot be connected to network {n.name} "
                                       "together with other networks")
             ep = eps.get(ref) or eps.get(n.name) or eps.get(n.id)
-            aliases = list(getattr(ep, "Aliases", None) or []) if ep is not None else []
-            ipam_cfg = (getattr(ep, "IPAMConfig", None) or {}) if ep is not None else {}
-            st["networks"].append(entry(n, aliases, str(ipam_cfg.get("IPv4Address") or "")))
+            first = not st["networks"]
+            st["networks"].append(entry(n, ep, (c.config.MacAddress or "") if first else ""))
         st["mode"] = "bridge" if st["networks"][0]["name"] == "bridge" else "user"
     return st

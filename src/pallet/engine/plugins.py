@@ -42,6 +42,7 @@ class StartContext:
     dns_search: list[str] = field(default_factory=list)
     dns_options: list[str] = field(default_factory=list)
     hostname_in_hosts: bool = True
+    env: list[str] = field(default_factory=list)  # under the container's own (links)
     log_size_max: int = -1  # the monitor's hard cap on the log file (bytes; -1: none)
     pending: list[asyncio.Task[None]] = field(default_factory=list)
 

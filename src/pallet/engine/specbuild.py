@@ -58,6 +58,7 @@ class Resolved:
     mounts: tuple[Mapping[str, Any], ...]
     netns_path: str | None = None
     home: str = "/"
+    env: tuple[str, ...] = ()  # plugins' variables; the container's own win
 
 
 def _security(opts: Sequence[str]) -> tuple[bool, str | None]:
@@ -158,7 +159,9 @@ def build_spec_input(c: Container, r: Resolved, host: HostDefaults) -> SpecInput
     init = host.init_path if hc.Init else None
     if hc.Init and not host.init_path:
         raise InvalidArgument("--init needs catatonit, which is not installed")
-    env = list(c.config.Env or [])
+    own = list(c.config.Env or [])
+    own_keys = {e.partition("=")[0] for e in own}
+    env = [e for e in r.env if e.partition("=")[0] not in own_keys] + own
     if not any(e.startswith("HOSTNAME=") for e in env):
         env.insert(0, f"HOSTNAME={c.config.Hostname}")
     if not any(e.startswith("PATH=") for e in env):

@@ -180,7 +180,7 @@ class Starting:
         resolved = Resolved(
             uid=user.uid, gid=user.gid, additional_gids=user.additional_gids,
             args=(c.path, *c.args), rootfs=str(rootfs), mounts=(*mounts, *ctx.mounts),
-            netns_path=ctx.netns_path, home=user.home or "/",
+            netns_path=ctx.netns_path, home=user.home or "/", env=tuple(ctx.env),
         )
         return generate_spec(build_spec_input(c, resolved, self.host))
 

@@ -36,6 +36,7 @@ class Attachment:
     ip: str
     interface: str
     aliases: Sequence[str] = ()
+    mac: str = ""  # a fixed MAC address ("" for netavark's own)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def setup_document(cid: str, name: str, attachments: Sequence[Attachment],
             "static_ips": [a.ip],
             "aliases": list(dict.fromkeys(a.aliases)),
             "interface_name": a.interface,
+            **({"static_mac": a.mac} if a.mac else {}),
         }
         doc["network_info"][a.network.nv_name] = network_info(a.network)
     return doc

@@ -35,6 +35,8 @@ class NetworkRecord(msgspec.Struct, kw_only=True):
     nv_name: str = ""  # the name netavark sees (unique on the host: chain names derive from it)
     last_ip: str = ""
     builtin: bool = False
+    ipam_options: dict[str, str] | None = None  # IPAM.Options as created
+    aux_addresses: dict[str, str] = msgspec.field(default_factory=dict)  # never handed out
 
     @property
     def short_id(self) -> str:

@@ -244,7 +244,9 @@ class ConmonRuntime:
         out: set[str] = set()
         for d in (self.exits_dir, self.socket_dir):
             with contextlib.suppress(FileNotFoundError):
-                out.update(p.name for p in d.iterdir() if "." not in p.name)
+                # exec scratch directories (exec-*) share the socket directory: not ids
+                out.update(p.name for p in d.iterdir()
+                           if "." not in p.name and not p.is_dir())
         return out
 
     async def state(self, cid: str) -> RuntimeState | None:

@@ -85,6 +85,9 @@ class ContainerBackend(Protocol):
 
     async def remove(self, ref: str, force: bool, volumes: bool) -> None: ...
 
+    async def remove_link(self, parent: str, alias: str) -> None:
+        """Drop the legacy link ``alias`` of container ``parent``."""
+
     async def rename(self, ref: str, new_name: str) -> None: ...
 
     async def wait(self, ref: str, condition: str) -> Wire:

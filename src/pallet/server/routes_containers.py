@@ -11,7 +11,7 @@ import contextlib
 from aiohttp import web
 
 from pallet.api.models import CreateRequest
-from pallet.errors import InvalidArgument, PalletError
+from pallet.errors import InvalidArgument, NotFound, PalletError
 from pallet.server import streams
 from pallet.server.backend import ContainerBackend
 from pallet.server.params import (
@@ -114,6 +114,15 @@ def make_routes(b: ContainerBackend) -> web.RouteTableDef:
         await b.remove(
             request.match_info["id"], qbool(request, "force"), qbool(request, "v")
         )
+        return no_content()
+
+    @routes.delete("/containers/{id}/{alias}")
+    async def remove_link(request: web.Request) -> web.Response:
+        """A legacy link's name is ``/parent/alias``: ``?link=1`` removes the link."""
+        parent, alias = request.match_info["id"], request.match_info["alias"]
+        if not qbool(request, "link"):
+            raise NotFound(f"No such container: {parent}/{alias}")
+        await b.remove_link(parent, alias)
         return no_content()
 
     @routes.post("/containers/{id}/wait")

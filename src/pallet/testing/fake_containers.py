@@ -117,6 +117,10 @@ class FakeContainerOps(FakeState):
             raise Conflict(f"Container {c.id} is not paused")
         c.status = "running"
 
+    async def remove_link(self, parent: str, alias: str) -> None:
+        self.get(parent)
+        raise NotFound(f"Could not find link /{parent}/{alias}")
+
     async def remove(self, ref: str, force: bool, volumes: bool) -> None:
         c = self.get(ref)
         if c.status in ("running", "paused"):
