@@ -76,13 +76,18 @@ def save_archive(layers: list[bytes], created_by: list[str] | None = None,
          "size": len(manifest)}]}).encode()
     docker = json.dumps([{"Config": _blob(sha(config)), "RepoTags": [tag],
                           "Layers": [_blob(d) for d in diff_ids]}]).encode()
+    members = [(_blob(sha(config)), config), (_blob(sha(manifest)), manifest),
+               *((_blob(d), x) for d, x in zip(diff_ids, layers, strict=True)),
+               ("index.json", index)]
+    if not oci_only:
+        members.append(("manifest.json", docker))
+    return tar_of(members)
+
+
+def tar_of(members: Iterable[tuple[str, bytes]]) -> bytes:
+    """A tar of regular files, in the order given."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
-        members = [(_blob(sha(config)), config), (_blob(sha(manifest)), manifest),
-                   *((_blob(d), x) for d, x in zip(diff_ids, layers, strict=True)),
-                   ("index.json", index)]
-        if not oci_only:
-            members.append(("manifest.json", docker))
         for name, data in members:
             ti = tarfile.TarInfo(name)
             ti.size = len(data)

@@ -22,6 +22,7 @@ from pallet.testing.scan_images import (
     layer_tar,
     save_archive,
     sha,
+    tar_of,
 )
 
 STATUS1 = dpkg_stanza("libc6", "2.36-9", "glibc") + dpkg_stanza("openssl", "3.0.11-1~deb12u1")
@@ -130,16 +131,11 @@ def test_second_read_of_an_archive_uses_the_cache(tmp_path: Path) -> None:
     # a cached layer is not read again: the same archive with garbage in place of the
     # layer's bytes still gives the cached answer
     layer_name = "blobs/sha256/" + sha(_base()).removeprefix("sha256:")
-    out = io.BytesIO()
-    with tarfile.open(fileobj=io.BytesIO(save_archive([_base()], ["ADD"]))) as src, \
-            tarfile.open(fileobj=out, mode="w") as dst:
-        for m in src.getmembers():
-            data = src.extractfile(m).read()  # type: ignore[union-attr]
-            if m.name == layer_name:
-                data = b"not a tar" * 1000
-            m.size = len(data)
-            dst.addfile(m, io.BytesIO(data))
-    saved = read_saved(io.BytesIO(out.getvalue()), cache)
+    with tarfile.open(fileobj=io.BytesIO(save_archive([_base()], ["ADD"]))) as src:
+        members = [(m.name, b"not a tar" * 1000 if m.name == layer_name
+                    else src.extractfile(m).read())  # type: ignore[union-attr]
+                   for m in src.getmembers()]
+    saved = read_saved(io.BytesIO(tar_of(members)), cache)
     assert build("img", saved.image_id, layer_infos(saved.config), saved.layers) == first
     assert len(list(cache.root.joinpath("layers").iterdir())) == 1
 
@@ -226,14 +222,8 @@ def test_docker_24_archive_layers_named_by_v1_id_are_cached_by_diff_id(tmp_path:
                sha(config).removeprefix("sha256:") + ".json": config,
                "manifest.json": json.dumps([{"Config": sha(config).removeprefix("sha256:")
                                              + ".json", "Layers": [f"{v1}/layer.tar"]}]).encode()}
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w") as tf:
-        for name, data in members.items():
-            ti = tarfile.TarInfo(name)
-            ti.size = len(data)
-            tf.addfile(ti, io.BytesIO(data))
     cache = LayerCache(tmp_path)
-    saved = read_saved(io.BytesIO(out.getvalue()), cache)
+    saved = read_saved(io.BytesIO(tar_of(members.items())), cache)
     assert saved.layers[0].diff_id == sha(layer)
     assert cache.get(sha(layer)) == saved.layers[0]
     assert cache.get("sha256:" + v1) is None
