@@ -1,10 +1,10 @@
 """Interpolation of a whole compose document, and the type casts Compose v2 applies after it.
 
 Every string value (never a key) goes through :func:`pallet.compose.template.substitute`.
-A value that was a variable is a string afterwards, so, as Compose v2 does, the fields the
-schema types as numbers or booleans are cast back at their paths (``ports[].target``,
-``deploy.replicas``, ``read_only``, ``external`` ...). Errors name the dotted path and the
-``file:line`` of the value.
+A value that was a variable is a string afterwards, so, as Compose v2 does, a string where
+the schema wants a number or a boolean is cast at its path (``ports[].target``,
+``deploy.replicas``, ``read_only``, ``external`` ...), quoted in the file or not. Errors
+name the dotted path and the ``file:line`` of the value.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ _BOOL |= {f"networks.*.{key}" for key in ("internal", "attachable", "enable_ipv4
                                           "enable_ipv6")}
 
 
+_ALL = _INT | _FLOAT | _BOOL
+
+
 def _matches(path: Path, pattern: str) -> bool:
     parts = pattern.split(".")
     return len(parts) == len(path) and all(
@@ -41,7 +44,8 @@ def _matches(path: Path, pattern: str) -> bool:
 
 
 def _cast(value: str, path: Path) -> Any:
-    if not any(_matches(path, p) for p in _INT | _FLOAT | _BOOL):
+    if path[:1] not in (("services",), ("networks",), ("volumes",), ("secrets",),
+                        ("configs",)) or not any(_matches(path, p) for p in _ALL):
         return value
     try:
         if any(_matches(path, p) for p in _INT):
@@ -68,14 +72,12 @@ def interpolate(doc: Any, lookup: Lookup, marks: Marks, prefix: Path = (),
 
     def walk(value: Any, path: Path) -> Any:
         if isinstance(value, str):
-            if "$" not in value:
-                return value
             try:
                 text = substitute(value, lookup, missing)
             except ComposeError as err:
                 raise ComposeError(f"{dotted(path)}: {err.detail}",
                                    marks.where(prefix + path)) from None
-            return _cast(text, path)
+            return _cast(text, path)  # quoted or not, as Compose v2 casts
         if isinstance(value, dict):
             return {k: walk(v, (*path, k)) for k, v in value.items()}
         if isinstance(value, list):

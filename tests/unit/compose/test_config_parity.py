@@ -551,6 +551,17 @@ services:
     env_file: svc.env
     environment: {PORT: "81"}
 """, "a.labels": "team=core\\nowner=${team}-lead\\ntier=file\\n", "svc.env": "URL=http://${HOST}:${PORT}\\n"}
+cases["quoted_casts"] = {"compose.yaml": """
+services:
+  a:
+    image: x
+    read_only: "true"
+    init: "false"
+    ulimits: {nofile: "1024", nproc: {soft: "10", hard: "20"}}
+    deploy: {replicas: "2"}
+    ports: [{target: "80", published: "8080"}]
+"""}
+
 
 def _compose_v2() -> str:
     found = shutil.which("docker-compose")
