@@ -113,3 +113,60 @@ def test_down_by_project_name_alone_and_orphans(standins: None, palletd: Any,
         assert "orph_default" not in engine("network", "ls").stdout
     finally:
         run("-p", "orph", "down", "-t", "0", "--remove-orphans", cwd=Path("/"))
+
+
+def test_the_other_commands(standins: None, palletd: Any, engine: cp.Runner,
+                            tmp_path: Path) -> None:
+    """start/stop/restart, pause/unpause, kill, rm, top, images, port, run, exec, wait."""
+    port = cp.free_port()
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  web:\n"
+        "    image: nginx:alpine\n"
+        f"    ports: ['{port}:80']\n"
+        "  job:\n"
+        "    image: busybox\n"
+        "    command: sh -c 'echo job ran; exit 4'\n"
+        "    restart: 'no'\n")
+    pallet = str(shutil.which("pallet"))
+
+    def run(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        return cp.run([pallet, "compose", "-p", "others", *args], env=palletd.env,
+                      cwd=tmp_path, check=check)
+
+    def states() -> dict[str, str]:
+        return {s: str(r["State"]) for s, r in _ps(run).items()}
+
+    try:
+        run("up", "-d")
+        assert run("wait", "job", check=False).returncode == 4
+        assert run("port", "web", "80").stdout.strip() == f"0.0.0.0:{port}"
+        assert "httpd" in run("top", "web").stdout
+        assert "nginx" in run("images").stdout
+        assert run("exec", "-T", "-e", "X=1", "-w", "/tmp", "web", "sh", "-c",
+                   "echo $X $(pwd)").stdout == "1 /tmp\n"
+        out = run("run", "--rm", "-T", "-e", "Y=2", "--entrypoint", "sh", "job", "-c",
+                  "echo run $Y").stdout
+        assert out == "run 2\n"
+        assert "others-job-run" not in engine("ps", "-a").stdout  # --rm removed it
+        run("pause", "web")
+        assert states()["web"] == "paused"
+        run("unpause", "web")
+        run("stop", "web")
+        assert states()["web"] == "exited"
+        run("start", "web")
+        run("restart", "web")
+        assert states()["web"] == "running"
+        run("kill", "web")
+        assert states()["web"] == "exited"
+        run("rm", "-f", "web")
+        assert set(_ps(run)) == {"job"}
+    finally:
+        run("down", "-t", "0", "--remove-orphans", check=False)
+
+
+def _ps(run: Any) -> dict[str, dict[str, Any]]:
+    import json
+
+    out = run("ps", "-a", "--format", "json").stdout
+    return {r["Service"]: r for r in (json.loads(line) for line in out.splitlines() if line)}
