@@ -110,8 +110,10 @@ def test_scan_acceptance(palletd: Any, debian: str, tmp_path: Path) -> None:
                           "HIGH,CRITICAL", fixed)
             assert res.returncode == 0, res.stdout + res.stderr
         res = _pallet(palletd, tmp_path, "image", "scan", "--format", "json", vulnerable)
-        report = json.loads(res.stdout)
-        planted = next(p for p in report["inventory"]["packages"] if p["name"] == PKG)
+        vulns = json.loads(res.stdout)["Results"][0]["Vulnerabilities"]
+        assert {v["VulnerabilityID"] for v in vulns} == {"PALLET-2026-0001"}
+        res = _pallet(palletd, tmp_path, "scan", "sbom", "--format", "json", vulnerable)
+        planted = next(p for p in json.loads(res.stdout)["packages"] if p["name"] == PKG)
         assert planted["created_by"].startswith("RUN dpkg -i /tmp/planted.deb")
         assert planted["purl"] == f"pkg:deb/debian/{PKG}@1.0-1?arch=all&distro=debian-12"
         _check_sbom(palletd, tmp_path, vulnerable)

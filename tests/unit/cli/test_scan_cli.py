@@ -67,7 +67,15 @@ def test_ignore_unfixed_ignorefile_and_default_exit_code(
     res = invoke(["scan", "--exit-code", "5", "--ignorefile", str(ignore), "--format", "json",
                   "--input", img], env=env)
     assert res.exit_code == 5  # the expired line no longer ignores its ID
-    assert [f["id"] for f in json.loads(res.stdout)["findings"]] == ["DEBIAN-CVE-2020-1"]
+    doc = json.loads(res.stdout)  # trivy's JSON shape
+    assert doc["SchemaVersion"] == 2 and doc["Metadata"]["OS"] == {"Family": "debian",
+                                                                   "Name": "12"}
+    [result] = doc["Results"]
+    assert (result["Class"], result["Type"]) == ("os-pkgs", "debian")
+    [vuln] = result["Vulnerabilities"]
+    assert (vuln["VulnerabilityID"], vuln["PkgName"], vuln["InstalledVersion"],
+            vuln["Status"], vuln["Severity"]) == ("DEBIAN-CVE-2020-1", "libc6", "2.36-9",
+                                                  "affected", "LOW")
 
 
 def test_missing_or_stale_db_has_its_own_exit_code(tmp_path: Path,

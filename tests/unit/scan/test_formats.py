@@ -90,3 +90,28 @@ def test_json_report_round_trips_and_tables_name_the_essentials() -> None:
     assert "(not fixed)" in table
     listing = render_inventory(inv)
     assert "4 packages" in listing and "RUN apt-get install openssl" in listing
+
+
+def test_trivy_json_groups_results_as_trivy_does() -> None:
+    from pallet.scan.formats import trivy_json
+
+    inv = _inventory()
+    by = {p.name: p for p in inv.packages}
+    findings = [*_findings(inv),
+                Finding("GHSA-x", "requests", "2.19.0", "2.20.0", "MEDIUM",
+                        by["requests"].purl, by["requests"].layer),
+                Finding("GHSA-y", "@babel/core", "7.0.0", "", "LOW",
+                        by["@babel/core"].purl, by["@babel/core"].layer)]
+    doc = json.loads(trivy_json.render(inv, findings))
+    assert doc["ArtifactName"] == "app:1.0" and doc["ArtifactType"] == "container_image"
+    assert doc["Metadata"]["DiffIDs"] == [layer.diff_id for layer in inv.layers]
+    got = {(r["Target"], r["Class"], r["Type"]): [v["VulnerabilityID"]
+                                                  for v in r["Vulnerabilities"]]
+           for r in doc["Results"]}
+    assert got == {("app:1.0 (debian 12)", "os-pkgs", "debian"): ["DSA-5000-1",
+                                                                  "DEBIAN-CVE-1"],
+                   ("Python", "lang-pkgs", "python-pkg"): ["GHSA-x"],
+                   ("Node.js", "lang-pkgs", "node-pkg"): ["GHSA-y"]}
+    first = doc["Results"][0]["Vulnerabilities"][0]
+    assert first["FixedVersion"] == "3.0.11-1~deb12u1" and first["Status"] == "fixed"
+    assert first["VendorIDs"] == ["CVE-2023-0001"]

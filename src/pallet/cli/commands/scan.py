@@ -145,7 +145,8 @@ def _report(image: str, input_: str, db: str, local: bool, max_age: int | None,
 @option("--exit-code", type=int, default=0, help="Exit code when findings remain")
 @option("--ignore-unfixed", is_flag=True, help="Report only findings with a fixed version")
 @option("--ignorefile", default=".trivyignore", help="File of IDs to ignore")
-@option("-f", "--format", "fmt", default="table", help="table, json, sarif or cyclonedx")
+@option("-f", "--format", "fmt", default="table",
+        help="table, json (trivy's shape), sarif or cyclonedx")
 @option("-o", "--output", default="", help="Write the report to a file")
 @option("--max-db-age", default="", help="Fail when the database is older (e.g. 7d, 72h)")
 @option("--db", default="", help="Database file for a scan on this side")
@@ -183,14 +184,11 @@ def scan_image(input_: str, severity: str, exit_code: int, ignore_unfixed: bool,
 
 
 def _render_scan(fmt: str, report: Report, findings: Any, severities: list[str]) -> str:
-    import msgspec
-
-    from pallet.scancore.model import Report
-
     inv = report.inventory
     if fmt == "json":
-        doc = Report(inv, findings, report.db)
-        return msgspec.json.format(msgspec.json.encode(doc), indent=2).decode() + "\n"
+        from pallet.scan.formats import trivy_json
+
+        return trivy_json.render(inv, findings)
     if fmt == "sarif":
         from pallet.scan.formats import sarif_out
 
