@@ -82,7 +82,9 @@ def main(argv: list[str] | None = None) -> None:
 
         secure_state(config.paths, socket_gid(config.group))
         lock = _lock(config.run)
-        asyncio.run(serve(config))
+        import uvloop  # libuv's event loop: a third less per request than asyncio's
+
+        uvloop.run(serve(config))
         os.close(lock)
     except PalletError as e:
         print(f"palletd: {e}", file=sys.stderr)

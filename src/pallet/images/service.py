@@ -62,6 +62,7 @@ class ImageService:
         self.lock = threading.RLock()
         # operations that add snapshots or blobs hold it; garbage collection waits for them
         self.gate = GcGate()
+        self._listed: tuple[int, builtins.list[Image]] = (-1, [])
 
     # -- reading -----------------------------------------------------------
     def _image(self, row: ImageRow, refs: builtins.list[tuple[str, str]] | None = None) -> Image:
@@ -95,8 +96,15 @@ class ImageService:
         return self.get(self._resolve_id(ref)[0])
 
     def list(self) -> builtins.list[Image]:
-        refs = self.records.all_refs()
-        return [self._image(r, refs.get(r.id, [])) for r in self.records.all()]
+        """Every image, newest first. Read from the database once per change to it: the
+        hot reads (``GET /images/json``, ``/info``) do no per-request decoding."""
+        generation = self.db.generation
+        cached_at, images = self._listed
+        if cached_at != generation:
+            refs = self.records.all_refs()
+            images = [self._image(r, refs.get(r.id, [])) for r in self.records.all()]
+            self._listed = (generation, images)
+        return list(images)
 
     def exists(self, ref: str) -> bool:
         try:

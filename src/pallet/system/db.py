@@ -72,6 +72,13 @@ class Database:
             self._conn.executescript("PRAGMA incremental_vacuum;")  # steps until done
             self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
 
+    @property
+    def generation(self) -> int:
+        """Changes since the database was opened (any table): a value read from the
+        database while this number stands is still current, so readers may cache it."""
+        with self._lock:
+            return self._conn.total_changes
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         with self._lock:
             return list(self._conn.execute(sql, params))

@@ -103,6 +103,18 @@ def test_import_with_changes(svc: ImageService, tmp_path: Path) -> None:
         _import(svc, tmp_path, {"a": b""}, None, ["RUN true"])
 
 
+def test_list_is_read_once_per_change(svc: ImageService, tmp_path: Path) -> None:
+    iid = _import(svc, tmp_path, {"a": b"1"}, "one:latest")
+    first = svc.list()
+    assert [i.repo_tags for i in first] == [["one:latest"]]
+    assert svc.list()[0] is first[0]  # nothing changed: the same decoded image
+    svc.tag("one", "two:x")  # any write to the database: read again
+    again = svc.list()
+    assert again[0] is not first[0] and sorted(again[0].repo_tags) == ["one:latest", "two:x"]
+    svc.remove("two:x")
+    assert [i.repo_tags for i in svc.list()] == [["one:latest"]] and svc.list()[0].id == iid
+
+
 def test_tag_and_remove_semantics(svc: ImageService, tmp_path: Path) -> None:
     iid = _import(svc, tmp_path, {"a": b"1"}, "one:latest")
     svc.tag("one", "two:x")
