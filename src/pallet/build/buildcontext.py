@@ -22,9 +22,9 @@ import zlib
 from pathlib import Path
 
 from pallet.build.context import Source, clean_source, find_sources, hash_tree, unpack
-from pallet.build.dockerignore import Matcher, compile_glob
 from pallet.build.tarindex import TarIndex, scan
 from pallet.errors import InvalidArgument, NotFound
+from pallet.notation.dockerignore import Matcher, compile_glob
 from pallet.system.securejoin import secure_join
 
 _GLOB_CHARS = "*?["

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from pallet.build.dockerignore import compile_glob
 from pallet.build.tarindex import dir_header, record
 from pallet.errors import InvalidArgument, NotFound
+from pallet.notation.dockerignore import compile_glob
 from pallet.oci.layertar import apply_layer
 from pallet.system.securejoin import secure_join
 

@@ -4,7 +4,7 @@
 tar in ~1 MiB pieces, reading each file once, for a chunked request body: nothing is
 spooled to disk. As the docker CLI does:
 
-* ``.dockerignore`` excludes paths with Docker's rules (``pallet.build.dockerignore``,
+* ``.dockerignore`` excludes paths with Docker's rules (``pallet.notation.dockerignore``,
   imported only when the file has patterns); the Dockerfile and ``.dockerignore``
   are sent regardless (the daemon drops them when ``.dockerignore`` excludes them);
 * hardlinked files are sent as regular files, so the daemon can index the tar
@@ -27,7 +27,7 @@ TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from pallet.build.dockerignore import Matcher
+    from pallet.notation.dockerignore import Matcher
 
 INJECTED = ".pallet-dockerfile"  # the name of a Dockerfile from outside the context
 CHUNK = 1 << 20
@@ -296,6 +296,6 @@ def _matcher(text: str | None) -> Matcher | None:
     if text is None or not any(
             ln.strip() and not ln.lstrip().startswith("#") for ln in text.splitlines()):
         return None
-    from pallet.build.dockerignore import Matcher
+    from pallet.notation.dockerignore import Matcher
 
     return Matcher.from_text(text)

@@ -10,7 +10,6 @@ under the layer's chain ID, so no extraction happens. If that chain already exis
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -103,6 +102,3 @@ def commit_image(
     return image_id
 
 
-def source_date_epoch() -> int | None:
-    value = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    return int(value) if value.isdigit() else None

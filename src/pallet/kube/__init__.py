@@ -1,1 +1,2 @@
-"""kube."""
+"""``pallet kube``: containers and compose projects to Kubernetes manifests, and back.
+"""

@@ -181,12 +181,3 @@ def drop_chain(table: str, chain: str) -> bool:
     return res.returncode == 0
 
 
-def chains_for(nv_name: str) -> list[str]:
-    """Lines of ``iptables-save`` that mention one of the network's chains (for checks)."""
-    names = (dn_chain(nv_name), masq_chain(nv_name))
-    out: list[str] = []
-    for table in ("nat", "filter"):
-        res = subprocess.run(["iptables-save", "-t", table], capture_output=True, text=True,
-                             timeout=30)
-        out += [line for line in res.stdout.splitlines() if any(n in line for n in names)]
-    return out

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
 from typing import BinaryIO
 
 from pallet.errors import InvalidArgument
@@ -63,10 +62,6 @@ def sha256_stream(f: BinaryIO) -> tuple[Digest, int]:
         size += len(chunk)
     return Digest.from_hex(h.hexdigest()), size
 
-
-def sha256_file(path: Path) -> tuple[Digest, int]:
-    with open(path, "rb") as f:
-        return sha256_stream(f)
 
 
 def chain_id(parent: str | None, diff_id: str) -> Digest:

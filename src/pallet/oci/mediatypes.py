@@ -38,9 +38,6 @@ ANNOTATION_CONTAINERD_NAME = "io.containerd.image.name"
 ANNOTATION_CREATED = "org.opencontainers.image.created"
 
 
-def is_gzip_layer(media_type: str) -> bool:
-    return media_type.endswith("gzip")
-
 
 def is_zstd_layer(media_type: str) -> bool:
     return media_type.endswith("zstd")

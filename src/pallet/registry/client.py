@@ -123,16 +123,6 @@ class RegistryClient:
         media = resp.header("content-type").split(";")[0].strip()
         return Fetched(data, media, digest)
 
-    def head_manifest(self, repo: str, ref: str) -> Digest | None:
-        req = Request("HEAD", self.url(f"{repo}/manifests/{quote(ref)}"),
-                      {"Accept": MANIFEST_ACCEPT})
-        resp = self.send(req, _pull(repo))
-        if resp.status == 404:
-            return None
-        if resp.status != 200:
-            raise_for(resp, f"manifest {repo}:{ref}")
-        d = resp.header("docker-content-digest")
-        return Digest(d) if d.startswith("sha256:") and len(d) == 71 else None
 
     def put_manifest(self, repo: str, ref: str, data: bytes, media_type: str) -> Digest:
         req = Request("PUT", self.url(f"{repo}/manifests/{quote(ref)}"),

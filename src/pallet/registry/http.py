@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Protocol
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from pallet.errors import Unavailable
 
@@ -37,12 +37,6 @@ class Request:
     body: Body = None
     # a body that can be sent again after a 401 (bytes or None); streams cannot
     replayable: bool = True
-
-    def with_query(self, **query: str) -> Request:
-        sep = "&" if "?" in self.url else "?"
-        q = urlencode({k: v for k, v in query.items() if v})
-        return Request(self.method, self.url + (sep + q if q else ""), dict(self.headers),
-                       self.body, self.replayable)
 
 
 class Response:

@@ -290,11 +290,6 @@ class ConmonRuntime:
         except (FileNotFoundError, ValueError):
             return None
 
-    def container_pid(self, bundle: Path) -> int | None:
-        try:
-            return int((Path(bundle) / "pidfile").read_text().strip())
-        except (FileNotFoundError, ValueError):
-            return None
 
     async def resize(self, bundle: Path, height: int, width: int) -> None:
         """Resize a TTY container's console through conmon's ctl fifo."""

@@ -1,1 +1,3 @@
-"""volumes."""
+"""Local volumes: records, their directories under the state root, and mount points
+(binds, volumes, tmpfs) resolved from Docker's flags.
+"""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pallet.build.dockerignore import Matcher
+from pallet.notation.dockerignore import Matcher
 
 
 @pytest.mark.parametrize(
