@@ -71,6 +71,7 @@ class Crasher:
         self.d = d
         self.rng = rng
         self.seen: set[str] = set()  # ids (or 12-char prefixes) of every container made
+        self.restarts: list[float] = []  # seconds each restart took (reconcile and GC)
 
     def during(self, work: Callable[[], object], low: float, high: float) -> None:
         """Run ``work`` on a thread, kill -9 palletd after a random delay, restart it."""
@@ -87,7 +88,9 @@ class Crasher:
         time.sleep(self.rng.uniform(low, high))
         self.d.kill()
         t.join(30)
+        t0 = time.monotonic()
         self.d.start(timeout=60)
+        self.restarts.append(round(time.monotonic() - t0, 1))
 
     def ids(self) -> dict[str, dict[str, Any]]:
         listing = self.d.json("GET", "/containers/json?all=1")
@@ -297,5 +300,6 @@ def test_kill_9_anywhere_then_restart_leaves_nothing(palletd_factory: Any,
     assert files == [] and entries <= SKELETON, sorted(entries - SKELETON)[:20]
     c.settled()
     assert c.leftovers() == []
-    print(f"crash test: {4 * ROUNDS} kills in {time.monotonic() - t0:.0f}s ({marks})")
+    print(f"crash test: {4 * ROUNDS} kills in {time.monotonic() - t0:.0f}s ({marks}; "
+          f"restarts took {c.restarts} s)")
 
