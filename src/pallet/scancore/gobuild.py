@@ -16,6 +16,7 @@ from pallet.scancore.pkgdb import Found
 MAGIC = b"\xff Go buildinf:"
 ELF = b"\x7fELF"
 MIN_SIZE = 512 << 10  # smaller executables are not Go programs
+MAX_SIZE = 512 << 20  # a streamed layer holds a candidate in memory: bound it
 
 
 def _uvarint(data: bytes, i: int) -> tuple[int, int]:

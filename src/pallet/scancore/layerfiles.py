@@ -68,7 +68,7 @@ def read_layer(stream: IO[bytes], diff_id: str) -> LayerFiles:
             rpmdb = True
         elif m.size <= MAX_FILE and wanted(name):
             files[name] = walk.read(MAX_FILE)
-        elif m.size >= gobuild.MIN_SIZE and m.mode & 0o111:
+        elif gobuild.MIN_SIZE <= m.size <= gobuild.MAX_SIZE and m.mode & 0o111:
             info = _go_binary(walk)
             if info is not None:
                 files[name] = info
