@@ -22,7 +22,7 @@ from typing import IO, Any
 
 import msgspec
 
-from pallet.errors import InvalidArgument, NotFound
+from pallet.errors import InvalidArgument, NotFound, Unavailable
 from pallet.scancore import severity
 from pallet.scancore.inventory import normalize_pypi
 from pallet.scancore.model import DBStatus, SourceStatus
@@ -195,5 +195,6 @@ class OSVDatabase:
                          r["score"], json.loads(r["aliases"])) for r in rows]
 
 
-class MissingDB(NotFound):
-    """No database, or one older than the caller allows (the CLI's distinct exit code)."""
+class MissingDB(Unavailable):
+    """No database, or one older than the caller allows: the scan cannot answer (503;
+    the CLI's distinct exit code), which is not "no such image" (404)."""

@@ -122,6 +122,8 @@ def _report(image: str, input_: str, db: str, local: bool, max_age: int | None,
             bar: Bar) -> Report:
     from datetime import timedelta
 
+    from pallet.client.http import ConnectionFailed
+    from pallet.errors import Unavailable
     from pallet.scan import remote
     from pallet.scancore.osvdb import MissingDB
     from pallet.scancore.scanner import check_fresh, scan
@@ -130,7 +132,12 @@ def _report(image: str, input_: str, db: str, local: bool, max_age: int | None,
         status = None if (input_ or local) else _daemon_status(db)
         if status is not None:
             check_fresh(status, timedelta(seconds=max_age) if max_age is not None else None)
-            return remote.scan(api(), image, max_age, bar)
+            try:
+                return remote.scan(api(), image, max_age, bar)
+            except Unavailable as err:  # palletd's MissingDB (503): the database went away
+                if isinstance(err, ConnectionFailed):
+                    raise
+                raise _fail_db(err) from None
         inv = _local_inventory(image, input_, bar)
         return scan(inv, _db_path(db), timedelta(seconds=max_age) if max_age is not None else None)
     except MissingDB as err:
