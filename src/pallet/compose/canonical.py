@@ -110,6 +110,13 @@ class Canonicaliser:
         for key in ("labels", "driver_opts"):
             if key in obj:
                 obj[key] = _unwrap(to_map)(obj[key])
+        ipam = obj.get("ipam")
+        if isinstance(ipam, dict):
+            if "options" in ipam:
+                ipam["options"] = to_map(ipam["options"])
+            for pool in ipam.get("config") or []:
+                if isinstance(pool, dict) and "aux_addresses" in pool:
+                    pool["aux_addresses"] = to_map(pool["aux_addresses"])
         if kind in ("secrets", "configs") and isinstance(obj.get("file"), str):
             obj["file"] = self.path(obj["file"])
         return obj
@@ -123,7 +130,7 @@ class Canonicaliser:
             ("volumes", self.volumes), ("secrets", lambda v: _files(v, "/run/secrets/")),
             ("configs", lambda v: _files(v, "")), ("devices", _devices),
             ("extra_hosts", _extra_hosts), ("ulimits", _ulimits),
-            ("healthcheck", _healthcheck), ("deploy", _deploy),
+            ("healthcheck", _healthcheck), ("deploy", _deploy), ("logging", _logging),
         ):
             if key in svc and not (self.lenient and key in _MODEL_ONLY):
                 try:
@@ -217,7 +224,40 @@ def _depends_on(value: Any) -> Any:
 
 
 def _networks(value: Any) -> Any:
-    return {str(n): None for n in value} if isinstance(value, list) else value
+    if isinstance(value, list):
+        return {str(n): None for n in value}
+    if isinstance(value, dict):
+        for attachment in value.values():
+            if isinstance(attachment, dict) and "driver_opts" in attachment:
+                attachment["driver_opts"] = to_map(attachment["driver_opts"])
+    return value
+
+
+def _logging(value: Any) -> Any:
+    if isinstance(value, dict) and "options" in value:
+        value["options"] = to_map(value["options"])
+    return value
+
+
+_REPEATS = ("cap_add", "cap_drop", "dns", "dns_opt", "dns_search", "expose", "external_links",
+            "group_add", "links", "ports", "security_opt", "volumes", "volumes_from", "tmpfs",
+            "profiles", "environment", "labels", "annotations", "sysctls", "extra_hosts",
+            "env_file", "label_file", "secrets", "configs", "devices", "networks",
+            "depends_on")
+
+
+def drop_repeats(doc: Any) -> Any:
+    """Entries a service lists twice, once (the schema wants them unique; Compose v2 removes
+    repeats before it validates)."""
+    services = doc.get("services") if isinstance(doc, dict) else None
+    for svc in services.values() if isinstance(services, dict) else ():
+        for key in _REPEATS if isinstance(svc, dict) else ():
+            if isinstance(svc.get(key), list):
+                seen: dict[str, Any] = {}
+                for item in svc[key]:
+                    seen.setdefault(repr(item), item)
+                svc[key] = list(seen.values())
+    return doc
 
 
 def _ports(value: Any) -> Any:

@@ -16,10 +16,10 @@ import sys
 from typing import Any
 
 from pallet.compose import sources
-from pallet.compose.canonical import Canonicaliser
+from pallet.compose.canonical import Canonicaliser, drop_repeats
 from pallet.compose.errors import ComposeError
 from pallet.compose.interpolate import interpolate
-from pallet.compose.merge import merge
+from pallet.compose.merge import enforce_unicity, merge
 from pallet.compose.model import Project
 from pallet.compose.normalize import check, drop_unused, to_project
 from pallet.compose.options import ProjectOptions
@@ -160,11 +160,12 @@ class _Reader:
         """One document: interpolated, validated, canonical, with includes and extends."""
         if self.interpolate:
             doc = interpolate(doc, env.get, self.marks, (), self.missing)
-        validate(doc, self.marks)
+        validate(drop_repeats(doc), self.marks)
         if doc.pop("version", None) is not None:
             self.warnings.append(f"{path}: the attribute `version` is obsolete, it will be "
                                  "ignored, please remove it to avoid potential confusion")
-        doc = Canonicaliser(base, self.home, self.marks, not self.interpolate).document(doc)
+        doc = enforce_unicity(
+            Canonicaliser(base, self.home, self.marks, not self.interpolate).document(doc))
         self._include(doc, base, env, stack)
         self._extends(doc, path, base, env)
         return doc
@@ -250,6 +251,6 @@ class _Reader:
         """A file named by ``extends.file``: relative paths are its own directory's."""
         if self.interpolate:
             doc = interpolate(doc, env.get, self.marks, (), self.missing)
-        validate(doc, self.marks)
-        return Canonicaliser(os.path.dirname(path), self.home, self.marks,
-                             not self.interpolate).document(doc)
+        validate(drop_repeats(doc), self.marks)
+        return enforce_unicity(Canonicaliser(os.path.dirname(path), self.home, self.marks,
+                                             not self.interpolate).document(doc))

@@ -138,3 +138,17 @@ def _merge_keyed(base: list[Any], over: list[Any], key: Callable[[Any], Any],
             index[k] = len(out)
             out.append(entry)
     return out
+
+
+def enforce_unicity(doc: dict[str, Any]) -> dict[str, Any]:
+    """One entry per key in each service's keyed lists (ports, volumes, secrets ...) and
+    one of each value in its plain lists, as after a merge (Compose v2 applies it to each
+    file too)."""
+    services = doc.get("services")
+    for name, svc in services.items() if isinstance(services, dict) else ():
+        for key, value in svc.items() if isinstance(svc, dict) else ():
+            path = ("services", name, key)
+            keyed = _match(path, _KEYED)
+            if isinstance(value, list) and keyed is not None:
+                svc[key] = _merge_keyed([], value, _KEYED[keyed], path)
+    return doc

@@ -562,6 +562,23 @@ services:
     ports: [{target: "80", published: "8080"}]
 """}
 
+cases["repeats_and_numbers"] = {"compose.yaml": """
+services:
+  a:
+    image: x
+    ports: ["9000-9001:9000-9001", "9000-9001:9000-9001", "80"]
+    volumes: ["./d:/d", "./d:/d", "./e:/e", "./f:/e"]
+    cap_add: [NET_ADMIN, NET_ADMIN]
+    logging: {driver: json-file, options: {max-size: 10, max-file: 3}}
+    networks:
+      n: {driver_opts: {mtu: 1400}}
+networks:
+  n:
+    driver_opts: {com.docker.network.driver.mtu: 1400}
+    ipam:
+      config: [{subnet: 10.9.0.0/24, aux_addresses: {host1: 10.9.0.5}}]
+"""}
+
 
 def _compose_v2() -> str:
     found = shutil.which("docker-compose")
