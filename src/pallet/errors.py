@@ -28,6 +28,15 @@ class InvalidArgument(PalletError):
     status = 400
 
 
+class StepFailed(InvalidArgument):
+    """A build step's command exited non-zero; ``code`` is its exit status (the build
+    stream's ``errorDetail.code``)."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
 class Unauthorized(PalletError):
     status = 401
 

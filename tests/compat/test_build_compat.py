@@ -62,7 +62,7 @@ def test_docker_cli_build_error(docker: Any, tmp_path: Path) -> None:
     ctx.mkdir()
     (ctx / "Dockerfile").write_text("FROM busybox\nRUN echo about-to-fail; exit 5\n")
     res = docker("build", str(ctx), check=False)
-    assert res.returncode == 1
+    assert res.returncode == 5  # the stream's errorDetail.code: the CLI exits with it
     assert "about-to-fail" in res.stdout
     assert "returned a non-zero code: 5" in res.stderr
     (ctx / "Dockerfile").write_text("FROM busybox\nFRM x\n")

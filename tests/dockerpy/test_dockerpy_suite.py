@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -143,7 +144,14 @@ def test_docker_py_integration_suite(palletd: Any, busybox: str) -> None:
     for node in deselected:
         target = f"tests/integration/{node}"
         argv += ["--ignore", target] if "::" not in node else ["--deselect", target]
-    res = subprocess.run(argv, cwd=root, env=palletd.env, capture_output=True, text=True,
+    # a fresh client config per run: docker-py keeps its contexts beside config.json
+    config = root / "docker-config"
+    shutil.rmtree(config, ignore_errors=True)
+    shutil.rmtree(root / "contexts", ignore_errors=True)
+    config.mkdir()
+    (config / "config.json").write_text("{}")
+    env = {**palletd.env, "DOCKER_CONFIG": str(config)}
+    res = subprocess.run(argv, cwd=root, env=env, capture_output=True, text=True,
                          timeout=3600)
     if not junit.is_file():
         pytest.fail(f"the docker-py suite did not run:\n{res.stdout[-4000:]}\n{res.stderr}",

@@ -45,7 +45,9 @@ class BuildOptions:
     target: str = ""
     no_cache: bool = False
     quiet: bool = False
-    network: str = ""
+    network: str = ""  # "" (default), none, host, or a network's name
+    extra_hosts: list[str] = field(default_factory=list)  # "host:ip" for RUN containers
+    cache_from: list[str] | None = None  # when set, only these images' steps are cache hits
     secrets: dict[str, bytes] = field(default_factory=dict)
     platform: str = ""
     epoch: int | None = None  # SOURCE_DATE_EPOCH

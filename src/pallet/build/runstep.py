@@ -19,7 +19,7 @@ from pallet.build.parser import Instruction, ParseError
 from pallet.build.runmounts import mount_keys, oci_mounts
 from pallet.build.stageimage import StageState, cache_hit, commit
 from pallet.build.worker import RunSpec
-from pallet.errors import InvalidArgument
+from pallet.errors import StepFailed
 from pallet.images.commit import commit_layer
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ async def run_step(b: _Build, st: StageState, inst: Instruction) -> None:
     scope = st.scope(b.escape)
     mounts = [parse_mount(scope.word(m), b.file, inst) for m in flags.get("mount", [])]
     network = (flags.get("network") or [b.opts.network or ""])[-1]
-    if network not in ("", "default", "none", "host", "bridge"):
+    if flags.get("network") and network not in ("", "default", "none", "host", "bridge"):
         raise ParseError(f"{b.file}:{inst.line}: unsupported --network={network}")
     if "security" in flags and flags["security"][-1] != "sandbox":
         raise ParseError(f"{b.file}:{inst.line}: --security=insecure is not supported")
@@ -86,7 +86,7 @@ async def run_step(b: _Build, st: StageState, inst: Instruction) -> None:
 
         async def output(data: bytes) -> None:
             text = data.decode("utf-8", errors="replace")
-            tail.extend(text.splitlines())
+            tail.extend(text.replace("\x1b[91m", "").replace("\x1b[0m", "").splitlines())
             del tail[:-TAIL_LINES]
             await b.out(text)
 
@@ -96,7 +96,8 @@ async def run_step(b: _Build, st: StageState, inst: Instruction) -> None:
         spec = RunSpec(
             image_id=st.image_id, argv=argv, env=env, user=str(st.cfg.get("User") or ""),
             workdir=str(st.cfg.get("WorkingDir") or ""),
-            network="none" if network == "none" else ("host" if network == "host" else ""),
+            network="" if network in ("default", "bridge") else network,
+            extra_hosts=list(b.opts.extra_hosts),
             mounts=oci, labels={"pallet.build": "1"}, on_start=started,
         )
         locks = [b.b.locks.setdefault(f"cache:{m.id}", asyncio.Lock())
@@ -111,7 +112,7 @@ async def run_step(b: _Build, st: StageState, inst: Instruction) -> None:
                            f" {res.exit_code}")
                     if b.opts.quiet and tail:
                         msg += "\n" + "\n".join(tail)
-                    raise InvalidArgument(msg)
+                    raise StepFailed(msg, res.exit_code)
                 layer = await asyncio.to_thread(
                     commit_layer, b.images, res.snapshot_key, st.top_chain,
                     epoch=b.opts.epoch, mountpoints=res.mountpoints,

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pallet.build.cache import step_key
 from pallet.build.instructions import DEFAULT_SHELL, Scope
+from pallet.errors import PalletError
 from pallet.images.commit import commit_image
 from pallet.images.model import Layer
 from pallet.notation.times import now_rfc3339, rfc3339_nano
@@ -74,11 +75,30 @@ async def cache_hit(b: _Build, st: StageState, key: str) -> bool:
     if b.opts.no_cache:
         return False
     hit = _cached(b, key)  # two primary-key reads: cheaper than a thread hop
-    if hit is None:
+    if hit is None or not _from_allowed_source(b, hit[1], hit[2]):
         return False
     st.image_id, st.config, st.layers = hit
     await b.out(f" ---> Using cache\n ---> {st.short}\n")
     return True
+
+
+def _from_allowed_source(b: _Build, config: dict[str, Any], layers: list[Layer]) -> bool:
+    """With ``cache_from``, as the classic builder: a cached step counts only when its image
+    is one of those images or a step of their making (its layers and history a prefix of
+    theirs); a name that is no image gives nothing."""
+    if b.opts.cache_from is None:
+        return True
+    history = config.get("history") or []
+    for ref in b.opts.cache_from:
+        try:
+            src = b.images.resolve(ref)
+        except PalletError:
+            continue
+        src_history = src.config.get("history") or []
+        if (list(src.layers[:len(layers)]) == layers and len(layers) <= len(src.layers)
+                and src_history[:len(history)] == history):
+            return True
+    return False
 
 
 def _cached(b: _Build, key: str) -> tuple[str, dict[str, Any], list[Layer]] | None:

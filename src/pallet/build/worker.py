@@ -27,7 +27,8 @@ class RunSpec:
     env: list[str]
     user: str = ""
     workdir: str = ""
-    network: str = ""  # "" (the engine's default), "none", "host"
+    network: str = ""  # "" (the engine's default), "none", "host", or a network's name
+    extra_hosts: list[str] = field(default_factory=list)  # "host:ip"
     mounts: list[dict[str, Any]] = field(default_factory=list)  # extra OCI mounts
     labels: dict[str, str] = field(default_factory=dict)
     on_start: Callable[[str], Awaitable[None]] | None = None  # gets the container ID

@@ -44,6 +44,8 @@ from pallet.system.paths import Paths
 log = logging.getLogger("pallet.build")
 
 
+STDERR_ON, STDERR_OFF = b"\x1b[91m", b"\x1b[0m"
+
 class BuildMounts(Plugin):
     """Adds a build step's cache, secret, bind and tmpfs mounts to its container."""
 
@@ -72,7 +74,8 @@ class EngineWorker:
             Image=spec.image_id, Cmd=spec.argv, Entrypoint=[], Env=spec.env, User=spec.user,
             WorkingDir=spec.workdir, Labels=spec.labels, AttachStdout=True, AttachStderr=True,
             Healthcheck=HealthConfig(Test=["NONE"]),
-            HostConfig=HostConfig(NetworkMode=spec.network),
+            HostConfig=HostConfig(NetworkMode=spec.network,
+                                  ExtraHosts=list(spec.extra_hosts) or None),
         )
         cid, _ = await svc.create(None, req, build_step=True)
         try:
@@ -84,7 +87,9 @@ class EngineWorker:
 
             async def follow() -> None:
                 async for rec in follow_logs(svc.log_path(cid), stop=lambda: done):
-                    await output(rec.data)
+                    # as the classic builder shows it: stderr in red
+                    await output(rec.data if rec.stream != 2 else
+                                 STDERR_ON + rec.data + STDERR_OFF)
 
             follower = asyncio.ensure_future(follow())
             try:

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from pallet.build.executor import BuildOptions
-from pallet.errors import InvalidArgument, PalletError, Unsupported
+from pallet.errors import InvalidArgument, PalletError, StepFailed, Unsupported
 from pallet.oci.reference import build_tag
 from pallet.server import streams
 from pallet.server.params import encode_json, json_response, qbool, qfilters, qstr
@@ -56,6 +56,20 @@ def _json_map(request: web.Request, name: str) -> dict[str, Any]:
     return value
 
 
+def _json_list(request: web.Request, name: str) -> list[str] | None:
+    """A JSON array of strings (``cachefrom``); None when the query leaves it out."""
+    text = request.query.get(name, "").strip()
+    if text in ("", "null"):
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        raise InvalidArgument(f"invalid JSON in {name}: {text[:80]}") from None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidArgument(f"{name} must be a JSON array of strings")
+    return value
+
+
 def _secrets(request: web.Request) -> dict[str, bytes]:
     raw = request.headers.get(SECRETS_HEADER, "")
     if not raw:
@@ -81,6 +95,8 @@ def options(request: web.Request) -> BuildOptions:
     labels = {str(k): str(v) for k, v in _json_map(request, "labels").items()}
     epoch = args.get("SOURCE_DATE_EPOCH") or os.environ.get("SOURCE_DATE_EPOCH") or ""
     network = qstr(request, "networkmode")
+    hosts = [h for v in request.query.getall("extrahosts", []) for h in v.split(",") if h]
+    cache_from = _json_list(request, "cachefrom")
     return BuildOptions(
         dockerfile=qstr(request, "dockerfile") or "Dockerfile",
         tags=[build_tag(t) for t in request.query.getall("t", []) if t],
@@ -90,6 +106,8 @@ def options(request: web.Request) -> BuildOptions:
         no_cache=qbool(request, "nocache"),
         quiet=qbool(request, "q"),
         network="" if network in ("default", "bridge") else network,
+        extra_hosts=hosts,
+        cache_from=cache_from,
         secrets=_secrets(request),
         platform=qstr(request, "platform"),
         epoch=int(epoch) if epoch.isdigit() else None,
@@ -114,6 +132,8 @@ async def json_batches(request: web.Request,
         try:
             async for batch in batches:
                 yield b"".join(encode_json(m) + b"\r\n" for m in batch)
+        except StepFailed as exc:
+            yield streams.error_line(exc.message, exc.code)
         except PalletError as exc:
             yield streams.error_line(exc.message)
         except (ConnectionError, asyncio.CancelledError):

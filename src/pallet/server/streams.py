@@ -125,8 +125,10 @@ async def finish(resp: web.StreamResponse) -> None:
         await resp.write_eof()
 
 
-def error_line(message: str) -> bytes:
-    return encode_json({"errorDetail": {"message": message}, "error": message}) + b"\r\n"
+def error_line(message: str, code: int | None = None) -> bytes:
+    detail: dict[str, Any] = {"message": message} if code is None else {
+        "code": code, "message": message}
+    return encode_json({"errorDetail": detail, "error": message}) + b"\r\n"
 
 
 async def json_lines(request: web.Request, items: AsyncIterator[Any]) -> web.StreamResponse:
