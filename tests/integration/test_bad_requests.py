@@ -162,3 +162,26 @@ def remove_bad_objects(palletd: Any) -> Iterator[None]:
         palletd.request("DELETE", f"/networks/{net}")
     for vol in ("bad-vl",):
         palletd.request("DELETE", f"/volumes/{vol}")
+
+
+STARTS: dict[str, dict[str, Any]] = {
+    "missing command": {"Entrypoint": ["/nonexistent"]},
+    "command not executable": {"Entrypoint": ["/etc"]},
+    "sysctl value the kernel refuses": {"HostConfig": {
+        "Sysctls": {"net.ipv4.ip_forward": "abc"}}},
+}
+
+
+@pytest.mark.parametrize("case", sorted(STARTS))
+def test_start_refused_for_the_containers_own_config_is_4xx(palletd: Any, busybox: str,
+                                                            case: str) -> None:
+    """What only the runtime can refuse (as dockerd answers 400 for a missing command)."""
+    name = "bad-start-" + case.replace(" ", "-")
+    try:
+        palletd.json("POST", f"/containers/create?name={name}",
+                     {"Image": busybox, "Cmd": ["true"], **STARTS[case]})
+        status, raw = palletd.request("POST", f"/containers/{name}/start")
+        assert 400 <= status < 500, (case, status, raw)
+        assert b"OCI runtime create failed" in raw
+    finally:
+        palletd.request("DELETE", f"/containers/{name}?force=1")

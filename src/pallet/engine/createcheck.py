@@ -173,12 +173,32 @@ def _host(hc: HostConfig) -> None:
                 raise InvalidArgument(f"Invalid tmpfs option [{shown}]")
     for port, bindings in (hc.PortBindings or {}).items():
         for b in bindings or []:
-            if b.HostIp:
-                try:
-                    ipaddress.ip_address(b.HostIp.strip("[]"))
-                except ValueError:
-                    raise InvalidArgument(f"invalid host IP address {b.HostIp!r} in the "
-                                          f"port binding of {port}") from None
+            if b.HostIp and not _is_ip(b.HostIp.strip("[]")):
+                raise InvalidArgument(f"invalid host IP address {b.HostIp!r} in the port "
+                                      f"binding of {port}")
+    for server in hc.Dns or []:
+        if not _is_ip(server):
+            raise InvalidArgument(f"invalid DNS server {server!r}: IP address is not "
+                                  "correctly formatted")
+    for entry in hc.ExtraHosts or []:
+        host, sep, ip = entry.partition(":")
+        if not sep or not host or (ip != "host-gateway" and not _is_ip(ip.strip("[]"))):
+            raise InvalidArgument(f"invalid IP address in add-host: {entry!r}")
+    for m in hc.Mounts or []:
+        tmpfs = m.TmpfsOptions or {}
+        size, mode = tmpfs.get("SizeBytes", 0), tmpfs.get("Mode", 0)
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise InvalidArgument(f'invalid mount config for type "tmpfs": invalid size {size}')
+        if not isinstance(mode, int) or isinstance(mode, bool) or not 0 <= mode <= 0o7777:
+            raise InvalidArgument(f'invalid mount config for type "tmpfs": invalid mode {mode}')
+
+
+def _is_ip(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _health(h: HealthConfig) -> None:

@@ -21,7 +21,7 @@ from pallet.engine.lifecycle import Op, State, next_state
 from pallet.engine.plugins import StartContext
 from pallet.engine.records import Container, now_rfc3339
 from pallet.engine.specbuild import Resolved, build_spec_input
-from pallet.errors import CommandFailed, PalletError
+from pallet.errors import CommandFailed, InvalidArgument, PalletError
 from pallet.runtime.spec import generate_spec
 from pallet.runtime.users import resolve_user
 from pallet.system.atomic import write_json
@@ -38,6 +38,18 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PreStartHook = Callable[[Container], Any]
+
+
+# besides a command that is missing or not executable (exit codes 127 and 126), what the
+# kernel answers the runtime when the container's own configuration is wrong (a bad sysctl
+# value or mount option); anything else (out of memory, no space, a runtime bug) stays the
+# daemon's 500
+_CONFIG_FAULTS = ("not a directory", "invalid argument", "numerical result out of range")
+
+
+def config_fault(message: str) -> bool:
+    text = message.lower()
+    return any(f in text for f in _CONFIG_FAULTS)
 
 
 def start_failure_code(message: str) -> int:
@@ -119,8 +131,7 @@ class Starting:
             if created:
                 with contextlib.suppress(PalletError):
                     await self.runtime.delete(c.id, force=True)
-            await self._failed_start(c, e)
-            raise
+            raise await self._failed_start(c, e) from None
         c.status = State.RUNNING
         c.started_at = now_rfc3339()
         c.exit_code, c.error, c.oom_killed = 0, "", False
@@ -137,8 +148,7 @@ class Starting:
             await self.runtime.start(c.id)
         except PalletError as e:
             await self.runtime.delete(c.id, force=True)
-            await self._failed_start(c, e)
-            raise
+            raise await self._failed_start(c, e) from None
         self._event(c, "start")
         for plugin in self.plugins:
             await self._quietly(plugin.started(c), plugin, "started")
@@ -196,7 +206,10 @@ class Starting:
         return {"ips": ctx.ips, "extra_hosts": ctx.extra_hosts, "dns": ctx.dns,
                 "dns_search": ctx.dns_search, "dns_options": ctx.dns_options}
 
-    async def _failed_start(self, c: Container, err: PalletError) -> None:
+    async def _failed_start(self, c: Container, err: PalletError) -> PalletError:
+        """Record the failed start; returns the error to raise (the runtime refusing the
+        container's own configuration is the caller's 400, as dockerd answers for a
+        command that is missing or not executable)."""
         message = err.message
         code = start_failure_code(message)
         c.exit_code = code
@@ -224,6 +237,9 @@ class Starting:
             err.args = (err.message,)
             c.error = err.message
             self.store.save(c)
+            if code in (126, 127) or config_fault(message):
+                return InvalidArgument(err.message)
+        return err
 
     async def _release_rootfs(self, c: Container) -> None:
         rootfs = self.rootfs_path(c.id)

@@ -86,3 +86,23 @@ def test_sane_values_pass() -> None:
                     "PortBindings": {"80/tcp": [{"HostIp": "::1", "HostPort": ""}]}},
     ), HOST)
     check_resources(HostConfig(NanoCpus=1_500_000_000), HOST)
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (hc(Dns=["notanip"]), "invalid DNS server 'notanip'"),
+    (hc(ExtraHosts=["h:notanip"]), "invalid IP address in add-host"),
+    (hc(ExtraHosts=["nohost"]), "invalid IP address in add-host"),
+    (hc(Mounts=[{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"SizeBytes": -5}}]),
+     'invalid mount config for type "tmpfs": invalid size -5'),
+    (hc(Mounts=[{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"Mode": "x"}}]),
+     "invalid mode x"),
+])
+def test_network_and_mount_values_refused(body: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidArgument) as err:
+        check_create(req(**body), HOST)
+    assert message in err.value.message
+
+
+def test_network_values_that_pass() -> None:
+    check_create(req(**hc(Dns=["1.1.1.1", "::1"], ExtraHosts=[
+        "a:1.2.3.4", "b:::1", "c:[::2]", "gw:host-gateway"])), HOST)
