@@ -86,7 +86,7 @@ class Reconciling:
             self.runtime.forget(cid)
 
     async def _reconcile_one(self, c: Container, st: Any) -> None:
-        if c.build_step:
+        if c.build_step and c.status != State.REMOVING:  # (a removal cut short: below)
             if not c.running:
                 async with self._locks[c.id]:
                     await self._cut_short(c, st)
