@@ -159,10 +159,13 @@ def _report(image: str, input_: str, db: str, local: bool, max_age: int | None,
 @option("--db", default="", help="Database file for a scan on this side")
 @option("--local", is_flag=True, help="Read the image here (docker save), not in palletd")
 @option("-q", "--quiet", is_flag=True, help="No progress bar")
+@option("--no-progress", is_flag=True, help="No progress bar (trivy's spelling)")
+@option("--skip-db-update", "--offline-scan", "offline", is_flag=True, hidden=True,
+        help="Accepted for trivy's CI lines: pallet never downloads anything")
 @argument("image", required=False)
 def scan_image(input_: str, severity: str, exit_code: int, ignore_unfixed: bool,
                ignorefile: str, fmt: str, output: str, max_db_age: str, db: str, local: bool,
-               quiet: bool, image: str | None) -> int:
+               quiet: bool, no_progress: bool, offline: bool, image: str | None) -> int:
     """Scan an image for known vulnerabilities (also: pallet scan db, pallet scan sbom).
 
     Exits with --exit-code when a finding of the chosen severities remains, 0
@@ -184,7 +187,8 @@ def scan_image(input_: str, severity: str, exit_code: int, ignore_unfixed: bool,
         raise UsageError(str(err), 1) from None
     ignored = read_ignorefile(Path(ignorefile), required=ignorefile != ".trivyignore")
     policy = Policy(severities, ignore_unfixed, ignored)
-    report = _report(image or "", input_, db, local, _max_age_s(max_db_age), Bar(quiet))
+    report = _report(image or "", input_, db, local, _max_age_s(max_db_age),
+                     Bar(quiet or no_progress))
     findings = policy.apply(report.findings)
     _write(_render_scan(fmt, report, findings, [s for s in LEVELS if s in severities]), output)
     return code_for(findings, exit_code)
