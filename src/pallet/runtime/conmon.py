@@ -245,8 +245,9 @@ class ConmonRuntime:
         for d in (self.exits_dir, self.socket_dir):
             with contextlib.suppress(FileNotFoundError):
                 # exec scratch directories (exec-*) share the socket directory: not ids
+                # (a socket link points at a bundle directory: a link, not a directory)
                 out.update(p.name for p in d.iterdir()
-                           if "." not in p.name and not p.is_dir())
+                           if "." not in p.name and (p.is_symlink() or not p.is_dir()))
         return out
 
     async def state(self, cid: str) -> RuntimeState | None:

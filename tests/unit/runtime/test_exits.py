@@ -52,3 +52,23 @@ def test_docker_exit_codes() -> None:
     assert _docker_exit_code(255, b'exec: "x": executable file not found in $PATH') == 126
     assert _docker_exit_code(255, b"open executable: Permission denied") == 126
     assert _docker_exit_code(255, b"something else") == 255
+
+
+def test_monitor_files_outside_the_bundle_are_listed_and_forgotten() -> None:
+    import tempfile
+
+    from pallet.runtime.conmon import ConmonRuntime
+
+    with tempfile.TemporaryDirectory(prefix="pl-", dir="/tmp") as d:  # socket paths are short
+        base = Path(d)
+        rt = ConmonRuntime("/usr/bin/crun", "/usr/bin/conmon", base / "state",
+                           base / "exits", base / "s")
+        a, b = "a" * 64, "b" * 64
+        (base / "exits" / a).write_text("0")
+        (base / "exits" / f"{b}.Xy12Zq").write_text("")  # conmon's temp name: not an id
+        (base / "s" / b).symlink_to(base)  # conmon's link to the bundle
+        (base / "s" / "exec-0123abcd").mkdir()  # an exec's scratch directory
+        assert rt.leftover_ids() == {a, b}
+        rt.forget(a)
+        rt.forget(b)
+        assert rt.leftover_ids() == set() and (base / "exits" / f"{b}.Xy12Zq").exists()
