@@ -27,18 +27,13 @@ from pallet.compose.convert import (
 from pallet.compose.desired import networks
 from pallet.compose.engine import Engine
 from pallet.compose.model import Project
-from pallet.compose.mounts import FileSpec, filesystem
+from pallet.compose.mounts import filesystem
 from pallet.compose.plan import Plan, Step
 from pallet.compose.progress import Progress
+from pallet.compose.secretfiles import remove_files, secrets_root, write_file
 from pallet.errors import Conflict, InvalidArgument, NotFound
 
 POLL = 0.1  # seconds between dependency checks
-
-
-def secrets_root() -> str:
-    """Where secret and config files are written on this host (a tmpfs)."""
-    base = os.environ.get("XDG_RUNTIME_DIR") if os.geteuid() != 0 else None
-    return os.path.join(base or "/run", "pallet-compose")
 
 
 def run_steps(plan: Plan, action: Callable[[Step], None], parallel: int = 8) -> None:
@@ -268,38 +263,3 @@ def split_endpoints(body: dict[str, Any], version: str) -> dict[str, dict[str, A
     for n in later:
         del endpoints[n]
     return later
-
-
-def write_file(spec: FileSpec, environment: dict[str, str]) -> None:
-    """Write a secret or config file with its owner and mode, in a directory only
-    root can enter; the file is replaced atomically."""
-    if spec.file:
-        with open(spec.file, "rb") as f:
-            data = f.read()
-    elif spec.environment:
-        value = environment.get(spec.environment, os.environ.get(spec.environment))
-        if value is None:
-            raise InvalidArgument(f'environment variable "{spec.environment}" required by '
-                                  f'{spec.kind} "{spec.name}" is not set')
-        data = value.encode()
-    else:
-        data = (spec.content or "").encode()
-    directory = os.path.dirname(spec.path)
-    os.makedirs(directory, mode=0o700, exist_ok=True)  # only the engine reads it (a bind)
-    tmp = spec.path + ".tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
-    try:
-        os.write(fd, data)
-        if os.geteuid() == 0:
-            os.fchown(fd, spec.uid, spec.gid)
-        os.fchmod(fd, spec.mode)
-    finally:
-        os.close(fd)
-    os.replace(tmp, spec.path)
-
-
-def remove_files(directory: str) -> None:
-    """Remove a container's secret and config files (nothing there is fine)."""
-    import shutil
-
-    shutil.rmtree(directory, ignore_errors=True)

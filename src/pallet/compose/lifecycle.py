@@ -12,8 +12,9 @@ from pallet.compose.executor import Executor
 from pallet.compose.model import Project
 from pallet.compose.observed import desired_from_engine, observe
 from pallet.compose.plan import Desired, DownOptions, Plan, UpOptions
-from pallet.compose.planner import plan_down, plan_start, plan_stop, plan_up
+from pallet.compose.planner import plan_up
 from pallet.compose.progress import Progress
+from pallet.compose.stopplan import plan_down, plan_start, plan_stop
 
 
 def up(engine: Engine, project: Project, opts: UpOptions, progress: Progress,

@@ -3,9 +3,8 @@
 Pure (no I/O, no clock). ``up`` creates the missing networks and volumes, then per
 service in dependency order keeps, recreates (its config hash changed, or forced),
 scales and starts containers; a service starts only after the services it depends on
-have started and met their ``depends_on`` condition. ``down`` stops dependents before
-their dependencies, removes containers, then the project's networks, and its volumes
-and images when asked. ``start``/``stop`` reuse the same ordering.
+have started and met their ``depends_on`` condition. The dependency order and the start
+steps are shared with :mod:`pallet.compose.stopplan` (``down``, ``stop``, ``start``).
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ from pallet.compose.plan import (
     Desired,
     DesiredResource,
     DesiredService,
-    DownOptions,
     Observed,
     ObservedContainer,
     Plan,
@@ -80,7 +78,7 @@ def select(desired: Desired, names: Iterable[str], with_deps: bool = True) -> se
     return chosen
 
 
-def _by_service(observed: Observed) -> dict[str, list[ObservedContainer]]:
+def by_service(observed: Observed) -> dict[str, list[ObservedContainer]]:
     out: dict[str, list[ObservedContainer]] = {}
     for c in observed.containers:
         if not c.oneoff:
@@ -136,7 +134,7 @@ def plan_up(desired: Desired, observed: Observed, opts: UpOptions) -> Plan:
                            [r for r in desired.networks if r.key in used_nets], observed.networks)
     vol_steps = _resources(plan, "volume",
                            [r for r in desired.volumes if r.key in used_vols], observed.volumes)
-    existing = _by_service(observed)
+    existing = by_service(observed)
     made: dict[str, list[str]] = {}  # service -> create/recreate step ids
     to_start: dict[str, list[tuple[str, str, int]]] = {}  # service -> (container, name, number)
     running: dict[str, list[str]] = {}  # service -> stop step ids (restart: true dependents)
@@ -182,7 +180,7 @@ def plan_up(desired: Desired, observed: Observed, opts: UpOptions) -> Plan:
             starts.append(("", cname, number))
 
     if opts.start:
-        _plan_starts(plan, desired, order, to_start, made, running)
+        plan_starts(plan, desired, order, to_start, made, running)
     _orphans(plan, desired, observed, opts.remove_orphans)
     return plan
 
@@ -212,7 +210,7 @@ def _restart_stops(plan: Plan, by_name: dict[str, DesiredService], order: list[s
     return tuple(stops)
 
 
-def _plan_starts(plan: Plan, desired: Desired, order: list[str],
+def plan_starts(plan: Plan, desired: Desired, order: list[str],
                  to_start: dict[str, list[tuple[str, str, int]]],
                  made: dict[str, list[str]], stopped: dict[str, list[str]]) -> None:
     """Start steps, each service after its dependencies started and met their
@@ -265,87 +263,3 @@ def _orphans(plan: Plan, desired: Desired, observed: Observed, remove: bool) -> 
                              name=c.name, container=c.id, number=c.number))
         plan.add(Step(id=f"remove:{c.name}", kind="remove_container", service=c.service,
                       name=c.name, container=c.id, number=c.number, after=(stop,)))
-
-
-def _dependents_first(desired: Desired, chosen: set[str]) -> list[tuple[str, list[str]]]:
-    """(service, the chosen services depending on it), dependents before dependencies."""
-    order = [n for n in dependency_order(desired.services) if n in chosen]
-    return [(n, [s.name for s in desired.services if n in s.depends_on and s.name in chosen])
-            for n in reversed(order)]
-
-
-def plan_stop(desired: Desired, observed: Observed, services: list[str],
-              remove: bool = False) -> Plan:
-    """Stop (and with ``remove``, remove) the chosen services' containers,
-    dependents first."""
-    plan = Plan()
-    existing = _by_service(observed)
-    chosen = _downward(desired, services)
-    stops: dict[str, list[str]] = {}
-    for name, dependents in _dependents_first(desired, chosen):
-        after = tuple(i for d in dependents for i in stops.get(d, []))
-        stops[name] = []
-        for c in existing.get(name, []):
-            stop = plan.add(Step(id=f"stop:{c.name}", kind="stop_container", service=name,
-                                 name=c.name, container=c.id, number=c.number, after=after))
-            stops[name].append(stop)
-            if remove:
-                plan.add(Step(id=f"remove:{c.name}", kind="remove_container", service=name,
-                              name=c.name, container=c.id, number=c.number, after=(stop,)))
-    return plan
-
-
-def _downward(desired: Desired, services: list[str]) -> set[str]:
-    """The named services and every service that depends on them (all when none)."""
-    chosen = set(services) or {s.name for s in desired.services}
-    grew = True
-    while grew:
-        more = {s.name for s in desired.services if chosen.intersection(s.depends_on)}
-        grew = not more <= chosen
-        chosen |= more
-    return chosen
-
-
-def plan_down(desired: Desired, observed: Observed, opts: DownOptions) -> Plan:
-    """Stop and remove the project's containers, then its networks (and with the
-    options, its volumes, images and orphan containers)."""
-    for name in opts.services:
-        if name not in {s.name for s in desired.services}:
-            raise NotFound(f"no such service: {name}")
-    plan = plan_stop(desired, observed, opts.services, remove=True)
-    known = {s.name for s in desired.services}
-    if opts.remove_orphans:
-        for c in observed.containers:
-            if c.service not in known or c.oneoff:
-                stop = plan.add(Step(id=f"stop:{c.name}", kind="stop_container",
-                                     service=c.service, name=c.name, container=c.id))
-                plan.add(Step(id=f"remove:{c.name}", kind="remove_container",
-                              service=c.service, name=c.name, container=c.id, after=(stop,)))
-    if opts.services:
-        return plan
-    removed = tuple(s.id for s in plan.steps if s.kind == "remove_container")
-    for net in desired.networks:
-        if not net.external and net.name in observed.networks:
-            plan.add(Step(id=f"rmnet:{net.key}", kind="remove_network", name=net.name,
-                          key=net.key, after=removed))
-    if opts.volumes:
-        for vol in desired.volumes:
-            if not vol.external and vol.name in observed.volumes:
-                plan.add(Step(id=f"rmvol:{vol.key}", kind="remove_volume", name=vol.name,
-                              key=vol.key, after=removed))
-    for image in opts.images:
-        plan.add(Step(id=f"rmi:{image}", kind="remove_image", name=image, after=removed))
-    return plan
-
-
-def plan_start(desired: Desired, observed: Observed, services: list[str]) -> Plan:
-    """Start the chosen services' stopped containers in dependency order, waiting
-    for each ``depends_on`` condition."""
-    plan = Plan()
-    chosen = select(desired, services, with_deps=False)
-    order = [n for n in dependency_order(desired.services) if n in chosen]
-    existing = _by_service(observed)
-    to_start = {n: [(c.id, c.name, c.number) for c in existing.get(n, [])
-                    if c.state != "running"] for n in order}
-    _plan_starts(plan, desired, order, to_start, {}, {})
-    return plan

@@ -17,7 +17,8 @@ from pallet.compose.plan import (
     Plan,
     UpOptions,
 )
-from pallet.compose.planner import dependency_order, plan_down, plan_start, plan_up
+from pallet.compose.planner import dependency_order, plan_up
+from pallet.compose.stopplan import plan_down, plan_start
 from pallet.errors import InvalidArgument, NotFound
 
 NETS = [DesiredResource("default", "p_default"), DesiredResource("back", "p_back")]

@@ -83,9 +83,9 @@ def run(detach: bool, rm: bool, no_deps: bool, env: tuple[str, ...], entrypoint:
     from pallet.compose import labels
     from pallet.compose.confighash import project_hashes
     from pallet.compose.convert import container_body
-    from pallet.compose.executor import secrets_root, write_file
     from pallet.compose.mounts import filesystem
     from pallet.compose.plan import UpOptions
+    from pallet.compose.secretfiles import secrets_root, write_file
 
     proj = target.project()
     svc = proj.services.get(service)

@@ -1,0 +1,55 @@
+"""The files of a service's secrets and configs on the host: written before its
+container is made (content from a file, the project's environment or inline, with the
+reference's ``uid``, ``gid`` and ``mode``) under a root-only directory on a tmpfs, bound
+read-only into the container by :mod:`pallet.compose.mounts`, removed with the
+container.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pallet.compose.mounts import FileSpec
+from pallet.errors import InvalidArgument
+
+
+def secrets_root() -> str:
+    """Where secret and config files are written on this host (a tmpfs)."""
+    base = os.environ.get("XDG_RUNTIME_DIR") if os.geteuid() != 0 else None
+    return os.path.join(base or "/run", "pallet-compose")
+
+
+
+def write_file(spec: FileSpec, environment: dict[str, str]) -> None:
+    """Write a secret or config file with its owner and mode, in a directory only
+    root can enter; the file is replaced atomically."""
+    if spec.file:
+        with open(spec.file, "rb") as f:
+            data = f.read()
+    elif spec.environment:
+        value = environment.get(spec.environment, os.environ.get(spec.environment))
+        if value is None:
+            raise InvalidArgument(f'environment variable "{spec.environment}" required by '
+                                  f'{spec.kind} "{spec.name}" is not set')
+        data = value.encode()
+    else:
+        data = (spec.content or "").encode()
+    directory = os.path.dirname(spec.path)
+    os.makedirs(directory, mode=0o700, exist_ok=True)  # only the engine reads it (a bind)
+    tmp = spec.path + ".tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    try:
+        os.write(fd, data)
+        if os.geteuid() == 0:
+            os.fchown(fd, spec.uid, spec.gid)
+        os.fchmod(fd, spec.mode)
+    finally:
+        os.close(fd)
+    os.replace(tmp, spec.path)
+
+
+def remove_files(directory: str) -> None:
+    """Remove a container's secret and config files (nothing there is fine)."""
+    import shutil
+
+    shutil.rmtree(directory, ignore_errors=True)

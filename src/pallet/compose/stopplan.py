@@ -1,0 +1,96 @@
+"""Plans that take a project down or bring stopped containers back: ``down`` (stop
+dependents before their dependencies, remove containers, then the project's networks,
+and its volumes, images and orphans when asked), ``stop``/``rm`` and ``start`` (stopped
+containers in dependency order, waiting for each ``depends_on`` condition). Pure, like
+:mod:`pallet.compose.planner`, whose ordering it shares.
+"""
+
+from __future__ import annotations
+
+from pallet.compose.plan import Desired, DownOptions, Observed, Plan, Step
+from pallet.compose.planner import by_service, dependency_order, plan_starts, select
+from pallet.errors import NotFound
+
+
+def _dependents_first(desired: Desired, chosen: set[str]) -> list[tuple[str, list[str]]]:
+    """(service, the chosen services depending on it), dependents before dependencies."""
+    order = [n for n in dependency_order(desired.services) if n in chosen]
+    return [(n, [s.name for s in desired.services if n in s.depends_on and s.name in chosen])
+            for n in reversed(order)]
+
+
+def plan_stop(desired: Desired, observed: Observed, services: list[str],
+              remove: bool = False) -> Plan:
+    """Stop (and with ``remove``, remove) the chosen services' containers,
+    dependents first."""
+    plan = Plan()
+    existing = by_service(observed)
+    chosen = _downward(desired, services)
+    stops: dict[str, list[str]] = {}
+    for name, dependents in _dependents_first(desired, chosen):
+        after = tuple(i for d in dependents for i in stops.get(d, []))
+        stops[name] = []
+        for c in existing.get(name, []):
+            stop = plan.add(Step(id=f"stop:{c.name}", kind="stop_container", service=name,
+                                 name=c.name, container=c.id, number=c.number, after=after))
+            stops[name].append(stop)
+            if remove:
+                plan.add(Step(id=f"remove:{c.name}", kind="remove_container", service=name,
+                              name=c.name, container=c.id, number=c.number, after=(stop,)))
+    return plan
+
+
+def _downward(desired: Desired, services: list[str]) -> set[str]:
+    """The named services and every service that depends on them (all when none)."""
+    chosen = set(services) or {s.name for s in desired.services}
+    grew = True
+    while grew:
+        more = {s.name for s in desired.services if chosen.intersection(s.depends_on)}
+        grew = not more <= chosen
+        chosen |= more
+    return chosen
+
+
+def plan_down(desired: Desired, observed: Observed, opts: DownOptions) -> Plan:
+    """Stop and remove the project's containers, then its networks (and with the
+    options, its volumes, images and orphan containers)."""
+    for name in opts.services:
+        if name not in {s.name for s in desired.services}:
+            raise NotFound(f"no such service: {name}")
+    plan = plan_stop(desired, observed, opts.services, remove=True)
+    known = {s.name for s in desired.services}
+    if opts.remove_orphans:
+        for c in observed.containers:
+            if c.service not in known or c.oneoff:
+                stop = plan.add(Step(id=f"stop:{c.name}", kind="stop_container",
+                                     service=c.service, name=c.name, container=c.id))
+                plan.add(Step(id=f"remove:{c.name}", kind="remove_container",
+                              service=c.service, name=c.name, container=c.id, after=(stop,)))
+    if opts.services:
+        return plan
+    removed = tuple(s.id for s in plan.steps if s.kind == "remove_container")
+    for net in desired.networks:
+        if not net.external and net.name in observed.networks:
+            plan.add(Step(id=f"rmnet:{net.key}", kind="remove_network", name=net.name,
+                          key=net.key, after=removed))
+    if opts.volumes:
+        for vol in desired.volumes:
+            if not vol.external and vol.name in observed.volumes:
+                plan.add(Step(id=f"rmvol:{vol.key}", kind="remove_volume", name=vol.name,
+                              key=vol.key, after=removed))
+    for image in opts.images:
+        plan.add(Step(id=f"rmi:{image}", kind="remove_image", name=image, after=removed))
+    return plan
+
+
+def plan_start(desired: Desired, observed: Observed, services: list[str]) -> Plan:
+    """Start the chosen services' stopped containers in dependency order, waiting
+    for each ``depends_on`` condition."""
+    plan = Plan()
+    chosen = select(desired, services, with_deps=False)
+    order = [n for n in dependency_order(desired.services) if n in chosen]
+    existing = by_service(observed)
+    to_start = {n: [(c.id, c.name, c.number) for c in existing.get(n, [])
+                    if c.state != "running"] for n in order}
+    plan_starts(plan, desired, order, to_start, {}, {})
+    return plan
