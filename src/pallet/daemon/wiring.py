@@ -81,7 +81,10 @@ class Daemon:
         """Make the records, the runtime and the store agree after a stop or a crash:
         containers first (they are the store's roots), then the store's garbage."""
         await self.containers.reconcile()
-        await self.image_ops.collect()
+        try:
+            await self.image_ops.collect()
+        except Exception:  # the store keeps its garbage until the next prune; palletd starts
+            log.exception("garbage collection at start failed")
 
     async def watch_exits(self) -> None:
         async for cid in self.watcher:

@@ -77,13 +77,16 @@ class Reconciling:
             except Exception:
                 log.exception("reconciling container %s failed", c.short_id)
         known = {c.id for c in records}
-        for cid in states:
-            if cid not in known:
-                log.info("removing runtime container %s that has no record", cid[:12])
-                await self.runtime.discard(cid, self.bundle(cid))
-        await asyncio.to_thread(self._sweep_bundles, known)
-        for cid in self.runtime.leftover_ids() - known:
-            self.runtime.forget(cid)
+        try:  # what belongs to no record: never a reason for palletd not to start
+            for cid in states:
+                if cid not in known:
+                    log.info("removing runtime container %s that has no record", cid[:12])
+                    await self.runtime.discard(cid, self.bundle(cid))
+            await asyncio.to_thread(self._sweep_bundles, known)
+            for cid in self.runtime.leftover_ids() - known:
+                self.runtime.forget(cid)
+        except (PalletError, OSError):
+            log.exception("removing what belongs to no container failed")
 
     async def _reconcile_one(self, c: Container, st: Any) -> None:
         if c.build_step and c.status != State.REMOVING:  # (a removal cut short: below)

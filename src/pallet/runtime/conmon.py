@@ -236,7 +236,7 @@ class ConmonRuntime:
     def forget(self, cid: str) -> None:
         """Drop the monitor's files outside the bundle: the exit file, the socket link."""
         for p in (self.exits_dir / cid, self.socket_dir / cid):
-            with contextlib.suppress(FileNotFoundError):
+            with contextlib.suppress(FileNotFoundError, IsADirectoryError):
                 p.unlink()
 
     def leftover_ids(self) -> set[str]:
