@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -87,11 +88,24 @@ class Daemon:
             log.exception("garbage collection at start failed")
 
     async def watch_exits(self) -> None:
-        async for cid in self.watcher:
-            try:
-                await self.containers.on_exit(cid)
-            except Exception:
-                log.exception("handling the exit of %s failed", cid[:12])
+        """Handle each exit conmon reports in a task of its own: the exits of containers
+        stopped together (``compose down``) are reaped side by side, not one by one
+        (``on_exit`` holds the container's own lock)."""
+        handling: set[asyncio.Task[None]] = set()
+        try:
+            async for cid in self.watcher:
+                task = asyncio.get_running_loop().create_task(self._on_exit(cid))
+                handling.add(task)
+                task.add_done_callback(handling.discard)
+        finally:
+            for task in handling:
+                task.cancel()
+
+    async def _on_exit(self, cid: str) -> None:
+        try:
+            await self.containers.on_exit(cid)
+        except Exception:
+            log.exception("handling the exit of %s failed", cid[:12])
 
     def close(self) -> None:
         self.watcher.close()
