@@ -11,15 +11,18 @@ from typing import TextIO
 
 
 class Progress:
-    def __init__(self, out: TextIO | None = None, quiet: bool = False) -> None:
+    def __init__(self, out: TextIO | None = None, quiet: bool = False,
+                 dry_run: bool = False) -> None:
         self.out = out if out is not None else sys.stderr
         self.quiet = quiet
+        self.prefix = "DRY-RUN MODE - " if dry_run else ""
         self.lock = threading.Lock()
         self.lines: list[str] = []
 
     def event(self, kind: str, name: str, status: str) -> None:
         """``kind`` is Container, Network, Volume, Image or "" (a service)."""
-        self.write(f" {kind} {name}  {status}" if kind else f" {name}  {status}")
+        line = f" {kind} {name}  {status}" if kind else f" {name}  {status}"
+        self.write(self.prefix + line)
 
     def warn(self, text: str) -> None:
         self.write(f"WARN[0000] {text}")

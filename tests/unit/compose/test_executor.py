@@ -264,3 +264,16 @@ def test_recreate_keeps_anonymous_volumes_and_renew_drops_them(files: Path) -> N
         {"Type": "volume", "Destination": "/var/lib/data", "RW": True, "Name": anon}]
     lifecycle.up(engine, load(changed), UpOptions(recreate="force"), quiet(), renew=True)
     assert engine.find("a-db-1")["Mounts"][0]["Name"] != anon
+
+
+def test_dry_run_plans_and_reports_everything_and_changes_nothing(files: Path) -> None:
+    from pallet.compose.dryrun import DryRunEngine
+
+    engine = FakeEngine()
+    progress = quiet()
+    progress.prefix = "DRY-RUN MODE - "
+    lifecycle.up(DryRunEngine(engine), load(), UpOptions(), progress)
+    assert engine.calls == [] and engine.networks == {} and engine.names() == []
+    assert "DRY-RUN MODE -  Container p-web-1  Started" in progress.lines
+    assert progress.lines.index("DRY-RUN MODE -  Container p-db-1  Healthy") < \
+        progress.lines.index("DRY-RUN MODE -  Container p-web-1  Starting")

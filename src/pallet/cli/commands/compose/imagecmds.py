@@ -33,7 +33,9 @@ def build(no_cache: bool, pull: bool, quiet: bool, build_args: tuple[str, ...],
     progress = target.progress()
     for name in sorted(names):
         svc = proj.services[name]
-        if svc.build is not None:
+        if svc.build is not None and target.dry_run():
+            progress.event("", name, "Built")
+        elif svc.build is not None:
             build_one(proj, svc, image_name(proj, svc), no_cache=no_cache, pull=pull,
                       quiet=quiet, args=args, progress=progress)
 
@@ -61,6 +63,9 @@ def pull(quiet: bool, ignore_pull_failures: bool, ignore_buildable: bool, includ
     for name in sorted(names):
         svc = proj.services[name]
         if svc.image is None or (svc.build is not None and ignore_buildable):
+            continue
+        if target.dry_run():
+            progress.event("", name, "Pulled")
             continue
         try:
             pull_one(svc.image, progress, quiet, service=name)
@@ -92,6 +97,8 @@ def push(ignore_push_failures: bool, quiet: bool, services: tuple[str, ...]) -> 
         repo, _, tag = svc.image.rpartition(":") if ":" in svc.image.rsplit("/", 1)[-1] \
             else (svc.image, "", "latest")
         progress.event("", name, "Pushing")
+        if target.dry_run():
+            continue
         try:
             resp = api().registry.push(repo, tag or "latest", auth=credstore.header_for(repo))
             show(resp.chunks(), lambda s: None, quiet=True)

@@ -138,6 +138,12 @@ def prepare(project: Project, services: list[str], progress: Progress, *,
 
 def run_actions(project: Project, actions: list[ImageAction], progress: Progress, *,
                 quiet_pull: bool = False) -> None:
+    from pallet.cli.commands.compose.target import dry_run
+
+    if dry_run():
+        for a in actions:
+            progress.event("", a.service, "Pulled" if a.action == "pull" else "Built")
+        return
     pulls = [a for a in actions if a.action == "pull"]
     if pulls:
         with ThreadPoolExecutor(max_workers=4) as pool:

@@ -36,11 +36,13 @@ def _each(docs: list[dict[str, Any]], verb: str, done: str,
     from concurrent.futures import ThreadPoolExecutor
 
     progress = target.progress()
+    dry = target.dry_run()
 
     def one(doc: dict[str, Any]) -> None:
         name = str(doc["Names"][0]).lstrip("/")
         progress.event("Container", name, verb)
-        action(str(doc["Id"]))
+        if not dry:
+            action(str(doc["Id"]))
         progress.event("Container", name, done)
 
     with ThreadPoolExecutor(max_workers=8) as pool:

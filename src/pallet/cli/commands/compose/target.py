@@ -10,16 +10,22 @@ from pallet.cli.commands.compose import context
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pallet.compose.engine import ClientEngine
+    from pallet.compose.engine import Engine
     from pallet.compose.model import Project
     from pallet.compose.progress import Progress
 
 
-def engine() -> ClientEngine:
+def engine() -> Engine:
+    """The engine; with ``--dry-run`` one that reads it and changes nothing."""
     from pallet.cli.session import current
     from pallet.compose.engine import ClientEngine
 
-    return ClientEngine(current().transport)
+    real = ClientEngine(current().transport)
+    if context.flags().dry_run:
+        from pallet.compose.dryrun import DryRunEngine
+
+        return DryRunEngine(real)
+    return real
 
 
 def project() -> Project:
@@ -48,7 +54,12 @@ def name_of(target: Project | str) -> str:
 def progress() -> Progress:
     from pallet.compose.progress import Progress
 
-    return Progress(quiet=context.flags().progress == "quiet")
+    flags = context.flags()
+    return Progress(quiet=flags.progress == "quiet", dry_run=flags.dry_run)
+
+
+def dry_run() -> bool:
+    return context.flags().dry_run
 
 
 def parallel() -> int:
