@@ -75,6 +75,7 @@ def test_host_bridge_never_adopted(palletd: Any, busybox: str, host_bridge: str)
         ok(d, "network", "rm", net)
         ok(d, "network", "create", net)
         ok(d, "network", "prune", "-f")
+        ok(d, "run", "--rm", "-p", "18099:80", busybox, "true")  # the default bridge
     finally:
         d.pallet("rm", "-f", net + "-a", net + "-b")
         d.pallet("network", "rm", net)
