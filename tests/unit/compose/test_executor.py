@@ -275,5 +275,5 @@ def test_dry_run_plans_and_reports_everything_and_changes_nothing(files: Path) -
     lifecycle.up(DryRunEngine(engine), load(), UpOptions(), progress)
     assert engine.calls == [] and engine.networks == {} and engine.names() == []
     assert "DRY-RUN MODE -  Container p-web-1  Started" in progress.lines
-    assert progress.lines.index("DRY-RUN MODE -  Container p-db-1  Healthy") < \
+    assert progress.lines.index("DRY-RUN MODE -  Container p-db-1  Started") < \
         progress.lines.index("DRY-RUN MODE -  Container p-web-1  Starting")
