@@ -12,49 +12,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pallet.cli.errors import StatusError
+from pallet.cli.commands.scan_db import daemon_status, db_error, local_db_path
 from pallet.cli.flagerrors import UsageError
 from pallet.cli.flags import Group, argument, command, option
 from pallet.cli.session import api
-from pallet.cli.util import echo
 from pallet.errors import InvalidArgument
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from pallet.scancore.model import DBStatus, Inventory, Report, SourceStatus
+    from pallet.scancore.model import Inventory, Report
 
 DEFAULT_SEVERITY = "UNKNOWN,LOW,MEDIUM,HIGH,CRITICAL"
-
-
-def _explicit_db(flag: str) -> Path | None:
-    """The database file named by ``--db`` or ``$PALLET_SCAN_DB``: scans and imports then
-    stay on this side and never ask the daemon."""
-    import os
-
-    chosen = flag or os.environ.get("PALLET_SCAN_DB", "")
-    return Path(chosen) if chosen else None
-
-
-def _db_path(flag: str) -> Path:
-    """The database this side reads: the explicit one, else palletd's under its state."""
-    chosen = _explicit_db(flag)
-    if chosen is not None:
-        return chosen
-    from pallet.scancore.osvdb import db_path
-    from pallet.system.paths import Paths
-
-    return db_path(Paths.from_env().root)
-
-
-def _daemon_status(flag: str) -> DBStatus | None:
-    """palletd's database status, when palletd scans and no local database was named."""
-    if _explicit_db(flag) is not None:
-        return None
-    from pallet.scan import remote
-
-    return remote.db_status(api())
 
 
 def _max_age_s(text: str) -> int | None:
@@ -102,12 +72,6 @@ def _write(text: str, output: str) -> None:
         sys.stdout.flush()
 
 
-def _fail_db(err: Exception) -> StatusError:
-    from pallet.scan.policy import EXIT_DB
-
-    return StatusError(EXIT_DB, f"pallet scan: {err}")
-
-
 def _local_inventory(image: str, input_: str, bar: Bar) -> Inventory:
     from pallet.scan import source
     from pallet.scancore.cache import LayerCache, default_root
@@ -128,20 +92,21 @@ def _report(image: str, input_: str, db: str, local: bool, max_age: int | None,
     from pallet.scancore.osvdb import MissingDB
     from pallet.scancore.scanner import check_fresh, scan
 
+    age = timedelta(seconds=max_age) if max_age is not None else None
     try:
-        status = None if (input_ or local) else _daemon_status(db)
+        status = None if (input_ or local) else daemon_status(db)
         if status is not None:
-            check_fresh(status, timedelta(seconds=max_age) if max_age is not None else None)
+            check_fresh(status, age)
             try:
                 return remote.scan(api(), image, max_age, bar)
             except Unavailable as err:  # palletd's MissingDB (503): the database went away
                 if isinstance(err, ConnectionFailed):
                     raise
-                raise _fail_db(err) from None
+                raise db_error(err) from None
         inv = _local_inventory(image, input_, bar)
-        return scan(inv, _db_path(db), timedelta(seconds=max_age) if max_age is not None else None)
+        return scan(inv, local_db_path(db), age)
     except MissingDB as err:
-        raise _fail_db(err) from None
+        raise db_error(err) from None
     finally:
         bar.clear()
 
@@ -259,92 +224,7 @@ def _render_sbom(fmt: str, inv: Inventory) -> str:
     return render_inventory(inv)
 
 
-@command("import")
-@option("--db", default="", help="Database file (default: palletd's, under its state root)")
-@argument("sources", nargs=-1, required=True, metavar="FILE.zip|DIR...")
-def db_import(db: str, sources: tuple[str, ...]) -> None:
-    """Import OSV records (an OSV ecosystem zip, or a directory of JSON records).
-
-    Against palletd the records are sent to it and land under its state root;
-    with --db (or $PALLET_SCAN_DB) they go into that file here.
-    """
-    from pallet.scancore.osvdb import import_path
-
-    to_daemon = _daemon_status(db) is not None
-    path = _db_path(db)
-    for src in sources:
-        if to_daemon:
-            st = _upload(Path(src))
-            where = "palletd's database"
-        else:
-            st = import_path(path, Path(src))
-            where = str(path)
-        echo(f"Imported {st.records} records from {src} as source {st.name!r} into {where}")
-
-
-def _upload(src: Path) -> SourceStatus:
-    import msgspec
-
-    from pallet.errors import NotFound
-    from pallet.scancore.model import SourceStatus
-    from pallet.scancore.osvdb import source_name, zip_directory
-
-    if src.is_dir():
-        import tempfile
-
-        with tempfile.TemporaryFile() as packed:
-            zip_directory(src, packed)
-            packed.seek(0)
-            doc = api().pallet.scan_db_import(packed, source_name(src), str(src.resolve()))
-    else:
-        try:
-            f = open(src, "rb")  # noqa: SIM115 - closed by the with below
-        except FileNotFoundError:
-            raise NotFound(f"{src}: no such file or directory") from None
-        with f:
-            doc = api().pallet.scan_db_import(f, source_name(src), str(src.resolve()))
-    return msgspec.convert(doc, SourceStatus)
-
-
-@command("status")
-@option("--db", default="", help="Database file (default: palletd's, under its state root)")
-@option("-f", "--format", "fmt", default="table", help="table or json")
-def db_status(db: str, fmt: str) -> None:
-    """Show the database's sources, record counts and age."""
-    import msgspec
-
-    from pallet.scancore.osvdb import MissingDB, OSVDatabase
-    from pallet.scancore.scanner import check_fresh
-
-    status = _daemon_status(db)
-    try:
-        if status is None:
-            database = OSVDatabase(_db_path(db))
-            try:
-                status = database.status()
-            finally:
-                database.close()
-        check_fresh(status, None)
-    except MissingDB as err:
-        raise _fail_db(err) from None
-    if fmt == "json":
-        echo(msgspec.json.format(msgspec.json.encode(status), indent=2).decode())
-        return
-    echo(f"Database: {status.path}\nRecords:  {status.records}\n"
-         f"Imported: {status.imported_at}\nNewest record: {status.modified or '-'}\n")
-    width = max([len(s.name) for s in status.sources] + [6])
-    echo(f"{'SOURCE':<{width}}   RECORDS   IMPORTED               FROM")
-    for s in status.sources:
-        echo(f"{s.name:<{width}}   {s.records:<7}   {s.imported_at:<20}   {s.origin}")
-
-
 C = "pallet.cli.commands.scan"
-DB = Group("db", "Manage the vulnerability database", {
-    "import": (C, "db_import", "Import OSV records (zip or directory)"),
-    "status": (C, "db_status", "Show the database's sources and age"),
-})
-
-
 class ScanGroup(Group):
     """``pallet scan IMAGE`` scans; ``pallet scan db|sbom ...`` are subcommands."""
 
@@ -355,6 +235,6 @@ class ScanGroup(Group):
 
 
 scan = ScanGroup("scan", "Scan an image for vulnerabilities", {
-    "db": (C, "DB", "Manage the vulnerability database"),
+    "db": (C + "_db", "DB", "Manage the vulnerability database"),
     "sbom": (C, "sbom", "List an image's packages (SBOM)"),
 })
