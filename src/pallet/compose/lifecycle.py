@@ -11,7 +11,7 @@ from pallet.compose.engine import Engine
 from pallet.compose.executor import Executor
 from pallet.compose.model import Project
 from pallet.compose.observed import desired_from_engine, observe
-from pallet.compose.plan import Desired, DownOptions, Plan, UpOptions
+from pallet.compose.plan import Desired, DownOptions, Observed, Plan, UpOptions
 from pallet.compose.planner import plan_up
 from pallet.compose.progress import Progress
 from pallet.compose.stopplan import plan_down, plan_start, plan_stop
@@ -19,10 +19,13 @@ from pallet.compose.stopplan import plan_down, plan_start, plan_stop
 
 def up(engine: Engine, project: Project, opts: UpOptions, progress: Progress,
        timeout: int | None = None, parallel: int = -1,
-       image_ids: dict[str, str] | None = None, renew: bool = False) -> Plan:
+       image_ids: dict[str, str] | None = None, renew: bool = False,
+       observed: Observed | None = None) -> Plan:
     """``image_ids``: the IDs of the images already looked up (by reference);
-    ``renew``: recreated containers get new anonymous volumes (``up -V``)."""
-    plan = plan_up(desired(project), observe(engine, project.name), opts)
+    ``renew``: recreated containers get new anonymous volumes (``up -V``);
+    ``observed``: what the engine holds, when the caller read it already."""
+    seen = observed if observed is not None else observe(engine, project.name)
+    plan = plan_up(desired(project), seen, opts)
     executor = Executor(engine, project, progress, timeout=timeout, renew_anonymous=renew)
     executor.image_ids.update(image_ids or {})
     executor.run(plan, parallel)
