@@ -20,12 +20,16 @@ import os
 import stat
 from pathlib import Path
 
+from pallet.errors import PalletError
 from pallet.system.paths import Paths
 
 ROOT_MODE = 0o710
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 SHARED = 0o077  # the group and other bits private state never has
+# what palletd's own state and run directories hold
+ROOT_MARKERS = ("pallet.db", "daemon.json")
+RUN_MARKERS = ("palletd.lock", "pallet.sock")
 # files in a container's directory that are bind-mounted into the container
 LAYER_DATA = frozenset({"diff", "work", "fs", "merged"})
 CONTAINER_VISIBLE = frozenset({"hosts", "hostname", "resolv.conf", "rootfs", "secrets"})
@@ -82,8 +86,25 @@ def _fix_tree(root: Path) -> None:
                     _strip(p, st)
 
 
+def _is_ours(path: Path, markers: tuple[str, ...]) -> bool:
+    """Whether ``path`` is a directory pallet may make its own: missing, empty, or already
+    holding one of ``markers`` (``--root /tmp`` must not make /tmp private)."""
+    try:
+        return not any(path.iterdir()) or any((path / m).exists() for m in markers)
+    except FileNotFoundError:
+        return True
+
+
 def secure_state(paths: Paths, socket_gid: int = 0) -> None:
-    """Make the state and run directories private; fix up an older store's modes."""
+    """Make the state and run directories private; fix up an older store's modes.
+
+    Raises PalletError for a state or run directory that holds something else than
+    pallet's own state.
+    """
+    for path, markers in ((paths.root, ROOT_MARKERS), (paths.run, RUN_MARKERS)):
+        if not _is_ours(path, markers):
+            raise PalletError(f"{path} is not empty and holds none of {', '.join(markers)}: "
+                              "give pallet a directory of its own")
     older = paths.root.exists() and stat.S_IMODE(paths.root.stat().st_mode) != ROOT_MODE
     private_dir(paths.root, ROOT_MODE)
     if older:

@@ -7,6 +7,9 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
+
+from pallet.errors import PalletError
 from pallet.system.paths import Paths
 from pallet.system.private import secure_state
 
@@ -39,6 +42,7 @@ def test_older_store_fixed_and_container_data_kept(tmp_path: Path) -> None:
         os.chmod(d, 0o755)
     os.chmod(paths.volumes / "v" / "_data", 0o777)
     _file(paths.run / "exits" / "c1", 0o644)
+    _file(paths.run / "palletd.lock", 0o644)
 
     secure_state(paths)
 
@@ -56,3 +60,18 @@ def test_fresh_store_created_private(tmp_path: Path) -> None:
     assert _mode(paths.root) == 0o710 and _mode(paths.db) == 0o600
     assert {_mode(paths.root / n) for n in ("content", "snapshots", "containers",
                                              "volumes", "tmp")} == {0o700}
+
+
+def test_a_directory_that_is_not_pallets_is_left_alone(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    _file(shared / "someone-elses", 0o644)
+    os.chmod(shared, 0o1777)
+    with pytest.raises(PalletError, match="give pallet a directory of its own"):
+        secure_state(Paths(root=shared, run=tmp_path / "run"))
+    assert _mode(shared) == 0o1777
+    with pytest.raises(PalletError):
+        secure_state(Paths(root=tmp_path / "root", run=shared))
+    assert _mode(shared) == 0o1777
+    _file(tmp_path / "configured" / "daemon.json", 0o644)  # a config before the first start
+    secure_state(Paths(root=tmp_path / "configured", run=tmp_path / "run"))
+    assert _mode(tmp_path / "configured") == 0o710
