@@ -94,3 +94,17 @@ def plan_start(desired: Desired, observed: Observed, services: list[str]) -> Pla
                     if c.state != "running"] for n in order}
     plan_starts(plan, desired, order, to_start, {}, {})
     return plan
+
+
+def restart_dependents(desired: Desired, services: list[str]) -> list[str]:
+    """The services that follow a restart of ``services``: those whose ``depends_on``
+    names one of them with ``restart: true``, transitively, in dependency order."""
+    restarted = set(services)
+    grew = True
+    while grew:
+        more = {s.name for s in desired.services
+                if any(d in restarted and c.restart for d, c in s.depends_on.items())}
+        grew = not more <= restarted
+        restarted |= more
+    return [n for n in dependency_order(desired.services)
+            if n in restarted and n not in services]

@@ -18,7 +18,7 @@ from pallet.compose.plan import (
     UpOptions,
 )
 from pallet.compose.planner import dependency_order, plan_up
-from pallet.compose.stopplan import plan_down, plan_start
+from pallet.compose.stopplan import plan_down, plan_start, restart_dependents
 from pallet.errors import InvalidArgument, NotFound
 
 NETS = [DesiredResource("default", "p_default"), DesiredResource("back", "p_back")]
@@ -244,3 +244,12 @@ def test_config_hash_is_compose_v2s() -> None:
            "ports": [{"mode": "ingress", "target": 80, "published": "18081", "protocol": "tcp"}]}
     assert service_hash(db) == "75e9ca2b5daadaacfb31bba96ea8f18b0d3d3fe4dca822574f47f67cf54bb5a8"
     assert service_hash(web) == "d926d7008dba4d57bce1b0b088f59cbe5eec8274af7fec1e76bebf78d550e55c"
+
+
+def test_a_restart_takes_the_services_that_depend_on_it_with_restart_true() -> None:
+    web = DesiredService("web", "h", depends_on={"db": Dependency(restart=True)})
+    proxy = DesiredService("proxy", "h", depends_on={"web": Dependency(restart=True)})
+    other = DesiredService("other", "h", depends_on={"db": Dependency()})
+    desired = Desired("p", [DesiredService("db", "h"), web, proxy, other])
+    assert restart_dependents(desired, ["db"]) == ["web", "proxy"]
+    assert restart_dependents(desired, ["proxy"]) == []

@@ -79,12 +79,22 @@ def stop(timeout: int | None, services: tuple[str, ...]) -> None:
 @option("--no-deps", is_flag=True, help="Don't restart dependent services")
 @argument("services", nargs=-1, metavar="[SERVICE...]")
 def restart(timeout: int | None, no_deps: bool, services: tuple[str, ...]) -> None:
-    """Restart service containers."""
+    """Restart service containers (then, unless ``--no-deps``, the services that depend
+    on them with ``restart: true``)."""
     from pallet.cli.session import api
 
     containers = api().containers
-    docs = _containers(target.project_or_name(), services)
-    _each(docs, "Restarting", "Started", lambda ref: containers.restart(ref, timeout))
+    proj = target.project_or_name()
+    waves = [services]
+    if services and not no_deps and not isinstance(proj, str):
+        from pallet.compose.desired import desired
+        from pallet.compose.stopplan import restart_dependents
+
+        waves.append(tuple(restart_dependents(desired(proj, hashes=False), list(services))))
+    for wave in waves:
+        if wave or not services:
+            _each(_containers(proj, wave), "Restarting", "Started",
+                  lambda ref: containers.restart(ref, timeout))
 
 
 @command()
