@@ -53,6 +53,11 @@ def check_stack(compose: Compose, engine: Runner) -> None:
         assert SECRET not in engine("inspect", container(c, "db")).stdout
         web_env = exec_(c, "web", "env").stdout.splitlines()
         assert "DATABASE_URL=postgres://db:5432/app" in web_env
+        # the guide's `restart web`: a new process, same container, still answering
+        pid = inspect(engine, container(c, "web"))["State"]["Pid"]
+        c("restart", "-t", "2", "web")
+        assert inspect(engine, container(c, "web"))["State"]["Pid"] != pid
+        assert http_get(port, "/health") == "ok\n"
         # redis (uid 999) writes its fresh named volume over the image's VOLUME /data
         _count(c, "redis", "/data/dump.rdb", 1)
         _count(c, "db", "/var/lib/postgresql/data/starts.log", 1)
