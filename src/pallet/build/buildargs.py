@@ -7,8 +7,8 @@ which ``--build-arg`` values were consumed (the rest earn Docker's warning).
 from __future__ import annotations
 
 from pallet.build.instructions import PROXY_ARGS, Scope, arg_decls
-from pallet.build.parser import Dockerfile, Instruction
 from pallet.build.stageimage import StageState
+from pallet.dockerfile.parser import Dockerfile, Instruction
 
 
 def predefined_args(platform: dict[str, str]) -> dict[str, str]:

@@ -23,7 +23,7 @@ from pallet.build.instructions import (
     volumes,
     workdir,
 )
-from pallet.build.parser import Instruction, ParseError, parse
+from pallet.dockerfile.parser import Instruction, ParseError, parse
 from pallet.errors import InvalidArgument
 
 ALLOWED = frozenset(

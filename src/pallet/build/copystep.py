@@ -26,11 +26,11 @@ from pallet.build.copy import (
     is_archive,
     write_file,
 )
-from pallet.build.parser import Instruction, ParseError
 from pallet.build.rootfs import image_view, writable
 from pallet.build.runstep import ONLY_HEREDOC
 from pallet.build.stageimage import StageState, cache_hit, commit
-from pallet.build.words import expand
+from pallet.dockerfile.parser import Instruction, ParseError
+from pallet.dockerfile.words import expand
 from pallet.errors import InvalidArgument
 from pallet.images.commit import commit_layer
 from pallet.runtime.users import parse_group, resolve_user

@@ -17,18 +17,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pallet.build import parser as dfparser
 from pallet.build.buildargs import declare_args, global_args, unused_args
 from pallet.build.buildcontext import BuildContext
 from pallet.build.cache import BuildCache
 from pallet.build.copystep import copy_step
 from pallet.build.instructions import DEFAULT_PATH
 from pallet.build.metadata import apply_metadata
-from pallet.build.parser import Instruction
 from pallet.build.runstep import run_step
 from pallet.build.stageimage import StageState, commit, commit_cached, rfc3339
 from pallet.build.stages import Plan, StagePlan, plan
 from pallet.build.worker import BuildWorker
+from pallet.dockerfile import parser as dfparser
+from pallet.dockerfile.parser import Instruction
 from pallet.errors import InvalidArgument, NotFound
 from pallet.images.model import Image
 from pallet.oci import manifest as om

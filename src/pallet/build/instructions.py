@@ -11,8 +11,8 @@ import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
-from pallet.build.parser import Instruction, ParseError
-from pallet.build.words import expand, expand_words, split_quoted
+from pallet.dockerfile.parser import Instruction, ParseError
+from pallet.dockerfile.words import expand, expand_words, split_quoted
 from pallet.notation.durations import parse_duration
 
 DEFAULT_SHELL = ("/bin/sh", "-c")

@@ -19,8 +19,8 @@ from pallet.build.instructions import (
     volumes,
     workdir,
 )
-from pallet.build.parser import Instruction, ParseError
 from pallet.build.stageimage import StageState
+from pallet.dockerfile.parser import Instruction, ParseError
 
 
 def apply_metadata(st: StageState, inst: Instruction, escape: str, file: str) -> str:

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from pallet.build.context import clean_source
 from pallet.build.instructions import RunMount
-from pallet.build.parser import Instruction
 from pallet.build.rootfs import image_view
+from pallet.dockerfile.parser import Instruction
 from pallet.errors import InvalidArgument, NotFound
 from pallet.system.securejoin import secure_join
 

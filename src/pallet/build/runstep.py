@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 
 from pallet.build.cache import step_key
 from pallet.build.instructions import PROXY_ARGS, command, parse_mount, set_env
-from pallet.build.parser import Instruction, ParseError
 from pallet.build.runmounts import mount_keys, oci_mounts
 from pallet.build.stageimage import StageState, cache_hit, commit
 from pallet.build.worker import RunSpec
+from pallet.dockerfile.parser import Instruction, ParseError
 from pallet.errors import StepFailed
 from pallet.images.commit import commit_layer
 

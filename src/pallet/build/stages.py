@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from pallet.build.parser import Dockerfile, Instruction, ParseError
-from pallet.build.words import expand, split_quoted
+from pallet.dockerfile.parser import Dockerfile, Instruction, ParseError
+from pallet.dockerfile.words import expand, split_quoted
 
 _STAGE_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
 

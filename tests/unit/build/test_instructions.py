@@ -14,7 +14,7 @@ from pallet.build.instructions import (
     volumes,
     workdir,
 )
-from pallet.build.parser import ParseError, parse_line
+from pallet.dockerfile.parser import ParseError, parse_line
 
 SCOPE = Scope(["A=apple", "PATH=/bin"], {"V": "1.2"})
 

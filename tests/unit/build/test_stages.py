@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pallet.build.parser import ParseError, parse
 from pallet.build.stages import plan
+from pallet.dockerfile.parser import ParseError, parse
 
 DF = """\
 ARG BASE=busybox

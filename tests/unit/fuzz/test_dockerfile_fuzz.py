@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pallet.build.parser import parse
 from pallet.build.stages import plan
+from pallet.dockerfile.parser import parse
 from pallet.errors import PalletError
 
 WORDS = ["FROM", "RUN", "CMD", "COPY", "ADD", "ENV", "ARG", "LABEL", "EXPOSE", "VOLUME",

@@ -17,7 +17,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from pallet.build.words import split_quoted
+from pallet.dockerfile.words import split_quoted
 from pallet.errors import InvalidArgument
 
 INSTRUCTIONS = frozenset(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pallet.build.words import ExpandError, expand, expand_words, split_quoted
+from pallet.dockerfile.words import ExpandError, expand, expand_words, split_quoted
 
 ENV = {"A": "apple", "E": "", "SP": "a b", "HOME": "/root"}
 

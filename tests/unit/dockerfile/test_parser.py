@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pallet.build.parser import ParseError, parse, parse_line
+from pallet.dockerfile.parser import ParseError, parse, parse_line
 
 
 @pytest.mark.parametrize(
