@@ -28,6 +28,7 @@ TOP: Table = {
     "import": (C + "images", "import_", "Import the contents from a tarball to create an image"),
     "info": (C + "system", "info", "Display system-wide information"),
     "inspect": (C + "system", "inspect", "Return low-level information on objects"),
+    "lint": (C + "lint", "lint", "Lint Dockerfiles and compose files"),
     "kill": (C + "containers", "kill", "Kill one or more running containers"),
     "load": (C + "images", "load", "Load an image from a tar archive or STDIN"),
     "logs": (C + "io", "logs", "Fetch the logs of a container"),
