@@ -42,6 +42,7 @@ PAUSED_BY_COMMIT = "paused-by-commit"
 """A file in the bundle while a commit holds the container paused."""
 
 _LIVE = ("running", "paused")
+PARALLEL = 8
 
 
 class Reconciling:
@@ -71,11 +72,18 @@ class Reconciling:
         """After a daemon start: make records agree with the monitors and runtime."""
         states = {st.id: st for st in await self.runtime.list()}
         records = self.store.all()
-        for c in records:
-            try:
-                await self._reconcile_one(c, states.get(c.id))
-            except Exception:
-                log.exception("reconciling container %s failed", c.short_id)
+        # independent per container (each under its own lock); ending a start cut short
+        # waits for its monitor, so many of them run side by side
+        limit = asyncio.Semaphore(PARALLEL)
+
+        async def one(c: Container) -> None:
+            async with limit:
+                try:
+                    await self._reconcile_one(c, states.get(c.id))
+                except Exception:
+                    log.exception("reconciling container %s failed", c.short_id)
+
+        await asyncio.gather(*(one(c) for c in records))
         known = {c.id for c in records}
         try:  # what belongs to no record: never a reason for palletd not to start
             for cid in states:
