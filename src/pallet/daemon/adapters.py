@@ -106,7 +106,11 @@ class RuntimeAdapter:
         return [st for rt in self.runtimes.values() for st in await rt.list()]
 
     async def discard(self, cid: str, bundle: Path) -> None:
-        for rt in self.runtimes.values():  # a record may be gone: try each runtime
+        name = self.runtime_of(cid)
+        if name in self.runtimes:
+            await self.runtimes[name].discard(cid, bundle)
+            return
+        for rt in self.runtimes.values():  # no record says which: try each runtime
             await rt.discard(cid, bundle)
 
     def forget(self, cid: str) -> None:
