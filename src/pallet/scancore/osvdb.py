@@ -10,7 +10,6 @@ broken file leaves the database as it was. Records are indexed by
 
 from __future__ import annotations
 
-import json
 import os
 import sqlite3
 import tempfile
@@ -51,6 +50,13 @@ class Affected(msgspec.Struct, frozen=True):
     aliases: list[str]
 
 
+_decode = msgspec.json.decode
+
+
+def _dumps(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
 def db_path(state_root: Path) -> Path:
     """Where palletd's state keeps the database."""
     return state_root / "scan" / "osv.sqlite"
@@ -74,8 +80,8 @@ def _records(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
 
 def _parse(name: str, raw: bytes) -> dict[str, Any]:
     try:
-        doc = json.loads(raw)
-    except ValueError as e:
+        doc = _decode(raw)
+    except msgspec.DecodeError as e:
         raise InvalidArgument(f"{name}: not JSON ({e})") from None
     if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
         raise InvalidArgument(f"{name}: not an OSV record (no \"id\")")
@@ -140,11 +146,15 @@ def _load(conn: sqlite3.Connection, name: str, source: Path) -> tuple[int, str]:
     conn.execute("DELETE FROM affected WHERE source = ?", (name,))
     count, newest = 0, ""
     for _, rec in _records(source):
+        count += 1
+        newest = max(newest, str(rec.get("modified") or ""))
+        if rec.get("withdrawn"):
+            continue  # retracted by its source: counted, never matched
         rating, score = severity.rate(rec)
         aliases = [str(a) for a in rec.get("aliases") or []]
         conn.execute("INSERT OR REPLACE INTO vulns VALUES (?, ?, ?, ?, ?, ?)",
                      (rec["id"], name, str(rec.get("summary") or rec.get("details") or "")[:300],
-                      rating, score, json.dumps(aliases)))
+                      rating, score, _dumps(aliases)))
         for aff in rec.get("affected") or []:
             pkg = aff.get("package") if isinstance(aff, dict) else None
             if not isinstance(pkg, dict) or not pkg.get("name") or not pkg.get("ecosystem"):
@@ -152,10 +162,8 @@ def _load(conn: sqlite3.Connection, name: str, source: Path) -> tuple[int, str]:
             eco = str(pkg["ecosystem"])
             conn.execute("INSERT INTO affected VALUES (?, ?, ?, ?, ?, ?)",
                          (rec["id"], name, eco, _norm(eco, str(pkg["name"])),
-                          json.dumps(aff.get("ranges") or []),
-                          json.dumps(aff.get("versions") or [])))
-        count += 1
-        newest = max(newest, str(rec.get("modified") or ""))
+                          _dumps(aff.get("ranges") or []),
+                          _dumps(aff.get("versions") or [])))
     if count == 0:
         raise InvalidArgument(f"{source}: no OSV records in it")
     return count, newest
@@ -190,9 +198,9 @@ class OSVDatabase:
             " v.aliases FROM affected a JOIN vulns v ON v.id = a.vuln AND v.source = a.source"
             " WHERE a.name = ? AND (a.ecosystem = ? OR a.ecosystem LIKE ?)",
             (_norm(ecosystem, name), ecosystem, ecosystem + ":%")).fetchall()
-        return [Affected(r["vuln"], r["ecosystem"], json.loads(r["ranges"]),
-                         json.loads(r["versions"]), r["summary"] or "", r["severity"],
-                         r["score"], json.loads(r["aliases"])) for r in rows]
+        return [Affected(r["vuln"], r["ecosystem"], _decode(r["ranges"]),
+                         _decode(r["versions"]), r["summary"] or "", r["severity"],
+                         r["score"], _decode(r["aliases"])) for r in rows]
 
 
 class MissingDB(Unavailable):

@@ -116,6 +116,10 @@ def test_match_uses_the_source_package_and_release(tmp_path: Path) -> None:
         ("DSA-9", "libc6", "2.36-9", "2.36-9+deb12u4", "CRITICAL"),
         ("DEB-U", "libc6", "2.36-9", "", "LOW")]
     assert found[0].score == 9.8
+    withdrawn = osv_record("DSA-11", "Debian:12", "glibc", "9.9-1", severity="HIGH")
+    withdrawn["withdrawn"] = "2026-11-01T00:00:00Z"
+    import_path(db, _zip(tmp_path, "Retracted.zip", [withdrawn]))
+    assert "DSA-11" not in [f.id for f in match(inv, OSVDatabase(db))]
     fixed = _inv(_pkg("libc6", "2.36-9+deb12u4", source="glibc"))
     assert [f.id for f in match(fixed, OSVDatabase(db))] == ["DEB-U"]
 
