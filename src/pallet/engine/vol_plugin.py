@@ -8,6 +8,7 @@ State in ``Container.extras["volumes"]``: ``mounts`` (mount points, see
 from __future__ import annotations
 
 import asyncio
+from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -51,6 +52,8 @@ class VolumePlugin(Plugin):
         self.store = store
         self.records = records
         self.rootfs_of = rootfs_of
+        # one copy-up per volume at a time: containers sharing a new volume start together
+        self._populating: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def created(self, c: Container) -> None:
         hc = c.host_config
@@ -87,7 +90,8 @@ class VolumePlugin(Plugin):
             if mp["Type"] == "volume":
                 self.store.resolve(mp["Name"])
                 if not mp.get("nocopy"):
-                    await asyncio.to_thread(self._populate, c.id, mp)
+                    async with self._populating[mp["Name"]]:
+                        await asyncio.to_thread(self._populate, c.id, mp)
             ctx.mounts.append(mp_.oci_mount(mp))
 
     def _populate(self, cid: str, mp: dict[str, Any]) -> None:

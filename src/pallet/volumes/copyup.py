@@ -10,8 +10,8 @@ Everything works on directory file descriptors: the source is resolved inside th
 container's root (``open_in_root``: openat2 ``RESOLVE_IN_ROOT``, so an absolute symlink or
 ``..`` in the image resolves inside it), and the walk opens every entry relative to its
 parent with ``O_NOFOLLOW``: a symlink is copied as a symlink and never followed, so nothing
-in either tree can redirect a read or a write outside them. A failure empties the volume
-again (it was empty before) and raises: nothing half-copied is left behind.
+in either tree can redirect a read or a write outside them. A failure removes what the copy
+made and raises: nothing half-copied is left behind, and nothing of anyone else's.
 """
 
 from __future__ import annotations
@@ -46,11 +46,12 @@ def copy_up(rootfs: Path, destination: str, volume: Path) -> CopyUp:
         src = _open_source(rootfs, destination)
         if src is None:
             return CopyUp.NO_SOURCE
+        tree = _Tree()
         try:
-            _Tree().copy(src, dst)
+            tree.copy(src, dst)
             _meta(src, dst, os.fstat(src))
         except OSError as e:
-            _empty(dst)
+            _remove(dst, tree.made)
             raise PalletError(f"copying the image's {destination} into volume {volume.parent.name}:"
                               f" {e.strerror or e}") from None
         finally:
@@ -77,20 +78,22 @@ class _Tree:
 
     def __init__(self) -> None:
         self.links: dict[tuple[int, int], tuple[int, str]] = {}
+        self.made: list[str] = []  # top-level names this copy created (removed on failure)
 
     def copy(self, src: int, dst: int) -> None:
         try:
-            self._dir(src, dst)
+            self._dir(src, dst, top=True)
         finally:
             for fd, _ in self.links.values():
                 os.close(fd)
 
-    def _dir(self, src: int, dst: int) -> None:
+    def _dir(self, src: int, dst: int, top: bool = False) -> None:
         for name in sorted(os.listdir(src)):
             st = os.stat(name, dir_fd=src, follow_symlinks=False)
             kind = stat.S_IFMT(st.st_mode)
             if kind == stat.S_IFDIR:
                 os.mkdir(name, 0o700, dir_fd=dst)
+                self._made(name, top)
                 s2 = os.open(name, _DIR, dir_fd=src)
                 try:
                     d2 = os.open(name, _DIR, dir_fd=dst)
@@ -102,14 +105,16 @@ class _Tree:
                 finally:
                     os.close(s2)
             elif kind == stat.S_IFREG:
-                self._file(src, dst, name, st)
+                self._file(src, dst, name, st, top)
             elif kind == stat.S_IFLNK:
                 os.symlink(os.readlink(name, dir_fd=src), name, dir_fd=dst)
+                self._made(name, top)
                 os.chown(name, st.st_uid, st.st_gid, dir_fd=dst, follow_symlinks=False)
                 os.utime(name, ns=(st.st_atime_ns, st.st_mtime_ns), dir_fd=dst,
                          follow_symlinks=False)
             elif kind in (stat.S_IFIFO, stat.S_IFCHR, stat.S_IFBLK):
                 os.mknod(name, kind | 0o600, st.st_rdev, dir_fd=dst)
+                self._made(name, top)
                 fd = os.open(name, os.O_PATH | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=dst)
                 try:
                     path = f"/proc/self/fd/{fd}"  # chmod/chown the node itself, not a path
@@ -120,17 +125,25 @@ class _Tree:
                     os.close(fd)
             # sockets are not content: Docker's copy leaves them out too
 
-    def _file(self, src: int, dst: int, name: str, st: os.stat_result) -> None:
+    def _made(self, name: str, top: bool) -> None:
+        """Note a top-level entry right after creating it (O_EXCL, mkdir, ...), so a failure
+        removes what this copy made, and never an entry someone else made first."""
+        if top:
+            self.made.append(name)
+
+    def _file(self, src: int, dst: int, name: str, st: os.stat_result, top: bool) -> None:
         key = (st.st_dev, st.st_ino)
         if st.st_nlink > 1 and key in self.links:
             first_dir, first_name = self.links[key]
             os.link(first_name, name, src_dir_fd=first_dir, dst_dir_fd=dst,
                     follow_symlinks=False)
+            self._made(name, top)
             return
         s = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC, dir_fd=src)
         try:
             d = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
                         0o600, dir_fd=dst)
+            self._made(name, top)
             try:
                 _data(s, d, st.st_size)
                 _meta(s, d, st)
@@ -168,13 +181,12 @@ def _meta(s: int, d: int, st: os.stat_result) -> None:
     os.utime(d, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
-def _empty(dst: int) -> None:
-    """Remove everything in the directory ``dst`` (best effort, on the failure path)."""
-    with contextlib.suppress(OSError):
-        for name in os.listdir(dst):
-            with contextlib.suppress(OSError):
-                st = os.stat(name, dir_fd=dst, follow_symlinks=False)
-                if stat.S_ISDIR(st.st_mode):
-                    shutil.rmtree(name, dir_fd=dst)
-                else:
-                    os.unlink(name, dir_fd=dst)
+def _remove(dst: int, names: list[str]) -> None:
+    """Remove the entries ``names`` of the directory ``dst`` (best effort, on failure)."""
+    for name in names:
+        with contextlib.suppress(OSError):
+            st = os.stat(name, dir_fd=dst, follow_symlinks=False)
+            if stat.S_ISDIR(st.st_mode):
+                shutil.rmtree(name, dir_fd=dst)
+            else:
+                os.unlink(name, dir_fd=dst)

@@ -3,8 +3,10 @@ symlinks that must not lead the copy out of the container's root."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -92,8 +94,8 @@ def test_no_directory_in_the_image(tmp_path: Path) -> None:
     assert copy_up(rootfs, "/file", vol) is CopyUp.NO_SOURCE
 
 
-def test_a_failed_copy_leaves_the_volume_empty(tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_copy_removes_what_it_made_and_nothing_else(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     rootfs, vol = tmp_path / "rootfs", tmp_path / "vol"
     _tree(rootfs)
     vol.mkdir()
@@ -102,11 +104,53 @@ def test_a_failed_copy_leaves_the_volume_empty(tmp_path: Path,
 
     def failing(s: int, d: int, size: int) -> None:
         calls.append(size)
-        if len(calls) == 2:
+        if len(calls) == 1:  # copying "conf", the first entry
+            (vol / "passwd-link").write_text("another writer's")  # a name it comes to later
+            (vol / "theirs").write_text("another writer's")
             raise OSError(28, "No space left on device")
         real(s, d, size)
 
     monkeypatch.setattr(copyup, "_data", failing)
     with pytest.raises(PalletError, match="No space left on device"):
         copy_up(rootfs, "/var/lib/db", vol)
-    assert os.listdir(vol) == []
+    assert sorted(os.listdir(vol)) == ["passwd-link", "theirs"]  # the half-copied conf is gone
+    assert (vol / "passwd-link").read_text() == "another writer's"
+
+
+def test_containers_sharing_a_new_volume_start_together(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two starts at once over one new volume: one copy, both starts succeed."""
+    real = copyup._open_source
+
+    def slow(rootfs: Path, destination: str) -> int | None:
+        time.sleep(0.2)  # between the emptiness check and the copy: unlocked copies overlap
+        return real(rootfs, destination)
+
+    monkeypatch.setattr(copyup, "_open_source", slow)
+    from pallet.api.models import ContainerConfig, HostConfig
+    from pallet.engine.plugins import StartContext
+    from pallet.engine.records import Container
+    from pallet.engine.vol_plugin import VolumePlugin
+    from pallet.system.db import Database
+    from pallet.volumes.store import VolumeStore
+
+    rootfs = tmp_path / "rootfs"
+    _tree(rootfs)
+    store = VolumeStore(Database(tmp_path / "db"), tmp_path / "volumes")
+    store.create("shared", "now")
+    plugin = VolumePlugin(store, records=None, rootfs_of=lambda cid: rootfs)  # type: ignore[arg-type]
+
+    def ctr(cid: str) -> Container:
+        mounts = [{"Type": "volume", "Name": "shared", "Destination": "/var/lib/db",
+                   "Source": str(store.path("shared")), "RW": True}]
+        return Container(id=cid, name=cid, image_id="sha256:x", created="",
+                         config=ContainerConfig(), host_config=HostConfig(),
+                         extras={"volumes": {"mounts": mounts, "anonymous": []}})
+
+    async def both() -> None:
+        await asyncio.gather(plugin.prepare(ctr("a"), StartContext()),
+                             plugin.prepare(ctr("b"), StartContext()))
+
+    asyncio.run(both())
+    assert (store.path("shared") / "conf").read_text() == "setting=1\n"
+    assert store.resolve("shared").populated
