@@ -239,11 +239,9 @@ def _logging(value: Any) -> Any:
     return value
 
 
-_REPEATS = ("cap_add", "cap_drop", "dns", "dns_opt", "dns_search", "expose", "external_links",
-            "group_add", "links", "ports", "security_opt", "volumes", "volumes_from", "tmpfs",
-            "profiles", "environment", "labels", "annotations", "sysctls", "extra_hosts",
-            "env_file", "label_file", "secrets", "configs", "devices", "networks",
-            "depends_on")
+_REPEATS = ("annotations", "cap_add", "cap_drop", "configs", "devices", "dns", "dns_opt",
+            "dns_search", "env_file", "environment", "expose", "labels", "links", "ports",
+            "profiles", "secrets", "sysctls", "tmpfs", "volumes")  # Compose v2's unique lists
 
 
 def drop_repeats(doc: Any) -> Any:

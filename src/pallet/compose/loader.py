@@ -58,7 +58,8 @@ def load(options: ProjectOptions) -> Project:
     doc["services"] = enabled
     project = to_project(doc, loaded.name, loaded.env, loaded.marks)
     if disabled:
-        off = to_project({"services": disabled}, loaded.name, loaded.env, loaded.marks)
+        off = to_project({"services": disabled}, loaded.name, loaded.env, loaded.marks,
+                         checks=False)
         project.disabled = off.services
     check(project, loaded.marks)
     if not options.all_resources:

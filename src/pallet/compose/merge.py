@@ -5,7 +5,7 @@ exceptions: ``command``, ``entrypoint`` and ``healthcheck.test`` are replaced; `
 ``volumes``, ``secrets``, ``configs`` and ``devices`` are unique by their key (target, or
 host IP + target + published + protocol for ports) and an override entry with a key
 already present replaces that entry in place; plain string lists (``dns``, ``cap_add``,
-``profiles``, aliases ...) drop repeated values; ``logging`` with another driver is
+``extra_hosts``, aliases ...) drop repeated values; ``logging`` with another driver is
 replaced; IPAM pools merge by subnet; ``environment``, ``labels``, ``build.args`` and the
 other key=value collections merge by key into a ``k=v`` sequence, sorted. ``!reset``
 removes the value, ``!override`` replaces it.

@@ -47,8 +47,10 @@ def with_defaults(doc: dict[str, Any], name: str) -> dict[str, Any]:
     return doc
 
 
-def to_project(doc: dict[str, Any], name: str, env: dict[str, str], marks: Marks) -> Project:
-    """The model of the merged document ``doc`` for project ``name``."""
+def to_project(doc: dict[str, Any], name: str, env: dict[str, str], marks: Marks,
+               checks: bool = True) -> Project:
+    """The model of the merged document ``doc`` for project ``name``; ``checks=False`` (for
+    disabled services) skips the consistency rules Compose v2 applies to enabled ones."""
     with_defaults(doc, name)
     services: dict[str, Any] = doc.get("services") or {}
     for svc_name, svc in services.items():
@@ -58,8 +60,8 @@ def to_project(doc: dict[str, Any], name: str, env: dict[str, str], marks: Marks
         svc.pop("extends", None)
         _environment(svc, env, marks)
         _build_args(svc, env)
-        _scale(svc, marks)
-        convert_units(svc, ("services", svc_name), marks)
+        _scale(svc, marks, checks)
+        convert_units(svc, ("services", svc_name), marks, checks)
         _labels(svc, marks)
     project = Project(name=name)
     project.extensions = {k: v for k, v in doc.items() if k.startswith("x-")} or None
@@ -174,11 +176,11 @@ def _build_args(svc: dict[str, Any], env: dict[str, str]) -> None:
         build["args"] = {k: v for k, v in args.items() if v is not None}
 
 
-def _scale(svc: dict[str, Any], marks: Marks) -> None:
+def _scale(svc: dict[str, Any], marks: Marks, checks: bool) -> None:
     """``scale`` and ``deploy.replicas`` say the same thing: both set alike, or an error."""
     scale, deploy = svc.get("scale"), svc.get("deploy")
     replicas = deploy.get("replicas") if isinstance(deploy, dict) else None
-    if scale is not None and replicas is not None and scale != replicas:
+    if checks and scale is not None and replicas is not None and scale != replicas:
         raise ComposeError(f"services.{svc['name']}: can't set distinct values on 'scale' and "
                            "'deploy.replicas'", marks.where(("services", svc["name"], "scale")))
     if scale is not None:

@@ -32,6 +32,7 @@ def document(project: Project, *, printed: bool = True) -> dict[str, Any]:
     ``printed=False``, as its types hold it (``$`` not escaped, services' ``x-*``
     extensions left out): what the config hash is computed from."""
     doc: dict[str, Any] = msgspec.to_builtins(project)
+    doc = {"name": doc.pop("name"), "services": doc.pop("services", {}), **doc}
     for key in [k for k in doc if k.startswith("x-pallet-")]:
         del doc[key]
     doc.update(doc.pop("x-extensions", None) or {})

@@ -59,7 +59,7 @@ def cpus(value: Any) -> float:
         raise InvalidArgument(f"failed to parse {value} as a rational number") from None
 
 
-def convert_units(svc: dict[str, Any], at: Path, marks: Marks) -> None:
+def convert_units(svc: dict[str, Any], at: Path, marks: Marks, checks: bool = True) -> None:
     """Parse the unit-bearing fields of ``svc`` (a canonical service) in place."""
 
     def conv(obj: Any, key: str, fn: Any, path: Path) -> None:
@@ -96,7 +96,8 @@ def convert_units(svc: dict[str, Any], at: Path, marks: Marks) -> None:
             conv(ref, "mode", mode, (kind, i))
     for i, ref in enumerate((build or {}).get("secrets") or []):
         conv(ref, "mode", mode, ("build", "secrets", i))
-    _agree(svc, resources, at, marks)
+    if checks:
+        _agree(svc, resources, at, marks)
 
 
 def _agree(svc: dict[str, Any], resources: dict[str, Any], at: Path, marks: Marks) -> None:

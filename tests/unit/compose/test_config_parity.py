@@ -579,6 +579,22 @@ networks:
       config: [{subnet: 10.9.0.0/24, aux_addresses: {host1: 10.9.0.5}}]
 """}
 
+cases["disabled_inconsistent"] = {"compose.yaml": """
+services:
+  web: {image: w}
+  off:
+    image: o
+    profiles: [never]
+    mem_limit: 1g
+    deploy: {resources: {limits: {memory: 2g}}}
+    scale: 2
+    extra_hosts: ["h:1.2.3.4"]
+""", "compose.override.yaml": """
+services:
+  web:
+    extra_hosts: {h: 1.2.3.4}
+"""}
+
 
 def _compose_v2() -> str:
     found = shutil.which("docker-compose")

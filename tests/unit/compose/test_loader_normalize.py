@@ -255,3 +255,20 @@ def test_scale_and_replicas(tmp_path: Path) -> None:
     assert one(tmp_path, "scale: 3").services["web"].replicas() == 3
     with pytest.raises(ComposeError, match="can't set distinct values on 'scale'"):
         one(tmp_path / "b", "scale: 3\ndeploy: {replicas: 2}")
+
+
+def test_repeats_within_a_file(tmp_path: Path) -> None:
+    web = one(tmp_path, "ports: ['80', '80', '81']\nvolumes: ['./a:/x', './b:/x']\n"
+                        "cap_add: [NET_ADMIN, NET_ADMIN]").services["web"]
+    assert [p.target for p in web.ports or []] == [80, 81]
+    assert [m.source for m in web.volumes or []] == [str(tmp_path / "b")]
+    assert web.cap_add == ["NET_ADMIN"]
+
+
+def test_disabled_services_skip_consistency_rules(tmp_path: Path) -> None:
+    text = ("services:\n  web: {image: w}\n  off:\n    image: o\n    profiles: [never]\n"
+            "    mem_limit: 1g\n    deploy: {resources: {limits: {memory: 2g}}}\n")
+    project = load_in(tmp_path, {"compose.yaml": text})
+    assert project.service_names() == ["web"] and project.disabled["off"].mem_limit == 1 << 30
+    with pytest.raises(ComposeError, match="can't set distinct values"):
+        load_in(tmp_path, {}, profiles=("never",))

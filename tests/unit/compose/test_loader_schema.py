@@ -23,6 +23,8 @@ from pallet.testing.composefiles import load_in
      "compose.yaml:1: servics: additional property 'servics' not allowed"),
     ("services:\n  web:\n    image: x\n    depends_on:\n      db: {condition: sometimes}\n",
      "compose.yaml:5: services.web.depends_on.db.condition: must be one of"),
+    ("services:\n  web:\n    image: x\n    security_opt: [a, a]\n",
+     "compose.yaml:4: services.web.security_opt: has duplicate items"),
     ("services:\n  web:\n    image: x\n    restart: 3\n",
      "compose.yaml:4: services.web.restart: must be a string"),
     ("networks:\n  n:\n    driverr: bridge\nservices:\n  web: {image: x}\n",
