@@ -48,6 +48,8 @@ def test_cyclonedx_is_valid_1_6_with_components_and_vulnerabilities() -> None:
         doc = json.loads(text)
         purls = {c.get("purl") for c in doc["components"]}
         assert {p.purl for p in inv.packages} <= purls
+        [root] = [d for d in doc["dependencies"] if d["ref"] == inv.image_id]
+        assert len(root["dependsOn"]) == len(inv.packages) + 1  # and the OS
     assert sorted(v["id"] for v in doc["vulnerabilities"]) == ["DEBIAN-CVE-1", "DSA-5000-1"]
     high = next(v for v in doc["vulnerabilities"] if v["id"] == "DSA-5000-1")
     assert high["ratings"][0]["severity"] == "high"

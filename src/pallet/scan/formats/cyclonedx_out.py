@@ -15,6 +15,7 @@ def render(inv: Inventory, findings: list[Finding] | None = None) -> str:
     from cyclonedx.model import Property
     from cyclonedx.model.bom import Bom
     from cyclonedx.model.component import Component, ComponentType
+    from cyclonedx.model.dependency import Dependency
     from cyclonedx.model.vulnerability import (
         BomTarget,
         Vulnerability,
@@ -34,7 +35,6 @@ def render(inv: Inventory, findings: list[Finding] | None = None) -> str:
         osc = Component(name=inv.os.id, version=inv.os.version_id,
                         type=ComponentType.OPERATING_SYSTEM, bom_ref=f"os:{inv.os.id}")
         bom.components.add(osc)
-        bom.register_dependency(image, [osc])
     refs: dict[str, Component] = {}
     for p in inv.packages:
         if p.purl in refs:
@@ -48,7 +48,11 @@ def render(inv: Inventory, findings: list[Finding] | None = None) -> str:
         )
         refs[p.purl] = c
         bom.components.add(c)
-    bom.register_dependency(image, list(refs.values()))
+    # the image's edges made at once: Bom.register_dependency scans every known
+    # dependency per call (quadratic in packages; output's validate pays that once more)
+    top = [c for c in bom.components]
+    bom.dependencies.add(Dependency(ref=image.bom_ref,
+                                    dependencies=[Dependency(ref=c.bom_ref) for c in top]))
     for f in findings or []:
         target = refs.get(f.purl)
         if target is None:

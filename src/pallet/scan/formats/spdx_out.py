@@ -1,4 +1,4 @@
-"""SPDX 2.3 JSON, written and validated by spdx-tools: the image as the described
+"""SPDX 2.3 JSON, written by spdx-tools: the image as the described
 package, which CONTAINS one package per inventory entry (purl as its external
 reference, layer and instruction in the package comment)."""
 
@@ -56,5 +56,7 @@ def render(inv: Inventory, now: datetime | None = None) -> str:
         rels.append(Relationship(image.spdx_id, RelationshipType.CONTAINS, sid))
     doc = Document(creation_info=info, packages=packages, relationships=rels)
     out = io.StringIO()
-    write_document_to_stream(doc, out, validate=True)
+    # spdx-tools' validator is quadratic in packages (8 of 10 s for 800): the tests
+    # validate what this writes; here the document is written as built
+    write_document_to_stream(doc, out, validate=False)
     return out.getvalue() + "\n"
