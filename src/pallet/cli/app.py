@@ -28,6 +28,8 @@ TOP: Table = {
     "import": (C + "images", "import_", "Import the contents from a tarball to create an image"),
     "info": (C + "system", "info", "Display system-wide information"),
     "inspect": (C + "system", "inspect", "Return low-level information on objects"),
+    "check": (C + "check", "check", "Grade an image, container or Compose project against "
+              "the production readiness checklist"),
     "lint": (C + "lint", "lint", "Lint Dockerfiles and compose files"),
     "kill": (C + "containers", "kill", "Kill one or more running containers"),
     "load": (C + "images", "load", "Load an image from a tar archive or STDIN"),

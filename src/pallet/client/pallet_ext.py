@@ -4,7 +4,9 @@
 busybox-static, debian with mmdebstrap), for a machine with no registry to pull from.
 ``scan_db``, ``scan_db_import`` and ``scan`` are ``pallet scan``'s daemon side: a
 daemon without them (dockerd) answers 404 (NotFound). Their documents are
-``pallet.scancore.model``'s, which ``pallet.scan`` decodes.
+``pallet.scancore.model``'s, which ``pallet.scan`` decodes. ``lint`` and
+``check_container`` are ``pallet lint``'s and ``pallet check``'s (``pallet.lint``'s
+``LintRequest``, ``Report`` and ``CheckReport``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ if TYPE_CHECKING:
     from typing import IO, Any
 
     from pallet.client.http import Response
+    from pallet.lint.checklist import CheckReport
+    from pallet.lint.model import LintRequest, Report
 
 
 class PalletExtensions(Resource):
@@ -42,3 +46,15 @@ class PalletExtensions(Resource):
         (with ``sbom``: ``{"inventory": ...}``)."""
         q = {"max_db_age": max_db_age, "sbom": flag(sbom)}
         return self._call("POST", path("/pallet/images/{}/scan", image), q)
+
+    def lint(self, req: LintRequest) -> Report:
+        """``POST /pallet/lint``: one Dockerfile linted by the daemon."""
+        from pallet.lint.model import Report
+
+        return self._typed(Report, "POST", "/pallet/lint", json_body=req)
+
+    def check_container(self, ref: str) -> CheckReport:
+        """``GET /pallet/containers/{ref}/check``: the container's readiness checklist."""
+        from pallet.lint.checklist import CheckReport
+
+        return self._typed(CheckReport, "GET", path("/pallet/containers/{}/check", ref))

@@ -16,7 +16,15 @@ from aiohttp import web
 
 import pallet
 from pallet.build.cache import BuildCache
-from pallet.daemon import ext_build, ext_commit, ext_network, ext_ops, ext_registry, ext_scan
+from pallet.daemon import (
+    ext_build,
+    ext_commit,
+    ext_lint,
+    ext_network,
+    ext_ops,
+    ext_registry,
+    ext_scan,
+)
 from pallet.daemon.adapters import RuntimeAdapter
 from pallet.daemon.backend import EngineBackend
 from pallet.daemon.config import DaemonConfig
@@ -204,6 +212,7 @@ def build(config: DaemonConfig) -> Daemon:
         ext_registry.install(ctx, registry),  # push, login, distribution
         ext_commit.install(ctx),    # commit, diff, export of containers
         ext_scan.install(ctx),      # image inventory and vulnerability scan
+        ext_lint.install(ctx),      # Dockerfile lint and the container checklist
     ]
     for part in parts:
         containers.plugins.extend(part.plugins)

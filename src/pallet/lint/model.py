@@ -46,3 +46,13 @@ class Report(msgspec.Struct):
     findings: list[Finding]
     failure_threshold: str = "info"
     failed: bool = False
+
+
+class LintRequest(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """``POST /pallet/lint``'s body: one Dockerfile's text and how to judge it."""
+
+    dockerfile: str
+    name: str = "Dockerfile"
+    dockerignore: str | None = None  # the context's .dockerignore; None: the context has none
+    ignore: list[str] = msgspec.field(default_factory=list)
+    failure_threshold: str = "info"

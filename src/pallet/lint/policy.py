@@ -6,7 +6,7 @@ list, and an inline comment on the finding's line or the comment lines just abov
 too, through the catalogue's mapping). Ids may be pallet's (PL1xx) or hadolint's (DL3xxx).
 
 The config file is ``.pallet-lint.yaml`` (or ``[tool.pallet-lint]`` in ``pyproject.toml``)
-in the current directory or the first linted file's directory or above::
+in the first linted file's directory or above, else in the current directory::
 
     ignore: [PL115, DL3008]
     failure-threshold: warning        # error | warning | info | style | none
@@ -61,14 +61,16 @@ def check_threshold(value: str) -> str:
 
 
 def load_config(explicit: str | None, start: list[str]) -> Config:
-    """``explicit`` (``--config``), else the first config file found from cwd or ``start``."""
+    """``explicit`` (``--config``), else the first config file found from ``start``'s
+    directory upwards, else in the current directory."""
     if explicit:
-        return _read(Path(explicit))
-    dirs = [Path.cwd()]
+        found = _read(Path(explicit))
+        return found if found is not None else Config()
+    dirs = []
     if start:
         first = Path(start[0]).resolve()
         dirs += [first if first.is_dir() else first.parent, *first.parents]
-    for d in dirs:
+    for d in [*dirs, Path.cwd()]:
         for name in (".pallet-lint.yaml", ".pallet-lint.yml", "pyproject.toml"):
             p = d / name
             if p.is_file():
@@ -78,7 +80,8 @@ def load_config(explicit: str | None, start: list[str]) -> Config:
     return Config()
 
 
-def _read(path: Path) -> Config:
+def _read(path: Path) -> Config | None:
+    """The config in ``path``; None for a pyproject.toml without [tool.pallet-lint]."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as e:
@@ -87,7 +90,9 @@ def _read(path: Path) -> Config:
         if path.name == "pyproject.toml":
             import tomllib
 
-            data = tomllib.loads(text).get("tool", {}).get("pallet-lint", {})
+            data = tomllib.loads(text).get("tool", {}).get("pallet-lint")
+            if data is None:
+                return None
         else:
             import yaml
 

@@ -115,3 +115,13 @@ def test_list_rules() -> None:
     res = invoke(["lint", "--list-rules"])
     assert res.exit_code == 0
     assert "PL101 warning  base image has no tag" in res.stdout and "[DL3006]" in res.stdout
+
+
+def test_build_check_stops_before_sending_the_context(project: Path) -> None:
+    (project / ".pallet-lint.yaml").write_text("failure-threshold: warning\n")
+    res = invoke(["build", "--check", "-t", "app:1", "."],
+                 env={"PALLET_HOST": "unix:///nonexistent/pallet.sock",
+                      "DOCKER_HOST": "unix:///nonexistent/pallet.sock"})
+    assert res.exit_code == 1
+    assert "Dockerfile:1:1 PL101 warning" in res.stderr
+    assert "not building" in res.stderr

@@ -75,6 +75,33 @@ def _kv(items: tuple[str, ...], from_env: bool) -> dict[str, Any]:
     return out
 
 
+def _lint_first(context: str, dockerfile: str, text: bytes | None) -> None:
+    """``--check``: the findings on stderr; exit 1 before the context is sent if the lint
+    fails at the configured threshold (``.pallet-lint.yaml``, default info)."""
+    from pallet.cli.lintrun import dockerignore_text
+    from pallet.errors import InvalidArgument
+    from pallet.lint.model import LintRequest
+    from pallet.lint.output import text as render
+    from pallet.lint.policy import load_config
+    from pallet.lint.request import lint_request
+
+    try:
+        if text is None:
+            with open(dockerfile, "rb") as f:
+                text = f.read()
+        config = load_config(None, [dockerfile])
+        req = LintRequest(dockerfile=text.decode(), name=dockerfile,
+                          dockerignore=dockerignore_text(dockerfile, context),
+                          failure_threshold=config.failure_threshold)
+        report = lint_request(req, config)
+    except (OSError, UnicodeDecodeError, InvalidArgument) as e:
+        raise StatusError(1, f"pallet build --check: {e}") from None
+    sys.stderr.write(render(report))
+    if report.failed:
+        raise StatusError(1, f"pallet build --check: {len(report.findings)} finding(s) at or "
+                          f"above {report.failure_threshold}; not building")
+
+
 @command()
 @option("-t", "--tag", "tags", multiple=True, help="Name and optionally a tag")
 @option("-f", "--file", "file_", default="", help="Name of the Dockerfile")
@@ -91,11 +118,13 @@ def _kv(items: tuple[str, ...], from_env: bool) -> dict[str, Any]:
 @option("--platform", default="", help="Set platform (the host's only)")
 @option("--rm/--no-rm", default=True, hidden=True)
 @option("--force-rm", is_flag=True, hidden=True)
+@option("--check", is_flag=True,
+        help="Lint the Dockerfile first (pallet lint's rules and config); stop if it fails")
 @argument("path")
 def build(tags: tuple[str, ...], file_: str, build_args: tuple[str, ...],
           labels: tuple[str, ...], target: str, no_cache: bool, quiet: bool,
           secrets: tuple[str, ...], network: str, iidfile: str, progress: str, pull: bool,
-          platform: str, rm: bool, force_rm: bool, path: str) -> None:
+          platform: str, rm: bool, force_rm: bool, check: bool, path: str) -> None:
     """Build an image from a Dockerfile."""
     for t in tags:  # before the context is read or sent
         parsed(t, build_tag, "-t, --tag")
@@ -118,6 +147,8 @@ def build(tags: tuple[str, ...], file_: str, build_args: tuple[str, ...],
                 raise StatusError(1, f"unable to read {file_}: {e.strerror}") from None
         else:
             dockerfile_rel = rel.replace(os.sep, "/")
+    if check:
+        _lint_first(path, file_ or os.path.join(path, "Dockerfile"), outside)
     secret_map = _secrets(secrets)
     try:
         ctx = Context(path, dockerfile_rel, outside)
