@@ -83,6 +83,8 @@ def merge(base: Any, over: Any, path: Path = ()) -> Any:
         pairs = {**_pairs(base), **_pairs(strip(over))}
         return [k if v is None else f"{k}={_text(v)}" for k, v in sorted(pairs.items())]
     if isinstance(base, dict) and isinstance(over, dict):
+        if ("single" in base or "single" in over) and _match(path, {"services.*.ulimits.*"}):
+            return strip(over)  # a single limit and a soft/hard pair replace each other
         if path[-1:] == ("logging",) and _match(path, {"services.*.logging"}):
             if over.get("driver") not in (None, base.get("driver")) and "driver" in base:
                 return strip(over)

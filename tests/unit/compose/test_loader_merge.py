@@ -43,6 +43,10 @@ S = ("services", "web")
     ((*S,), {"ports": [{"target": 1}]}, {"ports": Override([{"target": 2}])},
      {"ports": [{"target": 2}]}),
     ((*S,), {"image": "a"}, {"image": None}, {"image": "a"}),
+    ((*S, "ulimits"), {"nofile": {"soft": 1, "hard": 2}}, {"nofile": {"single": 10}},
+     {"nofile": {"single": 10}}),
+    ((*S, "ulimits"), {"nofile": {"soft": 1, "hard": 2}}, {"nofile": {"hard": 3}},
+     {"nofile": {"soft": 1, "hard": 3}}),
 ])
 def test_merge_rules(path: tuple[str, ...], base: object, over: object,
                      expected: object) -> None:
