@@ -49,7 +49,12 @@ def write_file(spec: FileSpec, environment: dict[str, str]) -> None:
 
 
 def remove_files(directory: str) -> None:
-    """Remove a container's secret and config files (nothing there is fine)."""
+    """Remove a container's secret and config files (nothing there is fine), and the
+    project's directory once it holds no container's."""
     import shutil
 
     shutil.rmtree(directory, ignore_errors=True)
+    try:
+        os.rmdir(os.path.dirname(directory))
+    except OSError:
+        pass  # another container's files are still there (or it is gone already)

@@ -132,7 +132,7 @@ def test_down_removes_dependents_first_then_networks_and_with_v_volumes(files: P
     stops = [c[1] for c in engine.calls if c[0] == "stop"]
     assert stops == ["p-web-1", "p-db-1"]
     assert engine.names() == [] and engine.networks == {} and "p_data" in engine.volumes
-    assert not secret_dir.exists()
+    assert not secret_dir.exists() and not secret_dir.parent.exists()
     lifecycle.up(engine, load(), UpOptions(), quiet())
     lifecycle.down(engine, "p", DownOptions(volumes=True), quiet())  # by name, no file
     assert engine.names() == [] and engine.networks == {} and engine.volumes == {}
