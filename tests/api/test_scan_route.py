@@ -57,6 +57,8 @@ def test_db_upload_status_and_scan_stream(tmp_path: Path) -> None:
         assert r.status == 503 and "pallet scan db import" in (await r.json())["message"]
         r = await c.post("/pallet/scan/db?name=../x", data=records)
         assert r.status == 400
+        r = await c.post("/pallet/scan/db?name=ok&origin=" + "o" * 5000, data=records)
+        assert r.status == 400
         r = await c.post("/pallet/scan/db?name=Debian&origin=Debian.zip", data=records)
         assert r.status == 200, await r.text()
         assert (await r.json())["records"] == 1

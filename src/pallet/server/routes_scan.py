@@ -53,8 +53,11 @@ def make_routes(be: ScanBackend) -> list[web.AbstractRouteDef]:
         name = qstr(request, "name")
         if not _SOURCE.match(name):
             raise InvalidArgument(f"bad source name {name!r}: letters, digits and ._:- only")
+        origin = qstr(request, "origin")
+        if len(origin) > 4096:
+            raise InvalidArgument("origin is longer than 4096 characters")
         async with streams.spooled(request, be.spool_dir, "osv-") as path:
-            return json_response(await be.db_import(path, name, qstr(request, "origin")))
+            return json_response(await be.db_import(path, name, origin))
 
     @routes.post("/pallet/images/{name:.+}/scan")
     async def scan(request: web.Request) -> web.StreamResponse:
