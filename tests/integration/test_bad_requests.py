@@ -60,6 +60,8 @@ CREATES: dict[str, tuple[str, str, Any]] = {
     "Env of the wrong type": _create(Env="A=1"),
     "huge env entry": _create(Env=["A=" + "x" * (200 * 1024)]),
     "huge labels": _create(Labels={f"l{i}": "x" * 100_000 for i in range(4)}),
+    "NUL in a bind source": _hc(Binds=["/tmp\x00:/x"]),
+    "NUL in the command": _create(Cmd=["ec\x00ho"]),
 }
 OTHERS: dict[str, tuple[str, str, Any]] = {
     "kill signal 999": ("POST", "/containers/{probe}/kill?signal=999", None),

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import msgspec
 
+from pallet.api.wirevalues import check_wire
 from pallet.errors import InvalidArgument
 
 
@@ -58,6 +59,7 @@ def wire_body(body: Mapping[str, Any], into: type[T]) -> T:
     rules: keys in any case, a null a field cannot hold is its default)."""
     from pallet.api.gojson import fold
 
+    check_wire(dict(body))
     try:
         return msgspec.convert(fold(dict(body), into), into)
     except msgspec.ValidationError as exc:

@@ -18,17 +18,16 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
 from pallet.api.models import ContainerConfig, CreateRequest, HealthConfig, HostConfig
+from pallet.api.wirevalues import check_wire
 from pallet.errors import InvalidArgument
 from pallet.notation.resources import parse_cpuset
 from pallet.notation.signals import parse_signal
 
 MIN_MEMORY = 6 * 1024 * 1024
-INT64 = (-(1 << 63), (1 << 63) - 1)
 MIN_DURATION = 1_000_000  # 1 ms, in ns
 HOST_NAME_MAX = 64
 ENV_ENTRY_MAX = 128 * 1024  # MAX_ARG_STRLEN
@@ -78,21 +77,6 @@ def _cpuset_text(members: frozenset[int]) -> str:
         else:
             ranges.append(str(n))
     return ",".join(ranges)
-
-
-def _int64(value: Any, path: str) -> None:
-    if isinstance(value, bool):
-        return
-    if isinstance(value, int):
-        if not INT64[0] <= value <= INT64[1]:
-            raise InvalidArgument(f"json: cannot unmarshal number {value} into Go struct "
-                                  f"field {path} of type int64")
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            _int64(v, f"{path}.{k}" if path else str(k))
-    elif isinstance(value, list):
-        for v in value:
-            _int64(v, path)
 
 
 def _cpuset(text: str, available: frozenset[int], what: str, plural: str) -> None:
@@ -232,7 +216,7 @@ def _config(cfg: ContainerConfig) -> None:
 
 def check_create(req: CreateRequest, host: HostLimits) -> None:
     """Refuse a create body dockerd would refuse, or that could never start."""
-    _int64(msgspec.to_builtins(req), "")
+    check_wire(msgspec.to_builtins(req))
     _config(req)
     if req.HostConfig is not None:
         check_resources(req.HostConfig, host)

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from pallet.api.models import HostConfig, RestartPolicy, UpdateConfig
+from pallet.api.wirevalues import check_wire
 from pallet.engine.containers import ContainerService
 from pallet.engine.createcheck import check_resources, host_limits
 from pallet.engine.restart import Policy
@@ -105,6 +106,7 @@ class UpdateService:
         self.apply = apply
 
     async def update(self, ref: str, req: UpdateConfig) -> dict[str, Any]:
+        check_wire(msgspec.to_builtins(req))
         c = self.containers.resolve(ref)
         new, resources = plan_update(c.host_config, req)
         check_resources(new, host_limits())

@@ -106,3 +106,14 @@ def test_network_and_mount_values_refused(body: dict[str, Any], message: str) ->
 def test_network_values_that_pass() -> None:
     check_create(req(**hc(Dns=["1.1.1.1", "::1"], ExtraHosts=[
         "a:1.2.3.4", "b:::1", "c:[::2]", "gw:host-gateway"])), HOST)
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    (hc(Binds=["/tmp\x00:/x"]), "invalid HostConfig.Binds: it contains a NUL character"),
+    ({"Labels": {"a\x00": "b"}}, "invalid key in Labels"),
+    ({"Cmd": ["ec\x00ho"]}, "invalid Cmd"),
+])
+def test_nul_characters_refused(body: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidArgument) as err:
+        check_create(req(**body), HOST)
+    assert message in err.value.message
