@@ -30,7 +30,7 @@ dockerpy: setup
 
 test: check unit integration compat dockerpy
 
-BENCHES = run-latency run-network run-build run-health run-registry run-compose run-scan api-reads
+BENCHES = run-latency run-network run-build run-health run-registry run-compose run-scan run-lint api-reads
 
 bench: setup
 	@./bench/setup-anchors || echo "bench: an anchor is not available; its numbers show as n/a"

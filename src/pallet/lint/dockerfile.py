@@ -96,7 +96,7 @@ def _stage(out: _Out, stage: Stage, ship: bool, final: bool, ignore: str | None,
             if prev is not None and prev.cmd == "RUN" and not prev.flags and not inst.flags:
                 out.add("PL121", inst, "")
             text = script(inst)
-            cmds = [c for ln in text.splitlines() for c in commands(ln)]
+            cmds = commands(text)
             for rule_id, message in dict(check_run(cmds, text, ship, final)).items():
                 out.add(rule_id, inst, message)
         elif inst.cmd in ("COPY", "ADD"):

@@ -1,17 +1,21 @@
 """A RUN instruction's shell text as simple commands (word lists), for the rules to read.
 
-Good enough for linting, not a shell: words are split shell-style, and ``&&``, ``||``,
-``;``, ``|`` and ``&`` end a command. Heredoc bodies count as script text. An unbalanced
-quote falls back to splitting on whitespace rather than failing the lint.
+Good enough for linting, not a shell: words are split shell-style (quotes and backslashes
+removed), and ``&&``, ``||``, ``;``, ``|``, ``&`` and parentheses end a command. Heredoc
+bodies count as script text. An unbalanced quote is skipped rather than failing the lint.
+One regular expression does the splitting (``shlex`` costs ten times more on a long file).
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 
 from pallet.dockerfile.parser import Instruction
 
-_SEPARATORS = frozenset(("&&", "||", ";", "|", "&", ";;", "(", ")"))
+_TOKEN = re.compile(r"[ \t]*(?:(&&|\|\||;;|[;|&()\n])|"
+                    r"((?:[^\s'\"\\;&|()]|\\.|'[^']*'|\"(?:[^\"\\]|\\.)*\")+))")
+_QUOTED = re.compile(r"\\(.)|'([^']*)'|\"((?:[^\"\\]|\\.)*)\"")
 
 
 def script(inst: Instruction) -> str:
@@ -21,21 +25,22 @@ def script(inst: Instruction) -> str:
     return "\n".join([inst.args, *(h.content for h in inst.heredocs)])
 
 
+def _unquote(word: str) -> str:
+    if "'" not in word and '"' not in word and "\\" not in word:
+        return word
+    return _QUOTED.sub(lambda m: m.group(1) or m.group(2) or
+                       re.sub(r"\\(.)", r"\1", m.group(3) or ""), word)
+
+
 def commands(text: str) -> list[list[str]]:
-    lexer = shlex.shlex(text, posix=True, punctuation_chars=True)
-    lexer.whitespace_split = True
-    lexer.commenters = ""
-    try:
-        tokens = list(lexer)
-    except ValueError:
-        tokens = text.replace("&&", " && ").replace(";", " ; ").split()
     out: list[list[str]] = [[]]
-    for tok in tokens:
-        if tok in _SEPARATORS or tok == "\n":
+    for m in _TOKEN.finditer(text):
+        op, word = m.group(1), m.group(2)
+        if op:
             if out[-1]:
                 out.append([])
-        else:
-            out[-1].append(tok)
+        elif word:
+            out[-1].append(_unquote(word))
     return [c for c in out if c]
 
 
