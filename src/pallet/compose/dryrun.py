@@ -43,6 +43,9 @@ class DryRunEngine:
     def api_version(self) -> str:
         return self.real.api_version()
 
+    def is_local(self) -> bool:
+        return self.real.is_local()
+
     def inspect_container(self, ref: str) -> Wire:
         if ref in self.made:  # a container this run only pretended to make
             return {"Id": ref, "Name": "/" + self.made[ref], "Mounts": [],

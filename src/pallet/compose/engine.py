@@ -40,6 +40,7 @@ class Engine(Protocol):
     def remove_image(self, ref: str) -> None: ...
     def connect_network(self, network: str, container: str, endpoint: Wire) -> None: ...
     def api_version(self) -> str: ...
+    def is_local(self) -> bool: ...
 
 
 class ClientEngine:
@@ -126,6 +127,10 @@ class ClientEngine:
 
         self.client.networks.connect(network, container,
                                      msgspec.convert(endpoint, EndpointSettings))
+
+    def is_local(self) -> bool:
+        """Whether the engine sees this host's files (a unix socket)."""
+        return bool(self.client.t.scheme == "unix")
 
     def api_version(self) -> str:
         """The API version the daemon speaks (settled by a first request)."""

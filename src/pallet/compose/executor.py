@@ -30,7 +30,13 @@ from pallet.compose.model import Project
 from pallet.compose.mounts import filesystem
 from pallet.compose.plan import Plan, Step
 from pallet.compose.progress import Progress
-from pallet.compose.secretfiles import remove_files, secrets_root, write_file
+from pallet.compose.secretfiles import (
+    archive,
+    content,
+    remove_files,
+    secrets_root,
+    write_file,
+)
 from pallet.errors import Conflict, InvalidArgument, NotFound
 
 POLL = 0.1  # seconds between dependency checks
@@ -165,8 +171,15 @@ class Executor:
         svc = self.project.services[step.service]
         host_dir = os.path.join(self.files_root, self.project.name, step.name)
         fs = filesystem(self.project, svc, host_dir)
-        for spec in fs.files:
-            write_file(spec, self.project.environment)
+        local = self.engine.is_local()
+        if local:
+            for spec in fs.files:
+                write_file(spec, self.project.environment)
+        elif fs.files:
+            if svc.read_only:
+                raise InvalidArgument(f"cannot create secrets or configs in read-only "
+                                      f"service {step.service} on a remote engine")
+            fs.binds = [b for b in fs.binds if not b.startswith(host_dir + os.sep)]
         body = container_body(self.project, svc, name=step.name, number=step.number,
                               config_hash=self.config_hash(step.service), fs=fs,
                               image_id=self._image_id(image_name(self.project, svc)),
@@ -177,6 +190,10 @@ class Executor:
         cid = self.engine.create_container(name, body)
         for network, endpoint in later.items():
             self.engine.connect_network(network, cid, endpoint)
+        if not local:
+            for spec in fs.files:
+                data = archive(spec, content(spec, self.project.environment))
+                self.engine.put_archive(cid, "/", data)
         return cid
 
     def create_container(self, step: Step) -> None:

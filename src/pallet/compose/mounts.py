@@ -28,6 +28,7 @@ class FileSpec(msgspec.Struct, frozen=True):
     """A secret or config file the executor writes before the container is made."""
 
     path: str  # on the host
+    target: str  # in the container
     kind: str  # "secret" | "config"
     name: str  # the top-level key
     file: str = ""
@@ -122,7 +123,7 @@ def _files(kind: str, refs: list[FileReference], objects: dict[str, FileObject],
             raise InvalidArgument(f"{kind} {ref.source!r} has no file, environment or content")
         path = os.path.join(host_dir, f"{kind}-{ref.source}-{len(fs.files)}")
         fs.files.append(FileSpec(
-            path=path, kind=kind, name=ref.source,
+            path=path, target=target, kind=kind, name=ref.source,
             file=os.path.join(workdir, obj.file) if obj.file else "",
             environment=obj.environment or "", content=obj.content,
             uid=int(ref.uid or 0), gid=int(ref.gid or 0),

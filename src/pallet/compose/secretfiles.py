@@ -2,7 +2,8 @@
 container is made (content from a file, the project's environment or inline, with the
 reference's ``uid``, ``gid`` and ``mode``) under a root-only directory on a tmpfs, bound
 read-only into the container by :mod:`pallet.compose.mounts`, removed with the
-container.
+container. An engine on another host cannot see that directory: it gets each file as a
+tar copied into the created container instead, as Compose v2 does.
 """
 
 from __future__ import annotations
@@ -20,20 +21,40 @@ def secrets_root() -> str:
 
 
 
-def write_file(spec: FileSpec, environment: dict[str, str]) -> None:
-    """Write a secret or config file with its owner and mode, in a directory only
-    root can enter; the file is replaced atomically."""
+def content(spec: FileSpec, environment: dict[str, str]) -> bytes:
+    """What the file holds: its source file, the variable or the inline content."""
     if spec.file:
         with open(spec.file, "rb") as f:
-            data = f.read()
-    elif spec.environment:
+            return f.read()
+    if spec.environment:
         value = environment.get(spec.environment, os.environ.get(spec.environment))
         if value is None:
             raise InvalidArgument(f'environment variable "{spec.environment}" required by '
                                   f'{spec.kind} "{spec.name}" is not set')
-        data = value.encode()
-    else:
-        data = (spec.content or "").encode()
+        return value.encode()
+    return (spec.content or "").encode()
+
+
+def archive(spec: FileSpec, data: bytes) -> bytes:
+    """A tar holding the file at its target with its owner and mode: what a remote
+    engine gets (``PUT /containers/{id}/archive`` at ``/``), as Compose v2 sends it."""
+    import io
+    import tarfile
+    import time
+
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        info = tarfile.TarInfo(spec.target.lstrip("/"))
+        info.size, info.mode, info.uid, info.gid = len(data), spec.mode, spec.uid, spec.gid
+        info.mtime = int(time.time())
+        tar.addfile(info, io.BytesIO(data))
+    return buf.getvalue()
+
+
+def write_file(spec: FileSpec, environment: dict[str, str]) -> None:
+    """Write a secret or config file with its owner and mode, in a directory only
+    root can enter; the file is replaced atomically."""
+    data = content(spec, environment)
     directory = os.path.dirname(spec.path)
     os.makedirs(directory, mode=0o700, exist_ok=True)  # only the engine reads it (a bind)
     tmp = spec.path + ".tmp"

@@ -29,6 +29,8 @@ class FakeEngine:
         self.lock = threading.Lock()
         self._ids = itertools.count(1)
         self.version = "1.44"
+        self.local = True  # False: an engine on another host (no binds of this host's files)
+        self.archives: dict[str, list[bytes]] = {}  # container name -> tars put into it
 
     # helpers -------------------------------------------------------------
     def _record(self, call: str, ref: str) -> None:
@@ -153,7 +155,12 @@ class FakeEngine:
         c["Name"] = name
 
     def put_archive(self, ref: str, path: str, data: bytes) -> None:
-        self._record("put_archive", self.find(ref)["Name"])
+        name = self.find(ref)["Name"]
+        self._record("put_archive", name)
+        self.archives.setdefault(name, []).append(data)
+
+    def is_local(self) -> bool:
+        return self.local
 
     def image_id(self, ref: str) -> str | None:
         return self.images.get(ref)

@@ -277,3 +277,24 @@ def test_dry_run_plans_and_reports_everything_and_changes_nothing(files: Path) -
     assert "DRY-RUN MODE -  Container p-web-1  Started" in progress.lines
     assert progress.lines.index("DRY-RUN MODE -  Container p-db-1  Started") < \
         progress.lines.index("DRY-RUN MODE -  Container p-web-1  Starting")
+
+
+def test_a_remote_engine_gets_secret_files_copied_in_with_owner_and_mode(files: Path) -> None:
+    import tarfile
+
+    doc = {**STACK, "services": {**STACK["services"], "db": {
+        **STACK["services"]["db"], "secrets": [{"source": "pw", "uid": "70", "mode": 0o400}]}}}
+    engine = FakeEngine()
+    engine.local = False
+    engine.health["p-db-1"] = "healthy"
+    lifecycle.up(engine, load(doc), UpOptions(), quiet())
+    body = engine.find("p-db-1")["Body"]
+    assert not any("/run/secrets" in b for b in body["HostConfig"].get("Binds", []))
+    assert not (files / "p").exists()
+    with tarfile.open(fileobj=io.BytesIO(engine.archives["p-db-1"][0])) as tar:
+        info = tar.getmembers()[0]
+        assert (info.name, info.uid, info.mode) == ("run/secrets/pw", 70, 0o400)
+        extracted = tar.extractfile(info)
+        assert extracted is not None and extracted.read() == b"s3cret"
+    assert engine.calls.index(("put_archive", "p-db-1")) < engine.calls.index(
+        ("start", "p-db-1"))
