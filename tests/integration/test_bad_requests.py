@@ -96,6 +96,8 @@ OTHERS: dict[str, tuple[str, str, Any]] = {
     "bridge name too long": ("POST", "/networks/create", {
         "Name": "bad-br", "Options": {"com.docker.network.bridge.name": "b" * 16}}),
     "body that is not JSON": ("POST", "/containers/create", b"{nope"),
+    "truncated archive PUT": ("PUT", "/containers/{probe}/archive?path=/tmp",
+                              _tar({"a/b": b"x" * 2000, "c": b"y"})[:1100]),
     # found by the fuzz tests (tests/unit/fuzz)
     "import of a symlink without a target": ("POST", "/images/create?fromSrc=-&repo=fz1",
                                              _tar({"a": None})),

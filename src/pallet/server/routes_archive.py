@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from pallet.errors import InvalidArgument
+from pallet.errors import InvalidArgument, sent_by_client
 from pallet.server import streams
 from pallet.server.backend import ArchiveBackend, PathStat
 from pallet.server.params import encode_json, qbool, qstr
@@ -65,10 +65,11 @@ def make_routes(b: ArchiveBackend) -> web.RouteTableDef:
 
     @routes.put("/containers/{id}/archive")
     async def archive_put(request: web.Request) -> web.Response:
-        await b.archive_put(
-            request.match_info["id"], _path(request), _body(request),
-            qbool(request, "noOverwriteDirNonDir"),
-        )
+        with sent_by_client("invalid archive"):  # a broken upload is the caller's 400
+            await b.archive_put(
+                request.match_info["id"], _path(request), _body(request),
+                qbool(request, "noOverwriteDirNonDir"),
+            )
         return web.Response(status=200)
 
     return routes
