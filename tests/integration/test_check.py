@@ -106,3 +106,22 @@ def test_build_check_lints_then_builds(p: CliSession, tmp_path: Path) -> None:
         assert res.stdout.strip().startswith("sha256:")
     finally:
         p.d.request("DELETE", "/images/checked:1")
+
+
+def test_image_check_includes_the_scan_when_a_database_exists(p: CliSession,
+                                                              tmp_path: Path) -> None:
+    from pallet.testing.scan_images import osv_record, osv_zip
+
+    _, doc = _check(p, "busybox")
+    assert "image.vulnerabilities" not in {i["id"] for i in doc["reports"][0]["items"]}
+    records = tmp_path / "Alpine.zip"
+    records.write_bytes(osv_zip([osv_record("PALLET-2026-9", "Alpine:v3.19", "musl", "1.2")]))
+    db = Path(p.d.root) / "scan" / "osv.sqlite"
+    try:
+        assert p.d.pallet("scan", "db", "import", str(records)).returncode == 0
+        _, doc = _check(p, "busybox")
+        status = {i["id"]: i["status"] for i in doc["reports"][0]["items"]}
+        assert status["image.vulnerabilities"] == "pass"  # busybox has no packages to match
+    finally:
+        for f in db.parent.glob("osv.sqlite*"):
+            f.unlink()

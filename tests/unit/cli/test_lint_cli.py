@@ -125,3 +125,12 @@ def test_build_check_stops_before_sending_the_context(project: Path) -> None:
     assert res.exit_code == 1
     assert "Dockerfile:1:1 PL101 warning" in res.stderr
     assert "not building" in res.stderr
+
+
+def test_compose_inline_ignore_on_the_line_or_above(project: Path) -> None:
+    (project / "compose.yaml").write_text(
+        "services:\n  web:\n    image: web:1.0\n"
+        "    # pallet-lint ignore=PL208\n    privileged: true\n"
+        "    ports:\n      - \"9229:9229\"  # pallet-lint ignore=PL202\n")
+    found = _rules(invoke(["lint", "compose.yaml"]).stdout)
+    assert "PL208" not in found and "PL202" not in found and "PL209" in found

@@ -4,7 +4,8 @@ Production Readiness Checklist against the real thing.
 Each item is graded pass, warn or fail with the command that fixes it (``pallet.lint.
 checklist``), from the inspect documents ``pallet.client`` fetches, so it works against
 dockerd as well as palletd. A name that is a container is checked as one, else as an
-image; ``--compose`` checks every container of a Compose project (by its
+image (with ``image.vulnerabilities`` when the daemon's ``pallet scan`` database holds
+records: HIGH or CRITICAL findings fail); ``--compose`` checks every container of a Compose project (by its
 ``com.docker.compose.project`` label). Exit 1 when any item fails.
 """
 
@@ -19,7 +20,7 @@ from pallet.cli.session import api
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pallet.lint.checklist import CheckReport
+    from pallet.lint.checklist import CheckReport, Item
 
 
 @command()
@@ -58,9 +59,33 @@ def _one(target: str) -> CheckReport:
     except NotFound:
         pass
     try:
-        return check_image(client.images.inspect(target), target)
+        report = check_image(client.images.inspect(target), target)
     except NotFound:
         raise StatusError(1, f"Error: No such container or image: {target}") from None
+    scanned = _scan_item(target)
+    if scanned is not None:
+        report.items.append(scanned)
+        report.failed = report.failed or scanned.status == "fail"
+    return report
+
+
+def _scan_item(image: str) -> Item | None:
+    """HIGH/CRITICAL vulnerabilities, when palletd's scan database has records."""
+    from pallet.lint.checklist import Item
+    from pallet.scan import remote
+
+    status = remote.db_status(api())
+    if status is None or not status.records:
+        return None
+    findings = remote.scan(api(), image, None).findings
+    high = sorted({f.id for f in findings if f.severity in ("CRITICAL", "HIGH")})
+    fixable = {f.id for f in findings if f.severity in ("CRITICAL", "HIGH") and f.fixed}
+    if not high:
+        return Item("image.vulnerabilities", "pass", "no HIGH/CRITICAL vulnerabilities",
+                    f"{len(findings)} lower findings")
+    return Item("image.vulnerabilities", "fail", "no HIGH/CRITICAL vulnerabilities",
+                f"{len(high)} HIGH/CRITICAL ({len(fixable)} fixable): {', '.join(high[:5])}",
+                f"pallet scan --severity HIGH,CRITICAL {image}; rebuild on a patched base")
 
 
 def _project(project: str) -> list[CheckReport]:
