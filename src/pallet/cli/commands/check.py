@@ -5,8 +5,8 @@ Each item is graded pass, warn or fail with the command that fixes it (``pallet.
 checklist``), from the inspect documents ``pallet.client`` fetches, so it works against
 dockerd as well as palletd. A name that is a container is checked as one, else as an
 image (with ``image.vulnerabilities`` when the daemon's ``pallet scan`` database holds
-records: HIGH or CRITICAL findings fail); ``--compose`` checks every container of a Compose project (by its
-``com.docker.compose.project`` label). Exit 1 when any item fails.
+records: HIGH or CRITICAL findings fail); ``--compose`` checks every container of a Compose
+project (by its ``com.docker.compose.project`` label). Exit 1 when any item fails.
 """
 
 from __future__ import annotations
