@@ -159,8 +159,6 @@ class Canonicaliser:
         context = build.get("context", ".")
         if isinstance(context, str) and not is_remote(context):
             build["context"] = self.path(context)
-        if "dockerfile_inline" not in build:
-            build.setdefault("dockerfile", "Dockerfile")
         for key in () if self.lenient else ("args", "labels", "additional_contexts"):
             if key in build:
                 build[key] = _unwrap(to_map)(build[key], "=", key == "args")

@@ -29,11 +29,15 @@ _KINDS = ("networks", "volumes", "secrets", "configs")
 
 def with_defaults(doc: dict[str, Any], name: str) -> dict[str, Any]:
     """``doc`` with the ``default`` network attached and declared where services need it,
-    and every network, volume, secret and config named (changes and returns ``doc``)."""
+    the default Dockerfile named, and every network, volume, secret and config named
+    (changes and returns ``doc``)."""
     services: dict[str, Any] = doc.get("services") or {}
     for key in _KINDS:
         doc[key] = doc.get(key) or {}
     for svc in services.values():
+        build = svc.get("build")
+        if isinstance(build, dict) and "dockerfile_inline" not in build:
+            build.setdefault("dockerfile", "Dockerfile")  # after merging, as Compose v2
         if not svc.get("network_mode") and not svc.get("networks"):
             svc["networks"] = {"default": None}
         if "default" in (svc.get("networks") or {}) and "default" not in doc["networks"]:

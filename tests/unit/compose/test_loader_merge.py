@@ -53,6 +53,13 @@ def test_merge_rules(path: tuple[str, ...], base: object, over: object,
     assert merge(base, over, path) == expected
 
 
+def test_an_override_build_keeps_the_base_dockerfile(tmp_path: Path) -> None:
+    files = {"compose.yaml": "services:\n  web:\n    build: {context: ., dockerfile: D}\n",
+             "compose.override.yaml": "services:\n  web:\n    build: ./other\n"}
+    build = load_in(tmp_path, files).services["web"].build
+    assert build and (build.context, build.dockerfile) == (str(tmp_path / "other"), "D")
+
+
 def test_merge_changes_neither_side() -> None:
     base = {"services": {"web": {"dns": ["a"]}}}
     over = {"services": {"web": {"dns": ["b"]}}}
