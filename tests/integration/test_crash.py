@@ -16,6 +16,7 @@ import io
 import json
 import os
 import random
+import socket
 import subprocess
 import tarfile
 import threading
@@ -123,6 +124,9 @@ class Crasher:
             problems.append(f"netns {sorted(netns)}")
         allowed = {str(run / "netns" / n) for n in os.listdir(run / "netns")}
         allowed |= {str(root / "containers" / cid / "rootfs") for cid in running}
+        spooled = [p.name for p in (root / "tmp").glob("*") if p.is_file()]
+        if spooled:  # uploads (build contexts here) a killed daemon was receiving
+            problems.append(f"spooled uploads {spooled}")
         mounts = [m for m in _mounts(str(self.d.base)) if m not in allowed]
         if mounts:
             problems.append(f"mounts {mounts}")
@@ -156,6 +160,20 @@ def _conmons(marker: str) -> list[str]:
         if argv and argv[0].endswith(b"conmon") and any(marker.encode() in a for a in argv):
             out.append(argv[argv.index(b"-c") + 1].decode())
     return out
+
+
+def _half_upload(d: Any, path: str, sent: int, total: int) -> None:
+    """Send the first ``sent`` of ``total`` body bytes of ``POST path``, then wait."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.connect(str(d.socket))
+    sock.sendall(f"POST {path} HTTP/1.1\r\nHost: d\r\nContent-Type: application/x-tar\r\n"
+                 f"Content-Length: {total}\r\n\r\n".encode())
+    chunk = b"\0" * (1 << 20)
+    for _ in range(sent >> 20):
+        sock.sendall(chunk)
+    with contextlib.suppress(OSError):
+        sock.recv(1)  # until the daemon dies
+    sock.close()
 
 
 def _mounts(base: str) -> list[str]:
@@ -267,6 +285,11 @@ def test_kill_9_anywhere_then_restart_leaves_nothing(palletd_factory: Any,
             assert [status for status, _ in removed] == [204] * STARTS
         c.settled()
 
+    phase("upload")
+    # a load whose upload the kill cuts: its spooled body goes at the next start
+    c.during(lambda: _half_upload(d, "/images/load", 16 << 20, 64 << 20), 1.0, 1.5)
+    c.settled()
+
     phase("prune during pull")
     # a pull after all this works, while prunes sweep the store again and again
     d.request("DELETE", f"/images/{big}?force=1")
@@ -300,6 +323,6 @@ def test_kill_9_anywhere_then_restart_leaves_nothing(palletd_factory: Any,
     assert files == [] and entries <= SKELETON, sorted(entries - SKELETON)[:20]
     c.settled()
     assert c.leftovers() == []
-    print(f"crash test: {4 * ROUNDS} kills in {time.monotonic() - t0:.0f}s ({marks}; "
+    print(f"crash test: {4 * ROUNDS + 1} kills in {time.monotonic() - t0:.0f}s ({marks}; "
           f"restarts took {c.restarts} s)")
 

@@ -278,6 +278,15 @@ class EngineBackend:
         self._spool.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self._spool
 
+    def clean_spool(self) -> None:
+        """At daemon start: the uploads (load, import, cp, build contexts, scans) a killed
+        daemon was receiving; the spool's subdirectories belong to their parts."""
+        if not self._spool.is_dir():
+            return
+        for p in self._spool.iterdir():
+            if p.is_file() and not p.is_symlink():
+                p.unlink(missing_ok=True)
+
     # -- system ------------------------------------------------------------------
     async def version(self) -> dict[str, Any]:
         uname = platform.uname()

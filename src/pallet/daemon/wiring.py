@@ -88,8 +88,10 @@ class Daemon:
 
     async def reconcile(self) -> None:
         """Make the records, the runtime and the store agree after a stop or a crash:
-        containers first (they are the store's roots), then the store's garbage."""
+        containers first (they are the store's roots), then the uploads a killed daemon
+        was receiving, then the store's garbage."""
         await self.containers.reconcile()
+        await asyncio.to_thread(self.backend.clean_spool)
         try:
             await self.image_ops.collect()
         except Exception:  # the store keeps its garbage until the next prune; palletd starts
