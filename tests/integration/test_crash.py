@@ -1,10 +1,12 @@
 """kill -9 of palletd at random points of a pull, a build, a commit and 30 parallel
-starts, then a restart: the records, the runtime and the store agree again.
+starts (and once in the middle of a load's upload), then a restart: the records, the
+runtime and the store agree again.
 
 After every restart nothing of a container palletd does not run remains (runtime
-state, conmon, cgroup, netns, mount, exit file, socket link, iptables rule), no paused
-or half-started container stays that way, no build step shows as a container, and at
-the end ``system df`` accounts for every byte of the store, and ``system prune -af``
+state, conmon, cgroup, netns, mount, exit file, socket link, iptables rule), nor a
+spooled upload; no paused or half-started container stays that way, no build step
+shows as a container. A pull then completes while image prunes sweep the store in a
+loop, ``system df`` accounts for every byte of the store, and ``system prune -af``
 brings the store back to its empty skeleton. Kill points are random (the seed is
 printed); the whole test is bounded to about two minutes.
 """
