@@ -137,3 +137,26 @@ def test_exec_it_prints_the_output(palletd: Any, docker: Any, cleanup: Any) -> N
         assert term.wait() == 3, bytes(term.out)
     finally:
         term.close()
+
+
+def test_network_create_ipv6_is_dual_stack(docker: Any, cleanup: Any) -> None:
+    net = "lk-v6"
+    docker("network", "create", "--ipv6", "--subnet", "fd00:db8:1::/64", net)
+    try:
+        assert docker("network", "inspect", "-f", "{{.EnableIPv6}}", net).stdout.strip() == "true"
+        srv = cleanup.container("lk-v6-srv")
+        docker("run", "-d", "--name", srv, "--network", net, "busybox", "sleep", "60")
+        ip6 = docker("inspect", "-f", "{{(index .NetworkSettings.Networks \"lk-v6\")"
+                     ".GlobalIPv6Address}}", srv).stdout.strip()
+        assert ip6.startswith("fd00:db8:1::")
+        client = cleanup.container("lk-v6-client")
+        out = docker("run", "--name", client, "--network", net, "--ip6", "fd00:db8:1::99",
+                     "busybox", "sh", "-c", f"ip -6 addr show eth0; ping -6 -c1 -W5 {ip6}")
+        assert "fd00:db8:1::99/64" in out.stdout
+        assert "1 packets received" in out.stdout
+        # the default bridge stays IPv4 only, as in Docker
+        assert docker("network", "inspect", "-f", "{{.EnableIPv6}}", "bridge").stdout.strip() \
+            == "false"
+    finally:
+        cleanup.run()
+        docker("network", "rm", net, check=False)

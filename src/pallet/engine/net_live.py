@@ -65,7 +65,9 @@ class LiveConnect:
                 used = {e["interface"] for e in st["endpoints"].values()}
                 iface = next(f"eth{i}" for i in range(64) if f"eth{i}" not in used)
                 addr = self.nets.allocate(n, c.id, wanted["ip"])
-                att = Attachment(n, addr, iface, [*wanted["aliases"], c.id[:12]], wanted["mac"])
+                addr6 = self.nets.allocate6(n, c.id, wanted["ip6"])
+                att = Attachment(n, addr, iface, [*wanted["aliases"], c.id[:12]], wanted["mac"],
+                                 addr6)
                 doc = setup_document(c.id, c.name, [att], (), c.host_config.Dns or [])
                 try:
                     result = await asyncio.to_thread(self.driver.setup, st["netns"], doc)

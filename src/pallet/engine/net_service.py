@@ -16,7 +16,7 @@ from typing import Any
 from pallet.api.netmodels import IPAMConfig, NetworkCreate, wire_body
 from pallet.engine.records import now_rfc3339
 from pallet.errors import Conflict, Forbidden, InvalidArgument
-from pallet.network import ipam
+from pallet.network import ipam, ipam6
 from pallet.network.bridges import check_options, claim_bridge
 from pallet.network.config import NetConfig
 from pallet.network.records import NetworkRecord, NetworkStore
@@ -79,19 +79,20 @@ class NetworkService:
             raise Forbidden(f"only one instance of \"{driver}\" network is allowed")
         if driver not in DRIVERS:
             raise InvalidArgument(f"plugin \"{driver}\" not found")
-        if req.EnableIPv6:
-            raise InvalidArgument("IPv6 networks are not supported by pallet")
         if self.store.by_name(name) is not None:
             raise Conflict(f"network with name {name} already exists")
         options = dict(req.Options or {})
         check_options(options)
         labels = dict(req.Labels or {})
         configs = (req.IPAM.Config if req.IPAM else None) or []
-        if len(configs) > 1:
-            raise InvalidArgument("pallet supports one IPv4 subnet per network")
-        cfg = configs[0] if configs else IPAMConfig()
+        v6 = [x for x in configs if ipam6.is_ipv6(x.Subnet)]
+        v4 = [x for x in configs if not ipam6.is_ipv6(x.Subnet)]
+        if len(v4) > 1 or len(v6) > 1:
+            raise InvalidArgument("pallet supports one IPv4 and one IPv6 subnet per network")
+        cfg = v4[0] if v4 else IPAMConfig()
         nid = new_id()
         with self.lock:
+            dual = self._subnet6(nid, v6[0] if v6 else None, bool(req.EnableIPv6))
             subnet = self._subnet(cfg.Subnet)
             gateway = (ipam.parse_address(cfg.Gateway, "gateway") if cfg.Gateway
                        else ipam.gateway_of(subnet))
@@ -122,10 +123,32 @@ class NetworkService:
                 attachable=req.Attachable, labels=labels, options=options,
                 interface=interface, nv_name="pl" + nid[:12], dns=driver == "bridge",
                 ipam_options=dict(req.IPAM.Options) if req.IPAM and req.IPAM.Options else None,
-                aux_addresses=aux,
+                aux_addresses=aux, subnet6=dual[0], gateway6=dual[1], ip_range6=dual[2],
             )
             self.store.add(rec)
         return rec
+
+    def _subnet6(self, nid: str, cfg: IPAMConfig | None,
+                 enable: bool) -> tuple[str, str, str]:
+        """The IPv6 half of a dual-stack network (asked by ``EnableIPv6`` or an IPv6 pool):
+        (subnet, gateway, ip range), all "" for an IPv4 network."""
+        if cfg is None and not enable:
+            return "", "", ""
+        subnet = ipam6.parse_subnet6(cfg.Subnet) if cfg else ipam6.ula_subnet(nid)
+        for other in self.store.all():
+            if other.subnet6 and subnet.overlaps(ipam6.parse_subnet6(other.subnet6)):
+                raise Forbidden("Pool overlaps with other one on this address space")
+        gateway = (ipam6.parse_address6(cfg.Gateway, "gateway") if cfg and cfg.Gateway
+                   else subnet.network_address + 1)
+        if gateway not in subnet:
+            raise InvalidArgument(f"gateway {gateway} is not in subnet {subnet}")
+        ip_range = ""
+        if cfg and cfg.IPRange:
+            rng = ipam6.parse_subnet6(cfg.IPRange)
+            if not rng.subnet_of(subnet):
+                raise InvalidArgument(f"ip range {rng} is not in subnet {subnet}")
+            ip_range = str(rng)
+        return str(subnet), str(gateway), ip_range
 
     def _subnet(self, text: str) -> IPv4Network:
         used = [IPv4Network(n.subnet) for n in self.store.all() if n.subnet]
@@ -208,12 +231,32 @@ class NetworkService:
             fresh = self.store.get(n.id) or n
             subnet = IPv4Network(fresh.subnet)
             gateway = ipam.parse_address(fresh.gateway)
-            used = [*self.store.used(n.id), *fresh.aux_addresses.values()]
+            used = [*(u for u in self.store.used(n.id) if not ipam6.is_ipv6(u)),
+                    *fresh.aux_addresses.values()]
             if requested:
                 ip = ipam.check_static(subnet, gateway, requested, used)
             else:
                 rng = IPv4Network(fresh.ip_range) if fresh.ip_range else None
                 ip = str(ipam.next_address(subnet, gateway, used, fresh.last_ip or None, rng))
+            self.store.allocate(n.id, ip, cid)
+            return ip
+
+    def allocate6(self, n: NetworkRecord, cid: str, requested: str = "") -> str:
+        """The container's IPv6 address on a dual-stack network ("" on an IPv4 one)."""
+        if requested and not n.subnet6:
+            raise InvalidArgument(f"network {n.name} has no IPv6 subnet for {requested}")
+        if not n.subnet6:
+            return ""
+        with self.lock:
+            fresh = self.store.get(n.id) or n
+            subnet = ipam6.parse_subnet6(fresh.subnet6)
+            gateway = ipam6.parse_address6(fresh.gateway6)
+            used = self.store.used(n.id)
+            if requested:
+                ip = ipam6.check_static6(subnet, gateway, requested, used)
+            else:
+                rng = ipam6.parse_subnet6(fresh.ip_range6) if fresh.ip_range6 else None
+                ip = str(ipam6.next_address6(subnet, gateway, used, rng))
             self.store.allocate(n.id, ip, cid)
             return ip
 

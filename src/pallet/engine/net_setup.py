@@ -102,9 +102,10 @@ class EndpointSetup:
             atts = []
             for i, (entry, n) in enumerate(zip(st["networks"], nets, strict=True)):
                 ip = self.nets.allocate(n, c.id, entry.get("ip", ""))
+                ip6 = self.nets.allocate6(n, c.id, entry.get("ip6", ""))
                 aliases = [*entry.get("aliases", []), c.id[:12],
                            *linked_as(c, n.id, self.claims.records.all())]
-                atts.append(Attachment(n, ip, f"eth{i}", aliases, entry.get("mac", "")))
+                atts.append(Attachment(n, ip, f"eth{i}", aliases, entry.get("mac", ""), ip6))
             doc = setup_document(c.id, c.name, atts, ports, hc.Dns or [])
             # noted before anything exists: a palletd killed before the record holds the
             # endpoint tears it down at its next start
@@ -134,6 +135,7 @@ class EndpointSetup:
         """Use a warm endpoint (net_spares) if the container asks for nothing particular."""
         entry = st["networks"][0]
         plain = (st["mode"] == "bridge" and len(nets) == 1 and not entry.get("ip")
+                 and not nets[0].subnet6
                  and not entry.get("aliases") and not entry.get("mac")
                  and not needs_interfaces(c.host_config.Sysctls or {}))
         spare = self.spares.take(nets[0].id, c.id) if plain and self.spares else None
@@ -172,9 +174,13 @@ class EndpointSetup:
     def endpoint(self, att: Attachment, result: dict[str, Any]) -> dict[str, Any]:
         iface = result.get(att.network.nv_name, {}).get("interfaces", {}).get(att.interface, {})
         prefix = int(att.network.subnet.split("/")[1])
-        return {"ip": att.ip, "prefix": prefix, "gateway": att.network.gateway,
-                "mac": iface.get("mac_address", ""), "endpoint": new_id(),
-                "interface": att.interface}
+        out = {"ip": att.ip, "prefix": prefix, "gateway": att.network.gateway,
+               "mac": iface.get("mac_address", ""), "endpoint": new_id(),
+               "interface": att.interface}
+        if att.ip6:
+            out.update(ip6=att.ip6, prefix6=int(att.network.subnet6.split("/")[1]),
+                       gateway6=att.network.gateway6)
+        return out
 
     def _fill(self, st: dict[str, Any], nets: list[NetworkRecord], result: dict[str, Any],
               ctx: StartContext) -> None:

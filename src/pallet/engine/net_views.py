@@ -20,18 +20,23 @@ def network_view(n: NetworkRecord,
         if n.aux_addresses:
             item["AuxiliaryAddresses"] = dict(n.aux_addresses)
         config.append(item)
+    if n.subnet6:
+        item6: dict[str, Any] = {"Subnet": n.subnet6, "Gateway": n.gateway6}
+        if n.ip_range6:
+            item6["IPRange"] = n.ip_range6
+        config.append(item6)
     containers: dict[str, Any] = {}
     for c, ep in attached:
         containers[c.id] = {
             "Name": c.name, "EndpointID": ep.get("endpoint", ""),
             "MacAddress": ep.get("mac", ""),
             "IPv4Address": f"{ep['ip']}/{ep['prefix']}" if ep.get("ip") else "",
-            "IPv6Address": "",
+            "IPv6Address": f"{ep['ip6']}/{ep['prefix6']}" if ep.get("ip6") else "",
         }
     driver = n.driver
     return {
         "Name": n.name, "Id": n.id, "Created": n.created, "Scope": "local", "Driver": driver,
-        "EnableIPv6": False,
+        "EnableIPv6": bool(n.subnet6),
         "IPAM": {"Driver": "default", "Options": n.ipam_options, "Config": config},
         "Internal": n.internal, "Attachable": n.attachable, "Ingress": False,
         "ConfigFrom": {"Network": ""}, "ConfigOnly": False, "Containers": containers,
@@ -75,6 +80,8 @@ def endpoint_settings(c: Container, entry: dict[str, Any],
     ipam_cfg: dict[str, Any] = {}
     if entry.get("ip"):
         ipam_cfg["IPv4Address"] = entry["ip"]
+    if entry.get("ip6"):
+        ipam_cfg["IPv6Address"] = entry["ip6"]
     if entry.get("link_local"):
         ipam_cfg["LinkLocalIPs"] = list(entry["link_local"])
     user = entry.get("name") not in ("bridge", "host", "none", None)
@@ -86,7 +93,7 @@ def endpoint_settings(c: Container, entry: dict[str, Any],
         "DriverOpts": dict(entry.get("driver_opts") or {}) or None,
         "NetworkID": entry.get("id", ""), "EndpointID": ep.get("endpoint", ""),
         "Gateway": ep.get("gateway", ""), "IPAddress": ep.get("ip", ""),
-        "IPPrefixLen": ep.get("prefix", 0), "IPv6Gateway": "", "GlobalIPv6Address": "",
-        "GlobalIPv6PrefixLen": 0,
+        "IPPrefixLen": ep.get("prefix", 0), "IPv6Gateway": ep.get("gateway6", ""),
+        "GlobalIPv6Address": ep.get("ip6", ""), "GlobalIPv6PrefixLen": ep.get("prefix6", 0),
         "DNSNames": [c.name, *aliases, c.id[:12]] if user else None,
     }

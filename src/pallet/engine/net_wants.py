@@ -3,11 +3,13 @@
 State in ``Container.extras["network"]``::
 
     mode      "bridge" | "host" | "none" | "container:<id>" | "user"
-    networks  [{"id", "name", "aliases", "ip", "links", "mac", "driver_opts", "link_local"}]
+    networks  [{"id", "name", "aliases", "ip", "ip6", "links", "mac", "driver_opts",
+               "link_local"}]
               what the container is connected to, as its endpoint settings asked
     netns     the pinned namespace file while it runs
     docs      the netavark documents set up (teardown needs the same ones)
-    endpoints {network id: {"ip", "prefix", "gateway", "mac", "endpoint", "interface"}}
+    endpoints {network id: {"ip", "prefix", "gateway", "mac", "endpoint", "interface",
+               "ip6", "prefix6", "gateway6"}}
     ports     the published ports in netavark's wire form
 """
 
@@ -48,13 +50,14 @@ def entry(n: NetworkRecord, ep: EndpointSettings | None, mac: str = "") -> dict[
     aliases = list(ep.Aliases or [])
     ipam_cfg = ep.IPAMConfig or {}
     ip = str(ipam_cfg.get("IPv4Address") or "")
-    if (aliases or ip) and n.builtin:
+    ip6 = str(ipam_cfg.get("IPv6Address") or "")
+    if (aliases or ip or ip6) and n.builtin:
         raise InvalidArgument("network-scoped aliases and IPs are only supported for "
                               "user-defined networks")
     mac = ep.MacAddress or mac
     if mac and not _MAC.fullmatch(mac):
         raise InvalidArgument(f"invalid MAC address: {mac}")
-    return {"id": n.id, "name": n.name, "aliases": aliases, "ip": ip,
+    return {"id": n.id, "name": n.name, "aliases": aliases, "ip": ip, "ip6": ip6,
             "links": list(ep.Links or []), "mac": mac.lower(),
             "driver_opts": dict(ep.DriverOpts or {}),
             "link_local": [str(x) for x in ipam_cfg.get("LinkLocalIPs") or []]}

@@ -37,6 +37,7 @@ class Attachment:
     interface: str
     aliases: Sequence[str] = ()
     mac: str = ""  # a fixed MAC address ("" for netavark's own)
+    ip6: str = ""  # the IPv6 address on a dual-stack network
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,9 @@ def network_info(n: NetworkRecord) -> dict[str, Any]:
         "id": n.id,
         "driver": n.driver,
         "network_interface": n.interface,
-        "subnets": [{"subnet": n.subnet, "gateway": n.gateway}],
-        "ipv6_enabled": False,
+        "subnets": [{"subnet": n.subnet, "gateway": n.gateway}] + (
+            [{"subnet": n.subnet6, "gateway": n.gateway6}] if n.subnet6 else []),
+        "ipv6_enabled": bool(n.subnet6),
         "internal": n.internal,
         "dns_enabled": n.dns and n.driver == "bridge",
         "ipam_options": {"driver": "host-local"},
@@ -92,7 +94,7 @@ def setup_document(cid: str, name: str, attachments: Sequence[Attachment],
     }
     for a in attachments:
         doc["networks"][a.network.nv_name] = {
-            "static_ips": [a.ip],
+            "static_ips": [a.ip, a.ip6] if a.ip6 else [a.ip],
             "aliases": list(dict.fromkeys(a.aliases)),
             "interface_name": a.interface,
             **({"static_mac": a.mac} if a.mac else {}),

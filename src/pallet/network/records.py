@@ -36,6 +36,9 @@ class NetworkRecord(msgspec.Struct, kw_only=True):
     last_ip: str = ""
     builtin: bool = False
     ipam_options: dict[str, str] | None = None  # IPAM.Options as created
+    subnet6: str = ""  # dual stack: the IPv6 subnet ("" for IPv4 only)
+    gateway6: str = ""
+    ip_range6: str = ""
     aux_addresses: dict[str, str] = msgspec.field(default_factory=dict)  # never handed out
 
     @property
@@ -124,7 +127,8 @@ class NetworkStore:
             data = conn.execute("SELECT data FROM networks WHERE id=?", (nid,)).fetchone()
             if data is not None:
                 n = _dec.decode(data[0])
-                n.last_ip = ip
+                if ":" not in ip:  # the IPv4 search's hint
+                    n.last_ip = ip
                 conn.execute("UPDATE networks SET data=? WHERE id=?", (_enc.encode(n), nid))
 
     def release(self, nid: str, cid: str) -> None:
