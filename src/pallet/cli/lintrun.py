@@ -3,9 +3,9 @@ compose projects, each linted with the source lines kept for inline ignores.
 
 A directory stands for its ``Dockerfile`` (or ``Containerfile``) and its compose project
 (found the way ``pallet compose`` finds it); a ``*.yaml``/``*.yml`` file is a compose file,
-anything else a Dockerfile. A Dockerfile's build context is its directory unless
-``--context`` names one; its ``.dockerignore`` (``NAME.dockerignore`` beside it first, as
-BuildKit reads it) decides what ``COPY . .`` sends.
+anything else a Dockerfile (``-f -``: read from stdin). A Dockerfile's build context is its
+directory unless ``--context`` names one; its ``.dockerignore`` (``NAME.dockerignore``
+beside it first, as BuildKit reads it) decides what ``COPY . .`` sends.
 """
 
 from __future__ import annotations
@@ -63,8 +63,13 @@ def lint_dockerfile_at(path: str, context: str | None
     from pallet.lint.dockerfile import lint_dockerfile
 
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        if path == "-":
+            import sys
+
+            text = sys.stdin.read()
+        else:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
     except (OSError, UnicodeDecodeError) as e:
         raise InvalidArgument(f"{path}: {getattr(e, 'strerror', None) or e}") from None
     ctx = context if context is not None else (os.path.dirname(path) or ".")

@@ -134,3 +134,9 @@ def test_compose_inline_ignore_on_the_line_or_above(project: Path) -> None:
         "    ports:\n      - \"9229:9229\"  # pallet-lint ignore=PL202\n")
     found = _rules(invoke(["lint", "compose.yaml"]).stdout)
     assert "PL208" not in found and "PL202" not in found and "PL209" in found
+
+
+def test_dockerfile_from_stdin(project: Path) -> None:
+    res = invoke(["lint", "-f", "-", "--format", "json"], input="FROM alpine:latest\n")
+    assert [(f["file"], f["rule"], f["line"]) for f in json.loads(res.stdout)["findings"]
+            if f["rule"] == "PL102"] == [("-", "PL102", 1)]

@@ -17,7 +17,8 @@ from pallet.cli.flags import argument, command, option
 
 
 @command()
-@option("-f", "--file", "files", multiple=True, help="A Dockerfile to lint (repeatable)")
+@option("-f", "--file", "files", multiple=True,
+        help="A Dockerfile to lint (repeatable; - for stdin)")
 @option("--context", default="", help="Build context of the Dockerfiles (default: their dir)")
 @option("--format", "fmt", default="text", help="Output format: text, json, sarif")
 @option("--ignore", "ignores", multiple=True, help="Rule id to ignore (PL1xx or DL3xxx)")
