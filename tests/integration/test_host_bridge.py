@@ -80,3 +80,13 @@ def test_host_bridge_never_adopted(palletd: Any, busybox: str, host_bridge: str)
         d.pallet("rm", "-f", net + "-a", net + "-b")
         d.pallet("network", "rm", net)
     assert _intact(host_bridge)
+
+
+def test_a_daemon_told_to_use_a_host_bridge_refuses_to_start(
+        palletd_factory: Any, host_bridge: str) -> None:
+    d = palletd_factory()
+    d.root.mkdir(parents=True)
+    (d.root / "daemon.json").write_text(json.dumps({"bridge": host_bridge}))
+    with pytest.raises(RuntimeError, match="pallet does not own"):
+        d.start()
+    assert _intact(host_bridge)

@@ -52,6 +52,8 @@ class NetworkService:
             rec = NetworkRecord(id=nid, name=name, driver=driver, created=now_rfc3339(),
                                 builtin=True, nv_name="pl" + nid[:12])
             if name == "bridge":
+                if self.config.bridge_chosen:  # the admin's name: never a host bridge
+                    claim_bridge(self.config.bridge_name, {})
                 subnet = ipam.parse_subnet(self.config.bridge_subnet)
                 rec.subnet, rec.gateway = str(subnet), str(ipam.gateway_of(subnet))
                 rec.interface = self.config.bridge_name

@@ -28,6 +28,7 @@ class NetConfig:
     pool: IPv4Network
     pool_prefix: int
     pool_start: int  # index of the first /prefix to try
+    bridge_chosen: bool = False  # named in the daemon's configuration, not derived
 
 
 def _digest(run: Path) -> bytes:
@@ -49,4 +50,5 @@ def net_config(run: Path, bridge_name: str | None = None,
         subnet = DEFAULT_SUBNET
     else:
         subnet = str(pick_subnet(DERIVED_POOL, 24, host_routes(), start=seed % 256))
-    return NetConfig(name, subnet, POOL, 24, 0 if default else seed % 1024)
+    return NetConfig(name, subnet, POOL, 24, 0 if default else seed % 1024,
+                     bridge_chosen=bool(bridge_name))

@@ -89,3 +89,15 @@ def test_create_body_checked_before_anything(svc: NetworkService, body: dict[str
         svc.create({"Name": "typed", **body})
     assert message in err.value.message
     assert svc.store.by_name("typed") is None
+
+
+def test_a_configured_default_bridge_naming_a_host_interface_is_refused(
+        tmp_path: Path) -> None:
+    cfg = NetConfig("lo", "10.97.3.0/24", IPv4Network("10.96.0.0/20"), 24, 0,
+                    bridge_chosen=True)
+    s = NetworkService(NetworkStore(Database(tmp_path / "db")), cfg)
+    with pytest.raises(InvalidArgument, match="existing host interface"):
+        s.ensure_defaults()
+    # a derived name (pallet0, plb...) may be a bridge an earlier, wiped store left
+    derived = NetConfig("lo", "10.97.3.0/24", IPv4Network("10.96.0.0/20"), 24, 0)
+    NetworkService(NetworkStore(Database(tmp_path / "db2")), derived).ensure_defaults()
