@@ -60,7 +60,7 @@ def dockerignore_text(dockerfile: str, context: str) -> str | None:
 
 def lint_dockerfile_at(path: str, context: str | None
                        ) -> tuple[list[Finding], dict[str, list[str]]]:
-    from pallet.lint.dockerfile import lint_dockerfile
+    from pallet.lint.dockerfile import lint_dockerfile, source_lines
 
     try:
         if path == "-":
@@ -74,7 +74,7 @@ def lint_dockerfile_at(path: str, context: str | None
         raise InvalidArgument(f"{path}: {getattr(e, 'strerror', None) or e}") from None
     ctx = context if context is not None else (os.path.dirname(path) or ".")
     found = lint_dockerfile(text, path, dockerignore_text(path, ctx))
-    return found, {path: text.splitlines()}
+    return found, {path: source_lines(text)}
 
 
 def lint_compose_files(files: list[str]) -> tuple[list[Finding], dict[str, list[str]]]:

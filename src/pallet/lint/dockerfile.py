@@ -22,10 +22,15 @@ _ARCHIVES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz", 
 _ROOT = frozenset(("root", "0"))
 
 
+def source_lines(text: str) -> list[str]:
+    """The file's lines as the parser numbers them (only ``\n`` ends a line)."""
+    return text.replace("\r\n", "\n").split("\n")
+
+
 class _Out:
     def __init__(self, name: str, text: str) -> None:
         self.name = name
-        self.lines = text.splitlines()
+        self.lines = source_lines(text)
         self.found: list[Finding] = []
 
     def add(self, rule_id: str, inst: Instruction, message: str) -> None:

@@ -4,7 +4,7 @@ the inline ignores of its own lines, ``ignore`` and the threshold. palletd's
 
 from __future__ import annotations
 
-from pallet.lint.dockerfile import lint_dockerfile
+from pallet.lint.dockerfile import lint_dockerfile, source_lines
 from pallet.lint.model import LintRequest, Report
 from pallet.lint.policy import Config, apply, check_threshold, expand_ids
 
@@ -13,5 +13,5 @@ def lint_request(req: LintRequest, config: Config | None = None) -> Report:
     expand_ids(req.ignore)  # bad ids and thresholds are refused before any work
     check_threshold(req.failure_threshold)
     found = lint_dockerfile(req.dockerfile, req.name, req.dockerignore)
-    return apply(found, {req.name: req.dockerfile.splitlines()}, config or Config(),
+    return apply(found, {req.name: source_lines(req.dockerfile)}, config or Config(),
                  req.ignore, req.failure_threshold)
