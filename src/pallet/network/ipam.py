@@ -11,33 +11,56 @@ import ipaddress
 import socket
 import struct
 from collections.abc import Iterable
-from ipaddress import IPv4Address, IPv4Network
+from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
+from typing import TypeVar
 
 from pallet.errors import Conflict, InvalidArgument
 
+Net = TypeVar("Net", IPv4Network, IPv6Network)
+Addr = TypeVar("Addr", IPv4Address, IPv6Address)
 
-def parse_subnet(text: str) -> IPv4Network:
+
+def subnet_of_family(text: str, family: type[Net], max_prefix: int) -> Net:
+    """``text`` as a subnet of ``family`` (IPv4Network or IPv6Network)."""
+    net = any_subnet(text, max_prefix)
+    if not isinstance(net, family):
+        raise InvalidArgument(f"{text} is not an IPv{6 if net.version == 4 else 4} subnet")
+    return net
+
+
+def address_of_family(text: str, family: type[Addr], what: str) -> Addr:
+    addr = any_address(text, what)
+    if not isinstance(addr, family):
+        raise InvalidArgument(f"invalid {what} {text!r}: not IPv{6 if addr.version == 4 else 4}")
+    return addr
+
+
+def any_subnet(text: str, max_prefix: int) -> IPv4Network | IPv6Network:
+    """A subnet of either family: its address the network's own, ``max_prefix`` at most."""
     try:
         net = ipaddress.ip_network(text, strict=False)
     except ValueError:
         raise InvalidArgument(f"invalid subnet {text!r}") from None
-    if not isinstance(net, IPv4Network):
-        raise InvalidArgument("IPv6 subnets are not supported")
-    if str(net) != text and "/" in text:
+    if "/" in text and ipaddress.ip_address(text.split("/")[0]) != net.network_address:
         raise InvalidArgument(f"invalid subnet {text}: it should be {net}")
-    if net.prefixlen > 30:
+    if net.prefixlen > max_prefix:
         raise InvalidArgument(f"subnet {text} is too small")
     return net
 
 
-def parse_address(text: str, what: str = "address") -> IPv4Address:
+def any_address(text: str, what: str) -> IPv4Address | IPv6Address:
     try:
-        addr = ipaddress.ip_address(text)
+        return ipaddress.ip_address(text)
     except ValueError:
         raise InvalidArgument(f"invalid {what} {text!r}") from None
-    if not isinstance(addr, IPv4Address):
-        raise InvalidArgument(f"IPv6 {what}es are not supported")
-    return addr
+
+
+def parse_subnet(text: str) -> IPv4Network:
+    return subnet_of_family(text, IPv4Network, 30)
+
+
+def parse_address(text: str, what: str = "address") -> IPv4Address:
+    return address_of_family(text, IPv4Address, what)
 
 
 def host_routes() -> list[IPv4Network]:

@@ -9,37 +9,21 @@ subnet's first address unless given; containers get the next free ones (within t
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Iterable
 from ipaddress import IPv6Address, IPv6Network
 
 from pallet.errors import Conflict, InvalidArgument
+from pallet.network.ipam import address_of_family, subnet_of_family
 
 _SCAN_LIMIT = 1 << 16  # addresses looked at for a free one (a network holds far fewer)
 
 
 def parse_subnet6(text: str) -> IPv6Network:
-    try:
-        net = ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        raise InvalidArgument(f"invalid subnet {text!r}") from None
-    if not isinstance(net, IPv6Network):
-        raise InvalidArgument(f"{text} is not an IPv6 subnet")
-    if "/" in text and ipaddress.ip_address(text.split("/")[0]) != net.network_address:
-        raise InvalidArgument(f"invalid subnet {text}: it should be {net}")
-    if net.prefixlen > 124:
-        raise InvalidArgument(f"subnet {text} is too small")
-    return net
+    return subnet_of_family(text, IPv6Network, 124)
 
 
 def parse_address6(text: str, what: str = "IPv6 address") -> IPv6Address:
-    try:
-        addr = ipaddress.ip_address(text)
-    except ValueError:
-        raise InvalidArgument(f"invalid {what} {text!r}") from None
-    if not isinstance(addr, IPv6Address):
-        raise InvalidArgument(f"invalid {what} {text!r}: not IPv6")
-    return addr
+    return address_of_family(text, IPv6Address, what)
 
 
 def ula_subnet(network_id: str) -> IPv6Network:
