@@ -9,10 +9,12 @@ Container Execution Pitfalls and Observability Checklist. A report fails when an
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
+from pallet.lint.fixes import fix_for
 from pallet.lint.inspectview import ContainerView, ImageView, container_view, image_view
 from pallet.lint.secrets import why_secret
 
@@ -51,47 +53,53 @@ def _item(id_: str, ok: bool, title: str, bad: str, fix: str, *, warn: bool = Fa
 def check_container(doc: dict[str, Any]) -> CheckReport:
     c = container_view(doc)
     name = c.Name.lstrip("/") or c.Id[:12]
+    service = (c.Config.Labels or {}).get("com.docker.compose.service", "")
     hc, cfg = c.HostConfig, c.Config
     opts = [o.replace("=", ":") for o in hc.SecurityOpt or []]
-    rerun = f"recreate {name} with"
     user = cfg.User.partition(":")[0]
     secrets = [why for e in cfg.Env or [] if (why := why_secret(*_kv(e)))]
     sockets = [m.Source for m in c.Mounts or [] if m.Source.endswith(_SOCKETS)]
+    policy = hc.RestartPolicy.Name if hc.RestartPolicy else ""
+    log = hc.LogConfig
+    log_kind = log.Type if log else ""
+    log_opts = (log.Config if log else None) or {}
+
+    def item(id_: str, ok: bool, title: str, bad: str, warn: bool = False,
+             good: str = "") -> Item:
+        return _item(id_, ok, title, bad, fix_for(id_, name, service), warn=warn, good=good)
+
     items = [
-        _item("limits.memory", hc.Memory > 0, "memory limit", "no memory limit",
-              f"pallet update --memory 512m --memory-swap 512m {name}",
-              good=f"{hc.Memory} bytes"),
-        _item("limits.cpu", hc.NanoCpus > 0 or hc.CpuQuota > 0, "CPU limit", "no CPU limit",
-              f"pallet update --cpus 1.0 {name}", warn=True),
-        _item("security.read-only", hc.ReadonlyRootfs, "read-only root filesystem",
-              "the root filesystem is writable",
-              f"{rerun} --read-only --tmpfs /tmp:rw,noexec,nosuid,size=64m"),
-        _item("security.user", user not in _ROOT, "non-root user",
-              f"runs as {cfg.User or 'root (no --user)'}", f"{rerun} --user 10001",
-              good=cfg.User),
-        _item("security.cap-drop", "ALL" in {x.upper() for x in hc.CapDrop or []},
-              "capabilities dropped", "the default capabilities are kept",
-              f"{rerun} --cap-drop ALL (and --cap-add only what it needs)"),
-        _item("security.no-new-privileges", any(o in ("no-new-privileges",
-                                                      "no-new-privileges:true") for o in opts),
-              "no-new-privileges", "setuid binaries can gain privileges",
-              f"{rerun} --security-opt no-new-privileges"),
-        _item("security.seccomp", "seccomp:unconfined" not in opts and not hc.Privileged,
-              "seccomp profile on", "seccomp is off", f"{rerun} without seccomp=unconfined"),
-        _item("security.privileged", not hc.Privileged, "not privileged", "--privileged",
-              f"{rerun} without --privileged (add single capabilities with --cap-add)"),
-        _item("security.host-namespaces", hc.NetworkMode != "host" and hc.PidMode != "host",
-              "no host network or PID namespace",
-              f"--network {hc.NetworkMode} --pid {hc.PidMode or 'private'}",
-              f"{rerun} a user-defined network (pallet network create app; --network app)"),
-        _item("security.engine-socket", not sockets, "engine socket not mounted",
-              f"mounts {', '.join(sockets)}", f"{rerun} without mounting the engine's socket"),
-        _item("security.env-secrets", not secrets, "no secrets in the environment",
-              "; ".join(secrets), f"{rerun} the secret in a file (-v or a compose secret) "
-              "and VAR_FILE=/run/secrets/NAME"),
-        _restart(c, rerun),
-        *_health(c, rerun),
-        _logs(c, rerun),
+        item("limits.memory", hc.Memory > 0, "memory limit", "no memory limit",
+             good=f"{hc.Memory} bytes"),
+        item("limits.cpu", hc.NanoCpus > 0 or hc.CpuQuota > 0, "CPU limit", "no CPU limit",
+             warn=True),
+        item("security.read-only", hc.ReadonlyRootfs, "read-only root filesystem",
+             "the root filesystem is writable"),
+        item("security.user", user not in _ROOT, "non-root user",
+             f"runs as {cfg.User or 'root (no --user)'}", good=cfg.User),
+        item("security.cap-drop", "ALL" in {x.upper() for x in hc.CapDrop or []},
+             "capabilities dropped", "the default capabilities are kept"),
+        item("security.no-new-privileges",
+             any(o in ("no-new-privileges", "no-new-privileges:true") for o in opts),
+             "no-new-privileges", "setuid binaries can gain privileges"),
+        item("security.seccomp", "seccomp:unconfined" not in opts and not hc.Privileged,
+             "seccomp profile on", "seccomp is off"),
+        item("security.privileged", not hc.Privileged, "not privileged", "privileged"),
+        item("security.host-namespaces", hc.NetworkMode != "host" and hc.PidMode != "host",
+             "no host network or PID namespace",
+             f"network {hc.NetworkMode}, pid {hc.PidMode or 'private'}"),
+        item("security.engine-socket", not sockets, "engine socket not mounted",
+             f"mounts {', '.join(sockets)}"),
+        item("security.env-secrets", not secrets, "no secrets in the environment",
+             "; ".join(secrets)),
+        item("resilience.restart", policy not in ("", "no"), "restart policy",
+             "no restart policy", warn=True, good=policy),
+        *_health(c, item),
+        item("logging.rotation",
+             (log_kind in ("json-file", "k8s-file", "local") and "max-size" in log_opts)
+             or log_kind not in ("", "json-file", "k8s-file", "local", "none"),
+             "log rotation in force", f"{log_kind or 'json-file'} without max-size",
+             warn=True, good=f"{log_kind} {log_opts.get('max-size', '')}".strip()),
     ]
     return _report(name, "container", items)
 
@@ -101,39 +109,18 @@ def _kv(env: str) -> tuple[str, str]:
     return k, v
 
 
-def _restart(c: ContainerView, rerun: str) -> Item:
-    policy = c.HostConfig.RestartPolicy.Name if c.HostConfig.RestartPolicy else ""
-    return _item("resilience.restart", policy not in ("", "no"), "restart policy",
-                 "no restart policy", f"pallet update --restart unless-stopped "
-                 f"{c.Name.lstrip('/')}", warn=True, good=policy)
-
-
-def _health(c: ContainerView, rerun: str) -> list[Item]:
+def _health(c: ContainerView, item: Callable[..., Item]) -> list[Item]:
     test = c.Config.Healthcheck.Test if c.Config.Healthcheck else None
     if not test or test[0] == "NONE":
-        return [Item("health.check", "warn", "health check defined", "no health check",
-                     f"{rerun} --health-cmd 'wget -q --spider http://localhost/health || "
-                     "exit 1' --health-interval 30s (or HEALTHCHECK in the Dockerfile)")]
+        return [item("health.check", False, "health check defined", "no health check",
+                     warn=True)]
     status = c.State.Health.Status if c.State.Health else ""
-    now = Item("health.status", "pass", "currently healthy", status)
-    if status == "unhealthy":
-        now = Item("health.status", "fail", "currently healthy", "unhealthy",
-                   f"pallet inspect --format '{{{{json .State.Health}}}}' {c.Name.lstrip('/')}")
-    elif status != "healthy":
+    now = item("health.status", status != "unhealthy", "currently healthy", "unhealthy",
+               good=status)
+    if status not in ("healthy", "unhealthy"):
         now = Item("health.status", "warn", "currently healthy", status or "not running",
                    f"pallet start {c.Name.lstrip('/')}")
-    return [Item("health.check", "pass", "health check defined", " ".join(test)), now]
-
-
-def _logs(c: ContainerView, rerun: str) -> Item:
-    log = c.HostConfig.LogConfig
-    kind = log.Type if log else ""
-    opts = (log.Config if log else None) or {}
-    rotated = kind in ("json-file", "k8s-file", "local") and "max-size" in opts
-    shipped = kind not in ("", "json-file", "k8s-file", "local", "none")
-    return _item("logging.rotation", rotated or shipped, "log rotation in force",
-                 f"{kind or 'json-file'} without max-size", f"{rerun} --log-opt max-size=10m "
-                 "--log-opt max-file=3", warn=True, good=f"{kind} {opts.get('max-size', '')}")
+    return [item("health.check", True, "health check defined", "", good=" ".join(test)), now]
 
 
 def check_image(doc: dict[str, Any], ref: str = "") -> CheckReport:

@@ -73,3 +73,13 @@ def test_image_items() -> None:
                        "Healthcheck": {"Test": ["CMD", "true"]},
                        "Labels": {"version": "1.0.0"}}}
     assert not check_image(good, "app:1.0.0").failed
+
+
+def test_a_compose_service_is_told_its_compose_keys() -> None:
+    doc = {"Id": "f" * 64, "Name": "/proj-web-1",
+           "Config": {"Labels": {"com.docker.compose.service": "web"}}}
+    fixes = {i.id: i.fix for i in check_container(doc).items if i.status != "pass"}
+    assert fixes["security.read-only"].startswith("service web: read_only: true")
+    assert fixes["security.user"] == 'service web: user: "10001"'
+    assert "logging: {driver: json-file" in fixes["logging.rotation"]
+    assert fixes["limits.memory"].startswith("service web: deploy.resources.limits.memory")
