@@ -125,3 +125,38 @@ def test_image_check_includes_the_scan_when_a_database_exists(p: CliSession,
     finally:
         for f in db.parent.glob("osv.sqlite*"):
             f.unlink()
+
+
+def test_check_the_guides_hardened_compose_project(palletd: Any, busybox: str) -> None:
+    """tests/compose/projects/hardened (the guide's compose security options on web, its
+    limits on worker) up with pallet compose: web passes every security item and its
+    limits; worker, which has no security options, fails the capability and read-only items
+    (its user is the image's USER 1001, a pass)."""
+    import shutil
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "compose"))
+    import compose_projects as cp
+
+    exe = str(shutil.which("pallet"))
+
+    def engine(*args: str, check: bool = True, timeout: float = 120.0,
+               input: str | None = None) -> Any:
+        return cp.run([exe, *args], env=palletd.env, check=check, timeout=timeout)
+
+    cp.build_standins(engine)
+    compose = cp.Compose([exe, "compose"], "hardened", palletd.env, "chkhard")
+    with cp.up(compose):
+        res = engine("check", "--compose", "chkhard", "--format", "json", check=False)
+        assert res.returncode == 1, res.stderr
+        reports = {r["target"].rpartition("service ")[2].rstrip(")"): r
+                   for r in json.loads(res.stdout)["reports"]}
+        web = {i["id"]: i["status"] for i in reports["web"]["items"]}
+        worker = {i["id"]: i for i in reports["worker"]["items"]}
+        assert {k: v for k, v in web.items() if k.startswith("security.") and v != "pass"} == {}
+        assert web["limits.memory"] == web["limits.cpu"] == "pass"
+        assert worker["limits.memory"]["status"] == "pass"  # deploy.resources.limits
+        assert worker["security.user"]["status"] == "pass"
+        assert worker["security.read-only"]["status"] == "fail"
+        assert worker["security.cap-drop"]["fix"] == "service worker: cap_drop: [ALL] " \
+            "(cap_add: only what it needs)"
