@@ -102,7 +102,8 @@ def _stage(out: _Out, stage: Stage, ship: bool, final: bool, ignore: str | None,
                 out.add("PL121", inst, "")
             text = script(inst)
             cmds = commands(text)
-            for rule_id, message in dict(check_run(cmds, text, ship, final)).items():
+            mounts = " ".join(f for f in inst.flags if f.startswith("--mount"))
+            for rule_id, message in dict(check_run(cmds, text, ship, final, mounts)).items():
                 out.add(rule_id, inst, message)
         elif inst.cmd in ("COPY", "ADD"):
             _copy(out, inst, ignore)

@@ -33,13 +33,17 @@ def _apt_installs(cmds: list[list[str]]) -> list[list[str]]:
     return out
 
 
-def check_run(cmds: list[list[str]], text: str, shipped: bool, final: bool) -> list[Hit]:
+def check_run(cmds: list[list[str]], text: str, shipped: bool, final: bool,
+              mounts: str = "") -> list[Hit]:
+    """``mounts``: the RUN's ``--mount`` flags; a cache mount over a package manager's cache
+    keeps it out of the layer, so its cache rule does not apply."""
     hits: list[Hit] = []
+    cache = mounts if "type=cache" in mounts else ""
     progs = [program(c) for c in cmds]
     names = {p for p, _ in progs}
     apt = _apt_installs(cmds)
     if apt:
-        if shipped and "/var/lib/apt/lists" not in text:
+        if shipped and "/var/lib/apt/lists" not in text and "/var/lib/apt" not in cache:
             hits.append(("PL105", "apt-get install without rm -rf /var/lib/apt/lists/* "
                                   "in the same RUN"))
         if any("--no-install-recommends" not in a and "APT::Install-Recommends=false" not in
@@ -53,24 +57,25 @@ def check_run(cmds: list[list[str]], text: str, shipped: bool, final: bool) -> l
             hits.append(("PL122", f"apt-get install {' '.join(unpinned)}: no =VERSION"))
     for prog, args in progs:
         if prog == "apk" and "add" in args:
-            if shipped and "--no-cache" not in args and "/var/cache/apk" not in text:
+            if shipped and "--no-cache" not in args and "/var/cache/apk" not in text + cache:
                 hits.append(("PL106", "apk add without --no-cache"))
             loose = [p for p in packages(args, "add") if "=" not in p and not p.startswith(".")]
             if loose:
                 hits.append(("PL122", f"apk add {' '.join(loose)}: no =VERSION"))
         elif prog in ("pip", "pip3") and "install" in args:
-            if shipped and "--no-cache-dir" not in args and "PIP_NO_CACHE_DIR" not in text:
+            if shipped and "--no-cache-dir" not in args and "PIP_NO_CACHE_DIR" not in text \
+                    and "/.cache/pip" not in cache:
                 hits.append(("PL107", "pip install without --no-cache-dir"))
             loose = [p for p in packages(args, "install")
                      if not _PIN.search(p) and not p.startswith((".", "/"))
                      and not p.endswith((".whl", ".tar.gz", ".zip", ".txt"))]
             if loose and "-r" not in args and "--requirement" not in args:
                 hits.append(("PL122", f"pip install {' '.join(loose)}: no ==VERSION"))
-    if shipped and "yarn" in names and any(p == "yarn" and (not a or a[0] == "install")
-                                           for p, a in progs) and "yarn cache clean" not in text:
+    yarn_install = any(p == "yarn" and (not a or a[0] == "install") for p, a in progs)
+    if shipped and yarn_install and "yarn cache clean" not in text and "yarn" not in cache:
         hits.append(("PL107", "yarn install without yarn cache clean"))
     if shipped and any(p == "npm" and a[:1] in (["install"], ["i"], ["ci"]) for p, a in progs) \
-            and "npm cache clean" not in text:
+            and "npm cache clean" not in text and "/.npm" not in cache:
         hits.append(("PL107", "npm install without npm cache clean --force"))
     if final:
         hits.extend(_build_in_final(progs, apt))

@@ -77,3 +77,15 @@ def test_latest_untagged_and_privileged_services() -> None:
     found = [(f.rule, f.line) for f in lint("latest.bad.yaml")]
     assert ("PL201", 3) in found and ("PL201", 6) in found
     assert ("PL208", 7) in found
+
+
+def test_cache_mounts_keep_caches_out_of_the_layer() -> None:
+    text = ("FROM debian:12.5\n"
+            "RUN --mount=type=cache,target=/var/lib/apt --mount=type=cache,target=/root/.npm "
+            "apt-get update && apt-get install -y --no-install-recommends nodejs=18 "
+            "&& npm ci --omit=dev\n"
+            "RUN --mount=type=cache,target=/root/.cache/pip pip install flask==3.0.0\n")
+    found = {f.rule for f in lint_dockerfile(text, "Dockerfile")}
+    assert not found & {"PL105", "PL107"}
+    assert "PL105" in {f.rule for f in lint_dockerfile(text.replace("--mount=type=cache,"
+                                                                    "target=/var/lib/apt ", ""))}
