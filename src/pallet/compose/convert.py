@@ -153,7 +153,7 @@ def container_body(project: Project, service: Service, *, name: str, number: int
     lab.update(labels.container_labels(
         project.name, service.name, number=number, config_hash=config_hash,
         working_dir=project.working_dir, config_files=project.compose_files,
-        env_files=[], depends_on=labels.depends_on_label(deps), image_id=image_id))
+        env_files=project.env_files, depends_on=labels.depends_on_label(deps), image_id=image_id))
     exposed, bindings = _ports(service)
     network_mode, networking = _networking(project, service, name, shared)
     host = _drop_empty({

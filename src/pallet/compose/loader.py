@@ -34,6 +34,7 @@ class Loaded:
                  project_dir: str, files: list[str], profiles: list[str],
                  marks: Marks, warnings: list[str]) -> None:
         self.warnings = warnings  # Compose v2's warnings, for the CLI to print
+        self.env_files: list[str] = []  # --env-file / COMPOSE_ENV_FILES, absolute
         self.doc = doc
         self.name = name
         self.env = env
@@ -69,6 +70,7 @@ def load(options: ProjectOptions) -> Project:
     project.environment = loaded.env
     project.profiles = sorted(active)
     project.warnings = loaded.warnings
+    project.env_files = loaded.env_files
     return project
 
 
@@ -104,7 +106,9 @@ def load_document(options: ProjectOptions) -> Loaded:
     profiles = sources.active_profiles(options, env)
     warnings = [f'The "{v}" variable is not set. Defaulting to a blank string.'
                 for v in dict.fromkeys(reader.missing)] + reader.warnings
-    return Loaded(doc, name, env, project_dir, files, profiles, marks, warnings)
+    loaded = Loaded(doc, name, env, project_dir, files, profiles, marks, warnings)
+    loaded.env_files = sources.given_env_files(options, environ, cwd)
+    return loaded
 
 
 class _Reader:

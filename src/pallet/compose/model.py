@@ -240,6 +240,8 @@ class Project(Part):
     compose_files: list[str] = msgspec.field(default_factory=list, name="x-pallet-files")
     environment: dict[str, str] = msgspec.field(default_factory=dict, name="x-pallet-env")
     profiles: list[str] = msgspec.field(default_factory=list, name="x-pallet-profiles")
+    # --env-file (or COMPOSE_ENV_FILES) files, absolute: Compose v2's environment_file label
+    env_files: list[str] = msgspec.field(default_factory=list, name="x-pallet-env-files")
     warnings: list[str] = msgspec.field(default_factory=list, name="x-pallet-warnings")
     disabled: dict[str, Service] = msgspec.field(default_factory=dict,
                                                  name="x-pallet-disabled")

@@ -66,14 +66,19 @@ def project_directory(options: ProjectOptions, files: list[str], cwd: str) -> st
     return cwd
 
 
+def given_env_files(options: ProjectOptions, environ: dict[str, str], cwd: str) -> list[str]:
+    """``--env-file`` files, else ``COMPOSE_ENV_FILES`` ones (comma-separated), absolute."""
+    names = list(options.env_files)
+    if not names and environ.get("COMPOSE_ENV_FILES"):
+        names = [n for n in environ["COMPOSE_ENV_FILES"].split(",") if n]
+    return [os.path.normpath(os.path.join(cwd, n)) for n in names]
+
+
 def environment(options: ProjectOptions, environ: dict[str, str], cwd: str,
                 env_dir: str) -> dict[str, str]:
     """The project environment: the shell's variables over the env files' (``--env-file``,
     else ``COMPOSE_ENV_FILES``, else ``env_dir``'s ``.env``)."""
-    names = list(options.env_files)
-    if not names and environ.get("COMPOSE_ENV_FILES"):
-        names = [n for n in environ["COMPOSE_ENV_FILES"].split(",") if n]
-    env_files = [os.path.join(cwd, f) for f in names]
+    env_files = given_env_files(options, environ, cwd)
     if not env_files and _dotenv_enabled(environ):
         default = os.path.join(env_dir, ".env")
         if os.path.isfile(default):

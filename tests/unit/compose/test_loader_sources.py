@@ -147,3 +147,9 @@ def test_compose_env_files_variable(tmp_path: Path) -> None:
              "a.env": "TAG=a\n", "b.env": "TAG=b\n"}
     project = load_in(tmp_path, files, env={"COMPOSE_ENV_FILES": "a.env,b.env"})
     assert project.services["web"].image == "x:b"
+
+
+def test_env_files_given_are_kept_absolute_for_the_label(tmp_path: Path) -> None:
+    files = {"compose.yaml": SVC.format("x"), "a.env": "", ".env": ""}
+    assert load_in(tmp_path, files, env_files=("a.env",)).env_files == [str(tmp_path / "a.env")]
+    assert load_in(tmp_path, {}).env_files == []
