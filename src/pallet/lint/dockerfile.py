@@ -66,9 +66,9 @@ def lint_dockerfile(text: str, name: str = "Dockerfile",
         out.add("PL115", final.start, "")
     seen: set[str] = set()
     for s in stages:
-        if s.alias in seen:
+        if s.alias and s.alias in seen:
             out.add("PL124", s.start, f"stage alias {s.alias} defined twice")
-        seen.add(s.alias) if s.alias else None
+        seen.add(s.alias)
     return out.found
 
 
