@@ -33,7 +33,13 @@ from pallet.server.routes_commit import make_routes
 from pallet.snapshots.naive import NaiveSnapshotter
 from pallet.system.db import Database
 from pallet.system.paths import Paths
-from pallet.testing.engine_fakes import FakeImage, FakeImages, FakeRootfs, FakeRuntime
+from pallet.testing.engine_fakes import (
+    FakeImage,
+    FakeImages,
+    FakeRootfs,
+    FakeRuntime,
+    container_service,
+)
 from pallet.testing.fake_backend import FakeBackend
 
 
@@ -175,7 +181,7 @@ class Events(EventBus):
 def _service(tmp: Path) -> tuple[ContainerService, CommitService, Events]:
     events = Events()
     db = Database(tmp / "db")
-    svc = ContainerService(ContainerStore(db), FakeImages(BUSYBOX), FakeRootfs(), FakeRuntime(),
+    svc = container_service(ContainerStore(db), FakeImages(BUSYBOX), FakeRootfs(), FakeRuntime(),
                            events, tmp / "containers", HostDefaults())
     images = ImageService(db, Paths(root=tmp / "root", run=tmp / "run"),
                           snapshotter=NaiveSnapshotter(tmp / "snapshots"))

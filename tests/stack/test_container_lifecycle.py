@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from pallet.api.models import CreateRequest, HostConfig
-from pallet.engine.containers import ContainerService
 from pallet.engine.events import EventBus
 from pallet.engine.records import ContainerStore
 from pallet.engine.specbuild import HostDefaults
@@ -20,6 +19,7 @@ from pallet.testing.engine_fakes import (
     FakeRootfs,
     FakeRuntime,
     FakeState,
+    container_service,
     env_test,
 )
 
@@ -31,7 +31,7 @@ class Env:
     def __init__(self, tmp: Path) -> None:
         self.runtime = FakeRuntime()
         self.events = EventBus()
-        self.svc = ContainerService(
+        self.svc = container_service(
             ContainerStore(Database(tmp / "db")), FakeImages(BUSYBOX), FakeRootfs(),
             self.runtime, self.events, tmp / "containers", HostDefaults())
         self._task = asyncio.get_running_loop().create_task(self._exits())
@@ -205,10 +205,10 @@ async def test_reconcile_removes_build_steps_and_what_has_no_record(e: Env) -> N
     kept = await e.run("sleep", "100")
     e.runtime.states["f" * 64] = FakeState("running", 4243, "f" * 64)
     e.runtime.leftovers.update({"e" * 64, kept})
-    (e.svc.dir / ("d" * 64) / "rootfs").mkdir(parents=True)
+    (e.svc.core.dir / ("d" * 64) / "rootfs").mkdir(parents=True)
     assert [c.id for c in e.svc.store.listed()] == [kept]  # a build step is not listed
     await e.svc.reconcile()
     assert [c.id for c in e.svc.store.all()] == [kept]
     assert set(e.runtime.states) == {kept}
     assert e.runtime.leftovers == {kept}
-    assert sorted(p.name for p in e.svc.dir.iterdir()) == [kept]
+    assert sorted(p.name for p in e.svc.core.dir.iterdir()) == [kept]

@@ -16,7 +16,13 @@ from pallet.engine.records import Container, ContainerStore
 from pallet.engine.specbuild import HostDefaults
 from pallet.errors import CommandFailed, PalletError
 from pallet.system.db import Database
-from pallet.testing.engine_fakes import FakeImage, FakeImages, FakeRootfs, FakeRuntime
+from pallet.testing.engine_fakes import (
+    FakeImage,
+    FakeImages,
+    FakeRootfs,
+    FakeRuntime,
+    container_service,
+)
 
 BUSYBOX = FakeImage("sha256:" + "b" * 64, {"config": {"Cmd": ["sh"], "Env": ["PATH=/bin"]}},
                     ["busybox:latest"])
@@ -69,7 +75,7 @@ class SlowNetwork(Plugin):
 
 def _service(tmp: Path, log: list[str], plugin: Plugin) -> tuple[ContainerService, FakeRuntime]:
     rt = RecordingRuntime(log)
-    svc = ContainerService(ContainerStore(Database(tmp / "db")), FakeImages(BUSYBOX),
+    svc = container_service(ContainerStore(Database(tmp / "db")), FakeImages(BUSYBOX),
                            FakeRootfs(), rt, EventBus(), tmp / "containers", HostDefaults(),
                            plugins=[plugin])
     return svc, rt

@@ -22,6 +22,7 @@ from pallet.testing.engine_fakes import (
     FakeImages,
     FakeRootfs,
     FakeRuntime,
+    container_service,
     env_test,
 )
 
@@ -50,7 +51,7 @@ class Env:
         self._task = asyncio.get_running_loop().create_task(self._exits())
 
     def _service(self) -> ContainerService:
-        svc = ContainerService(self.store, FakeImages(BUSYBOX), FakeRootfs(), self.runtime,
+        svc = container_service(self.store, FakeImages(BUSYBOX), FakeRootfs(), self.runtime,
                                self.events, self.tmp / "containers", HostDefaults())
         self.health = HealthPlugin(svc, self._probe)
         self.restart = RestartPlugin(svc, self.health.status_of)

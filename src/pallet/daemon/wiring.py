@@ -30,12 +30,18 @@ from pallet.daemon.backend import EngineBackend
 from pallet.daemon.config import DaemonConfig
 from pallet.daemon.parts import Part, PartContext
 from pallet.engine.containers import ContainerService
+from pallet.engine.control import ProcessControl
+from pallet.engine.ctrcore import ContainerCore
 from pallet.engine.events import EventBus
 from pallet.engine.execs import ExecService
+from pallet.engine.exits import ExitHandler
 from pallet.engine.images import ImageOps
+from pallet.engine.reconcile import Reconciler
 from pallet.engine.records import ContainerStore
+from pallet.engine.removal import Removal
 from pallet.engine.rootfs import SnapshotRootfs
 from pallet.engine.specbuild import HostDefaults
+from pallet.engine.starting import Starter
 from pallet.images.service import ImageService
 from pallet.runtime.conmon import ConmonRuntime
 from pallet.runtime.exits import ExitWatcher
@@ -195,10 +201,15 @@ def build(config: DaemonConfig) -> Daemon:
     defaults = HostDefaults(rlimit_ceiling=host.rlimits, init_path=host.catatonit_path,
                             seccomp_for=seccomp, seccomp_annotations=bpf_annotation,
                             available_caps=host.bounding_caps or None)
-    containers = ContainerService(store, images, SnapshotRootfs(images), RuntimeAdapter(
-                                      runtimes, host.runtime_name,
-                                      lambda cid: (c.runtime if (c := store.get(cid)) else None)),
-                                  events, paths.containers, defaults, host.runtime_name)
+    adapter = RuntimeAdapter(runtimes, host.runtime_name,
+                             lambda cid: (c.runtime if (c := store.get(cid)) else None))
+    core = ContainerCore(store, SnapshotRootfs(images), adapter, events, paths.containers,
+                         defaults, host.runtime_name)
+    removal = Removal(core)
+    starter = Starter(core, removal)
+    exits = ExitHandler(core, removal)
+    containers = ContainerService(core, images, starter, ProcessControl(core, starter), exits,
+                                  removal, Reconciler(core, removal, exits))
     execs = ExecService(containers)
     image_ops = ImageOps(images, store, events, BuildCache(db).parents)
     registry = ext_registry.RegistryOps(images, events, config.insecure_registries)

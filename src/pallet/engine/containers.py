@@ -1,5 +1,6 @@
-"""Containers: create, start (``starting``), stop (``control``), remove, and exits
-(``exits``).
+"""Containers: create, rename, wait, prune and resize; start (``starting``), stop and
+signals (``control``), exits (``exits``), removal (``removal``) and reconciliation
+(``reconcile``) are the collaborators the service is composed of (``ctrcore``).
 
 State changes follow ``lifecycle``'s table and happen under a per-container
 lock; records are saved after each change, so a crash leaves a record that
@@ -12,28 +13,22 @@ import asyncio
 import contextlib
 import logging
 import shutil
-import signal as signals
-from collections import defaultdict
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, Protocol
 
 from pallet.api.models import CreateRequest, HostConfig
 from pallet.engine.configmerge import merge_config, process_args
 from pallet.engine.control import ProcessControl
 from pallet.engine.createcheck import check_create, host_limits
-from pallet.engine.events import EventBus
-from pallet.engine.exits import ExitHandling
-from pallet.engine.lifecycle import Op, State, next_state
-from pallet.engine.plugins import ContainerPlugin
-from pallet.engine.ports import ImageView, Rootfs, Runtime
-from pallet.engine.reconcile import Reconciling
-from pallet.engine.records import Container, ContainerStore, now_rfc3339
-from pallet.engine.rootfs_holds import RootfsHolds
-from pallet.engine.specbuild import HostDefaults
-from pallet.engine.starting import PreStartHook, Starting
-from pallet.engine.waiters import Waiters
-from pallet.errors import Conflict, InvalidArgument, NotFound, PalletError
+from pallet.engine.ctrcore import ContainerCore
+from pallet.engine.exits import ExitHandler
+from pallet.engine.lifecycle import State
+from pallet.engine.ports import ImageView
+from pallet.engine.reconcile import Reconciler
+from pallet.engine.records import Container, now_rfc3339
+from pallet.engine.removal import Removal
+from pallet.engine.starting import Starter
+from pallet.errors import Conflict, InvalidArgument, NotFound
 from pallet.system.ids import new_id, random_name, valid_name
 
 log = logging.getLogger(__name__)
@@ -43,46 +38,48 @@ class ImageLookup(Protocol):
     def resolve(self, ref: str) -> ImageView: ...
 
 
-class ContainerService(Starting, ProcessControl, ExitHandling, Reconciling):
-    def __init__(self, store: ContainerStore, images: ImageLookup, rootfs: Rootfs,
-                 runtime: Runtime, events: EventBus, containers_dir: Path,
-                 host: HostDefaults, runtime_name: str = "crun",
-                 plugins: list[ContainerPlugin] | None = None) -> None:
-        self.store = store
+class ContainerService:
+    """The engine's containers, composed: create, rename, wait, prune and resize here;
+    start, stop and signals, exits, removal and reconciliation by the collaborators
+    the wiring hands in, all over one :class:`~pallet.engine.ctrcore.ContainerCore`."""
+
+    def __init__(self, core: ContainerCore, images: ImageLookup, starter: Starter,
+                 control: ProcessControl, exits: ExitHandler, removal: Removal,
+                 reconciler: Reconciler) -> None:
+        self.core = core
         self.images = images
-        self.rootfs = rootfs
-        self.runtime = runtime
-        self.events = events
-        self.dir = containers_dir
-        self.host = host
-        self.runtime_name = runtime_name
-        self.waiters = Waiters()
-        self.plugins: list[ContainerPlugin] = list(plugins or [])
-        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
-        self._pre_start: dict[str, list[PreStartHook]] = defaultdict(list)
-        # cp and export of a stopped container mount its rootfs for as long as they read
-        self.holds = RootfsHolds(self.rootfs_path, rootfs.mount, rootfs.unmount, self._running)
-
-    # -- paths -------------------------------------------------------------
-    def bundle(self, cid: str) -> Path:
-        return self.dir / cid
-
-    def rootfs_path(self, cid: str) -> Path:
-        return self.bundle(cid) / "rootfs"
-
-    def log_path(self, cid: str) -> Path:
-        return self.bundle(cid) / "ctr.log"
-
-    def _running(self, cid: str) -> bool:
-        c = self.store.get(cid)
-        return c is not None and c.running
-
-    def resolve(self, ref: str) -> Container:
-        return self.store.resolve(ref)
-
-    def _event(self, c: Container, action: str, **extra: str) -> None:
-        attrs = {"name": c.name, "image": c.config.Image, **(c.config.Labels or {}), **extra}
-        self.events.publish("container", action, c.id, attrs)
+        self.starter = starter
+        self.control = control
+        self.exits = exits
+        self.removal = removal
+        self.reconciler = reconciler
+        # what the parts of the daemon read (the same objects as the core's)
+        self.store = core.store
+        self.rootfs = core.rootfs
+        self.runtime = core.runtime
+        self.events = core.events
+        self.host = core.host
+        self.runtime_name = core.runtime_name
+        self.waiters = core.waiters
+        self.plugins = core.plugins
+        self.holds = core.holds
+        self.bundle = core.bundle
+        self.rootfs_path = core.rootfs_path
+        self.log_path = core.log_path
+        self.resolve = core.resolve
+        self.event = core.event
+        # the lifecycle verbs, each one collaborator's
+        self.start = starter.start
+        self.add_pre_start = starter.add_pre_start
+        self.update_dns = starter.update_dns
+        self.stop = control.stop
+        self.kill = control.kill
+        self.restart = control.restart
+        self.pause = control.pause
+        self.unpause = control.unpause
+        self.on_exit = exits.on_exit
+        self.remove = removal.remove
+        self.reconcile = reconciler.reconcile
 
     # -- create --------------------------------------------------------------
     async def create(self, name: str | None, req: CreateRequest, *,
@@ -128,7 +125,7 @@ class ContainerService(Starting, ProcessControl, ExitHandling, Reconciling):
                 self.rootfs.release(cid)
             shutil.rmtree(bundle, ignore_errors=True)
             raise
-        self._event(c, "create")
+        self.event(c, "create")
         return cid, []
 
     def _free_name(self) -> str:
@@ -137,50 +134,6 @@ class ContainerService(Starting, ProcessControl, ExitHandling, Reconciling):
             name = random_name()
             if name not in taken:
                 return name
-
-    async def _quietly(self, call: Any, plugin: ContainerPlugin, hook: str) -> None:
-        """Run a hook whose failure must not undo what already happened."""
-        try:
-            await call
-        except Exception:
-            log.exception("plugin %s failed in %s", plugin.name, hook)
-
-    # -- remove / rename -------------------------------------------------------------
-    async def remove(self, ref: str, force: bool, volumes: bool = False) -> None:
-        c = self.resolve(ref)
-        async with self._locks[c.id]:
-            c = self.resolve(c.id)
-            next_state(Op.FORCE_REMOVE if force else Op.REMOVE, c.status, c.name)
-            if c.running:
-                with contextlib.suppress(PalletError):
-                    await self.runtime.kill(c.id, signals.SIGKILL)
-                with contextlib.suppress(PalletError):
-                    await self.runtime.delete(c.id, force=True)
-                c.exit_code = 137
-                self.waiters.exited(c.id, 137)
-                for plugin in self.plugins:
-                    await self._quietly(plugin.released(c), plugin, "released")
-            await self._remove_locked(c, volumes)
-
-    async def _remove_locked(self, c: Container, volumes: bool = False) -> None:
-        c.status = State.REMOVING
-        self.store.save(c)
-        await self._release_rootfs(c)
-        for plugin in self.plugins:
-            await self._quietly(plugin.removed(c, volumes), plugin, "removed")
-        try:
-            await asyncio.to_thread(self.rootfs.release, c.id)
-        except Exception as e:
-            c.status = State.DEAD
-            c.error = f"removal failed: {e}"
-            self.store.save(c)
-            raise
-        shutil.rmtree(self.bundle(c.id), ignore_errors=True)
-        self.runtime.forget(c.id)
-        self.store.delete(c.id)
-        self._locks.pop(c.id, None)
-        self._event(c, "destroy")
-        self.waiters.removed(c.id, c.exit_code)
 
     async def rename(self, ref: str, new_name: str) -> None:
         c = self.resolve(ref)
@@ -191,12 +144,12 @@ class ContainerService(Starting, ProcessControl, ExitHandling, Reconciling):
             )
         if new_name == c.name:
             raise InvalidArgument("Renaming a container with the same name as its current name")
-        async with self._locks[c.id]:
+        async with self.core.locks[c.id]:
             c = self.resolve(c.id)
             old = c.name
             c.name = new_name
             self.store.save(c)
-        self._event(c, "rename", oldName=f"/{old}")
+        self.event(c, "rename", oldName=f"/{old}")
 
     # -- wait ------------------------------------------------------------------
     async def wait(self, ref: str, condition: str) -> dict[str, Any]:

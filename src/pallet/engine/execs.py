@@ -96,7 +96,7 @@ class ExecService:
         detachkeys.parse_or_default(config.DetachKeys)
         rec = ExecRecord(id=new_id(), container_id=c.id, config=config)
         self._execs[rec.id] = rec
-        self._c._event(c, f"exec_create: {' '.join(config.Cmd)}", execID=rec.id)
+        self._c.event(c, f"exec_create: {' '.join(config.Cmd)}", execID=rec.id)
         return rec.id
 
     def _process(self, rec: ExecRecord) -> dict[str, Any]:
@@ -138,7 +138,7 @@ class ExecService:
             stdin=rec.config.AttachStdin and not detach,
         )
         rec.process, rec.pid, rec.running = proc, proc.pid, True
-        self._c._event(c, f"exec_start: {' '.join(rec.config.Cmd or [])}", execID=rec.id)
+        self._c.event(c, f"exec_start: {' '.join(rec.config.Cmd or [])}", execID=rec.id)
         asyncio.get_running_loop().create_task(self._reap(rec, proc))
         if detach:
             return None
@@ -152,7 +152,7 @@ class ExecService:
             rec.done.set()
             with contextlib.suppress(NotFound):
                 c = self._c.resolve(rec.container_id)
-                self._c._event(c, "exec_die", execID=rec.id, exitCode=str(rec.exit_code))
+                self._c.event(c, "exec_die", execID=rec.id, exitCode=str(rec.exit_code))
 
     async def resize(self, exec_id: str, height: int, width: int) -> None:
         rec = self.get(exec_id)

@@ -167,7 +167,7 @@ class HealthPlugin(Plugin):
         if new.status != old.status:
             c = self.containers.store.get(cid)
             if c is not None:
-                self.containers._event(c, f"health_status: {new.status}")
+                self.containers.event(c, f"health_status: {new.status}")
                 if new.status == UNHEALTHY and c.host_config.RestartPolicy is not None and \
                         c.host_config.RestartPolicy.Name == "on-unhealthy":
                     await self._kill_unhealthy(c)

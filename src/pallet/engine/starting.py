@@ -1,9 +1,10 @@
-"""Starting a container: plugins prepare, the spec is written, the runtime creates
-the process while deferred plugin work (netavark) finishes, then it starts.
+"""Starting a container: plugins prepare, the spec is written, the runtime creates the
+process while deferred plugin work (netavark) finishes, then it starts.
 
-Mixed into ``ContainerService``. A failure at any point undoes what was done
-(runtime state, rootfs mount, plugin resources) and records Docker's exit code
-for a process that could not start (127 not found, 126 not executable).
+:class:`Starter` is the container service's collaborator for ``start``. A failure at any
+point undoes what was done (runtime state, rootfs mount, plugin resources) and records
+Docker's exit code for a process that could not start (127 not found, 126 not
+executable).
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from pallet.engine.ctrcore import ContainerCore, PreStartHook
 from pallet.engine.etcfiles import refresh_etc_files, write_etc_files
 from pallet.engine.lifecycle import Op, State, next_state
 from pallet.engine.plugins import StartContext
 from pallet.engine.records import Container, now_rfc3339
+from pallet.engine.removal import Removal
 from pallet.engine.specbuild import Resolved, build_spec_input
 from pallet.errors import CommandFailed, InvalidArgument, PalletError
 from pallet.runtime.spec import generate_spec
@@ -27,17 +28,8 @@ from pallet.runtime.users import resolve_user
 from pallet.system.atomic import write_json
 from pallet.system.securejoin import read_inside
 
-if TYPE_CHECKING:
-    from pallet.engine.plugins import ContainerPlugin
-    from pallet.engine.ports import Rootfs, Runtime
-    from pallet.engine.records import ContainerStore
-    from pallet.engine.rootfs_holds import RootfsHolds
-    from pallet.engine.specbuild import HostDefaults
-    from pallet.engine.waiters import Waiters
-
 log = logging.getLogger(__name__)
 
-PreStartHook = Callable[[Container], Any]
 
 
 # besides a command that is missing or not executable (exit codes 127 and 126), what the
@@ -64,54 +56,32 @@ def start_failure_code(message: str) -> int:
 
 
 
-class Starting:
-    if TYPE_CHECKING:
-        store: ContainerStore
-        rootfs: Rootfs
-        runtime: Runtime
-        host: HostDefaults
-        waiters: Waiters
-        plugins: list[ContainerPlugin]
-        _locks: defaultdict[str, asyncio.Lock]
-        _pre_start: dict[str, list[PreStartHook]]
-        holds: RootfsHolds
-
-        def bundle(self, cid: str) -> Path: ...
-
-        def rootfs_path(self, cid: str) -> Path: ...
-
-        def log_path(self, cid: str) -> Path: ...
-
-        def resolve(self, ref: str) -> Container: ...
-
-        def _event(self, c: Container, action: str, **extra: str) -> None: ...
-
-        async def _quietly(self, call: Awaitable[Any], plugin: ContainerPlugin,
-                           hook: str) -> None: ...
-
-        async def _remove_locked(self, c: Container, volumes: bool = False) -> None: ...
+class Starter:
+    def __init__(self, core: ContainerCore, removal: Removal) -> None:
+        self.core = core
+        self.removal = removal
 
     def add_pre_start(self, cid: str, hook: PreStartHook) -> None:
         """Run ``hook`` after the monitor exists and before the process runs (attach)."""
-        self._pre_start[cid].append(hook)
+        self.core.pre_start[cid].append(hook)
 
     async def start(self, ref: str) -> None:
-        c = self.resolve(ref)
-        async with self._locks[c.id]:
-            c = self.resolve(c.id)
+        c = self.core.resolve(ref)
+        async with self.core.locks[c.id]:
+            c = self.core.resolve(c.id)
             next_state(Op.START, c.status, c.name)
             await self._start_locked(c)
 
     async def _start_locked(self, c: Container) -> None:
-        bundle = self.bundle(c.id)
-        rootfs = self.rootfs_path(c.id)
+        bundle = self.core.bundle(c.id)
+        rootfs = self.core.rootfs_path(c.id)
         rootfs.mkdir(exist_ok=True)
         if not rootfs.is_mount():
-            await asyncio.to_thread(self.rootfs.mount, c.id, rootfs)
+            await asyncio.to_thread(self.core.rootfs.mount, c.id, rootfs)
         ctx = self._start_context(c)
         created = False
         try:
-            for plugin in self.plugins:
+            for plugin in self.core.plugins:
                 await plugin.prepare(c, ctx)
             spec = self._spec(c, bundle, rootfs, ctx)
             etc = ctx.etc_view()
@@ -130,14 +100,14 @@ class Starting:
                 raise
             if created:
                 with contextlib.suppress(PalletError):
-                    await self.runtime.delete(c.id, force=True)
+                    await self.core.runtime.delete(c.id, force=True)
             raise await self._failed_start(c, e) from None
         c.status = State.RUNNING
         c.started_at = now_rfc3339()
         c.exit_code, c.error, c.oom_killed = 0, "", False
         c.manually_stopped = False
-        self.store.save(c)
-        for hook in self._pre_start.pop(c.id, []):
+        self.core.store.save(c)
+        for hook in self.core.pre_start.pop(c.id, []):
             try:
                 result = hook(c)
                 if asyncio.iscoroutine(result):
@@ -145,13 +115,13 @@ class Starting:
             except Exception:  # an attach that fails must not stop the start
                 log.exception("pre-start hook of %s failed", c.short_id)
         try:
-            await self.runtime.start(c.id)
+            await self.core.runtime.start(c.id)
         except PalletError as e:
-            await self.runtime.delete(c.id, force=True)
+            await self.core.runtime.delete(c.id, force=True)
             raise await self._failed_start(c, e) from None
-        self._event(c, "start")
-        for plugin in self.plugins:
-            await self._quietly(plugin.started(c), plugin, "started")
+        self.core.event(c, "start")
+        for plugin in self.core.plugins:
+            await self.core.quietly(plugin.started(c), plugin, "started")
 
     async def _create_process(self, c: Container, bundle: Path, ctx: StartContext) -> int:
         try:
@@ -160,13 +130,13 @@ class Starting:
             if "already exists" not in e.message:
                 raise
         # State left by a start that palletd's death cut short: clear it, retry once.
-        await self.runtime.delete(c.id, force=True)
+        await self.core.runtime.delete(c.id, force=True)
         return await self._runtime_create(c, bundle, ctx)
 
     async def _runtime_create(self, c: Container, bundle: Path, ctx: StartContext) -> int:
-        return await self.runtime.create(
+        return await self.core.runtime.create(
             c.id, bundle, terminal=c.config.Tty, stdin=c.config.OpenStdin,
-            stdin_once=c.config.StdinOnce, log_path=self.log_path(c.id),
+            stdin_once=c.config.StdinOnce, log_path=self.core.log_path(c.id),
             log_size_max=ctx.log_size_max,
         )
 
@@ -192,12 +162,12 @@ class Starting:
             args=(c.path, *c.args), rootfs=str(rootfs), mounts=(*mounts, *ctx.mounts),
             netns_path=ctx.netns_path, home=user.home or "/", env=tuple(ctx.env),
         )
-        return generate_spec(build_spec_input(c, resolved, self.host))
+        return generate_spec(build_spec_input(c, resolved, self.core.host))
 
     def update_dns(self, c: Container, dns: list[str], search: list[str]) -> None:
         """Rewrite a running container's resolv.conf (a network joined or left)."""
         with contextlib.suppress(FileNotFoundError):
-            refresh_etc_files(self.bundle(c.id), c.config.Hostname, only=("resolv.conf",),
+            refresh_etc_files(self.core.bundle(c.id), c.config.Hostname, only=("resolv.conf",),
                               dns=dns, dns_search=search,
                               dns_options=list(c.host_config.DnsOptions or []))
 
@@ -216,15 +186,15 @@ class Starting:
         c.error = message
         c.pid = 0
         c.finished_at = now_rfc3339()
-        self.store.save(c)
-        self._pre_start.pop(c.id, None)
-        await self._release_rootfs(c)
-        for plugin in self.plugins:
-            await self._quietly(plugin.released(c), plugin, "released")
-        self.waiters.exited(c.id, code)
-        self._event(c, "die", exitCode=str(code))
+        self.core.store.save(c)
+        self.core.pre_start.pop(c.id, None)
+        await self.core.release_rootfs(c)
+        for plugin in self.core.plugins:
+            await self.core.quietly(plugin.released(c), plugin, "released")
+        self.core.waiters.exited(c.id, code)
+        self.core.event(c, "die", exitCode=str(code))
         if c.host_config.AutoRemove:
-            await self._remove_locked(c)
+            await self.removal.remove_locked(c)
         if isinstance(err, CommandFailed):
             # Docker's wording: its clients key exit codes 127/126 on these words.
             detail = message
@@ -236,12 +206,12 @@ class Starting:
                            f"unable to start container process: {detail}: unknown")
             err.args = (err.message,)
             c.error = err.message
-            self.store.save(c)
+            self.core.store.save(c)
             if code in (126, 127) or config_fault(message):
                 return InvalidArgument(err.message)
         return err
 
     async def _release_rootfs(self, c: Container) -> None:
-        rootfs = self.rootfs_path(c.id)
-        if rootfs.is_mount() and not self.holds.held(c.id):  # else the last reader unmounts
-            await asyncio.to_thread(self.rootfs.unmount, rootfs)
+        rootfs = self.core.rootfs_path(c.id)
+        if rootfs.is_mount() and not self.core.holds.held(c.id):  # else the last reader unmounts
+            await asyncio.to_thread(self.core.rootfs.unmount, rootfs)

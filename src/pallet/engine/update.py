@@ -116,5 +116,5 @@ class UpdateService:
         if fresh is not None:
             fresh.host_config = new
             self.containers.store.save(fresh)
-        self.containers._event(c, "update")
+        self.containers.event(c, "update")
         return {"Warnings": []}

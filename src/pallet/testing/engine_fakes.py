@@ -200,3 +200,24 @@ def env_test(make: Callable[[Path], E]) -> Callable[[Callable[[E], Awaitable[Non
         test.__name__ = body.__name__
         return test
     return decorate
+
+
+def container_service(store: Any, images: Any, rootfs: Any, runtime: Any, events: Any,
+                      containers_dir: Path, host: Any, runtime_name: str = "crun",
+                      plugins: list[Any] | None = None) -> Any:
+    """A ContainerService composed as the daemon's wiring composes it, over fakes."""
+    from pallet.engine.containers import ContainerService
+    from pallet.engine.control import ProcessControl
+    from pallet.engine.ctrcore import ContainerCore
+    from pallet.engine.exits import ExitHandler
+    from pallet.engine.reconcile import Reconciler
+    from pallet.engine.removal import Removal
+    from pallet.engine.starting import Starter
+
+    core = ContainerCore(store, rootfs, runtime, events, containers_dir, host, runtime_name,
+                         plugins)
+    removal = Removal(core)
+    starter = Starter(core, removal)
+    exits = ExitHandler(core, removal)
+    return ContainerService(core, images, starter, ProcessControl(core, starter), exits,
+                            removal, Reconciler(core, removal, exits))
