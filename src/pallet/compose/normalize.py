@@ -191,6 +191,26 @@ def _scale(svc: dict[str, Any], marks: Marks, checks: bool) -> None:
         svc["deploy"] = {**(deploy or {}), "replicas": scale}
 
 
+def selected(project: Project, names: tuple[str, ...]) -> Project:
+    """``project`` narrowed to the services ``names`` and those they depend on (what
+    ``config web`` prints), without the resources only the others use."""
+    keep: set[str] = set()
+    todo = list(names)
+    while todo:
+        name = todo.pop()
+        if name in keep:
+            continue
+        if name not in project.services:
+            raise ComposeError(f"no such service: {name}")
+        keep.add(name)
+        todo.extend(d for d in project.services[name].depends_on or {}
+                    if d in project.services)
+    narrowed = msgspec.structs.replace(
+        project, services={k: v for k, v in project.services.items() if k in keep})
+    drop_unused(narrowed)
+    return narrowed
+
+
 def drop_unused(project: Project) -> None:
     """Leave out the networks, volumes, secrets and configs no enabled service uses."""
     services = list(project.services.values())

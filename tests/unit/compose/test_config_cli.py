@@ -162,3 +162,22 @@ def test_warnings_for_unset_variables_and_version(project: Path,
 
 def test_unsupported_format(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(capsys, "config", "--format", "toml") == (1, "", 'unsupported format "toml"\n')
+
+
+def test_config_of_named_services_includes_their_dependencies(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "config", "web")
+    doc = yaml.safe_load(out)
+    assert code == 0 and sorted(doc["services"]) == ["db", "web"]
+    code, out, _ = run(capsys, "config", "db")
+    doc = yaml.safe_load(out)
+    assert list(doc["services"]) == ["db"] and list(doc["networks"]) == ["back"]
+    assert run(capsys, "config", "debug", "--services")[1] == "db\ndebug\nweb\n"
+    assert run(capsys, "config", "nope")[0:2] == (1, "")
+
+
+def test_empty_listing_prints_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "compose.yaml").write_text("services:\n  web: {image: x}\n")
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "config", "--volumes") == (0, "", "")

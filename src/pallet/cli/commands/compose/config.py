@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pallet.cli.commands.compose import context
-from pallet.cli.flags import command, option
+from pallet.cli.flags import argument, command, option
 from pallet.cli.util import echo
 
 TYPE_CHECKING = False
@@ -24,9 +24,10 @@ if TYPE_CHECKING:
 @option("--format", "fmt", default="yaml", help="Format the output. Values: [yaml | json]")
 @option("--no-interpolate", is_flag=True, help="Don't interpolate environment variables")
 @option("-o", "--output", default="", help="Save to file (default to stdout)")
+@argument("names", nargs=-1, metavar="[SERVICE...]")
 def config(quiet: bool, services: bool, volumes: bool, profiles: bool, images: bool,
            networks: bool, environment: bool, hashes: str, fmt: str, no_interpolate: bool,
-           output: str) -> None:
+           output: str, names: tuple[str, ...]) -> None:
     """Parse, resolve and render compose file in canonical format."""
     from pallet.compose import render
     from pallet.compose.loader import load, load_document
@@ -36,7 +37,7 @@ def config(quiet: bool, services: bool, volumes: bool, profiles: bool, images: b
         from pallet.cli.errors import StatusError
 
         raise StatusError(1, f'unsupported format "{fmt}"')
-    options = context.options(interpolate=not no_interpolate)
+    options = context.options(interpolate=not no_interpolate, services=names)
     if no_interpolate:
         loaded = load_document(options)
         context.warn(loaded.warnings)
@@ -47,11 +48,16 @@ def config(quiet: bool, services: bool, volumes: bool, profiles: bool, images: b
         context.warn(project.warnings)
         if quiet:
             return
-        listing = _listing(project, services, volumes, profiles, images) or _more(
-            project, networks, environment, hashes)
+        listing = _listing(project, services, volumes, profiles, images)
+        if listing is None:
+            listing = _more(project, networks, environment, hashes)
         if listing is not None:
             echo("".join(f"{n}\n" for n in listing), nl=False)
             return
+        if names:
+            from pallet.compose.normalize import selected
+
+            project = selected(project, names)
         text = (render.to_json(project) + "\n") if fmt == "json" else render.to_yaml(project)
     if quiet:
         return
