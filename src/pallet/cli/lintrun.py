@@ -5,7 +5,9 @@ A directory stands for its ``Dockerfile`` (or ``Containerfile``) and its compose
 (found the way ``pallet compose`` finds it); a ``*.yaml``/``*.yml`` file is a compose file,
 anything else a Dockerfile (``-f -``: read from stdin). A Dockerfile's build context is its
 directory unless ``--context`` names one; its ``.dockerignore`` (``NAME.dockerignore``
-beside it first, as BuildKit reads it) decides what ``COPY . .`` sends.
+beside it first, as BuildKit reads it) decides what ``COPY . .`` sends. A compose project's
+services that ``build:`` from a local context have their Dockerfiles linted too, against
+that context (each Dockerfile once).
 """
 
 from __future__ import annotations
@@ -77,12 +79,24 @@ def lint_dockerfile_at(path: str, context: str | None
     return found, {path: source_lines(text)}
 
 
-def lint_compose_files(files: list[str]) -> tuple[list[Finding], dict[str, list[str]]]:
+def lint_compose_files(files: list[str]
+                       ) -> tuple[list[Finding], dict[str, list[str]], list[tuple[str, str]]]:
+    """Findings, source lines and the (Dockerfile, context) of each service built locally."""
     from pallet.compose.options import ProjectOptions
     from pallet.composelint.rules import lint_project, load
 
     project, marks = load(ProjectOptions(files=tuple(files)))  # errors name file:line
-    return lint_project(project, marks)
+    builds = []
+    for svc in project.services.values():
+        b = svc.build
+        if b is None or b.dockerfile_inline or "://" in b.context or b.context.startswith(
+                "git@"):
+            continue
+        df = os.path.join(b.context, b.dockerfile or "Dockerfile")
+        if os.path.isfile(df):
+            rel = os.path.relpath(df)
+            builds.append((df if rel.startswith("..") else rel, b.context))
+    return (*lint_project(project, marks), builds)
 
 
 def lint_all(paths: list[str], files: list[str], context: str | None
@@ -90,12 +104,20 @@ def lint_all(paths: list[str], files: list[str], context: str | None
     dockerfiles, projects = classify(paths, files)
     found: list[Finding] = []
     sources: dict[str, list[str]] = {}
+    linted: set[str] = set()
     for d in dockerfiles:
         f, s = lint_dockerfile_at(d, context)
         found += f
         sources.update(s)
+        linted.add(os.path.realpath(d))
     for p in projects:
-        f, s = lint_compose_files(p)
+        f, s, builds = lint_compose_files(p)
         found += f
         sources.update(s)
+        for df, ctx in builds:
+            if os.path.realpath(df) not in linted:
+                linted.add(os.path.realpath(df))
+                f, s = lint_dockerfile_at(df, ctx)
+                found += f
+                sources.update(s)
     return found, sources

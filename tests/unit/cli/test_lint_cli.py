@@ -140,3 +140,15 @@ def test_dockerfile_from_stdin(project: Path) -> None:
     res = invoke(["lint", "-f", "-", "--format", "json"], input="FROM alpine:latest\n")
     assert [(f["file"], f["rule"], f["line"]) for f in json.loads(res.stdout)["findings"]
             if f["rule"] == "PL102"] == [("-", "PL102", 1)]
+
+
+def test_a_compose_services_build_dockerfile_is_linted_once(project: Path) -> None:
+    (project / "api").mkdir()
+    (project / "api" / "Dockerfile").write_text("FROM python:latest\nCOPY . .\n")
+    (project / "compose.yaml").write_text(
+        "services:\n  api:\n    build: ./api\n  web:\n    build: .\n")
+    res = invoke(["lint", "--format", "json"])
+    found = [(f["file"], f["rule"], f["line"]) for f in json.loads(res.stdout)["findings"]]
+    assert ("api/Dockerfile", "PL102", 1) in found
+    assert ("api/Dockerfile", "PL111", 2) in found  # api/ has no .dockerignore
+    assert found.count(("Dockerfile", "PL101", 1)) == 1
