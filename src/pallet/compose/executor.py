@@ -9,10 +9,10 @@ ones already running finish, then the error is raised.
 from __future__ import annotations
 
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from pallet.compose import conditions, labels
@@ -48,27 +48,37 @@ def run_steps(plan: Plan, action: Callable[[Step], None], parallel: int = 8) -> 
     pending = {s.id: s for s in plan.steps}
     done: set[str] = set()
     known = set(pending)
-    running: dict[Future[None], str] = {}
+    running = 0
     failure: BaseException | None = None
-    with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        while pending or running:
-            if failure is None:
-                for sid, step in list(pending.items()):
-                    if all(a in done or a not in known for a in step.after):
-                        del pending[sid]
-                        running[pool.submit(action, step)] = sid
-            if not running:
-                if pending and failure is None:
-                    raise InvalidArgument(f"plan steps wait for each other: {sorted(pending)}")
-                break
-            finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
-            for fut in finished:
-                sid = running.pop(fut)
-                err = fut.exception()
-                if err is not None:
-                    failure = failure or err
-                else:
-                    done.add(sid)
+    ended: queue.SimpleQueue[tuple[str, BaseException | None]] = queue.SimpleQueue()
+
+    def work(step: Step) -> None:
+        try:
+            action(step)
+        except BaseException as err:
+            ended.put((step.id, err))
+        else:
+            ended.put((step.id, None))
+
+    while pending or running:
+        if failure is None:
+            for sid, step in list(pending.items()):
+                if running >= max(1, parallel):
+                    break
+                if all(a in done or a not in known for a in step.after):
+                    del pending[sid]
+                    threading.Thread(target=work, args=(step,), daemon=True).start()
+                    running += 1
+        if not running:
+            if pending and failure is None:
+                raise InvalidArgument(f"plan steps wait for each other: {sorted(pending)}")
+            break
+        sid, err = ended.get()
+        running -= 1
+        if err is not None:
+            failure = failure or err
+        else:
+            done.add(sid)
     if failure is not None:
         raise failure
 

@@ -31,14 +31,13 @@ def container(doc: dict[str, Any]) -> ObservedContainer:
 def observe(engine: Engine, project: str) -> Observed:
     """The project's containers, and every network and volume name on the engine
     (external ones belong to no project)."""
-    from concurrent.futures import ThreadPoolExecutor
+    from pallet.compose.threads import background
 
-    with ThreadPoolExecutor(max_workers=3) as pool:
-        docs = pool.submit(engine.containers, project)
-        nets = pool.submit(engine.network_names)
-        vols = pool.submit(engine.volume_names)
-        return Observed(containers=[container(d) for d in docs.result()],
-                        networks=nets.result(), volumes=vols.result())
+    docs = background(lambda: engine.containers(project))
+    nets = background(engine.network_names)
+    vols = background(engine.volume_names)
+    return Observed(containers=[container(d) for d in docs.result()],
+                    networks=nets.result(), volumes=vols.result())
 
 
 def desired_from_engine(engine: Engine, project: str) -> Desired:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 from pallet.cli.errors import StatusError
 from pallet.cli.progress import show
@@ -41,8 +41,10 @@ def present(refs: set[str]) -> dict[str, str]:
         except NotFound:
             return None
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        ids = dict(zip(refs, pool.map(image_id, refs), strict=True))
+    from pallet.compose.threads import gather
+
+    order = sorted(refs)
+    ids = dict(zip(order, gather([partial(image_id, r) for r in order]), strict=True))
     return {ref: i for ref, i in ids.items() if i is not None}
 
 
@@ -146,10 +148,9 @@ def run_actions(project: Project, actions: list[ImageAction], progress: Progress
         return
     pulls = [a for a in actions if a.action == "pull"]
     if pulls:
-        with ThreadPoolExecutor(max_workers=4) as pool:
-            for fut in [pool.submit(pull_one, a.image, progress, quiet_pull, a.service)
-                        for a in pulls]:
-                fut.result()
+        from pallet.compose.threads import gather
+
+        gather([partial(pull_one, a.image, progress, quiet_pull, a.service) for a in pulls])
     for a in actions:
         if a.action == "build":
             build_one(project, project.services[a.service], a.image, progress=progress)

@@ -44,23 +44,21 @@ def _recreate(force: bool, no_recreate: bool) -> Recreate:
 def converge(proj: Project, opts: UpOptions, *, build: bool, no_build: bool, pull: str,
              quiet_pull: bool, timeout: int | None, renew: bool = False) -> None:
     """Build/pull what is missing, then plan and execute."""
-    from concurrent.futures import ThreadPoolExecutor
-
     from pallet.cli.commands.compose.images import prepare
     from pallet.compose import lifecycle
     from pallet.compose.desired import desired
     from pallet.compose.observed import observe
     from pallet.compose.planner import select
+    from pallet.compose.threads import background
 
     progress = target.progress()
     engine = target.engine()
     names = sorted(select(desired(proj, hashes=False), opts.services, with_deps=not opts.no_deps))
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        # what the engine holds is read while the images are looked up (or built)
-        seen = pool.submit(observe, engine, proj.name)
-        ids = prepare(proj, names, progress, build=build, no_build=no_build, pull=pull,
-                      quiet_pull=quiet_pull)
-        observed = seen.result()
+    # what the engine holds is read while the images are looked up (or built)
+    seen = background(lambda: observe(engine, proj.name))
+    ids = prepare(proj, names, progress, build=build, no_build=no_build, pull=pull,
+                  quiet_pull=quiet_pull)
+    observed = seen.result()
     lifecycle.up(engine, proj, opts, progress, timeout=timeout, parallel=target.parallel(),
                  image_ids=ids, renew=renew, observed=observed)
 

@@ -33,7 +33,9 @@ def _containers(proj: Project | str, services: tuple[str, ...], *, all: bool = T
 def _each(docs: list[dict[str, Any]], verb: str, done: str,
           action: Callable[[str], None]) -> None:
     """Run ``action`` on each container at once, reporting as Compose v2 does."""
-    from concurrent.futures import ThreadPoolExecutor
+    from functools import partial
+
+    from pallet.compose.threads import gather
 
     progress = target.progress()
     dry = target.dry_run()
@@ -45,9 +47,7 @@ def _each(docs: list[dict[str, Any]], verb: str, done: str,
             action(str(doc["Id"]))
         progress.event("Container", name, done)
 
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        for fut in [pool.submit(one, d) for d in docs]:
-            fut.result()
+    gather([partial(one, d) for d in docs])
 
 
 @command()
@@ -171,33 +171,32 @@ def unpause(services: tuple[str, ...]) -> None:
 @argument("services", nargs=-1, required=True, metavar="SERVICE [SERVICE...]")
 def wait(down_project: bool, services: tuple[str, ...]) -> int:
     """Block until containers of all (or specified) services stop."""
-    from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor
-    from concurrent.futures import wait as wait_any
+    from functools import partial
+
+    from pallet.cli.session import api
+    from pallet.compose.threads import completions
 
     proj = target.project_or_name()
     engine = target.engine()
     docs = _containers(proj, services)
     if not docs:
         raise StatusError(1, "no containers for project")
-
-    from pallet.cli.session import api
-
     containers = api().containers
-
-    def one(ref: str) -> int:
+    def exit_code(ref: str) -> int:
         return int(containers.wait(ref, "not-running").result().StatusCode)
 
-    with ThreadPoolExecutor(max_workers=len(docs)) as pool:
-        futs = [pool.submit(one, str(d["Id"])) for d in docs]
+    calls = [partial(exit_code, str(d["Id"])) for d in docs]
+    codes: dict[int, int] = {}
+    for i, code, err in completions(calls):
+        if err is not None:
+            raise err
+        codes[i] = int(code or 0)
         if down_project:
-            finished, _ = wait_any(futs, return_when=FIRST_COMPLETED)
-            code = next(iter(finished)).result()
             from pallet.compose import lifecycle
             from pallet.compose.plan import DownOptions
 
             lifecycle.down(engine, proj, DownOptions(), target.progress())
-            return code
-        codes = [f.result() for f in futs]
-    for d, code in zip(docs, codes, strict=True):
-        print(f"{str(d['Names'][0]).lstrip('/')} exited with code {code}")
-    return max(codes, default=0)
+            return codes[i]
+    for i, d in enumerate(docs):
+        print(f"{str(d['Names'][0]).lstrip('/')} exited with code {codes[i]}")
+    return max(codes.values(), default=0)
