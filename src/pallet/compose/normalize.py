@@ -20,6 +20,7 @@ import msgspec
 from pallet.compose.canonical import to_map
 from pallet.compose.dotenv import read_env
 from pallet.compose.errors import ComposeError
+from pallet.compose.graph import with_dependencies
 from pallet.compose.model import FileObject, Network, Project, Service, Volume
 from pallet.compose.units import convert_units
 from pallet.compose.yamlsrc import Marks, Path
@@ -194,17 +195,11 @@ def _scale(svc: dict[str, Any], marks: Marks, checks: bool) -> None:
 def selected(project: Project, names: tuple[str, ...]) -> Project:
     """``project`` narrowed to the services ``names`` and those they depend on (what
     ``config web`` prints), without the resources only the others use."""
-    keep: set[str] = set()
-    todo = list(names)
-    while todo:
-        name = todo.pop()
-        if name in keep:
-            continue
+    for name in names:
         if name not in project.services:
             raise ComposeError(f"no such service: {name}")
-        keep.add(name)
-        todo.extend(d for d in project.services[name].depends_on or {}
-                    if d in project.services)
+    keep = with_dependencies(names, {n: list(s.depends_on or {})
+                                     for n, s in project.services.items()})
     narrowed = msgspec.structs.replace(
         project, services={k: v for k, v in project.services.items() if k in keep})
     drop_unused(narrowed)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from pallet.compose import labels
+from pallet.compose.graph import with_dependencies
 from pallet.compose.plan import (
     Desired,
     DesiredResource,
@@ -66,16 +67,9 @@ def select(desired: Desired, names: Iterable[str], with_deps: bool = True) -> se
     for name in wanted:
         if name not in by_name:
             raise NotFound(f"no such service: {name}")
-    chosen: set[str] = set()
-    todo = list(wanted)
-    while todo:
-        name = todo.pop()
-        if name in chosen:
-            continue
-        chosen.add(name)
-        if with_deps:
-            todo.extend(d for d in by_name[name].depends_on if d in by_name)
-    return chosen
+    if not with_deps:
+        return set(wanted)
+    return with_dependencies(wanted, {n: s.depends_on for n, s in by_name.items()})
 
 
 def by_service(observed: Observed) -> dict[str, list[ObservedContainer]]:
