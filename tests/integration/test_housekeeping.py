@@ -137,7 +137,7 @@ def test_metrics_have_request_latency_per_route(palletd_factory: Callable[[], An
     text = raw.decode()
     name = "pallet_http_request_duration_seconds"
     assert f"# TYPE {name} histogram" in text
-    assert f'{name}_count{{method="GET",route="/containers/json",code="200"}} 2' in text
-    assert f'{name}_count{{method="GET",route="/containers/{{id}}/json",code="404"}} 1' in text
-    assert f'{name}_bucket{{method="GET",route="/containers/json",code="200",le="+Inf"}} 2' \
+    assert f'{name}_count{{code="200",method="GET",route="/containers/json"}} 2.0' in text
+    assert f'{name}_count{{code="404",method="GET",route="/containers/{{id}}/json"}} 1.0' in text
+    assert f'{name}_bucket{{code="200",le="+Inf",method="GET",route="/containers/json"}} 2.0' \
         in text

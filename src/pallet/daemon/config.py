@@ -4,11 +4,12 @@ Sources, strongest first: command-line flags, ``PALLET_*`` environment
 variables, the config file, built-in defaults. The file is JSON with Docker's
 ``daemon.json`` keys where Docker has one (``data-root``, ``exec-root``,
 ``default-runtime``, ``group``, ``bridge``, ``bip``, ``log-driver``,
-``log-opts``, ``insecure-registries``, ``debug``) and ``metrics`` for pallet's
-Prometheus endpoint; it is ``--config-file``, else ``$PALLET_CONFIG``, else
-``<root>/daemon.json``. An unknown key or a value of the wrong type is an
-error naming the file and the key, so a typo never passes silently. Nothing
-here writes ``os.environ``; the parts read this value.
+``log-opts``, ``insecure-registries``, ``metrics-addr``, ``debug``) and
+``metrics`` for pallet's Prometheus endpoint on its socket; it is
+``--config-file``, else ``$PALLET_CONFIG``, else ``<root>/daemon.json``.
+An unknown key or a value of the wrong type is an error naming the file and
+the key, so a typo never passes silently. Nothing here writes ``os.environ``;
+the parts read this value.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class FileConfig(msgspec.Struct, forbid_unknown_fields=True, rename="kebab", omi
     log_opts: dict[str, str] | None = None
     insecure_registries: list[str] | None = None
     metrics: bool | None = None
+    metrics_addr: str | None = None
     debug: bool | None = None
 
 
@@ -55,7 +57,12 @@ class DaemonConfig(msgspec.Struct, frozen=True, kw_only=True):
     log_opts: dict[str, str] = msgspec.field(default_factory=lambda: dict(DEFAULT_LOG_OPTS))
     insecure_registries: tuple[str, ...] = ()
     metrics: bool = False
+    metrics_addr: str | None = None  # host:port serving /metrics over TCP (implies metrics)
     debug: bool = False
+
+    @property
+    def metrics_listen(self) -> tuple[str, int] | None:
+        return None if self.metrics_addr is None else split_addr(self.metrics_addr)
 
     @property
     def paths(self) -> Paths:
@@ -113,11 +120,19 @@ def _file(path: Path, required: bool) -> dict[str, Any]:
         "root": doc.data_root, "run": doc.exec_root, "runtime": doc.default_runtime,
         "group": doc.group, "bridge_name": doc.bridge, "bridge_subnet": _subnet_of(doc.bip),
         "log_driver": doc.log_driver, "log_opts": doc.log_opts, "metrics": doc.metrics,
-        "debug": doc.debug,
+        "metrics_addr": doc.metrics_addr, "debug": doc.debug,
         "insecure_registries": tuple(doc.insecure_registries)
         if doc.insecure_registries is not None else None,
     }
     return {k: v for k, v in out.items() if v is not None}
+
+
+def split_addr(addr: str) -> tuple[str, int]:
+    """``127.0.0.1:9323``, ``[::1]:9323`` or ``:9323`` (every address) as (host, port)."""
+    host, sep, port = addr.rpartition(":")
+    if not sep or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InvalidArgument(f"metrics-addr: {addr!r} is not host:port")
+    return host.strip("[]") or "0.0.0.0", int(port)
 
 
 def _subnet_of(bip: str | None) -> str | None:
@@ -145,6 +160,8 @@ def load(argv: list[str] | None = None, env: Mapping[str, str] | None = None) ->
     for key in ("root", "run"):
         if key in merged:
             merged[key] = Path(merged[key])
+    if merged.get("metrics_addr") is not None:
+        split_addr(merged["metrics_addr"])  # a bad address fails here, not at the first scrape
     if merged.get("runtime", "crun") not in RUNTIMES:
         raise InvalidArgument(f"unknown runtime {merged['runtime']!r}: use crun or runc")
     if "log_opts" in merged:

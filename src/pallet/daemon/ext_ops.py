@@ -28,7 +28,13 @@ from pallet.engine.diskusage import build_cache_usage, images_usage
 from pallet.engine.health import MAX_OUTPUT
 from pallet.engine.healthmon import HealthPlugin
 from pallet.engine.logwatch import LogRotatePlugin
-from pallet.engine.metrics import RequestLatency, render_metrics
+from pallet.engine.metrics import (
+    ContainerCollector,
+    EngineMetrics,
+    VolumeCollector,
+    VolumeUsage,
+    fs_of,
+)
 from pallet.engine.plugins import Plugin
 from pallet.engine.records import Container
 from pallet.engine.restarter import RestartPlugin
@@ -37,7 +43,7 @@ from pallet.engine.stats import CgroupPlugin, StatsService
 from pallet.engine.update import UpdateService
 from pallet.engine.vol_service import VolumeService
 from pallet.images.gc import store_bytes
-from pallet.server.routes_ops import DF_TYPES, latency_middleware, make_routes
+from pallet.server.routes_ops import DF_TYPES, MetricsListener, latency_middleware, make_routes
 from pallet.volumes.store import VolumeStore
 
 log = logging.getLogger("palletd")
@@ -94,13 +100,12 @@ class Ops:
     """The OpsBackend of ``server.routes_ops``."""
 
     def __init__(self, ctx: PartContext, stats: StatsService, updates: UpdateService,
-                 health: HealthPlugin, metrics: bool) -> None:
+                 metrics: EngineMetrics, enabled: bool) -> None:
         self.ctx = ctx
-        self.latency = RequestLatency()
+        self.prom = metrics
         self._stats = stats
         self._updates = updates
-        self._health = health
-        self._metrics = metrics
+        self._metrics = enabled
 
     def stats(self, ref: str, stream: bool, one_shot: bool) -> AsyncIterator[dict[str, Any]]:
         return self._stats.stream(ref, stream, one_shot)
@@ -111,10 +116,8 @@ class Ops:
     def metrics_enabled(self) -> bool:
         return self._metrics
 
-    async def metrics(self) -> str:
-        text = await asyncio.to_thread(render_metrics, self.ctx.containers, self._stats,
-                                       self._health)
-        return text + self.latency.render()
+    async def metrics(self) -> bytes:
+        return await asyncio.to_thread(self.prom.render)
 
     async def df(self, types: list[str]) -> dict[str, Any]:
         """Docker's disk usage: images, containers, volumes, build cache (or ``types``)."""
@@ -149,6 +152,18 @@ class Ops:
         service = VolumeService(store, self.ctx.containers.store)
         return [service.view(rec, usage=True) for rec in store.all()]
 
+    def volume_usage(self) -> list[VolumeUsage]:
+        store = VolumeStore(self.ctx.db, self.ctx.paths.volumes)
+        out = []
+        for rec in store.all():
+            path = store.path(rec.name)
+            try:
+                size, avail = fs_of(str(path))
+            except OSError:
+                continue  # removed while we looked
+            out.append(VolumeUsage(rec.name, store.usage(rec.name), size, avail))
+        return out
+
 
 def install(ctx: PartContext) -> Part:
     driver, log_opts = ctx.config.log_driver, ctx.config.log_opts
@@ -163,11 +178,16 @@ def install(ctx: PartContext) -> Part:
         await ctx.runtime.update(cid, resources, containers.bundle(cid))
 
     updates = UpdateService(containers, apply)
-    ops = Ops(ctx, stats, updates, health, ctx.config.metrics)
+    metrics_on = ctx.config.metrics or ctx.config.metrics_addr is not None
+    prom = EngineMetrics(ContainerCollector(containers.store.all, stats, health))
+    ops = Ops(ctx, stats, updates, prom, metrics_on)
+    prom.registry.register(VolumeCollector(ops.volume_usage))
+    scrape = MetricsListener(ctx.config.metrics_listen, ops.metrics)
 
     async def on_start() -> None:
         health.resume()
         logs.resume()
+        await scrape.start()
 
     async def on_ready() -> None:
         # after reconcile: the containers that died with the daemon (or the host) are
@@ -185,6 +205,7 @@ def install(ctx: PartContext) -> Part:
         restart.close()
         health.close()
         logs.close()
+        await scrape.stop()
 
     background: set[asyncio.Task[None]] = set()
     return Part(
@@ -196,5 +217,5 @@ def install(ctx: PartContext) -> Part:
         on_stop=[on_stop],
         info={"LoggingDriver": driver},
         # the request timer costs a route lookup per request: only when metrics are on
-        middlewares=[latency_middleware(ops.latency.observe)] if ops.metrics_enabled() else [],
+        middlewares=[latency_middleware(prom.observe)] if ops.metrics_enabled() else [],
     )

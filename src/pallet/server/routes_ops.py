@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, Protocol
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 from yarl import URL
 
 from pallet.api.models import UpdateConfig
@@ -37,7 +38,7 @@ class OpsBackend(Protocol):
 
     def metrics_enabled(self) -> bool: ...
 
-    async def metrics(self) -> str: ...
+    async def metrics(self) -> bytes: ...
 
     async def df(self, types: list[str]) -> dict[str, Any]: ...
 
@@ -84,11 +85,43 @@ def make_routes(ops: OpsBackend) -> list[web.AbstractRouteDef]:
         if not ops.metrics_enabled():
             raise web.HTTPNotFound(text="metrics are off: set \"metrics\": true in palletd's "
                                         "config (or PALLET_METRICS=1)")
-        return web.Response(text=await ops.metrics(),
-                            content_type="text/plain", charset="utf-8",
-                            headers={"X-Prometheus-Format": "0.0.4"})
+        return metrics_response(await ops.metrics())
 
     return list(routes)
+
+
+def metrics_response(body: bytes) -> web.Response:
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+class MetricsListener:
+    """``metrics-addr``: ``GET /metrics`` alone over TCP (host, port), where Prometheus
+    can scrape it; nothing is listened on when the address is None."""
+
+    def __init__(self, addr: tuple[str, int] | None,
+                 render: Callable[[], Awaitable[bytes]]) -> None:
+        self.addr = addr
+        self.render = render
+        self._runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        if self.addr is None:
+            return
+        host, port = self.addr
+
+        async def metrics(request: web.Request) -> web.Response:
+            return metrics_response(await self.render())
+
+        app = web.Application()
+        app.router.add_get("/metrics", metrics)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, host, port).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
 
 
 async def route_of(request: web.Request) -> str:

@@ -5,25 +5,26 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from prometheus_client.parser import text_string_to_metric_families
 
 from pallet.api.responses import DiskUsage
 from pallet.cli.commands.housekeeping import summary_rows
-from pallet.engine.metrics import RequestLatency
+from pallet.engine.metrics import EngineMetrics
 
 
 def test_latency_histogram_is_cumulative() -> None:
-    lat = RequestLatency(buckets=(0.01, 0.1))
+    lat = EngineMetrics(buckets=(0.01, 0.1))
     lat.observe("GET", "/info", 200, 0.005)
     lat.observe("GET", "/info", 200, 0.05)
     lat.observe("GET", "/info", 200, 3.0)
-    lines = lat.render().splitlines()
-    base = 'method="GET",route="/info",code="200"'
-    name = "pallet_http_request_duration_seconds"
-    assert lines[1] == f"# TYPE {name} histogram"
-    assert f'{name}_bucket{{{base},le="0.01"}} 1' in lines
-    assert f'{name}_bucket{{{base},le="0.1"}} 2' in lines
-    assert f'{name}_bucket{{{base},le="+Inf"}} 3' in lines
-    assert f"{name}_count{{{base}}} 3" in lines and f"{name}_sum{{{base}}} 3.055000" in lines
+    fams = {f.name: f for f in text_string_to_metric_families(lat.render().decode())}
+    fam = fams["pallet_http_request_duration_seconds"]
+    assert fam.type == "histogram"
+    got = {(s.name.rsplit("_", 1)[1], s.labels.get("le")): s.value for s in fam.samples
+           if s.labels["route"] == "/info" and s.labels["code"] == "200"}
+    assert got[("bucket", "0.01")] == 1 and got[("bucket", "0.1")] == 2
+    assert got[("bucket", "+Inf")] == 3 and got[("count", None)] == 3
+    assert got[("sum", None)] == 3.055
 
 
 def test_df_summary_like_docker() -> None:
