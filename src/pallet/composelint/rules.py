@@ -11,7 +11,7 @@ import os
 from typing import Protocol
 
 from pallet.compose.loader import load_document
-from pallet.compose.model import Project, Service
+from pallet.compose.model import Port, Project, Service
 from pallet.compose.normalize import to_project
 from pallet.compose.options import ProjectOptions
 from pallet.compose.yamlsrc import Marks
@@ -63,6 +63,12 @@ class Places:
                     return file, n + 1, _indent(text) + 1
         col = _indent(lines[line - 1]) + 1 if 0 < line <= len(lines) else 1
         return file, line, col
+
+
+def _loopback(port: Port) -> bool:
+    """Published on the host's loopback only (``127.0.0.1:5432:5432``): not reachable from
+    the network."""
+    return (port.host_ip or "").startswith(("127.", "::1", "localhost"))
 
 
 def _indent(text: str) -> int:
@@ -121,7 +127,7 @@ def _ports(svc: Service, add: _Add) -> None:
                                                 if published.isdigit() else "")
         if what:
             add("PL202", f"port {port.target} ({what}) is published", "ports", needle)
-        if base in DATABASES:
+        if base in DATABASES and not _loopback(port):
             add("PL203", f"{base} publishes port {port.target} to the host", "ports", needle)
 
 
@@ -141,7 +147,7 @@ def _hardening(svc: Service, add: _Add, count: int) -> None:
         add("PL208", "privileged: true", "privileged")
     if (svc.user or "").partition(":")[0] in _ROOT:
         add("PL210", f"user: {svc.user}", "user")
-    if svc.ports:
+    if any(not _loopback(p) for p in svc.ports or []):
         gaps = []
         if not svc.read_only:
             gaps.append("read_only")
