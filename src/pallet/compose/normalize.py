@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -24,6 +25,8 @@ from pallet.compose.graph import with_dependencies
 from pallet.compose.model import FileObject, Network, Project, Service, Volume
 from pallet.compose.units import convert_units
 from pallet.compose.yamlsrc import Marks, Path
+from pallet.errors import InvalidArgument
+from pallet.notation.keyvalue import read_env_file
 
 _KINDS = ("networks", "volumes", "secrets", "configs")
 
@@ -127,12 +130,27 @@ def _environment(svc: dict[str, Any], env: dict[str, str], marks: Marks) -> None
                 continue
             raise ComposeError(f"env file {path} not found",
                                marks.where(("services", svc["name"], "env_file", i)))
-        merged.update(read_env(path, lookup))
+        merged.update(_read_env_file(path, entry.get("format"), env, lookup))
     merged.update(own)
     if merged:
         svc["environment"] = merged
     else:
         svc.pop("environment", None)
+
+
+def _read_env_file(path: str, fmt: str | None, env: dict[str, str],
+                   lookup: Callable[[str], str | None]) -> dict[str, str]:
+    """One ``env_file``: Compose's dotenv rules, or ``format: raw`` (``docker run
+    --env-file``'s: lines verbatim, no quotes or interpolation)."""
+    if fmt == "raw":
+        try:
+            lines = read_env_file(path, env)
+        except InvalidArgument as err:
+            raise ComposeError(f"failed to parse env_file {path}: {err.message}") from None
+        return dict(line.partition("=")[::2] for line in lines)
+    if fmt:
+        raise ComposeError(f"unsupported env_file format {fmt!r} for {path}")
+    return read_env(path, lookup)
 
 
 def _labels(svc: dict[str, Any], marks: Marks) -> None:

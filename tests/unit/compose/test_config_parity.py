@@ -595,6 +595,17 @@ services:
     extra_hosts: {h: 1.2.3.4}
 """}
 
+cases["env_file_raw"] = {"__env__": {"FROM_SHELL": "sh"}, "compose.yaml": """
+services:
+  a:
+    image: x
+    env_file:
+      - path: raw.env
+        format: raw
+      - path: dot.env
+""", "raw.env": 'Q="quoted"\nV=${NOT_EXPANDED}\nFROM_SHELL\n# comment\n',
+    "dot.env": 'D="dq"\n'}
+
 
 def _compose_v2() -> str:
     found = shutil.which("docker-compose")
