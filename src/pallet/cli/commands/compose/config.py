@@ -29,9 +29,7 @@ def config(quiet: bool, services: bool, volumes: bool, profiles: bool, images: b
            networks: bool, environment: bool, hashes: str, fmt: str, no_interpolate: bool,
            output: str, names: tuple[str, ...]) -> None:
     """Parse, resolve and render compose file in canonical format."""
-    from pallet.compose import render
     from pallet.compose.loader import load, load_document
-    from pallet.compose.normalize import with_defaults
 
     if fmt not in ("yaml", "json"):
         from pallet.cli.errors import StatusError
@@ -39,6 +37,8 @@ def config(quiet: bool, services: bool, volumes: bool, profiles: bool, images: b
         raise StatusError(1, f'unsupported format "{fmt}"')
     options = context.options(interpolate=not no_interpolate, services=names)
     if no_interpolate:
+        from pallet.compose.normalize import with_defaults
+
         loaded = load_document(options)
         context.warn(loaded.warnings)
         doc = with_defaults({**loaded.doc, "name": loaded.name}, loaded.name)
@@ -54,6 +54,8 @@ def config(quiet: bool, services: bool, volumes: bool, profiles: bool, images: b
         if listing is not None:
             echo("".join(f"{n}\n" for n in listing), nl=False)
             return
+        from pallet.compose import render
+
         if names:
             from pallet.compose.normalize import selected
 
