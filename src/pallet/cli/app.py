@@ -59,6 +59,7 @@ TOP: Table = {
     "wait": (C + "containers", "wait", "Block until containers stop, then print exit codes"),
     "container": ("pallet.cli.app", "container", "Manage containers"),
     "image": ("pallet.cli.app", "image", "Manage images"),
+    "metrics": ("pallet.cli.app", "metrics", "Prometheus rules and Grafana dashboard"),
     "network": ("pallet.cli.app", "network", "Manage networks"),
     "system": ("pallet.cli.app", "system", "Manage pallet"),
     "volume": ("pallet.cli.app", "volume", "Manage volumes"),
@@ -109,6 +110,10 @@ VOLUME = {n: (C + "volume", n, h) for n, h in (
     ("create", "Create a volume"), ("inspect", "Display detailed information on volumes"),
     ("ls", "List volumes"), ("prune", "Remove unused local volumes"),
     ("rm", "Remove one or more volumes"))}
+METRICS: Table = {
+    "dashboard": (C + "metrics", "dashboard", "Print a Grafana dashboard over palletd's metrics"),
+    "rules": (C + "metrics", "rules", "Print Prometheus alerting rules for the guide's alerts"),
+}
 NETWORK["list"], NETWORK["remove"] = NETWORK["ls"], NETWORK["rm"]
 VOLUME["list"], VOLUME["remove"] = VOLUME["ls"], VOLUME["rm"]
 
@@ -172,6 +177,7 @@ image = Group("image", "Manage images", IMAGE)
 network = Group("network", "Manage networks", NETWORK)
 system = Group("system", "Manage pallet", SYSTEM)
 volume = Group("volume", "Manage volumes", VOLUME)
+metrics = Group("metrics", "Prometheus rules and Grafana dashboard", METRICS)
 
 
 def main(args: list[str], prog: str = "pallet") -> int:
