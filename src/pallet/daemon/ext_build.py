@@ -38,7 +38,7 @@ from pallet.images.service import ImageService
 from pallet.logs.reader import follow_logs
 from pallet.notation.prunefilter import PRUNE_KEYS, prune_filter
 from pallet.server.routes_build import make_routes
-from pallet.snapshots.mount import unmount
+from pallet.snapshots.mount import is_mounted, unmount
 from pallet.system.paths import Paths
 
 log = logging.getLogger("pallet.build")
@@ -254,7 +254,7 @@ def install(ctx: PartContext) -> Part:
             for d in scratch.iterdir():
                 with contextlib.suppress(OSError):
                     if d.name.startswith(("rw-", "view-")):
-                        if d.is_mount():
+                        if is_mounted(d):
                             await asyncio.to_thread(unmount, d)
                         os.rmdir(d)
                     elif d.is_dir() and not d.is_symlink():

@@ -25,6 +25,7 @@ from pallet.engine.records import Container, ContainerStore
 from pallet.engine.rootfs_holds import RootfsHolds
 from pallet.engine.specbuild import HostDefaults
 from pallet.engine.waiters import Waiters
+from pallet.snapshots.mount import is_mounted
 
 log = logging.getLogger(__name__)
 
@@ -87,5 +88,5 @@ class ContainerCore:
 
     async def release_rootfs(self, c: Container) -> None:
         rootfs = self.rootfs_path(c.id)
-        if rootfs.is_mount() and not self.holds.held(c.id):  # else the last reader unmounts
+        if is_mounted(rootfs) and not self.holds.held(c.id):  # else the last reader unmounts
             await asyncio.to_thread(self.rootfs.unmount, rootfs)

@@ -30,6 +30,7 @@ from pallet.engine.lifecycle import State
 from pallet.engine.records import Container
 from pallet.engine.removal import Removal
 from pallet.errors import PalletError
+from pallet.snapshots.mount import is_mounted
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ class Reconciler:
     async def _cut_short(self, c: Container, st: Any) -> None:
         """Undo what a start of a container that is not running left behind."""
         rootfs = self.core.rootfs_path(c.id)
-        mounted = await asyncio.to_thread(rootfs.is_mount)
+        mounted = await asyncio.to_thread(is_mounted, rootfs)
         if st is None and not mounted:
             return
         log.info("cleaning up the interrupted start of %s", c.short_id)
@@ -150,9 +151,9 @@ class Reconciler:
                 continue
             rootfs = d / "rootfs"
             with contextlib.suppress(PalletError, OSError):
-                if rootfs.is_mount():
+                if is_mounted(rootfs):
                     self.core.rootfs.unmount(rootfs)
-            if rootfs.is_mount():
+            if is_mounted(rootfs):
                 log.warning("leaving %s: its rootfs is still mounted", d)
                 continue
             shutil.rmtree(d, ignore_errors=True)

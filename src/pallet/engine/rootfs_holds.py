@@ -15,11 +15,13 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
+from pallet.snapshots.mount import is_mounted
+
 
 class RootfsHolds:
     def __init__(self, path_of: Callable[[str], Path], mount: Callable[[str, Path], None],
                  unmount: Callable[[Path], None], running: Callable[[str], bool],
-                 is_mount: Callable[[Path], bool] = Path.is_mount) -> None:
+                 is_mount: Callable[[Path], bool] = is_mounted) -> None:
         self._path_of = path_of
         self._is_mount = is_mount
         self._mount = mount

@@ -25,6 +25,7 @@ from pallet.engine.specbuild import Resolved, build_spec_input
 from pallet.errors import CommandFailed, InvalidArgument, PalletError
 from pallet.runtime.spec import generate_spec
 from pallet.runtime.users import resolve_user
+from pallet.snapshots.mount import is_mounted
 from pallet.system.atomic import write_json
 from pallet.system.securejoin import read_inside
 
@@ -76,7 +77,7 @@ class Starter:
         bundle = self.core.bundle(c.id)
         rootfs = self.core.rootfs_path(c.id)
         rootfs.mkdir(exist_ok=True)
-        if not rootfs.is_mount():
+        if not is_mounted(rootfs):
             await asyncio.to_thread(self.core.rootfs.mount, c.id, rootfs)
         ctx = self._start_context(c)
         created = False
@@ -213,5 +214,5 @@ class Starter:
 
     async def _release_rootfs(self, c: Container) -> None:
         rootfs = self.core.rootfs_path(c.id)
-        if rootfs.is_mount() and not self.core.holds.held(c.id):  # else the last reader unmounts
+        if is_mounted(rootfs) and not self.core.holds.held(c.id):  # else the last reader unmounts
             await asyncio.to_thread(self.core.rootfs.unmount, rootfs)
