@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from functools import cache
 from typing import Any
 
@@ -32,8 +33,23 @@ if TYPE_CHECKING:
 SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "compose-spec.json")
 
 
+def _quiet_import() -> None:
+    """Import jsonschema without its IRI format checker's grammar.
+
+    When ``rfc3987_syntax`` is installed (``cyclonedx-python-lib[json-validation]``, which
+    ``pallet scan`` uses, brings it in through ``jsonschema[format-nongpl]``), importing
+    jsonschema imports it, and that builds 38 lark grammars: about 1.4 s of CPU on every
+    compose command that validates. Formats are not asserted here (no FormatChecker), so
+    the checker it feeds is never used by this process's validation: it is kept out.
+    """
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    import jsonschema  # noqa: F401
+
+
 @cache
 def _validator() -> jsonschema.Draft7Validator:
+    _quiet_import()
     import jsonschema
 
     with open(SCHEMA_FILE, encoding="utf-8") as f:
@@ -47,6 +63,7 @@ def validate(doc: Any, marks: Marks, prefix: Path = ()) -> None:
     known = validcache.key(plain, SCHEMA_FILE)
     if validcache.seen(known):
         return
+    _quiet_import()
     from jsonschema.exceptions import best_match
 
     err = best_match(_validator().iter_errors(plain))
