@@ -92,4 +92,4 @@ def from_labels(project: str, containers: list[dict[str, str]]) -> Desired:
                 condition = "service_started"
             deps[dep] = Dependency(condition, restart == "true", False)  # type: ignore[arg-type]
         services[name] = DesiredService(name, lab.get(labels.CONFIG_HASH, ""), depends_on=deps)
-    return Desired(project, [services[n] for n in sorted(services)])
+    return Desired(project, [services[n] for n in sorted(services)], complete=False)

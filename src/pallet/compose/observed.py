@@ -45,7 +45,7 @@ def desired_from_engine(engine: Engine, project: str) -> Desired:
     base = from_labels(project, [d.get("Labels") or {} for d in engine.containers(project)])
     nets = [_resource(n, labels.NETWORK) for n in engine.project_networks(project)]
     vols = [_resource(v, labels.VOLUME) for v in engine.project_volumes(project)]
-    return Desired(project, base.services, nets, vols)
+    return Desired(project, base.services, nets, vols, complete=False)
 
 
 def _resource(doc: dict[str, Any], label: str) -> DesiredResource:

@@ -55,6 +55,9 @@ class Desired(msgspec.Struct, frozen=True):
     services: list[DesiredService]
     networks: list[DesiredResource] = []
     volumes: list[DesiredResource] = []
+    # False for a project read back from labels: its services' networks and volumes
+    # are unknown
+    complete: bool = True
 
 
 class ObservedContainer(msgspec.Struct, frozen=True):

@@ -69,15 +69,26 @@ def plan_down(desired: Desired, observed: Observed, opts: DownOptions) -> Plan:
     if opts.services:
         return plan
     removed = tuple(s.id for s in plan.steps if s.kind == "remove_container")
+
+    def users_gone(key: str, networks: bool) -> tuple[str, ...]:
+        """The removals a network or volume waits for: its services' containers (and
+        any orphan's) when the project says who uses it, else every removal."""
+        if not desired.complete:
+            return removed
+        users = {s.name for s in desired.services
+                 if key in (s.networks if networks else s.volumes)}
+        return tuple(s.id for s in plan.steps if s.kind == "remove_container"
+                     and (s.service in users or s.service not in known))
+
     for net in desired.networks:
         if not net.external and net.name in observed.networks:
             plan.add(Step(id=f"rmnet:{net.key}", kind="remove_network", name=net.name,
-                          key=net.key, after=removed))
+                          key=net.key, after=users_gone(net.key, True)))
     if opts.volumes:
         for vol in desired.volumes:
             if not vol.external and vol.name in observed.volumes:
                 plan.add(Step(id=f"rmvol:{vol.key}", kind="remove_volume", name=vol.name,
-                              key=vol.key, after=removed))
+                              key=vol.key, after=users_gone(vol.key, False)))
     for image in opts.images:
         plan.add(Step(id=f"rmi:{image}", kind="remove_image", name=image, after=removed))
     return plan

@@ -189,11 +189,16 @@ def test_down_stops_dependents_first_then_removes_networks_and_volumes_with_v() 
     assert plan.by_id("stop:p-proxy-1").after == ()
     assert plan.by_id("stop:p-web-1").after == ("stop:p-proxy-1",)
     assert plan.by_id("stop:p-db-1").after == ("stop:p-web-1",)
-    assert set(plan.by_id("rmnet:default").after) == {
-        "remove:p-db-1", "remove:p-web-1", "remove:p-proxy-1"}
+    # a network or volume goes as soon as the containers of its services are gone
+    assert set(plan.by_id("rmnet:default").after) == {"remove:p-web-1", "remove:p-proxy-1"}
+    assert set(plan.by_id("rmnet:back").after) == {"remove:p-db-1", "remove:p-web-1"}
     assert "rmvol:data" not in kinds(plan)
     plan = plan_down(project(), ALL_UP, DownOptions(volumes=True, images=["p-web"]))
     assert {"rmvol:data", "rmi:p-web"} <= set(kinds(plan))
+    assert plan.by_id("rmvol:data").after == ("remove:p-db-1",)
+    # known only by its labels, a network waits for every container
+    labelled = Desired("p", project().services, NETS, VOLS, complete=False)
+    assert len(plan_down(labelled, ALL_UP, DownOptions()).by_id("rmnet:default").after) == 3
 
 
 def test_down_of_a_service_takes_its_dependents_and_leaves_networks() -> None:
