@@ -165,7 +165,7 @@ def _host(hc: HostConfig) -> None:
             raise InvalidArgument(f"invalid DNS server {server!r}: IP address is not "
                                   "correctly formatted")
     for entry in hc.ExtraHosts or []:
-        host, sep, ip = entry.partition(":")
+        host, sep, ip = entry.partition("=" if "=" in entry else ":")
         if not sep or not host or (ip != "host-gateway" and not _is_ip(ip.strip("[]"))):
             raise InvalidArgument(f"invalid IP address in add-host: {entry!r}")
     for m in hc.Mounts or []:

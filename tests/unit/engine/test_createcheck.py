@@ -105,7 +105,7 @@ def test_network_and_mount_values_refused(body: dict[str, Any], message: str) ->
 
 def test_network_values_that_pass() -> None:
     check_create(req(**hc(Dns=["1.1.1.1", "::1"], ExtraHosts=[
-        "a:1.2.3.4", "b:::1", "c:[::2]", "gw:host-gateway"])), HOST)
+        "a:1.2.3.4", "b:::1", "c:[::2]", "gw:host-gateway", "d=::3"])), HOST)
 
 
 @pytest.mark.parametrize(("body", "message"), [
