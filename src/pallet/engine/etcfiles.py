@@ -23,7 +23,7 @@ def hosts_file(hostname: str, ips: Sequence[str] = (), extra: Sequence[str] = ()
         "ff02::2\tip6-allrouters",
     ]
     for entry in extra:
-        host, _, ip = entry.partition(":")
+        host, _, ip = entry.partition("=" if "=" in entry else ":")
         lines.append(f"{ip}\t{host}")
     for ip in ips:
         lines.append(f"{ip}\t{hostname}")
