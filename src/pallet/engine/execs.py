@@ -69,6 +69,9 @@ class ExecSession:
         await self._proc.close_stdin()
 
     async def close(self) -> None:
+        if self._rec.running:  # detached (or the client left): it runs on, as in Docker
+            self._svc.release_when_done(self._rec, self._proc)
+            return
         await self._proc.close()
 
 
@@ -76,6 +79,23 @@ class ExecService:
     def __init__(self, containers: ContainerService) -> None:
         self._c = containers
         self._execs: dict[str, ExecRecord] = {}
+        self._unattached: set[asyncio.Task[None]] = set()
+
+    def release_when_done(self, rec: ExecRecord, proc: ExecProcessView) -> None:
+        """Nobody reads a still running exec any more: its output is read and dropped (so
+        it never blocks on a full pipe or terminal) and its fds are released at its end."""
+
+        async def drain() -> None:
+            try:
+                async for _ in proc.output():
+                    pass
+                await rec.done.wait()
+            finally:
+                await proc.close()
+
+        task = asyncio.get_running_loop().create_task(drain())
+        self._unattached.add(task)
+        task.add_done_callback(self._unattached.discard)
 
     def ids_for(self, cid: str) -> list[str]:
         return [e.id for e in self._execs.values() if e.container_id == cid]
