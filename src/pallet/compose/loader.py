@@ -11,8 +11,10 @@ ones, and :mod:`.normalize` builds and checks the model. Every failure is a
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from pallet.compose import sources
@@ -89,15 +91,15 @@ def load_document(options: ProjectOptions) -> Loaded:
     project_dir = sources.project_directory(options, files, cwd)
     if project_dir != env_dir:
         env = sources.with_project_dotenv(options, env, environ, project_dir)
-    marks = Marks()
-    reader = _Reader(env, marks, options.interpolate, environ.get("HOME", "/"), cwd)
-    raw = [(f, reader.parse_file(f)) for f in files]
+    reader = _Reader(env, options.interpolate, environ.get("HOME", "/"), cwd)
+    raw = [(f, *reader.parse_file(f)) for f in files]
     name = sources.project_name(options, env, reader.name_in(raw), project_dir)
     env["COMPOSE_PROJECT_NAME"] = name
     doc: dict[str, Any] = {}
-    for path, docs in raw:
-        for one in docs:
-            doc = merge(doc, reader.process(one, path, project_dir, env, [path]))
+    for path, docs, file_marks in raw:
+        with reader.reading(file_marks):
+            for one in docs:
+                doc = merge(doc, reader.process(one, path, project_dir, env, [path]))
     doc.pop("include", None)
     doc.pop("version", None)
     if not doc.get("services") and not any(doc.get(k) for k in ("networks", "volumes")):
@@ -106,7 +108,7 @@ def load_document(options: ProjectOptions) -> Loaded:
     profiles = sources.active_profiles(options, env)
     warnings = [f'The "{v}" variable is not set. Defaulting to a blank string.'
                 for v in dict.fromkeys(reader.missing)] + reader.warnings
-    loaded = Loaded(doc, name, env, project_dir, files, profiles, marks, warnings)
+    loaded = Loaded(doc, name, env, project_dir, files, profiles, reader.all_marks, warnings)
     loaded.env_files = sources.given_env_files(options, environ, cwd)
     return loaded
 
@@ -114,17 +116,27 @@ def load_document(options: ProjectOptions) -> Loaded:
 class _Reader:
     """Reads, interpolates, validates and canonicalises files; applies include/extends."""
 
-    def __init__(self, env: dict[str, str], marks: Marks, interpolate: bool,
-                 home: str, cwd: str) -> None:
+    def __init__(self, env: dict[str, str], interpolate: bool, home: str, cwd: str) -> None:
+        self.all_marks = Marks()  # every file's, a later file's over an earlier one's
+        self.marks = self.all_marks  # the file being read (errors name its lines)
         self.cwd = cwd
         self.missing: list[str] = []  # variables used but not set
         self.warnings: list[str] = []
         self.env = env
-        self.marks = marks
         self.interpolate = interpolate
         self.home = home
 
-    def parse_file(self, path: str) -> list[Any]:
+    @contextlib.contextmanager
+    def reading(self, marks: Marks) -> Iterator[None]:
+        """Errors name lines of the file ``marks`` came from; its marks then join the rest."""
+        outer, self.marks = self.marks, marks
+        try:
+            yield
+        finally:
+            self.marks = outer
+        self.all_marks.add(marks)
+
+    def parse_file(self, path: str) -> tuple[list[Any], Marks]:
         name = self.display(path)
         try:
             if path == "-":
@@ -136,11 +148,12 @@ class _Reader:
             raise ComposeError(f"open {path}: {(err.strerror or str(err)).lower()}") from None
         except UnicodeDecodeError:
             raise ComposeError("file is not valid UTF-8", name) from None
-        docs = [d for d in parse(text, name, self.marks) if d is not None]
+        marks = Marks()
+        docs = [d for d in parse(text, name, marks) if d is not None]
         for d in docs:
             if not isinstance(d, dict):
                 raise ComposeError("top-level object must be a mapping", name)
-        return docs
+        return docs, marks
 
     def display(self, path: str) -> str:
         """``path`` as errors show it: relative to the current directory when below it."""
@@ -149,15 +162,15 @@ class _Reader:
         name = os.path.relpath(path, self.cwd)
         return path if name.startswith("..") else name
 
-    def name_in(self, raw: list[tuple[str, list[Any]]]) -> str:
-        found = ""
-        for _path, docs in raw:
+    def name_in(self, raw: list[tuple[str, list[Any], Marks]]) -> str:
+        found, marks = "", self.marks
+        for _path, docs, file_marks in raw:
             for d in docs:
                 value = strip(d.get("name"))
                 if isinstance(value, str) and value:
-                    found = value
+                    found, marks = value, file_marks
         if found and self.interpolate:
-            found = str(interpolate(found, self.env.get, self.marks, ("name",), self.missing))
+            found = str(interpolate(found, self.env.get, marks, ("name",), self.missing))
         return found
 
     def process(self, doc: dict[str, Any], path: str, base: str, env: dict[str, str],
@@ -195,9 +208,11 @@ class _Reader:
                     chain = " -> ".join([*stack, p])
                     raise ComposeError(f"include cycle detected: {chain}",
                                        self.marks.where(("include", i)))
-                for one in self.parse_file(p):
-                    included = merge(included, self.process(one, p, sub_dir, sub_env,
-                                                            [*stack, p]))
+                docs, marks = self.parse_file(p)
+                with self.reading(marks):
+                    for one in docs:
+                        included = merge(included, self.process(one, p, sub_dir, sub_env,
+                                                                [*stack, p]))
             self._import(doc, included, paths[0], i)
 
     def _import(self, doc: dict[str, Any], included: dict[str, Any], path: str,
@@ -241,9 +256,11 @@ class _Reader:
             other_path = ext["file"]
             if other_path not in cache:
                 cache[other_path] = {}
-                for one in self.parse_file(other_path):
-                    processed = self._plain(one, other_path, env)
-                    cache[other_path].update(processed.get("services") or {})
+                docs, marks = self.parse_file(other_path)
+                with self.reading(marks):
+                    for one in docs:
+                        processed = self._plain(one, other_path, env)
+                        cache[other_path].update(processed.get("services") or {})
             other = cache[other_path]
         base = self._resolve(other, ext["service"], other_path, env, cache,
                              [*trail, (path, name)])

@@ -98,3 +98,17 @@ def test_a_valid_document_is_validated_once(tmp_path: Path,
     assert load_in(tmp_path, {}).services["web"].image == "cached-once"
     with pytest.raises(RuntimeError, match="validated"):  # a changed document is checked
         load_in(tmp_path, {"compose.yaml": text.replace("once", "twice")})
+
+
+def test_errors_name_the_file_they_are_in_when_several_define_the_path(
+        tmp_path: Path) -> None:
+    files = {"compose.yaml": "services:\n  web:\n    image: x\n    ports: ['a:80']\n",
+             "compose.override.yaml": "\n\n\nservices:\n  web:\n    ports: ['81:81']\n"}
+    with pytest.raises(ComposeError) as err:
+        load_in(tmp_path, files)
+    assert err.value.where == "compose.yaml:4"
+    files = {"compose.yaml": "services:\n  web:\n    image: x\n    ports: ['80:80']\n",
+             "compose.override.yaml": "\n\n\nservices:\n  web:\n    ports: ['b:81']\n"}
+    with pytest.raises(ComposeError) as err:
+        load_in(tmp_path, files)
+    assert err.value.where == "compose.override.yaml:6"
