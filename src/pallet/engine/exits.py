@@ -14,6 +14,7 @@ import logging
 from pathlib import Path
 
 from pallet.engine.ctrcore import ContainerCore
+from pallet.engine.exitreason import exit_reason
 from pallet.engine.lifecycle import Op, State, next_state
 from pallet.engine.records import Container, now_rfc3339
 from pallet.engine.removal import Removal
@@ -59,7 +60,8 @@ class ExitHandler:
             await asyncio.gather(self._reap(c), self._release_plugins(c))
             if c.oom_killed:
                 self.core.event(c, "oom")
-            self.core.event(c, "die", exitCode=str(c.exit_code))
+            self.core.event(c, "die", exitCode=str(c.exit_code),
+                            exitReason=exit_reason(c.exit_code, c.oom_killed))
             self.core.waiters.exited(cid, c.exit_code)
             if c.host_config.AutoRemove:
                 await self.removal.remove_locked(c)

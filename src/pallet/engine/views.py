@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from pallet.api.models import HostConfig
+from pallet.engine.exitreason import exit_reason
 from pallet.engine.lifecycle import State
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
@@ -95,6 +96,8 @@ def inspect(c: Container, bundle: Path, rootfs_data: dict[str, str], exec_ids: l
         "StartedAt": c.started_at,
         "FinishedAt": c.finished_at,
     }
+    if c.status in (State.EXITED, State.DEAD):
+        state["ExitReason"] = exit_reason(c.exit_code, c.oom_killed)  # pallet's, not Docker's
     if health is not None:
         state["Health"] = health
     config = msgspec.to_builtins(c.config)
