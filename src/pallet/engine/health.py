@@ -31,6 +31,7 @@ DEFAULT_START_INTERVAL = 5.0
 MAX_LOG = 5
 MAX_OUTPUT = 4096
 NS = 1_000_000_000
+MIN_DURATION_NS = 1_000_000  # dockerd's minimum for every healthcheck duration
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,9 @@ class HealthSpec:
 
 
 def _seconds(ns: int, default: float) -> float:
-    return ns / NS if ns > 0 else default
+    """A duration of the config in seconds; never below dockerd's 1 ms minimum (an image's
+    config, or a record made before create checked it, may hold 1 ns)."""
+    return max(ns, MIN_DURATION_NS) / NS if ns > 0 else default
 
 
 def health_spec(cfg: HealthConfig | None, shell: list[str] | None = None) -> HealthSpec | None:

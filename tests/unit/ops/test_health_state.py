@@ -92,3 +92,11 @@ def test_ps_suffix() -> None:
     assert status_suffix(HEALTHY) == " (healthy)"
     assert status_suffix(UNHEALTHY) == " (unhealthy)"
     assert status_suffix("none") == ""
+
+
+def test_durations_never_below_one_millisecond() -> None:
+    """A 1 ns interval (an image's config, an old record) must not spin a core."""
+    spec = health_spec(HealthConfig(Test=["CMD", "true"], Interval=1, Timeout=5,
+                                    StartInterval=1))
+    assert spec is not None
+    assert spec.interval == spec.timeout == spec.start_interval == 0.001
