@@ -87,7 +87,8 @@ def check_networks(compose: Compose, engine: Runner) -> None:
         assert list(nets) == [f"{compose.name}_backend"]
         db_ip = nets[f"{compose.name}_backend"]["IPAddress"]
         res = exec_(compose, "web", f"nc -w 2 {db_ip} 5432 </dev/null", check=False)
-        assert "postgres stand-in" not in res.stdout, "web reached db across the networks"
+        assert "postgres stand-in" not in res.stdout, (
+            f"web reached db ({db_ip}, {compose.name}_backend) across the networks: {res}")
 
 
 def check_env(compose: Compose, engine: Runner) -> None:
