@@ -31,6 +31,7 @@ TOP: Table = {
     "check": (C + "check", "check", "Grade an image, container or Compose project against "
               "the production readiness checklist"),
     "lint": (C + "lint", "lint", "Lint Dockerfiles and compose files"),
+    "kube": (C + "kube", "kube", "Move containers and Compose projects to Kubernetes"),
     "kill": (C + "containers", "kill", "Kill one or more running containers"),
     "load": (C + "images", "load", "Load an image from a tar archive or STDIN"),
     "logs": (C + "io", "logs", "Fetch the logs of a container"),

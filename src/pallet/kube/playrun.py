@@ -1,0 +1,82 @@
+"""One replica of a played workload: its volumes made, its initContainers run to success
+in order, then its containers created on the workload's networks (with the Services'
+names as aliases, NodePort/LoadBalancer ports published) and started.
+"""
+
+from __future__ import annotations
+
+from pallet.api.models import EndpointSettings
+from pallet.client import Client
+from pallet.errors import InvalidArgument, NotFound
+from pallet.kube.podrun import Lookup, Sources, create_body
+from pallet.kube.podspec import Obj
+
+
+def _ports(services: list[Obj]) -> dict[str, list[dict[str, str]]]:
+    """Host port bindings of the NodePort and LoadBalancer Services selecting the pod."""
+    out: dict[str, list[dict[str, str]]] = {}
+    for s in services:
+        spec = s.get("spec") or {}
+        if spec.get("type") not in ("NodePort", "LoadBalancer"):
+            continue
+        for p in spec.get("ports") or []:
+            target = p.get("targetPort", p.get("port"))
+            host = p.get("nodePort") if spec["type"] == "NodePort" else p.get("port")
+            proto = str(p.get("protocol", "TCP")).lower()
+            out.setdefault(f"{target}/{proto}", []).append({"HostPort": str(host or "")})
+    return out
+
+
+def start_pod(client: Client, w: Obj, replica: int, play: str, nets: list[str],
+              aliases: list[str], services: list[Obj], sources: Sources, lookup: Lookup,
+              warn: list[str]) -> None:
+    from pallet.kube.play import LABEL
+
+    wname = w["metadata"]["name"]
+    pod = ((w.get("spec") or {}).get("template") or {}).get("spec") or {}
+    labels = {LABEL: play, "io.pallet.kube.workload": wname}
+    for kind, value in sources.values():
+        if kind == "volume":
+            try:
+                client.volumes.inspect(value)
+            except NotFound:
+                client.volumes.create({"Name": value, "Labels": {LABEL: play}})
+    base = f"{play}-{wname}-{replica}"
+    for i, c in enumerate(pod.get("initContainers") or []):
+        where = f"{w['kind']} {wname} initContainer {c.get('name')}"
+        body = create_body(c, pod, sources, lookup, labels, warn, where)
+        ref = _create(client, body, f"{base}-init-{i}", nets, aliases=[])
+        client.containers.start(ref)
+        status = client.containers.wait(ref).result()
+        if status.StatusCode != 0:
+            raise InvalidArgument(f"{where} exited with {status.StatusCode}; the workload "
+                                  "does not start (pallet kube play --down cleans up)")
+        client.containers.remove(ref, force=True)
+    published = _ports(services) if replica == 0 else {}
+    if replica and _ports(services):
+        warn.append(f"{w['kind']} {wname}: replica {replica} does not publish ports (one "
+                    "host port each)")
+    for i, c in enumerate(pod.get("containers") or []):
+        where = f"{w['kind']} {wname} container {c.get('name')}"
+        body = create_body(c, pod, sources, lookup, labels, warn, where)
+        body["HostConfig"]["RestartPolicy"] = {"Name": "unless-stopped"}
+        mine = {k: v for k, v in published.items()
+                if int(k.partition("/")[0]) in {p.get("containerPort") for p in
+                                                c.get("ports") or []}}
+        if mine:
+            body["HostConfig"]["PortBindings"] = mine
+            body["ExposedPorts"] = {k: {} for k in mine}
+        if pod.get("hostname") and i == 0:
+            body["Hostname"] = pod["hostname"]
+        ref = _create(client, body, base if i == 0 else f"{base}-{c.get('name')}", nets,
+                      aliases if i == 0 else [])
+        client.containers.start(ref)
+
+
+def _create(client: Client, body: Obj, name: str, nets: list[str], aliases: list[str]) -> str:
+    body["NetworkingConfig"] = {"EndpointsConfig": {nets[0]: {"Aliases": aliases}}}
+    body["HostConfig"]["NetworkMode"] = nets[0]
+    ref = client.containers.create(body, name=name).Id
+    for net in nets[1:]:
+        client.networks.connect(net, ref, EndpointSettings(Aliases=aliases or None))
+    return ref
