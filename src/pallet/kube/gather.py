@@ -89,13 +89,12 @@ def containers_project(client: Client, refs: list[str], name: str) -> Project:
     volumes: dict[str, Volume] = {}
     for ref in refs:
         doc = client.containers.inspect(ref)
-        image_env: list[str] = []
+        image_config: dict[str, Any] = {}
         try:
-            image_env = (client.images.inspect(doc["Image"]).get("Config") or {}).get(
-                "Env") or []
+            image_config = client.images.inspect(doc["Image"]).get("Config") or {}
         except NotFound:
             pass
-        svc = service_of(doc, set(image_env))
+        svc = service_of(doc, image_config)
         services[svc.name] = svc
         for m in svc.volumes or []:
             if m.type == "volume" and m.source:
@@ -103,9 +102,12 @@ def containers_project(client: Client, refs: list[str], name: str) -> Project:
     return Project(name=name, services=services, volumes=volumes or None)
 
 
-def service_of(doc: dict[str, Any], image_env: set[str]) -> Service:
-    """One container's inspect document as the compose service that would make it."""
-    cfg = doc.get("Config") or {}
+def service_of(doc: dict[str, Any], image: dict[str, Any]) -> Service:
+    """One container's inspect document as the compose service that would make it: what
+    it has of its own, not what its image's config (``image``) gives it anyway."""
+    cfg = {k: v for k, v in (doc.get("Config") or {}).items()
+           if k in ("Image", "Env") or v != image.get(k)}
+    image_env = set(image.get("Env") or [])
     host = doc.get("HostConfig") or {}
     env = {k: v for k, _, v in (e.partition("=") for e in cfg.get("Env") or []
                                 if e not in image_env)}
