@@ -1,0 +1,40 @@
+"""pallet compose's flags: conflicting or malformed ones fail before anything reaches
+the engine, with the flag named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import invoke
+
+
+@pytest.fixture
+def compose_file(tmp_path: Path) -> str:
+    path = tmp_path / "compose.yaml"
+    path.write_text("services:\n  web:\n    image: busybox\n")
+    return str(path)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["up", "--force-recreate", "--no-recreate"], "incompatible"),
+    (["up", "--build", "--no-build"], "incompatible"),
+    (["up", "-d", "--abort-on-container-exit"], "incompatible"),
+    (["up", "--scale", "web"], "SERVICE=NUM"),
+    (["up", "--scale", "web=x"], "SERVICE=NUM"),
+    (["down", "--rmi", "some"], '"local" or "all"'),
+    (["ps", "--status", "sleeping"], "invalid status: sleeping"),
+    (["ps", "--filter", "name=web"], "unsupported filter: name"),
+])
+def test_bad_flags_fail_first(compose_file: str, args: list[str], message: str) -> None:
+    r = invoke(["-H", "unix:///nonexistent/pallet.sock", "compose", "-f", compose_file, *args])
+    assert r.exit_code != 0
+    assert message in r.stderr
+    assert "Cannot connect" not in r.stderr  # the engine was never asked
+
+
+def test_a_service_the_project_lacks_is_named(compose_file: str) -> None:
+    r = invoke(["-H", "unix:///nonexistent/pallet.sock", "compose", "-f", compose_file,
+                "logs", "nope"])
+    assert r.exit_code == 1 and "no such service: nope" in r.stderr
