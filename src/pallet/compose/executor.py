@@ -114,6 +114,8 @@ class Executor:
     def run(self, plan: Plan, parallel: int = 8) -> None:
         for w in plan.warnings:
             self.progress.warn(w)
+        for name in plan.running:
+            self.progress.event("Container", name, "Running")
         run_steps(plan, self.step, parallel if parallel > 0 else 64)
 
     def step(self, step: Step) -> None:

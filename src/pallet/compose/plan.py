@@ -111,6 +111,7 @@ class Step(msgspec.Struct, frozen=True):
 class Plan(msgspec.Struct):
     steps: list[Step] = []
     warnings: list[str] = []
+    running: list[str] = []  # containers already up to date and running (reported only)
 
     def add(self, step: Step) -> str:
         self.steps.append(step)

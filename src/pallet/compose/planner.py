@@ -164,6 +164,8 @@ def plan_up(desired: Desired, observed: Observed, opts: UpOptions) -> Plan:
                 starts.append(("", cname, c.number))
             elif c.state != "running":
                 starts.append((c.id, c.name, c.number))
+            elif f"stop:{c.name}" not in plan.ids():
+                plan.running.append(c.name)
         next_number = max([c.number for c in have], default=0) + 1
         for i in range(want - len(keep)):
             number = next_number + i

@@ -90,7 +90,12 @@ def test_fresh_project_creates_everything_then_starts_in_dependency_order() -> N
 ])
 def test_up_decisions(observed: Observed, opts: UpOptions, over: dict[str, DesiredService],
                       expected: list[str]) -> None:
-    assert sorted(kinds(plan_up(project(**over), observed, opts))) == sorted(expected)
+    plan = plan_up(project(**over), observed, opts)
+    assert sorted(kinds(plan)) == sorted(expected)
+    # what keeps running untouched is only reported (Compose v2's "Running" lines)
+    touched = {s.name for s in plan.steps}
+    assert set(plan.running) == {c.name for c in observed.containers
+                                 if c.state == "running" and c.name not in touched}
 
 
 def test_service_subset_brings_its_dependencies_unless_no_deps() -> None:
