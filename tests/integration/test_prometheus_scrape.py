@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
-import socket
 import subprocess
 import time
 import urllib.parse
@@ -19,15 +17,12 @@ from typing import Any
 
 import pytest
 
+from pallet.testing.procs import stop
+from pallet.testing.registry import free_port
+
 pytestmark = pytest.mark.integration
 
 PROMETHEUS = shutil.which("prometheus") or "/usr/bin/prometheus"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def query(port: int, expr: str) -> list[dict[str, Any]]:
@@ -93,11 +88,6 @@ def test_prometheus_scrapes_cadvisor_series(palletd_factory: Callable[[], Any],
         running = wait_for(prom_port, f'pallet_container_running{{name="{name}"}}')
         assert running[0]["value"][1] == "1"
     finally:
-        prom.send_signal(signal.SIGTERM)
-        try:
-            prom.wait(30)
-        except subprocess.TimeoutExpired:
-            prom.kill()
-            prom.wait()
+        stop(prom)
         subprocess.run(["pallet", "rm", "-f", name], env=d.env, capture_output=True,
                        timeout=60)

@@ -27,6 +27,7 @@ from pallet.daemon.parts import Part, PartContext
 from pallet.engine.diskusage import build_cache_usage, images_usage
 from pallet.engine.health import MAX_OUTPUT
 from pallet.engine.healthmon import HealthPlugin
+from pallet.engine.logship import LogShipPlugin
 from pallet.engine.logwatch import LogRotatePlugin
 from pallet.engine.metrics import (
     ContainerCollector,
@@ -171,6 +172,7 @@ def install(ctx: PartContext) -> Part:
     health = HealthPlugin(containers, ExecProbe(ctx))
     restart = RestartPlugin(containers, health.status_of, hold=True)
     logs = LogRotatePlugin(containers, ctx.runtime.reopen_logs, driver, log_opts)
+    shipping = LogShipPlugin(containers, driver, log_opts)
     stats = StatsService(containers, ctx.host.cgroup_layout)
     cgroups = CgroupPlugin(stats, ctx.paths.root)
 
@@ -187,6 +189,7 @@ def install(ctx: PartContext) -> Part:
     async def on_start() -> None:
         health.resume()
         logs.resume()
+        shipping.resume()
         await scrape.start()
 
     async def on_ready() -> None:
@@ -205,13 +208,14 @@ def install(ctx: PartContext) -> Part:
         restart.close()
         health.close()
         logs.close()
+        await shipping.close()
         await scrape.stop()
 
     background: set[asyncio.Task[None]] = set()
     return Part(
         name="ops",
         routes=make_routes(ops),
-        plugins=[HardeningPlugin(containers.host), restart, health, logs, cgroups],
+        plugins=[HardeningPlugin(containers.host), restart, health, logs, shipping, cgroups],
         on_start=[on_start],
         on_ready=[on_ready],
         on_stop=[on_stop],

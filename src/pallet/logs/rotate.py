@@ -6,8 +6,9 @@ fifo; until it has, its writes land in ``ctr.log.1``, so nothing is lost). Files
 beyond ``max-file`` are deleted; ``max-file`` counts the live file, as in Docker.
 
 Drivers: ``json-file`` and ``k8s-file`` (the same file here), ``local`` (Docker's
-defaults 20m x 5 when no size is given) and ``none`` (nothing is kept: the log
-path is a symlink to ``/dev/null``).
+defaults 20m x 5 when no size is given), ``none`` (nothing is kept: the log
+path is a symlink to ``/dev/null``), and the remote ``syslog``, ``gelf`` and
+``fluentd`` (``logs.shipopts``), whose local copy rotates as ``local``'s.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pallet.errors import InvalidArgument
+from pallet.logs.shipopts import REMOTE_DRIVERS, parse_ship
 from pallet.notation.sizes import parse_size
 
-DRIVERS = ("json-file", "k8s-file", "local", "none")
+DRIVERS = ("json-file", "k8s-file", "local", "none", *REMOTE_DRIVERS)
 LOCAL_MAX_SIZE = 20 << 20
 LOCAL_MAX_FILE = 5
 _KNOWN_OPTS = {"max-size", "max-file", "compress", "labels", "labels-regex", "env",
@@ -45,6 +47,9 @@ def parse_policy(driver: str | None, opts: Mapping[str, str] | None) -> LogPolic
     if driver not in DRIVERS:
         raise InvalidArgument(f"logger: no log driver named '{driver}' is registered")
     opts = dict(opts or {})
+    if driver in REMOTE_DRIVERS:
+        parse_ship(driver, opts)  # refuses what the driver does not take
+        opts = {k: v for k, v in opts.items() if k in ("max-size", "max-file")}
     for key in opts:
         if key not in _KNOWN_OPTS:
             raise InvalidArgument(f"unknown log opt '{key}' for {driver} log driver")
@@ -61,7 +66,7 @@ def parse_policy(driver: str | None, opts: Mapping[str, str] | None) -> LogPolic
             raise InvalidArgument(f"invalid max-file: {opts['max-file']!r}") from None
         if max_file < 1:
             raise InvalidArgument("max-file cannot be less than 1")
-    if driver == "local":
+    if driver == "local" or driver in REMOTE_DRIVERS:  # a remote driver's local copy
         max_size = max_size or LOCAL_MAX_SIZE
         max_file = int(opts["max-file"]) if opts.get("max-file") else LOCAL_MAX_FILE
     return LogPolicy(driver, max_size, max_file)

@@ -34,7 +34,7 @@ def test_parse_policy(driver: str | None, opts: dict[str, str] | None, want: Log
 
 
 @pytest.mark.parametrize(("driver", "opts"), [
-    ("syslog", {}), ("json-file", {"max-file": "0", "max-size": "1k"}),
+    ("journald", {}), ("json-file", {"max-file": "0", "max-size": "1k"}),
     ("json-file", {"max-size": "lots"}),
     ("json-file", {"bogus": "1"}),
 ])

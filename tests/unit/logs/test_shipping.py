@@ -1,0 +1,130 @@
+"""The remote log drivers without root: options refused at create, the syslog, GELF and
+fluentd frames, and a shipper that follows rotation and drops (never waits) when its
+receiver is down in non-blocking mode."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import json
+import os
+import socket
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from pallet.errors import InvalidArgument
+from pallet.logs import shipformat as fmt
+from pallet.logs.rotate import parse_policy
+from pallet.logs.shipopts import Address, parse_ship
+from pallet.logs.shipper import Shipper
+
+META = fmt.LogMeta("a" * 64, "web", "busybox", "sha256:" + "b" * 64, "sh", "", "host1")
+NS = 1_765_000_000_123_456_789  # 2025-12-06T05:46:40.123456789Z
+
+
+def test_options_are_docker_s_and_checked() -> None:
+    cfg = parse_ship("syslog", {"syslog-address": "tcp://10.0.0.1:601",
+                                "syslog-facility": "local3", "syslog-format": "rfc5424"})
+    assert cfg.address == Address("tcp", "10.0.0.1", 601) and cfg.facility == 19
+    assert parse_ship("fluentd", {"fluentd-address": "fluent:24225"}).address == \
+        Address("tcp", "fluent", 24225)
+    assert parse_ship("syslog", {}).address == Address("unixgram", path="/dev/log")
+    for driver, opts, cause in [
+        ("syslog", {"syslog-address": "http://x"}, "unsupported scheme"),
+        ("syslog", {"syslog-facility": "nope"}, "facility"),
+        ("gelf", {}, "gelf-address is required"),
+        ("gelf", {"gelf-address": "udp://h:1", "max-buffer-size": "1m"}, "non-blocking"),
+        ("fluentd", {"fluentd-adress": "h:1"}, "unknown log opt 'fluentd-adress'"),
+    ]:
+        with pytest.raises(InvalidArgument, match=cause):
+            parse_policy(driver, opts)
+    # the local copy (dual logging) rotates like the local driver's
+    policy = parse_policy("syslog", {"syslog-address": "udp://h:514"})
+    assert (policy.max_size, policy.max_file) == (20 << 20, 5)
+
+
+def test_syslog_frames() -> None:
+    five = fmt.syslog_message(b'{"a": 1}', 1, NS, "web", 3, "rfc5424micro", "host1", pid=7)
+    assert five == b'<30>1 2025-12-06T05:46:40.123456Z host1 web 7 web - {"a": 1}'
+    bsd = fmt.syslog_message(b"oops", 2, NS, "web", 16, "", "host1", pid=7)
+    assert bsd == b"<131>Dec  6 05:46:40 web[7]: oops"
+    assert fmt.render_tag("{{.Name}}/{{.ID}}", META) == "web/" + "a" * 12
+    with pytest.raises(InvalidArgument, match="template"):
+        fmt.render_tag("{{.Nope}}", META)
+
+
+def test_gelf_chunks_reassemble() -> None:
+    payload = fmt.gelf_payload(os.urandom(3000).hex().encode(), 2, NS, "web", META)
+    data = fmt.gelf_compress(payload, "gzip", 1)
+    chunks = fmt.gelf_chunks(data, size=500)
+    assert len(chunks) > 1 and all(len(c) <= 500 and c[:2] == b"\x1e\x0f" for c in chunks)
+    assert {c[2:10] for c in chunks} == {chunks[0][2:10]}
+    doc = json.loads(gzip.decompress(b"".join(c[12:] for c in chunks)))
+    assert doc["level"] == 3 and doc["_container_id"] == "a" * 64 and doc["_tag"] == "web"
+    assert fmt.gelf_chunks(b"x" * 100) == [b"x" * 100]
+
+
+def test_fluentd_forward_message() -> None:
+    tag, stamp, record = msgspec.msgpack.decode(fmt.fluentd_message(b"hi", 1, NS, "t", META))
+    assert (tag, stamp) == ("t", NS // 10**9)
+    assert record == {"log": "hi", "source": "stdout", "container_id": "a" * 64,
+                      "container_name": "/web"}
+
+
+def k8s(text: str, stream: str = "stdout", tag: str = "F") -> bytes:
+    return f"2025-12-06T05:46:40.1Z {stream} {tag} {text}\n".encode()
+
+
+async def _ship_rotated(tmp: Path) -> list[bytes]:
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    rx.setblocking(False)
+    path = tmp / "ctr.log"
+    path.write_bytes(k8s("old run"))
+    offset = path.stat().st_size
+    cfg = parse_ship("syslog", {"syslog-address": f"udp://127.0.0.1:{rx.getsockname()[1]}",
+                                "syslog-format": "rfc5424"})
+    shipper = Shipper(path, offset, cfg, META)
+    shipper.start()
+    with path.open("ab") as f:
+        f.write(k8s("one ", tag="P") + k8s("piece"))
+    await asyncio.sleep(0.3)
+    os.replace(path, tmp / "ctr.log.1")  # rotated: the new file starts empty
+    path.write_bytes(k8s("two", "stderr"))
+    await asyncio.sleep(0.3)
+    await shipper.stop()
+    got = []
+    while True:
+        try:
+            got.append(rx.recv(4096))
+        except BlockingIOError:
+            break
+    rx.close()
+    return got
+
+
+def test_shipper_joins_partials_and_follows_rotation(tmp_path: Path) -> None:
+    got = asyncio.run(_ship_rotated(tmp_path))
+    assert [g.rsplit(b" - ", 1)[1] for g in got] == [b"one piece", b"two"]
+    assert got[1].startswith(b"<27>1 ")  # stderr: severity err
+
+
+async def _ship_to_nobody(tmp: Path) -> Shipper:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nobody listens there
+    path = tmp / "ctr.log"
+    path.write_bytes(b"".join(k8s(f"line {i}") for i in range(200)))
+    cfg = parse_ship("fluentd", {"fluentd-address": f"127.0.0.1:{port}",
+                                 "mode": "non-blocking", "max-buffer-size": "2k"})
+    shipper = Shipper(path, 0, cfg, META)
+    shipper.start()
+    await asyncio.wait_for(shipper.stop(), 15)
+    return shipper
+
+
+def test_a_receiver_that_is_down_costs_dropped_lines_only(tmp_path: Path) -> None:
+    shipper = asyncio.run(_ship_to_nobody(tmp_path))
+    assert shipper.sent == 0 and shipper.dropped == 200 and shipper.offset > 0
