@@ -86,6 +86,10 @@ def test_run_link_gives_env_and_hosts(docker: Any, cleanup: Any) -> None:
     assert f"{ip}\tdb" in out
     links = docker("inspect", "-f", "{{json .HostConfig.Links}}", me).stdout
     assert f"{target}:db" in links
+    bad = docker("run", "--rm", "--link", "lk-nonexistent:x", "busybox", "true", check=False)
+    assert bad.returncode == 125  # refused at create (no pull attempt, nothing left)
+    assert "could not get container for lk-nonexistent" in bad.stderr
+    assert "Unable to find image" not in bad.stderr
     docker("rm", "--link", f"{me}/db")  # the link goes, both containers stay
     assert docker("inspect", "-f", "{{json .HostConfig.Links}}", me).stdout.strip() == "null"
     docker("inspect", target)

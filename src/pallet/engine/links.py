@@ -72,13 +72,22 @@ class LinksPlugin(Plugin):
     def __init__(self, records: Records) -> None:
         self.records = records
 
+    def _target(self, text: str) -> tuple[Container, str]:
+        name, alias = parse_link(text)
+        try:
+            return self.records.resolve(name), alias
+        except NotFound:  # a 400 as in dockerd: a 404 would have clients pull the image
+            raise InvalidArgument(f"could not get container for {name}: "
+                                  f"No such container: {name}") from None
+
+    async def created(self, c: Container) -> None:
+        """As dockerd: a link to a container that does not exist fails the create."""
+        for text in c.host_config.Links or []:
+            self._target(text)
+
     async def prepare(self, c: Container, ctx: StartContext) -> None:
         for text in c.host_config.Links or []:
-            name, alias = parse_link(text)
-            try:
-                target = self.records.resolve(name)
-            except NotFound:
-                raise NotFound(f"could not get container for {name}") from None
+            target, alias = self._target(text)
             ip = address_of(target) if target.running else ""
             if not ip:
                 raise InvalidArgument(f"Cannot link to a non running container: /{target.name}"
