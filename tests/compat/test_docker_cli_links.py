@@ -132,6 +132,22 @@ def test_attach_detach_keys_leave_the_container_running(palletd: Any, docker: An
     assert docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip() == "true"
 
 
+def test_run_it_detach_keys_leave_the_container_running(palletd: Any, docker: Any,
+                                                        cleanup: Any) -> None:
+    name = cleanup.container("lk-run-it")
+    term = Terminal(palletd.env, "run", "-it", "--name", name, "--detach-keys", "ctrl-x,x",
+                    "busybox", "sh")
+    try:
+        term.expect(b"# ")
+        term.send(b"\x18x")
+        term.wait()
+    finally:
+        term.close()
+    assert docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip() == "true"
+    out = docker("exec", name, "echo", "still-here").stdout
+    assert out.strip() == "still-here"
+
+
 def test_exec_it_prints_the_output(palletd: Any, docker: Any, cleanup: Any) -> None:
     name = cleanup.container("lk-exec")
     docker("run", "-d", "--name", name, "busybox", "sleep", "60")
