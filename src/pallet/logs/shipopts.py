@@ -122,6 +122,8 @@ def parse_ship(driver: str, opts: Mapping[str, str]) -> ShipConfig:
             raise InvalidArgument("logger: max-buffer-size option is only supported with "
                                   "'mode=non-blocking'")
         buffer = parse_size(opts["max-buffer-size"])
+    if driver == "fluentd" and opts.get("fluentd-buffer-limit"):  # fluentd's own name for it
+        buffer = parse_size(opts["fluentd-buffer-limit"])
     if opts.get("fluentd-async", "false") not in ("true", "false"):
         raise InvalidArgument("fluentd-async must be true or false")
     return ShipConfig(driver, address, opts.get("tag") or "{{.ID}}", FACILITIES[facility],

@@ -10,10 +10,14 @@ import json
 import os
 import socket
 from pathlib import Path
+from typing import Any, cast
 
 import msgspec
 import pytest
 
+from pallet.api.models import ContainerConfig, HostConfig, LogConfig
+from pallet.engine.logship import LogShipPlugin
+from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
 from pallet.logs import shipformat as fmt
 from pallet.logs.rotate import parse_policy
@@ -128,3 +132,23 @@ async def _ship_to_nobody(tmp: Path) -> Shipper:
 def test_a_receiver_that_is_down_costs_dropped_lines_only(tmp_path: Path) -> None:
     shipper = asyncio.run(_ship_to_nobody(tmp_path))
     assert shipper.sent == 0 and shipper.dropped == 200 and shipper.offset > 0
+
+
+def test_daemon_json_defaults_apply_to_the_daemon_s_driver_only() -> None:
+    plugin = LogShipPlugin(cast(Any, None), "syslog",
+                           {"syslog-address": "udp://10.1.1.1:514", "tag": "{{.Name}}"})
+
+    def container(lc: LogConfig | None) -> Container:
+        return Container(id="c" * 64, name="web", image_id="sha256:x", created="",
+                         config=ContainerConfig(Image="busybox"),
+                         host_config=HostConfig(LogConfig=lc))
+
+    cfg = plugin.config_of(container(None))
+    assert cfg is not None and cfg.address == Address("udp", "10.1.1.1", 514)
+    assert cfg.tag == "{{.Name}}"
+    own = plugin.config_of(container(LogConfig(Type="syslog", Config={
+        "syslog-address": "tcp://10.2.2.2:601"})))
+    assert own is not None and own.address == Address("tcp", "10.2.2.2", 601)
+    assert plugin.config_of(container(LogConfig(Type="json-file"))) is None
+    fluent = parse_ship("fluentd", {"fluentd-buffer-limit": "8k", "fluentd-async": "true"})
+    assert fluent.max_buffer == 8192
