@@ -161,3 +161,19 @@ def test_play_the_generated_stack_and_down(pallet: cp.Runner, tmp_path: Path) ->
         down = pallet("kube", "play", "--down", str(out))
     assert "Removed container kstack-db-0" in down.stdout
     assert _labelled(pallet, "kstack") == []
+
+
+def test_push_the_stack_images_to_a_registry(pallet: cp.Runner) -> None:
+    from urllib.request import urlopen
+
+    from pallet.testing.registry import RegistryServer
+
+    with RegistryServer.serving("none", prefix="pallet-kreg-") as reg:
+        res = pallet("kube", "push", "--compose", "-f", str(PROJECT / "compose.yaml"),
+                     "--registry", reg.host, timeout=300)
+        assert f"Pushing {reg.host}/postgres:15-alpine" in res.stdout
+        for repo, tag in (("postgres", "15-alpine"), ("myapp", "1.0.0"), ("redis", "7-alpine"),
+                          ("nginx", "alpine")):
+            with urlopen(f"http://{reg.host}/v2/{repo}/tags/list", timeout=10) as resp:
+                assert tag in json.load(resp)["tags"]
+            pallet("rmi", f"{reg.host}/{repo}:{tag}")

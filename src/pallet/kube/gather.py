@@ -91,7 +91,8 @@ def containers_project(client: Client, refs: list[str], name: str) -> Project:
         doc = client.containers.inspect(ref)
         image_config: dict[str, Any] = {}
         try:
-            image_config = client.images.inspect(doc["Image"]).get("Config") or {}
+            image_config = client.images.inspect(doc.get("Image") or (doc.get("Config") or {}).get(
+                "Image", "")).get("Config") or {}
         except NotFound:
             pass
         svc = service_of(doc, image_config)

@@ -3,7 +3,9 @@ engine, and ``--down`` to remove them (as ``podman kube play``).
 
 Everything made carries the label ``io.pallet.kube.play=NAME`` and ``--down`` removes what
 has it. Deployments and StatefulSets run ``replicas`` containers each (after their
-initContainers ran to success; workloads without any start first), PersistentVolumeClaims
+initContainers ran to success; workloads without any start first, and those with wait
+until the started containers with a health check are healthy, as a Service answers only
+for ready pods), PersistentVolumeClaims
 and claim templates are named volumes, Secrets and ConfigMaps files under a root-only
 directory on this host, bound read-only. A Service is a network alias of the pods it
 selects; a NodePort or LoadBalancer Service publishes its ports on the host. Networks come
@@ -113,9 +115,15 @@ def play(client: Client, objects: list[Obj], name: str) -> list[str]:
             client.volumes.create({"Name": f"{name}_{obj['metadata']['name']}",
                                    "Labels": labels})
     services = [o for o in objects if o["kind"] == "Service"]
-    ordered = sorted(workloads, key=lambda w: bool(_pod(w).get("initContainers")))
-    for w in ordered:
-        _run_workload(client, w, name, groups, services, data, warn)
+    from pallet.kube.playrun import await_ready
+
+    started: list[str] = []
+    waited = False
+    for w in sorted(workloads, key=lambda w: bool(_pod(w).get("initContainers"))):
+        if _pod(w).get("initContainers") and not waited:
+            await_ready(client, started, warn)
+            waited = True
+        started += _run_workload(client, w, name, groups, services, data, warn)
     return warn
 
 
@@ -174,7 +182,7 @@ def _write_files(v: Obj, play: str, workload: str, data: _Data) -> str:
 
 
 def _run_workload(client: Client, w: Obj, play: str, groups: dict[str, dict[str, str]],
-                  services: list[Obj], data: _Data, warn: list[str]) -> None:
+                  services: list[Obj], data: _Data, warn: list[str]) -> list[str]:
     from pallet.kube.playrun import start_pod
 
     wname = w["metadata"]["name"]
@@ -196,10 +204,12 @@ def _run_workload(client: Client, w: Obj, play: str, groups: dict[str, dict[str,
     if len(pod.get("containers") or []) > 1:
         warn.append(f"{w['kind']} {wname}: containers after the first run as separate "
                     "containers on the same networks (no shared network namespace)")
+    started: list[str] = []
     for replica in range((w.get("spec") or {}).get("replicas", 1)):
         sources = _sources(w, play, replica, data, warn)
-        start_pod(client, w, replica, play, nets, aliases, chosen, sources, data.lookup,
-                  warn)
+        started += start_pod(client, w, replica, play, nets, aliases, chosen, sources,
+                             data.lookup, warn)
+    return started
 
 
 def _exists(client: Client, network: str) -> bool:

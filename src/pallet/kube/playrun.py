@@ -27,9 +27,36 @@ def _ports(services: list[Obj]) -> dict[str, list[dict[str, str]]]:
     return out
 
 
+def await_ready(client: Client, refs: list[str], warn: list[str]) -> None:
+    """Wait until each container with a health check is healthy: a Service answers
+    only for ready pods, and an initContainer waiting on one expects that. Bounded by the
+    container's own health timing (start period + retries x (interval + timeout))."""
+    import time
+
+    for ref in refs:
+        doc = client.containers.inspect(ref)
+        hc = (doc.get("Config") or {}).get("Healthcheck") or {}
+        if not hc.get("Test") or hc["Test"][0] == "NONE":
+            continue
+        ns = hc.get("StartPeriod", 0) + (hc.get("Retries") or 3) * (
+            (hc.get("Interval") or 30 * 10**9) + (hc.get("Timeout") or 30 * 10**9))
+        deadline = time.monotonic() + ns / 1e9
+        while True:
+            status = ((client.containers.inspect(ref).get("State") or {}).get("Health")
+                      or {}).get("Status")
+            if status == "healthy":
+                break
+            if time.monotonic() > deadline or status == "unhealthy":
+                warn.append(f"container {doc.get('Name', ref).lstrip('/')} is not healthy "
+                            f"({status}); the workloads waiting on it start anyway")
+                break
+            time.sleep(0.5)
+
+
 def start_pod(client: Client, w: Obj, replica: int, play: str, nets: list[str],
               aliases: list[str], services: list[Obj], sources: Sources, lookup: Lookup,
-              warn: list[str]) -> None:
+              warn: list[str]) -> list[str]:
+    """Start one replica; the IDs of its (main) containers."""
     from pallet.kube.play import LABEL
 
     wname = w["metadata"]["name"]
@@ -42,6 +69,7 @@ def start_pod(client: Client, w: Obj, replica: int, play: str, nets: list[str],
             except NotFound:
                 client.volumes.create({"Name": value, "Labels": {LABEL: play}})
     base = f"{play}-{wname}-{replica}"
+    started: list[str] = []
     for i, c in enumerate(pod.get("initContainers") or []):
         where = f"{w['kind']} {wname} initContainer {c.get('name')}"
         body = create_body(c, pod, sources, lookup, labels, warn, where)
@@ -71,6 +99,8 @@ def start_pod(client: Client, w: Obj, replica: int, play: str, nets: list[str],
         ref = _create(client, body, base if i == 0 else f"{base}-{c.get('name')}", nets,
                       aliases if i == 0 else [])
         client.containers.start(ref)
+        started.append(ref)
+    return started
 
 
 def _create(client: Client, body: Obj, name: str, nets: list[str], aliases: list[str]) -> str:

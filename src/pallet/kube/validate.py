@@ -18,19 +18,34 @@ def default_version() -> str:
     return str(kubernetes_validate.latest_version())
 
 
+def _minor(version: str) -> tuple[int, int]:
+    major, _, rest = version.removeprefix("v").partition(".")
+    minor = rest.partition(".")[0]
+    if not (major.isdigit() and minor.isdigit()):
+        raise InvalidArgument(f"--kube-version {version!r}: not a version like 1.30")
+    return int(major), int(minor)
+
+
+def _known(version: str) -> None:
+    """InvalidArgument unless the package ships schemas for ``version``'s minor."""
+    from kubernetes_validate import utils
+
+    oldest = utils.all_versions()[0]
+    if not _minor(oldest) <= _minor(version) <= _minor(default_version()):
+        raise InvalidArgument(f"--kube-version {version}: no schemas for it (known: "
+                              f"{oldest} to {default_version()})")
+
+
 def check(objects: list[Obj], version: str) -> list[str]:
     """Problems with ``objects`` under Kubernetes ``version`` (empty: all valid)."""
     import kubernetes_validate
-    from kubernetes_validate.utils import VersionNotSupportedError
 
+    _known(version)
     problems: list[str] = []
     for obj in objects:
         what = f"{obj.get('kind')}/{(obj.get('metadata') or {}).get('name')}"
         try:
             kubernetes_validate.validate(obj, version, strict=True)
-        except VersionNotSupportedError:
-            raise InvalidArgument(f"--kube-version {version}: no schemas for it (the newest "
-                                  f"is {default_version()})") from None
         except kubernetes_validate.ValidationError as err:
             where = ".".join(str(p) for p in err.path) or "(root)"
             problems.append(f"{what}: {where}: {err.message}")
