@@ -8,12 +8,9 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import shutil
 import tarfile
-import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -27,9 +24,8 @@ from pallet.oci import mediatypes as mt
 from pallet.oci.reference import parse
 from pallet.registry.auth import Credentials
 from pallet.registry.client import RegistryClient
-from pallet.system.db import Database
-from pallet.system.paths import Paths
 from pallet.testing.registry import RegistryServer
+from pallet.testing.registry_images import Log, image_stores, make_image
 
 pytestmark = [
     pytest.mark.integration,
@@ -46,63 +42,8 @@ def reg() -> Iterator[RegistryServer]:
 
 @pytest.fixture
 def stores() -> Iterator[Callable[[], ImageService]]:
-    """Makes empty image stores (own root each); removes them all afterwards."""
-    made: list[tuple[Database, Path]] = []
-
-    def make() -> ImageService:
-        d = Path(tempfile.mkdtemp(prefix="pallet-regimg-"))
-        paths = Paths(root=d / "root", run=d / "run")
-        db = Database(paths.db)
-        made.append((db, d))
-        return ImageService(db, paths)
-
-    yield make
-    for db, d in made:
-        db.close()
-        shutil.rmtree(d, ignore_errors=True)
-
-
-def _layer(files: dict[str, bytes]) -> bytes:
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w") as tf:
-        for name, data in files.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mtime = 1_700_000_000
-            tf.addfile(info, io.BytesIO(data))
-    return gzip.compress(raw.getvalue(), mtime=0)
-
-
-def make_image(svc: ImageService, name: str, layers: list[dict[str, bytes]],
-               arch: str = "amd64") -> str:
-    stage = svc.new_stage()
-    staged = []
-    parent = None
-    for files in layers:
-        digest = stage.blob_bytes(_layer(files))
-        layer = stage.layer(parent, digest, None, mt.OCI_LAYER_GZIP)
-        staged.append(layer)
-        parent = layer.chain_id
-    config = om.image_config(created="2024-01-01T00:00:00Z", architecture=arch,
-                             diff_ids=[x.diff_id for x in staged],
-                             config={"Cmd": ["/bin/sh"]})
-    cbytes = om.canonical_json(config)
-    image_id = stage.blob_bytes(cbytes)
-    img = StagedImage(cbytes, image_id, staged, [str(parse(name))] if name else [])
-    svc.finish_manifest(stage, img)
-    svc.publish([img])
-    return image_id
-
-
-class Log:
-    def __init__(self) -> None:
-        self.items: list[dict[str, Any]] = []
-
-    def __call__(self, item: dict[str, Any]) -> None:
-        self.items.append(item)
-
-    def statuses(self, short: str | None = None) -> list[str]:
-        return [str(i.get("status")) for i in self.items if short is None or i.get("id") == short]
+    with image_stores("pallet-regimg-") as make:
+        yield make
 
 
 BASE = {"etc/os": b"base\n", "bin/tool": os.urandom(4096)}

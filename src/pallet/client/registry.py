@@ -27,9 +27,13 @@ class Registry(Resource):
              "all": flag(all_tags)}
         return self._call("POST", "/images/create", q, headers={"X-Registry-Auth": auth})
 
-    def push(self, repo: str, tag: str | None = None, *, auth: str = ANONYMOUS) -> Response:
-        """Push ``repo:tag`` (every tag of ``repo`` without one)."""
-        return self._call("POST", path("/images/{}/push", repo), {"tag": tag or None},
+    def push(self, repo: str, tag: str | None = None, *, auth: str = ANONYMOUS,
+             compression: str | None = None, level: int | None = None) -> Response:
+        """Push ``repo:tag`` (every tag of ``repo`` without one); ``compression`` (gzip,
+        zstd, none) and ``level`` for the layers the daemon stores uncompressed."""
+        q = {"tag": tag or None, "compression": compression,
+             "compression-level": None if level is None else str(level)}
+        return self._call("POST", path("/images/{}/push", repo), q,
                           headers={"X-Registry-Auth": auth})
 
     def login(self, username: str, password: str, server: str) -> AuthResponse:

@@ -25,6 +25,7 @@ from pallet.images.service import ImageService
 from pallet.oci import manifest as om
 from pallet.oci import mediatypes as mt
 from pallet.oci import reference
+from pallet.oci.compression import GZIP, Compression
 from pallet.oci.reference import Reference
 from pallet.registry.auth import Credentials
 from pallet.registry.client import RegistryClient
@@ -69,7 +70,8 @@ class RegistryOps:
         return _stream(work)
 
     # -- push -----------------------------------------------------------------------------
-    def push(self, name: str, tag: str, auth: str) -> AsyncIterator[Wire]:
+    def push(self, name: str, tag: str, auth: str,
+             compression: Compression = GZIP) -> AsyncIterator[Wire]:
         base = reference.parse(name, default_tag=False)
         if base.digest:
             raise InvalidArgument("cannot push a digest reference")
@@ -88,7 +90,7 @@ class RegistryOps:
 
         def work(emit: Emit) -> None:
             for r in refs:
-                push(self.images, client, r, emit)
+                push(self.images, client, r, emit, compression=compression)
                 self.events.publish("image", "push", r.familiar, {"name": r.familiar})
 
         return _stream(work)

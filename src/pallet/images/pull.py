@@ -231,8 +231,6 @@ def _layer_media(media: Any) -> str | None:
         return None
     if media not in mt.LAYERS:
         raise Unsupported(f"unsupported layer media type {media}")
-    if mt.is_zstd_layer(media):
-        raise Unsupported("zstd-compressed layers are not supported yet")
     return media
 
 

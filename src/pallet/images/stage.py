@@ -73,8 +73,9 @@ class Stage:
         size = path.stat().st_size
         if media_type is None:
             with open(path, "rb") as f:
-                gz = f.read(2) == b"\x1f\x8b"
-            media_type = mt.OCI_LAYER_GZIP if gz else mt.OCI_LAYER
+                head = f.read(4)
+            media_type = (mt.OCI_LAYER_GZIP if head[:2] == b"\x1f\x8b" else
+                          mt.OCI_LAYER_ZSTD if head == b"\x28\xb5\x2f\xfd" else mt.OCI_LAYER)
         cid_known = chain_id(parent, diff_id) if diff_id is not None else None
         if cid_known is not None and self.snapshotter.exists(cid_known):
             res = scan_layer(path)

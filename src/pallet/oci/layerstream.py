@@ -1,17 +1,16 @@
-"""Layer byte streams: transparent gzip decompression and on-the-fly diff_id hashing.
+"""Layer byte streams: transparent gzip/zstd decompression and on-the-fly diff_id hashing.
 
-:func:`open_uncompressed` sniffs the magic bytes of a layer blob (gzip, plain tar;
-zstd is refused) and :class:`HashingReader` hashes and counts the uncompressed tar
+:func:`open_uncompressed` sniffs the magic bytes of a layer blob (gzip, zstd, plain
+tar) and :class:`HashingReader` hashes and counts the uncompressed tar
 while it is read, so applying or scanning a layer yields its diff_id in one pass.
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 from typing import IO, cast
 
-from pallet.errors import Unsupported
+from pallet.oci import compression
 from pallet.oci.digest import CHUNK, Digest
 
 
@@ -54,18 +53,28 @@ class _Prefixed:
         data, self._head = self._head[:n], self._head[n:]
         return data
 
+    def readinto(self, buf: bytearray | memoryview) -> int:
+        data = self.read(len(buf))
+        buf[:len(data)] = data
+        return len(data)
+
 
 def open_uncompressed(f: IO[bytes]) -> IO[bytes]:
-    """Wrap ``f`` so that reads give the uncompressed tar (gzip detected by magic)."""
+    """Wrap ``f`` so that reads give the uncompressed tar (gzip or zstd detected by magic)."""
     head = b""
     while len(head) < 4:
         chunk = f.read(4 - len(head))
         if not chunk:
             break
         head += chunk
-    if head == b"\x28\xb5\x2f\xfd":
-        raise Unsupported("zstd-compressed layers are not supported")
     stream = cast(IO[bytes], _Prefixed(head, f))
-    if head[:2] == b"\x1f\x8b":
-        return cast(IO[bytes], gzip.GzipFile(fileobj=stream, mode="rb"))
+    if head == compression.ZSTD_MAGIC:
+        return compression.unzstd_reader(stream)
+    if head[:2] == compression.GZIP_MAGIC:
+        return compression.gunzip_reader(stream)
     return stream
+
+
+def decompresses(stream: IO[bytes]) -> bool:
+    """Whether ``stream`` (from :func:`open_uncompressed`) decompresses its source."""
+    return not isinstance(stream, _Prefixed)

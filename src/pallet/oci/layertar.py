@@ -1,4 +1,4 @@
-"""Apply or measure a (possibly gzip'd) OCI/Docker layer tar.
+"""Apply or measure a (possibly gzip or zstd compressed) OCI/Docker layer tar.
 
 :func:`apply_layer` unpacks a layer onto a directory safely (whiteout modes and the
 path-safety rules are in :mod:`pallet.oci.layerapply`); :func:`scan_layer` only reads
@@ -7,18 +7,21 @@ it. Both hash the uncompressed stream while reading: the result carries the diff
 
 from __future__ import annotations
 
-import gzip
 import tarfile
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
 from pallet.errors import DataCorruption
+from pallet.oci import compression
 from pallet.oci.digest import CHUNK, Digest
 from pallet.oci.layerapply import LayerApplier, WhiteoutMode
 from pallet.oci.layerstream import HashingReader, open_uncompressed
+
+
+def _bad() -> tuple[type[BaseException], ...]:
+    return (tarfile.TarError, *compression.decode_errors())
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ def apply_layer(
                 for member in tf:
                     applier.apply(tf, member)
             reader.drain()
-        except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as e:
+        except _bad() as e:
             raise DataCorruption(f"layer is truncated or not a valid tar: {e}") from None
         except (UnicodeError, ValueError) as e:
             raise DataCorruption(f"layer has an invalid entry: {e}") from None
@@ -75,6 +78,6 @@ def scan_layer(src: Path) -> ApplyResult:
                     if m.isreg():
                         content += m.size
             reader.drain()
-        except (tarfile.TarError, EOFError, zlib.error, gzip.BadGzipFile) as e:
+        except _bad() as e:
             raise DataCorruption(f"layer is truncated or not a valid tar: {e}") from None
     return ApplyResult(reader.digest, reader.size, content, entries)

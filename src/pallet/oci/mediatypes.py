@@ -16,6 +16,7 @@ DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 DOCKER_CONFIG = "application/vnd.docker.container.image.v1+json"
 DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar"
 DOCKER_LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
+DOCKER_LAYER_ZSTD = "application/vnd.docker.image.rootfs.diff.tar.zstd"
 DOCKER_FOREIGN_LAYER = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
 
 INDEXES = frozenset({OCI_INDEX, DOCKER_MANIFEST_LIST})
@@ -29,6 +30,7 @@ LAYERS = frozenset(
         OCI_LAYER_NONDIST_GZIP,
         DOCKER_LAYER,
         DOCKER_LAYER_GZIP,
+        DOCKER_LAYER_ZSTD,
         DOCKER_FOREIGN_LAYER,
     }
 )
@@ -38,6 +40,8 @@ ANNOTATION_CONTAINERD_NAME = "io.containerd.image.name"
 ANNOTATION_CREATED = "org.opencontainers.image.created"
 
 
-
 def is_zstd_layer(media_type: str) -> bool:
     return media_type.endswith("zstd")
+
+
+UNCOMPRESSED_LAYERS = frozenset({OCI_LAYER, OCI_LAYER_NONDIST, DOCKER_LAYER})

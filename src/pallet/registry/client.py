@@ -10,9 +10,9 @@ in worker threads (one keep-alive connection per thread).
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, Protocol
 from urllib.parse import quote, urljoin, urlsplit
 
 from pallet.errors import DataCorruption, InvalidArgument, NotFound, PalletError, Unavailable
@@ -198,12 +198,7 @@ class RegistryClient:
                     chunk_size: int | None = None, progress: Progress | None = None) -> None:
         """Upload a blob: one PUT (monolithic) or PATCHes of ``chunk_size`` then a PUT."""
         scope = _push(repo)
-        start = self.send(Request("POST", self.url(f"{repo}/blobs/uploads/"),
-                                  {"Content-Length": "0"}, b""), scope)
-        if start.status != 202 or not start.location:
-            raise_for(start, f"starting upload of {digest} to {self.host}/{repo}")
-        start.read()
-        location = start.location
+        location = self._start_upload(repo)
         with opener() as f:
             if chunk_size is None or chunk_size >= size:
                 body = _Counting(f, size, progress)
@@ -228,12 +223,50 @@ class RegistryClient:
                     offset += n
                 resp = self.send(Request("PUT", _with_digest(location, digest),
                                          {"Content-Length": "0"}, b""), scope)
+        self._finished(resp, repo, digest)
+
+    def upload_stream(self, repo: str, body: Streamed) -> None:
+        """Upload chunks of unknown length and digest: one streamed (chunked) PATCH, then
+        the PUT naming the digest the chunks turned out to have."""
+        scope = _push(repo)
+        start = self._start_upload(repo)
+        req = Request("PATCH", start, {"Content-Type": "application/octet-stream"},
+                      iter(body), replayable=False)
+        resp = self.send(req, scope)
+        if resp.status != 202:
+            raise_for(resp, f"uploading to {self.host}/{repo}")
+        resp.read()
+        location = resp.location or start
+        digest = body.digest
+        resp = self.send(Request("PUT", _with_digest(location, digest),
+                                 {"Content-Length": "0"}, b""), scope)
+        self._finished(resp, repo, digest)
+
+    def _start_upload(self, repo: str) -> str:
+        """``POST .../blobs/uploads/``: the upload's location."""
+        start = self.send(Request("POST", self.url(f"{repo}/blobs/uploads/"),
+                                  {"Content-Length": "0"}, b""), _push(repo))
+        if start.status != 202 or not start.location:
+            raise_for(start, f"starting an upload to {self.host}/{repo}")
+        start.read()
+        return start.location
+
+    def _finished(self, resp: Response, repo: str, digest: str) -> None:
+        """Check the answer to an upload's final PUT."""
         if resp.status not in (201, 204):
             raise_for(resp, f"uploading {digest} to {self.host}/{repo}")
         resp.read()
         got = resp.header("docker-content-digest")
         if got and got != digest:
             raise DataCorruption(f"registry stored {digest} as {got}")
+
+
+class Streamed(Protocol):
+    """Chunks whose digest is known once they have all been read."""
+
+    def __iter__(self) -> Iterator[bytes]: ...
+    @property
+    def digest(self) -> str: ...
 
 
 class _Counting:

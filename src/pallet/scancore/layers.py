@@ -1,6 +1,6 @@
 """One layer blob to its :class:`LayerFiles`, through the cache.
 
-Blobs may be plain tars or gzip (zstd is refused, as pallet's layer code does).
+Blobs may be plain tars, gzip or zstd (what pallet's layer code reads).
 A seekable plain tar (a blob file in palletd's content store) is walked with
 seeks over file contents; a stream is read through once, and hashed when it is
 compressed, because the cache and the image config name layers by diff_id.
@@ -8,10 +8,9 @@ compressed, because the cache and the image config name layers by diff_id.
 
 from __future__ import annotations
 
-import gzip
-from typing import IO
+from typing import IO, cast
 
-from pallet.oci.layerstream import HashingReader, open_uncompressed
+from pallet.oci.layerstream import HashingReader, decompresses, open_uncompressed
 from pallet.scancore.cache import LayerCache
 from pallet.scancore.layerfiles import read_layer
 from pallet.scancore.model import LayerFiles
@@ -41,9 +40,9 @@ def layer_files(blob: IO[bytes], blob_digest: str, cache: LayerCache | None,
                 cache.put(found, blob_digest)
             return found
     stream = open_uncompressed(blob)
-    if isinstance(stream, gzip.GzipFile) and not diff_id:
+    if decompresses(stream) and not diff_id:
         hashing = HashingReader(stream)
-        files = read_layer(hashing, "")
+        files = read_layer(cast(IO[bytes], hashing), "")
         hashing.drain()
         found = LayerFiles(str(hashing.digest), files.files, files.removed, files.opaque,
                            files.rpmdb)

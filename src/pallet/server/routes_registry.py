@@ -1,5 +1,7 @@
 """Registry routes: ``POST /images/{name}/push``, ``POST /auth`` and
-``GET /distribution/{name}/json``, over a :class:`RegistryBackend`. Pulls go through
+``GET /distribution/{name}/json``, over a :class:`RegistryBackend`. Push takes
+pallet's ``compression`` (gzip|zstd|none) and ``compression-level`` query parameters
+for the layers it stores uncompressed. Pulls go through
 the image router (``POST /images/create``), whose backend pulls with the same registry
 client. ``X-Registry-Auth`` is passed through undecoded (the backend decodes it).
 """
@@ -12,15 +14,17 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from pallet.errors import InvalidArgument
+from pallet.oci.compression import GZIP, Compression, parse
 from pallet.server import streams
-from pallet.server.params import json_response, qstr
+from pallet.server.params import json_response, qint, qstr
 
 Wire = dict[str, Any]
 NAME = "{name:.+}"
 
 
 class RegistryBackend(Protocol):
-    def push(self, name: str, tag: str, auth: str) -> AsyncIterator[Wire]:
+    def push(self, name: str, tag: str, auth: str,
+             compression: Compression = GZIP) -> AsyncIterator[Wire]:
         """Push progress messages; the last carries ``aux`` {Tag, Digest, Size}."""
 
     async def login(self, body: Wire) -> Wire:
@@ -35,8 +39,9 @@ def make_routes(be: RegistryBackend) -> web.RouteTableDef:
 
     @routes.post(f"/images/{NAME}/push")
     async def image_push(request: web.Request) -> web.StreamResponse:
+        how = parse(qstr(request, "compression") or None, qint(request, "compression-level"))
         items = be.push(request.match_info["name"], qstr(request, "tag"),
-                        request.headers.get("X-Registry-Auth", ""))
+                        request.headers.get("X-Registry-Auth", ""), how)
         return await streams.json_lines(request, items)
 
     @routes.post("/auth")

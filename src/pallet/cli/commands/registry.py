@@ -69,14 +69,20 @@ def pull(all_tags: bool, platform: str, quiet: bool, disable_content_trust: bool
               help="Push all tags of an image to the repository")
 @option("-q", "--quiet", is_flag=True, help="Suppress verbose output")
 @option("--disable-content-trust", is_flag=True, default=True, hidden=True)
+@option("--compression", default=None,
+        help="Compress layers stored uncompressed: gzip (default), zstd or none")
+@option("--compression-level", "level", type=int, default=None,
+        help="Compression level (gzip 1-9, zstd 1-22)")
 @argument("name")
-def push(all_tags: bool, quiet: bool, disable_content_trust: bool, name: str) -> None:
+def push(all_tags: bool, quiet: bool, disable_content_trust: bool, compression: str | None,
+         level: int | None, name: str) -> None:
     """Upload an image to a registry."""
     repo, tag = _split(name)
     if tag.startswith("sha256:"):
         raise StatusError(1, "pallet: cannot push a digest reference")
     tag = _default_tag(tag, all_tags, quiet)
-    resp = api().registry.push(repo, tag, auth=credstore.header_for(repo))
+    resp = api().registry.push(repo, tag, auth=credstore.header_for(repo),
+                               compression=compression, level=level)
     aux = show(resp.chunks(), _write, quiet=quiet)
     if quiet:
         for a in aux:
