@@ -59,6 +59,10 @@ def test_exit_codes_explained(palletd: Any, busybox: str) -> None:
         assert got["segv"]["ExitReason"].startswith("SIGSEGV:")
         assert got["term"]["ExitCode"] == 143
         assert got["term"]["ExitReason"].startswith("SIGTERM:")
+        shown = pallet(palletd, "inspect", "--format", "{{.State.ExitCode}} {{.State.ExitReason}}",
+                       names["segv"])
+        assert shown.startswith("139 SIGSEGV: segmentation fault")
+        assert "Exited (143)" in pallet(palletd, "ps", "-a", "--filter", f"name={names['term']}")
         events = pallet(palletd, "events", "--since", since, "--until", str(int(time.time())),
                         "--filter", "event=die", "--format", "{{json .}}")
         reasons = {e["Actor"]["Attributes"]["name"]: e["Actor"]["Attributes"]["exitReason"]

@@ -1,7 +1,8 @@
 """Logs shipped centrally against a real palletd: ``--log-driver syslog`` lines arrive at a
 real rsyslog (Debian's package, started here on 127.0.0.1, stopped by PID), ``pallet logs``
 shows them too (dual logging), and with the receiver stopped the container keeps running;
-gelf (UDP, chunked and compressed) and fluentd (forward protocol) reach listeners here."""
+gelf (UDP, chunked and compressed) and fluentd (forward protocol, set through the docker
+CLI) reach listeners here."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from pallet.testing.procs import stop
 pytestmark = pytest.mark.integration
 
 RSYSLOGD = shutil.which("rsyslogd") or "/usr/sbin/rsyslogd"
+DOCKER = shutil.which("docker") or "/usr/local/bin/docker"
 
 
 def free_udp_port() -> int:
@@ -122,10 +124,12 @@ def test_gelf_udp_chunks_and_fluentd_forward(palletd: Any, busybox: str) -> None
         doc = json.loads(b"".join(chunks[i] for i in range(total)))
         assert len(doc["short_message"]) == 6000 and doc["_container_name"] == names[0]
         assert doc["level"] == 6 and doc["version"] == "1.1"
-        pallet(palletd, "run", "-d", "--name", names[1], "--log-driver", "fluentd",
-               "--log-opt", f"fluentd-address=127.0.0.1:{fluent.getsockname()[1]}",
-               "--log-opt", "tag=app.{{.Name}}",
-               busybox, "sh", "-c", "echo to-fluentd >&2; sleep 30")
+        # through the docker CLI: the same LogConfig on the wire
+        subprocess.run([DOCKER, "run", "-d", "--name", names[1], "--log-driver", "fluentd",
+                        "--log-opt", f"fluentd-address=127.0.0.1:{fluent.getsockname()[1]}",
+                        "--log-opt", "tag=app.{{.Name}}",
+                        busybox, "sh", "-c", "echo to-fluentd >&2; sleep 30"],
+                       env=palletd.env, check=True, capture_output=True, timeout=120)
         conn, _ = fluent.accept()
         with conn:
             conn.settimeout(20)
