@@ -147,6 +147,9 @@ def test_play_the_generated_stack_and_down(pallet: cp.Runner, tmp_path: Path) ->
         assert db["Config"]["User"] == "70:70"
         assert pallet("exec", "kstack-db-0", "cat", "/run/secrets/db_password"
                       ).stdout.strip() == cp.SECRET
+        # the environment came through web's ConfigMap
+        assert "DATABASE_URL=postgres://db:5432/app" in pallet(
+            "exec", "kstack-web-0", "env").stdout.splitlines()
         # web answers on its network address
         web = _state(pallet, "kstack-web-0")
         ip = next(n["IPAddress"] for n in web["NetworkSettings"]["Networks"].values())

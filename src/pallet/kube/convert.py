@@ -80,6 +80,8 @@ def convert(project: Project, inputs: Inputs, opts: Options) -> Result:
     warnings: list[str] = list(unhandled_keys(project))
     objects: list[Obj] = []
     objects += file_objects(project, inputs.files, opts, warnings)
+    objects += [env_map(project.services[n], project) for n in project.service_names()
+                if any(v is not None for v in (project.services[n].environment or {}).values())]
     workloads: list[Obj] = []
     services: list[Obj] = []
     claims_used: set[str] = set()
@@ -102,6 +104,16 @@ def convert(project: Project, inputs: Inputs, opts: Options) -> Result:
     objects += workloads
     objects += network_policies(project)
     return Result(objects, warnings)
+
+
+def env_map(svc: Service, project: Project) -> Obj:
+    """The service's environment as a ConfigMap its container takes with ``envFrom``."""
+    from pallet.kube.podspec import env_map_name
+
+    data = {k: v for k, v in sorted((svc.environment or {}).items()) if v is not None}
+    return {"apiVersion": "v1", "kind": "ConfigMap", "metadata": meta(env_map_name(svc.name),
+                                                                      project),
+            "data": data}
 
 
 def _claims(project: Project, used: set[str], opts: Options) -> list[Obj]:

@@ -225,6 +225,11 @@ def _volume_mount(svc: Service, m: Mount, project: Project, warn: list[str],
                     f"{m.target} is a host path with no faithful Kubernetes form; dropped")
 
 
+def env_map_name(service: str) -> str:
+    """The ConfigMap holding a service's environment (compose's env_file and environment)."""
+    return f"{dns_name(service)[:59]}-env"
+
+
 def ports(svc: Service, facts: ImageFacts) -> list[tuple[int, str]]:
     """The container's ports: published targets, ``expose`` and the image's ``EXPOSE``."""
     found: list[tuple[int, str]] = []
@@ -249,9 +254,9 @@ def pod_parts(svc: Service, project: Project, facts: ImageFacts, image: str) -> 
         container["args"] = list(svc.command)
     if svc.working_dir:
         container["workingDir"] = svc.working_dir
-    env = [{"name": k, "value": v or ""} for k, v in sorted((svc.environment or {}).items())]
-    if env:
-        container["env"] = env
+    env = {k: v for k, v in (svc.environment or {}).items() if v is not None}
+    if env:  # a ConfigMap the converter makes holds the values
+        container["envFrom"] = [{"configMapRef": {"name": env_map_name(svc.name)}}]
     exposed = ports(svc, facts)
     if exposed:
         container["ports"] = [{"containerPort": p, "protocol": proto.upper()}
