@@ -22,7 +22,8 @@ from pallet.errors import InvalidArgument
 from pallet.logs import shipformat as fmt
 from pallet.logs.rotate import parse_policy
 from pallet.logs.shipopts import Address, parse_ship
-from pallet.logs.shipper import Shipper
+from pallet.logs.shipper import Shipper, delimiter
+from pallet.logs.transport import Transport
 
 META = fmt.LogMeta("a" * 64, "web", "busybox", "sha256:" + "b" * 64, "sh", "", "host1")
 NS = 1_765_000_000_123_456_789  # 2025-12-06T05:46:40.123456789Z
@@ -152,3 +153,34 @@ def test_daemon_json_defaults_apply_to_the_daemon_s_driver_only() -> None:
     assert plugin.config_of(container(LogConfig(Type="json-file"))) is None
     fluent = parse_ship("fluentd", {"fluentd-buffer-limit": "8k", "fluentd-async": "true"})
     assert fluent.max_buffer == 8192
+
+
+async def _stream_and_unix(tmp: Path) -> tuple[bytes, bytes]:
+    got = bytearray()
+
+    async def handle(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        got.extend(await r.read())
+        w.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    tcp = Transport(Address("tcp", "127.0.0.1", port), delimiter("syslog"))
+    await tcp.send(b"<30>1 a")
+    await tcp.send(b"<30>1 b")
+    await tcp.close()
+    await asyncio.sleep(0.1)
+    server.close()
+    rx = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    rx.bind(str(tmp / "log.sock"))
+    dgram = Transport(Address("unixgram", path=str(tmp / "log.sock")))
+    await dgram.send(b"<30>1 c")
+    await dgram.close()
+    one = rx.recv(100)
+    rx.close()
+    return bytes(got), one
+
+
+def test_syslog_over_tcp_is_newline_framed_and_over_unix_a_datagram(tmp_path: Path) -> None:
+    stream, datagram = asyncio.run(_stream_and_unix(tmp_path))
+    assert stream == b"<30>1 a\n<30>1 b\n"
+    assert datagram == b"<30>1 c"
