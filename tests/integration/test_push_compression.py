@@ -1,7 +1,8 @@
 """Push compresses the layers pallet stores as plain tars (issue 18): gzip by default
 (the registry gets gzip blobs and a manifest naming them), zstd on request (an OCI
-manifest with ``tar+zstd`` layers that pulls back into the same image), none keeps
-them plain; the compressed digest is remembered, so a second push is HEADs only."""
+manifest with ``tar+zstd`` layers that pulls back into the same image, and saves and
+loads as it was pulled), none keeps them plain; the compressed digest is remembered, so
+a second push is HEADs only."""
 
 from __future__ import annotations
 
@@ -9,12 +10,15 @@ import json
 import os
 import urllib.request
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from pallet.errors import InvalidArgument
+from pallet.images.load import load
 from pallet.images.pull import pull
 from pallet.images.push import push
+from pallet.images.save import save
 from pallet.images.service import ImageService
 from pallet.oci import compression
 from pallet.oci import mediatypes as mt
@@ -68,7 +72,7 @@ def _layers(doc: dict[str, object]) -> list[dict[str, object]]:
 ])
 def test_plain_layers_are_pushed_compressed_once(
         algo: str, media: str, magic: bytes, reg: RegistryServer,
-        stores: Callable[[], ImageService]) -> None:
+        stores: Callable[[], ImageService], tmp_path: Path) -> None:
     a, b = stores(), stores()
     name = f"{reg.host}/squeeze/{algo}:1"
     iid = make_image(a, name, FILES, compress=False)
@@ -100,7 +104,21 @@ def test_plain_layers_are_pushed_compressed_once(
     img = b.resolve(name)
     assert img.id == iid and img.manifest_digest == digest
     assert [x.media_type for x in img.layers] == [media, media]
-    top = b.snapshotter.dir_of(img.top_snapshot or "")
+    _has_app_run(b, name)
+
+    # saved as pulled (compressed blobs) and loaded into a third store: the same image
+    archive = tmp_path / "saved.tar"
+    with open(archive, "wb") as out:
+        save(b, [name], out)
+    c = stores()
+    load(c, archive)
+    assert c.resolve(name).id == iid
+    assert [x.media_type for x in c.resolve(name).layers] == [media, media]
+    _has_app_run(c, name)
+
+
+def _has_app_run(svc: ImageService, name: str) -> None:
+    top = svc.snapshotter.dir_of(svc.resolve(name).top_snapshot or "")
     found = [p for p in top.rglob("run") if p.parent.name == "app"]
     assert [p.read_bytes() for p in found] == [FILES[1]["app/run"]]
 
