@@ -26,7 +26,7 @@ from pallet.kube.podrun import Sources
 from pallet.kube.podspec import Obj
 
 LABEL = "io.pallet.kube.play"
-WORKLOADS = ("Deployment", "StatefulSet")
+WORKLOADS = ("Deployment", "StatefulSet", "Pod")
 KNOWN = (*WORKLOADS, "Service", "Secret", "ConfigMap", "PersistentVolumeClaim",
          "NetworkPolicy")
 
@@ -96,7 +96,7 @@ def play(client: Client, objects: list[Obj], name: str) -> list[str]:
         if obj.get("kind") not in KNOWN:
             warn.append(f"{obj.get('kind')} {obj.get('metadata', {}).get('name')}: "
                         "not played")
-    workloads = [o for o in objects if o["kind"] in WORKLOADS]
+    workloads = [as_workload(o) for o in objects if o["kind"] in WORKLOADS]
     for w in workloads:
         for c in _pod(w).get("initContainers", []) + _pod(w).get("containers", []):
             try:
@@ -127,6 +127,15 @@ def play(client: Client, objects: list[Obj], name: str) -> list[str]:
     return warn
 
 
+def as_workload(obj: Obj) -> Obj:
+    """A bare Pod (what ``podman kube generate`` writes) as a one-replica workload."""
+    if obj["kind"] != "Pod":
+        return obj
+    meta = obj.get("metadata") or {}
+    return {"kind": "Pod", "metadata": meta, "spec": {"replicas": 1, "template": {
+        "metadata": {"labels": meta.get("labels") or {}}, "spec": obj.get("spec") or {}}}}
+
+
 def _pod(w: Obj) -> Obj:
     pod: Obj = ((w.get("spec") or {}).get("template") or {}).get("spec") or {}
     return pod
@@ -151,6 +160,8 @@ def _sources(w: Obj, play: str, replica: int, data: _Data, warn: list[str]) -> S
                 out[vname] = ("tmpfs", int(quantity(size)) if size else None)
             else:
                 out[vname] = ("anonymous", None)
+        elif "hostPath" in v and str(v["hostPath"].get("path", "")).startswith("/"):
+            out[vname] = ("bind", v["hostPath"]["path"])
         elif "secret" in v or "configMap" in v:
             out[vname] = ("files", _write_files(v, play, wname, data))
         else:
@@ -199,7 +210,8 @@ def _run_workload(client: Client, w: Obj, play: str, groups: dict[str, dict[str,
     aliases = sorted({wname, *(s["metadata"]["name"] for s in chosen)})
     for key in sorted(set(pod) - {"containers", "initContainers", "volumes",
                                   "securityContext", "hostname", "restartPolicy",
-                                  "terminationGracePeriodSeconds"}):
+                                  "terminationGracePeriodSeconds", "enableServiceLinks",
+                                  "automountServiceAccountToken"}):
         warn.append(f"{w['kind']} {wname}: {key} not honoured")
     if len(pod.get("containers") or []) > 1:
         warn.append(f"{w['kind']} {wname}: containers after the first run as separate "

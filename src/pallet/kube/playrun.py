@@ -91,6 +91,11 @@ def start_pod(client: Client, w: Obj, replica: int, play: str, nets: list[str],
         mine = {k: v for k, v in published.items()
                 if int(k.partition("/")[0]) in {p.get("containerPort") for p in
                                                 c.get("ports") or []}}
+        for p in c.get("ports") or []:
+            if p.get("hostPort") and replica == 0:
+                key = f"{p['containerPort']}/{str(p.get('protocol', 'TCP')).lower()}"
+                mine.setdefault(key, []).append({"HostIp": p.get("hostIP", ""),
+                                                 "HostPort": str(p["hostPort"])})
         if mine:
             body["HostConfig"]["PortBindings"] = mine
             body["ExposedPorts"] = {k: {} for k in mine}

@@ -160,6 +160,8 @@ def _mounts(c: Obj, sources: Sources, warn: list[str], where: str) -> list[Obj]:
             out.append(tmp)
         elif kind == "anonymous":
             out.append({"Type": "volume", "Target": target})
+        elif kind == "bind":
+            out.append({"Type": "bind", "Source": value, "Target": target, "ReadOnly": ro})
         else:
             source = f"{value}/{m['subPath']}" if m.get("subPath") else value
             out.append({"Type": "bind", "Source": source, "Target": target, "ReadOnly": True})

@@ -87,3 +87,26 @@ def test_a_container_reads_back_as_its_compose_service() -> None:
     assert svc.tmpfs == ["/tmp:size=64m"] and list(svc.networks or {}) == ["backend"]
     assert [m.type for m in svc.volumes or []] == ["volume", "bind"]
     assert svc.healthcheck and svc.healthcheck.test == ["CMD", "pg_isready"]
+
+
+def test_a_bare_pod_plays_as_one_replica_with_its_host_paths_bound() -> None:
+    from pallet.kube.play import _Data, _sources, as_workload
+
+    pod = {"kind": "Pod", "metadata": {"name": "db-pod", "labels": {"app": "db-pod"}},
+           "spec": {"containers": [{"name": "db", "image": "postgres",
+                                    "volumeMounts": [{"name": "srv", "mountPath": "/srv",
+                                                      "readOnly": True},
+                                                     {"name": "odd", "mountPath": "/tmp"}]}],
+                    "volumes": [{"name": "srv", "hostPath": {"path": "/srv/data"}},
+                                {"name": "odd", "hostPath": {"path": "tmpfs"}}]}}
+    w = as_workload(pod)
+    assert w["spec"]["replicas"] == 1
+    assert w["spec"]["template"]["metadata"]["labels"] == {"app": "db-pod"}
+    warn: list[str] = []
+    sources = _sources(w, "p", 0, _Data([]), warn)
+    assert sources == {"srv": ("bind", "/srv/data")}
+    assert warn == ["Pod db-pod: volume odd (hostPath) not honoured"]
+    c = w["spec"]["template"]["spec"]["containers"][0]
+    body = create_body(c, {}, sources, lambda *_: None, {}, warn, "db")
+    assert body["HostConfig"]["Mounts"] == [{"Type": "bind", "Source": "/srv/data",
+                                             "Target": "/srv", "ReadOnly": True}]
