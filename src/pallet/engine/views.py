@@ -7,7 +7,6 @@ table-tested. Filters follow dockerd's ``ps`` filter rules.
 from __future__ import annotations
 
 import re
-import shlex
 import time
 from datetime import datetime
 from pathlib import Path
@@ -40,7 +39,9 @@ def status_text(c: Container, now: float) -> str:
 
 
 def command_text(c: Container) -> str:
-    return " ".join(shlex.quote(a) if " " in a or not a else a for a in [c.path, *c.args])
+    """The list's ``Command`` as dockerd writes it: the path, then each argument, one
+    holding a space wrapped in single quotes as it is (nothing inside is escaped)."""
+    return " ".join([c.path, *(f"'{a}'" if " " in a else a for a in c.args)])
 
 
 def _network_mode(mode: str) -> str:

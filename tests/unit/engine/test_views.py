@@ -76,3 +76,13 @@ def test_filters() -> None:
         check_filters({"bogus": ["1"]})
     with pytest.raises(InvalidArgument):
         check_filters({"status": ["sleeping"]})
+
+
+@pytest.mark.parametrize(("path", "args", "text"), [
+    ("sh", ["-c", "trap 'exit 0' TERM; wait"], "sh -c 'trap 'exit 0' TERM; wait'"),
+    ("httpd", [], "httpd"),
+    ("echo", ["", "a"], "echo  a"),
+    ("/my app/run", ["x"], "/my app/run x"),
+])
+def test_command_is_dockerds_text(path: str, args: list[str], text: str) -> None:
+    assert summary(make(path=path, args=args), "busybox", now=0)["Command"] == text
