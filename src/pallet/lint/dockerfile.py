@@ -152,9 +152,10 @@ def _copy(out: _Out, inst: Instruction, ignore: str | None) -> None:
                    [p for p in (".git", "node_modules") if not Matcher.from_text(ignore)
                     .excluded(p)])
         if missing:
-            where = "no .dockerignore" if ignore is None else ".dockerignore"
-            out.add("PL111", inst, f"{inst.cmd} . copies the whole context ({where} "
-                                   f"excluding {' and '.join(missing)})")
+            names = " and ".join(missing)
+            why = (f"no .dockerignore excluding {names}" if ignore is None else
+                   f".dockerignore does not exclude {names}")
+            out.add("PL111", inst, f"{inst.cmd} . copies the whole context ({why})")
 
 
 def _user(out: _Out, stages: list[Stage], ship: list[Stage]) -> None:

@@ -65,7 +65,10 @@ def test_production_dockerfile_of_the_guide_raises_no_warning() -> None:
 def test_hardening_dockerfile_passes_with_a_dockerignore() -> None:
     found = {f.rule for f in lint("hardening.Dockerfile", ".git\nnode_modules\n")}
     assert not found & {"PL101", "PL102", "PL103", "PL104", "PL111"}
-    assert "PL111" in {f.rule for f in lint("hardening.Dockerfile", ".git\n")}
+    (copy,) = [f for f in lint("hardening.Dockerfile", ".git\n") if f.rule == "PL111"]
+    assert copy.message.endswith("(.dockerignore does not exclude node_modules)")
+    (bare,) = [f for f in lint("hardening.Dockerfile") if f.rule == "PL111"]
+    assert bare.message.endswith("(no .dockerignore excluding .git and node_modules)")
 
 
 def test_hardened_compose_service_raises_no_security_rule() -> None:
