@@ -58,7 +58,8 @@ def test_prometheus_scrapes_cadvisor_series(palletd_factory: Callable[[], Any],
     d.bootstrap("busybox")
     name = f"busy-{uuid.uuid4().hex[:8]}"
     subprocess.run(["pallet", "run", "-d", "--name", name, "--memory", "64m", "--cpus", "0.5",
-                    "busybox", "sh", "-c", "while :; do :; done"],
+                    "-v", f"{name}-data:/data", "busybox", "sh", "-c",
+                    "head -c 100000 /dev/zero > /data/f; while :; do :; done"],
                    env=d.env, check=True, capture_output=True, timeout=60)
     config = tmp_path / "prometheus.yml"
     config.write_text(
@@ -87,7 +88,15 @@ def test_prometheus_scrapes_cadvisor_series(palletd_factory: Callable[[], Any],
         assert float(lim[0]["value"][1]) == 64 * 1024 * 1024
         running = wait_for(prom_port, f'pallet_container_running{{name="{name}"}}')
         assert running[0]["value"][1] == "1"
+        # the volume against its filesystem, and the engine's own API latency
+        wait_for(prom_port, f'pallet_volume_used_bytes{{volume="{name}-data"}} >= 100000')
+        wait_for(prom_port, f'pallet_volume_fs_size_bytes{{volume="{name}-data"}}'
+                            f' > pallet_volume_fs_avail_bytes{{volume="{name}-data"}}')
+        wait_for(prom_port, 'pallet_http_request_duration_seconds_count'
+                            '{route="/containers/create",code="201"} >= 1')
     finally:
         stop(prom)
         subprocess.run(["pallet", "rm", "-f", name], env=d.env, capture_output=True,
                        timeout=60)
+        subprocess.run(["pallet", "volume", "rm", f"{name}-data"], env=d.env,
+                       capture_output=True, timeout=60)

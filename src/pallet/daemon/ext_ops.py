@@ -17,6 +17,7 @@ import contextlib
 import json
 import logging
 import signal
+import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
@@ -48,6 +49,7 @@ from pallet.server.routes_ops import DF_TYPES, MetricsListener, latency_middlewa
 from pallet.volumes.store import VolumeStore
 
 log = logging.getLogger("palletd")
+USAGE_TTL = 60.0  # seconds a volume's walked size serves the metrics
 
 class ExecProbe:
     """Health probes as execs in the container (the container's process spec)."""
@@ -107,6 +109,7 @@ class Ops:
         self._stats = stats
         self._updates = updates
         self._metrics = enabled
+        self._usage: dict[str, tuple[float, int]] = {}  # volume -> (when walked, bytes)
 
     def stats(self, ref: str, stream: bool, one_shot: bool) -> AsyncIterator[dict[str, Any]]:
         return self._stats.stream(ref, stream, one_shot)
@@ -162,8 +165,16 @@ class Ops:
                 size, avail = fs_of(str(path))
             except OSError:
                 continue  # removed while we looked
-            out.append(VolumeUsage(rec.name, store.usage(rec.name), size, avail))
+            out.append(VolumeUsage(rec.name, self._used(store, rec.name), size, avail))
         return out
+
+    def _used(self, store: VolumeStore, name: str) -> int:
+        """A volume's bytes, walked at most once a ``USAGE_TTL``: a scrape stays cheap."""
+        now = time.monotonic()
+        hit = self._usage.get(name)
+        if hit is None or now - hit[0] >= USAGE_TTL:
+            hit = self._usage[name] = (now, store.usage(name))
+        return hit[1]
 
 
 def install(ctx: PartContext) -> Part:

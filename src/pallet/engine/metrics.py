@@ -9,7 +9,8 @@ restart count, health status and failing streak, the last exit's code and OOM
 kill, volume usage against its filesystem's size, and the engine's API latency.
 
 Everything is read at scrape time (a collector, not a sampler), so a daemon
-nobody scrapes does no work.
+nobody scrapes does no work; only a volume's size (a directory walk) is reused for a
+minute.
 """
 
 from __future__ import annotations
