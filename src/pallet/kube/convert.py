@@ -186,9 +186,14 @@ def _workload(svc: Service, project: Project, container: Obj, volumes: list[Obj]
     elif claims and replicas > 1:
         warn.append(f"service {svc.name}: {replicas} replicas share the ReadWriteOnce "
                     f"claim(s) {', '.join(claims)}; they must land on one node")
+    elif claims:  # a ReadWriteOnce claim cannot be held by the old and the new pod at once
+        spec["strategy"] = {"type": "Recreate"}
     if volumes:
         pod["volumes"] = volumes
-    spec["template"] = {"metadata": {"labels": labels}, "spec": pod}
+    template: Obj = {"labels": labels}
+    if svc.labels:  # compose labels are free-form: annotations hold any value
+        template["annotations"] = dict(sorted(svc.labels.items()))
+    spec["template"] = {"metadata": template, "spec": pod}
     return {"apiVersion": "apps/v1", "kind": "StatefulSet" if stateful else "Deployment",
             "metadata": meta(name, project, **{NAME_LABEL: name}), "spec": spec}
 

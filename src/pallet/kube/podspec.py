@@ -22,6 +22,10 @@ from pallet.kube.quantities import cpu, dns_name, memory, seconds
 Obj = dict[str, Any]  # one Kubernetes object or part of one: the document the schema checks
 
 
+PULL_POLICIES = {"always": "Always", "never": "Never", "missing": "IfNotPresent",
+                 "if_not_present": "IfNotPresent"}
+
+
 class ImageFacts(msgspec.Struct, frozen=True):
     """What the service's image adds (from ``docker image inspect``): its ``EXPOSE``
     ports as ``(port, protocol)`` and its ``HEALTHCHECK``."""
@@ -139,7 +143,8 @@ def security_context(svc: Service, warn: list[str]) -> Obj:
     return ctx
 
 
-def _file_mount(kind: str, ref: FileReference, project: Project) -> tuple[Obj, Obj]:
+def _file_mount(svc: Service, kind: str, ref: FileReference,
+                warn: list[str]) -> tuple[Obj, Obj]:
     """A secret's or config's volume and mount (``subPath`` at the compose target)."""
     name = dns_name(ref.source)
     if kind == "secret":
@@ -151,6 +156,9 @@ def _file_mount(kind: str, ref: FileReference, project: Project) -> tuple[Obj, O
         target = ref.target or f"/{ref.source}"
         src = {"configMap": {"name": name}}
         key = "configMap"
+    if ref.uid is not None or ref.gid is not None:
+        warn.append(f"service {svc.name}: {kind}s: {ref.source} uid/gid have no per-file form "
+                    "in Kubernetes (the pod's fsGroup sets a group for all); dropped")
     item: Obj = {"key": ref.source, "path": ref.source}
     if ref.mode is not None:
         item["mode"] = ref.mode
@@ -196,7 +204,7 @@ def mounts(svc: Service, project: Project, warn: list[str]) -> tuple[list[Obj], 
         mounted.append(mnt)
     for kind, refs in (("secret", svc.secrets), ("config", svc.configs)):
         for ref in refs or []:
-            vol, mnt = _file_mount(kind, ref, project)
+            vol, mnt = _file_mount(svc, kind, ref, warn)
             volumes.append(vol)
             mounted.append(mnt)
     return volumes, mounted, claims
@@ -272,6 +280,12 @@ def pod_parts(svc: Service, project: Project, facts: ImageFacts, image: str) -> 
     ctx = security_context(svc, warn)
     if ctx:
         container["securityContext"] = ctx
+    policy = PULL_POLICIES.get(svc.pull_policy or "")
+    if policy:
+        container["imagePullPolicy"] = policy
+    elif svc.pull_policy:
+        warn.append(f"service {svc.name}: pull_policy: {svc.pull_policy} has no Kubernetes "
+                    "form (build the image and push it: pallet kube push)")
     if svc.stdin_open:
         container["stdin"] = True
     if svc.tty:

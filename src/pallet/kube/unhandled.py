@@ -19,7 +19,7 @@ HANDLED = frozenset((
     "user", "read_only", "cap_add", "cap_drop", "security_opt", "privileged", "volumes",
     "tmpfs", "secrets", "configs", "depends_on", "networks", "hostname", "stop_grace_period",
     "restart", "scale", "stdin_open", "tty", "container_name", "labels", "profiles",
-    "memswap_limit", "pull_policy", "extensions", "env_file",
+    "pull_policy", "extensions", "env_file",
 ))
 REASONS = {
     "network_mode": "has no Kubernetes form (pods have their own network; hostNetwork "

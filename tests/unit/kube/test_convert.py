@@ -70,12 +70,19 @@ def test_golden(name: str) -> None:
 
 
 def test_what_has_no_form_is_named_by_service_and_key() -> None:
-    _, text = _render("hostish")
+    objects, text = _render("hostish")
     warnings = text.split("\n---")[0]
     for needle in ("service agent: network_mode:", "service agent: devices:",
                    "service agent: volumes: bind mount /var/run:/host/run",
                    "service agent: ulimits:", "security_opt: 'apparmor=unconfined'",
                    "service agent: user: 'nobody' is a name", "service agent: restart: no",
                    "service worker: depends_on: agent (service_completed_successfully)",
-                   "service worker: 3 replicas share the ReadWriteOnce claim(s) cache"):
+                   "service worker: 3 replicas share the ReadWriteOnce claim(s) cache",
+                   "service agent: memswap_limit:", "service worker: pull_policy: build",
+                   "service worker: configs: settings uid/gid"):
         assert needle in warnings, needle
+    agent = next(o for o in objects if o["kind"] == "Deployment"
+                 and o["metadata"]["name"] == "agent")["spec"]
+    assert agent["strategy"] == {"type": "Recreate"}  # its ReadWriteOnce claim
+    assert agent["template"]["metadata"]["annotations"] == {"com.example.role": "agent"}
+    assert agent["template"]["spec"]["containers"][0]["imagePullPolicy"] == "Always"
