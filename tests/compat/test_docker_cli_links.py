@@ -4,6 +4,7 @@ networks, detach keys and ``exec -it`` output on a terminal."""
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import pty
 import select
@@ -85,7 +86,7 @@ def test_run_link_gives_env_and_hosts(docker: Any, cleanup: Any) -> None:
     assert f"DB_PORT_6379_TCP=tcp://{ip}:6379" in out
     assert f"{ip}\tdb" in out
     links = docker("inspect", "-f", "{{json .HostConfig.Links}}", me).stdout
-    assert f"{target}:db" in links
+    assert json.loads(links) == [f"/{target}:/{me}/db"]  # dockerd's form
     bad = docker("run", "--rm", "--link", "lk-nonexistent:x", "busybox", "true", check=False)
     assert bad.returncode == 125  # refused at create (no pull attempt, nothing left)
     assert "could not get container for lk-nonexistent" in bad.stderr

@@ -34,6 +34,13 @@ def parse_link(text: str) -> tuple[str, str]:
     return name, alias
 
 
+def shown_links(c: Container) -> list[str] | None:
+    """``HostConfig.Links`` as dockerd shows them: ``/target:/container/alias``."""
+    if not c.host_config.Links:
+        return None
+    return [f"/{t}:/{c.name}/{a}" for t, a in map(parse_link, c.host_config.Links)]
+
+
 def address_of(target: Container) -> str:
     """The target's address: on the default bridge if it is there, else its first network."""
     st = target.extras.get(NET_KEY) or {}

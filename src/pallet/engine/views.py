@@ -17,6 +17,7 @@ import msgspec
 from pallet.api.models import HostConfig
 from pallet.engine.exitreason import exit_reason
 from pallet.engine.lifecycle import State
+from pallet.engine.links import shown_links
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
 from pallet.notation.human import container_status
@@ -132,7 +133,7 @@ def inspect(c: Container, bundle: Path, rootfs_data: dict[str, str], exec_ids: l
         "ProcessLabel": "",
         "AppArmorProfile": "",
         "ExecIDs": exec_ids or None,
-        "HostConfig": _host_config(c.host_config),
+        "HostConfig": {**_host_config(c.host_config), "Links": shown_links(c)},
         "GraphDriver": {"Name": "overlay2", "Data": rootfs_data},
         "Mounts": [],
         "Config": config,
