@@ -96,7 +96,7 @@ def convert(project: Project, inputs: Inputs, opts: Options) -> Result:
         if workload["kind"] == "Deployment":
             claims_used.update(parts.claims)
         workloads.append(workload)
-        svc_obj = service_object(svc, project, ports(svc, facts), opts)
+        svc_obj = service_object(svc, project, ports(svc, facts), opts, warnings)
         if svc_obj is not None:
             services.append(svc_obj)
     objects += _claims(project, claims_used, opts)

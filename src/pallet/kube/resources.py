@@ -59,23 +59,36 @@ def file_objects(project: Project, files: dict[str, bytes], opts: Options,
 
 
 def service_object(svc: Service, project: Project, found: list[tuple[int, str]],
-                   opts: Options) -> Obj | None:
+                   opts: Options, warn: list[str]) -> Obj | None:
     """The Service that gives the pods the compose service's name on the network; of
-    ``opts.service_type`` when the service publishes ports, else ClusterIP."""
+    ``opts.service_type`` when the service publishes ports, else ClusterIP. A published
+    port keeps its container port inside the cluster; a LoadBalancer also listens on the
+    published number, a NodePort takes it as its node port when in the node-port range."""
     if not found:
         return None
     name = dns_name(svc.name)
-    published = {(p.target, p.protocol) for p in svc.ports or [] if p.published is not None}
+    published = {(p.target, p.protocol): p.published for p in svc.ports or []}
     kind = opts.service_type if published else "ClusterIP"
     entries: list[Obj] = []
     for port, proto in found:
         entry: Obj = {"name": f"{proto}-{port}", "port": port, "targetPort": port,
                       "protocol": proto.upper()}
-        if kind == "NodePort" and (port, proto) in published:
-            host = next(p.published for p in svc.ports or [] if p.target == port)
-            if host and host.isdigit() and 30000 <= int(host) <= 32767:
-                entry["nodePort"] = int(host)
         entries.append(entry)
+        if (port, proto) not in published:
+            continue
+        host = published[(port, proto)] or ""
+        if kind == "NodePort" and host.isdigit() and 30000 <= int(host) <= 32767:
+            entry["nodePort"] = int(host)
+        elif kind == "NodePort" and host:
+            warn.append(f"service {svc.name}: ports: {host}:{port} is outside the node-port "
+                        "range (30000-32767); the cluster picks the node port")
+        elif kind == "LoadBalancer" and host.isdigit() and int(host) != port:
+            entries.append({"name": f"pub-{host}-{proto}", "port": int(host),
+                            "targetPort": port, "protocol": proto.upper()})
+        elif kind == "ClusterIP":
+            warn.append(f"service {svc.name}: ports: {host or '(any)'}:{port} is published on "
+                        "the host; a ClusterIP Service is reachable inside the cluster only "
+                        "(--service-type NodePort or LoadBalancer)")
     return {"apiVersion": "v1", "kind": "Service", "metadata": meta(name, project),
             "spec": {"type": kind, "selector": {NAME_LABEL: name}, "ports": entries}}
 
@@ -94,8 +107,7 @@ def network_policies(project: Project) -> list[Obj]:
                              "ingress": [{"from": [{"podSelector": {"matchLabels": label}}]}]}})
     for name in sorted(project.services):
         svc = project.services[name]
-        published = sorted({(p.target, p.protocol) for p in svc.ports or []
-                            if p.published is not None})
+        published = sorted({(p.target, p.protocol) for p in svc.ports or []})
         if not published:
             continue
         out.append({"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",

@@ -48,7 +48,8 @@ CASES = {
 
 def _render(name: str) -> tuple[list[dict[str, object]], str]:
     path, opts = CASES[name]
-    project = load(ProjectOptions(files=(str(path),), project_name=name, environ={}))
+    project = load(ProjectOptions(files=(str(path),), project_name=name,
+                                  environ={"WEB_PORT": "8080"}))
     result = convert(project, Inputs(images=IMAGES, files=file_contents(project)), opts)
     text = "# warnings:\n" + "".join(f"#   {w}\n" for w in result.warnings) + dump(
         result.objects)
