@@ -14,10 +14,13 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO, Protocol
+from typing import IO, TYPE_CHECKING, BinaryIO, Protocol
 
 from pallet.errors import DataCorruption, NotFound
 from pallet.oci.digest import CHUNK, Digest, is_hex64
+
+if TYPE_CHECKING:
+    from pallet.content.partial import PartialWriter
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,13 @@ class LocalContentStore:
 
     def writer(self) -> BlobWriter:
         return BlobWriter(self)
+
+    def partial(self, digest: str) -> PartialWriter:
+        """A writer resuming an interrupted download of ``digest``
+        (:class:`~pallet.content.partial.PartialWriter`)."""
+        from pallet.content.partial import PartialWriter
+
+        return PartialWriter(self, digest)
 
     def write_bytes(self, data: bytes, expected_digest: str | None = None) -> Digest:
         with self.writer() as w:

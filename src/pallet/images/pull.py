@@ -4,7 +4,8 @@ Every blob is verified (digest and size) while it is written to the content stor
 layer content is checked against the config's diff_ids when applied. Layers
 download in parallel (``parallel`` at a time) and are applied in order as they
 arrive. A layer whose blob and snapshot are already here is not fetched again
-("Already exists"); a verified blob left by an interrupted pull is reused. On
+("Already exists"); a verified blob left by an interrupted pull is reused, and a blob
+cut off half-way resumes from what arrived (an HTTP Range request). On
 failure the new snapshots, config and manifests are removed and no record or
 tag is written; verified layer blobs stay in the content store so that a retry
 resumes (they are named by their digest, so they can never be wrong) until the
@@ -52,6 +53,8 @@ class Fetched(Protocol):
 
 
 class BlobStream(Protocol):
+    @property
+    def status(self) -> int: ...
     def read(self, n: int = -1) -> bytes: ...
     def close(self) -> None: ...
 
@@ -60,7 +63,7 @@ class Source(Protocol):
     """What a pull needs from a registry (``pallet.registry.client.RegistryClient``)."""
 
     def get_manifest(self, repo: str, ref: str) -> Fetched: ...
-    def open_blob(self, repo: str, digest: str) -> BlobStream: ...
+    def open_blob(self, repo: str, digest: str, offset: int = 0) -> BlobStream: ...
 
 
 @dataclass(frozen=True)
@@ -236,17 +239,25 @@ def _layer_media(media: Any) -> str | None:
 
 def _download(svc: ImageService, client: Source, repo: str, desc: dict[str, Any],
               emit: Emit) -> None:
-    """Fetch one blob into the content store, verified; shared between concurrent pulls."""
+    """Fetch one blob into the content store, verified; shared between concurrent pulls.
+
+    What an interrupted attempt received is kept (``content.partial``) and the next one
+    asks for the rest with a Range request; a registry that sends the whole blob instead
+    (200) starts it over."""
     digest, size = desc["digest"], int(desc.get("size", -1))
     sid = _short(digest)
     with _lock_for(digest):
         if svc.content.exists(digest):
             emit({"status": "Download complete", "progressDetail": {}, "id": sid})
             return
-        resp = client.open_blob(repo, digest)
-        last = 0.0
-        try:
-            with svc.content.writer() as w:
+        with svc.content.partial(digest) as w:
+            if 0 <= size <= w.size:
+                w.restart()  # complete but never verified: fetch it again
+            resp = client.open_blob(repo, digest, w.size)
+            if resp.status != 206:
+                w.restart()
+            last = 0.0
+            try:
                 limit = size + 1 if size >= 0 else None
                 while limit is None or w.size < limit:
                     chunk = resp.read(CHUNK if limit is None else min(CHUNK, limit - w.size))
@@ -259,10 +270,10 @@ def _download(svc: ImageService, client: Source, repo: str, desc: dict[str, Any]
                         emit({"status": "Downloading", "id": sid,
                               "progressDetail": {"current": w.size, "total": size},
                               "progress": progress_bar(w.size, size)})
-                emit({"status": "Verifying Checksum", "progressDetail": {}, "id": sid})
-                w.commit(digest, size if size >= 0 else None)
-        finally:
-            resp.close()
+            finally:
+                resp.close()
+            emit({"status": "Verifying Checksum", "progressDetail": {}, "id": sid})
+            w.commit(digest, size if size >= 0 else None)
     emit({"status": "Download complete", "progressDetail": {}, "id": sid})
 
 

@@ -153,10 +153,18 @@ class RegistryClient:
         return out
 
     # -- blobs ----------------------------------------------------------------------------
-    def open_blob(self, repo: str, digest: str) -> Response:
-        """A streamed blob body (the caller verifies digest and size)."""
-        resp = self.send(Request("GET", self.url(f"{repo}/blobs/{digest}")), _pull(repo))
-        if resp.status != 200:
+    def open_blob(self, repo: str, digest: str, offset: int = 0) -> Response:
+        """A streamed blob body (the caller verifies digest and size); from ``offset`` with
+        a Range request: status 206 when the registry honours it, else 200 and all of it."""
+        headers = {"Range": f"bytes={offset}-"} if offset > 0 else {}
+        resp = self.send(Request("GET", self.url(f"{repo}/blobs/{digest}"), headers),
+                         _pull(repo))
+        if resp.status == 206 and not resp.header("content-range").startswith(
+                f"bytes {offset}-"):
+            resp.close()
+            raise DataCorruption(f"blob {digest}: registry answered another range "
+                                 f"({resp.header('content-range')}) than bytes={offset}-")
+        if resp.status not in (200, 206):
             raise_for(resp, f"blob {digest} of {self.host}/{repo}")
         return resp
 

@@ -57,9 +57,13 @@ class Response:
     def read(self, n: int = -1) -> bytes:
         if self._raw is not None:
             try:
-                return self._raw.read(n) if n >= 0 else self._raw.read()
+                data = self._raw.read(n) if n >= 0 else self._raw.read()
             except (OSError, http.client.HTTPException) as e:
                 raise Unavailable(f"registry connection lost: {e}") from None
+            if not data and n != 0 and self._raw.length:  # EOF before Content-Length
+                raise Unavailable(
+                    f"registry connection lost: the body ended {self._raw.length} bytes early")
+            return data
         if n < 0:
             data, self._pos = self._body[self._pos:], len(self._body)
             return data
