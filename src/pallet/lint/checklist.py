@@ -117,7 +117,9 @@ def _health(c: ContainerView, item: Callable[..., Item]) -> list[Item]:
     status = c.State.Health.Status if c.State.Health else ""
     now = item("health.status", status != "unhealthy", "currently healthy", "unhealthy",
                good=status)
-    if status not in ("healthy", "unhealthy"):
+    if status == "starting":  # within its start period: watch it, nothing to start
+        now = item("health.status", False, "currently healthy", status, warn=True)
+    elif status not in ("healthy", "unhealthy"):
         now = Item("health.status", "warn", "currently healthy", status or "not running",
                    f"pallet start {c.Name.lstrip('/')}")
     return [item("health.check", True, "health check defined", "", good=" ".join(test)), now]

@@ -57,7 +57,12 @@ def test_health_status_grades() -> None:
     doc = {**HARDENED, "State": {"Running": True, "Health": {"Status": "unhealthy"}}}
     assert _status(check_container(doc))["health.status"] == "fail"
     doc = {**HARDENED, "State": {"Running": True, "Health": {"Status": "starting"}}}
-    assert _status(check_container(doc))["health.status"] == "warn"
+    (starting,) = [i for i in check_container(doc).items if i.id == "health.status"]
+    assert (starting.status, starting.detail) == ("warn", "starting")
+    assert starting.fix == "pallet inspect --format '{{json .State.Health}}' web"
+    doc = {**HARDENED, "State": {"Running": False}}
+    (stopped,) = [i for i in check_container(doc).items if i.id == "health.status"]
+    assert (stopped.status, stopped.fix) == ("warn", "pallet start web")
 
 
 def test_image_items() -> None:
