@@ -90,7 +90,7 @@ class EndpointSetup:
         exposed = list((c.config.ExposedPorts or {}).keys())
         bindings = msgspec.to_builtins(hc.PortBindings)
         ports = portmap.expand(bindings, exposed, hc.PublishAllPorts, taken)
-        portmap.check_free(ports, taken)
+        portmap.check_free(ports, taken, c.name)
         self.claims.claim(c.id, [p.to_wire() for p in ports])  # before the first await
         if not ports and self._take_spare(c, st, nets, ctx):
             return

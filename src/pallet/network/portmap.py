@@ -107,12 +107,15 @@ def in_use(host_ip: str, port: int, proto: str) -> bool:
     return False
 
 
-def check_free(ports: Sequence[PortMapping], taken: Iterable[tuple[str, int]] = ()) -> None:
-    """Refuse ports held by another container of this daemon or bound on the host."""
+def check_free(ports: Sequence[PortMapping], taken: Iterable[tuple[str, int]] = (),
+               endpoint: str = "") -> None:
+    """Refuse ports held by another container of this daemon or bound on the host; the
+    error names the ``endpoint`` (the container's name) as dockerd's does."""
     held = set(taken)
     for p in ports:
         if (p.protocol, p.host_port) in held or in_use(p.host_ip, p.host_port, p.protocol):
-            raise Conflict(f"driver failed programming external connectivity on endpoint: "
+            on = f" {endpoint}" if endpoint else ""
+            raise Conflict(f"driver failed programming external connectivity on endpoint{on}: "
                            f"Bind for {p.host_ip or '0.0.0.0'}:{p.host_port} failed: "
                            "port is already allocated")
 

@@ -84,8 +84,8 @@ def test_check_free_refuses_held_port() -> None:
         port = s.getsockname()[1]
         with pytest.raises(Conflict, match="port is already allocated"):
             portmap.check_free([PortMapping("127.0.0.1", port, 80)])
-    with pytest.raises(Conflict):
-        portmap.check_free([PortMapping("", 1234, 80)], taken={("tcp", 1234)})
+    with pytest.raises(Conflict, match=r"on endpoint web: Bind for 0\.0\.0\.0:1234 failed"):
+        portmap.check_free([PortMapping("", 1234, 80)], taken={("tcp", 1234)}, endpoint="web")
 
 
 def test_setup_document_isolates_and_keeps_aliases() -> None:
