@@ -1,5 +1,6 @@
-"""Display JSON-lines progress (pull, load, import, bootstrap) like docker's
-non-terminal jsonmessage output; raise the stream's error (printed as is)."""
+"""Display JSON-lines progress (pull, push, load, import, bootstrap) like docker: plain
+lines, or on a terminal per-layer lines rewritten in place (:mod:`pallet.cli.progresslive`);
+raise the stream's error (printed as is)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,18 @@ if TYPE_CHECKING:
 
 
 def show(
-    chunks: Iterable[bytes], write: Callable[[str], object], quiet: bool = False
+    chunks: Iterable[bytes], write: Callable[[str], object], quiet: bool = False,
+    tty: bool = False,
 ) -> list[dict[str, Any]]:
     """Print each message; return the ``aux`` payloads. An error in the stream raises
     a PalletError that prints as it is, without docker's "Error response from daemon:"
     (that is for a failed request)."""
     aux: list[dict[str, Any]] = []
+    live = None
+    if tty and not quiet:
+        from pallet.cli.progresslive import Live
+
+        live = Live(write)
     for msg in progress_messages(chunks):
         if "aux" in msg and isinstance(msg["aux"], dict):
             aux.append(msg["aux"])
@@ -29,6 +36,9 @@ def show(
             continue
         status = str(msg.get("status", ""))
         if not status:
+            continue
+        if live is not None:
+            live.show(msg)
             continue
         line = f"{msg['id']}: {status}" if msg.get("id") else status
         if msg.get("progress"):

@@ -14,6 +14,7 @@ from pallet.cli.flagerrors import UsageError
 from pallet.cli.flags import argument, command, option
 from pallet.cli.progress import show
 from pallet.cli.session import api
+from pallet.cli.terminal import is_tty
 from pallet.cli.util import echo
 
 
@@ -59,7 +60,7 @@ def pull(all_tags: bool, platform: str, quiet: bool, disable_content_trust: bool
     tag = _default_tag(tag, all_tags, quiet)
     resp = api().registry.pull(name, tag, platform=platform, all_tags=all_tags,
                                auth=credstore.header_for(name))
-    show(resp.chunks(), _write, quiet=quiet)
+    show(resp.chunks(), _write, quiet=quiet, tty=is_tty(sys.stdout))
     if quiet:
         echo(f"{name}{'@' if tag.startswith('sha256:') else ':'}{tag}" if tag else name)
 
@@ -83,7 +84,7 @@ def push(all_tags: bool, quiet: bool, disable_content_trust: bool, compression: 
     tag = _default_tag(tag, all_tags, quiet)
     resp = api().registry.push(repo, tag, auth=credstore.header_for(repo),
                                compression=compression, level=level)
-    aux = show(resp.chunks(), _write, quiet=quiet)
+    aux = show(resp.chunks(), _write, quiet=quiet, tty=is_tty(sys.stdout))
     if quiet:
         for a in aux:
             if a.get("Tag"):
