@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pallet.engine.lifecycle import State
 from pallet.engine.records import Container
 from pallet.network import portmap
 from pallet.network.records import NetworkRecord
@@ -55,14 +56,17 @@ def decorate_container(c: Container, st: dict[str, Any], special_id: str, view: 
         networks[e["name"]] = endpoint_settings(c, e, st.get("endpoints", {}).get(e["id"]))
     if st["mode"] in ("host", "none"):
         networks[st["mode"]] = endpoint_settings(c, {"id": special_id, "aliases": []}, None)
-    exposed = list((c.config.ExposedPorts or {}).keys())
+    # dockerd's ports are those of a live endpoint: none before the start or after the exit
+    live = c.status in (State.RUNNING, State.PAUSED)
+    exposed = list((c.config.ExposedPorts or {}).keys()) if live else []
+    ports = st.get("ports", []) if live else []
     if kind == "summary":
-        view["Ports"] = portmap.ports_summary(st.get("ports", []), exposed)
+        view["Ports"] = portmap.ports_summary(ports, exposed)
         view["NetworkSettings"] = {"Networks": networks}
         return
     ns = view.setdefault("NetworkSettings", {})
     ns["Networks"] = networks
-    ns["Ports"] = portmap.ports_view(st.get("ports", []), exposed)
+    ns["Ports"] = portmap.ports_view(ports, exposed)
     ns["SandboxKey"] = st.get("netns", "")
     ns["SandboxID"] = c.id if st.get("netns") else ""
     bridge = networks.get("bridge")
