@@ -79,6 +79,9 @@ class NetworkService:
         driver = req.Driver or "bridge"
         if driver in ("host", "null", "none"):
             raise Forbidden(f"only one instance of \"{driver}\" network is allowed")
+        if driver == "overlay":  # dockerd: "This node is not a swarm manager"
+            raise InvalidArgument("overlay networks need swarm mode, which pallet does not "
+                                  "provide: on one host use the bridge driver")
         if driver not in DRIVERS:
             raise InvalidArgument(f"plugin \"{driver}\" not found")
         if self.store.by_name(name) is not None:

@@ -39,8 +39,10 @@ def test_create_unique_and_filters(svc: NetworkService) -> None:
         svc.create({"Name": "appnet"})
     with pytest.raises(Forbidden):
         svc.create({"Name": "other", "IPAM": {"Config": [{"Subnet": n.subnet}]}})
-    with pytest.raises(InvalidArgument):
+    with pytest.raises(InvalidArgument, match="overlay networks need swarm mode"):
         svc.create({"Name": "x", "Driver": "overlay"})
+    with pytest.raises(InvalidArgument, match='plugin "weave" not found'):
+        svc.create({"Name": "x", "Driver": "weave"})
     assert [x.name for x in svc.list({"label": ["tier=web"]})] == ["appnet"]
     assert {x.name for x in svc.list({"type": ["custom"]})} == {"appnet"}
     assert svc.resolve(n.id[:6]).name == "appnet"
