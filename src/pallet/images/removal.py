@@ -112,9 +112,11 @@ def prune(svc: ImageService, dangling_only: bool, in_use: InUse) -> dict[str, An
                 continue
             for n in [*img.repo_tags, *img.repo_digests]:
                 deleted.append({"Untagged": n})
+            row = svc.records.get(img.id)
+            sizes = {x.chain_id: x.content_size for x in row.layers} if row else {}
             recs = delete_image(svc, img.id)
-            if recs:
-                reclaimed += img.size
+            # as dockerd: the layers gone count, not those another image keeps
+            reclaimed += sum(sizes.get(r["Deleted"], 0) for r in recs if "Deleted" in r)
             deleted.extend(recs)
     return {"ImagesDeleted": deleted or None, "SpaceReclaimed": reclaimed}
 

@@ -156,6 +156,17 @@ def test_remove_keeps_shared_layers(svc: ImageService, tmp_path: Path) -> None:
         svc.get(b)
 
 
+def test_prune_reclaims_only_the_layers_it_removes(svc: ImageService, tmp_path: Path) -> None:
+    docker_2010_archive(tmp_path / "a.tar", [layer_tar({"a": b"1"})], ["a:1"])
+    docker_2010_archive(tmp_path / "b.tar",
+                        [layer_tar({"a": b"1"}), layer_tar({"b": b"22"})], [])
+    svc.load(tmp_path / "a.tar")
+    svc.load(tmp_path / "b.tar")
+    r = svc.prune(True, in_use=lambda _i: False)
+    assert len([d for d in r["ImagesDeleted"] if "Deleted" in d]) == 2  # b and its top layer
+    assert r["SpaceReclaimed"] == 2  # the shared base layer stays with a:1
+
+
 def test_rootfs_mounts_and_release_after_forced_delete(svc: ImageService, tmp_path: Path) -> None:
     iid = _import(svc, tmp_path, {"a": b"1"}, "c:1")
     svc.rootfs_mounts(svc.get(iid), "ctr1")
