@@ -125,10 +125,21 @@ def _health(c: ContainerView, item: Callable[..., Item]) -> list[Item]:
     return [item("health.check", True, "health check defined", "", good=" ".join(test)), now]
 
 
+def _names(ref: str, image_id: str, repo_tags: list[str]) -> list[str]:
+    """The name(s) to grade: ``ref`` as the engine reads it (no tag: ``latest``), or the
+    image's own tags when ``ref`` is empty or its ID."""
+    short = ref.removeprefix("sha256:")
+    if not ref or (len(short) >= 4 and image_id.removeprefix("sha256:").startswith(short)):
+        return sorted(repo_tags, key=lambda t: t.endswith(":latest"))  # a pinned one first
+    if "@" in ref or ":" in ref.rsplit("/", 1)[-1]:
+        return [ref]
+    return [f"{ref}:latest"]
+
+
 def check_image(doc: dict[str, Any], ref: str = "") -> CheckReport:
     img: ImageView = image_view(doc)
     cfg = img.Config
-    tags = [ref] if ref else list(img.RepoTags or [])
+    tags = _names(ref, img.Id, list(img.RepoTags or []))
     tag = tags[0].rsplit("/", 1)[-1].partition(":")[2] if tags else ""
     labels = {k.lower() for k in cfg.Labels or {}}
     shell = [(what, argv) for what, argv in (("CMD", cfg.Cmd), ("ENTRYPOINT", cfg.Entrypoint))
@@ -162,7 +173,7 @@ def check_image(doc: dict[str, Any], ref: str = "") -> CheckReport:
         _item("image.env-secrets", not secrets, "no secrets in ENV", "; ".join(secrets),
               "remove the ENV; pass the secret at run time as a file"),
     ]
-    return _report(name, "image", items)
+    return _report(ref or name, "image", items)
 
 
 def render_text(reports: list[CheckReport]) -> str:

@@ -88,3 +88,13 @@ def test_a_compose_service_is_told_its_compose_keys() -> None:
     assert fixes["security.user"] == 'service web: user: "10001"'
     assert "logging: {driver: json-file" in fixes["logging.rotation"]
     assert fixes["limits.memory"].startswith("service web: deploy.resources.limits.memory")
+
+
+def test_image_tag_as_the_engine_reads_the_reference() -> None:
+    doc = {"Id": "sha256:" + "f" * 64, "RepoTags": ["busybox:latest", "myapp:1.0.0"]}
+    by_id = check_image(doc, "ffffffffffff")
+    assert by_id.target == "ffffffffffff" and _status(by_id)["image.tag"] == "pass"
+    (bare,) = [i for i in check_image(doc, "busybox").items if i.id == "image.tag"]
+    assert (bare.status, bare.detail) == ("fail", "busybox:latest is latest")
+    dangling = check_image({"Id": "sha256:" + "f" * 64}, "ffffffffffff")
+    assert _status(dangling)["image.tag"] == "fail"
