@@ -101,6 +101,25 @@ def test_dns_by_name_alias_and_isolation(palletd: Any, net: Any) -> None:
     assert res.returncode != 0, res.stdout
 
 
+def test_isolation_survives_another_network_emptying(palletd: Any, net: Any) -> None:
+    """netavark drops FORWARD's jump to its isolation chain when any isolated network's
+    last container leaves; networks that still have containers must stay apart."""
+    net("isoa")
+    net("isob")
+    net("isoc")
+    ok(palletd, "run", "-d", "--name", "isoweb", "--network", "isob", "busybox", "sleep",
+       "1000")
+    ip = json.loads(ok(palletd, "inspect", "isoweb"))[0][
+        "NetworkSettings"]["Networks"]["isob"]["IPAddress"]
+    ok(palletd, "run", "-d", "--name", "isoclient", "--network", "isoa", "busybox",
+       "sleep", "1000")
+    ok(palletd, "run", "--rm", "--network", "isoc", "busybox", "true")  # isoc empties
+    ok(palletd, "network", "rm", "isoc")  # waits for its teardown
+    res = palletd.pallet("exec", "isoclient", "ping", "-c1", "-W2", ip)
+    assert "1 packets received" not in res.stdout, f"a container on isoa reached {ip} on isob"
+    ok(palletd, "rm", "-f", "isoweb", "isoclient")
+
+
 def test_internal_network_has_no_route_out(palletd: Any, net: Any) -> None:
     net("internalnet", "--internal")
     net("outnet")

@@ -174,7 +174,37 @@ class Netavark:
             if doc.get("port_mappings"):
                 for nv_name in doc["networks"]:
                     drop_chain("nat", dn_chain(nv_name))
+            restore_isolation_jump()
         forget_udp_flows(udp_ports(doc.get("port_mappings") or []))
+
+
+ISOLATION_JUMP = ["FORWARD", "-j", "NETAVARK_ISOLATION_1"]
+
+
+def restore_isolation_jump() -> bool:
+    """Put netavark's ``FORWARD -j NETAVARK_ISOLATION_1`` back while isolated networks
+    remain; True if it had to.
+
+    netavark removes that jump on the complete teardown of *any* isolated network (the
+    last container leaving it), although every other isolated network's rules hang off
+    it: until the next setup re-inserts it, containers on different networks reach each
+    other. So after each teardown, if NETAVARK_ISOLATION_1 still holds a network's rule
+    and FORWARD lost the jump, it goes back first in FORWARD, where netavark puts it.
+    """
+    restored = False
+    for tool in ("iptables", "ip6tables"):
+        listed = subprocess.run([tool, "-S", "NETAVARK_ISOLATION_1"], capture_output=True,
+                                timeout=30)
+        if listed.returncode != 0 or not any(
+                line.startswith(b"-A ") for line in listed.stdout.splitlines()):
+            continue  # no chain, or no isolated network left: nothing to protect
+        present = subprocess.run([tool, "-C", *ISOLATION_JUMP], capture_output=True,
+                                 timeout=30).returncode == 0
+        if not present:
+            subprocess.run([tool, "-I", ISOLATION_JUMP[0], "1", *ISOLATION_JUMP[1:]],
+                           capture_output=True, timeout=30)
+            restored = True
+    return restored
 
 
 def drop_chain(table: str, chain: str) -> bool:
