@@ -313,7 +313,10 @@ def test_log_rotation_keeps_max_file_and_logs_shows_tail(p: P) -> None:
     log = Path(doc["LogPath"])
     files = sorted(log.parent.glob("ctr.log*"))
     assert 1 <= len(files) <= 3, files
-    assert sum(f.stat().st_size for f in files) < 3 * 1024 + 1024
+    # rotation follows the writer by polling (engine/logwatch): a file may pass max-size by
+    # what the writer adds before the poller's next look, more on a loaded machine, but
+    # never by conmon's cap; max-file is exact
+    assert sum(f.stat().st_size for f in files) < 3 * (1024 + 1024)
     tail = p.ok("logs", "--tail", "3", n).splitlines()
     assert tail == ["line-398-xxxxxxxxxxxxxxxxxxxx", "line-399-xxxxxxxxxxxxxxxxxxxx",
                     "last-line"]
