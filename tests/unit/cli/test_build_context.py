@@ -243,6 +243,32 @@ def test_build_with_an_outside_dockerfile_names_it_in_the_query(
     assert res.exit_code == 0, res.stderr
 
 
+def test_build_from_stdin_a_dockerfile_alone_or_a_context_archive(engine: Harness) -> None:
+    res = engine.run("build", "-q", "-", input="FROM busybox\nCMD [\"true\"]\n")
+    assert res.exit_code == 0, res.stderr
+    ((_, _, query, body),) = [r for r in engine.engine.requests if r[1] == "/build"]
+    assert query["dockerfile"] == [INJECTED]
+    with tarfile.open(fileobj=io.BytesIO(body)) as tf:
+        f = tf.extractfile(INJECTED)
+        assert f is not None and f.read() == b'FROM busybox\nCMD ["true"]\n'
+        assert set(tf.getnames()) == {INJECTED, ".dockerignore"}
+    archive = io.BytesIO()
+    with tarfile.open(fileobj=archive, mode="w:gz") as tf:
+        info = tarfile.TarInfo("sub/App.dockerfile")
+        info.size = len(b"FROM busybox\n")
+        tf.addfile(info, io.BytesIO(b"FROM busybox\n"))
+    res = engine.run("build", "-q", "-f", "sub/App.dockerfile", "-", input=archive.getvalue())
+    assert res.exit_code == 0, res.stderr
+    (_, _, query, body) = [r for r in engine.engine.requests if r[1] == "/build"][-1]
+    assert query["dockerfile"] == ["sub/App.dockerfile"] and body == archive.getvalue()
+
+
+def test_build_cannot_read_both_context_and_dockerfile_from_stdin(engine: Harness) -> None:
+    res = engine.run("build", "-f", "-", "-", input="FROM busybox\n")
+    assert res.exit_code == 1 and "can't use stdin for both" in res.stderr
+    assert not [r for r in engine.engine.requests if r[1] == "/build"]
+
+
 def test_build_of_a_missing_directory_fails_before_sending(
         engine: Harness, tmp_path: Path) -> None:
     res = engine.run("build", str(tmp_path / "nope"))

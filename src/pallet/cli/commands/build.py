@@ -3,13 +3,15 @@
 The tar (``pallet.cli.buildctx``) goes out as a chunked body while it is written, each
 file read once. Output is the daemon's classic-builder stream; ``-q`` prints only the
 image ID. Secrets (``--secret id=x,src=FILE`` or ``id=x,env=VAR``) travel in the
-``X-Pallet-Build-Secrets`` header, never in the context.
+``X-Pallet-Build-Secrets`` header, never in the context. ``pallet build -`` reads the
+context from stdin: an archive as it is, or a Dockerfile alone (an empty context).
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import tempfile
 
 from pallet.cli.buildctx import Context, ContextError
 from pallet.cli.errors import StatusError
@@ -23,6 +25,8 @@ from pallet.oci.reference import build_tag
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
 if TYPE_CHECKING:
     from typing import Any
+
+    from pallet.client.http import Body
 
 
 def _write(text: str) -> None:
@@ -128,8 +132,47 @@ def build(tags: tuple[str, ...], file_: str, build_args: tuple[str, ...],
     """Build an image from a Dockerfile."""
     for t in tags:  # before the context is read or sent
         parsed(t, build_tag, "-t, --tag")
-    if path.startswith(("http://", "https://", "git@")) or path == "-":
-        raise StatusError(1, "only a local directory can be a build context")
+    if path.startswith(("http://", "https://", "git@")):
+        raise StatusError(1, "only a local directory or - (stdin) can be a build context")
+    body, dockerfile = _stdin_context(file_) if path == "-" else _dir_context(path, file_,
+                                                                               check)
+    try:
+        resp = api().build.build(
+            body, tags=list(tags), dockerfile=dockerfile,
+            buildargs=_kv(build_args, True), labels=_kv(labels, False), target=target,
+            nocache=no_cache, quiet=quiet, networkmode=network, pull=pull, platform=platform,
+            secrets=_secrets(secrets))
+    except ContextError as e:
+        raise StatusError(1, str(e)) from None
+    aux = show(resp.chunks(), _write, quiet=quiet)
+    image_id = next((a["ID"] for a in reversed(aux) if a.get("ID")), "")
+    if quiet and image_id:
+        echo(image_id)
+    if iidfile and image_id:
+        with open(iidfile, "w") as f:
+            f.write(image_id)
+
+
+_ARCHIVE_MAGIC = (b"\x1f\x8b", b"BZh", b"\xfd7zXZ\x00")  # gzip, bzip2, xz
+
+
+def _stdin_context(file_: str) -> tuple[Body, str]:
+    """``build -``: stdin is a context archive (tar, maybe compressed), sent as it is, or a
+    Dockerfile alone, sent in a context holding nothing else (as the docker CLI does)."""
+    if file_ == "-":
+        raise StatusError(1, "invalid argument: can't use stdin for both build context "
+                          "and dockerfile")
+    data = sys.stdin.buffer.read()
+    if data.startswith(_ARCHIVE_MAGIC) or data[257:262] == b"ustar":
+        return data, file_ or "Dockerfile"
+    with tempfile.TemporaryDirectory() as empty:
+        ctx = Context(empty, None, data)
+        return b"".join(ctx.chunks()), ctx.dockerfile
+
+
+def _dir_context(path: str, file_: str, check: bool) -> tuple[Body, str]:
+    """A local directory as the context, its Dockerfile inside, outside (``-f``) or on
+    stdin (``-f -``); linted first with ``--check``."""
     if not os.path.isdir(path):
         raise StatusError(1, f'unable to prepare context: path "{path}" not found')
     outside: bytes | None = None
@@ -149,23 +192,8 @@ def build(tags: tuple[str, ...], file_: str, build_args: tuple[str, ...],
             dockerfile_rel = rel.replace(os.sep, "/")
     if check:
         _lint_first(path, file_ or os.path.join(path, "Dockerfile"), outside)
-    secret_map = _secrets(secrets)
     try:
         ctx = Context(path, dockerfile_rel, outside)
     except ContextError as e:
         raise StatusError(1, str(e)) from None
-    try:
-        resp = api().build.build(
-            ctx.chunks(), tags=list(tags), dockerfile=ctx.dockerfile,
-            buildargs=_kv(build_args, True), labels=_kv(labels, False), target=target,
-            nocache=no_cache, quiet=quiet, networkmode=network, pull=pull, platform=platform,
-            secrets=secret_map)
-    except ContextError as e:
-        raise StatusError(1, str(e)) from None
-    aux = show(resp.chunks(), _write, quiet=quiet)
-    image_id = next((a["ID"] for a in reversed(aux) if a.get("ID")), "")
-    if quiet and image_id:
-        echo(image_id)
-    if iidfile and image_id:
-        with open(iidfile, "w") as f:
-            f.write(image_id)
+    return ctx.chunks(), ctx.dockerfile
