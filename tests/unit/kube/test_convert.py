@@ -20,6 +20,7 @@ from pallet.kube.gather import file_contents
 from pallet.kube.podspec import ImageFacts
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[2]
 PROJECTS = HERE.parents[1] / "compose" / "projects"
 S = 1_000_000_000
 # the stand-in images' EXPOSE and HEALTHCHECK (tests/compose/images)
@@ -53,7 +54,8 @@ def _render(name: str) -> tuple[list[dict[str, object]], str]:
     result = convert(project, Inputs(images=IMAGES, files=file_contents(project)), opts)
     text = "# warnings:\n" + "".join(f"#   {w}\n" for w in result.warnings) + dump(
         result.objects)
-    return result.objects, text
+    # host paths name the checkout: the golden files hold them relative to it
+    return result.objects, text.replace(str(REPO) + "/", "<repo>/")
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
