@@ -138,6 +138,8 @@ def test_play_the_generated_stack_and_down(pallet: cp.Runner, tmp_path: Path) ->
     try:
         res = pallet("kube", "play", str(out), timeout=300)
         assert "Play kstack is up" in res.stdout
+        again = pallet("kube", "play", str(out), check=False)
+        assert again.returncode != 0 and "play kstack is already up" in again.stderr
         # db turns healthy (its health check came back from the probes)
         cp.eventually(lambda: _state(pallet, "kstack-db-0")["State"].get("Health", {}).get(
             "Status") == "healthy", "db healthy", timeout=60)
@@ -180,3 +182,43 @@ def test_push_the_stack_images_to_a_registry(pallet: cp.Runner) -> None:
             with urlopen(f"http://{reg.host}/v2/{repo}/tags/list", timeout=10) as resp:
                 assert tag in json.load(resp)["tags"]
             pallet("rmi", f"{reg.host}/{repo}:{tag}")
+
+
+FAILING = """
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: first}
+spec:
+  selector: {matchLabels: {app: first}}
+  template:
+    metadata: {labels: {app: first}}
+    spec:
+      containers: [{name: c, image: busybox, command: [sleep, "60"]}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: second}
+spec:
+  selector: {matchLabels: {app: second}}
+  template:
+    metadata: {labels: {app: second}}
+    spec:
+      initContainers: [{name: setup, image: busybox, command: [sh, -c, "exit 3"]}]
+      containers: [{name: c, image: busybox, command: [sleep, "60"],
+                    volumeMounts: [{name: d, mountPath: /d}]}]
+      volumes: [{name: d, persistentVolumeClaim: {claimName: data}}]
+"""
+
+
+def test_a_failing_play_leaves_nothing(pallet: cp.Runner, tmp_path: Path) -> None:
+    path = tmp_path / "failing.yaml"
+    path.write_text(FAILING)
+    res = pallet("kube", "play", str(path), check=False)
+    assert res.returncode != 0
+    assert "initContainer setup exited with 3; the play is removed" in res.stderr
+    assert _labelled(pallet, "failing") == []

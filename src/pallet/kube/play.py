@@ -21,7 +21,7 @@ import os
 import shutil
 
 from pallet.client import Client
-from pallet.errors import InvalidArgument, NotFound, PalletError
+from pallet.errors import Conflict, InvalidArgument, NotFound, PalletError
 from pallet.kube.podrun import Sources
 from pallet.kube.podspec import Obj
 
@@ -90,7 +90,8 @@ class _Data:
 
 def play(client: Client, objects: list[Obj], name: str) -> list[str]:
     """Run the objects; the warnings (what was not honoured). Fails before making anything
-    on an image the engine lacks."""
+    on an image the engine lacks or a play of that name that is up; a failure midway (an
+    initContainer that fails...) removes what the play made."""
     warn: list[str] = []
     for obj in objects:
         if obj.get("kind") not in KNOWN:
@@ -105,6 +106,21 @@ def play(client: Client, objects: list[Obj], name: str) -> list[str]:
                 raise InvalidArgument(f"{w['kind']} {w['metadata']['name']}: image "
                                       f"{c.get('image')} is not on the engine (pull or load "
                                       "it first); nothing made") from None
+    filters = {"label": [f"{LABEL}={name}"]}
+    if client.containers.list(all=True, filters=filters) or client.networks.list(filters):
+        raise Conflict(f"play {name} is already up; pallet kube play --down removes it")
+    try:
+        _make(client, objects, workloads, name, warn)
+    except BaseException:
+        down(client, name)  # nothing half-made stays
+        raise
+    return warn
+
+
+def _make(client: Client, objects: list[Obj], workloads: list[Obj], name: str,
+          warn: list[str]) -> None:
+    from pallet.kube.playrun import await_ready
+
     labels = {LABEL: name}
     groups = _groups(objects, name, warn) or {f"{name}_default": {}}
     for net in groups:
@@ -115,8 +131,6 @@ def play(client: Client, objects: list[Obj], name: str) -> list[str]:
             client.volumes.create({"Name": f"{name}_{obj['metadata']['name']}",
                                    "Labels": labels})
     services = [o for o in objects if o["kind"] == "Service"]
-    from pallet.kube.playrun import await_ready
-
     started: list[str] = []
     waited = False
     for w in sorted(workloads, key=lambda w: bool(_pod(w).get("initContainers"))):
@@ -124,7 +138,6 @@ def play(client: Client, objects: list[Obj], name: str) -> list[str]:
             await_ready(client, started, warn)
             waited = True
         started += _run_workload(client, w, name, groups, services, data, warn)
-    return warn
 
 
 def as_workload(obj: Obj) -> Obj:

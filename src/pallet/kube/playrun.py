@@ -77,8 +77,8 @@ def start_pod(client: Client, w: Obj, replica: int, play: str, nets: list[str],
         client.containers.start(ref)
         status = client.containers.wait(ref).result()
         if status.StatusCode != 0:
-            raise InvalidArgument(f"{where} exited with {status.StatusCode}; the workload "
-                                  "does not start (pallet kube play --down cleans up)")
+            raise InvalidArgument(f"{where} exited with {status.StatusCode}; the play is "
+                                  "removed")
         client.containers.remove(ref, force=True)
     published = _ports(services) if replica == 0 else {}
     if replica and _ports(services):
