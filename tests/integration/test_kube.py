@@ -190,15 +190,10 @@ kind: PersistentVolumeClaim
 metadata: {name: data}
 spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: first}
-spec:
-  selector: {matchLabels: {app: first}}
-  template:
-    metadata: {labels: {app: first}}
-    spec:
-      containers: [{name: c, image: busybox, command: [sleep, "60"]}]
+apiVersion: v1
+kind: Pod
+metadata: {name: first, labels: {app: first}}
+spec: {containers: [{name: c, image: busybox, command: [sleep, "60"]}]}
 ---
 apiVersion: apps/v1
 kind: Deployment
