@@ -28,7 +28,10 @@ def dump(objects: list[Obj]) -> str:
 def write(objects: list[Obj], output: str) -> list[str]:
     """Write to ``output`` (a directory when it ends in ``/`` or is one); the paths written."""
     if output.endswith("/") or os.path.isdir(output):
-        os.makedirs(output, exist_ok=True)
+        try:
+            os.makedirs(output, exist_ok=True)
+        except OSError as err:
+            raise InvalidArgument(f"cannot make {output}: {err.strerror}") from None
         paths = []
         for obj in objects:
             name = f"{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
@@ -39,9 +42,12 @@ def write(objects: list[Obj], output: str) -> list[str]:
 
 def _atomic(path: str, text: str) -> str:
     tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except OSError as err:
+        raise InvalidArgument(f"cannot write {path}: {err.strerror}") from None
     return path
 
 

@@ -43,6 +43,9 @@ def test_usage(engine: Harness) -> None:
     assert r.exit_code != 0 and "invalid --service-type 'Ingress'" in r.stderr
     r = engine.run("kube", "generate", "-f", "x.yaml", "web")
     assert r.exit_code != 0 and "-f and -p go with --compose" in r.stderr
+    r = engine.run("kube", "generate", "--compose", "-f", str(PROJECT / "compose.yaml"),
+                   "-o", "/nonexistent/dir/out.yaml")
+    assert r.exit_code == 1 and "cannot write /nonexistent/dir/out.yaml" in r.stderr
     r = engine.run("kube", "generate", "--kube-version", "1.18", "--compose", "-f",
                    str(PROJECT / "compose.yaml"))
     assert r.exit_code != 0 and "--kube-version 1.18: no schemas for it" in r.stderr
