@@ -165,8 +165,10 @@ def _stdin_context(file_: str) -> tuple[Body, str]:
     data = sys.stdin.buffer.read()
     if data.startswith(_ARCHIVE_MAGIC) or data[257:262] == b"ustar":
         return data, file_ or "Dockerfile"
-    with tempfile.TemporaryDirectory() as empty:
-        ctx = Context(empty, None, data)
+    with tempfile.TemporaryDirectory() as alone:  # named Dockerfile, as errors say
+        with open(os.path.join(alone, "Dockerfile"), "wb") as f:
+            f.write(data)
+        ctx = Context(alone)
         return b"".join(ctx.chunks()), ctx.dockerfile
 
 
