@@ -113,6 +113,11 @@ def tar_path(fs: ContainerFS, path: str) -> tuple[Stat, BinaryIO]:
     try:
         parent, name = anchor.split(rel)
         try:
+            # what is copied, looked at once more: a dangling link's target is missing, and
+            # a trailing slash asks for a directory (as dockerd answers both)
+            top = os.stat(name, dir_fd=parent, follow_symlinks=False)
+            if path.endswith("/") and not stat.S_ISDIR(top.st_mode):
+                raise InvalidArgument(f"{path} in container is not a directory")
             with tarfile.open(fileobj=spool, mode="w|", format=tarfile.PAX_FORMAT) as tf:
                 TreeWriter(tf, fs.skip_devs).add(parent, name, arcname)
         finally:

@@ -74,6 +74,11 @@ def test_stat_and_tar_resolve_symlinks_inside_the_root(tree: Path, tmp_path: Pat
             tar_path(fs, "/d/escape/secret")
         with pytest.raises(NotFound):
             tar_path(fs, "/d/up/secret")
+        (tree / "d" / "dangling").symlink_to("/nowhere")
+        with pytest.raises(NotFound):
+            tar_path(fs, "/d/dangling/")  # the link followed: its target is missing
+        with pytest.raises(InvalidArgument, match="not a directory"):
+            tar_path(fs, "/d/a.txt/")
         _, spool = tar_path(fs, "/d/sub/")
         with spool:
             assert sorted(_members(spool.read())) == ["sub", "sub/b.txt"]
