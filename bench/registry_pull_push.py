@@ -50,6 +50,17 @@ def floor(blob: bytes) -> float:
     return time.perf_counter() - t0
 
 
+def gzip_floor(tar: bytes, level: int = 6) -> float:
+    """Seconds to gzip ``tar`` (zlib at ``level``, one core) and sha256 the output."""
+    t0 = time.perf_counter()
+    z = zlib.compressobj(level, zlib.DEFLATED, 31)
+    h = hashlib.sha256()
+    for i in range(0, len(tar), 1 << 20):
+        h.update(z.compress(tar[i:i + (1 << 20)]))
+    h.update(z.flush())
+    return time.perf_counter() - t0
+
+
 def main(dirs: list[str]) -> None:
     base = Path(tempfile.mkdtemp(prefix="pallet-bench-reg-"))
     reg = RegistryServer(base / "reg")
