@@ -5,7 +5,8 @@ chains) and the snapshots the caller keeps (containers' writable layers); a kept
 snapshot keeps its parents. Everything else is garbage: ``extract-*`` and
 ``build-*`` snapshots of operations a crash cut short, committed chains no image
 references, blobs no image references (a pull's verified layers included), the
-``ingest/`` files of interrupted writers, and snapshot dirs and links no key
+``ingest/`` files of interrupted writers (partial downloads included), the compressed-digest
+hints of layers no image has (:mod:`.pushcompress`), and snapshot dirs and links no key
 names. :func:`collect` sweeps under the store's :class:`~.gcgate.GcGate`, so it
 never sees an operation half-way; :func:`store_bytes` tells how many bytes the
 store holds, garbage included (``system df``).
@@ -34,6 +35,7 @@ class Garbage:
     snapshots: list[str] = field(default_factory=list)  # keys, children before parents
     blobs: list[str] = field(default_factory=list)
     ingest: list[Path] = field(default_factory=list)
+    hints: list[Path] = field(default_factory=list)  # compressed digests of dead layers
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,9 @@ def mark(svc: ImageService, keep: Iterable[str]) -> Garbage:
     ingest = svc.content.ingest_dir
     if ingest.is_dir():
         out.ingest = list(ingest.iterdir())
+    from pallet.images.pushcompress import hints
+
+    out.hints = hints(svc).stale(referenced)
     return out
 
 
@@ -91,7 +96,7 @@ def sweep(svc: ImageService, garbage: Garbage) -> Report:
         if svc.content.delete(digest):
             freed += size
             blobs += 1
-    for p in garbage.ingest:
+    for p in garbage.ingest + garbage.hints:
         size = _allocated(p)
         with contextlib.suppress(OSError):
             p.unlink()

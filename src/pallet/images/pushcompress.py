@@ -7,7 +7,7 @@ names it. The compressed digest and size are recorded in ``<content>/compressed/
 key>/<layer hex>`` (a hint, never trusted for content: the registry's HEAD decides), so
 pushing the same layer again is one HEAD ("Layer already exists") and a mount from a
 sibling repository works as for any blob. Nothing is stored but the hint: the compressed
-bytes go to the registry only.
+bytes go to the registry only. Garbage collection drops the hints of layers it removes.
 """
 
 from __future__ import annotations
@@ -64,6 +64,13 @@ class Hints:
             return msgspec.json.decode(self._path(key, digest).read_bytes(), type=Hint)
         except (OSError, msgspec.DecodeError):
             return None
+
+    def stale(self, live: set[str]) -> list[Path]:
+        """Hint files of layers whose blob is not in ``live`` (for garbage collection)."""
+        if not self.root.is_dir():
+            return []
+        return [p for d in self.root.iterdir() if d.is_dir() for p in d.iterdir()
+                if f"sha256:{p.name}" not in live]
 
     def put(self, key: str, digest: str, hint: Hint) -> None:
         path = self._path(key, digest)

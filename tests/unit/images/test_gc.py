@@ -124,3 +124,17 @@ def test_an_operation_waits_for_a_running_sweep() -> None:
     t.join(5)
     o.join(5)
     assert order == ["sweep", "op"]
+
+
+def test_hints_of_removed_layers_go_with_them(svc: ImageService, tmp_path: Path) -> None:
+    from pallet.images.pushcompress import Hint, hints
+
+    live = svc.get(_import(svc, tmp_path, "keep", {"a": b"a" * 100})).layers[0].digest
+    dead = svc.content.write_bytes(b"an orphan layer")
+    store = hints(svc)
+    for digest in (live, dead):
+        store.put("gzip-isal-6", digest, Hint("sha256:" + "0" * 64, 10))
+    assert [p.name for p in gc.mark(svc, []).hints] == [dead[7:]]
+    svc.collect(lambda: [])
+    assert store.get("gzip-isal-6", live) == Hint("sha256:" + "0" * 64, 10)
+    assert store.get("gzip-isal-6", dead) is None
