@@ -101,6 +101,10 @@ def sweep(svc: ImageService, garbage: Garbage) -> Report:
         with contextlib.suppress(OSError):
             p.unlink()
             freed += size
+    if garbage.hints:
+        from pallet.images.pushcompress import hints
+
+        hints(svc).tidy()
     svc.snapshotter.gc()  # dirs and links no key names
     return Report(removed, blobs, freed)
 

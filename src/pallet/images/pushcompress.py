@@ -72,6 +72,13 @@ class Hints:
         return [p for d in self.root.iterdir() if d.is_dir() for p in d.iterdir()
                 if f"sha256:{p.name}" not in live]
 
+    def tidy(self) -> None:
+        """Remove directories left empty (after a garbage collection)."""
+        dirs = [d for d in self.root.iterdir() if d.is_dir()] if self.root.is_dir() else []
+        for d in [*dirs, self.root]:
+            with contextlib.suppress(OSError):
+                d.rmdir()  # only when empty
+
     def put(self, key: str, digest: str, hint: Hint) -> None:
         path = self._path(key, digest)
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
