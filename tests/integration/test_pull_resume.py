@@ -1,6 +1,7 @@
 """A blob download cut off half-way resumes (issue 18 #3): the registry is killed while a
 100 MB layer streams; the retry asks for the rest with a Range request (the registry's
-access log shows a 206 of exactly the missing bytes) and the image is whole; a registry
+access log shows a 206 of exactly the missing bytes) and the image is whole; within one
+pull a lost connection is retried the same way ("Retrying in 1 second"); a registry
 that answers the Range with the whole blob makes pallet start that blob over."""
 
 from __future__ import annotations
@@ -8,12 +9,14 @@ from __future__ import annotations
 import os
 import re
 import signal
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from pallet.errors import Unavailable
+from pallet.images import pull as pull_module
 from pallet.images.pull import pull
 from pallet.images.push import push
 from pallet.images.service import ImageService
@@ -40,10 +43,11 @@ def stores() -> Iterator[Callable[[], ImageService]]:
 class _KillHalfWay:
     """A blob body that kills the registry once ``at`` bytes have been read from it."""
 
-    def __init__(self, resp: Response, reg: RegistryServer, at: int) -> None:
+    def __init__(self, resp: Response, reg: RegistryServer, at: int, restart: bool) -> None:
         self.resp = resp
         self.reg = reg
         self.at = at
+        self.restart = restart
         self.seen = 0
         self.status = resp.status
 
@@ -53,17 +57,24 @@ class _KillHalfWay:
         if self.seen >= self.at and self.reg.proc is not None and self.reg.proc.poll() is None:
             os.kill(self.reg.proc.pid, signal.SIGKILL)
             self.reg.proc.wait(timeout=10)
+            if self.restart:  # back while the pull waits to retry
+                threading.Thread(target=self.reg.start, daemon=True).start()
         return data
 
     def close(self) -> None:
         self.resp.close()
 
 
-def _cutting(reg: RegistryServer, digest: str, at: int) -> RegistryClient:
+def _cutting(reg: RegistryServer, digest: str, at: int, restart: bool = False
+             ) -> RegistryClient:
+    """A client whose first download of ``digest`` kills the registry ``at`` bytes in."""
+
     class Cutting(RegistryClient):
         def open_blob(self, repo: str, d: str, offset: int = 0) -> Response:
             resp = super().open_blob(repo, d, offset)
-            return _KillHalfWay(resp, reg, at) if d == digest else resp  # type: ignore[return-value]
+            if d != digest or offset:
+                return resp
+            return _KillHalfWay(resp, reg, at, restart)  # type: ignore[return-value]
 
     return Cutting(reg.host)
 
@@ -79,7 +90,9 @@ def _gets(reg: RegistryServer, digest: str) -> list[tuple[int, int]]:
 
 
 def test_registry_killed_half_way_then_the_retry_fetches_only_the_rest(
-        tmp_path: Path, stores: Callable[[], ImageService]) -> None:
+        tmp_path: Path, stores: Callable[[], ImageService],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pull_module, "RETRY_DELAYS", ())  # the pull fails, the next resumes
     a, b = stores(), stores()
     reg = RegistryServer(tmp_path / "reg")
     reg.start()
@@ -102,6 +115,27 @@ def test_registry_killed_half_way_then_the_retry_fetches_only_the_rest(
         assert b.resolve(name).id == iid
         assert _gets(reg, layer.digest)[-1] == (206, layer.size - kept)
         assert not partial.exists()
+    finally:
+        reg.close()
+
+
+def test_a_lost_connection_is_retried_within_the_pull(
+        tmp_path: Path, stores: Callable[[], ImageService]) -> None:
+    a, b = stores(), stores()
+    reg = RegistryServer(tmp_path / "reg")
+    reg.start()
+    try:
+        name = f"{reg.host}/resume/retry:1"
+        iid = make_image(a, name, [{"big.bin": os.urandom(BIG // 4)}], compress=False)
+        push(a, RegistryClient(reg.host), parse(name), Log(),
+             compression=compression.parse("none"))
+        layer = a.resolve(name).layers[0]
+        log = Log()
+        pull(b, _cutting(reg, layer.digest, layer.size // 2, restart=True), parse(name), log)
+        assert b.resolve(name).id == iid
+        assert "Retrying in 1 second" in log.statuses(layer.digest[7:19])
+        status, sent = _gets(reg, layer.digest)[-1]
+        assert status == 206 and sent < layer.size
     finally:
         reg.close()
 

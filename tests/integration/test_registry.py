@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from pallet.errors import DataCorruption, Unauthorized
+from pallet.images import pull as pull_module
 from pallet.images.pull import pull
 from pallet.images.push import push
 from pallet.images.service import ImageService
@@ -180,7 +181,9 @@ def test_authenticated_registry(auth: str, stores: Callable[[], ImageService]) -
 
 
 def test_registry_killed_mid_pull_then_retry_skips_verified_layers(
-        tmp_path: Path, stores: Callable[[], ImageService]) -> None:
+        tmp_path: Path, stores: Callable[[], ImageService],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pull_module, "RETRY_DELAYS", ())  # this pull fails; the next resumes
     import threading
     import time
 

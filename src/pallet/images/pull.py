@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
-from pallet.errors import DataCorruption, InvalidArgument, Unsupported
+from pallet.errors import DataCorruption, InvalidArgument, Unavailable, Unsupported
 from pallet.images.model import Layer
 from pallet.images.stage import Stage, StagedImage
 from pallet.oci import manifest as om
@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 Emit = Callable[[dict[str, Any]], None]
 PARALLEL = 3
 PROGRESS_EVERY = 0.1  # seconds between Downloading messages of one layer
+RETRY_DELAYS = (1, 2, 4)  # seconds before each new attempt at a blob after a lost connection
 MAX_CONFIG = 8 << 20
 _inflight: dict[str, threading.Lock] = {}
 _inflight_guard = threading.Lock()
@@ -241,40 +242,57 @@ def _download(svc: ImageService, client: Source, repo: str, desc: dict[str, Any]
               emit: Emit) -> None:
     """Fetch one blob into the content store, verified; shared between concurrent pulls.
 
-    What an interrupted attempt received is kept (``content.partial``) and the next one
-    asks for the rest with a Range request; a registry that sends the whole blob instead
-    (200) starts it over."""
+    A lost connection is retried after ``RETRY_DELAYS`` ("Retrying in N seconds"). What
+    an interrupted attempt received is kept (``content.partial``) and the next one (or
+    the next pull) asks for the rest with a Range request; a registry that sends the
+    whole blob instead (200) starts it over."""
     digest, size = desc["digest"], int(desc.get("size", -1))
     sid = _short(digest)
     with _lock_for(digest):
         if svc.content.exists(digest):
             emit({"status": "Download complete", "progressDetail": {}, "id": sid})
             return
-        with svc.content.partial(digest) as w:
-            if 0 <= size <= w.size:
-                w.restart()  # complete but never verified: fetch it again
-            resp = client.open_blob(repo, digest, w.size)
-            if resp.status != 206:
-                w.restart()
-            last = 0.0
+        for delay in (*RETRY_DELAYS, None):
             try:
-                limit = size + 1 if size >= 0 else None
-                while limit is None or w.size < limit:
-                    chunk = resp.read(CHUNK if limit is None else min(CHUNK, limit - w.size))
-                    if not chunk:
-                        break
-                    w.write(chunk)
-                    now = time.monotonic()
-                    if now - last >= PROGRESS_EVERY:
-                        last = now
-                        emit({"status": "Downloading", "id": sid,
-                              "progressDetail": {"current": w.size, "total": size},
-                              "progress": progress_bar(w.size, size)})
-            finally:
-                resp.close()
-            emit({"status": "Verifying Checksum", "progressDetail": {}, "id": sid})
-            w.commit(digest, size if size >= 0 else None)
+                _fetch(svc, client, repo, digest, size, emit)
+                break
+            except Unavailable:
+                if delay is None:
+                    raise
+                emit({"status": f"Retrying in {delay} second{'s' if delay > 1 else ''}",
+                      "progressDetail": {}, "id": sid})
+                time.sleep(delay)
     emit({"status": "Download complete", "progressDetail": {}, "id": sid})
+
+
+def _fetch(svc: ImageService, client: Source, repo: str, digest: str, size: int,
+           emit: Emit) -> None:
+    """One attempt at a blob, resuming what an earlier one received."""
+    sid = _short(digest)
+    with svc.content.partial(digest) as w:
+        if 0 <= size <= w.size:
+            w.restart()  # complete but never verified: fetch it again
+        resp = client.open_blob(repo, digest, w.size)
+        if resp.status != 206:
+            w.restart()
+        last = 0.0
+        try:
+            limit = size + 1 if size >= 0 else None
+            while limit is None or w.size < limit:
+                chunk = resp.read(CHUNK if limit is None else min(CHUNK, limit - w.size))
+                if not chunk:
+                    break
+                w.write(chunk)
+                now = time.monotonic()
+                if now - last >= PROGRESS_EVERY:
+                    last = now
+                    emit({"status": "Downloading", "id": sid,
+                          "progressDetail": {"current": w.size, "total": size},
+                          "progress": progress_bar(w.size, size)})
+        finally:
+            resp.close()
+        emit({"status": "Verifying Checksum", "progressDetail": {}, "id": sid})
+        w.commit(digest, size if size >= 0 else None)
 
 
 def _rollback(stage: Stage, ldescs: list[dict[str, Any]]) -> None:
