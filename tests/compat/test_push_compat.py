@@ -1,7 +1,7 @@
 """What ``pallet push`` sends, read by other engines (issue 18): busybox (stored as a plain
 tar) pushed with gzip layers pulls and runs on a real dockerd and pulls with Podman;
 pushed again it is "Layer already exists" only; pushed with ``--compression zstd`` it pulls
-and runs on pallet and pulls with Podman.
+and runs on pallet, pulls with Podman, and saved as pulled loads and runs on dockerd.
 
 dockerd is test_compose_dockerd's fixture (the one on /var/run/docker.sock, else started);
 Podman runs with a storage root of its own in a temporary directory (vfs, no mounts), so it
@@ -97,7 +97,8 @@ def test_gzip_push_pulls_on_dockerd_and_podman(
 
 
 def test_zstd_push_pulls_and_runs_on_pallet_and_pulls_on_podman(
-        palletd: Any, busybox: str, reg: RegistryServer, podman: list[str]) -> None:
+        palletd: Any, busybox: str, reg: RegistryServer, podman: list[str],
+        dockerd: dict[str, str]) -> None:  # noqa: F811
     ref = f"{reg.host}/zs/bb:1"
     assert palletd.pallet("tag", busybox, ref).returncode == 0
     try:
@@ -109,7 +110,19 @@ def test_zstd_push_pulls_and_runs_on_pallet_and_pulls_on_podman(
         assert res.returncode == 0, res.stderr
         assert res.stdout.strip().endswith("from-zstd")
         _podman_pull(podman, ref)
+        # saved as pulled (zstd layers), dockerd 20.10 loads and runs it
+        saved = subprocess.run(["pallet", "save", ref], env=palletd.env, capture_output=True,
+                               timeout=120)
+        assert saved.returncode == 0, saved.stderr
+        loaded = subprocess.run(["docker", "load"], env=dockerd, input=saved.stdout,
+                                capture_output=True, timeout=120)
+        assert loaded.returncode == 0, loaded.stderr
+        ran = subprocess.run(["docker", "run", "--rm", ref, "echo", "zstd-on-dockerd"],
+                             env=dockerd, capture_output=True, text=True, timeout=120)
+        assert ran.returncode == 0 and ran.stdout.strip() == "zstd-on-dockerd", ran.stderr
         bad = palletd.pallet("push", "--compression", "lz4", ref)
         assert bad.returncode != 0 and "invalid compression 'lz4'" in bad.stderr
     finally:
+        subprocess.run(["docker", "rmi", "-f", ref], env=dockerd, capture_output=True,
+                       timeout=60)
         palletd.pallet("rmi", ref)
