@@ -18,7 +18,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 import msgspec
 
@@ -100,7 +100,7 @@ def hints(svc: ImageService) -> Hints:
 class _Compressing:
     """The compressed chunks of a blob, hashed and counted as they are produced."""
 
-    def __init__(self, src: Any, c: Compression, progress: Callable[[int], None]) -> None:
+    def __init__(self, src: IO[bytes], c: Compression, progress: Callable[[int], None]) -> None:
         self.src = src
         self.c = c
         self.progress = progress
