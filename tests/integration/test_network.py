@@ -232,7 +232,7 @@ def _spares(d: Any) -> list[str]:
 
 
 def _wait_spare(d: Any, other_than: tuple[str, ...] = ()) -> str:
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # a refill is a netavark setup: slow on a loaded host
     while time.monotonic() < deadline:
         fresh = [n for n in _spares(d) if n not in other_than]
         if fresh:
