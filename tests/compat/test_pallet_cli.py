@@ -130,6 +130,7 @@ def test_load_corrupt_tarball_changes_nothing(
                "{{.ID}} {{.Repository}}:{{.Tag}} {{.Size}}")  # no "N seconds ago" to drift
     before = pallet(*listing)
     assert before.returncode == 0 and before.stdout.strip(), before.stderr
+    bad = tmp_path / "bad.tar"
     if kind == "garbage":
         bad.write_bytes(b"this is not a tar archive\n" * 100)
     else:
