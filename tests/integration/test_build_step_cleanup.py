@@ -3,25 +3,19 @@ bind mount, which Path.is_mount cannot see) is unmounted and its directory remov
 
 from __future__ import annotations
 
-import io
 import subprocess
-import tarfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from pallet.testing.fake_state import tar_of
+
 pytestmark = pytest.mark.integration
 
 
 def _context(dockerfile: str) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tf:
-        data = dockerfile.encode()
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(data)
-        tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+    return tar_of("Dockerfile", dockerfile.encode())
 
 
 def _mounts_under(path: Path) -> list[str]:

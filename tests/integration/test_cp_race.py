@@ -21,19 +21,12 @@ from typing import Any
 
 import pytest
 
+from pallet.testing.fake_state import tar_of
+
 pytestmark = pytest.mark.integration
 
 RACE_SECONDS = float(os.environ.get("PALLET_CP_RACE_SECONDS", "60"))
 SECRET = b"HOST-SECRET-4f1c"
-
-
-def _tar(name: str, data: bytes) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tf:
-        info = tarfile.TarInfo(name)
-        info.size = len(data)
-        tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 def _q(path: str) -> str:
@@ -97,7 +90,7 @@ def _swapper(hostdir: Path) -> str:
 
 def test_cp_race_never_reaches_the_host(make: Any, hostdir: Path) -> None:
     c = make("busybox", "sh", "-c", _swapper(hostdir))
-    payload = _tar("pwned.txt", b"written by cp")
+    payload = tar_of("pwned.txt", b"written by cp")
     deadline = time.monotonic() + RACE_SECONDS
     puts = gets = landed = 0
     while time.monotonic() < deadline:
@@ -122,8 +115,8 @@ def test_cp_through_a_symlink_to_a_host_path_of_a_stopped_container(
              f"mkdir -p /r && ln -s {hostdir} /r/d && ln -s {hostdir}/secret.txt /r/f")
     palletd.pallet("wait", c.name, timeout=60)
     # The links resolve inside the container, where that path does not exist.
-    assert c.put("/r/d/", _tar("pwned.txt", b"x")) == 400  # a link is not a directory
-    assert c.put("/r/d", _tar("pwned.txt", b"x")) == 404
+    assert c.put("/r/d/", tar_of("pwned.txt", b"x")) == 400  # a link is not a directory
+    assert c.put("/r/d", tar_of("pwned.txt", b"x")) == 404
     assert c.get("/r/d/secret.txt")[0] == 404
     assert c.get("/r/f/")[0] == 404
     status, raw = c.get("/r/f")  # the link itself is copied, as a link
@@ -139,7 +132,7 @@ def test_cp_into_and_out_of_a_volume(make: Any, palletd: Any, running: bool) -> 
     try:
         if not running:
             palletd.pallet("wait", c.name, timeout=60)
-        assert c.put("/vol1/", _tar("data.txt", b"in the volume")) == 200
+        assert c.put("/vol1/", tar_of("data.txt", b"in the volume")) == 200
         assert c.files("/vol1/data.txt") == {"data.txt": b"in the volume"}
         assert c.files("/vol1/")["vol1/data.txt"] == b"in the volume"
         source = Path(palletd.json("GET", f"/volumes/{vol}")["Mountpoint"])

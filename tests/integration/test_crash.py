@@ -14,13 +14,11 @@ printed); the whole test is bounded to about two minutes.
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import random
 import socket
 import subprocess
-import tarfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +29,7 @@ from urllib.parse import quote
 
 import pytest
 
+from pallet.testing.fake_state import tar_of
 from pallet.testing.registry import RegistryServer
 
 pytestmark = pytest.mark.integration
@@ -49,13 +48,7 @@ def reg() -> Iterator[RegistryServer]:
 
 
 def _context(dockerfile: str) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tf:
-        data = dockerfile.encode()
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(data)
-        tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
+    return tar_of("Dockerfile", dockerfile.encode())
 
 
 def _stream(d: Any, method: str, path: str, body: bytes | None = None,
