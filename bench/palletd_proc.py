@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 
-class _UnixHTTPConnection(http.client.HTTPConnection):
+class UnixHTTPConnection(http.client.HTTPConnection):
     def __init__(self, path: str, timeout: float) -> None:
         super().__init__("localhost", timeout=timeout)
         self._path = path
@@ -47,7 +47,7 @@ class BenchDaemon:
                         PALLET_RUN=str(self.run))
 
     def request(self, method: str, path: str, timeout: float = 60.0) -> tuple[int, bytes]:
-        conn = _UnixHTTPConnection(str(self.socket), timeout)
+        conn = UnixHTTPConnection(str(self.socket), timeout)
         try:
             conn.request(method, path)
             resp = conn.getresponse()
