@@ -113,11 +113,18 @@ def test_isolation_survives_another_network_emptying(palletd: Any, net: Any) -> 
         "NetworkSettings"]["Networks"]["isob"]["IPAddress"]
     ok(palletd, "run", "-d", "--name", "isoclient", "--network", "isoa", "busybox",
        "sleep", "1000")
+    ok(palletd, "run", "-d", "--name", "isopeer", "--network", "isoa", "busybox",
+       "sleep", "1000")
+    peer = json.loads(ok(palletd, "inspect", "isopeer"))[0][
+        "NetworkSettings"]["Networks"]["isoa"]["IPAddress"]
     ok(palletd, "run", "--rm", "--network", "isoc", "busybox", "true")  # isoc empties
     ok(palletd, "network", "rm", "isoc")  # waits for its teardown
+    # the probe works (same network answers), so a silence across networks means isolation
+    res = palletd.pallet("exec", "isoclient", "ping", "-c1", "-W2", peer)
+    assert "1 packets received" in res.stdout, res.stdout + res.stderr
     res = palletd.pallet("exec", "isoclient", "ping", "-c1", "-W2", ip)
     assert "1 packets received" not in res.stdout, f"a container on isoa reached {ip} on isob"
-    ok(palletd, "rm", "-f", "isoweb", "isoclient")
+    ok(palletd, "rm", "-f", "isoweb", "isoclient", "isopeer")
 
 
 def test_internal_network_has_no_route_out(palletd: Any, net: Any) -> None:
