@@ -63,7 +63,7 @@ def test_exit_codes_explained(palletd: Any, busybox: str) -> None:
                        names["segv"])
         assert shown.startswith("139 SIGSEGV: segmentation fault")
         assert "Exited (143)" in pallet(palletd, "ps", "-a", "--filter", f"name={names['term']}")
-        events = pallet(palletd, "events", "--since", since, "--until", str(int(time.time())),
+        events = pallet(palletd, "events", "--since", since, "--until", f"{time.time():.3f}",
                         "--filter", "event=die", "--format", "{{json .}}")
         reasons = {e["Actor"]["Attributes"]["name"]: e["Actor"]["Attributes"]["exitReason"]
                    for e in map(json.loads, events.splitlines())}
