@@ -50,8 +50,8 @@ def leftovers(d: Any, nets: list[dict[str, Any]]) -> list[str]:
             if chain in rules:
                 problems.append(f"chain {chain}")
     netns = Path(d.run) / "netns"
-    # the daemon's own endpoints on its default bridge: "_bridge" (net_keeper) and the warm
-    # spares nobody took yet, each with its document in networks/spares (net_spares); a
+    # the daemon's own endpoints on its default bridge: "_bridge" (netplug/keeper) and the warm
+    # spares nobody took yet, each with its document in networks/spares (netplug/spares); a
     # spare a container took is that container's, and must be gone with it
     spare_docs = (Path(d.run) / "networks" / "spares").glob("*.json")
     untaken = {Path(json.loads(f.read_text())["netns"]).name for f in spare_docs}

@@ -12,16 +12,16 @@ from typing import Any
 
 from pallet.daemon.parts import Part, PartContext
 from pallet.engine.links import LinksPlugin
-from pallet.engine.net_keeper import BridgeKeeper
-from pallet.engine.net_live import LiveConnect
-from pallet.engine.net_plugin import NetworkPlugin
-from pallet.engine.net_reaper import EndpointReaper
-from pallet.engine.net_service import NetworkService
-from pallet.engine.net_setup import EndpointSetup, PortClaims
-from pallet.engine.net_spares import SparePool
-from pallet.engine.net_views import network_view
-from pallet.engine.vol_plugin import VolumePlugin
-from pallet.engine.vol_service import VolumeService
+from pallet.engine.netplug.endpoint import EndpointSetup, PortClaims
+from pallet.engine.netplug.keeper import BridgeKeeper
+from pallet.engine.netplug.live import LiveConnect
+from pallet.engine.netplug.plugin import NetworkPlugin
+from pallet.engine.netplug.reaper import EndpointReaper
+from pallet.engine.netplug.service import NetworkService
+from pallet.engine.netplug.spares import SparePool
+from pallet.engine.netplug.views import network_view
+from pallet.engine.volplug.plugin import VolumePlugin
+from pallet.engine.volplug.service import VolumeService
 from pallet.errors import NotFound
 from pallet.network.config import net_config
 from pallet.network.netavark import Netavark

@@ -43,7 +43,7 @@ from pallet.engine.restarter import RestartPlugin
 from pallet.engine.specbuild import HostDefaults, validate
 from pallet.engine.stats import CgroupPlugin, StatsService
 from pallet.engine.update import UpdateService
-from pallet.engine.vol_service import VolumeService
+from pallet.engine.volplug.service import VolumeService
 from pallet.images.gc import store_bytes
 from pallet.server.routes_ops import DF_TYPES, MetricsListener, latency_middleware, make_routes
 from pallet.volumes.store import VolumeStore

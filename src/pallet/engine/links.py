@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from pallet.engine.net_wants import KEY as NET_KEY
+from pallet.engine.netplug.wants import KEY as NET_KEY
 from pallet.engine.plugins import Plugin, StartContext
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument, NotFound

@@ -6,7 +6,7 @@ import pytest
 
 from pallet.api.models import ContainerConfig, HostConfig
 from pallet.engine.links import link_env, parse_link
-from pallet.engine.net_wants import KEY, linked_as
+from pallet.engine.netplug.wants import KEY, linked_as
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
 

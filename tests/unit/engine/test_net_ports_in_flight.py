@@ -1,4 +1,4 @@
-"""Host ports chosen by a start in flight count as taken (engine/net_plugin, net_setup.PortClaims).
+"""Host ports chosen by a start in flight count as taken (netplug: plugin, endpoint.PortClaims).
 
 Driven through the plugin's own ``prepare`` over a real NetworkService (SQLite) with a
 fake netavark and netns files: the first start's netavark setup is still pending when
@@ -16,12 +16,13 @@ from typing import Any
 import pytest
 
 from pallet.api.models import ContainerConfig, HostConfig, PortBinding
-from pallet.engine import net_reaper, net_setup
-from pallet.engine.net_live import LiveConnect
-from pallet.engine.net_plugin import NetworkPlugin
-from pallet.engine.net_reaper import EndpointReaper
-from pallet.engine.net_service import NetworkService
-from pallet.engine.net_setup import EndpointSetup, PortClaims
+from pallet.engine.netplug import endpoint as net_endpoint
+from pallet.engine.netplug import reaper as net_reaper
+from pallet.engine.netplug.endpoint import EndpointSetup, PortClaims
+from pallet.engine.netplug.live import LiveConnect
+from pallet.engine.netplug.plugin import NetworkPlugin
+from pallet.engine.netplug.reaper import EndpointReaper
+from pallet.engine.netplug.service import NetworkService
 from pallet.engine.plugins import StartContext
 from pallet.engine.records import Container
 from pallet.network import portmap
@@ -80,7 +81,7 @@ def _host_port(c: Container) -> int:
 
 def test_a_second_start_never_picks_the_port_of_a_start_in_flight(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(net_setup, "netns", FakeNetns)
+    monkeypatch.setattr(net_endpoint, "netns", FakeNetns)
     monkeypatch.setattr(net_reaper, "netns", FakeNetns)
     cfg = NetConfig("pltest0", "10.97.3.0/24", IPv4Network("10.96.0.0/20"), 24, 0)
     nets = NetworkService(NetworkStore(Database(tmp_path / "db")), cfg)

@@ -1,10 +1,10 @@
-"""Which sysctls keep netavark's setup ahead of the runtime's create (net_plugin)."""
+"""Which sysctls keep netavark's setup ahead of the runtime's create (engine/netplug/endpoint)."""
 
 from __future__ import annotations
 
 import pytest
 
-from pallet.engine.net_setup import needs_interfaces
+from pallet.engine.netplug.endpoint import needs_interfaces
 
 
 @pytest.mark.parametrize(("sysctls", "needs"), [

@@ -1,4 +1,4 @@
-"""A container's ports as list and inspect show them (net_views.decorate_container)."""
+"""A container's ports as list and inspect show them (netplug.views.decorate_container)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from pallet.api.models import ContainerConfig, HostConfig
 from pallet.engine.lifecycle import State
-from pallet.engine.net_views import decorate_container
+from pallet.engine.netplug.views import decorate_container
 from pallet.engine.records import Container
 
 PUBLISHED = {"host_ip": "", "host_port": 8080, "container_port": 80, "protocol": "tcp"}

@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 
 from pallet.api.models import CreateRequest, ExecConfig, HostConfig, UpdateConfig, decode
 from pallet.engine.createcheck import HostLimits, check_create, check_resources
-from pallet.engine.net_service import NetworkService
+from pallet.engine.netplug.service import NetworkService
 from pallet.engine.update import plan_update
-from pallet.engine.vol_service import VolumeService
+from pallet.engine.volplug.service import VolumeService
 from pallet.errors import PalletError
 from pallet.network.config import NetConfig
 from pallet.network.records import NetworkStore

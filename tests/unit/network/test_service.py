@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pallet.engine.net_service import NetworkService
+from pallet.engine.netplug.service import NetworkService
 from pallet.errors import Conflict, Forbidden, InvalidArgument, NotFound
 from pallet.network.config import NetConfig
 from pallet.network.records import NetworkStore

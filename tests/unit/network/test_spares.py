@@ -1,4 +1,4 @@
-"""The warm-endpoint pool (engine/net_spares) over a fake netavark and fake netns files."""
+"""The warm-endpoint pool (engine/netplug/spares) over a fake netavark and fake netns files."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from pallet.engine import net_spares
-from pallet.engine.net_service import NetworkService
-from pallet.engine.net_spares import SparePool
+from pallet.engine.netplug import spares as net_spares
+from pallet.engine.netplug.service import NetworkService
+from pallet.engine.netplug.spares import SparePool
 from pallet.network.config import NetConfig
 from pallet.network.records import NetworkStore
 from pallet.system.db import Database

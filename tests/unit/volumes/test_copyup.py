@@ -130,7 +130,7 @@ def test_containers_sharing_a_new_volume_start_together(
     from pallet.api.models import ContainerConfig, HostConfig
     from pallet.engine.plugins import StartContext
     from pallet.engine.records import Container
-    from pallet.engine.vol_plugin import VolumePlugin
+    from pallet.engine.volplug.plugin import VolumePlugin
     from pallet.system.db import Database
     from pallet.volumes.store import VolumeStore
 

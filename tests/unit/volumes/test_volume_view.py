@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pallet.engine.vol_service import VolumeService
+from pallet.engine.volplug.service import VolumeService
 from pallet.errors import InvalidArgument
 from pallet.system.db import Database
 from pallet.volumes.store import VolumeStore

@@ -3,7 +3,7 @@
 :class:`EndpointSetup` is the network plugin's collaborator for a start. The netns
 is pinned and the addresses taken at once; netavark runs deferred
 (``StartContext.defer``), alongside the runtime's create, since the two meet only at
-the netns. A warm endpoint (``net_spares``)
+the netns. A warm endpoint (``spares``)
 replaces all of it for a container on the default bridge that asks for nothing
 particular. The resolvers a container gets are aardvark's on its DNS-enabled
 networks (predicted from the gateways, then taken from netavark's answer).
@@ -19,10 +19,10 @@ from typing import Any, Protocol
 
 import msgspec
 
-from pallet.engine.net_reaper import EndpointReaper
-from pallet.engine.net_service import NetworkService
-from pallet.engine.net_spares import SparePool
-from pallet.engine.net_wants import KEY, linked_as
+from pallet.engine.netplug.reaper import EndpointReaper
+from pallet.engine.netplug.service import NetworkService
+from pallet.engine.netplug.spares import SparePool
+from pallet.engine.netplug.wants import KEY, linked_as
 from pallet.engine.plugins import StartContext
 from pallet.engine.records import Container
 from pallet.errors import NotFound
@@ -132,7 +132,7 @@ class EndpointSetup:
 
     def _take_spare(self, c: Container, st: dict[str, Any], nets: list[NetworkRecord],
                     ctx: StartContext) -> bool:
-        """Use a warm endpoint (net_spares) if the container asks for nothing particular."""
+        """Use a warm endpoint (spares) if the container asks for nothing particular."""
         entry = st["networks"][0]
         plain = (st["mode"] == "bridge" and len(nets) == 1 and not entry.get("ip")
                  and not nets[0].subnet6

@@ -15,10 +15,10 @@ from typing import Any, Protocol
 
 from pallet.api.models import EndpointSettings
 from pallet.api.netmodels import wire_body
-from pallet.engine.net_reaper import EndpointReaper
-from pallet.engine.net_service import NetworkService
-from pallet.engine.net_setup import EndpointSetup
-from pallet.engine.net_wants import KEY, SPECIAL, entry, initial_state
+from pallet.engine.netplug.endpoint import EndpointSetup
+from pallet.engine.netplug.reaper import EndpointReaper
+from pallet.engine.netplug.service import NetworkService
+from pallet.engine.netplug.wants import KEY, SPECIAL, entry, initial_state
 from pallet.engine.records import Container
 from pallet.errors import Forbidden
 from pallet.network.netavark import Attachment, Netavark, restrict, setup_document

@@ -1,7 +1,7 @@
 """Networks as dockerd manages them: create, inspect, list, remove, prune.
 
 Records and IP allocations live in the ``NetworkStore``; the container side
-(connect, disconnect, setup at start) is ``net_plugin``. The three builtin
+(connect, disconnect, setup at start) is ``netplug.plugin``. The three builtin
 networks (``bridge``, ``host``, ``none``) are created on first start.
 """
 

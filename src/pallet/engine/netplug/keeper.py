@@ -19,7 +19,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from pallet.engine.net_service import NetworkService
+from pallet.engine.netplug.service import NetworkService
 from pallet.errors import PalletError
 from pallet.network import netns
 from pallet.network.netavark import Attachment, Netavark, setup_document

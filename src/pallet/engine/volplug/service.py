@@ -6,7 +6,7 @@ from typing import Any
 
 from pallet.api.netmodels import VolumeCreate, wire_body
 from pallet.engine.records import now_rfc3339
-from pallet.engine.vol_plugin import Records, users_of
+from pallet.engine.volplug.plugin import Records, users_of
 from pallet.errors import Conflict, InvalidArgument, NotFound
 from pallet.notation.filters import Filters
 from pallet.volumes.store import VolumeRecord, VolumeStore

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pallet.engine.net_service import NetworkService
+from pallet.engine.netplug.service import NetworkService
 from pallet.errors import PalletError
 from pallet.network import netns
 from pallet.network.netavark import Attachment, Netavark, setup_document

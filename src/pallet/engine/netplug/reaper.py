@@ -17,7 +17,7 @@ import logging
 from pathlib import Path
 from typing import Any, Protocol
 
-from pallet.engine.net_wants import KEY
+from pallet.engine.netplug.wants import KEY
 from pallet.engine.records import Container
 from pallet.errors import CommandFailed
 from pallet.network import netns

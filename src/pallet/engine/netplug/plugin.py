@@ -1,10 +1,10 @@
 """The container side of networking: the network plugin's lifecycle hooks.
 
 It composes its collaborators, each built by the daemon's wiring: what a container
-asks for (``net_wants``), the endpoint a start sets up (``net_setup``), the
-teardowns and their crash notes (``net_reaper``), live connect and disconnect
-(``net_live``), and the views (``net_views``). The per-container locks are shared
-by the plugin, the setup and live connect; the state's shape is in ``net_wants``.
+asks for (``wants``), the endpoint a start sets up (``endpoint``), the
+teardowns and their crash notes (``reaper``), live connect and disconnect
+(``live``), and the views (``views``). The per-container locks are shared
+by the plugin, the setup and live connect; the state's shape is in ``wants``.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ import contextlib
 import logging
 from typing import Any, Protocol
 
-from pallet.engine.net_live import LiveConnect
-from pallet.engine.net_reaper import EndpointReaper
-from pallet.engine.net_service import NetworkService
-from pallet.engine.net_setup import EndpointSetup, PortClaims
-from pallet.engine.net_spares import SparePool
-from pallet.engine.net_views import decorate_container
-from pallet.engine.net_wants import KEY, SPECIAL, initial_state
+from pallet.engine.netplug.endpoint import EndpointSetup, PortClaims
+from pallet.engine.netplug.live import LiveConnect
+from pallet.engine.netplug.reaper import EndpointReaper
+from pallet.engine.netplug.service import NetworkService
+from pallet.engine.netplug.spares import SparePool
+from pallet.engine.netplug.views import decorate_container
+from pallet.engine.netplug.wants import KEY, SPECIAL, initial_state
 from pallet.engine.plugins import Plugin, StartContext
 from pallet.engine.records import Container
 from pallet.errors import Conflict, NotFound
