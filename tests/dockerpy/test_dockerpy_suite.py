@@ -11,6 +11,8 @@ bootstrapped busybox, and ``alpine:3.10``/``alpine:latest`` are it with the two 
 Alpine's base the tests use (a ``postgres`` user and ``/var/opt``), built here.
 ``selection.txt`` lists the tests left out (Docker Hub, swarm, plugins, ...) and the tests
 known to fail, each with its reason; any other failure fails the tier.
+``PALLET_DOCKERPY_TESTS`` (space-separated files or node ids under ``tests/integration``,
+e.g. ``api_image_test.py models_images_test.py``) runs only those.
 """
 
 from __future__ import annotations
@@ -90,6 +92,12 @@ def _fetch_tests() -> Path:
     return root
 
 
+def _targets() -> list[str]:
+    """The suite, or the files and tests named in ``PALLET_DOCKERPY_TESTS``."""
+    only = os.environ.get("PALLET_DOCKERPY_TESTS", "").split()
+    return [f"tests/integration/{t}" for t in only] or ["tests/integration"]
+
+
 def _make_stand_ins(palletd: Any, busybox: str) -> None:
     status, body = palletd.request("POST", f"/images/{busybox}/tag?repo=busybox&tag=latest")
     if status >= 300:
@@ -140,7 +148,7 @@ def test_docker_py_integration_suite(palletd: Any, busybox: str) -> None:
     junit = root / "junit.xml"
     argv = [sys.executable, "-m", "pytest", "-c", str(root / "pytest.ini"), "--rootdir",
             str(root), "-p", "no:cacheprovider", "-q", "-rfE", "--tb=short",
-            f"--timeout={PER_TEST_TIMEOUT}", f"--junitxml={junit}", "tests/integration"]
+            f"--timeout={PER_TEST_TIMEOUT}", f"--junitxml={junit}", *_targets()]
     for node in deselected:
         target = f"tests/integration/{node}"
         argv += ["--ignore", target] if "::" not in node else ["--deselect", target]

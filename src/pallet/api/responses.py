@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from pallet.api.netmodels import IPAM
+from pallet.api.view_images import ImageSummary
 
 
 class IdResponse(msgspec.Struct):
@@ -158,7 +159,7 @@ class DiskUsage(msgspec.Struct):
     (wire documents; ``pallet system df`` prints them)."""
 
     LayersSize: int = 0
-    Images: list[dict[str, Any]] | None = None
+    Images: list[ImageSummary] | None = None
     Containers: list[dict[str, Any]] | None = None
     Volumes: list[Volume] | None = None
     BuildCache: list[BuildCacheRecord] | None = None

@@ -16,6 +16,7 @@ from typing import Any
 
 import pallet
 from pallet.api.models import CreateRequest, ExecConfig
+from pallet.api.view_images import ImageInspect, ImageSummary
 from pallet.engine import links
 from pallet.engine.archive import extract_to, stat_path, tar_path
 from pallet.engine.attach import ContainerAttach
@@ -43,6 +44,7 @@ WireList = list[dict[str, Any]]
 # (image, tag, X-Registry-Auth, platform, all tags) -> progress messages
 Puller = Callable[[str, str, str, str, bool], AsyncIterator[dict[str, Any]]]
 StrList = list[str]
+ImageList = list[ImageSummary]
 
 class EngineBackend:
     def __init__(self, containers: ContainerService, execs: ExecService, images: ImageOps,
@@ -239,10 +241,10 @@ class EngineBackend:
         return self.x.inspect(exec_id)
 
     # -- images ------------------------------------------------------------------
-    async def images_list(self, all: bool, filters: Filters, digests: bool) -> WireList:
+    async def images_list(self, all: bool, filters: Filters, digests: bool) -> ImageList:
         return await self.i.list(all, filters)
 
-    async def image_inspect(self, ref: str) -> dict[str, Any]:
+    async def image_inspect(self, ref: str) -> ImageInspect:
         return await self.i.inspect(ref)
 
     async def image_history(self, ref: str) -> WireList:

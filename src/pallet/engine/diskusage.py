@@ -12,13 +12,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pallet.api.view_images import ImageSummary
 from pallet.images import views
 from pallet.images.model import Image
 from pallet.notation.times import rfc3339_seconds
 
 
 def images_usage(images: Iterable[Image], containers_per_image: Mapping[str, int]
-                 ) -> list[dict[str, Any]]:
+                 ) -> list[ImageSummary]:
     """Image summaries with SharedSize and Containers filled in."""
     imgs = list(images)
     users: Counter[str] = Counter()
@@ -28,11 +29,11 @@ def images_usage(images: Iterable[Image], containers_per_image: Mapping[str, int
     out = []
     for img in imgs:
         view = views.image_summary(img)
-        view["SharedSize"] = sum(layer.content_size for layer in img.layers
-                                 if users[layer.chain_id] > 1)
-        view["Containers"] = containers_per_image.get(img.id, 0)
+        view.SharedSize = sum(layer.content_size for layer in img.layers
+                              if users[layer.chain_id] > 1)
+        view.Containers = containers_per_image.get(img.id, 0)
         out.append(view)
-    out.sort(key=lambda v: v.get("Created", 0), reverse=True)
+    out.sort(key=lambda v: v.Created, reverse=True)
     return out
 
 

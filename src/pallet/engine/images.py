@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+from pallet.api.view_images import ImageInspect, ImageSummary
 from pallet.build.changes import apply_commit_changes
 from pallet.engine.events import EventBus
 from pallet.engine.records import ContainerStore
@@ -69,20 +70,20 @@ class ImageOps:
     async def count(self) -> int:
         return len(self.svc.list())
 
-    async def list(self, all: bool, filters: Filters) -> WireList:
+    async def list(self, all: bool, filters: Filters) -> list[ImageSummary]:
         out = []
         hidden = set() if all else self.intermediate()
         for img in self.svc.list():
             if img.id in hidden and not img.repo_tags:
                 continue
             view = views.image_summary(img)
-            if not _image_matches(img, view, filters):
+            if not _image_matches(view, filters):
                 continue
             out.append(view)
-        out.sort(key=lambda v: v.get("Created", 0), reverse=True)
+        out.sort(key=lambda v: v.Created, reverse=True)
         return out
 
-    async def inspect(self, ref: str) -> dict[str, Any]:
+    async def inspect(self, ref: str) -> ImageInspect:
         return views.image_inspect(self.svc.resolve(ref))
 
     async def history(self, ref: str) -> WireList:
@@ -197,23 +198,22 @@ def _retrieved(task: asyncio.Future[None]) -> None:
         task.exception()
 
 
-def _image_matches(img: Any, view: dict[str, Any], filters: Filters) -> bool:
+def _image_matches(view: ImageSummary, filters: Filters) -> bool:
     for key, values in filters.items():
         if key == "dangling":
             want = values[0].lower() in ("true", "1")
-            if want != (not view.get("RepoTags")):
+            if want != (not view.RepoTags):
                 return False
         elif key == "reference":
             import fnmatch
-            tags = view.get("RepoTags") or []
-            kept = [t for t in tags if any(
+            kept = [t for t in view.RepoTags if any(
                 fnmatch.fnmatch(t, v) or fnmatch.fnmatch(t.rsplit(":", 1)[0], v)
                 for v in values)]
             if not kept:
                 return False
-            view["RepoTags"] = kept  # Docker lists only the tags that matched
+            view.RepoTags = kept  # Docker lists only the tags that matched
         elif key == "label":
-            labels = view.get("Labels") or {}
+            labels = view.Labels
             for v in values:
                 k, sep, val = v.partition("=")
                 if k not in labels or (sep and labels[k] != val):

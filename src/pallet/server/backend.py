@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pallet.api.models import CreateRequest, ExecConfig
+from pallet.api.view_images import ImageInspect, ImageSummary
 from pallet.notation.filters import Filters
 
 Wire = dict[str, Any]
@@ -136,9 +137,10 @@ class ExecBackend(Protocol):
 
 
 class ImageBackend(Protocol):
-    async def images_list(self, all: bool, filters: Filters, digests: bool) -> list[Wire]: ...
+    async def images_list(self, all: bool, filters: Filters, digests: bool
+                          ) -> list[ImageSummary]: ...
 
-    async def image_inspect(self, ref: str) -> Wire: ...
+    async def image_inspect(self, ref: str) -> ImageInspect: ...
 
     async def image_history(self, ref: str) -> list[Wire]: ...
 

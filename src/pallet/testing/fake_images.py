@@ -10,6 +10,9 @@ import builtins
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import msgspec
+
+from pallet.api.view_images import ImageConfig, ImageInspect, ImageSummary
 from pallet.errors import InvalidArgument, NotFound
 from pallet.notation.filters import Filters
 from pallet.server.backend import Wire
@@ -19,16 +22,19 @@ from pallet.testing.fake_state import FakeState, tar_of
 class FakeImageOps(FakeState):
     """The image Backend routes over :class:`FakeState`."""
 
-    async def images_list(self, all: bool, filters: Filters, digests: bool) -> builtins.list[Wire]:
+    async def images_list(self, all: bool, filters: Filters, digests: bool
+                          ) -> builtins.list[ImageSummary]:
         seen: dict[str, Wire] = {}
         for image in self.images.values():
             seen.setdefault(image["Id"], image)
-        return list(seen.values())
+        return [msgspec.convert(image, ImageSummary) for image in seen.values()]
 
-    async def image_inspect(self, ref: str) -> Wire:
+    async def image_inspect(self, ref: str) -> ImageInspect:
         image = self._image(ref)
-        return {**image, "Created": "2024-01-01T00:00:00Z", "Config": {"Cmd": ["sh"]},
-                "Os": "linux", "Architecture": "amd64"}
+        return ImageInspect(Id=image["Id"], RepoTags=list(image["RepoTags"]),
+                            RepoDigests=list(image["RepoDigests"]),
+                            Created="2024-01-01T00:00:00Z", Config=ImageConfig(Cmd=["sh"]),
+                            Os="linux", Architecture="amd64", Size=image["Size"])
 
     async def image_history(self, ref: str) -> builtins.list[Wire]:
         image = self._image(ref)

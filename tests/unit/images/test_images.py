@@ -201,13 +201,13 @@ def test_history_and_views(svc: ImageService, tmp_path: Path) -> None:
     assert [x["Size"] for x in h] == [1, 2]
     assert h[0]["Tags"] == ["h:1"] and h[0]["CreatedBy"] == "/bin/sh -c #1"
     s = views.image_summary(img)
-    assert s["Created"] == 1684527564 and s["RepoTags"] == ["h:1"] and s["Size"] == 3
-    assert s["SharedSize"] == -1 and s["Containers"] == -1
+    assert s.Created == 1684527564 and s.RepoTags == ["h:1"] and s.Size == 3
+    assert s.SharedSize == -1 and s.Containers == -1
     i = views.image_inspect(img, svc.graph_driver_data(img))
-    assert i["Created"] == "2023-05-19T20:19:24.435123497Z"
-    assert i["Config"]["Cmd"] == ["sh"] and i["Config"]["Env"] == ["PATH=/bin"]
-    assert i["RootFS"]["Layers"] == img.config["rootfs"]["diff_ids"]
-    assert i["GraphDriver"]["Name"] == "overlay2" and "LowerDir" in i["GraphDriver"]["Data"]
+    assert i.Created == "2023-05-19T20:19:24.435123497Z"
+    assert i.Config.Cmd == ["sh"] and i.Config.Env == ["PATH=/bin"]
+    assert i.RootFS.Layers == img.config["rootfs"]["diff_ids"]
+    assert i.GraphDriver.Name == "overlay2" and "LowerDir" in (i.GraphDriver.Data or {})
 
 
 def test_load_docker_2010_archive_with_symlinked_layer(svc: ImageService, tmp_path: Path) -> None:

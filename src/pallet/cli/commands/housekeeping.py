@@ -43,8 +43,7 @@ def summary_rows(doc: DiskUsage) -> list[tuple[str, int, int, str, str]]:
     """(type, total, active, size, reclaimable) as ``docker system df`` computes them."""
     images = doc.Images or []
     layers = doc.LayersSize
-    used = sum(int(i.get("Size", 0)) - int(i.get("SharedSize", 0)) for i in images
-               if int(i.get("Containers") or 0) > 0 and int(i.get("SharedSize", 0)) >= 0)
+    used = sum(i.Size - i.SharedSize for i in images if i.Containers > 0 and i.SharedSize >= 0)
     containers = doc.Containers or []
     c_active = [c for c in containers if c.get("State") in ACTIVE_STATES]
     c_size = sum(int(c.get("SizeRw") or 0) for c in containers)
@@ -57,7 +56,7 @@ def summary_rows(doc: DiskUsage) -> list[tuple[str, int, int, str, str]]:
     b_size = sum(b.Size for b in cache if not b.Shared)
     b_free = sum(b.Size for b in cache if not b.Shared and not b.InUse)
     return [
-        ("Images", len(images), sum(int(i.get("Containers") or 0) > 0 for i in images),
+        ("Images", len(images), sum(i.Containers > 0 for i in images),
          _size(layers), _with_pct(layers - used, layers)),
         ("Containers", len(containers), len(c_active), _size(c_size), _with_pct(c_free, c_size)),
         ("Local Volumes", len(volumes), sum(u.RefCount > 0 for u in usage),
@@ -80,13 +79,13 @@ def _verbose(doc: DiskUsage, t: float) -> str:
     out = ["Images space usage:", ""]
     rows = ["REPOSITORY\tTAG\tIMAGE ID\tCREATED\tSIZE\tSHARED SIZE\tUNIQUE SIZE\tCONTAINERS"]
     for img in doc.Images or []:
-        tag = (img.get("RepoTags") or ["<none>:<none>"])[0]  # docker shows the first tag only
-        size, shared = int(img.get("Size") or 0), int(img.get("SharedSize") or 0)
+        tag = (img.RepoTags or ["<none>:<none>"])[0]  # docker shows the first tag only
+        size, shared = img.Size, img.SharedSize
         repo, _, name = tag.rpartition(":")
         rows.append("\t".join([
-            repo, name, str(img.get("Id", "")).removeprefix("sha256:")[:12],
-            ago(float(img.get("Created") or 0), t), human_size(size), _size(shared),
-            _size(size - shared), str(img.get("Containers", 0))]))
+            repo, name, img.Id.removeprefix("sha256:")[:12],
+            ago(float(img.Created), t), human_size(size), _size(shared),
+            _size(size - shared), str(img.Containers)]))
     out += [*tabwrite(rows).splitlines(), "", "Containers space usage:", ""]
     rows = ["CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES"]
     for c in doc.Containers or []:
