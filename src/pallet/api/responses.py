@@ -17,6 +17,7 @@ import msgspec
 
 from pallet.api.netmodels import IPAM
 from pallet.api.view_images import ImageSummary
+from pallet.api.view_volumes import Volume
 
 
 class IdResponse(msgspec.Struct):
@@ -57,32 +58,6 @@ class Network(msgspec.Struct):
     Containers: dict[str, NetworkContainer] | None = None
     Options: dict[str, str] | None = None
     Labels: dict[str, str] | None = None
-
-
-class VolumeUsage(msgspec.Struct):
-    Size: int = -1
-    RefCount: int = -1
-
-
-class Volume(msgspec.Struct):
-    """``GET /volumes/{name}``, the create answer and each item of the list."""
-
-    Name: str = ""
-    Driver: str = "local"
-    Mountpoint: str = ""
-    CreatedAt: str = ""
-    Status: dict[str, Any] | None = None
-    Labels: dict[str, str] | None = None
-    Scope: str = "local"
-    Options: dict[str, str] | None = None
-    UsageData: VolumeUsage | None = None
-
-
-class VolumeList(msgspec.Struct):
-    """``GET /volumes``."""
-
-    Volumes: list[Volume] | None = None
-    Warnings: list[str] | None = None
 
 
 class ContainersPruned(msgspec.Struct):

@@ -8,7 +8,8 @@ document as sent, for callers that print it (``pallet volume inspect``).
 from __future__ import annotations
 
 from pallet.api.netmodels import VolumeCreate
-from pallet.api.responses import Volume, VolumeList, VolumesPruned
+from pallet.api.responses import VolumesPruned
+from pallet.api.view_volumes import Volume, VolumeList
 from pallet.client.resource import Resource, filters_query, flag, path
 from pallet.notation.filters import Filters
 

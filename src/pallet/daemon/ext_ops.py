@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from pallet.api.models import UpdateConfig
+from pallet.api.view_volumes import Volume
 from pallet.build.cache import BuildCache
 from pallet.daemon.parts import Part, PartContext
 from pallet.engine.diskusage import build_cache_usage, images_usage
@@ -151,7 +152,7 @@ class Ops:
         own = sum(containers.rootfs.usage(c.id) for c in containers.store.listed())
         return store_bytes(self.ctx.images) - own
 
-    def _volumes(self) -> list[dict[str, Any]]:
+    def _volumes(self) -> list[Volume]:
         store = VolumeStore(self.ctx.db, self.ctx.paths.volumes)
         service = VolumeService(store, self.ctx.containers.store)
         return [service.view(rec, usage=True) for rec in store.all()]

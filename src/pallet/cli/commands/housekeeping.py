@@ -17,7 +17,8 @@ from pallet.notation.sizes import human_size
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pallet.api.responses import DiskUsage, Volume, VolumeUsage
+    from pallet.api.responses import DiskUsage
+    from pallet.api.view_volumes import Volume, VolumeUsage
 
 ACTIVE_STATES = ("running", "paused", "restarting")
 
@@ -34,7 +35,7 @@ def _with_pct(reclaimable: int, total: int) -> str:
 
 def _usage(v: Volume) -> VolumeUsage:
     """A volume's usage; none reported counts as empty and unreferenced."""
-    from pallet.api.responses import VolumeUsage
+    from pallet.api.view_volumes import VolumeUsage
 
     return v.UsageData or VolumeUsage(Size=0, RefCount=0)
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from pallet.api.netmodels import VolumeCreate, wire_body
+from pallet.api.responses import VolumesPruned
+from pallet.api.view_volumes import Volume, VolumeList, VolumeUsage
 from pallet.engine.records import now_rfc3339
 from pallet.engine.volplug.plugin import Records, users_of
 from pallet.errors import Conflict, InvalidArgument, NotFound
@@ -17,20 +19,18 @@ class VolumeService:
         self.store = store
         self.records = records
 
-    def view(self, rec: VolumeRecord, usage: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            # dockerd: whole seconds (its RFC 3339 form)
-            "CreatedAt": rec.created.split(".")[0].rstrip("Z") + "Z",
-            "Driver": rec.driver, "Labels": dict(rec.labels),
-            "Mountpoint": str(self.store.path(rec.name)), "Name": rec.name,
-            "Options": dict(rec.options) or None, "Scope": "local",
-        }
+    def view(self, rec: VolumeRecord, usage: bool = False) -> Volume:
+        out = Volume(
+            CreatedAt=rec.created.split(".")[0].rstrip("Z") + "Z",  # dockerd: whole seconds
+            Driver=rec.driver, Labels=dict(rec.labels),
+            Mountpoint=str(self.store.path(rec.name)), Name=rec.name,
+            Options=dict(rec.options) or None, Scope="local")
         if usage:
-            out["UsageData"] = {"RefCount": len(users_of(self.records, rec.name)),
-                                "Size": self.store.usage(rec.name)}
+            out.UsageData = VolumeUsage(Size=self.store.usage(rec.name),
+                                        RefCount=len(users_of(self.records, rec.name)))
         return out
 
-    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+    def create(self, body: dict[str, Any]) -> Volume:
         req = wire_body(body, VolumeCreate)
         driver = req.Driver or "local"
         if driver != "local":
@@ -41,15 +41,15 @@ class VolumeService:
                                 dict(req.DriverOpts or {}), anonymous=not req.Name)
         return self.view(rec)
 
-    def inspect(self, name: str) -> dict[str, Any]:
+    def inspect(self, name: str) -> Volume:
         return self.view(self.store.resolve(name))
 
-    def list(self, filters: Filters) -> dict[str, Any]:
+    def list(self, filters: Filters) -> VolumeList:
         for key in filters:
             if key not in ("name", "label", "dangling", "driver"):
                 raise InvalidArgument(f"invalid filter '{key}'")
         out = [self.view(r) for r in self.store.all() if self._matches(r, filters)]
-        return {"Volumes": out, "Warnings": []}
+        return VolumeList(Volumes=out, Warnings=[])
 
     def _matches(self, rec: VolumeRecord, filters: Filters) -> bool:
         for key, values in filters.items():
@@ -82,7 +82,7 @@ class VolumeService:
             raise Conflict(f"remove {name}: volume is in use - [{', '.join(users)}]")
         self.store.delete(name)
 
-    def prune(self, filters: Filters) -> dict[str, Any]:
+    def prune(self, filters: Filters) -> VolumesPruned:
         for key in filters:
             if key not in ("label", "label!", "all"):
                 raise InvalidArgument(f"invalid filter '{key}'")
@@ -101,7 +101,7 @@ class VolumeService:
             space += self.store.usage(rec.name)
             self.store.delete(rec.name)
             deleted.append(rec.name)
-        return {"VolumesDeleted": deleted or None, "SpaceReclaimed": space}
+        return VolumesPruned(VolumesDeleted=deleted or None, SpaceReclaimed=space)
 
 
 def _labels_match(labels: dict[str, str], values: list[str]) -> bool:
