@@ -12,6 +12,7 @@ from pallet.api.models import CreateRequest, HealthConfig, HostConfig, RestartPo
 from pallet.engine.containers import ContainerService
 from pallet.engine.events import EventBus
 from pallet.engine.healthmon import HealthPlugin
+from pallet.engine.pluginstate import RestartState
 from pallet.engine.records import ContainerStore
 from pallet.engine.restarter import RestartPlugin
 from pallet.engine.specbuild import HostDefaults
@@ -158,7 +159,7 @@ async def test_stop_by_hand_is_not_restarted_and_user_start_resets_count(e: Env)
 async def test_stop_during_the_restart_delay_ends_the_wait(e: Env) -> None:
     cid = await e.run("sleep", "1", policy="always")
     c = e.svc.resolve(cid)
-    c.extras["restart"] = {"delay": 30.0}  # the next delay will be 60 s
+    c.extras.restart = RestartState(delay=30.0)  # the next delay will be 60 s
     e.svc.store.save(c)
     e.runtime.finish(cid, 0)
     await until(lambda: status(e, cid) == "restarting")
@@ -252,7 +253,8 @@ async def test_health_starting_healthy_unhealthy_with_events(e: Env) -> None:
     health = inspect["State"]["Health"]
     assert health["Status"] == "unhealthy" and health["FailingStreak"] >= 2
     assert health["Log"][-1]["ExitCode"] == 1 and health["Log"][-1]["Output"] == "probe said 1\n"
-    assert c.extras["health"]["Status"] == "unhealthy"  # saved for filters and restarts
+    assert c.extras.health is not None
+    assert c.extras.health.status == "unhealthy"  # saved for filters and restarts
     e.runtime.finish(cid, 0)
     await until(lambda: status(e, cid) == "exited")
     assert cid not in e.health._tasks  # the timer stops with the container

@@ -180,9 +180,9 @@ class EngineBackend:
         bundle = self.c.bundle(c.id)
         out = {f"/etc/{n}": bundle / n for n in ("hostname", "hosts", "resolv.conf")
                if (bundle / n).exists()}
-        for mp in (c.extras.get("volumes") or {}).get("mounts", []):
-            if mp.get("Type") in ("volume", "bind") and mp.get("Source"):
-                out[mp["Destination"]] = Path(mp["Source"])
+        for mp in c.extras.volumes.mounts if c.extras.volumes else []:
+            if mp.type in ("volume", "bind") and mp.source:
+                out[mp.destination] = Path(mp.source)
         return out
 
     async def archive_stat(self, ref: str, path: str) -> PathStat:

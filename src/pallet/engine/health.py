@@ -18,8 +18,10 @@ Docker's rules (moby ``daemon/health.go``):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from pallet.api.models import HealthConfig
 
@@ -75,34 +77,31 @@ def health_spec(cfg: HealthConfig | None, shell: list[str] | None = None) -> Hea
     )
 
 
-@dataclass(frozen=True)
-class ProbeResult:
-    start: str  # RFC 3339
-    end: str
-    exit_code: int
-    output: str
+class ProbeResult(msgspec.Struct, frozen=True):
+    """One probe; saved with the container under inspect's names."""
+
+    start: str = msgspec.field(default="", name="Start")  # RFC 3339
+    end: str = msgspec.field(default="", name="End")
+    exit_code: int = msgspec.field(default=0, name="ExitCode")
+    output: str = msgspec.field(default="", name="Output")
 
     def wire(self) -> dict[str, Any]:
         return {"Start": self.start, "End": self.end, "ExitCode": self.exit_code,
                 "Output": self.output}
 
 
-@dataclass(frozen=True)
-class HealthState:
-    status: str = STARTING
-    failing_streak: int = 0
-    log: tuple[ProbeResult, ...] = field(default_factory=tuple)
+class HealthState(msgspec.Struct, frozen=True):
+    """The health plugin's state of a container (``State.Health`` of inspect), saved with
+    the record under inspect's names."""
+
+    status: str = msgspec.field(default=STARTING, name="Status")
+    failing_streak: int = msgspec.field(default=0, name="FailingStreak")
+    log: tuple[ProbeResult, ...] = msgspec.field(default=(), name="Log")
 
     def wire(self) -> dict[str, Any]:
         return {"Status": self.status, "FailingStreak": self.failing_streak,
                 "Log": [r.wire() for r in self.log]}
 
-    @classmethod
-    def from_wire(cls, doc: dict[str, Any]) -> HealthState:
-        log = tuple(ProbeResult(str(r.get("Start", "")), str(r.get("End", "")),
-                                int(r.get("ExitCode", 0)), str(r.get("Output", "")))
-                    for r in doc.get("Log") or [])
-        return cls(str(doc.get("Status", STARTING)), int(doc.get("FailingStreak", 0)), log)
 
 
 def cut_output(data: bytes) -> str:
@@ -116,7 +115,7 @@ def apply_result(state: HealthState, result: ProbeResult, retries: int,
     if result.exit_code == 0:
         return HealthState(HEALTHY, 0, log)
     if state.status == STARTING and in_start_period:
-        return replace(state, log=log)
+        return msgspec.structs.replace(state, log=log)
     streak = state.failing_streak + 1
     status = UNHEALTHY if streak >= retries else state.status
     return HealthState(status, streak, log)

@@ -3,7 +3,7 @@
 The task starts at ``started`` and is cancelled at ``released``; it sleeps the
 interval ``health.next_interval`` gives, runs the probe (an exec in the
 container, passed in as ``probe``) and feeds the result to ``health.apply_result``.
-Each result is saved in ``extras["health"]`` (so ``ps --filter health=`` and
+Each result is saved in ``extras.health`` (so ``ps --filter health=`` and
 a daemon restart see the status and its log); a change of status is published
 as a ``health_status: <status>`` event. With the ``on-unhealthy`` restart
 policy an unhealthy container is killed (not marked as stopped by hand), so the
@@ -96,9 +96,7 @@ class HealthPlugin(Plugin):
     # -- state ---------------------------------------------------------------------------
     def state_of(self, c: Container) -> HealthState | None:
         state = self.states.get(c.id)
-        if state is None and isinstance(c.extras.get(self.name), dict):
-            state = HealthState.from_wire(c.extras[self.name])
-        return state
+        return state if state is not None else c.extras.health
 
     def status_of(self, cid: str) -> str | None:
         """The container's health status now (None: no check, or no such container)."""
@@ -112,7 +110,7 @@ class HealthPlugin(Plugin):
         c = self.containers.store.get(cid)  # fresh copy, saved without an await between
         if c is None:
             return
-        c.extras[self.name] = state.wire()
+        c.extras.health = state
         self.containers.store.save(c)
 
     # -- monitors ------------------------------------------------------------------------

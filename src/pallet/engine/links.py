@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from pallet.engine.netplug.wants import KEY as NET_KEY
 from pallet.engine.plugins import Plugin, StartContext
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument, NotFound
@@ -43,7 +42,7 @@ def shown_links(c: Container) -> list[str] | None:
 
 def address_of(target: Container) -> str:
     """The target's address: on the default bridge if it is there, else its first network."""
-    st = target.extras.get(NET_KEY) or {}
+    st = target.extras.network or {}
     endpoints: dict[str, Any] = st.get("endpoints") or {}
     by_name = {e["name"]: e["id"] for e in st.get("networks", [])}
     ep: dict[str, Any] = endpoints.get(by_name.get("bridge", "")) or next(

@@ -2,8 +2,9 @@
 
 Networks, volumes, restart policies and health checks are plugins: the
 container service calls each registered plugin at fixed points, in order, and
-carries no knowledge of them. A plugin keeps its per-container state in
-``Container.extras[<its name>]`` (saved with the record) and decorates the API
+carries no knowledge of them. A plugin keeps its per-container state in its typed
+slice of ``Container.extras`` (``engine/pluginstate.py``, saved with the record) and
+decorates the API
 views it owns (``NetworkSettings``, ``Mounts``, ``State.Health``).
 
 Lifecycle of the calls for one container:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from typing import Any
 
 import msgspec
 
 from pallet.api.models import ContainerConfig, HostConfig, NetworkingConfig
 from pallet.engine.lifecycle import State
+from pallet.engine.pluginstate import PluginState
 from pallet.errors import Conflict, InvalidArgument, NotFound
 from pallet.notation.times import ZERO_TIME as ZERO_TIME
 from pallet.notation.times import now_rfc3339 as now_rfc3339
@@ -44,7 +44,7 @@ class Container(msgspec.Struct, kw_only=True):
     runtime: str = "crun"
     build_step: bool = False  # a builder's RUN container: not listed, removed at restart
     created_unix: float = msgspec.field(default_factory=time.time)
-    extras: dict[str, Any] = msgspec.field(default_factory=dict)  # plugins' own state
+    extras: PluginState = msgspec.field(default_factory=PluginState)  # plugins' own state
 
     @property
     def short_id(self) -> str:

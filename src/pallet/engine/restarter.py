@@ -6,7 +6,7 @@ it again. A ``stop`` during the delay ends the wait (the container stays exited)
 ``boot`` starts the containers a policy brings back when the daemon starts, in dependency
 order (``bootorder``: links and Compose's ``depends_on`` label, waiting for health where
 the condition is ``service_healthy``).
-Per-container state (the last delay) lives in ``extras["restart"]``.
+Per-container state (the last delay) lives in ``extras.restart``.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from pallet.engine.health import UNHEALTHY as HEALTH_BAD
 from pallet.engine.health import health_spec
 from pallet.engine.lifecycle import State
 from pallet.engine.plugins import Plugin, StartContext
+from pallet.engine.pluginstate import RestartState
 from pallet.engine.records import Container, now_rfc3339
 from pallet.engine.restart import Policy, restart_on_daemon_start, should_restart
 from pallet.engine.views import parse_time
@@ -68,7 +69,7 @@ class RestartPlugin(Plugin):
             return
         # A user's start: Docker resets the count and the backoff.
         c.restart_count = 0
-        c.extras.pop(self.name, None)
+        c.extras.restart = None
 
     async def exited(self, c: Container) -> None:
         try:
@@ -78,14 +79,14 @@ class RestartPlugin(Plugin):
         if self._holding:
             return  # the daemon is starting: settle and boot decide, in dependency order
         ran_for = max(0.0, parse_time(c.finished_at) - parse_time(c.started_at))
-        previous = c.extras.get(self.name, {}).get("delay")
+        previous = c.extras.restart.delay if c.extras.restart else None
         delay = should_restart(policy, c.exit_code, c.manually_stopped, c.restart_count,
                                ran_for, previous)
         if delay is None:
             return
         c.status = State.RESTARTING
         c.restart_count += 1
-        c.extras[self.name] = {"delay": delay}
+        c.extras.restart = RestartState(delay=delay)
         self.containers.store.save(c)
         self._spawn(c.id, delay)
 

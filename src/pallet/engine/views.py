@@ -204,7 +204,7 @@ def matches(c: Container, filters: dict[str, list[str]], image_names: list[str])
                      c.image_id.removeprefix("sha256:").startswith(v) or c.config.Image == v
                      for v in values)
         elif key == "health":
-            ok = ((c.extras.get("health") or {}).get("Status") or "none") in values
+            ok = (c.extras.health.status if c.extras.health else "none") in values
         else:
             ok = True  # before/since handled by the caller; networks etc. by plugins
         if not ok:

@@ -1,8 +1,9 @@
 """Docker's mount vocabulary -> mount points (pure).
 
 ``HostConfig.Binds`` strings, ``HostConfig.Mounts`` objects, image ``VOLUME``s
-and ``--volumes-from`` all become one list of mount points (dicts in the shape
-of inspect's ``Mounts`` plus a few private keys), later turned into OCI mounts.
+and ``--volumes-from`` all become one list of :class:`MountPoint` (inspect's ``Mounts``
+entry plus a few private fields), saved with the container and turned into OCI mounts
+at each start.
 """
 
 from __future__ import annotations
@@ -11,9 +12,31 @@ import posixpath
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import msgspec
+
 from pallet.errors import InvalidArgument
 
-MountPoint = dict[str, Any]
+
+class MountPoint(msgspec.Struct, kw_only=True):
+    """One mount of a container. The JSON keys are those records were saved with before the
+    type existed (inspect's names, and lower-case ones for the private fields)."""
+
+    type: str = msgspec.field(name="Type")  # "volume" | "bind" | "tmpfs"
+    destination: str = msgspec.field(name="Destination")
+    source: str = msgspec.field(default="", name="Source")  # set once resolved
+    name: str = msgspec.field(default="", name="Name")  # a volume's
+    driver: str = msgspec.field(default="local", name="Driver")
+    mode: str = msgspec.field(default="", name="Mode")
+    rw: bool = msgspec.field(default=True, name="RW")
+    propagation: str = msgspec.field(default="", name="Propagation")
+    create_host_path: bool = False  # a bind's missing source is made (``-v``, not ``--mount``)
+    nocopy: bool = False  # no copy-up into a new volume
+    labels: dict[str, str] | None = None  # a new volume's, until it is created
+    anonymous: bool = False  # an image VOLUME's volume, until it is created
+    size: int = 0  # tmpfs bytes
+    tmpfs_mode: int = msgspec.field(default=0, name="mode")  # tmpfs permission bits
+
+
 _MODES = {"ro", "rw", "z", "Z", "nocopy", "consistent", "cached", "delegated"}
 _PROPAGATION = {"private", "rprivate", "shared", "rshared", "slave", "rslave"}
 
@@ -42,12 +65,11 @@ def from_bind(spec: str) -> MountPoint:
     mode = ",".join(o for o in opts if o in _MODES)
     propagation = next((o for o in opts if o in _PROPAGATION), "")
     if src.startswith("/"):
-        return {"Type": "bind", "Source": posixpath.normpath(src), "Destination": dst,
-                "Mode": mode, "RW": rw, "Propagation": propagation or "rprivate",
-                "create_host_path": True}
-    return {"Type": "volume", "Name": src, "Destination": dst, "Driver": "local",
-            "Mode": mode or "z", "RW": rw, "Propagation": "",
-            "nocopy": "nocopy" in opts}
+        return MountPoint(type="bind", source=posixpath.normpath(src), destination=dst,
+                          mode=mode, rw=rw, propagation=propagation or "rprivate",
+                          create_host_path=True)
+    return MountPoint(type="volume", name=src, destination=dst, mode=mode or "z", rw=rw,
+                      nocopy="nocopy" in opts)
 
 
 def from_mount(m: Mapping[str, Any]) -> MountPoint:
@@ -64,21 +86,20 @@ def from_mount(m: Mapping[str, Any]) -> MountPoint:
             raise InvalidArgument(f"invalid mount config for type \"bind\": invalid mount path:"
                                   f" '{source}' mount path must be absolute")
         prop = str((m.get("BindOptions") or {}).get("Propagation") or "rprivate")
-        return {"Type": "bind", "Source": posixpath.normpath(source), "Destination": dst,
-                "Mode": "", "RW": rw, "Propagation": prop, "create_host_path": False}
+        return MountPoint(type="bind", source=posixpath.normpath(source), destination=dst,
+                          rw=rw, propagation=prop)
     if kind == "volume":
         opts = m.get("VolumeOptions") or {}
-        return {"Type": "volume", "Name": source, "Destination": dst, "Driver": "local",
-                "Mode": "z", "RW": rw, "Propagation": "", "nocopy": bool(opts.get("NoCopy")),
-                "labels": dict(opts.get("Labels") or {})}
+        return MountPoint(type="volume", name=source, destination=dst, mode="z", rw=rw,
+                          nocopy=bool(opts.get("NoCopy")),
+                          labels={str(k): str(v) for k, v in (opts.get("Labels") or {}).items()})
     if kind == "tmpfs":
         if source:
             raise InvalidArgument("invalid mount config for type \"tmpfs\": source must not be "
                                   "specified")
         t = m.get("TmpfsOptions") or {}
-        return {"Type": "tmpfs", "Source": "", "Destination": dst, "Mode": "", "RW": rw,
-                "Propagation": "", "size": int(t.get("SizeBytes") or 0),
-                "mode": int(t.get("Mode") or 0)}
+        return MountPoint(type="tmpfs", destination=dst, rw=rw,
+                          size=int(t.get("SizeBytes") or 0), tmpfs_mode=int(t.get("Mode") or 0))
     raise InvalidArgument(f"invalid mount config: mount type unknown: \"{kind}\"")
 
 
@@ -89,12 +110,9 @@ def from_volumes_from(spec: str, theirs: Sequence[MountPoint]) -> list[MountPoin
         raise InvalidArgument(f"invalid mode: {mode}")
     out = []
     for mp in theirs:
-        if mp["Type"] == "tmpfs":
+        if mp.type == "tmpfs":
             continue
-        copy = {k: v for k, v in mp.items() if k != "anonymous_owner"}
-        if mode:
-            copy["RW"] = mode == "rw"
-        out.append(copy)
+        out.append(msgspec.structs.replace(mp, rw=mode == "rw") if mode else mp)
     return out
 
 
@@ -109,53 +127,52 @@ def merge(binds: Iterable[str], mounts: Iterable[Mapping[str, Any]],
     """
     by_dest: dict[str, MountPoint] = {}
     for mp in inherited:
-        by_dest[mp["Destination"]] = mp
+        by_dest[mp.destination] = mp
     explicit: set[str] = set()
     for mp in [*(from_bind(b) for b in binds), *(from_mount(m) for m in mounts)]:
-        if mp["Destination"] in explicit:
-            raise InvalidArgument(f"Duplicate mount point: {mp['Destination']}")
-        explicit.add(mp["Destination"])
-        by_dest[mp["Destination"]] = mp
+        if mp.destination in explicit:
+            raise InvalidArgument(f"Duplicate mount point: {mp.destination}")
+        explicit.add(mp.destination)
+        by_dest[mp.destination] = mp
     covered = {posixpath.normpath(t) for t in tmpfs}
     for path in image_volumes:
         dst = clean_destination(path)
         if dst not in by_dest and dst not in covered:
-            by_dest[dst] = {"Type": "volume", "Name": "", "Destination": dst, "Driver": "local",
-                            "Mode": "", "RW": True, "Propagation": "", "anonymous": True}
+            by_dest[dst] = MountPoint(type="volume", destination=dst, anonymous=True)
     return list(by_dest.values())
 
 
 def tmpfs_options(mp: MountPoint) -> list[str]:
     opts = ["nosuid", "nodev", "noexec"]
-    opts.append("rw" if mp.get("RW", True) else "ro")
-    if mp.get("size"):
-        opts.append(f"size={mp['size']}")
-    if mp.get("mode"):
-        opts.append(f"mode={mp['mode']:o}")
+    opts.append("rw" if mp.rw else "ro")
+    if mp.size:
+        opts.append(f"size={mp.size}")
+    if mp.tmpfs_mode:
+        opts.append(f"mode={mp.tmpfs_mode:o}")
     return opts
 
 
 def oci_mount(mp: MountPoint) -> dict[str, Any]:
     """The runtime-spec mount of a resolved mount point (``Source`` set)."""
-    if mp["Type"] == "tmpfs":
-        return {"destination": mp["Destination"], "type": "tmpfs", "source": "tmpfs",
+    if mp.type == "tmpfs":
+        return {"destination": mp.destination, "type": "tmpfs", "source": "tmpfs",
                 "options": tmpfs_options(mp)}
-    opts = ["rbind", mp.get("Propagation") or "rprivate"]
-    opts.append("rw" if mp.get("RW", True) else "ro")
-    return {"destination": mp["Destination"], "type": "bind", "source": mp["Source"],
+    opts = ["rbind", mp.propagation or "rprivate"]
+    opts.append("rw" if mp.rw else "ro")
+    return {"destination": mp.destination, "type": "bind", "source": mp.source,
             "options": opts}
 
 
 def public(mp: MountPoint) -> dict[str, Any]:
     """The ``Mounts`` entry of inspect."""
-    out: dict[str, Any] = {"Type": mp["Type"]}
-    if mp["Type"] == "volume":
-        out["Name"] = mp.get("Name", "")
-    out["Source"] = mp.get("Source", "")
-    out["Destination"] = mp["Destination"]
-    if mp["Type"] == "volume":
-        out["Driver"] = mp.get("Driver", "local")
-    out["Mode"] = mp.get("Mode", "")
-    out["RW"] = bool(mp.get("RW", True))
-    out["Propagation"] = mp.get("Propagation", "")
+    out: dict[str, Any] = {"Type": mp.type}
+    if mp.type == "volume":
+        out["Name"] = mp.name
+    out["Source"] = mp.source
+    out["Destination"] = mp.destination
+    if mp.type == "volume":
+        out["Driver"] = mp.driver
+    out["Mode"] = mp.mode
+    out["RW"] = mp.rw
+    out["Propagation"] = mp.propagation
     return out

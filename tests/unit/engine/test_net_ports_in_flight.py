@@ -76,7 +76,8 @@ def _container(cid: str) -> Container:
 
 
 def _host_port(c: Container) -> int:
-    return int(c.extras["network"]["ports"][0]["host_port"])
+    assert c.extras.network is not None
+    return int(c.extras.network["ports"][0]["host_port"])
 
 
 def test_a_second_start_never_picks_the_port_of_a_start_in_flight(

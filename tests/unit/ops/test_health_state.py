@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import msgspec
 import pytest
 
 from pallet.api.models import HealthConfig
@@ -76,7 +77,10 @@ def test_log_keeps_last_five_and_output_is_cut() -> None:
     wire = state.wire()
     assert wire["Status"] == HEALTHY and wire["FailingStreak"] == 0
     assert set(wire["Log"][0]) == {"Start", "End", "ExitCode", "Output"}
-    assert HealthState.from_wire(wire) == state
+    # saved with the record under the same names, and read back whole
+    saved = msgspec.json.encode(state)
+    assert msgspec.json.decode(saved) == wire
+    assert msgspec.json.decode(saved, type=HealthState) == state
 
 
 def test_interval_uses_start_interval_in_the_start_period() -> None:

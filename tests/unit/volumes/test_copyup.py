@@ -129,9 +129,11 @@ def test_containers_sharing_a_new_volume_start_together(
     monkeypatch.setattr(copyup, "_open_source", slow)
     from pallet.api.models import ContainerConfig, HostConfig
     from pallet.engine.plugins import StartContext
+    from pallet.engine.pluginstate import PluginState, VolumeState
     from pallet.engine.records import Container
     from pallet.engine.volplug.plugin import VolumePlugin
     from pallet.system.db import Database
+    from pallet.volumes.mounts import MountPoint
     from pallet.volumes.store import VolumeStore
 
     rootfs = tmp_path / "rootfs"
@@ -141,11 +143,11 @@ def test_containers_sharing_a_new_volume_start_together(
     plugin = VolumePlugin(store, records=None, rootfs_of=lambda cid: rootfs)  # type: ignore[arg-type]
 
     def ctr(cid: str) -> Container:
-        mounts = [{"Type": "volume", "Name": "shared", "Destination": "/var/lib/db",
-                   "Source": str(store.path("shared")), "RW": True}]
+        mounts = [MountPoint(type="volume", name="shared", destination="/var/lib/db",
+                             source=str(store.path("shared")))]
         return Container(id=cid, name=cid, image_id="sha256:x", created="",
                          config=ContainerConfig(), host_config=HostConfig(),
-                         extras={"volumes": {"mounts": mounts, "anonymous": []}})
+                         extras=PluginState(volumes=VolumeState(mounts=mounts)))
 
     async def both() -> None:
         await asyncio.gather(plugin.prepare(ctr("a"), StartContext()),

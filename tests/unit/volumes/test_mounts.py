@@ -13,12 +13,11 @@ from pallet.volumes.store import ANON_LABEL, VolumeStore
 
 
 def test_binds() -> None:
-    assert m.from_bind("data:/data") == {
-        "Type": "volume", "Name": "data", "Destination": "/data", "Driver": "local",
-        "Mode": "z", "RW": True, "Propagation": "", "nocopy": False}
+    assert m.from_bind("data:/data") == m.MountPoint(
+        type="volume", name="data", destination="/data", driver="local", mode="z", rw=True,
+        propagation="", nocopy=False)
     b = m.from_bind("/srv/x:/x:ro")
-    assert (b["Type"], b["Source"], b["RW"], b["Propagation"]) == ("bind", "/srv/x", False,
-                                                                   "rprivate")
+    assert (b.type, b.source, b.rw, b.propagation) == ("bind", "/srv/x", False, "rprivate")
     assert m.oci_mount(b) == {"destination": "/x", "type": "bind", "source": "/srv/x",
                               "options": ["rbind", "rprivate", "ro"]}
     for bad in ("data", "a:b", "/a:/b:bogus", "/a:/"):
@@ -35,22 +34,22 @@ def test_mounts_and_merge() -> None:
         m.from_mount({"Type": "bind", "Source": "rel", "Target": "/x"})
     points = m.merge(["v:/data"], [{"Type": "bind", "Source": "/h", "Target": "/h",
                                     "ReadOnly": True}],
-                     [{"Type": "volume", "Name": "old", "Destination": "/data", "RW": True}],
+                     [m.MountPoint(type="volume", name="old", destination="/data")],
                      ["/data", "/var/lib/x"])
-    dests = {p["Destination"]: p for p in points}
-    assert dests["/data"]["Name"] == "v"  # explicit bind wins over inherited and image
-    assert dests["/var/lib/x"].get("anonymous") is True
-    assert dests["/h"]["RW"] is False
+    dests = {p.destination: p for p in points}
+    assert dests["/data"].name == "v"  # explicit bind wins over inherited and image
+    assert dests["/var/lib/x"].anonymous is True
+    assert dests["/h"].rw is False
     with pytest.raises(InvalidArgument):
         m.merge(["a:/x", "b:/x"], [], [], [])
     # a --tmpfs path (HostConfig.Tmpfs) at an image VOLUME replaces its anonymous volume,
     # as an explicit mount does (the guide's redis with `tmpfs: [/data]`)
     points = m.merge([], [{"Type": "volume", "Source": "named", "Target": "/cache/"}], [],
                      ["/data", "/cache", "/keep"], tmpfs=["/data/"])
-    assert [(p["Destination"], p.get("Name")) for p in points] == [
+    assert [(p.destination, p.name) for p in points] == [
         ("/cache", "named"), ("/keep", "")]
     inherited = m.from_volumes_from("c1:ro", [dests["/data"], t])
-    assert [p["RW"] for p in inherited] == [False]
+    assert [p.rw for p in inherited] == [False]
 
 
 def test_store(tmp_path: Path) -> None:

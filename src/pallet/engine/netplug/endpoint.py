@@ -22,7 +22,7 @@ import msgspec
 from pallet.engine.netplug.reaper import EndpointReaper
 from pallet.engine.netplug.service import NetworkService
 from pallet.engine.netplug.spares import SparePool
-from pallet.engine.netplug.wants import KEY, linked_as
+from pallet.engine.netplug.wants import linked_as
 from pallet.engine.plugins import StartContext
 from pallet.engine.records import Container
 from pallet.errors import NotFound
@@ -56,7 +56,7 @@ class PortClaims:
         self._starting: dict[str, list[dict[str, Any]]] = {}
 
     def taken(self, cid: str) -> set[tuple[str, int]]:
-        lists = [other.extras.get(KEY, {}).get("ports", []) for other in self.records.all()
+        lists = [(other.extras.network or {}).get("ports", []) for other in self.records.all()
                  if other.id != cid]
         lists += [ports for other, ports in self._starting.items() if other != cid]
         return {(p["protocol"], p["host_port"]) for ports in lists for p in ports}

@@ -18,7 +18,7 @@ from pallet.api.netmodels import wire_body
 from pallet.engine.netplug.endpoint import EndpointSetup
 from pallet.engine.netplug.reaper import EndpointReaper
 from pallet.engine.netplug.service import NetworkService
-from pallet.engine.netplug.wants import KEY, SPECIAL, entry, initial_state
+from pallet.engine.netplug.wants import SPECIAL, entry, initial_state
 from pallet.engine.records import Container
 from pallet.errors import Forbidden
 from pallet.network.netavark import Attachment, Netavark, restrict, setup_document
@@ -50,9 +50,9 @@ class LiveConnect:
         c = self.records.resolve(ref)
         async with self.locks[c.id]:
             c = self.records.resolve(c.id)
-            st = c.extras.get(KEY)
+            st = c.extras.network
             if st is None:
-                st = c.extras[KEY] = initial_state(c, self.nets, self.records)
+                st = c.extras.network = initial_state(c, self.nets, self.records)
             if st["mode"] in SPECIAL or st["mode"].startswith("container:") or n.driver in (
                     "host", "null"):
                 raise Forbidden("container sharing network namespace with another container "
@@ -85,7 +85,7 @@ class LiveConnect:
         c = self.records.resolve(ref)
         async with self.locks[c.id]:
             c = self.records.resolve(c.id)
-            st = c.extras.get(KEY) or {}
+            st = c.extras.network or {}
             entries = [e for e in st.get("networks", []) if e["id"] == n.id]
             if not entries:
                 raise Forbidden(f"container {c.id} is not connected to network {n.name}")

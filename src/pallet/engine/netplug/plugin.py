@@ -55,7 +55,7 @@ class NetworkPlugin(Plugin):
 
     # -- created: what the container asks for -----------------------------------
     async def created(self, c: Container) -> None:
-        c.extras[KEY] = initial_state(c, self.nets, self.records)
+        c.extras.network = initial_state(c, self.nets, self.records)
 
     async def connect(self, net_ref: str, ref: str, endpoint: dict[str, Any] | None) -> None:
         await self.live.connect(net_ref, ref, endpoint)
@@ -67,9 +67,9 @@ class NetworkPlugin(Plugin):
     async def prepare(self, c: Container, ctx: StartContext) -> None:
         await self.reaper.drain()
         async with self.locks[c.id]:
-            st = c.extras.get(KEY)
+            st = c.extras.network
             if st is None:
-                st = c.extras[KEY] = initial_state(c, self.nets, self.records)
+                st = c.extras.network = initial_state(c, self.nets, self.records)
             if st.get("docs") or st.get("netns"):
                 await self.reaper.teardown(c.id, st)
             mode = st["mode"]
@@ -87,7 +87,7 @@ class NetworkPlugin(Plugin):
         if not other.running:
             raise Conflict(f"cannot join network namespace of a non running container: "
                            f"{other.id}")
-        ost = other.extras.get(KEY, {})
+        ost = (other.extras.network or {})
         if ost.get("mode") == "host":
             ctx.netns_path = "host"
         else:
@@ -108,7 +108,7 @@ class NetworkPlugin(Plugin):
         if self.spares is not None:
             self.spares.refill()
         async with self.locks[c.id]:
-            st = c.extras.get(KEY)
+            st = c.extras.network
             if not st or not (st.get("docs") or st.get("netns")):
                 return
             gone = {"cid": c.id, "netns": st.get("netns", ""), "docs": list(st.get("docs", []))}
@@ -118,7 +118,7 @@ class NetworkPlugin(Plugin):
             st.update(docs=[], endpoints={}, ports=[], netns="")
             latest = self.records.get(c.id)
             if latest is not None:
-                latest.extras[KEY] = st
+                latest.extras.network = st
                 self.records.save(latest)
         self.reaper.reap(gone, note)
 
@@ -135,7 +135,7 @@ class NetworkPlugin(Plugin):
 
     # -- views ------------------------------------------------------------------------
     def decorate(self, c: Container, view: dict[str, Any], kind: str) -> None:
-        st = c.extras.get(KEY)
+        st = c.extras.network
         if not st:
             return
         special_id = ""
@@ -148,7 +148,7 @@ class NetworkPlugin(Plugin):
         """Running containers with an endpoint on network ``nid``."""
         out = []
         for c in self.records.all():
-            ep = c.extras.get(KEY, {}).get("endpoints", {}).get(nid)
+            ep = (c.extras.network or {}).get("endpoints", {}).get(nid)
             if ep:
                 out.append((c, ep))
         return out

@@ -17,7 +17,6 @@ import logging
 from pathlib import Path
 from typing import Any, Protocol
 
-from pallet.engine.netplug.wants import KEY
 from pallet.engine.records import Container
 from pallet.errors import CommandFailed
 from pallet.network import netns
@@ -123,7 +122,7 @@ class EndpointReaper:
                 continue
             if gone.get("start"):  # a start the kill cut short: orphaned unless recorded
                 rec = self.records.get(gone["cid"])
-                if rec is not None and rec.extras.get(KEY, {}).get("netns") == gone["netns"]:
+                if rec is not None and (rec.extras.network or {}).get("netns") == gone["netns"]:
                     note.unlink(missing_ok=True)
                     continue
             self.reap(gone, note)

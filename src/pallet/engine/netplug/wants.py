@@ -68,7 +68,7 @@ def linked_as(c: Container, network_id: str, others: Iterable[Container]) -> lis
     ``"name:alias"``): aardvark answers them for ``c`` on that network."""
     out: list[str] = []
     for other in others:
-        for e in (other.extras.get(KEY) or {}).get("networks", []):
+        for e in (other.extras.network or {}).get("networks", []):
             if e.get("id") != network_id or other.id == c.id:
                 continue
             for link in e.get("links") or []:
