@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv4Network
+from pathlib import Path
 
 import pytest
 
@@ -13,6 +14,7 @@ from pallet.network.netavark import (
     PortMapping,
     dn_chain,
     network_info,
+    removed_bridges,
     restrict,
     setup_document,
 )
@@ -107,8 +109,6 @@ def test_setup_document_isolates_and_keeps_aliases() -> None:
 
 
 def test_net_config_differs_per_run_dir(tmp_path: object) -> None:
-    from pathlib import Path
-
     from pallet.network.config import net_config
 
     a = net_config(Path("/tmp/run-a"))
@@ -118,3 +118,18 @@ def test_net_config_differs_per_run_dir(tmp_path: object) -> None:
     assert (d.bridge_name, d.bridge_subnet) == ("pallet0", "10.99.0.0/16")
     e = net_config(Path("/tmp/x"), "plt9", "10.77.0.0/24")
     assert (e.bridge_name, e.bridge_subnet) == ("plt9", "10.77.0.0/24")
+
+
+def test_only_a_teardown_that_removed_a_bridge_asks_for_the_isolation_jump(
+        tmp_path: Path) -> None:
+    nets = [NetworkRecord(id=c * 64, name=f"n{c}", subnet=f"10.{i}.0.0/24",
+                          gateway=f"10.{i}.0.1", interface=f"pl-{c}", nv_name=f"pl{c}")
+            for i, c in enumerate("ab", start=20)]
+    doc = setup_document("c" * 64, "web", [Attachment(n, n.gateway[:-1] + "2", f"eth{i}")
+                                           for i, n in enumerate(nets)])
+    (tmp_path / "pl-a").mkdir()
+    (tmp_path / "pl-b").mkdir()
+    assert removed_bridges(doc, tmp_path) == set()  # others still use both networks
+    (tmp_path / "pl-b").rmdir()
+    assert removed_bridges(doc, tmp_path) == {"plb"}  # the last container left network b
+    assert removed_bridges(setup_document("c" * 64, "none", []), tmp_path) == set()
