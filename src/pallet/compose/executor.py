@@ -241,13 +241,24 @@ class Executor:
 
     def remove_container(self, step: Step) -> None:
         self.progress.event("Container", step.name, "Removing")
+        self._force_remove(step)
+        self.progress.event("Container", step.name, "Removed")
+
+    def stop_remove_container(self, step: Step) -> None:
+        """A stop that would end in SIGKILL at once (or find nothing running) and the
+        removal, as one forced removal (which kills); reported as the two."""
+        self.progress.event("Container", step.name, "Stopping")
+        self._force_remove(step)
+        for status in ("Stopped", "Removing", "Removed"):
+            self.progress.event("Container", step.name, status)
+
+    def _force_remove(self, step: Step) -> None:
         try:
             self.engine.remove(step.container or step.name, force=True,
                                volumes=self.remove_volumes)
         except NotFound:
             pass
         remove_files(os.path.join(self.files_root, self.project.name, step.name))
-        self.progress.event("Container", step.name, "Removed")
 
     def wait_dependency(self, step: Step, poll: float = POLL) -> None:
         """Wait until ``step.service``'s containers meet ``step.condition``."""

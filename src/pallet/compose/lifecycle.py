@@ -67,6 +67,6 @@ def stop(engine: Engine, project: Project | str, services: list[str], progress: 
         running = [c for c in observed.containers if c.state in ("running", "paused",
                                                                   "restarting")]
         observed = type(observed)(running, observed.networks, observed.volumes)
-    plan = plan_stop(want, observed, services, remove=remove)
+    plan = plan_stop(want, observed, services, remove=remove, timeout=timeout)
     Executor(engine, model, progress, timeout=timeout).run(plan, parallel)
     return plan

@@ -20,7 +20,8 @@ Recreate = Literal["diverged", "force", "never"]
 StepKind = Literal[
     "create_network", "create_volume",
     "create_container", "recreate_container", "start_container", "wait_dependency",
-    "stop_container", "remove_container", "remove_network", "remove_volume", "remove_image",
+    "stop_container", "remove_container", "stop_remove_container",
+    "remove_network", "remove_volume", "remove_image",
 ]
 
 
@@ -88,6 +89,7 @@ class UpOptions(msgspec.Struct, frozen=True):
 
 class DownOptions(msgspec.Struct, frozen=True):
     services: list[str] = []
+    timeout: int | None = None  # -t: the stop grace period (None: each container's own)
     volumes: bool = False
     remove_orphans: bool = False
     images: list[str] = []  # image references --rmi chose

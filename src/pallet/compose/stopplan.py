@@ -3,11 +3,22 @@ dependents before their dependencies, remove containers, then the project's netw
 and its volumes, images and orphans when asked), ``stop``/``rm`` and ``start`` (stopped
 containers in dependency order, waiting for each ``depends_on`` condition). Pure, like
 :mod:`pallet.compose.planner`, whose ordering it shares.
+
+A container to stop and remove takes one step (``stop_remove_container``: one forced
+removal, which kills) when a stop would come to the same: it is not running, or the
+grace period is 0 (``-t 0``: the stop signal is followed by SIGKILL at once).
 """
 
 from __future__ import annotations
 
-from pallet.compose.plan import Desired, DownOptions, Observed, Plan, Step
+from pallet.compose.plan import (
+    Desired,
+    DownOptions,
+    Observed,
+    ObservedContainer,
+    Plan,
+    Step,
+)
 from pallet.compose.planner import by_service, dependency_order, plan_starts, select
 from pallet.errors import NotFound
 
@@ -19,25 +30,36 @@ def _dependents_first(desired: Desired, chosen: set[str]) -> list[tuple[str, lis
             for n in reversed(order)]
 
 
+STOPPED = ("exited", "created", "dead")
+
+
 def plan_stop(desired: Desired, observed: Observed, services: list[str],
-              remove: bool = False) -> Plan:
+              remove: bool = False, timeout: int | None = None) -> Plan:
     """Stop (and with ``remove``, remove) the chosen services' containers,
-    dependents first."""
+    dependents first; ``timeout`` is the grace period given (-t)."""
     plan = Plan()
     existing = by_service(observed)
     chosen = _downward(desired, services)
     stops: dict[str, list[str]] = {}
     for name, dependents in _dependents_first(desired, chosen):
         after = tuple(i for d in dependents for i in stops.get(d, []))
-        stops[name] = []
-        for c in existing.get(name, []):
-            stop = plan.add(Step(id=f"stop:{c.name}", kind="stop_container", service=name,
-                                 name=c.name, container=c.id, number=c.number, after=after))
-            stops[name].append(stop)
-            if remove:
-                plan.add(Step(id=f"remove:{c.name}", kind="remove_container", service=name,
-                              name=c.name, container=c.id, number=c.number, after=(stop,)))
+        stops[name] = [_stop(plan, c, after, remove, timeout) for c in existing.get(name, [])]
     return plan
+
+
+def _stop(plan: Plan, c: ObservedContainer, after: tuple[str, ...], remove: bool,
+          timeout: int | None) -> str:
+    """Add the steps that stop (and remove) ``c``; the id of the step that stops it."""
+    if remove and (timeout == 0 or c.state in STOPPED):
+        return plan.add(Step(id=f"remove:{c.name}", kind="stop_remove_container",
+                             service=c.service, name=c.name, container=c.id,
+                             number=c.number, after=after))
+    stop = plan.add(Step(id=f"stop:{c.name}", kind="stop_container", service=c.service,
+                         name=c.name, container=c.id, number=c.number, after=after))
+    if remove:
+        plan.add(Step(id=f"remove:{c.name}", kind="remove_container", service=c.service,
+                      name=c.name, container=c.id, number=c.number, after=(stop,)))
+    return stop
 
 
 def _downward(desired: Desired, services: list[str]) -> set[str]:
@@ -57,18 +79,16 @@ def plan_down(desired: Desired, observed: Observed, opts: DownOptions) -> Plan:
     for name in opts.services:
         if name not in {s.name for s in desired.services}:
             raise NotFound(f"no such service: {name}")
-    plan = plan_stop(desired, observed, opts.services, remove=True)
+    plan = plan_stop(desired, observed, opts.services, remove=True, timeout=opts.timeout)
     known = {s.name for s in desired.services}
     if opts.remove_orphans:
         for c in observed.containers:
             if c.service not in known or c.oneoff:
-                stop = plan.add(Step(id=f"stop:{c.name}", kind="stop_container",
-                                     service=c.service, name=c.name, container=c.id))
-                plan.add(Step(id=f"remove:{c.name}", kind="remove_container",
-                              service=c.service, name=c.name, container=c.id, after=(stop,)))
+                _stop(plan, c, (), True, opts.timeout)
     if opts.services:
         return plan
-    removed = tuple(s.id for s in plan.steps if s.kind == "remove_container")
+    removals = [s for s in plan.steps if s.kind in ("remove_container", "stop_remove_container")]
+    removed = tuple(s.id for s in removals)
 
     def users_gone(key: str, networks: bool) -> tuple[str, ...]:
         """The removals a network or volume waits for: its services' containers (and
@@ -77,8 +97,7 @@ def plan_down(desired: Desired, observed: Observed, opts: DownOptions) -> Plan:
             return removed
         users = {s.name for s in desired.services
                  if key in (s.networks if networks else s.volumes)}
-        return tuple(s.id for s in plan.steps if s.kind == "remove_container"
-                     and (s.service in users or s.service not in known))
+        return tuple(s.id for s in removals if s.service in users or s.service not in known)
 
     for net in desired.networks:
         if not net.external and net.name in observed.networks:

@@ -138,6 +138,21 @@ def test_down_removes_dependents_first_then_networks_and_with_v_volumes(files: P
     assert engine.names() == [] and engine.networks == {} and engine.volumes == {}
 
 
+def test_down_with_no_grace_removes_each_container_in_one_request(files: Path) -> None:
+    engine = FakeEngine()
+    engine.health["p-db-1"] = "healthy"
+    lifecycle.up(engine, load(), UpOptions(), quiet())
+    engine.calls.clear()
+    progress = quiet()
+    lifecycle.down(engine, load(), DownOptions(timeout=0), progress, timeout=0, parallel=1)
+    assert [c for c in engine.calls if c[0] in ("stop", "remove")] == [
+        ("remove", "p-web-1"), ("remove", "p-db-1")]
+    assert engine.names() == [] and engine.networks == {}
+    # reported as Compose v2 reports a stop and a removal
+    assert [line for line in progress.lines if "p-db-1" in line] == [
+        f" Container p-db-1  {s}" for s in ("Stopping", "Stopped", "Removing", "Removed")]
+
+
 def test_env_secret_is_a_file_bound_read_only_and_never_in_env_or_labels(files: Path) -> None:
     engine = FakeEngine()
     engine.health["p-db-1"] = "healthy"

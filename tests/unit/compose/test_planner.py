@@ -206,6 +206,34 @@ def test_down_stops_dependents_first_then_removes_networks_and_volumes_with_v() 
     assert len(plan_down(labelled, ALL_UP, DownOptions()).by_id("rmnet:default").after) == 3
 
 
+@pytest.mark.parametrize(("timeout", "states", "one_step"), [
+    # -t 0: the stop's SIGKILL comes at once, so one forced removal does both
+    (0, ("running", "running", "running"), {"p-db-1", "p-web-1", "p-proxy-1"}),
+    # a grace period (given or the container's own) needs the stop first
+    (10, ("running", "running", "running"), set()),
+    (None, ("running", "running", "running"), set()),
+    # nothing runs in an exited or created container: there is nothing to stop
+    (None, ("exited", "created", "running"), {"p-db-1", "p-web-1"}),
+    # a paused one is thawed and signalled by a stop, so it keeps its stop
+    (None, ("paused", "dead", "restarting"), {"p-web-1"}),
+])
+def test_down_stops_and_removes_in_one_step_when_a_stop_would_only_kill(
+        timeout: int | None, states: tuple[str, str, str], one_step: set[str]) -> None:
+    observed = Observed([ctr(s, state=st) for s, st in zip(("db", "web", "proxy"), states,
+                                                           strict=True)],
+                        ALL_UP.networks, ALL_UP.volumes)
+    plan = plan_down(project(), observed, DownOptions(timeout=timeout))
+    single = {s.name for s in plan.steps if s.kind == "stop_remove_container"}
+    assert single == one_step
+    for name in ("p-db-1", "p-web-1", "p-proxy-1"):
+        assert (f"stop:{name}" in kinds(plan)) == (name not in one_step)
+    # dependents still go first, whichever steps stop them
+    web_stop = "remove:p-web-1" if "p-web-1" in one_step else "stop:p-web-1"
+    db_stop = "remove:p-db-1" if "p-db-1" in one_step else "stop:p-db-1"
+    assert plan.by_id(db_stop).after == (web_stop,)
+    assert set(plan.by_id("rmnet:back").after) == {"remove:p-db-1", "remove:p-web-1"}
+
+
 def test_down_of_a_service_takes_its_dependents_and_leaves_networks() -> None:
     plan = plan_down(project(), ALL_UP, DownOptions(services=["web"]))
     assert sorted(kinds(plan)) == sorted(

@@ -257,8 +257,8 @@ def down(remove_orphans: bool, rmi: str, timeout: int | None, volumes: bool,
         raise UsageError(f'invalid value for --rmi: "{rmi}"; expected "local" or "all"')
     proj = target.project_or_name()
     images = _images_to_remove(proj, rmi)
-    opts = DownOptions(services=target.services_of(proj, services), volumes=volumes,
-                       remove_orphans=remove_orphans, images=images)
+    opts = DownOptions(services=target.services_of(proj, services), timeout=timeout,
+                       volumes=volumes, remove_orphans=remove_orphans, images=images)
     lifecycle.down(target.engine(), proj, opts, target.progress(), timeout=timeout,
                    parallel=target.parallel())
 
