@@ -15,7 +15,6 @@ from typing import Any
 
 import msgspec
 
-from pallet.api.netmodels import IPAM
 from pallet.api.view_images import ImageSummary
 from pallet.api.view_volumes import Volume
 
@@ -29,35 +28,6 @@ class IdResponse(msgspec.Struct):
 class NetworkCreateResponse(msgspec.Struct):
     Id: str = ""
     Warning: str = ""
-
-
-class NetworkContainer(msgspec.Struct):
-    """One container's endpoint in ``GET /networks/{id}``."""
-
-    Name: str = ""
-    EndpointID: str = ""
-    MacAddress: str = ""
-    IPv4Address: str = ""
-    IPv6Address: str = ""
-
-
-class Network(msgspec.Struct):
-    """``GET /networks/{id}`` and each item of ``GET /networks``."""
-
-    Name: str = ""
-    Id: str = ""
-    Created: str = ""
-    Scope: str = "local"
-    Driver: str = ""
-    EnableIPv6: bool = False
-    IPAM: IPAM | None = None
-    Internal: bool = False
-    Attachable: bool = False
-    Ingress: bool = False
-    ConfigOnly: bool = False
-    Containers: dict[str, NetworkContainer] | None = None
-    Options: dict[str, str] | None = None
-    Labels: dict[str, str] | None = None
 
 
 class ContainersPruned(msgspec.Struct):

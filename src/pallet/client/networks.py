@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pallet.api.models import EndpointSettings, NetworkConnectRequest
 from pallet.api.netmodels import NetworkCreate
-from pallet.api.responses import Network, NetworkCreateResponse, NetworksPruned
+from pallet.api.responses import NetworkCreateResponse, NetworksPruned
+from pallet.api.view_networks import Network
 from pallet.client.resource import Resource, filters_query, path
 from pallet.notation.filters import Filters
 

@@ -10,6 +10,7 @@ import contextlib
 from collections import defaultdict
 from typing import Any
 
+from pallet.api.view_networks import Network
 from pallet.daemon.parts import Part, PartContext
 from pallet.engine.links import LinksPlugin
 from pallet.engine.netplug.endpoint import EndpointSetup, PortClaims
@@ -40,17 +41,17 @@ class NetworkAPI:
         self.nets = nets
         self.plugin = plugin
 
-    def _view(self, nid: str, detail: bool) -> dict[str, Any]:
+    def _view(self, nid: str, detail: bool) -> Network:
         n = self.nets.store.get(nid)
         if n is None:
             raise NotFound(f"network {nid} not found")
         return network_view(n, self.plugin.attached(n.id) if detail else ())
 
-    async def list(self, filters: Filters) -> list[dict[str, Any]]:
+    async def list(self, filters: Filters) -> list[Network]:
         return [network_view(n) for n in sorted(self.nets.list(filters),
                                                 key=lambda n: n.created)]
 
-    async def inspect(self, ref: str, verbose: bool, scope: str) -> dict[str, Any]:
+    async def inspect(self, ref: str, verbose: bool, scope: str) -> Network:
         return self._view(self.nets.resolve(ref).id, True)
 
     async def create(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -10,15 +10,16 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from pallet.api.view_networks import Network
 from pallet.errors import InvalidArgument
 from pallet.notation.filters import Filters
 from pallet.server.params import json_response, no_content, qfilters, qstr
 
 
 class NetworkBackend(Protocol):
-    async def list(self, filters: Filters) -> list[dict[str, Any]]: ...
+    async def list(self, filters: Filters) -> list[Network]: ...
 
-    async def inspect(self, ref: str, verbose: bool, scope: str) -> dict[str, Any]: ...
+    async def inspect(self, ref: str, verbose: bool, scope: str) -> Network: ...
 
     async def create(self, body: dict[str, Any]) -> dict[str, Any]: ...
 

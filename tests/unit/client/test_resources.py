@@ -14,7 +14,7 @@ import pytest
 
 from pallet.api.models import CreateRequest, EndpointSettings, HostConfig
 from pallet.api.netmodels import IPAM, IPAMConfig, NetworkCreate, VolumeCreate
-from pallet.api.responses import Network
+from pallet.api.view_networks import Network
 from pallet.client import Client
 from pallet.errors import Conflict, DataCorruption, NotFound
 from pallet.testing.fake_transport import FakeTransport

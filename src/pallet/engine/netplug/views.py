@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pallet.api.netmodels import IPAMConfig
+from pallet.api.view_networks import Network, NetworkContainer, NetworkIPAM
 from pallet.engine.lifecycle import State
 from pallet.engine.records import Container
 from pallet.network import portmap
@@ -12,37 +14,25 @@ from pallet.network.records import NetworkRecord
 
 
 def network_view(n: NetworkRecord,
-                 attached: Sequence[tuple[Container, dict[str, Any]]] = ()) -> dict[str, Any]:
-    config: list[dict[str, str]] = []
+                 attached: Sequence[tuple[Container, dict[str, Any]]] = ()) -> Network:
+    config: list[IPAMConfig] = []
     if n.subnet:
-        item: dict[str, Any] = {"Subnet": n.subnet, "Gateway": n.gateway}
-        if n.ip_range:
-            item["IPRange"] = n.ip_range
-        if n.aux_addresses:
-            item["AuxiliaryAddresses"] = dict(n.aux_addresses)
-        config.append(item)
+        config.append(IPAMConfig(Subnet=n.subnet, IPRange=n.ip_range, Gateway=n.gateway,
+                                 AuxiliaryAddresses=dict(n.aux_addresses) or None))
     if n.subnet6:
-        item6: dict[str, Any] = {"Subnet": n.subnet6, "Gateway": n.gateway6}
-        if n.ip_range6:
-            item6["IPRange"] = n.ip_range6
-        config.append(item6)
-    containers: dict[str, Any] = {}
+        config.append(IPAMConfig(Subnet=n.subnet6, IPRange=n.ip_range6, Gateway=n.gateway6))
+    containers: dict[str, NetworkContainer] = {}
     for c, ep in attached:
-        containers[c.id] = {
-            "Name": c.name, "EndpointID": ep.get("endpoint", ""),
-            "MacAddress": ep.get("mac", ""),
-            "IPv4Address": f"{ep['ip']}/{ep['prefix']}" if ep.get("ip") else "",
-            "IPv6Address": f"{ep['ip6']}/{ep['prefix6']}" if ep.get("ip6") else "",
-        }
-    driver = n.driver
-    return {
-        "Name": n.name, "Id": n.id, "Created": n.created, "Scope": "local", "Driver": driver,
-        "EnableIPv6": bool(n.subnet6),
-        "IPAM": {"Driver": "default", "Options": n.ipam_options, "Config": config},
-        "Internal": n.internal, "Attachable": n.attachable, "Ingress": False,
-        "ConfigFrom": {"Network": ""}, "ConfigOnly": False, "Containers": containers,
-        "Options": dict(n.options), "Labels": dict(n.labels),
-    }
+        containers[c.id] = NetworkContainer(
+            Name=c.name, EndpointID=ep.get("endpoint", ""), MacAddress=ep.get("mac", ""),
+            IPv4Address=f"{ep['ip']}/{ep['prefix']}" if ep.get("ip") else "",
+            IPv6Address=f"{ep['ip6']}/{ep['prefix6']}" if ep.get("ip6") else "")
+    return Network(
+        Name=n.name, Id=n.id, Created=n.created, Scope="local", Driver=n.driver,
+        EnableIPv6=bool(n.subnet6),
+        IPAM=NetworkIPAM(Driver="default", Options=n.ipam_options, Config=config),
+        Internal=n.internal, Attachable=n.attachable, Containers=containers,
+        Options=dict(n.options), Labels=dict(n.labels))
 
 
 def decorate_container(c: Container, st: dict[str, Any], special_id: str, view: dict[str, Any],
