@@ -5,6 +5,7 @@ and the real Compose v2 manage in turns, each seeing the other's containers as i
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -55,6 +56,21 @@ def _ids(compose: cp.Compose) -> dict[str, str]:
     return {s: str(r["ID"]) for s, r in cp.ps(compose, "-a").items()}
 
 
+def _resource_hashes(engine: cp.Runner, project: str) -> dict[str, str]:
+    """The config-hash label of each of the project's networks and volumes."""
+    out = {}
+    for kind in ("network", "volume"):
+        names = engine(kind, "ls", "-q", "--filter",
+                       f"label=com.docker.compose.project={project}").stdout.split()
+        if kind == "network":  # ls -q lists network IDs
+            names = [engine("network", "inspect", "-f", "{{.Name}}", n).stdout.strip()
+                     for n in names]
+        for name in names:
+            labels = engine(kind, "inspect", "-f", "{{json .Labels}}", name).stdout
+            out[f"{kind} {name}"] = json.loads(labels).get("com.docker.compose.config-hash", "")
+    return out
+
+
 def test_pallet_compose_and_compose_v2_manage_each_others_projects(
         standins: None, palletd: Any, engine: cp.Runner) -> None:
     port = str(cp.free_port())
@@ -63,6 +79,8 @@ def test_pallet_compose_and_compose_v2_manage_each_others_projects(
     try:
         theirs("up", "-d", "--wait", timeout=180)
         before = _ids(theirs)
+        hashes = _resource_hashes(engine, "crossed")
+        assert hashes and all(hashes.values()), hashes
         # pallet compose lists it, finds it up to date (same config hash), stops and removes it
         assert "crossed" in engine("compose", "ls", "-q").stdout.split()
         ours("up", "-d", timeout=180)
@@ -75,6 +93,8 @@ def test_pallet_compose_and_compose_v2_manage_each_others_projects(
         # and the other way round
         ours("up", "-d", "--wait", timeout=180)
         before = _ids(ours)
+        # pallet compose labels networks and volumes with Compose v2's hash of them
+        assert _resource_hashes(engine, "crossed") == hashes
         theirs("up", "-d", timeout=180)
         assert _ids(theirs) == before
         assert set(cp.ps(theirs)) == {"web", "db", "redis"}

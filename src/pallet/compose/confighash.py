@@ -11,6 +11,9 @@ built or pulled (``build``, ``pull_policy``), the replica count (``scale``,
 ``deploy.replicas``), the start order (``depends_on``) and ``profiles``. Go also writes an
 unset ``command`` and ``entrypoint`` as ``null`` and an unset ``deploy.placement`` as
 ``{}``.
+
+Networks and volumes carry Compose v2's hash too: the sha256 of the network's printed
+document, and of the volume's with ``driver: local`` filled in when none is set.
 """
 
 from __future__ import annotations
@@ -58,9 +61,47 @@ def service_hash(service: dict[str, Any]) -> str:
     return hashlib.sha256(go_json(ordered)).hexdigest()
 
 
+_NETWORK = ("name", "driver", "driver_opts", "ipam", "external", "internal", "attachable",
+            "labels", "enable_ipv4", "enable_ipv6")
+_IPAM = ("driver", "config", "options")
+_POOL = ("subnet", "gateway", "ip_range", "aux_addresses")
+_VOLUME = ("name", "driver", "driver_opts", "external", "labels")
+
+
+def _fields(doc: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    """``doc``'s fields in Go's struct order (``x-*`` extensions are not encoded)."""
+    return {k: doc[k] for k in order if k in doc}
+
+
+def network_hash(network: dict[str, Any]) -> str:
+    """The hash of one network's printed document (its ``ipam`` always written, as Go
+    writes a struct)."""
+    ipam = _fields(network.get("ipam") or {}, _IPAM)
+    if "config" in ipam:
+        ipam["config"] = [_fields(pool, _POOL) for pool in ipam["config"]]
+    return hashlib.sha256(go_json(_fields({**network, "ipam": ipam}, _NETWORK))).hexdigest()
+
+
+def volume_hash(volume: dict[str, Any]) -> str:
+    """The hash of one volume's printed document; the driver defaults to ``local``."""
+    doc = _fields({"driver": "local", **volume}, _VOLUME)
+    return hashlib.sha256(go_json(doc)).hexdigest()
+
+
+class ProjectHashes:
+    """Every hash of one project, from one printed document (``project`` is a
+    :class:`~pallet.compose.model.Project`): ``services``, ``networks`` and ``volumes``,
+    each by key in the file."""
+
+    def __init__(self, project: Any) -> None:
+        from pallet.compose.render import document
+
+        doc: dict[str, Any] = document(project, printed=False)
+        self.services = {k: service_hash(v) for k, v in doc.get("services", {}).items()}
+        self.networks = {k: network_hash(v) for k, v in (doc.get("networks") or {}).items()}
+        self.volumes = {k: volume_hash(v) for k, v in (doc.get("volumes") or {}).items()}
+
+
 def project_hashes(project: Any) -> dict[str, str]:
     """Each service's hash (``project`` is a :class:`~pallet.compose.model.Project`)."""
-    from pallet.compose.render import document
-
-    services: dict[str, Any] = document(project, printed=False).get("services", {})
-    return {name: service_hash(svc) for name, svc in services.items()}
+    return ProjectHashes(project).services

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from pallet.compose import conditions, labels
-from pallet.compose.confighash import project_hashes
+from pallet.compose.confighash import ProjectHashes
 from pallet.compose.convert import (
     container_body,
     image_name,
@@ -103,13 +103,16 @@ class Executor:
         # busiest path, so parallel starts only contend
         self.start_lock = threading.Lock()
         self.image_ids: dict[str, str] = {}
-        self._hashes: dict[str, str] | None = None
+        self._hashes: ProjectHashes | None = None
 
-    def config_hash(self, service: str) -> str:
+    def hashes(self) -> ProjectHashes:
         with self.lock:
             if self._hashes is None:
-                self._hashes = project_hashes(self.project)
-            return self._hashes[service]
+                self._hashes = ProjectHashes(self.project)
+            return self._hashes
+
+    def config_hash(self, service: str) -> str:
+        return self.hashes().services[service]
 
     def run(self, plan: Plan, parallel: int = 8) -> None:
         for w in plan.warnings:
@@ -125,8 +128,10 @@ class Executor:
     def create_network(self, step: Step) -> None:
         net = networks(self.project)[step.key]
         self.progress.event("Network", step.name, "Creating")
+        body = network_body(self.project, step.key, net)
+        _label_hash(body, self.hashes().networks.get(step.key))
         try:
-            self.engine.create_network(network_body(self.project, step.key, net))
+            self.engine.create_network(body)
         except Conflict:
             pass  # made meanwhile (another compose run)
         self.progress.event("Network", step.name, "Created")
@@ -134,7 +139,9 @@ class Executor:
     def create_volume(self, step: Step) -> None:
         vol = (self.project.volumes or {})[step.key]
         self.progress.event("Volume", step.name, "Creating")
-        self.engine.create_volume(volume_body(self.project, step.key, vol))
+        body = volume_body(self.project, step.key, vol)
+        _label_hash(body, self.hashes().volumes.get(step.key))
+        self.engine.create_volume(body)
         self.progress.event("Volume", step.name, "Created")
 
     def _remove(self, kind: str, name: str, call: Callable[[str], None]) -> None:
@@ -287,6 +294,12 @@ class Executor:
 
 
 DependencyFailed = conditions.DependencyFailed
+
+
+def _label_hash(body: dict[str, Any], config_hash: str | None) -> None:
+    """Label a network or volume with its config hash, as Compose v2 does."""
+    if config_hash:
+        body["Labels"][labels.CONFIG_HASH] = config_hash
 
 
 def split_endpoints(body: dict[str, Any], version: str) -> dict[str, dict[str, Any]]:

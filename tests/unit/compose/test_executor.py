@@ -15,6 +15,7 @@ import pytest
 
 from pallet.compose import labels, lifecycle
 from pallet.compose.conditions import DependencyFailed
+from pallet.compose.confighash import ProjectHashes, network_hash, volume_hash
 from pallet.compose.convert import container_body
 from pallet.compose.executor import Executor, run_steps
 from pallet.compose.model import Project
@@ -65,6 +66,12 @@ def test_up_creates_resources_then_starts_db_healthy_before_web(files: Path) -> 
     progress = quiet()
     lifecycle.up(engine, load(), UpOptions(), progress)
     assert set(engine.networks) == {"p_front", "p_back"} and set(engine.volumes) == {"p_data"}
+    # each carries Compose v2's hash of its own configuration
+    hashes = {n: b["Labels"]["com.docker.compose.config-hash"]
+              for n, b in [*engine.networks.items(), *engine.volumes.items()]}
+    assert hashes["p_front"] == network_hash({"name": "p_front", "ipam": {}})
+    assert hashes["p_back"] == network_hash({"name": "p_back", "ipam": {}, "internal": True})
+    assert hashes["p_data"] == volume_hash({"name": "p_data"})
     assert engine.names() == ["p-db-1", "p-web-1"]
     starts = [c for c in engine.calls if c[0] == "start"]
     assert starts == [("start", "p-db-1"), ("start", "p-web-1")]
@@ -106,6 +113,37 @@ def test_failed_one_shot_dependency_fails_but_an_optional_one_only_warns(files: 
     lifecycle.up(engine, load(doc), UpOptions(), progress)
     assert ("start", "q-app-1") in engine.calls
     assert any("optional dependency 'job'" in line for line in progress.lines)
+
+
+def test_network_and_volume_labels_hold_the_hashes_compose_v2_gives_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pallet.compose.loader import load as load_file
+    from pallet.compose.options import ProjectOptions
+
+    (tmp_path / "compose.yaml").write_text("""
+name: hp
+services:
+  a: {image: busybox, networks: [n1, n2], volumes: ["v1:/d", "v2:/e"]}
+networks:
+  n1:
+    internal: true
+    labels: {z: "1", a: "2"}
+    driver_opts: {com.docker.network.driver.mtu: "1400"}
+    ipam: {config: [{subnet: 10.77.0.0/24, gateway: 10.77.0.1}]}
+  n2: {attachable: true, enable_ipv6: false}
+volumes:
+  v1: {labels: [x=y]}
+  v2: {driver: local, driver_opts: {type: tmpfs, device: tmpfs}}
+""")
+    monkeypatch.chdir(tmp_path)
+    hashes = ProjectHashes(load_file(ProjectOptions()))
+    # the labels Compose v2.40 put on these networks and volumes when it created them
+    assert hashes.networks == {
+        "n1": "af76dce33641257595041a86635d74ceb3980e113141623076ccedba5d6d9bee",
+        "n2": "22503adf8b277f360d7600b054bad6f5bed206affcdac8d0a44bfe5bbd76f9b1"}
+    assert hashes.volumes == {
+        "v1": "10f9a96c71fd1c9a0529cff4aee741880e8911544da9eea83b505736e2aa5200",
+        "v2": "43088bc63ef9b47f729c04a678394a36e63da9eed866c781ee715c8b38070b55"}
 
 
 def test_changed_service_is_recreated_under_a_temporary_name(files: Path) -> None:

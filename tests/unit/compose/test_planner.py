@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from pallet.compose.confighash import service_hash
+from pallet.compose.confighash import network_hash, service_hash, volume_hash
 from pallet.compose.plan import (
     Dependency,
     Desired,
@@ -255,6 +255,17 @@ def test_start_starts_only_stopped_containers_waiting_for_conditions() -> None:
     plan = plan_start(project(), observed, [])
     assert kinds(plan) == ["start:p-db-1", "wait:web:db", "start:p-web-1"]
     assert plan.by_id("start:p-web-1").after == ("wait:web:db",)
+
+
+def test_network_and_volume_hashes_are_compose_v2s() -> None:
+    # the labels Compose v2.40 put on a network and a volume it created (no options set)
+    assert network_hash({"name": "stack3_back", "ipam": {}}) == (
+        "43401b9a4afe580f09106152fc6008114d01b91b9bca563555e8b76adb4dc11d")
+    assert volume_hash({"name": "stack3_db_data"}) == (
+        "0f1338092dcbd755d15e2043e9c84f2c8fc450f50646f30e412241c7948987e5")
+    # driver: local is what an unset driver hashes as; a set one counts
+    assert volume_hash({"name": "v", "driver": "local"}) == volume_hash({"name": "v"})
+    assert volume_hash({"name": "v", "driver": "nfs"}) != volume_hash({"name": "v"})
 
 
 def test_config_hash_ignores_what_needs_no_new_container() -> None:
