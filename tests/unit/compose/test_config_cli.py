@@ -181,3 +181,16 @@ def test_empty_listing_prints_nothing(tmp_path: Path, monkeypatch: pytest.Monkey
     (tmp_path / "compose.yaml").write_text("services:\n  web: {image: x}\n")
     monkeypatch.chdir(tmp_path)
     assert run(capsys, "config", "--volumes") == (0, "", "")
+
+
+def test_a_progress_value_compose_v2_refuses_fails_before_the_command(
+        project: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    code, out, err = run(capsys, "--progress", "bogus", "config", "--services")
+    assert (code, out) == (1, "") and 'unsupported --progress value "bogus"' in err
+    monkeypatch.setenv("COMPOSE_PROGRESS", "fancy")  # the variable is read as the flag
+    code, _, err = run(capsys, "config", "--services")
+    assert code == 1 and 'unsupported --progress value "fancy"' in err
+    for mode in ("auto", "tty", "plain", "json", "quiet"):
+        monkeypatch.setenv("COMPOSE_PROGRESS", mode)
+        assert run(capsys, "config", "--services")[:2] == (0, "db\nweb\n")

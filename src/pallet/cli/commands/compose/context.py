@@ -38,10 +38,22 @@ _project: Project | None = None
 
 
 def configure(values: dict[str, object]) -> None:
-    """Keep this invocation's global flags (the group's callback)."""
+    """Keep this invocation's global flags (the group's callback); a ``--progress``
+    Compose v2 refuses is refused here, before any command runs."""
     global _flags, _project
     _flags = msgspec.convert(values, GlobalFlags)
     _project = None
+    progress_mode()
+
+
+def progress_mode() -> str:
+    """The progress output mode: ``--progress``, else ``COMPOSE_PROGRESS``, against
+    ``--ansi`` (:func:`pallet.compose.progress.mode_of`)."""
+    import os
+
+    from pallet.compose.progress import mode_of
+
+    return mode_of(_flags.progress or os.environ.get("COMPOSE_PROGRESS", ""), _flags.ansi)
 
 
 def flags() -> GlobalFlags:

@@ -1,7 +1,7 @@
 """What a ``pallet compose`` subcommand acts on: the engine (the same ``-H``/
 ``DOCKER_HOST`` as every pallet command), the project (loaded from its files, or, for
 the commands Compose v2 allows it, only named by ``-p`` with no file), and where its
-progress goes (``--progress quiet`` silences it).
+progress goes (in the mode ``--progress`` picks).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def progress() -> Progress:
     from pallet.compose.progress import Progress
 
     flags = context.flags()
-    return Progress(quiet=flags.progress == "quiet", dry_run=flags.dry_run)
+    return Progress(mode=context.progress_mode(), dry_run=flags.dry_run)
 
 
 def dry_run() -> bool:
