@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import shlex
 from pathlib import Path
 from typing import Any
 
 from pallet.errors import InvalidArgument
+from pallet.runtime.spawn import spawn
 
 
 def cgroup_pids(cgroups_path: str) -> set[int]:
@@ -49,8 +49,7 @@ def filter_ps(output: str, pids: set[int]) -> dict[str, Any]:
 
 async def top(cgroups_path: str, ps_args: str) -> dict[str, Any]:
     args = shlex.split(ps_args or "-ef")
-    proc = await asyncio.create_subprocess_exec(
-        "ps", *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    proc = await spawn(["ps", *args])
     out, err = await proc.communicate()
     if proc.returncode != 0:
         raise InvalidArgument(f"ps: {err.decode().strip()}")

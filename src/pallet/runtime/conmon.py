@@ -21,6 +21,7 @@ from typing import Any
 from pallet.errors import CommandFailed, InvalidArgument, NotFound
 from pallet.runtime.exec import ExecProcess, start_exec
 from pallet.runtime.exits import read_exit
+from pallet.runtime.spawn import spawn
 
 SYNC_TIMEOUT = 30.0
 DISCARD_WAIT = 5.0
@@ -71,12 +72,7 @@ class ConmonRuntime:
 
     async def _run(self, *args: str, check: bool = True) -> tuple[int, str, str]:
         argv = self._argv(*args)
-        proc = await asyncio.create_subprocess_exec(
-            *argv,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
+        proc = await spawn(argv)
         out, err = await proc.communicate()
         rc = proc.returncode if proc.returncode is not None else -1
         stderr = err.decode(errors="replace")
@@ -143,11 +139,8 @@ class ConmonRuntime:
         err_path = bundle / "conmon.stderr"
         try:
             with open(err_path, "wb") as errf:
-                proc = await asyncio.create_subprocess_exec(
-                    *argv, env=env, cwd=str(bundle), pass_fds=(sync_w, start_r),
-                    stdin=asyncio.subprocess.DEVNULL, stdout=errf, stderr=errf,
-                    start_new_session=True,
-                )
+                proc = await spawn(argv, env=env, cwd=str(bundle), pass_fds=(sync_w, start_r),
+                                   stdout=errf, stderr=errf, start_new_session=True)
         except BaseException:
             for fd in (sync_r, sync_w, start_r, start_w):
                 os.close(fd)

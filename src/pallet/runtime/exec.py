@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from pallet.errors import CommandFailed
+from pallet.runtime.spawn import DEVNULL, PIPE, Child, spawn
 
 CONSOLE_TIMEOUT = 30.0
 _RUNTIME_FAILED = 255
@@ -36,7 +37,7 @@ _ERR_KEEP = 8192
 class ExecProcess:
     """A running exec. ``read()`` yields (1 | 2, bytes) frames and None at the end."""
 
-    def __init__(self, proc: asyncio.subprocess.Process, tty: bool, master: int,
+    def __init__(self, proc: Child, tty: bool, master: int,
                  pid_file: Path, scratch: Path) -> None:
         self._proc = proc
         self.tty = tty
@@ -218,8 +219,7 @@ async def start_exec(
     try:
         if tty:
             with open(scratch / "runtime.log", "wb") as log:
-                proc = await asyncio.create_subprocess_exec(
-                    *argv, stdin=asyncio.subprocess.DEVNULL, stdout=log, stderr=log)
+                proc = await spawn(argv, stdout=log, stderr=log)
             assert listener is not None
             master = await _receive_master(loop, listener, proc)
             if master < 0:
@@ -227,10 +227,7 @@ async def start_exec(
                 err = (scratch / "runtime.log").read_text(errors="replace")
                 raise CommandFailed(argv, rc, err or "no console received")
         else:
-            proc = await asyncio.create_subprocess_exec(
-                *argv,
-                stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            proc = await spawn(argv, stdin=PIPE if stdin else DEVNULL)
             master = -1
     except BaseException:
         with contextlib.suppress(OSError):
@@ -245,7 +242,7 @@ async def start_exec(
 
 
 async def _receive_master(loop: asyncio.AbstractEventLoop, listener: socket.socket,
-                          proc: asyncio.subprocess.Process) -> int:
+                          proc: Child) -> int:
     """The pty master fd the runtime sends over the console socket; -1 if it exited."""
     accept = asyncio.ensure_future(loop.sock_accept(listener))
     exited = asyncio.ensure_future(proc.wait())
