@@ -9,6 +9,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -190,3 +191,45 @@ def _ps(run: Any) -> dict[str, dict[str, Any]]:
 
     out = run("ps", "-a", "--format", "json").stdout
     return {r["Service"]: r for r in (json.loads(line) for line in out.splitlines() if line)}
+
+
+@pytest.mark.parametrize("tool", ["pallet", "v2"])
+def test_logs_follow_picks_up_containers_started_later(tool: str, palletd: Any, busybox: str,
+                                                       tmp_path: Path) -> None:
+    """``logs -f`` prints a container scaled up after it began, with Compose v2's prefixes
+    (``a-1  | ``) and exit lines, and ends once everything stopped; the same with the real
+    Compose v2 on palletd, which reads the same events."""
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n"
+        "  a:\n"
+        "    image: busybox\n"
+        "    command: [sh, -c, \"echo up $$HOSTNAME; trap 'exit 0' TERM; sleep 100 & wait\"]\n")
+    argv = [str(shutil.which("pallet")), "compose"] if tool == "pallet" else [cp.compose_v2()]
+    argv += ["-p", f"follow{tool}"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return cp.run([*argv, *args], env=palletd.env, cwd=tmp_path)
+
+    try:
+        run("up", "-d")
+        proc = subprocess.Popen([*argv, "logs", "-f", "--no-color"], cwd=tmp_path,
+                                env=palletd.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, text=True)
+        try:
+            time.sleep(1.0)
+            run("up", "-d", "--scale", "a=2")
+            time.sleep(1.0)
+            assert proc.poll() is None
+            run("stop", "-t", "5")
+            out, _ = proc.communicate(timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        assert proc.returncode == 0, out
+        lines = out.split("\n")
+        assert any(line.startswith("a-1  | up ") for line in lines), out
+        assert any(line.startswith("a-2  | up ") for line in lines), out  # started later
+        assert "\x1b[Ka-2 exited with code 0" in lines, out  # after "\r" (a newline here)
+    finally:
+        run("down", "-t", "0")

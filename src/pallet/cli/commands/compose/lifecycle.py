@@ -179,7 +179,14 @@ def attach(proj: Project, services: list[str], *, abort: bool, exit_code_from: s
     """Follow the logs of the project's containers; the exit code ``up`` returns."""
     import threading
 
-    from pallet.cli.commands.compose.logs import join, log_query, stream, use_color
+    from pallet.cli.commands.compose.logs import (
+        Printer,
+        display_name,
+        join,
+        log_query,
+        stream,
+        use_color,
+    )
     from pallet.compose import labels, lifecycle
     from pallet.errors import PalletError
 
@@ -196,18 +203,17 @@ def attach(proj: Project, services: list[str], *, abort: bool, exit_code_from: s
         except PalletError:
             state = {}
         if not state.get("Running"):
-            sys.stdout.write(f"{str(doc['Names'][0]).lstrip('/')} exited with code "
-                             f"{state.get('ExitCode', 0)}\n")
-            sys.stdout.flush()
+            printer.status(display_name(doc), f"exited with code {state.get('ExitCode', 0)}")
         if not first:
             first.append(doc)
         if abort:
             stopped.set()
 
-    sys.stdout.write(f"Attaching to {', '.join(str(d['Names'][0]).lstrip('/') for d in docs)}\n")
+    sys.stdout.write(f"Attaching to {', '.join(display_name(d) for d in docs)}\n")
     sys.stdout.flush()
     query = log_query(True, "all", timestamps, "", "")
-    threads = stream(docs, query, color=color and use_color(False), prefix=prefix, on_end=ended)
+    printer = Printer(color and use_color(False), prefix)
+    threads = stream(docs, query, color=printer.color, on_end=ended, printer=printer)
     try:
         if abort:
             while not stopped.wait(0.2) and any(t.is_alive() for t in threads):

@@ -1,8 +1,11 @@
 """``pallet compose logs`` and the log view of a foreground ``up``: every container's
-output, line by line, behind a ``NAME  | `` prefix coloured per service (as Compose v2
-does; ``--no-color``, ``--no-log-prefix``). Each container is read on its own thread;
-with ``-f`` a container's stream ends when it stops, and the command returns when
-every stream has ended, so ``logs -f`` ends when the stack stops.
+output, line by line, behind a ``NAME | `` prefix coloured per container, as Compose v2
+prints it (the name without the project, ``db-1``, unless the service sets
+``container_name``; padded to the longest name printed so far, plus one; ``--no-color``,
+``--no-log-prefix``). Each container is read on its own thread; with ``-f`` a
+container's stream ends when it stops, containers started meanwhile are followed too
+(:mod:`~pallet.cli.commands.compose.logfollow`), and the command returns when every
+container it follows has stopped, so ``logs -f`` ends when the stack stops.
 """
 
 from __future__ import annotations
@@ -21,41 +24,62 @@ if TYPE_CHECKING:
 COLORS = ("36", "33", "32", "35", "34", "96", "93", "92", "95", "94")
 
 
-class Printer:
-    """Writes whole prefixed lines from many threads."""
+def display_name(doc: dict[str, Any]) -> str:
+    """The name Compose v2 shows for a container: ``SERVICE-N`` for the name it made
+    (``PROJECT-SERVICE-N``), a ``container_name`` as it is."""
+    from pallet.compose import labels
 
-    def __init__(self, width: int, color: bool, prefix: bool = True) -> None:
-        self.width = width
+    lab = doc.get("Labels") or {}
+    name = str((doc.get("Names") or ["/?"])[0]).lstrip("/")
+    project = lab.get(labels.PROJECT, "")
+    made = (f"{project}{labels.SEPARATOR}{lab.get(labels.SERVICE, '')}"
+            f"{labels.SEPARATOR}{lab.get(labels.CONTAINER_NUMBER, '')}")
+    return name[len(project) + 1:] if project and name == made else name
+
+
+class Printer:
+    """Writes whole prefixed lines from many threads; each name registered gets the next
+    colour and widens every later prefix to fit it."""
+
+    def __init__(self, color: bool, prefix: bool = True) -> None:
         self.color = color
         self.prefix = prefix
         self.lock = threading.Lock()
         self.colors: dict[str, str] = {}
+        self.width = 0
 
-    def head(self, name: str, service: str) -> bytes:
-        if not self.prefix:
-            return b""
-        text = f"{name.ljust(self.width)}  | "
-        if self.color:
-            code = self.colors.setdefault(service, COLORS[len(self.colors) % len(COLORS)])
-            text = f"\033[{code}m{text}\033[0m"
-        return text.encode()
+    def _register(self, name: str) -> None:
+        """Called with the lock held, at a name's first line (as Compose v2 does)."""
+        if name not in self.colors:
+            self.colors[name] = COLORS[len(self.colors) % len(COLORS)]
+            self.width = max(self.width, len(name) + 1)
 
-    def lines(self, head: bytes, data: bytes) -> None:
+    def _paint(self, name: str, text: str) -> str:
+        return f"\033[{self.colors.get(name, '0')}m{text}\033[0m" if self.color else text
+
+    def lines(self, name: str, data: bytes) -> None:
         out = sys.stdout.buffer
         with self.lock:
+            self._register(name)
+            head = self._paint(name, f"{name.ljust(self.width)} | ").encode() \
+                if self.prefix else b""
             out.write(b"".join(head + line + b"\n" for line in data.split(b"\n")))
             out.flush()
+
+    def status(self, name: str, text: str) -> None:
+        """A line about the container itself (``db-1 exited with code 0``)."""
+        with self.lock:
+            self._register(name)
+            sys.stdout.write("\r\033[K" + self._paint(name, f"{name} {text}") + "\n")
+            sys.stdout.flush()
 
 
 def follow_container(client: Any, doc: dict[str, Any], printer: Printer, query: dict[str, Any],
                      on_end: Callable[[dict[str, Any]], None] | None = None) -> None:
     """Copy one container's log to the printer (until it stops, with ``follow``)."""
     from pallet.client.streams import demux
-    from pallet.compose import labels
 
-    lab = doc.get("Labels") or {}
-    name = str((doc.get("Names") or ["/?"])[0]).lstrip("/")
-    head = printer.head(name, lab.get(labels.SERVICE, name))
+    name = display_name(doc)
     cid = str(doc["Id"])
     try:
         info = client.containers.inspect(cid)
@@ -68,9 +92,9 @@ def follow_container(client: Any, doc: dict[str, Any], printer: Printer, query: 
             pending += data
             if b"\n" in pending:
                 done, _, pending = pending.rpartition(b"\n")
-                printer.lines(head, done)
+                printer.lines(name, done)
         if pending:
-            printer.lines(head, pending)
+            printer.lines(name, pending)
     except OSError:
         pass  # the daemon closed the stream (the container went away)
     finally:
@@ -93,18 +117,22 @@ def log_query(follow: bool, tail: str, timestamps: bool, since: str,
 
 def stream(docs: list[dict[str, Any]], query: dict[str, Any], *, color: bool,
            prefix: bool = True,
-           on_end: Callable[[dict[str, Any]], None] | None = None) -> list[threading.Thread]:
+           on_end: Callable[[dict[str, Any]], None] | None = None,
+           printer: Printer | None = None) -> list[threading.Thread]:
     """Start one reader thread per container; returns the threads."""
+    printer = printer if printer is not None else Printer(color, prefix)
+    return [reader(d, printer, query, on_end) for d in docs]
+
+
+def reader(doc: dict[str, Any], printer: Printer, query: dict[str, Any],
+           on_end: Callable[[dict[str, Any]], None] | None = None) -> threading.Thread:
+    """A started thread copying ``doc``'s log to ``printer``."""
     from pallet.cli.session import api
 
-    width = max((len(str((d.get("Names") or ["/"])[0])) - 1 for d in docs), default=0)
-    printer = Printer(width, color, prefix)
-    threads = [threading.Thread(target=follow_container,
-                                args=(api(), d, printer, query, on_end), daemon=True)
-               for d in docs]
-    for th in threads:
-        th.start()
-    return threads
+    th = threading.Thread(target=follow_container, args=(api(), doc, printer, query, on_end),
+                          daemon=True)
+    th.start()
+    return th
 
 
 def use_color(no_color: bool) -> bool:
@@ -142,14 +170,29 @@ def logs(follow: bool, tail: str, timestamps: bool, since: str, until: str, no_c
 
     proj = target.project_or_name()
     wanted = target.services_of(proj, services)
+    if not wanted and not isinstance(proj, str):
+        wanted = list(proj.services)  # as Compose v2: the file's services, no orphans
+    follower = None
+    if follow:
+        from pallet.cli.commands.compose.logfollow import Follower
+
+        # listening before listing: a container started in between is seen either way
+        follower = Follower(target.name_of(proj), wanted)
     docs = target.engine().containers(target.name_of(proj))
-    docs = [d for d in docs if not wanted
-            or (d.get("Labels") or {}).get(labels.SERVICE) in wanted]
+    docs = [d for d in docs if not labels.is_oneoff(d.get("Labels") or {}) and (
+        not wanted or (d.get("Labels") or {}).get(labels.SERVICE) in wanted)]
     if index:
         docs = [d for d in docs if labels.number_of(d.get("Labels") or {}) == index]
     docs.sort(key=lambda d: str((d.get("Names") or [""])[0]))
     query = log_query(follow, tail, timestamps, since, until)
+    printer = Printer(use_color(no_color), not no_log_prefix)
     try:
-        join(stream(docs, query, color=use_color(no_color), prefix=not no_log_prefix))
+        threads = stream(docs, query, color=printer.color, printer=printer)
+        if follower is not None:
+            threads += follower.run(docs, threads, printer, query)
+        join(threads)
     except KeyboardInterrupt:
         return
+    finally:
+        if follower is not None:
+            follower.close()
