@@ -10,7 +10,7 @@ link from the record.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
 from pallet.engine.plugins import Plugin, StartContext
 from pallet.engine.records import Container
@@ -42,12 +42,12 @@ def shown_links(c: Container) -> list[str] | None:
 
 def address_of(target: Container) -> str:
     """The target's address: on the default bridge if it is there, else its first network."""
-    st = target.extras.network or {}
-    endpoints: dict[str, Any] = st.get("endpoints") or {}
-    by_name = {e["name"]: e["id"] for e in st.get("networks", [])}
-    ep: dict[str, Any] = endpoints.get(by_name.get("bridge", "")) or next(
-        iter(endpoints.values()), {})
-    return str(ep.get("ip", ""))
+    st = target.extras.network
+    if st is None:
+        return ""
+    by_name = {e.name: e.id for e in st.networks}
+    ep = st.endpoints.get(by_name.get("bridge", "")) or next(iter(st.endpoints.values()), None)
+    return ep.ip if ep else ""
 
 
 def link_env(me: str, alias: str, target: Container, ip: str) -> list[str]:

@@ -13,21 +13,21 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
+
+from pallet.network.netdoc import PortMapping
 
 log = logging.getLogger(__name__)
 
 MAX_PORTS = 1024  # a wider published range is left to the conntrack timeouts
 
 
-def udp_ports(mappings: Iterable[Mapping[str, Any]]) -> list[int]:
+def udp_ports(mappings: Iterable[PortMapping]) -> list[int]:
     """The host ports of the UDP mappings of a netavark setup document."""
     ports: list[int] = []
     for m in mappings:
-        if m.get("protocol") == "udp" and int(m.get("host_port") or 0) > 0:
-            first = int(m["host_port"])
-            ports += range(first, first + max(1, int(m.get("range") or 1)))
+        if m.protocol == "udp" and m.host_port > 0:
+            ports += range(m.host_port, m.host_port + max(1, m.range))
     return ports[:MAX_PORTS]
 
 

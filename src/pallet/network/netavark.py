@@ -20,8 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from pallet.errors import CommandFailed, Unavailable
 from pallet.network.conntrack import forget_udp_flows, udp_ports
+from pallet.network.netdoc import (
+    NetworkInfo,
+    NetworkOptions,
+    PortMapping,
+    SetupDocument,
+    Subnet,
+)
 from pallet.network.records import NetworkRecord
 
 NETAVARK = "/usr/lib/podman/netavark"
@@ -40,20 +49,7 @@ class Attachment:
     ip6: str = ""  # the IPv6 address on a dual-stack network
 
 
-@dataclass(frozen=True)
-class PortMapping:
-    host_ip: str
-    host_port: int
-    container_port: int
-    protocol: str = "tcp"
-    range: int = 1
-
-    def to_wire(self) -> dict[str, Any]:
-        return {"host_ip": self.host_ip, "container_port": self.container_port,
-                "host_port": self.host_port, "range": self.range, "protocol": self.protocol}
-
-
-def network_info(n: NetworkRecord) -> dict[str, Any]:
+def network_info(n: NetworkRecord) -> NetworkInfo:
     """netavark's view of a network (podman's network JSON)."""
     options = dict(n.options)
     for key in list(options):
@@ -64,53 +60,47 @@ def network_info(n: NetworkRecord) -> dict[str, Any]:
     mtu = n.options.get("com.docker.network.driver.mtu") or n.options.get("mtu")
     if mtu:
         options["mtu"] = mtu
-    info: dict[str, Any] = {
-        "name": n.nv_name,
-        "id": n.id,
-        "driver": n.driver,
-        "network_interface": n.interface,
-        "subnets": [{"subnet": n.subnet, "gateway": n.gateway}] + (
-            [{"subnet": n.subnet6, "gateway": n.gateway6}] if n.subnet6 else []),
-        "ipv6_enabled": bool(n.subnet6),
-        "internal": n.internal,
-        "dns_enabled": n.dns and n.driver == "bridge",
-        "ipam_options": {"driver": "host-local"},
-        "options": {k: v for k, v in options.items() if k in ("isolate", "mtu", "mode")},
-    }
-    return info
+    return NetworkInfo(
+        name=n.nv_name,
+        id=n.id,
+        driver=n.driver,
+        network_interface=n.interface,
+        subnets=[Subnet(n.subnet, n.gateway)] + (
+            [Subnet(n.subnet6, n.gateway6)] if n.subnet6 else []),
+        ipv6_enabled=bool(n.subnet6),
+        internal=n.internal,
+        dns_enabled=n.dns and n.driver == "bridge",
+        ipam_options={"driver": "host-local"},
+        options={k: v for k, v in options.items() if k in ("isolate", "mtu", "mode")},
+    )
 
 
 def setup_document(cid: str, name: str, attachments: Sequence[Attachment],
                    ports: Sequence[PortMapping] = (),
-                   dns_servers: Sequence[str] = ()) -> dict[str, Any]:
+                   dns_servers: Sequence[str] = ()) -> SetupDocument:
     """The stdin document of ``netavark setup|teardown``."""
-    doc: dict[str, Any] = {
-        "container_id": cid,
-        "container_name": name,
-        "networks": {},
-        "network_info": {},
-        "port_mappings": [p.to_wire() for p in ports] or None,
-        "dns_servers": list(dns_servers) or None,
-    }
+    doc = SetupDocument(container_id=cid, container_name=name,
+                        port_mappings=list(ports) or None,
+                        dns_servers=list(dns_servers) or None)
     for a in attachments:
-        doc["networks"][a.network.nv_name] = {
-            "static_ips": [a.ip, a.ip6] if a.ip6 else [a.ip],
-            "aliases": list(dict.fromkeys(a.aliases)),
-            "interface_name": a.interface,
-            **({"static_mac": a.mac} if a.mac else {}),
-        }
-        doc["network_info"][a.network.nv_name] = network_info(a.network)
+        doc.networks[a.network.nv_name] = NetworkOptions(
+            static_ips=[a.ip, a.ip6] if a.ip6 else [a.ip],
+            aliases=list(dict.fromkeys(a.aliases)),
+            interface_name=a.interface,
+            static_mac=a.mac,
+        )
+        doc.network_info[a.network.nv_name] = network_info(a.network)
     return doc
 
 
-def restrict(doc: dict[str, Any], nv_names: Sequence[str], ports: bool) -> dict[str, Any]:
+def restrict(doc: SetupDocument, nv_names: Sequence[str], ports: bool) -> SetupDocument:
     """The part of a setup document about some of its networks (for a disconnect)."""
-    out = dict(doc)
-    out["networks"] = {k: v for k, v in doc["networks"].items() if k in nv_names}
-    out["network_info"] = {k: v for k, v in doc["network_info"].items() if k in nv_names}
-    if not ports:
-        out["port_mappings"] = None
-    return out
+    return msgspec.structs.replace(
+        doc,
+        networks={k: v for k, v in doc.networks.items() if k in nv_names},
+        network_info={k: v for k, v in doc.network_info.items() if k in nv_names},
+        port_mappings=doc.port_mappings if ports else None,
+    )
 
 
 def dn_chain(nv_name: str) -> str:
@@ -143,13 +133,13 @@ class Netavark:
         finally:
             os.close(fd)
 
-    def _run(self, cmd: str, netns: str, doc: dict[str, Any]) -> dict[str, Any]:
+    def _run(self, cmd: str, netns: str, doc: SetupDocument) -> dict[str, Any]:
         if not os.path.exists(self.binary):
             raise Unavailable(f"netavark is not installed ({self.binary})")
         self.config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         argv = [self.binary, "--config", str(self.config_dir), "--rootless", "false",
                 "--aardvark-binary", self.aardvark, cmd, netns]
-        res = subprocess.run(argv, input=json.dumps(doc).encode(), capture_output=True,
+        res = subprocess.run(argv, input=msgspec.json.encode(doc), capture_output=True,
                              timeout=60, env={**os.environ, **self.env})
         out = res.stdout.decode(errors="replace").strip()
         if res.returncode != 0:
@@ -163,35 +153,36 @@ class Netavark:
         result: dict[str, Any] = json.loads(out)
         return result
 
-    def setup(self, netns: str, doc: dict[str, Any]) -> dict[str, Any]:
+    def setup(self, netns: str, doc: SetupDocument) -> dict[str, Any]:
+        """Set the endpoint up; netavark's answer (its JSON, per network name)."""
         with self.locked():
             result = self._run("setup", netns, doc)
-        forget_udp_flows(udp_ports(doc.get("port_mappings") or []))
+        forget_udp_flows(udp_ports(doc.port_mappings or []))
         return result
 
-    def teardown(self, netns: str, doc: dict[str, Any]) -> None:
+    def teardown(self, netns: str, doc: SetupDocument) -> None:
         with self.locked():
             self._run("teardown", netns, doc)
             gone = removed_bridges(doc, self.sys_net)  # netavark dropped their chains
-            if doc.get("port_mappings"):
-                for nv_name in doc["networks"]:
+            if doc.port_mappings:
+                for nv_name in doc.networks:
                     if nv_name not in gone:
                         drop_chain("nat", dn_chain(nv_name))
             if gone:
                 restore_isolation_jump()
-        forget_udp_flows(udp_ports(doc.get("port_mappings") or []))
+        forget_udp_flows(udp_ports(doc.port_mappings or []))
 
 
-def removed_bridges(doc: dict[str, Any], sys_net: Path) -> set[str]:
+def removed_bridges(doc: SetupDocument, sys_net: Path) -> set[str]:
     """The networks of ``doc`` whose bridge a teardown removed: netavark's complete
     teardown of a network (its last container left), which also drops the network's
     chains and is the only kind that drops the isolation jump. A teardown that leaves
     every bridge in place (a container leaving networks others still use) needs no look
     at the isolation jump, which saves four iptables runs on most teardowns of a
     ``compose down``."""
-    return {nv_name for nv_name, info in (doc.get("network_info") or {}).items()
-            if info.get("driver") == "bridge" and info.get("network_interface")
-            and not (sys_net / str(info["network_interface"])).exists()}
+    return {nv_name for nv_name, info in doc.network_info.items()
+            if info.driver == "bridge" and info.network_interface
+            and not (sys_net / info.network_interface).exists()}
 
 
 ISOLATION_JUMP = ["FORWARD", "-j", "NETAVARK_ISOLATION_1"]

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from pallet.errors import Conflict, InvalidArgument
-from pallet.network.netavark import PortMapping
+from pallet.network.netdoc import PortMapping
 
 
 def split_port(key: str) -> tuple[int, int, str]:
@@ -120,30 +120,30 @@ def check_free(ports: Sequence[PortMapping], taken: Iterable[tuple[str, int]] = 
                            "port is already allocated")
 
 
-def ports_view(ports: Sequence[Mapping[str, Any]], exposed: Iterable[str]) -> dict[str, Any]:
+def ports_view(ports: Sequence[PortMapping], exposed: Iterable[str]) -> dict[str, Any]:
     """``NetworkSettings.Ports``: every exposed port, with its host bindings or null."""
     out: dict[str, Any] = {}
     for key in exposed:
         out[key if "/" in key else key + "/tcp"] = None
     for p in ports:
-        key = f"{p['container_port']}/{p['protocol']}"
-        host = p["host_ip"] or "0.0.0.0"
+        key = f"{p.container_port}/{p.protocol}"
+        host = p.host_ip or "0.0.0.0"
         out.setdefault(key, None)
         if out[key] is None:
             out[key] = []
-        out[key].append({"HostIp": host, "HostPort": str(p["host_port"])})
+        out[key].append({"HostIp": host, "HostPort": str(p.host_port)})
     return out
 
 
-def ports_summary(ports: Sequence[Mapping[str, Any]],
+def ports_summary(ports: Sequence[PortMapping],
                   exposed: Iterable[str]) -> list[dict[str, Any]]:
     """The ``Ports`` list of ``GET /containers/json``."""
     out: list[dict[str, Any]] = []
     published = set()
     for p in ports:
-        published.add(f"{p['container_port']}/{p['protocol']}")
-        out.append({"IP": p["host_ip"] or "0.0.0.0", "PrivatePort": p["container_port"],
-                    "PublicPort": p["host_port"], "Type": p["protocol"]})
+        published.add(f"{p.container_port}/{p.protocol}")
+        out.append({"IP": p.host_ip or "0.0.0.0", "PrivatePort": p.container_port,
+                    "PublicPort": p.host_port, "Type": p.protocol})
     for key in exposed:
         k = key if "/" in key else key + "/tcp"
         if k not in published:

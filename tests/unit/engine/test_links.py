@@ -7,6 +7,7 @@ import pytest
 from pallet.api.models import ContainerConfig, HostConfig
 from pallet.engine.links import link_env, parse_link
 from pallet.engine.netplug.wants import linked_as
+from pallet.engine.pluginstate import NetworkEntry, NetworkState
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
 
@@ -42,8 +43,9 @@ def test_link_env_names_ports_and_the_targets_environment() -> None:
 def test_linked_as_collects_aliases_other_containers_give_on_that_network() -> None:
     upstream = _ctr("u", "upstream")
     linker = _ctr("l", "linker")
-    linker.extras.network = {"networks": [{"id": "n1", "links": ["upstream:bar"]},
-                                       {"id": "n2", "links": ["upstream:baz"]}]}
+    linker.extras.network = NetworkState(networks=[
+        NetworkEntry(id="n1", links=["upstream:bar"]),
+        NetworkEntry(id="n2", links=["upstream:baz"])])
     assert linked_as(upstream, "n1", [linker, upstream]) == ["bar"]
     assert linked_as(upstream, "n3", [linker]) == []
     assert linked_as(linker, "n1", [linker]) == []

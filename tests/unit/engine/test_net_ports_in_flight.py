@@ -27,6 +27,7 @@ from pallet.engine.plugins import StartContext
 from pallet.engine.records import Container
 from pallet.network import portmap
 from pallet.network.config import NetConfig
+from pallet.network.netdoc import SetupDocument
 from pallet.network.records import NetworkStore
 from pallet.system.db import Database
 
@@ -48,10 +49,10 @@ class FakeNetns:
 
 
 class FakeDriver:
-    def setup(self, netns: str, doc: dict[str, Any]) -> dict[str, Any]:
+    def setup(self, netns: str, doc: SetupDocument) -> dict[str, Any]:
         return {}
 
-    def teardown(self, netns: str, doc: dict[str, Any]) -> None:
+    def teardown(self, netns: str, doc: SetupDocument) -> None:
         return None
 
 
@@ -77,7 +78,7 @@ def _container(cid: str) -> Container:
 
 def _host_port(c: Container) -> int:
     assert c.extras.network is not None
-    return int(c.extras.network["ports"][0]["host_port"])
+    return c.extras.network.ports[0].host_port
 
 
 def test_a_second_start_never_picks_the_port_of_a_start_in_flight(

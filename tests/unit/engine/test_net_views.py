@@ -9,9 +9,11 @@ import pytest
 from pallet.api.models import ContainerConfig, HostConfig
 from pallet.engine.lifecycle import State
 from pallet.engine.netplug.views import decorate_container
+from pallet.engine.pluginstate import NetworkState
 from pallet.engine.records import Container
+from pallet.network.netdoc import PortMapping
 
-PUBLISHED = {"host_ip": "", "host_port": 8080, "container_port": 80, "protocol": "tcp"}
+PUBLISHED = PortMapping(host_ip="", host_port=8080, container_port=80, protocol="tcp")
 
 
 def _views(status: State) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -20,7 +22,7 @@ def _views(status: State) -> tuple[dict[str, Any], dict[str, Any]]:
                   config=ContainerConfig(Image="nginx", ExposedPorts={"80/tcp": {},
                                                                       "443/tcp": {}}),
                   status=status)
-    st = {"mode": "bridge", "networks": [], "ports": [PUBLISHED]}
+    st = NetworkState(mode="bridge", ports=[PUBLISHED])
     summary: dict[str, Any] = {}
     inspect: dict[str, Any] = {}
     decorate_container(c, st, "", summary, "summary")

@@ -15,15 +15,47 @@ import msgspec
 
 from pallet.api.models import ContainerConfig, HostConfig
 from pallet.engine.health import HealthState, ProbeResult
-from pallet.engine.pluginstate import PluginState, RestartState, VolumeState
+from pallet.engine.pluginstate import (
+    Endpoint,
+    NetworkEntry,
+    PluginState,
+    RestartState,
+    VolumeState,
+)
 from pallet.engine.records import Container, ContainerStore
+from pallet.network.netdoc import PortMapping
 from pallet.system.db import Database
 from pallet.volumes.mounts import MountPoint
 
 CID = "c0ffee" + "0" * 58
 VOLUME = "/var/lib/pallet/volumes/data/_data"
 
+NID = "a" * 64
+PUBLISHED = {"host_ip": "", "container_port": 80, "host_port": 8080, "range": 1,
+             "protocol": "tcp"}
+OLD_DOC: dict[str, Any] = {
+    "container_id": CID, "container_name": "web",
+    "networks": {"pallet0": {"static_ips": ["10.88.0.5"], "aliases": ["c0ffee000000"],
+                             "interface_name": "eth0"}},
+    "network_info": {"pallet0": {
+        "name": "pallet0", "id": NID, "driver": "bridge", "network_interface": "pallet0",
+        "subnets": [{"subnet": "10.88.0.0/16", "gateway": "10.88.0.1"}],
+        "ipv6_enabled": False, "internal": False, "dns_enabled": False,
+        "ipam_options": {"driver": "host-local"}, "options": {"isolate": "true"}}},
+    "port_mappings": [PUBLISHED], "dns_servers": None,
+}
+
 OLD_EXTRAS: dict[str, Any] = {
+    "network": {
+        "networks": [{"id": NID, "name": "bridge", "aliases": [], "ip": "", "ip6": "",
+                      "links": ["db:database"], "mac": "", "driver_opts": {},
+                      "link_local": []}],
+        "docs": [OLD_DOC], "ports": [PUBLISHED], "netns": "/run/pallet/netns/c0ffee-1",
+        "endpoints": {NID: {"ip": "10.88.0.5", "prefix": 16, "gateway": "10.88.0.1",
+                            "mac": "ae:1f:00:00:00:01", "endpoint": "e" * 64,
+                            "interface": "eth0"}},
+        "mode": "bridge", "dns": ["10.88.0.1"], "search": [],
+    },
     "volumes": {
         "mounts": [
             {"Type": "volume", "Name": "data", "Destination": "/data", "Driver": "local",
@@ -57,6 +89,16 @@ def _store_with(tmp_path: Path, record: dict[str, Any]) -> ContainerStore:
 
 def test_a_record_saved_before_the_types_loads_with_every_slice(tmp_path: Path) -> None:
     c = _store_with(tmp_path, _old_record()).resolve("web")
+    net = c.extras.network
+    assert net is not None and net.mode == "bridge" and net.set_up
+    assert net.networks == [NetworkEntry(id=NID, name="bridge", links=["db:database"])]
+    assert net.endpoints == {NID: Endpoint(ip="10.88.0.5", prefix=16, gateway="10.88.0.1",
+                                           mac="ae:1f:00:00:00:01", endpoint="e" * 64,
+                                           interface="eth0")}
+    assert net.ports == [PortMapping("", 8080, 80)] == net.docs[0].port_mappings
+    assert net.docs[0].networks["pallet0"].static_ips == ["10.88.0.5"]
+    assert net.docs[0].network_info["pallet0"].id == NID
+    assert (net.netns, net.dns) == ("/run/pallet/netns/c0ffee-1", ["10.88.0.1"])
     assert c.extras.volumes == VolumeState(
         mounts=[MountPoint(type="volume", name="data", destination="/data", mode="z",
                            source=VOLUME),
@@ -77,6 +119,12 @@ def test_saving_again_keeps_the_keys_an_older_palletd_reads(tmp_path: Path) -> N
     assert row is not None
     extras = json.loads(row["data"])["extras"]
     assert extras["health"] == OLD_EXTRAS["health"]
+    # netavark's teardown gets the very document its setup got
+    assert extras["network"]["docs"] == [OLD_DOC]
+    for key in ("networks", "ports", "netns", "mode", "dns", "search"):
+        assert extras["network"][key] == OLD_EXTRAS["network"][key]
+    old_ep = OLD_EXTRAS["network"]["endpoints"][NID]
+    assert {k: extras["network"]["endpoints"][NID][k] for k in old_ep} == old_ep
     assert extras["restart"] == OLD_EXTRAS["restart"]
     saved = {m["Destination"]: m for m in extras["volumes"]["mounts"]}
     for old in OLD_EXTRAS["volumes"]["mounts"]:

@@ -5,19 +5,20 @@ from __future__ import annotations
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from pallet.errors import Conflict, InvalidArgument
 from pallet.network import ipam, portmap
 from pallet.network.netavark import (
     Attachment,
-    PortMapping,
     dn_chain,
     network_info,
     removed_bridges,
     restrict,
     setup_document,
 )
+from pallet.network.netdoc import PortMapping
 from pallet.network.records import NetworkRecord
 
 
@@ -69,7 +70,7 @@ def test_expand_ports() -> None:
 
 
 def test_ports_views() -> None:
-    wire = [PortMapping("", 8080, 80).to_wire()]
+    wire = [PortMapping("", 8080, 80)]
     assert portmap.ports_view(wire, ["80/tcp", "443/tcp"]) == {
         "80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}], "443/tcp": None}
     assert portmap.ports_summary(wire, ["443/tcp"]) == [
@@ -95,16 +96,19 @@ def test_setup_document_isolates_and_keeps_aliases() -> None:
                       interface="pl-aaaa", nv_name="plaaaa")
     doc = setup_document("c" * 64, "web", [Attachment(n, "10.9.0.2", "eth0", ["w", "cccc"])],
                          [PortMapping("127.0.0.1", 8080, 80)])
-    assert doc["networks"]["plaaaa"] == {"static_ips": ["10.9.0.2"], "aliases": ["w", "cccc"],
-                                         "interface_name": "eth0"}
-    info = doc["network_info"]["plaaaa"]
-    assert info["options"]["isolate"] == "true" and info["dns_enabled"]
+    wire = msgspec.to_builtins(doc)  # what netavark reads: no static_mac when none is asked
+    assert wire["networks"]["plaaaa"] == {"static_ips": ["10.9.0.2"], "aliases": ["w", "cccc"],
+                                          "interface_name": "eth0"}
+    info = wire["network_info"]["plaaaa"]
+    assert info["options"]["isolate"] == "true" and info["dns_enabled"] is True
     assert info["ipam_options"] == {"driver": "host-local"}
-    assert doc["port_mappings"][0]["host_port"] == 8080
-    assert restrict(doc, [], ports=False)["port_mappings"] is None
+    assert info["internal"] is False and info["ipv6_enabled"] is False
+    assert wire["port_mappings"] == [{"host_ip": "127.0.0.1", "host_port": 8080,
+                                      "container_port": 80, "protocol": "tcp", "range": 1}]
+    assert restrict(doc, [], ports=False).port_mappings is None
     builtin = NetworkRecord(id="b" * 64, name="bridge", dns=False, subnet="10.1.0.0/16",
                             gateway="10.1.0.1", nv_name="plbbb", interface="pallet0")
-    assert network_info(builtin)["dns_enabled"] is False
+    assert network_info(builtin).dns_enabled is False
     assert dn_chain("pspike0").startswith("NETAVARK-DN-") and len(dn_chain("x")) == 25
 
 

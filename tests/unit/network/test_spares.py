@@ -14,6 +14,7 @@ from pallet.engine.netplug import spares as net_spares
 from pallet.engine.netplug.service import NetworkService
 from pallet.engine.netplug.spares import SparePool
 from pallet.network.config import NetConfig
+from pallet.network.netdoc import SetupDocument
 from pallet.network.records import NetworkStore
 from pallet.system.db import Database
 
@@ -39,16 +40,16 @@ class FakeNetns:
 class FakeDriver:
     def __init__(self, state_dir: Path) -> None:
         self.state_dir = state_dir
-        self.up: dict[str, dict[str, Any]] = {}
+        self.up: dict[str, SetupDocument] = {}
         self.documented_first: list[bool] = []
 
-    def setup(self, netns: str, doc: dict[str, Any]) -> dict[str, Any]:
-        owner = doc["container_id"]
+    def setup(self, netns: str, doc: SetupDocument) -> dict[str, Any]:
+        owner = doc.container_id
         self.documented_first.append((self.state_dir / f"{owner}.json").exists())
         self.up[netns] = doc
         return {"net": {"interfaces": {"eth0": {"mac_address": "aa:bb"}}}}
 
-    def teardown(self, netns: str, doc: dict[str, Any]) -> None:
+    def teardown(self, netns: str, doc: SetupDocument) -> None:
         self.up.pop(netns, None)
 
 
@@ -92,8 +93,8 @@ def test_leftovers_of_a_killed_daemon_are_dropped(
     owner = net_spares.OWNER_PREFIX + "0123456789ab"
     path = FakeNetns.create(tmp_path / "netns" / "_spare-0123456789ab")
     nets.allocate(bridge, owner)
-    doc = {"container_id": owner}
-    driver.up[str(path)] = doc
+    doc = {"container_id": owner}  # as an older palletd wrote it
+    driver.up[str(path)] = SetupDocument(container_id=owner)
     state = tmp_path / "spares"
     state.mkdir()
     (state / f"{owner}.json").write_text(json.dumps({"netns": str(path), "doc": doc}))

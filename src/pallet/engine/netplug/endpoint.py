@@ -24,10 +24,12 @@ from pallet.engine.netplug.service import NetworkService
 from pallet.engine.netplug.spares import SparePool
 from pallet.engine.netplug.wants import linked_as
 from pallet.engine.plugins import StartContext
+from pallet.engine.pluginstate import Endpoint, NetworkState
 from pallet.engine.records import Container
 from pallet.errors import NotFound
 from pallet.network import netns, portmap
 from pallet.network.netavark import Attachment, Netavark, network_info, setup_document
+from pallet.network.netdoc import PortMapping, SetupDocument
 from pallet.network.records import NetworkRecord
 from pallet.system.ids import new_id
 
@@ -53,15 +55,15 @@ class PortClaims:
 
     def __init__(self, records: Saved) -> None:
         self.records = records
-        self._starting: dict[str, list[dict[str, Any]]] = {}
+        self._starting: dict[str, list[PortMapping]] = {}
 
     def taken(self, cid: str) -> set[tuple[str, int]]:
-        lists = [(other.extras.network or {}).get("ports", []) for other in self.records.all()
-                 if other.id != cid]
+        lists = [other.extras.network.ports for other in self.records.all()
+                 if other.id != cid and other.extras.network is not None]
         lists += [ports for other, ports in self._starting.items() if other != cid]
-        return {(p["protocol"], p["host_port"]) for ports in lists for p in ports}
+        return {(p.protocol, p.host_port) for ports in lists for p in ports}
 
-    def claim(self, cid: str, ports: list[dict[str, Any]]) -> None:
+    def claim(self, cid: str, ports: list[PortMapping]) -> None:
         self._starting[cid] = ports
 
     def drop(self, cid: str) -> None:
@@ -80,32 +82,32 @@ class EndpointSetup:
         self.reaper = reaper
         self.spares = spares
 
-    async def setup(self, c: Container, st: dict[str, Any], ctx: StartContext) -> None:
+    async def setup(self, c: Container, st: NetworkState, ctx: StartContext) -> None:
         """Pin the netns and take the addresses now; netavark runs deferred, alongside the
         runtime's create (they meet only at the netns), unless an interface sysctl needs
         eth0 to exist when the runtime writes it."""
         hc = c.host_config
-        nets = [self.nets.resolve(e["id"]) for e in st["networks"]]
+        nets = [self.nets.resolve(e.id) for e in st.networks]
         taken = self.claims.taken(c.id)
         exposed = list((c.config.ExposedPorts or {}).keys())
         bindings = msgspec.to_builtins(hc.PortBindings)
         ports = portmap.expand(bindings, exposed, hc.PublishAllPorts, taken)
         portmap.check_free(ports, taken, c.name)
-        self.claims.claim(c.id, [p.to_wire() for p in ports])  # before the first await
+        self.claims.claim(c.id, ports)  # before the first await
         if not ports and self._take_spare(c, st, nets, ctx):
             return
         # a path of its own per start: a teardown still pending for an earlier one never
         # meets it
         path = self.netns_dir / f"{c.id}-{new_id()[:8]}"
-        st["netns"] = str(path)
+        st.netns = str(path)
         try:
             atts = []
-            for i, (entry, n) in enumerate(zip(st["networks"], nets, strict=True)):
-                ip = self.nets.allocate(n, c.id, entry.get("ip", ""))
-                ip6 = self.nets.allocate6(n, c.id, entry.get("ip6", ""))
-                aliases = [*entry.get("aliases", []), c.id[:12],
+            for i, (entry, n) in enumerate(zip(st.networks, nets, strict=True)):
+                ip = self.nets.allocate(n, c.id, entry.ip)
+                ip6 = self.nets.allocate6(n, c.id, entry.ip6)
+                aliases = [*entry.aliases, c.id[:12],
                            *linked_as(c, n.id, self.claims.records.all())]
-                atts.append(Attachment(n, ip, f"eth{i}", aliases, entry.get("mac", ""), ip6))
+                atts.append(Attachment(n, ip, f"eth{i}", aliases, entry.mac, ip6))
             doc = setup_document(c.id, c.name, atts, ports, hc.Dns or [])
             # noted before anything exists: a palletd killed before the record holds the
             # endpoint tears it down at its next start
@@ -114,11 +116,11 @@ class EndpointSetup:
         except BaseException:
             await self._undo_setup(c, st, path, None)
             raise
-        st["ports"] = [p.to_wire() for p in ports]
-        st["endpoints"] = {att.network.id: self.endpoint(att, {}) for att in atts}
+        st.ports = list(ports)
+        st.endpoints = {att.network.id: self.endpoint(att, {}) for att in atts}
         # what netavark will answer: aardvark listens on the gateway of DNS-enabled networks
         predicted = {n.nv_name: {"dns_server_ips": [n.gateway]} for n in nets
-                     if network_info(n)["dns_enabled"]}
+                     if network_info(n).dns_enabled}
         self._fill(st, nets, predicted, ctx)
         work = self._run_setup(c, st, ctx, path, doc, atts, nets)
         if needs_interfaces(hc.Sysctls or {}):
@@ -130,62 +132,62 @@ class EndpointSetup:
         async with self.locks[cid]:
             await work
 
-    def _take_spare(self, c: Container, st: dict[str, Any], nets: list[NetworkRecord],
+    def _take_spare(self, c: Container, st: NetworkState, nets: list[NetworkRecord],
                     ctx: StartContext) -> bool:
         """Use a warm endpoint (spares) if the container asks for nothing particular."""
-        entry = st["networks"][0]
-        plain = (st["mode"] == "bridge" and len(nets) == 1 and not entry.get("ip")
+        entry = st.networks[0]
+        plain = (st.mode == "bridge" and len(nets) == 1 and not entry.ip
                  and not nets[0].subnet6
-                 and not entry.get("aliases") and not entry.get("mac")
+                 and not entry.aliases and not entry.mac
                  and not needs_interfaces(c.host_config.Sysctls or {}))
         spare = self.spares.take(nets[0].id, c.id) if plain and self.spares else None
         if spare is None:
             return False
         self.reaper.note_start(c.id, spare.path, spare.doc)
         att = Attachment(nets[0], spare.ip, "eth0", [])
-        st.update(netns=str(spare.path), docs=[spare.doc], ports=[],
-                  endpoints={nets[0].id: self.endpoint(att, spare.result)})
+        st.netns, st.docs, st.ports = str(spare.path), [spare.doc], []
+        st.endpoints = {nets[0].id: self.endpoint(att, spare.result)}
         self._fill(st, nets, spare.result, ctx)
         return True
 
-    async def _run_setup(self, c: Container, st: dict[str, Any], ctx: StartContext, path: Path,
-                         doc: dict[str, Any], atts: list[Attachment],
+    async def _run_setup(self, c: Container, st: NetworkState, ctx: StartContext, path: Path,
+                         doc: SetupDocument, atts: list[Attachment],
                          nets: list[NetworkRecord]) -> None:
         try:
             result = await asyncio.to_thread(self.driver.setup, str(path), doc)
         except BaseException:
             await self._undo_setup(c, st, path, doc)
             raise
-        st["docs"] = [doc]
+        st.docs = [doc]
         for att in atts:
-            st["endpoints"][att.network.id] = self.endpoint(att, result)
+            st.endpoints[att.network.id] = self.endpoint(att, result)
         self._fill(st, nets, result, ctx)
 
-    async def _undo_setup(self, c: Container, st: dict[str, Any], path: Path,
-                          doc: dict[str, Any] | None) -> None:
+    async def _undo_setup(self, c: Container, st: NetworkState, path: Path,
+                          doc: SetupDocument | None) -> None:
         if doc is not None:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self.driver.teardown, str(path), doc)
         await asyncio.to_thread(netns.delete, path)
         self.nets.store.release_all(c.id)
         self.reaper.forget_start(c.id)
-        st.update(docs=[], endpoints={}, ports=[], netns="")
+        st.forget_endpoint()
 
-    def endpoint(self, att: Attachment, result: dict[str, Any]) -> dict[str, Any]:
+    def endpoint(self, att: Attachment, result: dict[str, Any]) -> Endpoint:
+        """The endpoint of ``att`` from netavark's answer ``result`` ({} before it came)."""
         iface = result.get(att.network.nv_name, {}).get("interfaces", {}).get(att.interface, {})
-        prefix = int(att.network.subnet.split("/")[1])
-        out = {"ip": att.ip, "prefix": prefix, "gateway": att.network.gateway,
-               "mac": iface.get("mac_address", ""), "endpoint": new_id(),
-               "interface": att.interface}
+        out = Endpoint(ip=att.ip, prefix=int(att.network.subnet.split("/")[1]),
+                       gateway=att.network.gateway, mac=str(iface.get("mac_address", "")),
+                       endpoint=new_id(), interface=att.interface)
         if att.ip6:
-            out.update(ip6=att.ip6, prefix6=int(att.network.subnet6.split("/")[1]),
-                       gateway6=att.network.gateway6)
+            out.ip6, out.gateway6 = att.ip6, att.network.gateway6
+            out.prefix6 = int(att.network.subnet6.split("/")[1])
         return out
 
-    def _fill(self, st: dict[str, Any], nets: list[NetworkRecord], result: dict[str, Any],
+    def _fill(self, st: NetworkState, nets: list[NetworkRecord], result: dict[str, Any],
               ctx: StartContext) -> None:
-        ctx.netns_path = st["netns"]
-        ctx.ips = [e["ip"] for e in st["endpoints"].values()][:1]
+        ctx.netns_path = st.netns
+        ctx.ips = [e.ip for e in st.endpoints.values()][:1]
         servers: list[str] = []
         for n in nets:
             info = result.get(n.nv_name, {})
@@ -194,17 +196,17 @@ class EndpointSetup:
             # aardvark forwards other names to --dns servers or the host's resolvers; its
             # search domain (dns.podman) is left out: bare names resolve, as with dockerd
             ctx.dns = servers
-        st["dns"], st["search"] = ctx.dns, ctx.dns_search
+        st.dns, st.search = list(ctx.dns), list(ctx.dns_search)
 
-    def dns_servers(self, c: Container, st: dict[str, Any]) -> list[str]:
+    def dns_servers(self, c: Container, st: NetworkState) -> list[str]:
         """The resolvers of a running container: aardvark on each DNS-enabled network it
         has an endpoint on, else its ``--dns`` servers (else the host's, when empty)."""
         servers: list[str] = []
-        for e in st.get("networks", []):
-            if e["id"] not in st.get("endpoints", {}):
+        for e in st.networks:
+            if e.id not in st.endpoints:
                 continue
             with contextlib.suppress(NotFound):
-                n = self.nets.resolve(e["id"])
-                if network_info(n)["dns_enabled"] and n.gateway not in servers:
+                n = self.nets.resolve(e.id)
+                if network_info(n).dns_enabled and n.gateway not in servers:
                     servers.append(n.gateway)
         return servers or list(c.host_config.Dns or [])

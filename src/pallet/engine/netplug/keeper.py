@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from pathlib import Path
-from typing import Any
+
+import msgspec
 
 from pallet.engine.netplug.service import NetworkService
 from pallet.errors import PalletError
 from pallet.network import netns
 from pallet.network.netavark import Attachment, Netavark, setup_document
-from pallet.system.atomic import write_json
+from pallet.network.netdoc import SetupDocument
+from pallet.system.atomic import write_bytes
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ class BridgeKeeper:
         n = self.nets.resolve("bridge")
         ip = self.nets.allocate(n, KEEPER_ID)
         doc = setup_document(KEEPER_ID, KEEPER_ID, [Attachment(n, ip, "eth0", [])])
-        write_json(self.state, doc)  # first: a kill mid-setup leaves what _down undoes
+        # first: a kill mid-setup leaves what _down undoes
+        write_bytes(self.state, msgspec.json.encode(doc))
         try:
             netns.create(self.path)
             self.driver.setup(str(self.path), doc)
@@ -54,9 +56,9 @@ class BridgeKeeper:
             raise
 
     def _down(self) -> None:
-        doc: dict[str, Any] | None = None
-        with contextlib.suppress(OSError, ValueError):
-            doc = json.loads(self.state.read_text())
+        doc: SetupDocument | None = None
+        with contextlib.suppress(OSError, ValueError):  # msgspec's errors too
+            doc = msgspec.json.decode(self.state.read_bytes(), type=SetupDocument)
         if doc is not None and netns.exists(self.path):
             with contextlib.suppress(PalletError):
                 self.driver.teardown(str(self.path), doc)

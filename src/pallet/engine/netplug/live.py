@@ -19,6 +19,7 @@ from pallet.engine.netplug.endpoint import EndpointSetup
 from pallet.engine.netplug.reaper import EndpointReaper
 from pallet.engine.netplug.service import NetworkService
 from pallet.engine.netplug.wants import SPECIAL, entry, initial_state
+from pallet.engine.pluginstate import NetworkState
 from pallet.engine.records import Container
 from pallet.errors import Forbidden
 from pallet.network.netavark import Attachment, Netavark, restrict, setup_document
@@ -53,30 +54,29 @@ class LiveConnect:
             st = c.extras.network
             if st is None:
                 st = c.extras.network = initial_state(c, self.nets, self.records)
-            if st["mode"] in SPECIAL or st["mode"].startswith("container:") or n.driver in (
+            if st.mode in SPECIAL or st.mode.startswith("container:") or n.driver in (
                     "host", "null"):
                 raise Forbidden("container sharing network namespace with another container "
                                 "or host cannot be connected to any other network")
-            if any(e["id"] == n.id for e in st["networks"]):
+            if any(e.id == n.id for e in st.networks):
                 raise Forbidden(f"endpoint with name {c.name} already exists in network "
                                 f"{n.name}")
             wanted = entry(n, wire_body(endpoint or {}, EndpointSettings))
-            if c.running and st.get("netns"):
-                used = {e["interface"] for e in st["endpoints"].values()}
+            if c.running and st.netns:
+                used = {e.interface for e in st.endpoints.values()}
                 iface = next(f"eth{i}" for i in range(64) if f"eth{i}" not in used)
-                addr = self.nets.allocate(n, c.id, wanted["ip"])
-                addr6 = self.nets.allocate6(n, c.id, wanted["ip6"])
-                att = Attachment(n, addr, iface, [*wanted["aliases"], c.id[:12]], wanted["mac"],
-                                 addr6)
+                addr = self.nets.allocate(n, c.id, wanted.ip)
+                addr6 = self.nets.allocate6(n, c.id, wanted.ip6)
+                att = Attachment(n, addr, iface, [*wanted.aliases, c.id[:12]], wanted.mac, addr6)
                 doc = setup_document(c.id, c.name, [att], (), c.host_config.Dns or [])
                 try:
-                    result = await asyncio.to_thread(self.driver.setup, st["netns"], doc)
+                    result = await asyncio.to_thread(self.driver.setup, st.netns, doc)
                 except BaseException:
                     self.nets.release(n.id, c.id)
                     raise
-                st["docs"].append(doc)
-                st["endpoints"][n.id] = self.setup.endpoint(att, result)
-            st["networks"].append(wanted)
+                st.docs.append(doc)
+                st.endpoints[n.id] = self.setup.endpoint(att, result)
+            st.networks.append(wanted)
             self._resolvers_changed(c, st)
             self.records.save(c)
 
@@ -85,36 +85,35 @@ class LiveConnect:
         c = self.records.resolve(ref)
         async with self.locks[c.id]:
             c = self.records.resolve(c.id)
-            st = c.extras.network or {}
-            entries = [e for e in st.get("networks", []) if e["id"] == n.id]
-            if not entries:
+            st = c.extras.network
+            if st is None or not any(e.id == n.id for e in st.networks):
                 raise Forbidden(f"container {c.id} is not connected to network {n.name}")
-            if n.id in st.get("endpoints", {}):
-                path = Path(st["netns"])
+            if n.id in st.endpoints:
+                path = Path(st.netns)
                 kept = []
-                for doc in st["docs"]:
-                    if n.nv_name in doc["networks"]:
-                        last = len(doc["networks"]) == 1
+                for doc in st.docs:
+                    if n.nv_name in doc.networks:
+                        last = len(doc.networks) == 1
                         await self.reaper.teardown_doc(path, restrict(doc, [n.nv_name], last))
-                        doc = restrict(doc, [k for k in doc["networks"] if k != n.nv_name],
+                        doc = restrict(doc, [k for k in doc.networks if k != n.nv_name],
                                        not last)
-                    if doc["networks"]:
+                    if doc.networks:
                         kept.append(doc)
-                st["docs"] = kept
-                st["endpoints"].pop(n.id, None)
-                if not any(p for d in kept for p in (d.get("port_mappings") or [])):
-                    st["ports"] = []
+                st.docs = kept
+                st.endpoints.pop(n.id, None)
+                if not any(d.port_mappings for d in kept):
+                    st.ports = []
                 self.nets.release(n.id, c.id)
-            st["networks"] = [e for e in st["networks"] if e["id"] != n.id]
+            st.networks = [e for e in st.networks if e.id != n.id]
             self._resolvers_changed(c, st)
             self.records.save(c)
 
-    def _resolvers_changed(self, c: Container, st: dict[str, Any]) -> None:
+    def _resolvers_changed(self, c: Container, st: NetworkState) -> None:
         """Point a running container's resolv.conf at the networks it has now (dockerd's
         embedded DNS serves a network joined later, too)."""
-        if not (c.running and st.get("netns")) or self.dns_sink is None:
+        if not (c.running and st.netns) or self.dns_sink is None:
             return
         servers = self.setup.dns_servers(c, st)
-        if servers != st.get("dns"):
-            st["dns"] = servers
-            self.dns_sink(c, servers, list(st.get("search") or c.host_config.DnsSearch or []))
+        if servers != st.dns:
+            st.dns = servers
+            self.dns_sink(c, servers, list(st.search or c.host_config.DnsSearch or []))

@@ -16,12 +16,13 @@ from typing import Any, Protocol
 
 from pallet.engine.netplug.endpoint import EndpointSetup, PortClaims
 from pallet.engine.netplug.live import LiveConnect
-from pallet.engine.netplug.reaper import EndpointReaper
+from pallet.engine.netplug.reaper import EndpointReaper, TeardownNote
 from pallet.engine.netplug.service import NetworkService
 from pallet.engine.netplug.spares import SparePool
 from pallet.engine.netplug.views import decorate_container
 from pallet.engine.netplug.wants import KEY, SPECIAL, initial_state
 from pallet.engine.plugins import Plugin, StartContext
+from pallet.engine.pluginstate import Endpoint, NetworkState
 from pallet.engine.records import Container
 from pallet.errors import Conflict, NotFound
 
@@ -70,9 +71,10 @@ class NetworkPlugin(Plugin):
             st = c.extras.network
             if st is None:
                 st = c.extras.network = initial_state(c, self.nets, self.records)
-            if st.get("docs") or st.get("netns"):
-                await self.reaper.teardown(c.id, st)
-            mode = st["mode"]
+            if st.set_up:
+                await self.reaper.teardown(c.id, st.netns, st.docs)
+                st.forget_endpoint()
+            mode = st.mode
             if mode in SPECIAL:
                 return
             if mode.startswith("container:"):
@@ -80,21 +82,22 @@ class NetworkPlugin(Plugin):
                 return
             await self.setup.setup(c, st, ctx)
 
-    def _join(self, st: dict[str, Any], ctx: StartContext) -> None:
-        other = self.records.get(st["mode"].split(":", 1)[1])
+    def _join(self, st: NetworkState, ctx: StartContext) -> None:
+        other_id = st.mode.split(":", 1)[1]
+        other = self.records.get(other_id)
         if other is None:
-            raise NotFound(f"No such container: {st['mode'].split(':', 1)[1]}")
+            raise NotFound(f"No such container: {other_id}")
         if not other.running:
             raise Conflict(f"cannot join network namespace of a non running container: "
                            f"{other.id}")
-        ost = (other.extras.network or {})
-        if ost.get("mode") == "host":
+        ost = other.extras.network or NetworkState(mode="")
+        if ost.mode == "host":
             ctx.netns_path = "host"
         else:
-            ctx.netns_path = ost.get("netns") or f"/proc/{other.pid}/ns/net"
-        ctx.ips = [e["ip"] for e in ost.get("endpoints", {}).values()]
-        ctx.dns = ctx.dns or list(ost.get("dns", []))
-        ctx.dns_search = ctx.dns_search or list(ost.get("search", []))
+            ctx.netns_path = ost.netns or f"/proc/{other.pid}/ns/net"
+        ctx.ips = [e.ip for e in ost.endpoints.values()]
+        ctx.dns = ctx.dns or list(ost.dns)
+        ctx.dns_search = ctx.dns_search or list(ost.search)
 
     async def started(self, c: Container) -> None:
         self.claims.drop(c.id)  # its record, saved by now, holds its ports
@@ -109,13 +112,13 @@ class NetworkPlugin(Plugin):
             self.spares.refill()
         async with self.locks[c.id]:
             st = c.extras.network
-            if not st or not (st.get("docs") or st.get("netns")):
+            if st is None or not st.set_up:
                 return
-            gone = {"cid": c.id, "netns": st.get("netns", ""), "docs": list(st.get("docs", []))}
+            gone = TeardownNote(cid=c.id, netns=st.netns, docs=list(st.docs))
             # on disk before the record forgets it: a palletd killed mid-teardown finishes
             # it at its next start (resume)
             note = self.reaper.note(gone)
-            st.update(docs=[], endpoints={}, ports=[], netns="")
+            st.forget_endpoint()
             latest = self.records.get(c.id)
             if latest is not None:
                 latest.extras.network = st
@@ -136,19 +139,19 @@ class NetworkPlugin(Plugin):
     # -- views ------------------------------------------------------------------------
     def decorate(self, c: Container, view: dict[str, Any], kind: str) -> None:
         st = c.extras.network
-        if not st:
+        if st is None:
             return
         special_id = ""
-        if st["mode"] in SPECIAL:
+        if st.mode in SPECIAL:
             with contextlib.suppress(NotFound):
-                special_id = self.nets.resolve(st["mode"]).id
+                special_id = self.nets.resolve(st.mode).id
         decorate_container(c, st, special_id, view, kind)
 
-    def attached(self, nid: str) -> list[tuple[Container, dict[str, Any]]]:
+    def attached(self, nid: str) -> list[tuple[Container, Endpoint]]:
         """Running containers with an endpoint on network ``nid``."""
         out = []
         for c in self.records.all():
-            ep = (c.extras.network or {}).get("endpoints", {}).get(nid)
-            if ep:
+            ep = c.extras.network.endpoints.get(nid) if c.extras.network else None
+            if ep is not None:
                 out.append((c, ep))
         return out

@@ -12,19 +12,31 @@ what a killed palletd left.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
+
+import msgspec
 
 from pallet.engine.records import Container
 from pallet.errors import CommandFailed
 from pallet.network import netns
 from pallet.network.netavark import Netavark
-from pallet.system.atomic import write_json
+from pallet.network.netdoc import SetupDocument
+from pallet.system.atomic import write_bytes
 from pallet.system.ids import new_id
 
 log = logging.getLogger(__name__)
+
+
+class TeardownNote(msgspec.Struct, kw_only=True):
+    """An endpoint to tear down, on disk until it is gone (one file per note)."""
+
+    cid: str
+    netns: str = ""
+    docs: list[SetupDocument] = []
+    start: bool = False  # noted at a start: orphaned unless the record holds it
 
 
 class Releases(Protocol):
@@ -48,34 +60,34 @@ class EndpointReaper:
         self._reaping: set[asyncio.Task[None]] = set()
         self._start_notes: dict[str, Path] = {}  # endpoints made, record unsaved
 
-    async def teardown(self, cid: str, st: dict[str, Any]) -> None:
-        """Tear down the endpoint ``st`` describes, now, and free only its addresses."""
-        path = Path(st["netns"]) if st.get("netns") else self.netns_dir / cid
-        for doc in reversed(st.get("docs", [])):
+    async def teardown(self, cid: str, netns_path: str, docs: Sequence[SetupDocument]) -> None:
+        """Tear down the endpoint of ``docs`` in ``netns_path``, now, and free only its
+        addresses."""
+        path = Path(netns_path) if netns_path else self.netns_dir / cid
+        for doc in reversed(docs):
             await self.teardown_doc(path, doc)
         await asyncio.to_thread(netns.delete, path)
         # only this endpoint's addresses: the container may have started again meanwhile
-        for doc in st.get("docs", []):
-            for nv_name, att in (doc.get("networks") or {}).items():
-                nid = str((doc.get("network_info") or {}).get(nv_name, {}).get("id", ""))
-                for ip in att.get("static_ips") or []:
-                    self.addresses.release_ip(nid, ip, cid)
-        st.update(docs=[], endpoints={}, ports=[], netns="")
+        for doc in docs:
+            for nv_name, att in doc.networks.items():
+                info = doc.network_info.get(nv_name)
+                for ip in att.static_ips:
+                    self.addresses.release_ip(info.id if info else "", ip, cid)
 
-    async def teardown_doc(self, path: Path, doc: dict[str, Any]) -> None:
-        if not doc.get("networks"):
+    async def teardown_doc(self, path: Path, doc: SetupDocument) -> None:
+        if not doc.networks:
             return
         try:
             if not netns.exists(path):
-                ifaces = [v["interface_name"] for v in doc["networks"].values()]
+                ifaces = [v.interface_name for v in doc.networks.values()]
                 await asyncio.to_thread(netns.stand_in, path, ifaces)
             await asyncio.to_thread(self.driver.teardown, str(path), doc)
         except CommandFailed as e:
             log.warning("netavark teardown of %s failed: %s", path.name[:12], e)
 
     # -- notes --------------------------------------------------------------------------
-    def note_start(self, cid: str, path: Path, doc: dict[str, Any]) -> None:
-        note = self.note({"cid": cid, "netns": str(path), "docs": [doc], "start": True})
+    def note_start(self, cid: str, path: Path, doc: SetupDocument) -> None:
+        note = self.note(TeardownNote(cid=cid, netns=str(path), docs=[doc], start=True))
         if note is not None:
             self._start_notes[cid] = note
 
@@ -84,25 +96,25 @@ class EndpointReaper:
         if note is not None:
             note.unlink(missing_ok=True)
 
-    def note(self, gone: dict[str, Any]) -> Path | None:
+    def note(self, gone: TeardownNote) -> Path | None:
         if self.reap_dir is None:
             return None
         self.reap_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        note = self.reap_dir / f"{gone['cid']}-{new_id()[:8]}.json"
-        write_json(note, gone, durable=False)  # a reboot removes netns too
+        note = self.reap_dir / f"{gone.cid}-{new_id()[:8]}.json"
+        write_bytes(note, msgspec.json.encode(gone), durable=False)  # a reboot removes netns too
         return note
 
     # -- background teardown --------------------------------------------------------------
-    def reap(self, gone: dict[str, Any], note: Path | None) -> None:
+    def reap(self, gone: TeardownNote, note: Path | None) -> None:
         task = asyncio.ensure_future(self._reap(gone, note))
         self._reaping.add(task)
         task.add_done_callback(self._reaping.discard)
 
-    async def _reap(self, gone: dict[str, Any], note: Path | None) -> None:
+    async def _reap(self, gone: TeardownNote, note: Path | None) -> None:
         try:
-            await self.teardown(gone["cid"], gone)
+            await self.teardown(gone.cid, gone.netns, gone.docs)
         except Exception:
-            log.exception("teardown of the network of %s failed", gone["cid"][:12])
+            log.exception("teardown of the network of %s failed", gone.cid[:12])
         finally:
             if note is not None:
                 note.unlink(missing_ok=True)
@@ -114,15 +126,14 @@ class EndpointReaper:
             return
         for note in sorted(self.reap_dir.glob("*.json")):
             try:
-                gone = json.loads(note.read_text())
-            except (OSError, ValueError):
-                gone = None
-            if not isinstance(gone, dict) or not isinstance(gone.get("cid"), str):
+                gone = msgspec.json.decode(note.read_bytes(), type=TeardownNote)
+            except (OSError, ValueError):  # msgspec's errors are ValueErrors
                 note.unlink(missing_ok=True)
                 continue
-            if gone.get("start"):  # a start the kill cut short: orphaned unless recorded
-                rec = self.records.get(gone["cid"])
-                if rec is not None and (rec.extras.network or {}).get("netns") == gone["netns"]:
+            if gone.start:  # a start the kill cut short: orphaned unless recorded
+                rec = self.records.get(gone.cid)
+                if rec is not None and rec.extras.network is not None \
+                        and rec.extras.network.netns == gone.netns:
                     note.unlink(missing_ok=True)
                     continue
             self.reap(gone, note)

@@ -23,17 +23,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from pallet.engine.netplug.service import NetworkService
 from pallet.errors import PalletError
 from pallet.network import netns
 from pallet.network.netavark import Attachment, Netavark, setup_document
-from pallet.system.atomic import write_json
+from pallet.network.netdoc import SetupDocument
+from pallet.system.atomic import write_bytes
 from pallet.system.ids import new_id
 
 log = logging.getLogger(__name__)
@@ -46,8 +48,15 @@ class Spare:
     network_id: str
     ip: str
     path: Path  # the pinned namespace
-    doc: dict[str, Any]  # netavark's setup document (teardown needs it)
+    doc: SetupDocument  # netavark's setup document (teardown needs it)
     result: dict[str, Any]  # netavark's answer
+
+
+class SpareNote(msgspec.Struct):
+    """A spare's document in ``<state>/<owner>.json``, for a start after a kill."""
+
+    netns: str
+    doc: SetupDocument
 
 
 class SparePool:
@@ -115,7 +124,8 @@ class SparePool:
         path = self.netns_dir / ("_spare-" + owner[len(OWNER_PREFIX):])
         doc = setup_document(owner, owner, [Attachment(n, ip, "eth0", [])])
         # the document first: a palletd killed mid-setup leaves what the next start undoes
-        write_json(self._state(owner), {"netns": str(path), "doc": doc}, durable=False)
+        write_bytes(self._state(owner), msgspec.json.encode(SpareNote(str(path), doc)),
+                    durable=False)
         try:
             netns.create(path)
             result = self.driver.setup(str(path), doc)
@@ -129,7 +139,7 @@ class SparePool:
         self.state_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self.state_dir / f"{owner}.json"
 
-    def _drop(self, path: Path, doc: dict[str, Any] | None, owner: str) -> None:
+    def _drop(self, path: Path, doc: SetupDocument | None, owner: str) -> None:
         if doc is not None and netns.exists(path):
             with contextlib.suppress(PalletError):
                 self.driver.teardown(str(path), doc)
@@ -141,9 +151,9 @@ class SparePool:
         """Spares a killed palletd left behind."""
         if self.state_dir.is_dir():
             for state in self.state_dir.glob(OWNER_PREFIX + "*.json"):
-                with contextlib.suppress(OSError, ValueError, KeyError):
-                    saved = json.loads(state.read_text())
-                    self._drop(Path(saved["netns"]), saved["doc"], state.stem)
+                with contextlib.suppress(OSError, ValueError):  # msgspec's errors too
+                    saved = msgspec.json.decode(state.read_bytes(), type=SpareNote)
+                    self._drop(Path(saved.netns), saved.doc, state.stem)
                 state.unlink(missing_ok=True)
             for partial in self.state_dir.glob(".*.tmp"):  # a write the kill cut short
                 partial.unlink(missing_ok=True)

@@ -1,25 +1,19 @@
 """What a container asks of the network at create, as its network state.
 
-State in ``Container.extras["network"]``::
-
-    mode      "bridge" | "host" | "none" | "container:<id>" | "user"
-    networks  [{"id", "name", "aliases", "ip", "ip6", "links", "mac", "driver_opts",
-               "link_local"}]
-              what the container is connected to, as its endpoint settings asked
-    netns     the pinned namespace file while it runs
-    docs      the netavark documents set up (teardown needs the same ones)
-    endpoints {network id: {"ip", "prefix", "gateway", "mac", "endpoint", "interface",
-               "ip6", "prefix6", "gateway6"}}
-    ports     the published ports in netavark's wire form
+The state is ``Container.extras.network``, a :class:`~pallet.engine.pluginstate.NetworkState`:
+the mode and the networks asked for are set here; the netns, netavark's documents, the
+endpoints, the published ports and the resolvers are set while it runs (``endpoint``,
+``live``) and dropped at its stop (``reaper``).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import Protocol
 
 from pallet.api.models import EndpointSettings
+from pallet.engine.pluginstate import NetworkEntry, NetworkState
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
 from pallet.network.records import NetworkRecord
@@ -42,7 +36,7 @@ def mode_of(c: Container) -> str:
     return "bridge" if mode == "default" else mode
 
 
-def entry(n: NetworkRecord, ep: EndpointSettings | None, mac: str = "") -> dict[str, Any]:
+def entry(n: NetworkRecord, ep: EndpointSettings | None, mac: str = "") -> NetworkEntry:
     """One network the container is connected to, from its endpoint settings; aliases and a
     fixed address are for user-defined networks only, as in Docker. ``mac``: the container's
     own ``MacAddress`` (it goes to the first network when the endpoint names none)."""
@@ -57,10 +51,10 @@ def entry(n: NetworkRecord, ep: EndpointSettings | None, mac: str = "") -> dict[
     mac = ep.MacAddress or mac
     if mac and not _MAC.fullmatch(mac):
         raise InvalidArgument(f"invalid MAC address: {mac}")
-    return {"id": n.id, "name": n.name, "aliases": aliases, "ip": ip, "ip6": ip6,
-            "links": list(ep.Links or []), "mac": mac.lower(),
-            "driver_opts": dict(ep.DriverOpts or {}),
-            "link_local": [str(x) for x in ipam_cfg.get("LinkLocalIPs") or []]}
+    return NetworkEntry(id=n.id, name=n.name, aliases=aliases, ip=ip, ip6=ip6,
+                        links=list(ep.Links or []), mac=mac.lower(),
+                        driver_opts=dict(ep.DriverOpts or {}),
+                        link_local=[str(x) for x in ipam_cfg.get("LinkLocalIPs") or []])
 
 
 def linked_as(c: Container, network_id: str, others: Iterable[Container]) -> list[str]:
@@ -68,31 +62,30 @@ def linked_as(c: Container, network_id: str, others: Iterable[Container]) -> lis
     ``"name:alias"``): aardvark answers them for ``c`` on that network."""
     out: list[str] = []
     for other in others:
-        for e in (other.extras.network or {}).get("networks", []):
-            if e.get("id") != network_id or other.id == c.id:
+        for e in other.extras.network.networks if other.extras.network else []:
+            if e.id != network_id or other.id == c.id:
                 continue
-            for link in e.get("links") or []:
+            for link in e.links:
                 name, _, alias = link.partition(":")
                 if name.strip("/") in (c.name, c.id, c.id[:12]) and (alias or name) not in out:
                     out.append(alias or name)
     return out
 
 
-def initial_state(c: Container, nets: Networks, records: Containers) -> dict[str, Any]:
+def initial_state(c: Container, nets: Networks, records: Containers) -> NetworkState:
     """The network state of a container just created (no endpoint yet)."""
     mode = mode_of(c)
     eps = dict((c.networking.EndpointsConfig or {}) if c.networking else {})
     if "default" in eps:
         eps["bridge"] = eps.pop("default")
-    st: dict[str, Any] = {"networks": [], "docs": [], "endpoints": {}, "ports": [],
-                          "netns": ""}
+    st = NetworkState()
     if mode in SPECIAL:
-        st["mode"] = mode
+        st.mode = mode
     elif mode.startswith("container:"):
         other = records.resolve(mode.split(":", 1)[1])
         if other.id == c.id:
             raise InvalidArgument("cannot join own network namespace")
-        st["mode"] = "container:" + other.id
+        st.mode = "container:" + other.id
         if c.host_config.PortBindings or c.host_config.PublishAllPorts:
             raise InvalidArgument("conflicting options: port publishing and the "
                                   "container type network mode")
@@ -104,7 +97,7 @@ def initial_state(c: Container, nets: Networks, records: Containers) -> dict[str
                 raise InvalidArgument(f"container cannot be connected to network {n.name} "
                                       "together with other networks")
             ep = eps.get(ref) or eps.get(n.name) or eps.get(n.id)
-            first = not st["networks"]
-            st["networks"].append(entry(n, ep, (c.config.MacAddress or "") if first else ""))
-        st["mode"] = "bridge" if st["networks"][0]["name"] == "bridge" else "user"
+            first = not st.networks
+            st.networks.append(entry(n, ep, (c.config.MacAddress or "") if first else ""))
+        st.mode = "bridge" if st.networks[0].name == "bridge" else "user"
     return st
