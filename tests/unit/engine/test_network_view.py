@@ -7,12 +7,12 @@ import msgspec
 from pallet.api.models import ContainerConfig, HostConfig
 from pallet.api.view_networks import Network
 from pallet.engine.netplug.views import network_view
+from pallet.engine.pluginstate import Endpoint
 from pallet.engine.records import Container
 from pallet.network.records import NetworkRecord
 
 
-def _doc(n: NetworkRecord, attached: list[tuple[Container, dict[str, object]]]
-         ) -> dict[str, object]:
+def _doc(n: NetworkRecord, attached: list[tuple[Container, Endpoint]]) -> dict[str, object]:
     out: dict[str, object] = msgspec.json.decode(msgspec.json.encode(network_view(n, attached)))
     return out
 
@@ -24,8 +24,8 @@ def test_keys_in_dockerd_order_and_pools_omit_what_is_unset() -> None:
                       aux_addresses={"h": "10.1.0.5"})
     c = Container(id="c" * 64, name="web", image_id="sha256:" + "b" * 64, created="",
                   host_config=HostConfig(), path="sh", config=ContainerConfig(Image="x"))
-    doc = _doc(n, [(c, {"endpoint": "e1", "mac": "02:00:00:00:00:01", "ip": "10.1.0.2",
-                        "prefix": 24})])
+    doc = _doc(n, [(c, Endpoint(endpoint="e1", mac="02:00:00:00:00:01", ip="10.1.0.2",
+                                prefix=24))])
     assert list(doc) == ["Name", "Id", "Created", "Scope", "Driver", "EnableIPv6", "IPAM",
                          "Internal", "Attachable", "Ingress", "ConfigFrom", "ConfigOnly",
                          "Containers", "Options", "Labels"]
