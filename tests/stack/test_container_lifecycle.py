@@ -94,6 +94,11 @@ async def test_remove_running_needs_force(e: Env) -> None:
     await e.svc.remove(cid, force=True)
     with pytest.raises(NotFound):
         e.svc.resolve(cid)
+    # Docker's events for rm -f of a running container: kill, die, destroy
+    events = [ev for ev in e.events._history if ev["Actor"]["ID"] == cid]
+    assert [ev["Action"] for ev in events] == ["create", "start", "kill", "die", "destroy"]
+    assert events[2]["Actor"]["Attributes"]["signal"] == "9"
+    assert events[3]["Actor"]["Attributes"]["exitCode"] == "137"
 
 
 @run

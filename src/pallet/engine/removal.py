@@ -1,9 +1,11 @@
 """Removing a container: ``docker rm`` (with ``-f``) and the removals that follow an
 exit or a failed start of a ``--rm`` container, or a removal a crash cut short.
 
-The record goes to ``removing`` first and is saved, so a palletd killed half-way
-finishes the removal at its next start (``reconcile``); the plugins release and
-remove what they hold, the rootfs snapshot goes, then the bundle and the record.
+A running container is killed first, with the ``kill`` and ``die`` events Docker sends
+(a ``compose logs -f`` learns from ``die`` that it stopped). The record goes to
+``removing`` first and is saved, so a palletd killed half-way finishes the removal at
+its next start (``reconcile``); the plugins release and remove what they hold, the
+rootfs snapshot goes, then the bundle and the record.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import shutil
 import signal as signals
 
 from pallet.engine.ctrcore import ContainerCore
+from pallet.engine.exitreason import exit_reason
 from pallet.engine.lifecycle import Op, State, next_state
 from pallet.engine.records import Container
 from pallet.errors import PalletError
@@ -32,9 +35,11 @@ class Removal:
             if c.running:
                 with contextlib.suppress(PalletError):
                     await core.runtime.kill(c.id, signals.SIGKILL)
+                core.event(c, "kill", signal=str(int(signals.SIGKILL)))
                 with contextlib.suppress(PalletError):
                     await core.runtime.delete(c.id, force=True)
                 c.exit_code = 137
+                core.event(c, "die", exitCode="137", exitReason=exit_reason(137, False))
                 core.waiters.exited(c.id, 137)
                 await core.each_plugin("released", c)
             await self.remove_locked(c, volumes)
