@@ -175,10 +175,16 @@ class ExecProcess:
             self._master = -1
         for t in self._tasks:
             t.cancel()
-        with contextlib.suppress(OSError):
-            for p in self._scratch.iterdir():
-                p.unlink()
-            self._scratch.rmdir()
+        # the files go in a worker thread: on a disk-backed run dir unlink and rmdir take
+        # milliseconds the client would wait for (its stream ends after close)
+        self._loop.run_in_executor(None, _remove_scratch, self._scratch)
+
+
+def _remove_scratch(scratch: Path) -> None:
+    with contextlib.suppress(OSError):
+        for p in scratch.iterdir():
+            p.unlink()
+        scratch.rmdir()
 
 
 def _docker_exit_code(rc: int, stderr: bytes) -> int:
@@ -230,10 +236,7 @@ async def start_exec(
             proc = await spawn(argv, stdin=PIPE if stdin else DEVNULL)
             master = -1
     except BaseException:
-        with contextlib.suppress(OSError):
-            for p in scratch.iterdir():
-                p.unlink()
-            scratch.rmdir()
+        _remove_scratch(scratch)
         raise
     finally:
         if listener is not None:
