@@ -18,6 +18,7 @@ from pallet.build.instructions import RunMount
 from pallet.build.rootfs import image_view
 from pallet.dockerfile.parser import Instruction
 from pallet.errors import InvalidArgument, NotFound
+from pallet.oci.runtimemount import OciMount
 from pallet.system.securejoin import secure_join
 
 if TYPE_CHECKING:
@@ -49,9 +50,9 @@ def mount_keys(b: _Build, inst: Instruction, mounts: list[RunMount]) -> list[Any
 
 
 def oci_mounts(b: _Build, inst: Instruction, mounts: list[RunMount],
-               stack: contextlib.ExitStack) -> list[dict[str, Any]]:
+               stack: contextlib.ExitStack) -> list[OciMount]:
     """OCI mounts for RUN --mount (after a cache miss: views are mounted, files copied)."""
-    oci: list[dict[str, Any]] = []
+    oci: list[OciMount] = []
     for m in mounts:
         if m.type == "cache":
             d = b.b.worker.state_dir / "cache-mounts" / hashlib.sha256(
@@ -61,8 +62,7 @@ def oci_mounts(b: _Build, inst: Instruction, mounts: list[RunMount],
                 os.chown(d, m.uid or 0, m.gid or 0)
                 os.chmod(d, m.mode if m.mode is not None else 0o755)
             opts = ["rbind", "ro" if m.readonly else "rw"]
-            oci.append({"destination": m.target, "type": "bind", "source": str(d),
-                        "options": opts})
+            oci.append(OciMount(destination=m.target, type="bind", source=str(d), options=opts))
         elif m.type == "secret":
             data = b.opts.secrets.get(m.id)
             if data is None:
@@ -82,12 +82,12 @@ def oci_mounts(b: _Build, inst: Instruction, mounts: list[RunMount],
                     os.close(fd)
             os.chown(f, m.uid or 0, m.gid or 0)
             os.chmod(f, m.mode if m.mode is not None else 0o400)
-            oci.append({"destination": m.target, "type": "bind", "source": str(f),
-                        "options": ["rbind", "ro", "nosuid", "nodev", "noexec"]})
+            oci.append(OciMount(destination=m.target, type="bind", source=str(f),
+                                options=["rbind", "ro", "nosuid", "nodev", "noexec"]))
         elif m.type == "tmpfs":
             opts = ["nosuid", "nodev"] + ([f"size={m.size}"] if m.size else [])
-            oci.append({"destination": m.target, "type": "tmpfs", "source": "tmpfs",
-                        "options": opts})
+            oci.append(OciMount(destination=m.target, type="tmpfs", source="tmpfs",
+                                options=opts))
         elif m.type == "bind":
             if m.from_:
                 _, chain = b.from_ref(m.from_, inst)
@@ -105,7 +105,7 @@ def oci_mounts(b: _Build, inst: Instruction, mounts: list[RunMount],
                     shutil.copy2(src, copy_dir)
                 src = copy_dir
             opts = ["rbind", "ro" if m.readonly else "rw"]
-            oci.append({"destination": m.target, "type": "bind", "source": str(src),
-                        "options": opts})
+            oci.append(OciMount(destination=m.target, type="bind", source=str(src),
+                                options=opts))
     return oci
 

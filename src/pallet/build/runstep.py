@@ -21,6 +21,7 @@ from pallet.build.worker import RunSpec
 from pallet.dockerfile.parser import Instruction, ParseError
 from pallet.errors import StepFailed
 from pallet.images.commit import commit_layer
+from pallet.oci.runtimemount import OciMount
 
 if TYPE_CHECKING:
     from pallet.build.executor import _Build
@@ -73,8 +74,8 @@ async def run_step(b: _Build, st: StageState, inst: Instruction) -> None:
             path = b.private / f"script-{len(os.listdir(b.private))}"
             path.write_text(script)
             path.chmod(0o755)
-            oci.append({"destination": argv[0], "type": "bind", "source": str(path),
-                        "options": ["rbind", "ro"]})
+            oci.append(OciMount(destination=argv[0], type="bind", source=str(path),
+                                options=["rbind", "ro"]))
         env = list(st.cfg.get("Env") or [])
         for k, v in args:
             env = set_env(env, k, v)

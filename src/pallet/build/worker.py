@@ -13,9 +13,10 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from pallet.images.service import ImageService
+from pallet.oci.runtimemount import OciMount
 
 Output = Callable[[bytes], Awaitable[None]]
 
@@ -29,7 +30,7 @@ class RunSpec:
     workdir: str = ""
     network: str = ""  # "" (the engine's default), "none", "host", or a network's name
     extra_hosts: list[str] = field(default_factory=list)  # "host:ip"
-    mounts: list[dict[str, Any]] = field(default_factory=list)  # extra OCI mounts
+    mounts: list[OciMount] = field(default_factory=list)  # extra OCI mounts
     labels: dict[str, str] = field(default_factory=dict)
     on_start: Callable[[str], Awaitable[None]] | None = None  # gets the container ID
 

@@ -37,6 +37,7 @@ from pallet.errors import Conflict, NotFound, PalletError, sent_by_client
 from pallet.images.service import ImageService
 from pallet.logs.reader import follow_logs
 from pallet.notation.prunefilter import PRUNE_KEYS, prune_filter
+from pallet.oci.runtimemount import OciMount
 from pallet.server.routes_build import make_routes
 from pallet.snapshots.mount import is_mounted, unmount
 from pallet.system.paths import Paths
@@ -52,7 +53,7 @@ class BuildMounts(Plugin):
     name = "build"
 
     def __init__(self) -> None:
-        self.pending: dict[str, list[dict[str, Any]]] = {}
+        self.pending: dict[str, list[OciMount]] = {}
 
     async def prepare(self, c: Container, ctx: StartContext) -> None:
         ctx.mounts.extend(self.pending.get(c.id, []))

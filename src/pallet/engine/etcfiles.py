@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+from pallet.oci.runtimemount import OciMount
 from pallet.system.atomic import write_bytes
 
 
@@ -67,18 +67,14 @@ def etc_texts(
     }
 
 
-def write_etc_files(cdir: Path, hostname: str, **parts: Sequence[str]) -> list[dict[str, Any]]:
+def write_etc_files(cdir: Path, hostname: str, **parts: Sequence[str]) -> list[OciMount]:
     """Write the three files (``parts``: as for ``etc_texts``); return their OCI bind mounts."""
-    mounts: list[dict[str, Any]] = []
+    mounts: list[OciMount] = []
     for name, text in etc_texts(hostname, **parts).items():
         path = cdir / name
         write_bytes(path, text.encode(), 0o644, durable=False)  # made again each start
-        mounts.append({
-            "destination": f"/etc/{name}",
-            "type": "bind",
-            "source": str(path),
-            "options": ["rbind", "rprivate"],
-        })
+        mounts.append(OciMount(destination=f"/etc/{name}", type="bind", source=str(path),
+                               options=["rbind", "rprivate"]))
     return mounts
 
 

@@ -29,13 +29,14 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pallet.engine.records import Container
+from pallet.oci.runtimemount import OciMount
 
 
 @dataclass
 class StartContext:
     """What plugins add to a container's start."""
 
-    mounts: list[dict[str, Any]] = field(default_factory=list)  # OCI mounts
+    mounts: list[OciMount] = field(default_factory=list)
     netns_path: str | None = None  # None: a private netns with lo only; "host"
     ips: list[str] = field(default_factory=list)  # the container's own, for /etc/hosts
     extra_hosts: list[str] = field(default_factory=list)  # "name:ip"

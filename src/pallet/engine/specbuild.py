@@ -17,6 +17,7 @@ from pallet.build.instructions import DEFAULT_PATH
 from pallet.engine.devices import check_permissions, device_entries, host_devices
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
+from pallet.oci.runtimemount import OciMount
 from pallet.runtime.caps import tweak_capabilities
 from pallet.runtime.seccomp import to_oci
 from pallet.runtime.specinput import SpecInput
@@ -55,7 +56,7 @@ class Resolved:
     additional_gids: tuple[int, ...]
     args: tuple[str, ...]
     rootfs: str
-    mounts: tuple[Mapping[str, Any], ...]
+    mounts: tuple[OciMount, ...]
     netns_path: str | None = None
     home: str = "/"
     env: tuple[str, ...] = ()  # plugins' variables; the container's own win

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from pallet.oci.runtimemount import OciMount
+
 
 @dataclass(frozen=True)
 class SpecInput:
@@ -31,7 +33,7 @@ class SpecInput:
     domainname: str = ""
     terminal: bool = False
     readonly_rootfs: bool = False
-    mounts: Sequence[Mapping[str, Any]] = ()
+    mounts: Sequence[OciMount] = ()
     tmpfs: Mapping[str, str] = field(default_factory=dict)
     cap_add: Sequence[str] = ()
     cap_drop: Sequence[str] = ()

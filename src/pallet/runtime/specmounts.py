@@ -10,6 +10,8 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
+import msgspec
+
 from pallet.errors import InvalidArgument
 from pallet.runtime.specinput import SpecInput
 
@@ -73,9 +75,9 @@ def spec_mounts(inp: SpecInput) -> list[dict[str, Any]]:
     for dest, opts in inp.tmpfs.items():
         user.append({"destination": _clean_dest(dest), "type": "tmpfs", "source": "tmpfs",
                      "options": tmpfs_options(opts)})
-    for m in inp.mounts:
-        entry = dict(m)
-        entry["destination"] = _clean_dest(str(m.get("destination", "")))
+    for mount in inp.mounts:
+        entry: dict[str, Any] = msgspec.to_builtins(mount)
+        entry["destination"] = _clean_dest(mount.destination)
         user.append(entry)
     if inp.init:
         user.append({"destination": INIT_PATH, "type": "bind", "source": inp.init,

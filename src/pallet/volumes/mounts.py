@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from pallet.errors import InvalidArgument
+from pallet.oci.runtimemount import OciMount
 
 
 class MountPoint(msgspec.Struct, kw_only=True):
@@ -152,15 +153,14 @@ def tmpfs_options(mp: MountPoint) -> list[str]:
     return opts
 
 
-def oci_mount(mp: MountPoint) -> dict[str, Any]:
+def oci_mount(mp: MountPoint) -> OciMount:
     """The runtime-spec mount of a resolved mount point (``Source`` set)."""
     if mp.type == "tmpfs":
-        return {"destination": mp.destination, "type": "tmpfs", "source": "tmpfs",
-                "options": tmpfs_options(mp)}
+        return OciMount(destination=mp.destination, type="tmpfs", source="tmpfs",
+                        options=tmpfs_options(mp))
     opts = ["rbind", mp.propagation or "rprivate"]
     opts.append("rw" if mp.rw else "ro")
-    return {"destination": mp.destination, "type": "bind", "source": mp.source,
-            "options": opts}
+    return OciMount(destination=mp.destination, type="bind", source=mp.source, options=opts)
 
 
 def public(mp: MountPoint) -> dict[str, Any]:

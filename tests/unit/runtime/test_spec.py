@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from pallet.errors import InvalidArgument
+from pallet.oci.runtimemount import OciMount
 from pallet.runtime.caps import DEFAULT_CAPS
 from pallet.runtime.spec import (
     MASKED_PATHS,
@@ -303,11 +304,11 @@ def test_tmpfs_mounts() -> None:
 
 def test_extra_mounts_sorted_and_replace_defaults() -> None:
     binds = [
-        {"destination": "/data/sub", "type": "bind", "source": "/h/sub", "options": ["rbind"]},
-        {"destination": "/data", "type": "bind", "source": "/h", "options": ["rbind"]},
-        {"destination": "/etc/resolv.conf", "type": "bind", "source": "/x/resolv.conf",
-         "options": ["rbind", "ro"]},
-        {"destination": "/dev/shm", "type": "bind", "source": "/x/shm", "options": ["rbind"]},
+        OciMount(destination="/data/sub", source="/h/sub", options=["rbind"]),
+        OciMount(destination="/data", source="/h", options=["rbind"]),
+        OciMount(destination="/etc/resolv.conf", source="/x/resolv.conf",
+                 options=["rbind", "ro"]),
+        OciMount(destination="/dev/shm", source="/x/shm", options=["rbind"]),
     ]
     s = spec(mounts=binds)
     dests = [m["destination"] for m in s["mounts"]]
@@ -319,11 +320,11 @@ def test_extra_mounts_sorted_and_replace_defaults() -> None:
 @pytest.mark.parametrize("dest", ["relative", "/a/../b", ""])
 def test_bad_mount_destination(dest: str) -> None:
     with pytest.raises(InvalidArgument):
-        spec(mounts=[{"destination": dest, "type": "bind", "source": "/x"}])
+        spec(mounts=[OciMount(destination=dest, source="/x")])
 
 
 def test_duplicate_mount() -> None:
-    m = {"destination": "/d", "type": "bind", "source": "/x"}
+    m = OciMount(destination="/d", source="/x")
     with pytest.raises(InvalidArgument, match="Duplicate"):
         spec(mounts=[m, m])
 
@@ -355,8 +356,7 @@ def test_invalid_inputs(kw: dict[str, Any]) -> None:
 
 
 def test_pure_and_input_not_mutated() -> None:
-    inp = SpecInput(args=["a"], rootfs="/r", mounts=[{"destination": "/x", "type": "bind",
-                                                      "source": "/y"}])
+    inp = SpecInput(args=["a"], rootfs="/r", mounts=[OciMount(destination="/x", source="/y")])
     first = generate_spec(inp)
     assert first["process"]["args"] == ["a"] and first["root"]["path"] == "/r"
     assert [m["source"] for m in first["mounts"] if m["destination"] == "/x"] == ["/y"]
@@ -366,4 +366,4 @@ def test_pure_and_input_not_mutated() -> None:
     second = generate_spec(inp)
     assert second["process"]["args"] == ["a"]
     assert [m["source"] for m in second["mounts"] if m["destination"] == "/x"] == ["/y"]
-    assert inp.mounts[0] == {"destination": "/x", "type": "bind", "source": "/y"}
+    assert inp.mounts[0] == OciMount(destination="/x", type="bind", source="/y")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from pallet.errors import InvalidArgument
+from pallet.oci.runtimemount import OciMount
 from pallet.system.db import Database
 from pallet.volumes import mounts as m
 from pallet.volumes.store import ANON_LABEL, VolumeStore
@@ -18,8 +19,8 @@ def test_binds() -> None:
         propagation="", nocopy=False)
     b = m.from_bind("/srv/x:/x:ro")
     assert (b.type, b.source, b.rw, b.propagation) == ("bind", "/srv/x", False, "rprivate")
-    assert m.oci_mount(b) == {"destination": "/x", "type": "bind", "source": "/srv/x",
-                              "options": ["rbind", "rprivate", "ro"]}
+    assert m.oci_mount(b) == OciMount(destination="/x", type="bind", source="/srv/x",
+                                      options=["rbind", "rprivate", "ro"])
     for bad in ("data", "a:b", "/a:/b:bogus", "/a:/"):
         with pytest.raises(InvalidArgument):
             m.from_bind(bad)
@@ -28,8 +29,8 @@ def test_binds() -> None:
 def test_mounts_and_merge() -> None:
     t = m.from_mount({"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"SizeBytes": 1024,
                                                                          "Mode": 0o1777}})
-    assert m.oci_mount(t)["options"] == ["nosuid", "nodev", "noexec", "rw", "size=1024",
-                                         "mode=1777"]
+    assert m.oci_mount(t).options == ["nosuid", "nodev", "noexec", "rw", "size=1024",
+                                      "mode=1777"]
     with pytest.raises(InvalidArgument):
         m.from_mount({"Type": "bind", "Source": "rel", "Target": "/x"})
     points = m.merge(["v:/data"], [{"Type": "bind", "Source": "/h", "Target": "/h",
