@@ -121,20 +121,20 @@ VOLUME["list"], VOLUME["remove"] = VOLUME["ls"], VOLUME["rm"]
 
 def _exit_code(err: BaseException) -> int:
     """Print ``err`` the docker way and return the exit code."""
-    from pallet.cli.errors import StatusError, describe
+    from pallet.cli.errors import StatusError, describe, error_line
     from pallet.errors import PalletError
 
     if isinstance(err, Exit):
         return err.code
     if isinstance(err, StatusError):
         if err.message:
-            _err(err.message)
+            _err(error_line(err.message))
         return err.code
     if isinstance(err, UsageError):
         _err(err.render())
         return err.code
     if isinstance(err, PalletError):
-        _err(describe(err))
+        _err(error_line(describe(err)))
         return 1
     if isinstance(err, KeyboardInterrupt):
         return 130

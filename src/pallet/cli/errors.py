@@ -7,8 +7,23 @@ the command cannot be invoked, 127 when it is not found; usage errors exit 125.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pallet.client.http import ConnectionFailed
 from pallet.errors import PalletError
+
+# how this invocation writes a failure's line (``compose --progress json``: as JSON)
+_line_format: Callable[[str], str] | None = None
+
+
+def set_error_format(fmt: Callable[[str], str] | None) -> None:
+    global _line_format
+    _line_format = fmt
+
+
+def error_line(text: str) -> str:
+    """The line to print for a failure whose message is ``text``."""
+    return _line_format(text) if _line_format is not None else text
 
 
 class StatusError(Exception):

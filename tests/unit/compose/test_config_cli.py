@@ -194,3 +194,14 @@ def test_a_progress_value_compose_v2_refuses_fails_before_the_command(
     for mode in ("auto", "tty", "plain", "json", "quiet"):
         monkeypatch.setenv("COMPOSE_PROGRESS", mode)
         assert run(capsys, "config", "--services")[:2] == (0, "db\nweb\n")
+
+
+def test_progress_json_writes_failures_as_json(project: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "compose.yaml").write_text("services:\n  web:\n    imagee: busybox\n")
+    code, out, err = run(capsys, "--progress", "json", "config")
+    assert (code, out) == (1, "")
+    doc = json.loads(err)
+    assert doc["error"] is True and "imagee" in doc["message"]
+    code, _, err = run(capsys, "config")  # the next invocation prints plain lines again
+    assert code == 1 and not err.startswith("{")

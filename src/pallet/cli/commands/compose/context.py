@@ -43,7 +43,16 @@ def configure(values: dict[str, object]) -> None:
     global _flags, _project
     _flags = msgspec.convert(values, GlobalFlags)
     _project = None
-    progress_mode()
+    from pallet.cli.errors import set_error_format
+
+    # with --progress json, failures too are JSON objects, as Compose v2 writes them
+    set_error_format(_json_error if progress_mode() == "json" else None)
+
+
+def _json_error(message: str) -> str:
+    import json
+
+    return json.dumps({"error": True, "message": message}, separators=(",", ":"))
 
 
 def progress_mode() -> str:
