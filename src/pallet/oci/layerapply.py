@@ -18,11 +18,20 @@ O_EXCL, symlinkat, mknodat); hardlink sources resolve inside the target too.
 Owners, modes (setuid included), mtimes, xattrs (``SCHILY.xattr.*``), hardlinks,
 symlinks, fifos and device nodes are kept; directory metadata is set in
 :meth:`LayerApplier.finish`.
+
+Speed: on a fresh (empty) target, files and symlinks are created by
+:class:`~pallet.oci.layerwriters.Writers` threads while the parser goes on (see
+:mod:`pallet.oci.layerpaths` for what fresh allows), and metadata costs only the
+calls that change something: an inode is created with its final permission bits
+(as far as the umask keeps them), chown only when the owner differs from the one a
+new inode gets, chmod only for what creation could not set, xattrs only when the
+member has some.
 """
 
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import stat
 import tarfile
@@ -32,12 +41,27 @@ from typing import Literal
 
 from pallet.errors import InvalidArgument
 from pallet.oci.digest import CHUNK
-from pallet.oci.layerpaths import RootDirs, clean_parts
+from pallet.oci.layerpaths import Kind, RootDirs, clean_parts
+from pallet.oci.layerwriters import ASYNC_MAX, Writers
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE = ".wh..wh..opq"
 WhiteoutMode = Literal["delete", "overlay"]
 _SKIP_XATTR_PREFIXES = ("trusted.overlay.", "user.overlay.", "user.fuseoverlayfs.")
+_FILE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+UNKNOWN = -1  # the permission bits an inode was created with, when not known
+
+
+def current_umask() -> int:
+    """The process umask, read without setting it (other threads create files too)."""
+    try:
+        with open("/proc/self/status", "rb") as f:
+            for line in f:
+                if line.startswith(b"Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o777  # unknown: every mode is then set explicitly
 
 
 class LayerApplier:
@@ -49,12 +73,30 @@ class LayerApplier:
         self.mode = mode
         self.skip = skip
         self.is_root = os.geteuid() == 0
+        self.umask = current_umask()
+        # the owner a new inode gets: known in a fresh target (no setgid directory)
+        fresh_owner = self.tree.fresh and not os.fstat(self.tree.root).st_mode & stat.S_ISGID
+        self.new_owner = (os.geteuid(), os.getegid()) if fresh_owner else None
+        self.writers: Writers | None = None
+        self.tree.settle = self.settle
         self.added: set[str] = set()
-        self.deferred: list[tuple[str, tarfile.TarInfo]] = []
+        self.deferred: list[tuple[str, tarfile.TarInfo, int]] = []
         self.content_size = 0
         self.entries = 0
 
+    def settle(self) -> None:
+        """Wait for the creations handed to the writer threads (raises their error)."""
+        if self.writers is not None:
+            self.writers.wait()
+
+    def _submit(self, job: Callable[[], None]) -> None:
+        if self.writers is None:
+            self.writers = Writers()
+        self.writers.submit(job)
+
     def close(self) -> None:
+        if self.writers is not None:
+            self.writers.close()
         self.tree.close()
 
     # -- members ---------------------------------------------------------
@@ -73,51 +115,95 @@ class LayerApplier:
             self._whiteout(parts, m.name)
             return
         dirfd = self.tree.dirfd(parts[:-1], m.name)
-        existing = self.tree.lstat(dirfd, base)
+        if m.islnk():
+            self.settle()  # its target may be a creation still in flight
+        fresh, kind = self.tree.known(path)
+        existing = None if fresh else self.tree.lstat(dirfd, base)
+        is_dir = kind is Kind.DIR or (existing is not None and stat.S_ISDIR(existing.st_mode))
         if m.isdir():
-            if existing is None or not stat.S_ISDIR(existing.st_mode):
-                self.tree.remove(dirfd, base, existing)
-                os.mkdir(base, 0o700, dir_fd=dirfd)
-            self.deferred.append((path, m))
+            perm = UNKNOWN
+            if not is_dir:
+                if existing is not None:
+                    self.tree.remove(dirfd, base, existing)
+                perm = m.mode & 0o755 if self.is_root else 0o700
+                os.mkdir(base, perm, dir_fd=dirfd)
+                # in a setgid directory a new one is setgid too: its mode is not ours
+                perm = perm & ~self.umask if self.new_owner is not None else UNKNOWN
+                self._made(path, Kind.DIR)
+            self.deferred.append((path, m, perm))
         elif m.islnk():
+            if kind is Kind.DIR:
+                existing = self.tree.lstat(dirfd, base)
             self._hardlink(dirfd, base, existing, m)
+            self._made(path, Kind.OTHER)
         else:
-            if existing is not None:
+            if kind is not None or existing is not None:
                 self.tree.remove(dirfd, base, existing)
             if m.isreg():
-                self._regular(tf, dirfd, base, m)
+                self._regular(tf, dirfd, base, m, path)
             elif m.issym():
                 if not m.linkname:  # the kernel has no empty symlinks
                     raise InvalidArgument(f"layer entry {m.name!r}: symlink with no target")
-                os.symlink(m.linkname, base, dir_fd=dirfd)
-                self._owner(base, dirfd, m, follow=False)
-                os.utime(base, ns=_ns(m), dir_fd=dirfd, follow_symlinks=False)
+                if self.tree.fresh:
+                    self.tree.kinds[path] = Kind.SYMLINK
+                    self._submit(functools.partial(self._symlink, dirfd, base, m))
+                else:
+                    self._symlink(dirfd, base, m)
             elif m.ischr() or m.isblk() or m.isfifo():
                 self._node(dirfd, base, m)
+                self._made(path, Kind.OTHER)
             else:
                 return  # sockets and unknown types: nothing to create
         self.added.add(path)
 
-    def _regular(self, tf: tarfile.TarFile, dirfd: int, base: str, m: tarfile.TarInfo) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
-        fd = os.open(base, flags, 0o600, dir_fd=dirfd)
+    def _made(self, path: str, kind: Kind) -> None:
+        if self.tree.fresh:
+            self.tree.kinds[path] = kind
+
+    def _regular(self, tf: tarfile.TarFile, dirfd: int, base: str, m: tarfile.TarInfo,
+                 path: str) -> None:
+        data = tf.extractfile(m)
+        self.content_size += m.size
+        if self.tree.fresh and m.size <= ASYNC_MAX:
+            content = data.read() if data is not None else b""
+            self.tree.kinds[path] = Kind.OTHER
+            self._submit(functools.partial(self._write_file, dirfd, base, m, content))
+            return
+        perm = m.mode & 0o777
+        fd = os.open(base, _FILE_FLAGS, perm, dir_fd=dirfd)
         try:
-            data = tf.extractfile(m)
             if data is not None:
-                with os.fdopen(os.dup(fd), "wb", buffering=0) as out:
-                    while chunk := data.read(CHUNK):
-                        out.write(chunk)
-                        self.content_size += len(chunk)
-            self._owner_mode_times(fd, m)
+                while chunk := data.read(CHUNK):
+                    _write_all(fd, chunk)
+            self._fd_meta(fd, m, perm & ~self.umask)
         finally:
             os.close(fd)
 
-    def _owner_mode_times(self, fd: int, m: tarfile.TarInfo) -> None:
-        """The member's owner (as root), mode, xattrs and mtime, on an open fd."""
-        if self.is_root:
+    def _write_file(self, dirfd: int, base: str, m: tarfile.TarInfo, content: bytes) -> None:
+        perm = m.mode & 0o777
+        fd = os.open(base, _FILE_FLAGS, perm, dir_fd=dirfd)
+        try:
+            if content:
+                _write_all(fd, content)
+            self._fd_meta(fd, m, perm & ~self.umask)
+        finally:
+            os.close(fd)
+
+    def _symlink(self, dirfd: int, base: str, m: tarfile.TarInfo) -> None:
+        os.symlink(m.linkname, base, dir_fd=dirfd)
+        self._owner(base, dirfd, m, follow=False)
+        os.utime(base, ns=_ns(m), dir_fd=dirfd, follow_symlinks=False)
+
+    def _fd_meta(self, fd: int, m: tarfile.TarInfo, created: int) -> None:
+        """The member's owner (as root), mode, xattrs and mtime, on an open fd; ``created``
+        is the permission bits the inode has now (UNKNOWN: set them whatever they are)."""
+        if self.is_root and (m.uid, m.gid) != self.new_owner:
             os.fchown(fd, m.uid, m.gid)
-        os.fchmod(fd, m.mode & 0o7777)
-        self._xattrs(fd, m)
+        mode = m.mode & 0o7777
+        if mode != created:
+            os.fchmod(fd, mode)
+        if m.pax_headers:
+            self._xattrs(fd, m)
         os.utime(fd, ns=_ns(m))
 
     def _node(self, dirfd: int, base: str, m: tarfile.TarInfo) -> None:
@@ -164,6 +250,7 @@ class LayerApplier:
             if self.mode == "overlay":
                 _setxattr_path(dirfd, "trusted.overlay.opaque", b"y")
                 return
+            self.tree.unfresh()  # what is listed must be there
             fd = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=dirfd)
             try:
                 children = os.listdir(fd)
@@ -178,13 +265,16 @@ class LayerApplier:
         victim = base[len(WHITEOUT_PREFIX) :]
         if victim in ("", ".", ".."):
             raise InvalidArgument(f"invalid whiteout {name!r}")
-        self.tree.remove(dirfd, victim)
+        vpath = f"{dirkey}/{victim}".lstrip("/")
+        if self.tree.known(vpath) != (True, None):  # something may be there
+            self.tree.remove(dirfd, victim)
         if self.mode == "overlay":
             os.mknod(victim, stat.S_IFCHR | 0o000, os.makedev(0, 0), dir_fd=dirfd)
+            self._made(vpath, Kind.OTHER)
 
     # -- metadata ----------------------------------------------------------
     def _owner(self, base: str, dirfd: int, m: tarfile.TarInfo, follow: bool) -> None:
-        if self.is_root:
+        if self.is_root and (m.uid, m.gid) != self.new_owner:
             os.chown(base, m.uid, m.gid, dir_fd=dirfd, follow_symlinks=follow)
 
     def _xattrs(self, fd: int, m: tarfile.TarInfo) -> None:
@@ -206,17 +296,28 @@ class LayerApplier:
 
     def finish(self) -> None:
         """Directory owners, modes, xattrs and mtimes, once their content is in place."""
+        self.settle()
         self.tree.drop_cache()
         self.tree.close_retired()
-        for path, m in reversed(self.deferred):
+        done: set[str] = set()
+        for path, m, perm in reversed(self.deferred):
+            if path in done:  # a later entry of the same directory has set its mode
+                perm = UNKNOWN
+            done.add(path)
             try:
                 fd = self.tree.open_nofollow(path, os.O_RDONLY | os.O_DIRECTORY)
             except OSError:
                 continue  # replaced later in the layer by a non-directory
             try:
-                self._owner_mode_times(fd, m)
+                self._fd_meta(fd, m, perm)
             finally:
                 os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _ns(m: tarfile.TarInfo) -> tuple[int, int]:

@@ -4,6 +4,14 @@
 resolves parent directories with openat2(RESOLVE_IN_ROOT), so symlinks planted by
 earlier entries or present in the lower tree resolve *inside* the target, creating
 missing ones and caching the fds until a removal may have invalidated them.
+
+A target that starts empty (an overlay upper dir, a first layer) is *fresh*: all it
+holds is what this layer made, recorded in :attr:`RootDirs.kinds`, so existence needs
+no lstat and a directory this layer created is opened from its cached parent with
+O_NOFOLLOW (it is a real directory, and no symlink on the way can have changed since
+the parent was resolved). The first removal, or a path through anything but a
+directory of the layer's own, ends freshness for the rest of the layer: from there on
+every answer comes from the filesystem, as for a non-empty target.
 """
 
 from __future__ import annotations
@@ -11,13 +19,22 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from enum import Enum
 from pathlib import Path
 
 from pallet.errors import InvalidArgument
 from pallet.oci.openat2 import open_beneath_nofollow, open_in_root
 
 _DIR_FLAGS = os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC
+
+
+class Kind(Enum):
+    """What a fresh target holds at a path (only what the layer itself made)."""
+
+    DIR = 1
+    SYMLINK = 2
+    OTHER = 3
 
 
 def clean_parts(name: str, *, clamp: bool = False) -> list[str]:
@@ -56,6 +73,27 @@ class RootDirs:
         self.prefix = [p for p in prefix if p not in ("", ".")]
         self.dirs: dict[str, int] = {}
         self.retired: list[int] = []  # fds dropped from the cache, closed between members
+        self.fresh = not self.prefix and not os.listdir(self.root)
+        self.kinds: dict[str, Kind] = {}  # while fresh: what the layer made, by path
+        self.settle: Callable[[], None] = lambda: None  # waits for pending creations
+
+    def unfresh(self) -> None:
+        """From now on ask the filesystem (after pending creations have landed)."""
+        if self.fresh:
+            self.settle()
+            self.fresh = False
+            self.kinds.clear()
+
+    def known(self, path: str) -> tuple[bool, Kind | None]:
+        """While fresh and nothing is at ``path``: (True, None); while fresh and the
+        layer made a directory there: (True, DIR). Anything else ends freshness and
+        answers (False, None): the caller then lstat()s."""
+        if self.fresh:
+            kind = self.kinds.get(path)
+            if kind is None or kind is Kind.DIR:
+                return True, kind
+            self.unfresh()
+        return False, None
 
     def close(self) -> None:
         self.drop_cache()
@@ -78,6 +116,10 @@ class RootDirs:
         fd = self.dirs.get(key)
         if fd is not None:
             return fd
+        if parts and self.fresh:
+            fd = self._fresh_dirfd(parts, key, name, create)
+            if fd is not None:
+                return fd
         try:
             fd = open_in_root(self.root, self._full(parts), _DIR_FLAGS)
         except FileNotFoundError:
@@ -103,6 +145,29 @@ class RootDirs:
         self.dirs[key] = fd
         return fd
 
+    def _fresh_dirfd(self, parts: list[str], key: str, name: str, create: bool) -> int | None:
+        """A directory of the layer's own (made here if missing), opened from its parent;
+        None when the path is something else (freshness is over: resolve it)."""
+        kind = self.kinds.get(key)
+        if kind is not None and kind is not Kind.DIR:
+            self.unfresh()
+            return None
+        parent = self.dirfd(parts[:-1], name, create)
+        if not self.fresh:  # the parent's path ended it
+            return None
+        if kind is None and not create:
+            raise InvalidArgument(f"layer entry {name!r}: {key} does not exist")
+        try:
+            if kind is None:
+                os.mkdir(parts[-1], 0o755, dir_fd=parent)
+                self.kinds[key] = Kind.DIR
+            fd = os.open(parts[-1], _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=parent)
+        except OSError as e:
+            raise InvalidArgument(
+                f"layer entry {name!r}: cannot create {key}: {e.strerror}") from None
+        self.dirs[key] = fd
+        return fd
+
     def _full(self, parts: list[str]) -> str:
         return "/".join([*self.prefix, *parts])
 
@@ -117,6 +182,7 @@ class RootDirs:
             return None
 
     def remove(self, dirfd: int, base: str, st: os.stat_result | None = None) -> None:
+        self.unfresh()
         st = st or self.lstat(dirfd, base)
         if st is None:
             return

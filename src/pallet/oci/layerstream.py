@@ -8,10 +8,14 @@ while it is read, so applying or scanning a layer yields its diff_id in one pass
 from __future__ import annotations
 
 import hashlib
-from typing import IO, cast
+from typing import IO, Protocol, cast
 
 from pallet.oci import compression
 from pallet.oci.digest import CHUNK, Digest
+
+
+class Readable(Protocol):
+    def read(self, n: int = -1, /) -> bytes: ...
 
 
 class HashingReader:
@@ -29,12 +33,17 @@ class HashingReader:
         return data
 
     def drain(self) -> None:
-        while self.read(CHUNK):
-            pass
+        drain(self)
 
     @property
     def digest(self) -> Digest:
         return Digest.from_hex(self._h.hexdigest())
+
+
+def drain(stream: Readable) -> None:
+    """Read ``stream`` to its end."""
+    while stream.read(CHUNK):
+        pass
 
 
 class _Prefixed:

@@ -3,6 +3,10 @@
 :func:`apply_layer` unpacks a layer onto a directory safely (whiteout modes and the
 path-safety rules are in :mod:`pallet.oci.layerapply`); :func:`scan_layer` only reads
 it. Both hash the uncompressed stream while reading: the result carries the diff_id.
+:func:`apply_layer` decompresses and hashes in a thread of its own
+(:class:`~pallet.oci.layerpipe.PipedReader`) while this one parses; the tar is read
+through a small buffer (``TAR_BUFSIZE``: tarfile's stream mode copies its whole buffer
+for every 512-byte header it takes from it).
 """
 
 from __future__ import annotations
@@ -17,7 +21,10 @@ from pallet.errors import DataCorruption
 from pallet.oci import compression
 from pallet.oci.digest import CHUNK, Digest
 from pallet.oci.layerapply import LayerApplier, WhiteoutMode
+from pallet.oci.layerpipe import PipedReader
 from pallet.oci.layerstream import HashingReader, open_uncompressed
+
+TAR_BUFSIZE = 16 << 10
 
 
 def _bad() -> tuple[type[BaseException], ...]:
@@ -48,22 +55,30 @@ def apply_layer(
     if isinstance(src, Path):
         with open(src, "rb") as f:
             return apply_layer(f, target, whiteouts=whiteouts, skip=skip, prefix=prefix)
-    reader = HashingReader(open_uncompressed(src))
-    applier = LayerApplier(target, whiteouts, skip, prefix)
+    reader = PipedReader(src)
     try:
+        applier = LayerApplier(target, whiteouts, skip, prefix)
         try:
-            with tarfile.open(fileobj=reader, mode="r|", bufsize=CHUNK) as tf:  # type: ignore[call-overload]
-                for member in tf:
-                    applier.apply(tf, member)
-            reader.drain()
-        except _bad() as e:
-            raise DataCorruption(f"layer is truncated or not a valid tar: {e}") from None
-        except (UnicodeError, ValueError) as e:
-            raise DataCorruption(f"layer has an invalid entry: {e}") from None
-        applier.finish()
+            try:
+                try:
+                    with tarfile.open(fileobj=reader, mode="r|",  # type: ignore[call-overload]
+                                      bufsize=TAR_BUFSIZE) as tf:
+                        for member in tf:
+                            applier.apply(tf, member)
+                    whole = reader.drain()
+                    applier.finish()
+                except BaseException:
+                    applier.settle()  # an earlier member's failure, still in flight, first
+                    raise
+            except _bad() as e:
+                raise DataCorruption(f"layer is truncated or not a valid tar: {e}") from None
+            except (UnicodeError, ValueError) as e:
+                raise DataCorruption(f"layer has an invalid entry: {e}") from None
+        finally:
+            applier.close()
     finally:
-        applier.close()
-    return ApplyResult(reader.digest, reader.size, applier.content_size, applier.entries)
+        reader.close()
+    return ApplyResult(whole.digest, whole.size, applier.content_size, applier.entries)
 
 
 def scan_layer(src: Path) -> ApplyResult:

@@ -1,6 +1,7 @@
 """Fuzzing the layer applier: any tar stream (hostile names, links, whiteouts, devices,
 truncation, garbage) is applied or refused with one of pallet's error kinds, and nothing
-is ever written outside the target directory."""
+is ever written outside the target directory; an empty target (where files are created
+by writer threads, existence known without lstat) ends as a non-empty one would."""
 
 from __future__ import annotations
 
@@ -71,6 +72,49 @@ def test_hostile_tars(members: list[tuple[str, bytes, str, int, bytes, dict[str,
     except (ValueError, UnicodeError, tarfile.TarError):
         return  # tarfile itself cannot write this member
     _apply(raw)
+
+
+def _tree(root: Path) -> dict[str, tuple[int, bool, bytes | str | None]]:
+    """Each entry's mode, whether it has the members' mtime (implicit directories get
+    the time of the run) and content or target."""
+    out: dict[str, tuple[int, bool, bytes | str | None]] = {}
+    for dirpath, dirs, files in os.walk(root):
+        for name in dirs + files:
+            p = Path(dirpath, name)
+            st_ = p.lstat()
+            what: bytes | str | None = None
+            if p.is_symlink():
+                what = os.readlink(p)
+            elif p.is_file():
+                what = p.read_bytes()
+            out[str(p.relative_to(root))] = (st_.st_mode, st_.st_mtime == 1_000_000, what)
+    return out
+
+
+def _outcome(raw: bytes, base: Path, lower: bool) -> object:
+    target = base / "root"
+    target.mkdir()
+    if lower:
+        (target / "zz-lower").write_bytes(b"")
+    try:
+        apply_layer(io.BytesIO(raw), target)
+    except PalletError as e:
+        return type(e)
+    tree = _tree(target)
+    tree.pop("zz-lower", None)
+    return tree
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(MEMBER, max_size=6))
+def test_empty_target_ends_as_a_lower_tree_would(
+        members: list[tuple[str, bytes, str, int, bytes, dict[str, str]]]) -> None:
+    try:
+        raw = _tar(members, None)
+    except (ValueError, UnicodeError, tarfile.TarError):
+        return
+    with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
+        assert _outcome(raw, Path(a), False) == _outcome(raw, Path(b), True)
 
 
 @settings(max_examples=60, deadline=None)

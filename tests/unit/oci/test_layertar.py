@@ -286,6 +286,77 @@ def test_hardlink_to_symlink_links_the_symlink_itself(root: Path, outside: Path)
     assert os.stat(outside / "secret").st_nlink == 1
 
 
+@pytest.mark.parametrize("fresh", [True, False], ids=["empty-target", "lower-tree"])
+@pytest.mark.parametrize("mode", ["delete", "overlay"] if ROOT else ["delete"])
+def test_escape_dir_replaced_by_symlink_mid_layer(
+    root: Path, outside: Path, fresh: bool, mode: str
+) -> None:
+    """Directory fds cached while ``d`` was a directory must not outlive its replacement
+    by a symlink: what follows under ``d/`` resolves through the symlink, inside the root."""
+    if not fresh:
+        (root / "lower").write_text("x")
+    inner = str(outside).lstrip("/")
+    apply(
+        root,
+        make_tar(
+            [
+                (f"{inner}/", "d"),
+                ("d/", "d"),
+                ("d/sub/", "d"),
+                ("d/x", "f", b"1"),
+                ("d/sub/x", "f", b"1"),
+                ("d", "l", str(outside)),
+                ("d/y", "f", b"pwned"),
+                ("d/sub/z", "f", b"pwned"),
+            ]
+        ),
+        whiteouts=mode,
+    )
+    assert sorted(os.listdir(outside)) == ["secret"]
+    assert (outside / "secret").read_text() == "keep"
+    assert os.readlink(root / "d") == str(outside)
+    assert (root / inner / "y").read_bytes() == b"pwned"
+    assert (root / inner / "sub/z").read_bytes() == b"pwned"
+    assert sorted(os.listdir(root / inner)) == ["sub", "y"]
+
+
+def test_replacements_within_one_layer(root: Path) -> None:
+    entries = [("x/y", "f", b"1"), ("x", "f", b"file"), ("z", "f", b"2"), ("z/", "d"),
+               ("z/in", "f", b"3"), ("s", "l", "x"), ("s", "f", b"now a file"),
+               ("dup", "f", b"old"), ("dup", "f", b"new")]
+    apply(root, make_tar(entries))
+    assert (root / "x").read_bytes() == b"file"
+    assert (root / "z/in").read_bytes() == b"3"
+    assert not (root / "s").is_symlink() and (root / "s").read_bytes() == b"now a file"
+    assert (root / "dup").read_bytes() == b"new"
+
+
+def test_modes_the_umask_would_strip_are_set(root: Path) -> None:
+    old = os.umask(0o027)
+    try:
+        apply(root, make_tar([("open/", "d", None, 0o777), ("open/w", "f", b"", 0o666),
+                              ("t/", "d", None, 0o1777), ("x", "f", b"", 0o6755)]))
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((root / "open").stat().st_mode) == 0o777
+    assert stat.S_IMODE((root / "open/w").stat().st_mode) == 0o666
+    assert stat.S_IMODE((root / "t").stat().st_mode) == 0o1777
+    assert stat.S_IMODE((root / "x").stat().st_mode) == 0o6755
+
+
+@pytest.mark.skipif(not ROOT, reason="needs root")
+def test_owner_set_under_a_setgid_target(root: Path) -> None:
+    """A new inode in a setgid directory takes the directory's group: a member owned by
+    0:0 is chowned back even though 0:0 is who creates it."""
+    os.chown(root, 0, 5678)
+    os.chmod(root, 0o2775)
+    apply(root, make_tar([("f", "f", b"1"), ("d/", "d"), ("d/g", "f", b"2")]))
+    for p in ("f", "d", "d/g"):
+        st = (root / p).stat()
+        assert (st.st_uid, st.st_gid) == (0, 0), p
+    assert stat.S_IMODE((root / "d").stat().st_mode) == 0o755  # not the inherited setgid
+
+
 def test_whiteout_through_symlink_cannot_delete_outside(root: Path, outside: Path) -> None:
     apply(root, make_tar([("s", "l", str(outside)), ("s/.wh.secret", "f")]))
     assert (outside / "secret").exists()

@@ -1,0 +1,90 @@
+"""A layer's uncompressed tar read ahead in a thread: decompression and sha256 off the parser.
+
+:class:`PipedReader` runs :func:`~pallet.oci.layerstream.open_uncompressed` and the
+diff_id hash in a thread of its own (igzip, zlib, zstd and hashlib release the GIL on
+large buffers), a few chunks ahead of the tar parser that calls :meth:`PipedReader.read`.
+A decode error in the thread is raised by the consumer's next read; :meth:`close`
+stops the thread when the consumer gives up early.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from typing import IO
+
+from pallet.oci.digest import CHUNK
+from pallet.oci.layerstream import HashingReader, drain, open_uncompressed
+
+DEPTH = 8  # chunks read ahead
+_POLL = 0.1  # seconds between checks of the stop flag while the queue is full
+
+
+class PipedReader:
+    """Reads the (possibly compressed) ``src`` in a thread; ``read`` gives the tar bytes."""
+
+    def __init__(self, src: IO[bytes], chunk: int = CHUNK) -> None:
+        self._q: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=DEPTH)
+        self._view = memoryview(b"")
+        self._done = False
+        self._stop = threading.Event()
+        self._hashing: HashingReader | None = None
+        self._thread = threading.Thread(target=self._run, args=(src, chunk),
+                                        name="layer-read", daemon=True)
+        self._thread.start()
+
+    def _run(self, src: IO[bytes], chunk: int) -> None:
+        item: bytes | BaseException | None
+        try:
+            self._hashing = HashingReader(open_uncompressed(src))
+            while not self._stop.is_set():
+                data = self._hashing.read(chunk)
+                if not data:
+                    break
+                self._put(data)
+            item = None
+        except BaseException as e:  # handed to the consumer, raised there
+            item = e
+        self._put(item)
+
+    def _put(self, item: bytes | BaseException | None) -> None:
+        while not self._stop.is_set():
+            try:
+                self._q.put(item, timeout=_POLL)
+                return
+            except queue.Full:
+                continue
+
+    def read(self, n: int = -1) -> bytes:
+        if n is None or n < 0:
+            parts = []
+            while chunk := self.read(CHUNK):
+                parts.append(chunk)
+            return b"".join(parts)
+        while not self._view and not self._done:
+            item = self._q.get()
+            if isinstance(item, BaseException):
+                self._done = True
+                raise item
+            if item is None:
+                self._done = True
+            else:
+                self._view = memoryview(item)
+        data = self._view[:n].tobytes()
+        self._view = self._view[n:]
+        return data
+
+    def drain(self) -> HashingReader:
+        """Read to the end; the hash and size of the whole stream."""
+        drain(self)
+        assert self._hashing is not None
+        return self._hashing
+
+    def close(self) -> None:
+        self._stop.set()
+        while self._thread.is_alive():
+            try:
+                self._q.get(timeout=_POLL)
+            except queue.Empty:
+                continue
+        self._thread.join()
