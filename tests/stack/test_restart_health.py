@@ -6,9 +6,11 @@ import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+
+import msgspec
 
 from pallet.api.models import CreateRequest, HealthConfig, HostConfig, RestartPolicy
+from pallet.api.view_containers import ContainerInspect, ContainerSummary
 from pallet.engine.containers import ContainerService
 from pallet.engine.events import EventBus
 from pallet.engine.healthmon import HealthPlugin
@@ -241,16 +243,16 @@ async def test_health_starting_healthy_unhealthy_with_events(e: Env) -> None:
     hc = HealthConfig(Test=["CMD", "check"], Interval=50 * MS, Retries=2)
     cid = await e.run("sleep", "1", health=hc)
     e.probe_codes[cid] = [0, 1, 1, 1]
-    view: dict[str, Any] = {"Status": "Up 1 second"}
-    e.health.decorate(e.svc.resolve(cid), view, "summary")
-    assert view["Status"] == "Up 1 second (health: starting)"
+    view = ContainerSummary(Status="Up 1 second")
+    e.health.decorate(e.svc.resolve(cid), view)
+    assert view.Status == "Up 1 second (health: starting)"
     await until(lambda: e.health.states[cid].status == "unhealthy")
     actions = e.actions(cid)
     assert actions.index("health_status: healthy") < actions.index("health_status: unhealthy")
-    inspect: dict[str, Any] = {"State": {}}
+    inspect = ContainerInspect()
     c = e.svc.resolve(cid)
-    e.health.decorate(c, inspect, "inspect")
-    health = inspect["State"]["Health"]
+    e.health.decorate(c, inspect)
+    health = msgspec.to_builtins(inspect.State.Health)
     assert health["Status"] == "unhealthy" and health["FailingStreak"] >= 2
     assert health["Log"][-1]["ExitCode"] == 1 and health["Log"][-1]["Output"] == "probe said 1\n"
     assert c.extras.health is not None
@@ -268,9 +270,9 @@ async def test_health_log_survives_a_daemon_restart(e: Env) -> None:
     await until(lambda: len(e.health.states[cid].log) == 2)
     e.health.close()
     e.svc = e._service()  # a new daemon over the same store, before any further probe
-    inspect: dict[str, Any] = {"State": {}}
-    e.health.decorate(e.svc.resolve(cid), inspect, "inspect")
-    health = inspect["State"]["Health"]
+    inspect = ContainerInspect()
+    e.health.decorate(e.svc.resolve(cid), inspect)
+    health = msgspec.to_builtins(inspect.State.Health)
     assert health["Status"] == "healthy" and health["FailingStreak"] == 1
     assert [x["ExitCode"] for x in health["Log"]] == [0, 1]
 
@@ -304,6 +306,6 @@ async def test_on_unhealthy_policy_restarts_the_container(e: Env) -> None:
 @run
 async def test_no_healthcheck_means_no_health(e: Env) -> None:
     cid = await e.run("sleep", "1", health=HealthConfig(Test=["NONE"]))
-    view: dict[str, Any] = {"State": {}}
-    e.health.decorate(e.svc.resolve(cid), view, "inspect")
-    assert "Health" not in view["State"] and cid not in e.health._tasks
+    view = ContainerInspect()
+    e.health.decorate(e.svc.resolve(cid), view)
+    assert view.State.Health is msgspec.UNSET and cid not in e.health._tasks

@@ -11,40 +11,7 @@ from __future__ import annotations
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from pallet.api.models import HealthConfig
-
-
-class Empty(msgspec.Struct):
-    """``{}``: the value of a key in Docker's port and volume sets."""
-
-
-class ImageConfig(msgspec.Struct):
-    """An image's ``Config`` (and ``ContainerConfig``): a container config as an image
-    records it; ``ExposedPorts``, ``Healthcheck``, ``ArgsEscaped``, ``StopSignal`` and
-    ``Shell`` are left out when unset, the rest are always there."""
-
-    Hostname: str = ""
-    Domainname: str = ""
-    User: str = ""
-    AttachStdin: bool = False
-    AttachStdout: bool = False
-    AttachStderr: bool = False
-    ExposedPorts: dict[str, Empty] | UnsetType = UNSET
-    Tty: bool = False
-    OpenStdin: bool = False
-    StdinOnce: bool = False
-    Env: list[str] | None = None
-    Cmd: list[str] | None = None
-    Healthcheck: HealthConfig | UnsetType = UNSET
-    ArgsEscaped: bool | UnsetType = UNSET
-    Image: str = ""
-    Volumes: dict[str, Empty] | None = None
-    WorkingDir: str = ""
-    Entrypoint: list[str] | None = None
-    OnBuild: list[str] | None = None
-    Labels: dict[str, str] | None = None
-    StopSignal: str | UnsetType = UNSET
-    Shell: list[str] | UnsetType = UNSET
+from pallet.api.view_config import ConfigView
 
 
 class GraphDriver(msgspec.Struct):
@@ -89,8 +56,8 @@ class ImageInspect(msgspec.Struct):
     DockerVersion: str = ""
     Author: str = ""
     Container: str = ""
-    ContainerConfig: ImageConfig = msgspec.field(default_factory=ImageConfig)
-    Config: ImageConfig = msgspec.field(default_factory=ImageConfig)
+    ContainerConfig: ConfigView = msgspec.field(default_factory=ConfigView)
+    Config: ConfigView = msgspec.field(default_factory=ConfigView)
     Architecture: str = ""
     Variant: str | UnsetType = UNSET
     Os: str = ""

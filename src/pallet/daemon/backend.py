@@ -16,6 +16,7 @@ from typing import Any
 
 import pallet
 from pallet.api.models import CreateRequest, ExecConfig
+from pallet.api.view_containers import ContainerInspect, ContainerSummary
 from pallet.api.view_images import ImageInspect, ImageSummary
 from pallet.engine import links
 from pallet.engine.archive import extract_to, stat_path, tar_path
@@ -29,7 +30,7 @@ from pallet.engine.lifecycle import State
 from pallet.engine.logs import log_stream
 from pallet.engine.records import Container
 from pallet.engine.top import top
-from pallet.engine.views import check_filters, inspect, matches, summary
+from pallet.engine.views import check_filters, inspect, matches, summary, view_matches
 from pallet.errors import Conflict
 from pallet.notation.filters import Filters
 from pallet.notation.prunefilter import prune_filter
@@ -45,6 +46,7 @@ WireList = list[dict[str, Any]]
 Puller = Callable[[str, str, str, str, bool], AsyncIterator[dict[str, Any]]]
 StrList = list[str]
 ImageList = list[ImageSummary]
+SummaryList = list[ContainerSummary]
 
 class EngineBackend:
     def __init__(self, containers: ContainerService, execs: ExecService, images: ImageOps,
@@ -62,7 +64,7 @@ class EngineBackend:
     async def create(self, name: str | None, body: CreateRequest) -> tuple[str, list[str]]:
         return await self.c.create(name, body)
 
-    async def list(self, all: bool, limit: int, size: bool, filters: Filters) -> WireList:
+    async def list(self, all: bool, limit: int, size: bool, filters: Filters) -> SummaryList:
         check_filters(filters)
         items = sorted(self.c.store.listed(), key=lambda c: c.created_unix, reverse=True)
         if not all and limit <= 0 and "status" not in filters and "exited" not in filters:
@@ -80,26 +82,31 @@ class EngineBackend:
                 continue
             view = summary(c, c.config.Image)
             for plugin in self.c.plugins:
-                plugin.decorate(c, view, "summary")
+                plugin.decorate(c, view)
+            if not view_matches(view, filters):
+                continue
             if size:
-                view["SizeRw"] = self.c.rootfs.usage(c.id)
-                view["SizeRootFs"] = view["SizeRw"] + self.i.size_of(c.image_id)
+                view.SizeRw, view.SizeRootFs = self._sizes(c)
             out.append(view)
         if limit > 0:
             out = out[:limit]
         return out
 
-    async def inspect(self, ref: str, size: bool = False) -> dict[str, Any]:
+    async def inspect(self, ref: str, size: bool = False) -> ContainerInspect:
         c = self.c.resolve(ref)
         bundle = self.c.bundle(c.id)
         data = {"MergedDir": str(bundle / "rootfs"), "UpperDir": "", "WorkDir": ""}
         view = inspect(c, bundle, data, self.x.ids_for(c.id))
         for plugin in self.c.plugins:
-            plugin.decorate(c, view, "inspect")
+            plugin.decorate(c, view)
         if size:
-            view["SizeRw"] = self.c.rootfs.usage(c.id)
-            view["SizeRootFs"] = view["SizeRw"] + self.i.size_of(c.image_id)
+            view.SizeRw, view.SizeRootFs = self._sizes(c)
         return view
+
+    def _sizes(self, c: Container) -> tuple[int, int]:
+        """(SizeRw, SizeRootFs): the container's own layer, and it with its image's."""
+        rw = self.c.rootfs.usage(c.id)
+        return rw, rw + self.i.size_of(c.image_id)
 
     async def start(self, ref: str) -> None:
         await self.c.start(ref)

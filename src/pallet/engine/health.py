@@ -19,11 +19,11 @@ Docker's rules (moby ``daemon/health.go``):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import msgspec
 
 from pallet.api.models import HealthConfig
+from pallet.api.view_containers import Health, HealthcheckResult
 
 STARTING, HEALTHY, UNHEALTHY, NONE = "starting", "healthy", "unhealthy", "none"
 DEFAULT_INTERVAL = 30.0
@@ -85,9 +85,9 @@ class ProbeResult(msgspec.Struct, frozen=True):
     exit_code: int = msgspec.field(default=0, name="ExitCode")
     output: str = msgspec.field(default="", name="Output")
 
-    def wire(self) -> dict[str, Any]:
-        return {"Start": self.start, "End": self.end, "ExitCode": self.exit_code,
-                "Output": self.output}
+    def wire(self) -> HealthcheckResult:
+        return HealthcheckResult(Start=self.start, End=self.end, ExitCode=self.exit_code,
+                                 Output=self.output)
 
 
 class HealthState(msgspec.Struct, frozen=True):
@@ -98,9 +98,9 @@ class HealthState(msgspec.Struct, frozen=True):
     failing_streak: int = msgspec.field(default=0, name="FailingStreak")
     log: tuple[ProbeResult, ...] = msgspec.field(default=(), name="Log")
 
-    def wire(self) -> dict[str, Any]:
-        return {"Status": self.status, "FailingStreak": self.failing_streak,
-                "Log": [r.wire() for r in self.log]}
+    def wire(self) -> Health:
+        return Health(Status=self.status, FailingStreak=self.failing_streak,
+                      Log=[r.wire() for r in self.log])
 
 
 

@@ -17,8 +17,8 @@ import logging
 import signal
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
 
+from pallet.api.view_containers import ContainerInspect, ContainerView
 from pallet.engine.containers import ContainerService
 from pallet.engine.health import (
     HEALTHY,
@@ -82,16 +82,16 @@ class HealthPlugin(Plugin):
         self._cancel(c.id)
         self.states.pop(c.id, None)
 
-    def decorate(self, c: Container, view: dict[str, Any], kind: str) -> None:
+    def decorate(self, c: Container, view: ContainerView) -> None:
         if spec_of(c) is None:
             return
         state = self.state_of(c)
         if state is None:
             return
-        if kind == "inspect":
-            view.setdefault("State", {})["Health"] = state.wire()
-        elif kind == "summary" and c.status == State.RUNNING:
-            view["Status"] = str(view.get("Status", "")) + status_suffix(state.status)
+        if isinstance(view, ContainerInspect):
+            view.State.Health = state.wire()
+        elif c.status == State.RUNNING:
+            view.Status += status_suffix(state.status)
 
     # -- state ---------------------------------------------------------------------------
     def state_of(self, c: Container) -> HealthState | None:

@@ -18,7 +18,8 @@ Lifecycle of the calls for one container:
     released       after each stop or failed start (undo what prepare did)
     exited         after the exit is recorded (restart policy decides here)
     removed        before the record is deleted (``volumes``: ``rm -v``)
-    decorate       when a view is built (``kind``: "inspect" or "summary")
+    decorate       when a view is built (a ContainerInspect or a ContainerSummary): the
+                   plugin fills the typed fragment it owns
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pallet.api.view_containers import ContainerView
 from pallet.engine.records import Container
 from pallet.oci.runtimemount import OciMount
 
@@ -85,7 +87,7 @@ class ContainerPlugin(Protocol):
 
     async def removed(self, c: Container, volumes: bool) -> None: ...
 
-    def decorate(self, c: Container, view: dict[str, Any], kind: str) -> None: ...
+    def decorate(self, c: Container, view: ContainerView) -> None: ...
 
 
 class Plugin:
@@ -111,5 +113,5 @@ class Plugin:
     async def removed(self, c: Container, volumes: bool) -> None:
         return None
 
-    def decorate(self, c: Container, view: dict[str, Any], kind: str) -> None:
+    def decorate(self, c: Container, view: ContainerView) -> None:
         return None

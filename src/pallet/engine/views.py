@@ -10,16 +10,24 @@ import re
 import time
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
-from pallet.api.models import HostConfig
+from pallet.api.view_config import ConfigView
+from pallet.api.view_containers import (
+    ContainerInspect,
+    ContainerState,
+    ContainerSummary,
+    SummaryHostConfig,
+)
+from pallet.api.view_hostconfig import HostConfigView
+from pallet.api.view_images import GraphDriver
 from pallet.engine.exitreason import exit_reason
 from pallet.engine.lifecycle import State
 from pallet.engine.links import shown_links
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
+from pallet.network.portmap import split_port
 from pallet.notation.human import container_status
 from pallet.runtime.spec import MASKED_PATHS, READONLY_PATHS
 
@@ -50,121 +58,56 @@ def _network_mode(mode: str) -> str:
     return "bridge" if mode in ("", "default") else mode
 
 
-def _host_config(hc: HostConfig) -> dict[str, Any]:
+def _host_config(c: Container) -> HostConfigView:
     """Docker's HostConfig with its defaults filled in where the request left them out."""
-    out: dict[str, Any] = {
-        "Binds": None, "ContainerIDFile": "", "LogConfig": {"Type": "json-file", "Config": {}},
-        "NetworkMode": "bridge", "PortBindings": {}, "RestartPolicy": {
-            "Name": "no", "MaximumRetryCount": 0}, "AutoRemove": False, "VolumeDriver": "",
-        "VolumesFrom": None, "ConsoleSize": [0, 0], "CapAdd": None, "CapDrop": None,
-        "CgroupnsMode": "private", "Dns": [], "DnsOptions": [], "DnsSearch": [],
-        "ExtraHosts": None, "GroupAdd": None, "IpcMode": "private", "Cgroup": "", "Links": None,
-        "OomScoreAdj": 0, "PidMode": "", "Privileged": False, "PublishAllPorts": False,
-        "ReadonlyRootfs": False, "SecurityOpt": None, "UTSMode": "", "UsernsMode": "",
-        "ShmSize": 67108864, "Runtime": "crun", "Isolation": "", "CpuShares": 0, "Memory": 0,
-        "NanoCpus": 0, "CgroupParent": "", "BlkioWeight": 0, "CpuPeriod": 0, "CpuQuota": 0,
-        "CpusetCpus": "", "CpusetMems": "", "Devices": [], "MemoryReservation": 0,
-        "MemorySwap": 0, "MemorySwappiness": None, "OomKillDisable": None, "PidsLimit": None,
-        "Ulimits": None, "Init": None, "Mounts": None, "Tmpfs": None, "MaskedPaths": None,
-        "ReadonlyPaths": None,
-    }
-    out.update(msgspec.to_builtins(hc))
-    out["NetworkMode"] = _network_mode(out.get("NetworkMode", ""))
-    restart = {"MaximumRetryCount": 0, **out["RestartPolicy"]}  # zero fields are omitted
-    restart["Name"] = restart.get("Name") or "no"
-    out["RestartPolicy"] = restart
-    if not out.get("Privileged"):  # dockerd fills in its defaults at create
-        if out.get("MaskedPaths") is None:
-            out["MaskedPaths"] = list(MASKED_PATHS)
-        if out.get("ReadonlyPaths") is None:
-            out["ReadonlyPaths"] = list(READONLY_PATHS)
-    if out.get("LogConfig", {}).get("Type") == "":
-        out["LogConfig"] = {"Type": "json-file", "Config": out["LogConfig"].get("Config") or {}}
-    return out
+    hc = msgspec.convert(msgspec.to_builtins(c.host_config), HostConfigView)
+    hc.NetworkMode = _network_mode(hc.NetworkMode)
+    hc.RestartPolicy.Name = hc.RestartPolicy.Name or "no"
+    if not hc.Privileged:  # dockerd fills in its defaults at create
+        if hc.MaskedPaths is None:
+            hc.MaskedPaths = list(MASKED_PATHS)
+        if hc.ReadonlyPaths is None:
+            hc.ReadonlyPaths = list(READONLY_PATHS)
+    hc.LogConfig.Type = hc.LogConfig.Type or "json-file"
+    if hc.LogConfig.Config is None:
+        hc.LogConfig.Config = {}
+    hc.Links = shown_links(c)
+    return hc
 
 
-def inspect(c: Container, bundle: Path, rootfs_data: dict[str, str], exec_ids: list[str],
-            health: dict[str, Any] | None = None) -> dict[str, Any]:
-    state: dict[str, Any] = {
-        "Status": c.status.value,
-        "Running": c.status in (State.RUNNING, State.PAUSED),
-        "Paused": c.status == State.PAUSED,
-        "Restarting": c.status == State.RESTARTING,
-        "OOMKilled": c.oom_killed,
-        "Dead": c.status == State.DEAD,
-        "Pid": c.pid,
-        "ExitCode": c.exit_code,
-        "Error": c.error,
-        "StartedAt": c.started_at,
-        "FinishedAt": c.finished_at,
-    }
+def _state(c: Container) -> ContainerState:
+    state = ContainerState(
+        Status=c.status.value, Running=c.status in (State.RUNNING, State.PAUSED),
+        Paused=c.status == State.PAUSED, Restarting=c.status == State.RESTARTING,
+        OOMKilled=c.oom_killed, Dead=c.status == State.DEAD, Pid=c.pid,
+        ExitCode=c.exit_code, Error=c.error, StartedAt=c.started_at,
+        FinishedAt=c.finished_at)
     if c.status in (State.EXITED, State.DEAD):
-        state["ExitReason"] = exit_reason(c.exit_code, c.oom_killed)  # pallet's, not Docker's
-    if health is not None:
-        state["Health"] = health
-    config = msgspec.to_builtins(c.config)
-    for key in ("Env", "Cmd", "Entrypoint", "Labels", "Volumes", "OnBuild"):
-        config.setdefault(key, None)
-    config.setdefault("AttachStdin", False)
-    config.setdefault("AttachStdout", False)
-    config.setdefault("AttachStderr", False)
-    config.setdefault("Tty", False)
-    config.setdefault("OpenStdin", False)
-    config.setdefault("StdinOnce", False)
-    config.setdefault("WorkingDir", "")
-    config.setdefault("User", "")
-    config.setdefault("Domainname", "")
-    return {
-        "Id": c.id,
-        "Created": c.created,
-        "Path": c.path,
-        "Args": c.args,
-        "State": state,
-        "Image": c.image_id,
-        "ResolvConfPath": str(bundle / "resolv.conf"),
-        "HostnamePath": str(bundle / "hostname"),
-        "HostsPath": str(bundle / "hosts"),
-        "LogPath": str(bundle / "ctr.log"),
-        "Name": "/" + c.name,
-        "RestartCount": c.restart_count,
-        "Driver": "overlay2",
-        "Platform": "linux",
-        "MountLabel": "",
-        "ProcessLabel": "",
-        "AppArmorProfile": "",
-        "ExecIDs": exec_ids or None,
-        "HostConfig": {**_host_config(c.host_config), "Links": shown_links(c)},
-        "GraphDriver": {"Name": "overlay2", "Data": rootfs_data},
-        "Mounts": [],
-        "Config": config,
-        "NetworkSettings": {
-            "Bridge": "", "SandboxID": "", "SandboxKey": "", "HairpinMode": False,
-            "LinkLocalIPv6Address": "", "LinkLocalIPv6PrefixLen": 0, "Ports": {},
-            "SecondaryIPAddresses": None, "SecondaryIPv6Addresses": None,
-            "EndpointID": "", "Gateway": "", "GlobalIPv6Address": "",
-            "GlobalIPv6PrefixLen": 0, "IPAddress": "", "IPPrefixLen": 0, "IPv6Gateway": "",
-            "MacAddress": "", "Networks": {},
-        },
-    }
+        state.ExitReason = exit_reason(c.exit_code, c.oom_killed)  # pallet's, not Docker's
+    return state
 
 
-def summary(c: Container, image_ref: str, now: float | None = None) -> dict[str, Any]:
+def inspect(c: Container, bundle: Path, rootfs_data: dict[str, str],
+            exec_ids: list[str]) -> ContainerInspect:
+    """``GET /containers/{id}/json`` before the plugins add their parts."""
+    return ContainerInspect(
+        Id=c.id, Created=c.created, Path=c.path, Args=list(c.args), State=_state(c),
+        Image=c.image_id, ResolvConfPath=str(bundle / "resolv.conf"),
+        HostnamePath=str(bundle / "hostname"), HostsPath=str(bundle / "hosts"),
+        LogPath=str(bundle / "ctr.log"), Name="/" + c.name, RestartCount=c.restart_count,
+        Driver="overlay2", Platform="linux", ExecIDs=exec_ids or None,
+        HostConfig=_host_config(c), GraphDriver=GraphDriver(Name="overlay2", Data=rootfs_data),
+        Config=msgspec.convert(msgspec.to_builtins(c.config), ConfigView))
+
+
+def summary(c: Container, image_ref: str, now: float | None = None) -> ContainerSummary:
+    """One item of ``GET /containers/json`` before the plugins add their parts."""
     now = time.time() if now is None else now
-    return {
-        "Id": c.id,
-        "Names": ["/" + c.name],
-        "Image": image_ref,
-        "ImageID": c.image_id,
-        "Command": command_text(c),
-        "Created": int(c.created_unix),
-        "Ports": [],
-        "Labels": c.config.Labels or {},
-        "State": c.status.value,
-        "Status": status_text(c, now),
-        "HostConfig": {"NetworkMode": _network_mode(c.host_config.NetworkMode)},
-        "NetworkSettings": {"Networks": {}},
-        "Mounts": [],
-    }
+    return ContainerSummary(
+        Id=c.id, Names=["/" + c.name], Image=image_ref, ImageID=c.image_id,
+        Command=command_text(c), Created=int(c.created_unix), Labels=c.config.Labels or {},
+        State=c.status.value, Status=status_text(c, now),
+        HostConfig=SummaryHostConfig(NetworkMode=_network_mode(c.host_config.NetworkMode)))
 
 
 _FILTER_KEYS = {"id", "name", "label", "status", "exited", "ancestor", "before", "since",
@@ -206,7 +149,39 @@ def matches(c: Container, filters: dict[str, list[str]], image_names: list[str])
         elif key == "health":
             ok = (c.extras.health.status if c.extras.health else "none") in values
         else:
-            ok = True  # before/since handled by the caller; networks etc. by plugins
+            ok = True  # before/since: the caller's; network, volume, ports: view_matches
         if not ok:
+            return False
+    return True
+
+
+def _port_keys(values: list[str]) -> set[str]:
+    """``80``, ``80/udp``, ``8000-8002/tcp`` -> {"80/tcp", ...} (dockerd's port filters)."""
+    out: set[str] = set()
+    for v in values:
+        first, last, proto = split_port(v)
+        out.update(f"{p}/{proto}" for p in range(first, last + 1))
+    return out
+
+
+def view_matches(view: ContainerSummary, filters: dict[str, list[str]]) -> bool:
+    """dockerd's ``ps`` filters on what the plugins put in a summary: ``volume`` (a mount's
+    name, source or destination), ``network`` (a network's name or an ID prefix),
+    ``publish`` and ``expose`` (a published or container port; either one suffices)."""
+    if "volume" in filters:
+        held = {m.Name if isinstance(m.Name, str) and m.Name else m.Source for m in view.Mounts}
+        held.update(m.Destination for m in view.Mounts if m.Destination)
+        if not held.intersection(filters["volume"]):
+            return False
+    if "network" in filters:
+        nets = view.NetworkSettings.Networks
+        if not any(v in nets or any(e.NetworkID.startswith(v) for e in nets.values())
+                   for v in filters["network"]):
+            return False
+    if "publish" in filters or "expose" in filters:
+        published = _port_keys(filters.get("publish", []))
+        exposed = _port_keys(filters.get("expose", []))
+        if not any(f"{p.PublicPort or 0}/{p.Type}" in published
+                   or f"{p.PrivatePort}/{p.Type}" in exposed for p in view.Ports):
             return False
     return True

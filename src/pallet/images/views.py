@@ -10,9 +10,9 @@ from typing import Any
 
 import msgspec
 
+from pallet.api.view_config import ConfigView
 from pallet.api.view_images import (
     GraphDriver,
-    ImageConfig,
     ImageInspect,
     ImageMetadata,
     ImageSummary,
@@ -22,7 +22,8 @@ from pallet.errors import DataCorruption
 from pallet.images.model import Image, unix_time
 
 # Go omitempty fields of the config: a stored null means absent
-_OMIT_IF_NONE = ("ExposedPorts", "Healthcheck", "ArgsEscaped", "StopSignal", "Shell")
+_OMIT_IF_NONE = ("ExposedPorts", "Healthcheck", "ArgsEscaped", "NetworkDisabled", "MacAddress",
+                 "StopSignal", "StopTimeout", "Shell")
 
 
 def labels(img: Image) -> dict[str, str]:
@@ -37,12 +38,12 @@ def image_summary(img: Image) -> ImageSummary:
         Labels=labels(img))
 
 
-def container_config(src: dict[str, Any]) -> ImageConfig:
+def container_config(src: dict[str, Any]) -> ConfigView:
     """Docker's container config shape of a config object (an image's ``config``)."""
     if any(src.get(k, 0) is None for k in _OMIT_IF_NONE):
         src = {k: v for k, v in src.items() if v is not None or k not in _OMIT_IF_NONE}
     try:
-        return msgspec.convert(src, ImageConfig, strict=False)
+        return msgspec.convert(src, ConfigView, strict=False)
     except msgspec.ValidationError as exc:
         raise DataCorruption(f"the image's config is not a container config: {exc}") from None
 

@@ -12,6 +12,8 @@ import socket
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from pallet.api.view_containers import Port, PortMap
+from pallet.api.view_hostconfig import PortBindingView
 from pallet.errors import Conflict, InvalidArgument
 from pallet.network.netdoc import PortMapping
 
@@ -120,33 +122,31 @@ def check_free(ports: Sequence[PortMapping], taken: Iterable[tuple[str, int]] = 
                            "port is already allocated")
 
 
-def ports_view(ports: Sequence[PortMapping], exposed: Iterable[str]) -> dict[str, Any]:
+def ports_view(ports: Sequence[PortMapping], exposed: Iterable[str]) -> PortMap:
     """``NetworkSettings.Ports``: every exposed port, with its host bindings or null."""
-    out: dict[str, Any] = {}
+    out: PortMap = {}
     for key in exposed:
         out[key if "/" in key else key + "/tcp"] = None
     for p in ports:
         key = f"{p.container_port}/{p.protocol}"
-        host = p.host_ip or "0.0.0.0"
-        out.setdefault(key, None)
-        if out[key] is None:
-            out[key] = []
-        out[key].append({"HostIp": host, "HostPort": str(p.host_port)})
+        bindings = out.get(key) or []
+        bindings.append(PortBindingView(HostIp=p.host_ip or "0.0.0.0",
+                                        HostPort=str(p.host_port)))
+        out[key] = bindings
     return out
 
 
-def ports_summary(ports: Sequence[PortMapping],
-                  exposed: Iterable[str]) -> list[dict[str, Any]]:
+def ports_summary(ports: Sequence[PortMapping], exposed: Iterable[str]) -> list[Port]:
     """The ``Ports`` list of ``GET /containers/json``."""
-    out: list[dict[str, Any]] = []
+    out: list[Port] = []
     published = set()
     for p in ports:
         published.add(f"{p.container_port}/{p.protocol}")
-        out.append({"IP": p.host_ip or "0.0.0.0", "PrivatePort": p.container_port,
-                    "PublicPort": p.host_port, "Type": p.protocol})
+        out.append(Port(IP=p.host_ip or "0.0.0.0", PrivatePort=p.container_port,
+                        PublicPort=p.host_port, Type=p.protocol))
     for key in exposed:
         k = key if "/" in key else key + "/tcp"
         if k not in published:
             first, _, proto = split_port(k)
-            out.append({"PrivatePort": first, "Type": proto})
+            out.append(Port(PrivatePort=first, Type=proto))
     return out

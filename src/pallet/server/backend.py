@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pallet.api.models import CreateRequest, ExecConfig
+from pallet.api.view_containers import ContainerInspect, ContainerSummary
 from pallet.api.view_images import ImageInspect, ImageSummary
 from pallet.notation.filters import Filters
 
@@ -67,9 +68,10 @@ class ContainerBackend(Protocol):
     async def create(self, name: str | None, body: CreateRequest) -> tuple[str, list[str]]:
         """Create a container; returns its ID and warnings."""
 
-    async def list(self, all: bool, limit: int, size: bool, filters: Filters) -> list[Wire]: ...
+    async def list(self, all: bool, limit: int, size: bool, filters: Filters
+                   ) -> list[ContainerSummary]: ...
 
-    async def inspect(self, ref: str, size: bool = False) -> Wire: ...
+    async def inspect(self, ref: str, size: bool = False) -> ContainerInspect: ...
 
     async def start(self, ref: str) -> None:
         """Start; raises NotModified if it is already running."""

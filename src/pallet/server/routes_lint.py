@@ -11,17 +11,19 @@ Checklist (``pallet.lint.checklist.CheckReport``); 404 for an unknown container.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Protocol
 
+import msgspec
 from aiohttp import web
 
+from pallet.api.view_containers import ContainerInspect
 from pallet.errors import InvalidArgument
 from pallet.lint.model import LintRequest
 from pallet.server.params import body_as, json_response, qstr
 
 
 class LintBackend(Protocol):
-    async def inspect(self, ref: str, size: bool = False) -> dict[str, Any]:
+    async def inspect(self, ref: str, size: bool = False) -> ContainerInspect:
         """The container's inspect document (NotFound for an unknown one)."""
 
 
@@ -43,6 +45,7 @@ def make_routes(be: LintBackend) -> list[web.AbstractRouteDef]:
     async def check(request: web.Request) -> web.Response:
         from pallet.lint.checklist import check_container
 
-        return json_response(check_container(await be.inspect(request.match_info["id"])))
+        doc = msgspec.to_builtins(await be.inspect(request.match_info["id"]))
+        return json_response(check_container(doc))
 
     return list(routes)

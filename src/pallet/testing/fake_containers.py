@@ -13,7 +13,10 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import msgspec
+
 from pallet.api.models import CreateRequest, ExecConfig
+from pallet.api.view_containers import ContainerInspect, ContainerSummary
 from pallet.errors import Conflict, InvalidArgument, NotFound, NotModified
 from pallet.notation.filters import Filters
 from pallet.server.backend import AttachSession, LogOptions, PathStat, Wire
@@ -37,7 +40,7 @@ class FakeContainerOps(FakeState):
         return cid, []
 
     async def list(self, all: bool, limit: int, size: bool, filters: Filters
-                   ) -> builtins.list[Wire]:
+                   ) -> builtins.list[ContainerSummary]:
         out = []
         for c in sorted(self.containers.values(), key=lambda c: -c.created):
             if not all and c.status != "running" and "status" not in filters:
@@ -53,9 +56,9 @@ class FakeContainerOps(FakeState):
             out.append(self._summary(c))
         return out[:limit] if limit > 0 else out
 
-    async def inspect(self, ref: str, size: bool = False) -> Wire:
+    async def inspect(self, ref: str, size: bool = False) -> ContainerInspect:
         c = self.get(ref)
-        return {
+        return msgspec.convert({
             "Id": c.id, "Name": "/" + c.name, "Created": "2024-01-01T00:00:00Z",
             "Path": (c.config.Cmd or [""])[0], "Args": (c.config.Cmd or [])[1:],
             "State": {"Status": c.status, "Running": c.status in ("running", "paused"),
@@ -69,7 +72,7 @@ class FakeContainerOps(FakeState):
                                               c.config.HostConfig.AutoRemove)},
             "NetworkSettings": {"Networks": {}, "Ports": {}},
             "Mounts": [],
-        }
+        }, ContainerInspect)
 
     async def start(self, ref: str) -> None:
         c = self.get(ref)

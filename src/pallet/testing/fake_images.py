@@ -12,7 +12,8 @@ from pathlib import Path
 
 import msgspec
 
-from pallet.api.view_images import ImageConfig, ImageInspect, ImageSummary
+from pallet.api.view_config import ConfigView
+from pallet.api.view_images import ImageInspect, ImageSummary
 from pallet.errors import InvalidArgument, NotFound
 from pallet.notation.filters import Filters
 from pallet.server.backend import Wire
@@ -33,7 +34,7 @@ class FakeImageOps(FakeState):
         image = self._image(ref)
         return ImageInspect(Id=image["Id"], RepoTags=list(image["RepoTags"]),
                             RepoDigests=list(image["RepoDigests"]),
-                            Created="2024-01-01T00:00:00Z", Config=ImageConfig(Cmd=["sh"]),
+                            Created="2024-01-01T00:00:00Z", Config=ConfigView(Cmd=["sh"]),
                             Os="linux", Architecture="amd64", Size=image["Size"])
 
     async def image_history(self, ref: str) -> builtins.list[Wire]:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pallet.api.models import CreateRequest
+from pallet.api.view_containers import ContainerSummary
 from pallet.errors import NotFound
 from pallet.server.backend import Wire
 from pallet.system.ids import new_id
@@ -155,13 +156,11 @@ class FakeState:
                 return image
         raise NotFound(f"No such image: {ref}")
 
-    def _summary(self, c: FakeContainer) -> Wire:
-        return {
-            "Id": c.id, "Names": ["/" + c.name], "Image": c.config.Image, "ImageID": "",
-            "Command": " ".join(c.config.Cmd or []), "Created": int(c.created),
-            "State": c.status, "Status": c.status, "Ports": [],
-            "Labels": c.config.Labels or {}, "Mounts": [], "HostConfig": {"NetworkMode": ""},
-        }
+    def _summary(self, c: FakeContainer) -> ContainerSummary:
+        return ContainerSummary(
+            Id=c.id, Names=["/" + c.name], Image=c.config.Image,
+            Command=" ".join(c.config.Cmd or []), Created=int(c.created), State=c.status,
+            Status=c.status, Labels=c.config.Labels or {})
 
 
 def tar_of(name: str, data: bytes) -> bytes:

@@ -14,6 +14,7 @@ from typing import Any
 
 import msgspec
 
+from pallet.api.view_containers import MountPoint as MountView
 from pallet.errors import InvalidArgument
 from pallet.oci.runtimemount import OciMount
 
@@ -163,16 +164,11 @@ def oci_mount(mp: MountPoint) -> OciMount:
     return OciMount(destination=mp.destination, type="bind", source=mp.source, options=opts)
 
 
-def public(mp: MountPoint) -> dict[str, Any]:
-    """The ``Mounts`` entry of inspect."""
-    out: dict[str, Any] = {"Type": mp.type}
+def public(mp: MountPoint) -> MountView:
+    """The ``Mounts`` entry of inspect and of the list."""
+    out = MountView(Type=mp.type, Source=mp.source, Destination=mp.destination, Mode=mp.mode,
+                    RW=mp.rw, Propagation=mp.propagation)
     if mp.type == "volume":
-        out["Name"] = mp.name
-    out["Source"] = mp.source
-    out["Destination"] = mp.destination
-    if mp.type == "volume":
-        out["Driver"] = mp.driver
-    out["Mode"] = mp.mode
-    out["RW"] = mp.rw
-    out["Propagation"] = mp.propagation
+        out.Name = mp.name
+        out.Driver = mp.driver
     return out

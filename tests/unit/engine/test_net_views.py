@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import pytest
 
 from pallet.api.models import ContainerConfig, HostConfig
+from pallet.api.view_containers import ContainerInspect, ContainerSummary
 from pallet.engine.lifecycle import State
 from pallet.engine.netplug.views import decorate_container
 from pallet.engine.pluginstate import NetworkState
@@ -23,11 +25,11 @@ def _views(status: State) -> tuple[dict[str, Any], dict[str, Any]]:
                                                                       "443/tcp": {}}),
                   status=status)
     st = NetworkState(mode="bridge", ports=[PUBLISHED])
-    summary: dict[str, Any] = {}
-    inspect: dict[str, Any] = {}
-    decorate_container(c, st, "", summary, "summary")
-    decorate_container(c, st, "", inspect, "inspect")
-    return summary, inspect
+    summary, inspect = ContainerSummary(), ContainerInspect()
+    decorate_container(c, st, "", summary)
+    decorate_container(c, st, "", inspect)
+    wire: tuple[dict[str, Any], dict[str, Any]] = msgspec.to_builtins((summary, inspect))
+    return wire
 
 
 def test_a_live_container_shows_published_and_exposed_ports() -> None:

@@ -71,9 +71,9 @@ def test_expand_ports() -> None:
 
 def test_ports_views() -> None:
     wire = [PortMapping("", 8080, 80)]
-    assert portmap.ports_view(wire, ["80/tcp", "443/tcp"]) == {
+    assert msgspec.to_builtins(portmap.ports_view(wire, ["80/tcp", "443/tcp"])) == {
         "80/tcp": [{"HostIp": "0.0.0.0", "HostPort": "8080"}], "443/tcp": None}
-    assert portmap.ports_summary(wire, ["443/tcp"]) == [
+    assert msgspec.to_builtins(portmap.ports_summary(wire, ["443/tcp"])) == [
         {"IP": "0.0.0.0", "PrivatePort": 80, "PublicPort": 8080, "Type": "tcp"},
         {"PrivatePort": 443, "Type": "tcp"}]
 

@@ -74,7 +74,7 @@ def test_log_keeps_last_five_and_output_is_cut() -> None:
     assert [r.output for r in state.log] == [f"run {i}" for i in range(3, 8)]
     assert len(state.log) == MAX_LOG
     assert len(cut_output(b"x" * 10000)) == 4096
-    wire = state.wire()
+    wire = msgspec.to_builtins(state.wire())
     assert wire["Status"] == HEALTHY and wire["FailingStreak"] == 0
     assert set(wire["Log"][0]) == {"Start", "End", "ExitCode", "Output"}
     # saved with the record under the same names, and read back whole

@@ -14,6 +14,7 @@ import contextlib
 import logging
 from typing import Any, Protocol
 
+from pallet.api.view_containers import ContainerView
 from pallet.engine.netplug.endpoint import EndpointSetup, PortClaims
 from pallet.engine.netplug.live import LiveConnect
 from pallet.engine.netplug.reaper import EndpointReaper, TeardownNote
@@ -137,7 +138,7 @@ class NetworkPlugin(Plugin):
         self.locks.pop(c.id, None)
 
     # -- views ------------------------------------------------------------------------
-    def decorate(self, c: Container, view: dict[str, Any], kind: str) -> None:
+    def decorate(self, c: Container, view: ContainerView) -> None:
         st = c.extras.network
         if st is None:
             return
@@ -145,7 +146,7 @@ class NetworkPlugin(Plugin):
         if st.mode in SPECIAL:
             with contextlib.suppress(NotFound):
                 special_id = self.nets.resolve(st.mode).id
-        decorate_container(c, st, special_id, view, kind)
+        decorate_container(c, st, special_id, view)
 
     def attached(self, nid: str) -> list[tuple[Container, Endpoint]]:
         """Running containers with an endpoint on network ``nid``."""

@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from pallet.api.netmodels import IPAMConfig
+from pallet.api.view_containers import (
+    ContainerSummary,
+    ContainerView,
+    EndpointIPAMConfig,
+    EndpointSettings,
+    SummaryNetworkSettings,
+)
 from pallet.api.view_networks import Network, NetworkContainer, NetworkIPAM
 from pallet.engine.lifecycle import State
 from pallet.engine.pluginstate import Endpoint, NetworkEntry, NetworkState
@@ -36,13 +42,13 @@ def network_view(n: NetworkRecord,
         Options=dict(n.options), Labels=dict(n.labels))
 
 
-def decorate_container(c: Container, st: NetworkState, special_id: str, view: dict[str, Any],
-                       kind: str) -> None:
+def decorate_container(c: Container, st: NetworkState, special_id: str,
+                       view: ContainerView) -> None:
     """Fill a container view's network parts from the plugin's state ``st``.
 
     ``special_id``: the id of the ``host``/``none`` network when that is its mode.
     """
-    networks: dict[str, Any] = {}
+    networks: dict[str, EndpointSettings] = {}
     for e in st.networks:
         networks[e.name] = endpoint_settings(c, e, st.endpoints.get(e.id))
     if st.mode in ("host", "none"):
@@ -51,44 +57,37 @@ def decorate_container(c: Container, st: NetworkState, special_id: str, view: di
     live = c.status in (State.RUNNING, State.PAUSED)
     exposed = list((c.config.ExposedPorts or {}).keys()) if live else []
     ports = st.ports if live else []
-    if kind == "summary":
-        view["Ports"] = portmap.ports_summary(ports, exposed)
-        view["NetworkSettings"] = {"Networks": networks}
+    if isinstance(view, ContainerSummary):
+        view.Ports = portmap.ports_summary(ports, exposed)
+        view.NetworkSettings = SummaryNetworkSettings(Networks=networks)
         return
-    ns = view.setdefault("NetworkSettings", {})
-    ns["Networks"] = networks
-    ns["Ports"] = portmap.ports_view(ports, exposed)
-    ns["SandboxKey"] = st.netns
-    ns["SandboxID"] = c.id if st.netns else ""
+    ns = view.NetworkSettings
+    ns.Networks = networks
+    ns.Ports = portmap.ports_view(ports, exposed)
+    ns.SandboxKey = st.netns
+    ns.SandboxID = c.id if st.netns else ""
     bridge = networks.get("bridge")
     if bridge:
-        for key in ("EndpointID", "Gateway", "IPAddress", "IPPrefixLen", "MacAddress"):
-            ns[key] = bridge[key]
-        ns["Bridge"] = ""
+        ns.EndpointID, ns.Gateway, ns.MacAddress = (bridge.EndpointID, bridge.Gateway,
+                                                    bridge.MacAddress)
+        ns.IPAddress, ns.IPPrefixLen = bridge.IPAddress, bridge.IPPrefixLen
+        ns.Bridge = ""
 
 
 def endpoint_settings(c: Container, entry: NetworkEntry,
-                      ep: Endpoint | None) -> dict[str, Any]:
+                      ep: Endpoint | None) -> EndpointSettings:
     """One ``NetworkSettings.Networks`` entry."""
     aliases = list(entry.aliases)
     ep = ep or Endpoint()
-    ipam_cfg: dict[str, Any] = {}
-    if entry.ip:
-        ipam_cfg["IPv4Address"] = entry.ip
-    if entry.ip6:
-        ipam_cfg["IPv6Address"] = entry.ip6
-    if entry.link_local:
-        ipam_cfg["LinkLocalIPs"] = list(entry.link_local)
+    ipam = EndpointIPAMConfig(IPv4Address=entry.ip, IPv6Address=entry.ip6,
+                              LinkLocalIPs=list(entry.link_local) or None)
     user = entry.name not in ("bridge", "host", "none", "")
-    return {
+    return EndpointSettings(
+        IPAMConfig=ipam if ipam != EndpointIPAMConfig() else None,
+        Links=list(entry.links) or None,
         # API 1.44: Aliases are the endpoint's own; the short ID is in DNSNames
-        "IPAMConfig": ipam_cfg or None, "Links": list(entry.links) or None,
-        "Aliases": aliases or None,
-        "MacAddress": ep.mac or entry.mac,
-        "DriverOpts": dict(entry.driver_opts) or None,
-        "NetworkID": entry.id, "EndpointID": ep.endpoint,
-        "Gateway": ep.gateway, "IPAddress": ep.ip,
-        "IPPrefixLen": ep.prefix, "IPv6Gateway": ep.gateway6,
-        "GlobalIPv6Address": ep.ip6, "GlobalIPv6PrefixLen": ep.prefix6,
-        "DNSNames": [c.name, *aliases, c.id[:12]] if user else None,
-    }
+        Aliases=aliases or None, MacAddress=ep.mac or entry.mac, NetworkID=entry.id,
+        EndpointID=ep.endpoint, Gateway=ep.gateway, IPAddress=ep.ip, IPPrefixLen=ep.prefix,
+        IPv6Gateway=ep.gateway6, GlobalIPv6Address=ep.ip6, GlobalIPv6PrefixLen=ep.prefix6,
+        DriverOpts=dict(entry.driver_opts) or None,
+        DNSNames=[c.name, *aliases, c.id[:12]] if user else None)

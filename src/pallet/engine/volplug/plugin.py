@@ -12,10 +12,11 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import msgspec
 
+from pallet.api.view_containers import ContainerView
 from pallet.engine.plugins import Plugin, StartContext
 from pallet.engine.pluginstate import VolumeState
 from pallet.engine.records import Container, now_rfc3339
@@ -121,5 +122,5 @@ class VolumePlugin(Plugin):
             if not users_of(self.records, name, but=c.id):
                 self.store.delete(name)
 
-    def decorate(self, c: Container, view: dict[str, Any], kind: str) -> None:
-        view["Mounts"] = [mp_.public(mp) for mp in mounts_of(c)]
+    def decorate(self, c: Container, view: ContainerView) -> None:
+        view.Mounts = [mp_.public(mp) for mp in mounts_of(c)]
