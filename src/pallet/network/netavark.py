@@ -18,7 +18,6 @@ import subprocess
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
@@ -29,6 +28,7 @@ from pallet.network.netdoc import (
     NetworkOptions,
     PortMapping,
     SetupDocument,
+    SetupResult,
     Subnet,
 )
 from pallet.network.records import NetworkRecord
@@ -133,7 +133,8 @@ class Netavark:
         finally:
             os.close(fd)
 
-    def _run(self, cmd: str, netns: str, doc: SetupDocument) -> dict[str, Any]:
+    def _run(self, cmd: str, netns: str, doc: SetupDocument) -> bytes:
+        """netavark's output (stdout) of ``cmd``."""
         if not os.path.exists(self.binary):
             raise Unavailable(f"netavark is not installed ({self.binary})")
         self.config_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -141,22 +142,19 @@ class Netavark:
                 "--aardvark-binary", self.aardvark, cmd, netns]
         res = subprocess.run(argv, input=msgspec.json.encode(doc), capture_output=True,
                              timeout=60, env={**os.environ, **self.env})
-        out = res.stdout.decode(errors="replace").strip()
         if res.returncode != 0:
-            message = out
+            message = out = res.stdout.decode(errors="replace").strip()
             with contextlib.suppress(ValueError):
                 message = str(json.loads(out).get("error", out))
             raise CommandFailed([*argv[:1], cmd], res.returncode,
                                 message or res.stderr.decode(errors="replace"))
-        if not out:
-            return {}
-        result: dict[str, Any] = json.loads(out)
-        return result
+        return res.stdout
 
-    def setup(self, netns: str, doc: SetupDocument) -> dict[str, Any]:
-        """Set the endpoint up; netavark's answer (its JSON, per network name)."""
+    def setup(self, netns: str, doc: SetupDocument) -> SetupResult:
+        """Set the endpoint up; netavark's answer, per network name."""
         with self.locked():
-            result = self._run("setup", netns, doc)
+            out = self._run("setup", netns, doc).strip()
+            result = msgspec.json.decode(out, type=SetupResult) if out else {}
         forget_udp_flows(udp_ports(doc.port_mappings or []))
         return result
 

@@ -1,4 +1,5 @@
-"""netavark's setup document as types: what ``netavark setup|teardown`` reads on stdin.
+"""netavark's setup document as types: what ``netavark setup|teardown`` reads on stdin,
+and what ``setup`` answers.
 
 The field names are netavark's (podman's network JSON), so a document encodes to what
 netavark expects and the documents saved in container records and teardown notes
@@ -60,3 +61,18 @@ class SetupDocument(msgspec.Struct):
     network_info: dict[str, NetworkInfo] = {}
     port_mappings: list[PortMapping] | None = None
     dns_servers: list[str] | None = None
+
+
+class Interface(msgspec.Struct):
+    mac_address: str = ""
+
+
+class SetupStatus(msgspec.Struct):
+    """netavark's answer for one network of a setup (the fields pallet reads; netavark
+    writes null for what it has not)."""
+
+    interfaces: dict[str, Interface] | None = None  # by interface name in the container
+    dns_server_ips: list[str] | None = None  # aardvark's addresses, on a DNS-enabled network
+
+
+SetupResult = dict[str, SetupStatus]  # by netavark network name

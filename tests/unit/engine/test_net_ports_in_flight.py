@@ -27,7 +27,7 @@ from pallet.engine.plugins import StartContext
 from pallet.engine.records import Container
 from pallet.network import portmap
 from pallet.network.config import NetConfig
-from pallet.network.netdoc import SetupDocument
+from pallet.network.netdoc import SetupDocument, SetupResult
 from pallet.network.records import NetworkStore
 from pallet.system.db import Database
 
@@ -49,7 +49,7 @@ class FakeNetns:
 
 
 class FakeDriver:
-    def setup(self, netns: str, doc: SetupDocument) -> dict[str, Any]:
+    def setup(self, netns: str, doc: SetupDocument) -> SetupResult:
         return {}
 
     def teardown(self, netns: str, doc: SetupDocument) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import json
 from ipaddress import IPv4Network
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -14,7 +13,7 @@ from pallet.engine.netplug import spares as net_spares
 from pallet.engine.netplug.service import NetworkService
 from pallet.engine.netplug.spares import SparePool
 from pallet.network.config import NetConfig
-from pallet.network.netdoc import SetupDocument
+from pallet.network.netdoc import Interface, SetupDocument, SetupResult, SetupStatus
 from pallet.network.records import NetworkStore
 from pallet.system.db import Database
 
@@ -43,11 +42,11 @@ class FakeDriver:
         self.up: dict[str, SetupDocument] = {}
         self.documented_first: list[bool] = []
 
-    def setup(self, netns: str, doc: SetupDocument) -> dict[str, Any]:
+    def setup(self, netns: str, doc: SetupDocument) -> SetupResult:
         owner = doc.container_id
         self.documented_first.append((self.state_dir / f"{owner}.json").exists())
         self.up[netns] = doc
-        return {"net": {"interfaces": {"eth0": {"mac_address": "aa:bb"}}}}
+        return {"net": SetupStatus(interfaces={"eth0": Interface(mac_address="aa:bb")})}
 
     def teardown(self, netns: str, doc: SetupDocument) -> None:
         self.up.pop(netns, None)

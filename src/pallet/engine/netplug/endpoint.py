@@ -29,7 +29,7 @@ from pallet.engine.records import Container
 from pallet.errors import NotFound
 from pallet.network import netns, portmap
 from pallet.network.netavark import Attachment, Netavark, network_info, setup_document
-from pallet.network.netdoc import PortMapping, SetupDocument
+from pallet.network.netdoc import PortMapping, SetupDocument, SetupResult, SetupStatus
 from pallet.network.records import NetworkRecord
 from pallet.system.ids import new_id
 
@@ -119,7 +119,7 @@ class EndpointSetup:
         st.ports = list(ports)
         st.endpoints = {att.network.id: self.endpoint(att, {}) for att in atts}
         # what netavark will answer: aardvark listens on the gateway of DNS-enabled networks
-        predicted = {n.nv_name: {"dns_server_ips": [n.gateway]} for n in nets
+        predicted = {n.nv_name: SetupStatus(dns_server_ips=[n.gateway]) for n in nets
                      if network_info(n).dns_enabled}
         self._fill(st, nets, predicted, ctx)
         work = self._run_setup(c, st, ctx, path, doc, atts, nets)
@@ -173,25 +173,27 @@ class EndpointSetup:
         self.reaper.forget_start(c.id)
         st.forget_endpoint()
 
-    def endpoint(self, att: Attachment, result: dict[str, Any]) -> Endpoint:
+    def endpoint(self, att: Attachment, result: SetupResult) -> Endpoint:
         """The endpoint of ``att`` from netavark's answer ``result`` ({} before it came)."""
-        iface = result.get(att.network.nv_name, {}).get("interfaces", {}).get(att.interface, {})
+        status = result.get(att.network.nv_name)
+        iface = (status.interfaces or {}).get(att.interface) if status else None
         out = Endpoint(ip=att.ip, prefix=int(att.network.subnet.split("/")[1]),
-                       gateway=att.network.gateway, mac=str(iface.get("mac_address", "")),
+                       gateway=att.network.gateway, mac=iface.mac_address if iface else "",
                        endpoint=new_id(), interface=att.interface)
         if att.ip6:
             out.ip6, out.gateway6 = att.ip6, att.network.gateway6
             out.prefix6 = int(att.network.subnet6.split("/")[1])
         return out
 
-    def _fill(self, st: NetworkState, nets: list[NetworkRecord], result: dict[str, Any],
+    def _fill(self, st: NetworkState, nets: list[NetworkRecord], result: SetupResult,
               ctx: StartContext) -> None:
         ctx.netns_path = st.netns
         ctx.ips = [e.ip for e in st.endpoints.values()][:1]
         servers: list[str] = []
         for n in nets:
-            info = result.get(n.nv_name, {})
-            servers += [s for s in info.get("dns_server_ips", []) if s not in servers]
+            status = result.get(n.nv_name)
+            found = (status.dns_server_ips or []) if status else []
+            servers += [s for s in found if s not in servers]
         if servers:
             # aardvark forwards other names to --dns servers or the host's resolvers; its
             # search domain (dns.podman) is left out: bare names resolve, as with dockerd

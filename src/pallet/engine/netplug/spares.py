@@ -26,7 +26,6 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
@@ -34,7 +33,7 @@ from pallet.engine.netplug.service import NetworkService
 from pallet.errors import PalletError
 from pallet.network import netns
 from pallet.network.netavark import Attachment, Netavark, setup_document
-from pallet.network.netdoc import SetupDocument
+from pallet.network.netdoc import SetupDocument, SetupResult
 from pallet.system.atomic import write_bytes
 from pallet.system.ids import new_id
 
@@ -49,7 +48,7 @@ class Spare:
     ip: str
     path: Path  # the pinned namespace
     doc: SetupDocument  # netavark's setup document (teardown needs it)
-    result: dict[str, Any]  # netavark's answer
+    result: SetupResult  # netavark's answer
 
 
 class SpareNote(msgspec.Struct):
