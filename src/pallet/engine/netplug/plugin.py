@@ -4,7 +4,7 @@ It composes its collaborators, each built by the daemon's wiring: what a contain
 asks for (``wants``), the endpoint a start sets up (``endpoint``), the
 teardowns and their crash notes (``reaper``), live connect and disconnect
 (``live``), and the views (``views``). The per-container locks are shared
-by the plugin, the setup and live connect; the state's shape is in ``wants``.
+by the plugin, the setup and live connect; the state is ``pluginstate.NetworkState``.
 """
 
 from __future__ import annotations
