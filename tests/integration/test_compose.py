@@ -233,3 +233,26 @@ def test_logs_follow_picks_up_containers_started_later(tool: str, palletd: Any, 
         assert "\x1b[Ka-2 exited with code 0" in lines, out  # after "\r" (a newline here)
     finally:
         run("down", "-t", "0")
+
+
+def test_progress_quiet_silences_the_build_and_json_reports_it(palletd: Any, busybox: str,
+                                                               tmp_path: Path) -> None:
+    (tmp_path / "Dockerfile").write_text("FROM busybox\nRUN echo built-marker > /m\n")
+    (tmp_path / "compose.yaml").write_text("services:\n  app: {build: ., image: cq-app:1}\n")
+    argv = [str(shutil.which("pallet")), "compose", "-p", "cq"]
+
+    def build(*flags: str) -> subprocess.CompletedProcess[str]:
+        return cp.run([*argv, *flags, "build", "--no-cache"], env=palletd.env, cwd=tmp_path)
+
+    try:
+        plain = build("--progress", "plain")
+        assert "Step 2/2" in plain.stdout + plain.stderr
+        quiet = build("--progress", "quiet")
+        assert quiet.stdout + quiet.stderr == ""
+        as_json = build("--progress", "json")
+        assert "Step" not in as_json.stdout + as_json.stderr
+        events = [json.loads(line) for line in as_json.stderr.splitlines()]
+        assert {"id": "Service app", "status": "Built"} in events
+    finally:
+        cp.run([str(shutil.which("pallet")), "rmi", "-f", "cq-app:1"], env=palletd.env,
+               check=False)

@@ -102,7 +102,8 @@ def build_one(project: Project, svc: Service, image: str, *, no_cache: bool = Fa
         buildargs=build_args or None, labels=b.labels, target=b.target,
         nocache=no_cache or b.no_cache, pull=pull or b.pull, networkmode=b.network,
         quiet=quiet, secrets=_secrets(project, svc) or None)
-    show(resp.chunks(), _quiet_write if quiet else _write, quiet=quiet)
+    silent = quiet or (progress is not None and progress.mode in ("quiet", "json"))
+    show(resp.chunks(), _quiet_write if silent else _write, quiet=silent)
     if progress:
         progress.event("Service", svc.name, "Built")
 
