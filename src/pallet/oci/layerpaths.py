@@ -55,6 +55,16 @@ def clean_parts(name: str, *, clamp: bool = False) -> list[str]:
     return parts
 
 
+def _empty(fd: int) -> bool:
+    """Whether the directory ``fd`` has no entries; ``fd`` may be an O_PATH fd (``docker
+    cp``'s anchors are), which cannot be listed itself."""
+    listable = os.open(".", os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC, dir_fd=fd)
+    try:
+        return not os.listdir(listable)
+    finally:
+        os.close(listable)
+
+
 class RootDirs:
     """The target root's fd and a cache of directory fds resolved inside it.
 
@@ -73,7 +83,7 @@ class RootDirs:
         self.prefix = [p for p in prefix if p not in ("", ".")]
         self.dirs: dict[str, int] = {}
         self.retired: list[int] = []  # fds dropped from the cache, closed between members
-        self.fresh = not self.prefix and not os.listdir(self.root)
+        self.fresh = not self.prefix and _empty(self.root)
         self.kinds: dict[str, Kind] = {}  # while fresh: what the layer made, by path
         self.settle: Callable[[], None] = lambda: None  # waits for pending creations
 
