@@ -75,6 +75,7 @@ class ContainerStore:
     def __init__(self, db: Database) -> None:
         self._db = db
         db.migrate("containers", _SCHEMA)
+        self._listed: tuple[int, list[Container]] = (-1, [])
 
     def add(self, c: Container) -> None:
         try:
@@ -107,8 +108,17 @@ class ContainerStore:
         return [_dec.decode(r["data"]) for r in self._db.query("SELECT data FROM containers")]
 
     def listed(self) -> list[Container]:
-        """The containers users see: all but the builder's RUN step containers."""
-        return [c for c in self.all() if not c.build_step]
+        """The containers users see: all but the builder's RUN step containers.
+
+        Decoded once per change to the database and shared by the hot reads (list,
+        ``/info``): callers read them and never change them (``get``, ``resolve`` and
+        ``all`` give fresh records to change and save)."""
+        generation = self._db.generation
+        cached_at, listed = self._listed
+        if cached_at != generation:
+            listed = [c for c in self.all() if not c.build_step]
+            self._listed = (generation, listed)
+        return list(listed)
 
     def get(self, cid: str) -> Container | None:
         row = self._db.one("SELECT data FROM containers WHERE id=?", (cid,))

@@ -6,6 +6,7 @@ table-tested. Filters follow dockerd's ``ps`` filter rules.
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from datetime import datetime
@@ -32,7 +33,10 @@ from pallet.notation.human import container_status
 from pallet.runtime.spec import MASKED_PATHS, READONLY_PATHS
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_time(value: str) -> float:
+    """RFC 3339 -> seconds since the epoch (0 for Go's zero time); cached, as every list
+    converts the same start and finish times again."""
     if not value or value.startswith("0001-"):
         return 0.0
     text = value.replace("Z", "+00:00")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -81,6 +82,9 @@ def parse_time(value: str | None) -> datetime | None:
         return None
 
 
+@functools.lru_cache(maxsize=4096)
 def unix_time(value: str | None) -> int:
+    """Seconds since the epoch of an RFC 3339 time (0 if absent or invalid); cached, as
+    the image list converts the same creation times on every request."""
     t = parse_time(value)
     return int(t.timestamp()) if t else 0
