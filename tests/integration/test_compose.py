@@ -256,3 +256,44 @@ def test_progress_quiet_silences_the_build_and_json_reports_it(palletd: Any, bus
     finally:
         cp.run([str(shutil.which("pallet")), "rmi", "-f", "cq-app:1"], env=palletd.env,
                check=False)
+
+
+def test_a_changed_network_is_made_again_and_compose_v2_agrees(palletd: Any, busybox: str,
+                                                               engine: cp.Runner,
+                                                               tmp_path: Path) -> None:
+    """Its config hash label differs from the file's: pallet compose up stops the
+    containers on it, removes it, makes it again and recreates them (as Compose v2
+    does); Compose v2 then finds the project up to date."""
+    def write(label: str) -> None:
+        (tmp_path / "compose.yaml").write_text(
+            "services:\n"
+            "  a: {image: busybox, command: sleep 100, init: true, networks: [n]}\n"
+            f"networks:\n  n: {{labels: {{v: '{label}'}}}}\n")
+
+    ours = [str(shutil.which("pallet")), "compose", "-p", "netdiv"]
+    theirs = [cp.compose_v2(), "-p", "netdiv"]
+
+    def run(argv: list[str], *args: str) -> subprocess.CompletedProcess[str]:
+        return cp.run([*argv, *args], env=palletd.env, cwd=tmp_path)
+
+    def ids() -> tuple[str, str]:
+        net = engine("network", "inspect", "-f", "{{.Id}}", "netdiv_n").stdout.strip()
+        return net, engine("inspect", "-f", "{{.Id}}", "netdiv-a-1").stdout.strip()
+
+    try:
+        write("1")
+        run(ours, "up", "-d")
+        first = ids()
+        run(ours, "up", "-d")
+        assert ids() == first  # unchanged: nothing made again
+        write("2")
+        res = run(ours, "up", "-d")
+        second = ids()
+        assert second[0] != first[0] and second[1] != first[1], res.stderr
+        assert "Network netdiv_n  Removed" in res.stderr
+        assert engine("inspect", "-f", "{{.State.Running}}", "netdiv-a-1").stdout.strip() \
+            == "true"
+        run(theirs, "up", "-d")
+        assert ids() == second  # Compose v2 sees its own hash on the network
+    finally:
+        run(ours, "down", "-t", "0")

@@ -10,7 +10,7 @@ hash. Pure.
 from __future__ import annotations
 
 from pallet.compose import labels
-from pallet.compose.confighash import project_hashes
+from pallet.compose.confighash import ProjectHashes
 from pallet.compose.model import Network, Project, Service, ServiceNetwork
 from pallet.compose.plan import Dependency, Desired, DesiredResource, DesiredService
 
@@ -57,7 +57,9 @@ def dependencies(service: Service) -> dict[str, Dependency]:
 def desired(project: Project, hashes: bool = True) -> Desired:
     """The planner's view of ``project`` (config hashes only when ``hashes``: the
     commands that never recreate do without them)."""
-    config_hashes = project_hashes(project) if hashes else {}
+    computed = ProjectHashes(project) if hashes else None
+    config_hashes = computed.services if computed else {}
+    net_hashes = computed.networks if computed else {}
     services = [
         DesiredService(
             name=name,
@@ -70,7 +72,8 @@ def desired(project: Project, hashes: bool = True) -> Desired:
         )
         for name, svc in sorted(project.services.items())
     ]
-    nets = [DesiredResource(k, n.name, n.external) for k, n in sorted(networks(project).items())]
+    nets = [DesiredResource(k, n.name, n.external, net_hashes.get(k, ""))
+            for k, n in sorted(networks(project).items())]
     vols = [DesiredResource(k, v.name, v.external)
             for k, v in sorted((project.volumes or {}).items())]
     return Desired(project.name, services, nets, vols)

@@ -25,8 +25,8 @@ class DryRunEngine:
                    extra: list[str] | None = None) -> list[Wire]:
         return self.real.containers(project, all, extra)
 
-    def network_names(self) -> list[str]:
-        return self.real.network_names()
+    def network_hashes(self) -> dict[str, str]:
+        return self.real.network_hashes()
 
     def volume_names(self) -> list[str]:
         return self.real.volume_names()

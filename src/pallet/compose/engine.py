@@ -20,7 +20,7 @@ Wire = dict[str, Any]
 class Engine(Protocol):
     def containers(self, project: str, all: bool = True,
                    extra: list[str] | None = None) -> list[Wire]: ...
-    def network_names(self) -> list[str]: ...
+    def network_hashes(self) -> dict[str, str]: ...
     def volume_names(self) -> list[str]: ...
     def project_networks(self, project: str) -> list[Wire]: ...
     def project_volumes(self, project: str) -> list[Wire]: ...
@@ -57,8 +57,10 @@ class ClientEngine:
         flt = {"label": [labels.project_filter(project), *(extra or [])]}
         return self.client.containers.list(all=all, filters=flt)
 
-    def network_names(self) -> list[str]:
-        return [n.Name for n in self.client.networks.list()]
+    def network_hashes(self) -> dict[str, str]:
+        """Every network's name, with its compose config hash ("" if none)."""
+        return {n.Name: (n.Labels or {}).get(labels.CONFIG_HASH, "")
+                for n in self.client.networks.list()}
 
     def volume_names(self) -> list[str]:
         return [v.Name for v in self.client.volumes.list().Volumes or []]

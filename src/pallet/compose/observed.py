@@ -34,10 +34,12 @@ def observe(engine: Engine, project: str) -> Observed:
     from pallet.compose.threads import background
 
     docs = background(lambda: engine.containers(project))
-    nets = background(engine.network_names)
+    nets = background(engine.network_hashes)
     vols = background(engine.volume_names)
+    hashes = nets.result()
     return Observed(containers=[container(d) for d in docs.result()],
-                    networks=nets.result(), volumes=vols.result())
+                    networks=list(hashes), volumes=vols.result(),
+                    network_hashes={n: h for n, h in hashes.items() if h})
 
 
 def desired_from_engine(engine: Engine, project: str) -> Desired:

@@ -44,11 +44,13 @@ class DesiredService(msgspec.Struct, frozen=True):
 
 
 class DesiredResource(msgspec.Struct, frozen=True):
-    """A project network or volume: its key in the file and its engine name."""
+    """A project network or volume: its key in the file, its engine name and its config
+    hash (Compose v2's label; "" when unknown)."""
 
     key: str
     name: str
     external: bool = False
+    config_hash: str = ""
 
 
 class Desired(msgspec.Struct, frozen=True):
@@ -75,6 +77,7 @@ class Observed(msgspec.Struct, frozen=True):
     containers: list[ObservedContainer] = []
     networks: list[str] = []  # engine names present
     volumes: list[str] = []
+    network_hashes: dict[str, str] = {}  # engine name -> config hash label, where set
 
 
 class UpOptions(msgspec.Struct, frozen=True):

@@ -83,19 +83,50 @@ def by_service(observed: Observed) -> dict[str, list[ObservedContainer]]:
 
 
 def _resources(plan: Plan, kind: str, wanted: list[DesiredResource],
-               present: list[str]) -> dict[str, str]:
-    """Steps creating the missing networks or volumes; key -> step id (or "")."""
+               present: list[str], after: dict[str, tuple[str, ...]] | None = None
+               ) -> dict[str, str]:
+    """Steps creating the missing networks or volumes (those in ``after`` once the
+    steps named there are done); key -> step id (or "")."""
     steps: dict[str, str] = {}
     for res in wanted:
-        if res.name in present:
+        if res.name in present and res.key not in (after or {}):
             steps[res.key] = ""
         elif res.external:
             raise NotFound(f"{kind} {res.name} declared as external, but could not be found")
         else:
             step_kind: StepKind = "create_network" if kind == "network" else "create_volume"
             steps[res.key] = plan.add(Step(id=f"{kind}:{res.key}", kind=step_kind,
-                                           name=res.name, key=res.key))
+                                           name=res.name, key=res.key,
+                                           after=(after or {}).get(res.key, ())))
     return steps
+
+
+def _diverged(plan: Plan, desired: Desired, observed: Observed, order: list[str],
+              used: set[str]) -> dict[str, tuple[str, ...]]:
+    """Networks whose config hash label differs from the file's, as Compose v2 handles
+    them: the containers on them stop, the network is removed (to be made again, and
+    the containers recreated on it). Only when every service with containers on it is
+    being converged; key -> the removal step."""
+    existing = by_service(observed)
+    out: dict[str, tuple[str, ...]] = {}
+    for res in desired.networks:
+        label = observed.network_hashes.get(res.name, "")
+        if res.key not in used or res.external or not res.config_hash or not label \
+                or label == res.config_hash:
+            continue
+        users = [s.name for s in desired.services if res.key in s.networks]
+        if any(existing.get(u) for u in users if u not in order):
+            continue
+        stops = []
+        for c in (c for u in users for c in existing.get(u, [])):
+            step_id = f"stop:{c.name}"
+            if c.state in ("running", "paused", "restarting") and step_id not in plan.ids():
+                stops.append(plan.add(Step(id=step_id, kind="stop_container",
+                                           service=c.service, name=c.name, container=c.id,
+                                           number=c.number)))
+        out[res.key] = (plan.add(Step(id=f"rmnet:{res.key}", kind="remove_network",
+                                      name=res.name, key=res.key, after=tuple(stops))),)
+    return out
 
 
 def _scale(svc: DesiredService, opts: UpOptions) -> int:
@@ -124,8 +155,9 @@ def plan_up(desired: Desired, observed: Observed, opts: UpOptions) -> Plan:
     order = [n for n in dependency_order(desired.services) if n in chosen]
     used_nets = {k for n in order for k in by_name[n].networks}
     used_vols = {k for n in order for k in by_name[n].volumes}
-    net_steps = _resources(plan, "network",
-                           [r for r in desired.networks if r.key in used_nets], observed.networks)
+    diverged = _diverged(plan, desired, observed, order, used_nets)
+    net_steps = _resources(plan, "network", [r for r in desired.networks if r.key in used_nets],
+                           observed.networks, diverged)
     vol_steps = _resources(plan, "volume",
                            [r for r in desired.volumes if r.key in used_vols], observed.volumes)
     existing = by_service(observed)
@@ -137,6 +169,8 @@ def plan_up(desired: Desired, observed: Observed, opts: UpOptions) -> Plan:
         svc = by_name[name]
         policy = opts.recreate if (not opts.services or name in opts.services) \
             else opts.recreate_deps
+        if diverged.keys() & set(svc.networks):
+            policy = "force"  # its network is made again
         infra = [s for s in [*(net_steps.get(k, "") for k in svc.networks),
                              *(vol_steps.get(k, "") for k in svc.volumes)] if s]
         deps_made = [i for d in svc.depends_on for i in made.get(d, [])]
@@ -147,8 +181,10 @@ def plan_up(desired: Desired, observed: Observed, opts: UpOptions) -> Plan:
         keep.sort(key=lambda c: c.number)
         for c in have:
             if c not in keep:
-                stop = plan.add(Step(id=f"stop:{c.name}", kind="stop_container", service=name,
-                                     name=c.name, container=c.id, number=c.number))
+                stop = f"stop:{c.name}"
+                if stop not in plan.ids():
+                    plan.add(Step(id=stop, kind="stop_container", service=name,
+                                  name=c.name, container=c.id, number=c.number))
                 plan.add(Step(id=f"remove:{c.name}", kind="remove_container", service=name,
                               name=c.name, container=c.id, number=c.number, after=(stop,)))
         made[name] = []

@@ -65,8 +65,9 @@ class FakeEngine:
                             "State": c["State"]["Status"], "Image": c["Body"].get("Image")})
         return out
 
-    def network_names(self) -> list[str]:
-        return list(self.networks)
+    def network_hashes(self) -> dict[str, str]:
+        return {name: (body.get("Labels") or {}).get("com.docker.compose.config-hash", "")
+                for name, body in self.networks.items()}
 
     def volume_names(self) -> list[str]:
         return list(self.volumes)

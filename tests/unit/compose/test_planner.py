@@ -257,6 +257,39 @@ def test_start_starts_only_stopped_containers_waiting_for_conditions() -> None:
     assert plan.by_id("start:p-web-1").after == ("wait:web:db",)
 
 
+HASHED = [DesiredResource("default", "p_default", config_hash="n-default"),
+          DesiredResource("back", "p_back", config_hash="n-back")]
+
+
+@pytest.mark.parametrize(("labels", "opts", "remade"), [
+    # the same hash, or no label (made before labels): the network stays
+    ({"p_default": "n-default", "p_back": "n-back"}, UpOptions(), set()),
+    ({}, UpOptions(), set()),
+    # back changed: its containers (db, web) stop, it is removed and made again, and they
+    # are recreated on it; proxy (default only) is left alone
+    ({"p_back": "changed"}, UpOptions(), {"back"}),
+    # up web brings db too, so back is remade; up proxy alone leaves back to db and web
+    ({"p_back": "changed"}, UpOptions(services=["web"]), {"back"}),
+    ({"p_back": "changed"}, UpOptions(services=["proxy"], no_deps=True), set()),
+])
+def test_a_network_whose_config_changed_is_made_again_with_its_containers(
+        labels: dict[str, str], opts: UpOptions, remade: set[str]) -> None:
+    desired = Desired("p", project().services, HASHED, VOLS)
+    observed = Observed(ALL_UP.containers, ALL_UP.networks, ALL_UP.volumes,
+                        network_hashes=labels)
+    plan = plan_up(desired, observed, opts)
+    assert {s.key for s in plan.steps if s.kind == "remove_network"} == remade
+    assert {s.key for s in plan.steps if s.kind == "create_network"} == remade
+    recreated = {s.service for s in plan.steps if s.kind == "recreate_container"}
+    assert recreated == ({"db", "web"} if remade else set())
+    if remade:
+        assert set(plan.by_id("rmnet:back").after) == {"stop:p-db-1", "stop:p-web-1"}
+        assert plan.by_id("network:back").after == ("rmnet:back",)
+        assert "network:back" in plan.by_id("recreate:p-db-1").after
+        assert "recreate:p-proxy-1" not in plan.ids()
+        assert len(plan.ids()) == len(set(plan.ids()))  # no step planned twice
+
+
 def test_network_and_volume_hashes_are_compose_v2s() -> None:
     # the labels Compose v2.40 put on a network and a volume it created (no options set)
     assert network_hash({"name": "stack3_back", "ipam": {}}) == (
