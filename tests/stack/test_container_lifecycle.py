@@ -60,7 +60,7 @@ async def test_exit_code_is_recorded_and_waiters_released(e: Env) -> None:
     waiter = asyncio.ensure_future(e.svc.wait(cid, "next-exit"))
     await asyncio.sleep(0)
     e.runtime.finish(cid, 3)
-    assert (await waiter)["StatusCode"] == 3
+    assert (await waiter).StatusCode == 3
     c = e.svc.resolve(cid)
     assert c.status.value == "exited" and c.exit_code == 3
 
@@ -107,7 +107,7 @@ async def test_auto_remove_releases_removed_waiter_with_exit_code(e: Env) -> Non
     waiter = asyncio.ensure_future(e.svc.wait(cid, "removed"))
     await asyncio.sleep(0)
     e.runtime.finish(cid, 0)
-    assert (await waiter)["StatusCode"] == 0
+    assert (await waiter).StatusCode == 0
     with pytest.raises(NotFound):
         e.svc.resolve(cid)
 

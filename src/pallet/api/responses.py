@@ -189,3 +189,38 @@ class Event(msgspec.Struct):
     scope: str = ""
     time: int = 0
     timeNano: int = 0
+
+
+class WaitExitError(msgspec.Struct):
+    Message: str = ""
+
+
+class WaitResponse(msgspec.Struct):
+    """``POST /containers/{id}/wait``; ``Error`` is null when the wait itself worked."""
+
+    StatusCode: int = 0
+    Error: WaitExitError | None = None
+
+
+class ProcessConfig(msgspec.Struct):
+    tty: bool = False
+    entrypoint: str = ""
+    arguments: list[str] = msgspec.field(default_factory=list)
+    privileged: bool = False
+    user: str = ""
+
+
+class ExecInspect(msgspec.Struct):
+    """``GET /exec/{id}/json``; ``ExitCode`` is null while the process runs."""
+
+    ID: str = ""
+    Running: bool = False
+    ExitCode: int | None = None
+    ProcessConfig: ProcessConfig = msgspec.field(default_factory=ProcessConfig)
+    OpenStdin: bool = False
+    OpenStderr: bool = False
+    OpenStdout: bool = False
+    CanRemove: bool = False
+    ContainerID: str = ""
+    DetachKeys: str = ""
+    Pid: int = 0

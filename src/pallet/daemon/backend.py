@@ -16,6 +16,14 @@ from typing import Any
 
 import pallet
 from pallet.api.models import CreateRequest, ExecConfig
+from pallet.api.responses import (
+    ContainersPruned,
+    ContainerTop,
+    ExecInspect,
+    ImageDeleted,
+    ImagesPruned,
+    WaitResponse,
+)
 from pallet.api.view_containers import ContainerInspect, ContainerSummary
 from pallet.api.view_images import ImageInspect, ImageSummary
 from pallet.engine import links
@@ -47,6 +55,7 @@ Puller = Callable[[str, str, str, str, bool], AsyncIterator[dict[str, Any]]]
 StrList = list[str]
 ImageList = list[ImageSummary]
 SummaryList = list[ContainerSummary]
+DeletedList = list[ImageDeleted]
 
 class EngineBackend:
     def __init__(self, containers: ContainerService, execs: ExecService, images: ImageOps,
@@ -137,10 +146,10 @@ class EngineBackend:
     async def rename(self, ref: str, new_name: str) -> None:
         await self.c.rename(ref, new_name)
 
-    async def wait(self, ref: str, condition: str) -> dict[str, Any]:
+    async def wait(self, ref: str, condition: str) -> WaitResponse:
         return await self.c.wait(ref, condition)
 
-    async def top(self, ref: str, ps_args: str) -> dict[str, Any]:
+    async def top(self, ref: str, ps_args: str) -> ContainerTop:
         c = self.c.resolve(ref)
         if c.status not in (State.RUNNING, State.PAUSED):
             raise Conflict(f"Container {c.id} is not running")
@@ -225,14 +234,14 @@ class EngineBackend:
         self._spool.mkdir(parents=True, exist_ok=True, mode=0o700)
         return self._spool / f"upload-{os.getpid()}-{time.monotonic_ns()}"
 
-    async def prune(self, filters: Filters) -> dict[str, Any]:
+    async def prune(self, filters: Filters) -> ContainersPruned:
         prunable = prune_filter(filters)
 
         def keep(c: Any) -> bool:
             return not prunable(c.created_unix, c.config.Labels or {})
 
         deleted, space = await self.c.prune(keep)
-        return {"ContainersDeleted": deleted or None, "SpaceReclaimed": space}
+        return ContainersPruned(ContainersDeleted=deleted or None, SpaceReclaimed=space)
 
     # -- exec ------------------------------------------------------------------
     async def exec_create(self, ref: str, config: ExecConfig) -> str:
@@ -244,7 +253,7 @@ class EngineBackend:
     async def exec_resize(self, exec_id: str, height: int, width: int) -> None:
         await self.x.resize(exec_id, height, width)
 
-    async def exec_inspect(self, exec_id: str) -> dict[str, Any]:
+    async def exec_inspect(self, exec_id: str) -> ExecInspect:
         return self.x.inspect(exec_id)
 
     # -- images ------------------------------------------------------------------
@@ -260,10 +269,10 @@ class EngineBackend:
     async def image_tag(self, ref: str, repo: str, tag: str) -> None:
         await self.i.tag(ref, repo, tag)
 
-    async def image_remove(self, ref: str, force: bool, noprune: bool) -> WireList:
+    async def image_remove(self, ref: str, force: bool, noprune: bool) -> DeletedList:
         return await self.i.remove(ref, force, noprune)
 
-    async def images_prune(self, filters: Filters) -> dict[str, Any]:
+    async def images_prune(self, filters: Filters) -> ImagesPruned:
         return await self.i.prune(filters)
 
     def image_save(self, refs: StrList) -> AsyncIterator[bytes]:

@@ -10,6 +10,7 @@ import contextlib
 from collections import defaultdict
 from typing import Any
 
+from pallet.api.responses import NetworkCreateResponse, NetworksPruned
 from pallet.api.view_networks import Network
 from pallet.daemon.parts import Part, PartContext
 from pallet.engine.links import LinksPlugin
@@ -54,10 +55,10 @@ class NetworkAPI:
     async def inspect(self, ref: str, verbose: bool, scope: str) -> Network:
         return self._view(self.nets.resolve(ref).id, True)
 
-    async def create(self, body: dict[str, Any]) -> dict[str, Any]:
+    async def create(self, body: dict[str, Any]) -> NetworkCreateResponse:
         n = self.nets.create(body)
         self.ctx.events.publish("network", "create", n.id, {"name": n.name, "type": n.driver})
-        return {"Id": n.id, "Warning": ""}
+        return NetworkCreateResponse(Id=n.id, Warning="")
 
     async def remove(self, ref: str) -> None:
         n = self.nets.resolve(ref)
@@ -80,9 +81,9 @@ class NetworkAPI:
             self.ctx.events.publish("network", "disconnect", n.id,
                                     {"name": n.name, "type": n.driver, "container": c.id})
 
-    async def prune(self, filters: Filters) -> dict[str, Any]:
+    async def prune(self, filters: Filters) -> NetworksPruned:
         await self.plugin.drain()
-        return {"NetworksDeleted": self.nets.prune(filters) or None}
+        return NetworksPruned(NetworksDeleted=self.nets.prune(filters) or None)
 
 
 def install(ctx: PartContext) -> Part:

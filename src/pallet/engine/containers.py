@@ -14,9 +14,10 @@ import contextlib
 import logging
 import shutil
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Protocol
 
 from pallet.api.models import CreateRequest, HostConfig
+from pallet.api.responses import WaitResponse
 from pallet.engine.configmerge import merge_config, process_args
 from pallet.engine.control import ProcessControl
 from pallet.engine.createcheck import check_create, host_limits
@@ -152,7 +153,7 @@ class ContainerService:
         self.event(c, "rename", oldName=f"/{old}")
 
     # -- wait ------------------------------------------------------------------
-    async def wait(self, ref: str, condition: str) -> dict[str, Any]:
+    async def wait(self, ref: str, condition: str) -> WaitResponse:
         c = self.resolve(ref)
         condition = condition or "not-running"
         if condition not in ("not-running", "next-exit", "removed"):
@@ -160,11 +161,11 @@ class ContainerService:
         if condition == "removed":
             fut = self.waiters.on_removed(c.id)
         elif condition == "not-running" and not c.running and c.status != State.REMOVING:
-            return {"StatusCode": c.exit_code, "Error": None}
+            return WaitResponse(StatusCode=c.exit_code)
         else:
             fut = self.waiters.on_exit(c.id)
         code = await fut
-        return {"StatusCode": code, "Error": None}
+        return WaitResponse(StatusCode=code)
 
     async def prune(self, keep: Callable[[Container], bool]) -> tuple[list[str], int]:
         deleted: list[str] = []

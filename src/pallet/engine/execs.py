@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pallet.api.models import ExecConfig
+from pallet.api.responses import ExecInspect, ProcessConfig
 from pallet.engine.containers import ContainerService
 from pallet.engine.lifecycle import Op, next_state
 from pallet.engine.ports import ExecProcessView
@@ -180,26 +181,17 @@ class ExecService:
             raise Conflict(f"Exec {exec_id} is not running")
         await rec.process.resize(height, width)
 
-    def inspect(self, exec_id: str) -> dict[str, Any]:
+    def inspect(self, exec_id: str) -> ExecInspect:
         rec = self.get(exec_id)
         cmd = list(rec.config.Cmd or [])
-        return {
-            "ID": rec.id,
-            "Running": rec.running,
-            "ExitCode": rec.exit_code,
-            "ProcessConfig": {
-                "tty": rec.config.Tty, "entrypoint": cmd[0] if cmd else "",
-                "arguments": cmd[1:], "privileged": rec.config.Privileged,
-                "user": rec.config.User,
-            },
-            "OpenStdin": rec.config.AttachStdin,
-            "OpenStderr": rec.config.AttachStderr,
-            "OpenStdout": rec.config.AttachStdout,
-            "CanRemove": False,
-            "ContainerID": rec.container_id,
-            "DetachKeys": rec.config.DetachKeys,
-            "Pid": rec.pid,
-        }
+        return ExecInspect(
+            ID=rec.id, Running=rec.running, ExitCode=rec.exit_code,
+            ProcessConfig=ProcessConfig(
+                tty=rec.config.Tty, entrypoint=cmd[0] if cmd else "", arguments=cmd[1:],
+                privileged=rec.config.Privileged, user=rec.config.User),
+            OpenStdin=rec.config.AttachStdin, OpenStderr=rec.config.AttachStderr,
+            OpenStdout=rec.config.AttachStdout, CanRemove=False,
+            ContainerID=rec.container_id, DetachKeys=rec.config.DetachKeys, Pid=rec.pid)
 
     def forget_container(self, cid: str) -> None:
         for eid in self.ids_for(cid):

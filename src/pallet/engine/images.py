@@ -12,6 +12,9 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
+from pallet.api.responses import ImageDeleted, ImagesPruned
 from pallet.api.view_images import ImageInspect, ImageSummary
 from pallet.build.changes import apply_commit_changes
 from pallet.engine.events import EventBus
@@ -26,6 +29,7 @@ from pallet.notation.prunefilter import PRUNE_KEYS, prune_filter
 from pallet.oci.reference import familiar, parse_reference
 
 WireList = list[dict[str, Any]]
+DeletedList = list[ImageDeleted]
 StrList = list[str]
 log = logging.getLogger(__name__)
 
@@ -98,7 +102,7 @@ class ImageOps:
         await self._run(self.svc.tag, ref, target)
         self.events.publish("image", "tag", img.id, {"name": familiar(target)})
 
-    async def remove(self, ref: str, force: bool, noprune: bool) -> WireList:
+    async def remove(self, ref: str, force: bool, noprune: bool) -> DeletedList:
         img = self.svc.resolve(ref)
         _, by_id = resolve_id(self.svc.records, ref)
         untag_only = not by_id and len(self.svc.records.refs_of(img.id)) > 1
@@ -114,9 +118,9 @@ class ImageOps:
             for action, value in item.items():
                 self.events.publish("image", "untag" if action == "Untagged" else "delete",
                                     value, {"name": value})
-        return [dict(r) for r in result]
+        return [msgspec.convert(r, ImageDeleted) for r in result]
 
-    async def prune(self, filters: Filters) -> dict[str, Any]:
+    async def prune(self, filters: Filters) -> ImagesPruned:
         dangling = filters.get("dangling", ["true"])[0].lower() not in ("false", "0")
         prunable = prune_filter(filters, (*PRUNE_KEYS, "dangling"))
 
@@ -127,8 +131,8 @@ class ImageOps:
             labels = img.container_config.get("Labels") or {}
             return not prunable(parse_time(img.created), labels)
 
-        result = dict(await self._run(self.svc.prune, dangling, kept))
-        result["SpaceReclaimed"] = int(result.get("SpaceReclaimed") or 0) + await self.collect()
+        result = msgspec.convert(await self._run(self.svc.prune, dangling, kept), ImagesPruned)
+        result.SpaceReclaimed += await self.collect()
         return result
 
     async def collect(self) -> int:

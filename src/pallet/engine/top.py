@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Any
 
+from pallet.api.responses import ContainerTop
 from pallet.errors import InvalidArgument
 from pallet.runtime.spawn import spawn
 
@@ -24,7 +24,7 @@ def cgroup_pids(cgroups_path: str) -> set[int]:
     return set()
 
 
-def filter_ps(output: str, pids: set[int]) -> dict[str, Any]:
+def filter_ps(output: str, pids: set[int]) -> ContainerTop:
     lines = output.splitlines()
     if not lines:
         raise InvalidArgument("ps printed nothing")
@@ -44,10 +44,10 @@ def filter_ps(output: str, pids: set[int]) -> dict[str, Any]:
             continue
         if pid in pids:
             processes.append(fields)
-    return {"Titles": titles, "Processes": processes}
+    return ContainerTop(Titles=titles, Processes=processes)
 
 
-async def top(cgroups_path: str, ps_args: str) -> dict[str, Any]:
+async def top(cgroups_path: str, ps_args: str) -> ContainerTop:
     args = shlex.split(ps_args or "-ef")
     proc = await spawn(["ps", *args])
     out, err = await proc.communicate()

@@ -14,6 +14,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from pallet.api.models import CreateRequest, ExecConfig
+from pallet.api.responses import (
+    ContainersPruned,
+    ContainerTop,
+    ExecInspect,
+    ImageDeleted,
+    ImagesPruned,
+    WaitResponse,
+)
 from pallet.api.view_containers import ContainerInspect, ContainerSummary
 from pallet.api.view_images import ImageInspect, ImageSummary
 from pallet.notation.filters import Filters
@@ -93,15 +101,15 @@ class ContainerBackend(Protocol):
 
     async def rename(self, ref: str, new_name: str) -> None: ...
 
-    async def wait(self, ref: str, condition: str) -> Wire:
+    async def wait(self, ref: str, condition: str) -> WaitResponse:
         """Block until the condition (not-running, next-exit, removed); returns
         ``{"StatusCode": n, "Error": None | {"Message": ...}}``."""
 
-    async def top(self, ref: str, ps_args: str) -> Wire: ...
+    async def top(self, ref: str, ps_args: str) -> ContainerTop: ...
 
     async def resize(self, ref: str, height: int, width: int) -> None: ...
 
-    async def prune(self, filters: Filters) -> Wire:
+    async def prune(self, filters: Filters) -> ContainersPruned:
         """``{"ContainersDeleted": [...], "SpaceReclaimed": n}``"""
 
 
@@ -135,7 +143,7 @@ class ExecBackend(Protocol):
 
     async def exec_resize(self, exec_id: str, height: int, width: int) -> None: ...
 
-    async def exec_inspect(self, exec_id: str) -> Wire: ...
+    async def exec_inspect(self, exec_id: str) -> ExecInspect: ...
 
 
 class ImageBackend(Protocol):
@@ -148,10 +156,11 @@ class ImageBackend(Protocol):
 
     async def image_tag(self, ref: str, repo: str, tag: str) -> None: ...
 
-    async def image_remove(self, ref: str, force: bool, noprune: bool) -> list[Wire]:
+    async def image_remove(self, ref: str, force: bool, noprune: bool
+                           ) -> list[ImageDeleted]:
         """``[{"Untagged": ref} | {"Deleted": id}, ...]``"""
 
-    async def images_prune(self, filters: Filters) -> Wire:
+    async def images_prune(self, filters: Filters) -> ImagesPruned:
         """``{"ImagesDeleted": [...], "SpaceReclaimed": n}``"""
 
     def image_save(self, refs: list[str]) -> AsyncIterator[bytes]:

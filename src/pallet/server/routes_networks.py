@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from pallet.api.responses import NetworkCreateResponse, NetworksPruned
 from pallet.api.view_networks import Network
 from pallet.errors import InvalidArgument
 from pallet.notation.filters import Filters
@@ -21,7 +22,7 @@ class NetworkBackend(Protocol):
 
     async def inspect(self, ref: str, verbose: bool, scope: str) -> Network: ...
 
-    async def create(self, body: dict[str, Any]) -> dict[str, Any]: ...
+    async def create(self, body: dict[str, Any]) -> NetworkCreateResponse: ...
 
     async def remove(self, ref: str) -> None: ...
 
@@ -29,7 +30,7 @@ class NetworkBackend(Protocol):
 
     async def disconnect(self, ref: str, container: str, force: bool) -> None: ...
 
-    async def prune(self, filters: Filters) -> dict[str, Any]: ...
+    async def prune(self, filters: Filters) -> NetworksPruned: ...
 
 
 

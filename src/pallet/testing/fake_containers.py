@@ -16,10 +16,11 @@ from typing import Any
 import msgspec
 
 from pallet.api.models import CreateRequest, ExecConfig
+from pallet.api.responses import ContainersPruned, ContainerTop, ExecInspect, WaitResponse
 from pallet.api.view_containers import ContainerInspect, ContainerSummary
 from pallet.errors import Conflict, InvalidArgument, NotFound, NotModified
 from pallet.notation.filters import Filters
-from pallet.server.backend import AttachSession, LogOptions, PathStat, Wire
+from pallet.server.backend import AttachSession, LogOptions, PathStat
 from pallet.system.ids import new_id
 from pallet.testing.fake_state import FakeContainer, FakeSession, FakeState, tar_of
 
@@ -142,7 +143,7 @@ class FakeContainerOps(FakeState):
             raise Conflict(f'Conflict. The container name "/{new_name}" is already in use')
         c.name = new_name
 
-    async def wait(self, ref: str, condition: str) -> Wire:
+    async def wait(self, ref: str, condition: str) -> WaitResponse:
         c = self.get(ref)
         if condition == "removed":
             await c.removed.wait()
@@ -150,13 +151,14 @@ class FakeContainerOps(FakeState):
             if condition == "next-exit":
                 c.exited.clear()
             await c.exited.wait()
-        return {"StatusCode": c.exit_code, "Error": None}
+        return WaitResponse(StatusCode=c.exit_code)
 
-    async def top(self, ref: str, ps_args: str) -> Wire:
+    async def top(self, ref: str, ps_args: str) -> ContainerTop:
         c = self.get(ref)
         if c.status != "running":
             raise Conflict(f"Container {c.id} is not running")
-        return {"Titles": ["PID", "CMD"], "Processes": [["1", " ".join(c.config.Cmd or [])]]}
+        return ContainerTop(Titles=["PID", "CMD"],
+                            Processes=[["1", " ".join(c.config.Cmd or [])]])
 
     async def logs(self, ref: str, opts: LogOptions
                    ) -> tuple[bool, AsyncIterator[tuple[int, bytes]]]:
@@ -227,11 +229,11 @@ class FakeContainerOps(FakeState):
         data = b"".join([chunk async for chunk in body])
         c.files[path.rstrip("/") + "/.uploaded.tar"] = data
 
-    async def prune(self, filters: Filters) -> Wire:
+    async def prune(self, filters: Filters) -> ContainersPruned:
         gone = [c.id for c in self.containers.values() if c.status in ("exited", "created")]
         for cid in gone:
             del self.containers[cid]
-        return {"ContainersDeleted": gone, "SpaceReclaimed": 0}
+        return ContainersPruned(ContainersDeleted=gone, SpaceReclaimed=0)
 
     # -- exec ----------------------------------------------------------------------------
     async def exec_create(self, ref: str, config: ExecConfig) -> str:
@@ -272,8 +274,9 @@ class FakeContainerOps(FakeState):
     async def exec_resize(self, exec_id: str, height: int, width: int) -> None:
         self._exec(exec_id)
 
-    async def exec_inspect(self, exec_id: str) -> Wire:
-        return {k: v for k, v in self._exec(exec_id).items() if not k.startswith("_")}
+    async def exec_inspect(self, exec_id: str) -> ExecInspect:
+        doc = {k: v for k, v in self._exec(exec_id).items() if not k.startswith("_")}
+        return msgspec.convert(doc, ExecInspect)
 
 
 def _label_match(labels: dict[str, str], spec: str) -> bool:

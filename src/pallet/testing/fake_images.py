@@ -12,6 +12,7 @@ from pathlib import Path
 
 import msgspec
 
+from pallet.api.responses import ImageDeleted, ImagesPruned
 from pallet.api.view_config import ConfigView
 from pallet.api.view_images import ImageInspect, ImageSummary
 from pallet.errors import InvalidArgument, NotFound
@@ -47,15 +48,16 @@ class FakeImageOps(FakeState):
         new = f"{repo}:{tag or 'latest'}"
         self.images[new] = {**image, "RepoTags": [*image["RepoTags"], new]}
 
-    async def image_remove(self, ref: str, force: bool, noprune: bool) -> builtins.list[Wire]:
+    async def image_remove(self, ref: str, force: bool, noprune: bool
+                           ) -> builtins.list[ImageDeleted]:
         image = self._image(ref)
         tags = [k for k, v in self.images.items() if v["Id"] == image["Id"]]
         for k in tags:
             del self.images[k]
-        return [*({"Untagged": t} for t in tags), {"Deleted": image["Id"]}]
+        return [*(ImageDeleted(Untagged=t) for t in tags), ImageDeleted(Deleted=image["Id"])]
 
-    async def images_prune(self, filters: Filters) -> Wire:
-        return {"ImagesDeleted": [], "SpaceReclaimed": 0}
+    async def images_prune(self, filters: Filters) -> ImagesPruned:
+        return ImagesPruned(ImagesDeleted=[], SpaceReclaimed=0)
 
     async def image_save(self, refs: builtins.list[str]) -> AsyncIterator[bytes]:
         for ref in refs:
