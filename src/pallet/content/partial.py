@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pallet.content.store import BlobWriter
@@ -45,6 +46,11 @@ class PartialWriter(BlobWriter):
             self._h = hashlib.sha256()
             self._rehash()
         self.resumed = self.size
+
+    @property
+    def path(self) -> Path:
+        """The partial file (renamed into the store by :meth:`commit`)."""
+        return self._tmp
 
     def _rehash(self) -> None:
         with open(self._tmp, "rb") as f:

@@ -68,6 +68,10 @@ class BlobWriter:
         self.size += len(data)
         return len(data)
 
+    def flush(self) -> None:
+        """Hand what was written to the OS (a reader of the file sees it)."""
+        self._f.flush()
+
     def copy_from(self, src: IO[bytes], limit: int | None = None) -> int:
         """Copy ``src`` (up to ``limit`` bytes) in 1 MiB chunks; returns bytes copied."""
         n = 0

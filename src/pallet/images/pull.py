@@ -19,10 +19,11 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, cast
 
 from pallet.errors import DataCorruption, InvalidArgument, Unavailable, Unsupported
 from pallet.images.model import Layer
+from pallet.images.pullstream import BlobProgress, Follower, NothingToFollow
 from pallet.images.stage import Stage, StagedImage
 from pallet.oci import manifest as om
 from pallet.oci import mediatypes as mt
@@ -203,9 +204,10 @@ def _layers(svc: ImageService, stage: Stage, client: Source, repo: str,
             emit({"status": "Pulling fs layer", "progressDetail": {},
                   "id": _short(desc["digest"])})
     out: list[Layer] = []
+    progress = {i: BlobProgress() for i in range(len(ldescs)) if i not in reuse}
     with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="pull") as pool:
         futures: dict[int, Future[None]] = {
-            i: pool.submit(_download, svc, client, repo, desc, emit)
+            i: pool.submit(_download, svc, client, repo, desc, emit, progress[i])
             for i, desc in enumerate(ldescs) if i not in reuse
         }
         try:
@@ -214,12 +216,11 @@ def _layers(svc: ImageService, stage: Stage, client: Source, repo: str,
                 if i in reuse:
                     layer = reuse[i]
                 else:
-                    futures[i].result()
                     sid = _short(desc["digest"])
                     emit({"status": "Extracting", "progressDetail": {"current": 0,
                           "total": int(desc.get("size", 0))}, "id": sid})
-                    layer = stage.layer(parent, desc["digest"], diff_ids[i],
-                                        _layer_media(desc.get("mediaType")))
+                    layer = _apply(svc, stage, parent, desc, diff_ids[i], chains[i],
+                                   futures[i], progress[i])
                     emit({"status": "Pull complete", "progressDetail": {}, "id": sid})
                 out.append(layer)
                 parent = layer.chain_id
@@ -227,7 +228,31 @@ def _layers(svc: ImageService, stage: Stage, client: Source, repo: str,
             for f in futures.values():
                 f.cancel()
             raise
+        finally:
+            for pr in progress.values():
+                pr.close()
     return out
+
+
+def _apply(svc: ImageService, stage: Stage, parent: str | None, desc: dict[str, Any],
+           diff_id: str, chain: str, download: Future[None], progress: BlobProgress) -> Layer:
+    """Apply one layer: while it downloads when it is still on its way (and a new
+    snapshot with a known media type), else from the stored blob."""
+    media = _layer_media(desc.get("mediaType"))
+    if not download.done() and media is not None and not svc.snapshotter.exists(chain):
+        try:
+            layer = stage.layer(parent, desc["digest"], diff_id, media,
+                                src=cast(BinaryIO, Follower(progress)))
+        except NothingToFollow:
+            pass
+        except BaseException:
+            download.result()  # the download's own failure first
+            raise
+        else:
+            download.result()
+            return layer
+    download.result()
+    return stage.layer(parent, desc["digest"], diff_id, media)
 
 
 def _layer_media(media: Any) -> str | None:
@@ -239,22 +264,33 @@ def _layer_media(media: Any) -> str | None:
 
 
 def _download(svc: ImageService, client: Source, repo: str, desc: dict[str, Any],
-              emit: Emit) -> None:
+              emit: Emit, progress: BlobProgress | None = None) -> None:
     """Fetch one blob into the content store, verified; shared between concurrent pulls.
 
     A lost connection is retried after ``RETRY_DELAYS`` ("Retrying in N seconds"). What
     an interrupted attempt received is kept (``content.partial``) and the next one (or
     the next pull) asks for the rest with a Range request; a registry that sends the
     whole blob instead (200) starts it over."""
+    progress = progress or BlobProgress()
+    try:
+        _download_retrying(svc, client, repo, desc, emit, progress)
+    except BaseException as e:
+        progress.finish(e)
+        raise
+    progress.finish()
+    emit({"status": "Download complete", "progressDetail": {}, "id": _short(desc["digest"])})
+
+
+def _download_retrying(svc: ImageService, client: Source, repo: str, desc: dict[str, Any],
+                       emit: Emit, progress: BlobProgress) -> None:
     digest, size = desc["digest"], int(desc.get("size", -1))
     sid = _short(digest)
     with _lock_for(digest):
         if svc.content.exists(digest):
-            emit({"status": "Download complete", "progressDetail": {}, "id": sid})
             return
         for delay in (*RETRY_DELAYS, None):
             try:
-                _fetch(svc, client, repo, digest, size, emit)
+                _fetch(svc, client, repo, digest, size, emit, progress)
                 break
             except Unavailable:
                 if delay is None:
@@ -262,11 +298,10 @@ def _download(svc: ImageService, client: Source, repo: str, desc: dict[str, Any]
                 emit({"status": f"Retrying in {delay} second{'s' if delay > 1 else ''}",
                       "progressDetail": {}, "id": sid})
                 time.sleep(delay)
-    emit({"status": "Download complete", "progressDetail": {}, "id": sid})
 
 
 def _fetch(svc: ImageService, client: Source, repo: str, digest: str, size: int,
-           emit: Emit) -> None:
+           emit: Emit, progress: BlobProgress) -> None:
     """One attempt at a blob, resuming what an earlier one received."""
     sid = _short(digest)
     with svc.content.partial(digest) as w:
@@ -275,6 +310,7 @@ def _fetch(svc: ImageService, client: Source, repo: str, digest: str, size: int,
         resp = client.open_blob(repo, digest, w.size)
         if resp.status != 206:
             w.restart()
+        progress.attempt(w.path, w.size)
         last = 0.0
         try:
             limit = size + 1 if size >= 0 else None
@@ -283,6 +319,8 @@ def _fetch(svc: ImageService, client: Source, repo: str, digest: str, size: int,
                 if not chunk:
                     break
                 w.write(chunk)
+                w.flush()
+                progress.wrote(w.size)
                 now = time.monotonic()
                 if now - last >= PROGRESS_EVERY:
                     last = now

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass, field
-from typing import IO
+from typing import IO, BinaryIO
 
 from pallet.content.store import LocalContentStore
 from pallet.errors import DataCorruption
 from pallet.images.model import Layer
 from pallet.oci import mediatypes as mt
 from pallet.oci.digest import Digest, chain_id
-from pallet.oci.layertar import scan_layer
+from pallet.oci.layerstream import drain
+from pallet.oci.layertar import ApplyResult, scan_layer
 from pallet.snapshots.apply import apply_layer_result
 from pallet.snapshots.base import Snapshotter
 
@@ -66,10 +67,21 @@ class Stage:
         return self.blob_from(io.BytesIO(data), expected_digest)[0]
 
     def layer(
-        self, parent: str | None, digest: str, diff_id: str | None, media_type: str | None = None
+        self, parent: str | None, digest: str, diff_id: str | None, media_type: str | None = None,
+        src: BinaryIO | None = None,
     ) -> Layer:
-        """Unpack blob ``digest`` on top of chain ``parent`` (verifying ``diff_id``)."""
+        """Unpack blob ``digest`` on top of chain ``parent`` (verifying ``diff_id``).
+
+        With ``src`` (the blob while it downloads: a pull) the layer is read from it; the
+        blob is in the store once ``src`` ends, and ``media_type`` must be given.
+        """
         path = self.content.path(digest)
+        if src is not None:
+            assert media_type is not None
+            cid, applied, created = apply_layer_result(self.snapshotter, parent, src, diff_id)
+            if applied is None:  # the snapshot was there: the blob is stored at src's end
+                drain(src)
+            return self._applied(digest, media_type, path.stat().st_size, cid, applied, created)
         size = path.stat().st_size
         if media_type is None:
             with open(path, "rb") as f:
@@ -85,8 +97,12 @@ class Stage:
                 )
             return Layer(digest, res.diff_id, media_type, size, res.content_size, cid_known)
         cid, applied, created = apply_layer_result(self.snapshotter, parent, path, diff_id)
+        return self._applied(digest, media_type, size, cid, applied, created)
+
+    def _applied(self, digest: str, media_type: str, size: int, cid: str,
+                 applied: ApplyResult | None, created: bool) -> Layer:
         if applied is None:  # pragma: no cover - raced with another writer
-            applied = scan_layer(path)
+            applied = scan_layer(self.content.path(digest))
         if created:
             self.new_snapshots.append(cid)
         return Layer(digest, applied.diff_id, media_type, size, applied.content_size, cid)

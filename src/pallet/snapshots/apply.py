@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 from pathlib import Path
+from typing import BinaryIO
 
 from pallet.errors import Conflict, DataCorruption
 from pallet.oci.digest import chain_id
@@ -28,7 +29,8 @@ AppliedLayer = tuple[str, ApplyResult | None, bool]
 
 
 def apply_layer_result(
-    snapshotter: Snapshotter, parent: str | None, blob_path: Path, diff_id: str | None = None
+    snapshotter: Snapshotter, parent: str | None, blob_path: Path | BinaryIO,
+    diff_id: str | None = None
 ) -> AppliedLayer:
     """Like :func:`apply_layer`; also gives the apply result (None when the snapshot was
     reused without reading the blob) and whether this call created the snapshot.
