@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 import pallet
 from pallet.api.models import CreateRequest, ExecConfig
 from pallet.api.responses import (
@@ -26,6 +28,7 @@ from pallet.api.responses import (
 )
 from pallet.api.view_containers import ContainerInspect, ContainerSummary
 from pallet.api.view_images import ImageInspect, ImageSummary
+from pallet.api.view_system import ComponentVersion, PlatformInfo, SystemInfo, SystemVersion
 from pallet.engine import links
 from pallet.engine.archive import extract_to, stat_path, tar_path
 from pallet.engine.attach import ContainerAttach
@@ -59,14 +62,13 @@ DeletedList = list[ImageDeleted]
 
 class EngineBackend:
     def __init__(self, containers: ContainerService, execs: ExecService, images: ImageOps,
-                 events: EventBus, info: dict[str, Any], spool: Path, pull: Puller) -> None:
+                 events: EventBus, info: SystemInfo, spool: Path, pull: Puller) -> None:
         self.c = containers
         self._pull = pull
         self.x = execs
         self.i = images
         self.ev = events
         self._info = info
-        self.extra_info: dict[str, Any] = {}
         self._spool = spool
 
     # -- containers ----------------------------------------------------------
@@ -306,41 +308,32 @@ class EngineBackend:
                 p.unlink(missing_ok=True)
 
     # -- system ------------------------------------------------------------------
-    async def version(self) -> dict[str, Any]:
+    async def version(self) -> SystemVersion:
         uname = platform.uname()
-        return {
-            "Platform": {"Name": "pallet"},
-            "Components": [{
-                "Name": "Engine", "Version": pallet.__version__,
-                "Details": {"ApiVersion": pallet.API_VERSION, "MinAPIVersion":
-                            pallet.MIN_API_VERSION, "Os": "linux", "Arch": _arch(),
-                            "KernelVersion": uname.release},
-            }],
-            "Version": pallet.__version__,
-            "ApiVersion": pallet.API_VERSION,
-            "MinAPIVersion": pallet.MIN_API_VERSION,
-            "GitCommit": "",
-            "GoVersion": f"python{platform.python_version()}",
-            "Os": "linux",
-            "Arch": _arch(),
-            "KernelVersion": uname.release,
-            "BuildTime": "",
-        }
+        return SystemVersion(
+            Platform=PlatformInfo(Name="pallet"),
+            Components=[ComponentVersion(
+                Name="Engine", Version=pallet.__version__,
+                Details={"ApiVersion": pallet.API_VERSION,
+                         "MinAPIVersion": pallet.MIN_API_VERSION, "Os": "linux",
+                         "Arch": _arch(), "KernelVersion": uname.release})],
+            Version=pallet.__version__, ApiVersion=pallet.API_VERSION,
+            MinAPIVersion=pallet.MIN_API_VERSION, GitCommit="",
+            GoVersion=f"python{platform.python_version()}", Os="linux", Arch=_arch(),
+            KernelVersion=uname.release, BuildTime="")
 
-    async def info(self) -> dict[str, Any]:
+    def add_info(self, info: dict[str, Any]) -> None:
+        """A part's contribution to ``GET /info`` (fields of :class:`SystemInfo`)."""
+        self._info = msgspec.convert({**msgspec.to_builtins(self._info), **info}, SystemInfo)
+
+    async def info(self) -> SystemInfo:
         all_c = self.c.store.listed()
         running = sum(c.status == State.RUNNING for c in all_c)
         paused = sum(c.status == State.PAUSED for c in all_c)
-        return {
-            **self._info,
-            **self.extra_info,
-            "Containers": len(all_c),
-            "ContainersRunning": running,
-            "ContainersPaused": paused,
-            "ContainersStopped": len(all_c) - running - paused,
-            "Images": await self.i.count(),
-            "SystemTime": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-        }
+        return msgspec.structs.replace(
+            self._info, Containers=len(all_c), ContainersRunning=running,
+            ContainersPaused=paused, ContainersStopped=len(all_c) - running - paused,
+            Images=await self.i.count(), SystemTime=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
     def events(self, since: float | None, until: float | None, filters: Filters
                ) -> AsyncIterator[dict[str, Any]]:

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
 import pallet
+from pallet.api.view_system import SystemInfo
 from pallet.build.cache import BuildCache
 from pallet.daemon import (
     ext_build,
@@ -128,9 +130,9 @@ class Daemon:
         self.db.close()
 
 
-def _info(paths: Paths, host: HostFacts) -> dict[str, Any]:
+def _info(paths: Paths, host: HostFacts) -> SystemInfo:
     uname = platform.uname()
-    return {
+    return msgspec.convert({
         "ID": "pallet", "Name": uname.node, "Driver": "overlay2",
         "DriverStatus": [["Backing Filesystem", "extfs"], ["Supports d_type", "true"]],
         "DockerRootDir": str(paths.root), "OperatingSystem": "pallet on " + _os_name(),
@@ -151,7 +153,7 @@ def _info(paths: Paths, host: HostFacts) -> dict[str, Any]:
         "RegistryConfig": {"IndexConfigs": {}, "InsecureRegistryCIDRs": ["127.0.0.0/8"]},
         "Labels": [], "ExperimentalBuild": False, "HttpProxy": "", "HttpsProxy": "",
         "NoProxy": "", "LiveRestoreEnabled": True, "Isolation": "", "Containerd": None,
-    }
+    }, SystemInfo)
 
 
 def _os_name() -> str:
@@ -230,5 +232,5 @@ def build(config: DaemonConfig) -> Daemon:
     ]
     for part in parts:
         containers.plugins.extend(part.plugins)
-        backend.extra_info.update(part.info)
+        backend.add_info(part.info)
     return Daemon(host, db, events, containers, backend, watcher, parts, image_ops)

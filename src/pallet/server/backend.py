@@ -24,6 +24,7 @@ from pallet.api.responses import (
 )
 from pallet.api.view_containers import ContainerInspect, ContainerSummary
 from pallet.api.view_images import ImageInspect, ImageSummary
+from pallet.api.view_system import SystemInfo, SystemVersion
 from pallet.notation.filters import Filters
 
 Wire = dict[str, Any]
@@ -182,9 +183,9 @@ class ImageBackend(Protocol):
 
 
 class SystemBackend(Protocol):
-    async def version(self) -> Wire: ...
+    async def version(self) -> SystemVersion: ...
 
-    async def info(self) -> Wire: ...
+    async def info(self) -> SystemInfo: ...
 
     def events(self, since: float | None, until: float | None, filters: Filters
                ) -> AsyncIterator[Wire]: ...

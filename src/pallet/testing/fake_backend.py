@@ -13,6 +13,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
+from pallet.api.view_system import ComponentVersion, PlatformInfo, SystemInfo, SystemVersion
 from pallet.notation.filters import Filters
 from pallet.server.backend import Wire
 from pallet.testing.fake_containers import FakeContainerOps
@@ -22,18 +23,19 @@ from pallet.testing.fake_images import FakeImageOps
 class FakeBackend(FakeContainerOps, FakeImageOps):
     """Implements every Backend protocol in memory (system routes here, the rest mixed in)."""
 
-    async def version(self) -> Wire:
-        return {"Platform": {"Name": "pallet"}, "Version": "0.1.0", "ApiVersion": "1.44",
-                "MinAPIVersion": "1.24", "Os": "linux", "Arch": "amd64",
-                "KernelVersion": "6.1", "GitCommit": "fake", "GoVersion": "n/a",
-                "Components": [{"Name": "Engine", "Version": "0.1.0",
-                                "Details": {"ApiVersion": "1.44", "MinAPIVersion": "1.24"}}]}
+    async def version(self) -> SystemVersion:
+        return SystemVersion(
+            Platform=PlatformInfo(Name="pallet"), Version="0.1.0", ApiVersion="1.44",
+            MinAPIVersion="1.24", Os="linux", Arch="amd64", KernelVersion="6.1",
+            GitCommit="fake", GoVersion="n/a",
+            Components=[ComponentVersion(Name="Engine", Version="0.1.0", Details={
+                "ApiVersion": "1.44", "MinAPIVersion": "1.24"})])
 
-    async def info(self) -> Wire:
+    async def info(self) -> SystemInfo:
         running = sum(c.status == "running" for c in self.containers.values())
-        return {"ID": "fake", "Containers": len(self.containers), "ContainersRunning": running,
-                "Images": len(self.images), "Driver": "overlay", "OperatingSystem": "fake",
-                "OSType": "linux", "Name": "fake"}
+        return SystemInfo(ID="fake", Containers=len(self.containers), ContainersRunning=running,
+                          Images=len(self.images), Driver="overlay", OperatingSystem="fake",
+                          OSType="linux", Name="fake")
 
     async def events(self, since: float | None, until: float | None, filters: Filters
                      ) -> AsyncIterator[Wire]:
