@@ -258,6 +258,13 @@ def test_progress_quiet_silences_the_build_and_json_reports_it(palletd: Any, bus
                check=False)
 
 
+def _labelled(where: Path, use: str, kind: str, key: str, label: str) -> None:
+    """A one-service project whose network or volume ``key`` carries label v=``label``."""
+    (where / "compose.yaml").write_text(
+        f"services:\n  a: {{image: busybox, command: sleep 100, init: true, {use}}}\n"
+        f"{kind}:\n  {key}: {{labels: {{v: '{label}'}}}}\n")
+
+
 def test_a_changed_network_is_made_again_and_compose_v2_agrees(palletd: Any, busybox: str,
                                                                engine: cp.Runner,
                                                                tmp_path: Path) -> None:
@@ -265,10 +272,7 @@ def test_a_changed_network_is_made_again_and_compose_v2_agrees(palletd: Any, bus
     containers on it, removes it, makes it again and recreates them (as Compose v2
     does); Compose v2 then finds the project up to date."""
     def write(label: str) -> None:
-        (tmp_path / "compose.yaml").write_text(
-            "services:\n"
-            "  a: {image: busybox, command: sleep 100, init: true, networks: [n]}\n"
-            f"networks:\n  n: {{labels: {{v: '{label}'}}}}\n")
+        _labelled(tmp_path, "networks: [n]", "networks", "n", label)
 
     ours = [str(shutil.which("pallet")), "compose", "-p", "netdiv"]
     theirs = [cp.compose_v2(), "-p", "netdiv"]
@@ -297,3 +301,32 @@ def test_a_changed_network_is_made_again_and_compose_v2_agrees(palletd: Any, bus
         assert ids() == second  # Compose v2 sees its own hash on the network
     finally:
         run(ours, "down", "-t", "0")
+
+
+def test_a_changed_volume_is_made_again_only_with_yes(palletd: Any, busybox: str,
+                                                      engine: cp.Runner,
+                                                      tmp_path: Path) -> None:
+    def write(label: str) -> None:
+        _labelled(tmp_path, "volumes: ['data:/d']", "volumes", "data", label)
+
+    ours = [str(shutil.which("pallet")), "compose", "-p", "voldiv"]
+
+    def run(argv: list[str], *args: str) -> subprocess.CompletedProcess[str]:
+        return cp.run([*argv, *args], env=palletd.env, cwd=tmp_path)
+
+    try:
+        write("1")
+        run(ours, "up", "-d")
+        run(ours, "exec", "-T", "a", "touch", "/d/kept")
+        write("2")
+        res = run(ours, "up", "-d")  # no terminal to answer: "no", as Compose v2
+        assert res.stdout.startswith('Volume "voldiv_data" exists but doesn\'t match '
+                                     "configuration in compose file. Recreate (data will be "
+                                     "lost)?"), res.stdout
+        run(ours, "exec", "-T", "a", "test", "-e", "/d/kept")
+        run(ours, "up", "-d", "-y")
+        assert run(ours, "exec", "-T", "a", "ls", "/d").stdout == ""  # a new, empty volume
+        res = run([cp.compose_v2(), "-p", "voldiv"], "up", "-d")
+        assert "Recreate" not in res.stdout  # Compose v2 finds its own hash on it
+    finally:
+        run(ours, "down", "-v", "-t", "0")

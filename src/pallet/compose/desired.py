@@ -74,7 +74,8 @@ def desired(project: Project, hashes: bool = True) -> Desired:
     ]
     nets = [DesiredResource(k, n.name, n.external, net_hashes.get(k, ""))
             for k, n in sorted(networks(project).items())]
-    vols = [DesiredResource(k, v.name, v.external)
+    vol_hashes = computed.volumes if computed else {}
+    vols = [DesiredResource(k, v.name, v.external, vol_hashes.get(k, ""))
             for k, v in sorted((project.volumes or {}).items())]
     return Desired(project.name, services, nets, vols)
 

@@ -28,8 +28,8 @@ class DryRunEngine:
     def network_hashes(self) -> dict[str, str]:
         return self.real.network_hashes()
 
-    def volume_names(self) -> list[str]:
-        return self.real.volume_names()
+    def volume_hashes(self) -> dict[str, str]:
+        return self.real.volume_hashes()
 
     def project_networks(self, project: str) -> list[Wire]:
         return self.real.project_networks(project)

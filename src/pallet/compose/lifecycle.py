@@ -6,6 +6,10 @@ compose file) and report through a :class:`~pallet.compose.progress.Progress`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import msgspec
+
 from pallet.compose.desired import desired
 from pallet.compose.engine import Engine
 from pallet.compose.executor import Executor
@@ -14,18 +18,28 @@ from pallet.compose.observed import desired_from_engine, observe
 from pallet.compose.plan import Desired, DownOptions, Observed, Plan, UpOptions
 from pallet.compose.planner import plan_up
 from pallet.compose.progress import Progress
+from pallet.compose.remake import diverged
 from pallet.compose.stopplan import plan_down, plan_start, plan_stop
 
 
 def up(engine: Engine, project: Project, opts: UpOptions, progress: Progress,
        timeout: int | None = None, parallel: int = -1,
        image_ids: dict[str, str] | None = None, renew: bool = False,
-       observed: Observed | None = None) -> Plan:
+       observed: Observed | None = None,
+       confirm: Callable[[str], bool] = lambda question: False) -> Plan:
     """``image_ids``: the IDs of the images already looked up (by reference);
     ``renew``: recreated containers get new anonymous volumes (``up -V``);
-    ``observed``: what the engine holds, when the caller read it already."""
+    ``observed``: what the engine holds, when the caller read it already;
+    ``confirm``: asked whether a volume whose configuration changed is made again (its
+    data lost), as Compose v2 asks."""
     seen = observed if observed is not None else observe(engine, project.name)
-    plan = plan_up(desired(project), seen, opts)
+    want = desired(project)
+    renew_volumes = [v.key for v in diverged(want, seen, True) if confirm(
+        f'Volume "{v.name}" exists but doesn\'t match configuration in compose file. '
+        "Recreate (data will be lost)?")]
+    if renew_volumes:
+        opts = msgspec.structs.replace(opts, renew_volumes=renew_volumes)
+    plan = plan_up(want, seen, opts)
     executor = Executor(engine, project, progress, timeout=timeout, renew_anonymous=renew)
     executor.image_ids.update(image_ids or {})
     executor.run(plan, parallel)

@@ -35,11 +35,12 @@ def observe(engine: Engine, project: str) -> Observed:
 
     docs = background(lambda: engine.containers(project))
     nets = background(engine.network_hashes)
-    vols = background(engine.volume_names)
-    hashes = nets.result()
+    vols = background(engine.volume_hashes)
+    net_hashes, vol_hashes = nets.result(), vols.result()
     return Observed(containers=[container(d) for d in docs.result()],
-                    networks=list(hashes), volumes=vols.result(),
-                    network_hashes={n: h for n, h in hashes.items() if h})
+                    networks=list(net_hashes), volumes=list(vol_hashes),
+                    network_hashes={n: h for n, h in net_hashes.items() if h},
+                    volume_hashes={n: h for n, h in vol_hashes.items() if h})
 
 
 def desired_from_engine(engine: Engine, project: str) -> Desired:

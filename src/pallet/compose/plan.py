@@ -78,6 +78,7 @@ class Observed(msgspec.Struct, frozen=True):
     networks: list[str] = []  # engine names present
     volumes: list[str] = []
     network_hashes: dict[str, str] = {}  # engine name -> config hash label, where set
+    volume_hashes: dict[str, str] = {}
 
 
 class UpOptions(msgspec.Struct, frozen=True):
@@ -88,6 +89,8 @@ class UpOptions(msgspec.Struct, frozen=True):
     remove_orphans: bool = False
     scale: dict[str, int] = {}
     start: bool = True  # False: ``compose create``
+    # volumes (keys) whose configuration changed that the user agreed to make again
+    renew_volumes: list[str] = []
 
 
 class DownOptions(msgspec.Struct, frozen=True):

@@ -25,6 +25,7 @@ from pallet.compose.plan import (
     StepKind,
     UpOptions,
 )
+from pallet.compose.remake import diverged, remake
 from pallet.errors import InvalidArgument, NotFound
 
 ORPHANS = ("Found orphan containers ({names}) for this project. If you removed or renamed "
@@ -101,34 +102,6 @@ def _resources(plan: Plan, kind: str, wanted: list[DesiredResource],
     return steps
 
 
-def _diverged(plan: Plan, desired: Desired, observed: Observed, order: list[str],
-              used: set[str]) -> dict[str, tuple[str, ...]]:
-    """Networks whose config hash label differs from the file's, as Compose v2 handles
-    them: the containers on them stop, the network is removed (to be made again, and
-    the containers recreated on it). Only when every service with containers on it is
-    being converged; key -> the removal step."""
-    existing = by_service(observed)
-    out: dict[str, tuple[str, ...]] = {}
-    for res in desired.networks:
-        label = observed.network_hashes.get(res.name, "")
-        if res.key not in used or res.external or not res.config_hash or not label \
-                or label == res.config_hash:
-            continue
-        users = [s.name for s in desired.services if res.key in s.networks]
-        if any(existing.get(u) for u in users if u not in order):
-            continue
-        stops = []
-        for c in (c for u in users for c in existing.get(u, [])):
-            step_id = f"stop:{c.name}"
-            if c.state in ("running", "paused", "restarting") and step_id not in plan.ids():
-                stops.append(plan.add(Step(id=step_id, kind="stop_container",
-                                           service=c.service, name=c.name, container=c.id,
-                                           number=c.number)))
-        out[res.key] = (plan.add(Step(id=f"rmnet:{res.key}", kind="remove_network",
-                                      name=res.name, key=res.key, after=tuple(stops))),)
-    return out
-
-
 def _scale(svc: DesiredService, opts: UpOptions) -> int:
     scale = opts.scale.get(svc.name, svc.scale)
     if scale > 1 and svc.container_name:
@@ -155,12 +128,16 @@ def plan_up(desired: Desired, observed: Observed, opts: UpOptions) -> Plan:
     order = [n for n in dependency_order(desired.services) if n in chosen]
     used_nets = {k for n in order for k in by_name[n].networks}
     used_vols = {k for n in order for k in by_name[n].volumes}
-    diverged = _diverged(plan, desired, observed, order, used_nets)
-    net_steps = _resources(plan, "network", [r for r in desired.networks if r.key in used_nets],
-                           observed.networks, diverged)
-    vol_steps = _resources(plan, "volume",
-                           [r for r in desired.volumes if r.key in used_vols], observed.volumes)
     existing = by_service(observed)
+    remade = remake(plan, desired, existing, order,
+                    [r for r in diverged(desired, observed, False) if r.key in used_nets], False)
+    renewed = remake(plan, desired, existing, order,
+                     [r for r in desired.volumes if r.key in set(opts.renew_volumes) & used_vols],
+                     True)
+    net_steps = _resources(plan, "network", [r for r in desired.networks if r.key in used_nets],
+                           observed.networks, remade)
+    vol_steps = _resources(plan, "volume", [r for r in desired.volumes if r.key in used_vols],
+                           observed.volumes, renewed)
     made: dict[str, list[str]] = {}  # service -> create/recreate step ids
     to_start: dict[str, list[tuple[str, str, int]]] = {}  # service -> (container, name, number)
     running: dict[str, list[str]] = {}  # service -> stop step ids (restart: true dependents)
@@ -169,14 +146,15 @@ def plan_up(desired: Desired, observed: Observed, opts: UpOptions) -> Plan:
         svc = by_name[name]
         policy = opts.recreate if (not opts.services or name in opts.services) \
             else opts.recreate_deps
-        if diverged.keys() & set(svc.networks):
+        if remade.keys() & set(svc.networks):
             policy = "force"  # its network is made again
         infra = [s for s in [*(net_steps.get(k, "") for k in svc.networks),
                              *(vol_steps.get(k, "") for k in svc.volumes)] if s]
         deps_made = [i for d in svc.depends_on for i in made.get(d, [])]
         after = tuple(infra + deps_made)
         want = _scale(svc, opts)
-        have = existing.get(name, [])
+        # a volume made again takes its containers with it: they are made anew
+        have = [] if renewed.keys() & set(svc.volumes) else existing.get(name, [])
         keep = sorted(have, key=lambda c: (_must_recreate(c, svc, policy), c.number))[:want]
         keep.sort(key=lambda c: c.number)
         for c in have:

@@ -69,8 +69,9 @@ class FakeEngine:
         return {name: (body.get("Labels") or {}).get("com.docker.compose.config-hash", "")
                 for name, body in self.networks.items()}
 
-    def volume_names(self) -> list[str]:
-        return list(self.volumes)
+    def volume_hashes(self) -> dict[str, str]:
+        return {name: (body.get("Labels") or {}).get("com.docker.compose.config-hash", "")
+                for name, body in self.volumes.items()}
 
     def project_networks(self, project: str) -> list[Wire]:
         return [n for n in self.networks.values()

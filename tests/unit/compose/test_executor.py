@@ -146,6 +146,29 @@ volumes:
         "v2": "43088bc63ef9b47f729c04a678394a36e63da9eed866c781ee715c8b38070b55"}
 
 
+def test_a_changed_volume_is_made_again_when_confirmed(files: Path) -> None:
+    engine = FakeEngine()
+    engine.health["p-db-1"] = "healthy"
+    lifecycle.up(engine, load(), UpOptions(), quiet())
+    changed = {**STACK, "volumes": {"data": {"name": "p_data", "labels": {"v": "2"}}}}
+    asked: list[str] = []
+
+    def no(question: str) -> bool:
+        asked.append(question)
+        return False
+
+    engine.calls.clear()
+    lifecycle.up(engine, load(changed), UpOptions(), quiet(), confirm=no)
+    assert asked == ['Volume "p_data" exists but doesn\'t match configuration in compose '
+                     "file. Recreate (data will be lost)?"]
+    assert not [c for c in engine.calls if c[0] in ("remove", "create_volume")]
+    lifecycle.up(engine, load(changed), UpOptions(), quiet(), confirm=lambda q: True)
+    assert [c for c in engine.calls if c[0] in ("remove", "remove_volume", "create_volume")] \
+        == [("remove", "p-db-1"), ("remove_volume", "p_data"), ("create_volume", "p_data")]
+    assert engine.volumes["p_data"]["Labels"]["v"] == "2"
+    assert engine.names() == ["p-db-1", "p-web-1"]
+
+
 def test_changed_service_is_recreated_under_a_temporary_name(files: Path) -> None:
     engine = FakeEngine()
     engine.health["p-db-1"] = "healthy"

@@ -18,6 +18,7 @@ from pallet.compose.plan import (
     UpOptions,
 )
 from pallet.compose.planner import dependency_order, plan_up
+from pallet.compose.remake import diverged
 from pallet.compose.stopplan import plan_down, plan_start, restart_dependents
 from pallet.errors import InvalidArgument, NotFound
 
@@ -288,6 +289,25 @@ def test_a_network_whose_config_changed_is_made_again_with_its_containers(
         assert "network:back" in plan.by_id("recreate:p-db-1").after
         assert "recreate:p-proxy-1" not in plan.ids()
         assert len(plan.ids()) == len(set(plan.ids()))  # no step planned twice
+
+
+def test_a_changed_volume_is_made_again_only_when_the_user_agreed() -> None:
+    vols = [DesiredResource("data", "p_data", config_hash="v-data")]
+    desired = Desired("p", project().services, NETS, vols)
+    observed = Observed(ALL_UP.containers, ALL_UP.networks, ALL_UP.volumes,
+                        volume_hashes={"p_data": "changed"})
+    assert [r.key for r in diverged(desired, observed, True)] == ["data"]
+    assert diverged(desired, Observed(ALL_UP.containers, ALL_UP.networks, ALL_UP.volumes),
+                    True) == []  # unlabelled: taken as it is
+    kept = plan_up(desired, observed, UpOptions())
+    assert not {s.kind for s in kept.steps} & {"remove_volume", "create_volume"}
+    plan = plan_up(desired, observed, UpOptions(renew_volumes=["data"]))
+    # db, which uses it, is stopped and removed first, and made anew on the new volume
+    assert plan.by_id("remove:p-db-1").after == ("stop:p-db-1",)
+    assert plan.by_id("rmvol:data").after == ("remove:p-db-1",)
+    assert plan.by_id("volume:data").after == ("rmvol:data",)
+    assert "volume:data" in plan.by_id("create:p-db-1").after
+    assert "recreate:p-db-1" not in plan.ids() and "p-web-1" in plan.running
 
 
 def test_network_and_volume_hashes_are_compose_v2s() -> None:

@@ -42,7 +42,8 @@ def _recreate(force: bool, no_recreate: bool) -> Recreate:
 
 
 def converge(proj: Project, opts: UpOptions, *, build: bool, no_build: bool, pull: str,
-             quiet_pull: bool, timeout: int | None, renew: bool = False) -> None:
+             quiet_pull: bool, timeout: int | None, renew: bool = False,
+             yes: bool = False) -> None:
     """Build/pull what is missing, then plan and execute."""
     from pallet.cli.commands.compose.images import prepare
     from pallet.compose import lifecycle
@@ -60,7 +61,8 @@ def converge(proj: Project, opts: UpOptions, *, build: bool, no_build: bool, pul
                   quiet_pull=quiet_pull)
     observed = seen.result()
     lifecycle.up(engine, proj, opts, progress, timeout=timeout, parallel=target.parallel(),
-                 image_ids=ids, renew=renew, observed=observed)
+                 image_ids=ids, renew=renew, observed=observed,
+                 confirm=(lambda question: True) if yes else target.ask)
 
 
 def converge_options(fn: F) -> F:
@@ -134,7 +136,7 @@ def up(detach: bool, build: bool, no_build: bool, pull: str, quiet_pull: bool,
         no_deps=no_deps, remove_orphans=remove_orphans, scale=_scale(scale),
         start=not no_start)
     converge(proj, opts, build=build, no_build=no_build, pull=pull, quiet_pull=quiet_pull,
-             timeout=timeout, renew=renew_anon_volumes)
+             timeout=timeout, renew=renew_anon_volumes, yes=yes)
     if no_start:
         return 0
     if wait:
@@ -308,4 +310,4 @@ def create(build: bool, no_build: bool, pull: str, quiet_pull: bool, force_recre
                      recreate=_recreate(force_recreate, no_recreate),
                      remove_orphans=remove_orphans, scale=_scale(scale), start=False)
     converge(proj, opts, build=build, no_build=no_build, pull=pull, quiet_pull=quiet_pull,
-             timeout=None)
+             timeout=None, yes=yes)

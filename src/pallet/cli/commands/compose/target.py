@@ -1,10 +1,12 @@
 """What a ``pallet compose`` subcommand acts on: the engine (the same ``-H``/
 ``DOCKER_HOST`` as every pallet command), the project (loaded from its files, or, for
 the commands Compose v2 allows it, only named by ``-p`` with no file), and where its
-progress goes (in the mode ``--progress`` picks).
+progress goes (in the mode ``--progress`` picks), and how a question is asked.
 """
 
 from __future__ import annotations
+
+import sys
 
 from pallet.cli.commands.compose import context
 
@@ -76,3 +78,15 @@ def services_of(target: Project | str, services: tuple[str, ...]) -> list[str]:
         if name not in target.services:
             raise NotFound(f"no such service: {name}")
     return list(services)
+
+
+def ask(question: str) -> bool:
+    """Compose v2's yes/no prompt, "no" by default: on stdout; answered from a terminal,
+    and "no" without one (the question is still shown, as Compose v2 shows it)."""
+    if not sys.stdin.isatty():
+        sys.stdout.write(question + " ")
+        sys.stdout.flush()
+        return False
+    sys.stdout.write(f"{question} (y/N) ")
+    sys.stdout.flush()
+    return sys.stdin.readline().strip().lower() in ("y", "yes")
