@@ -33,11 +33,14 @@ class Removal:
             c = core.resolve(c.id)
             next_state(Op.FORCE_REMOVE if force else Op.REMOVE, c.status, c.name)
             if c.running:
-                with contextlib.suppress(PalletError):
-                    await core.runtime.kill(c.id, signals.SIGKILL)
-                core.event(c, "kill", signal=str(int(signals.SIGKILL)))
+                if c.status == State.PAUSED:
+                    with contextlib.suppress(PalletError):
+                        await core.runtime.kill(c.id, signals.SIGKILL)
+                # a forced delete kills what still runs (SIGKILL) and drops the state: one
+                # runtime call instead of kill then delete
                 with contextlib.suppress(PalletError):
                     await core.runtime.delete(c.id, force=True)
+                core.event(c, "kill", signal=str(int(signals.SIGKILL)))
                 c.exit_code = 137
                 core.event(c, "die", exitCode="137", exitReason=exit_reason(137, False))
                 core.waiters.exited(c.id, 137)
