@@ -11,10 +11,9 @@ daemon's views may encode them (both sides import ``pallet.api``).
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
+from pallet.api.view_containers import ContainerSummary
 from pallet.api.view_images import ImageSummary
 from pallet.api.view_volumes import Volume
 
@@ -88,6 +87,7 @@ class AuthResponse(msgspec.Struct):
 
 class BuildCacheRecord(msgspec.Struct):
     ID: str = ""
+    Parent: str = ""
     Parents: list[str] | None = None
     Type: str = ""
     Description: str = ""
@@ -105,7 +105,7 @@ class DiskUsage(msgspec.Struct):
 
     LayersSize: int = 0
     Images: list[ImageSummary] | None = None
-    Containers: list[dict[str, Any]] | None = None
+    Containers: list[ContainerSummary] | None = None
     Volumes: list[Volume] | None = None
     BuildCache: list[BuildCacheRecord] | None = None
 
@@ -224,3 +224,15 @@ class ExecInspect(msgspec.Struct):
     ContainerID: str = ""
     DetachKeys: str = ""
     Pid: int = 0
+
+
+class HistoryItem(msgspec.Struct):
+    """One item of ``GET /images/{name}/history`` (newest first; only the newest has the
+    image's ID and tags, the others ``<missing>`` and null)."""
+
+    Id: str = ""
+    Created: int = 0
+    CreatedBy: str = ""
+    Tags: list[str] | None = None
+    Size: int = 0
+    Comment: str = ""

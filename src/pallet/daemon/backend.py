@@ -22,6 +22,7 @@ from pallet.api.responses import (
     ContainersPruned,
     ContainerTop,
     ExecInspect,
+    HistoryItem,
     ImageDeleted,
     ImagesPruned,
     WaitResponse,
@@ -59,6 +60,7 @@ StrList = list[str]
 ImageList = list[ImageSummary]
 SummaryList = list[ContainerSummary]
 DeletedList = list[ImageDeleted]
+HistoryList = list[HistoryItem]
 
 class EngineBackend:
     def __init__(self, containers: ContainerService, execs: ExecService, images: ImageOps,
@@ -265,7 +267,7 @@ class EngineBackend:
     async def image_inspect(self, ref: str) -> ImageInspect:
         return await self.i.inspect(ref)
 
-    async def image_history(self, ref: str) -> WireList:
+    async def image_history(self, ref: str) -> HistoryList:
         return await self.i.history(ref)
 
     async def image_tag(self, ref: str, repo: str, tag: str) -> None:

@@ -23,6 +23,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from pallet.api.models import UpdateConfig
+from pallet.api.responses import DiskUsage
 from pallet.api.view_volumes import Volume
 from pallet.build.cache import BuildCache
 from pallet.daemon.parts import Part, PartContext
@@ -124,25 +125,26 @@ class Ops:
     async def metrics(self) -> bytes:
         return await asyncio.to_thread(self.prom.render)
 
-    async def df(self, types: list[str]) -> dict[str, Any]:
-        """Docker's disk usage: images, containers, volumes, build cache (or ``types``)."""
+    async def df(self, types: list[str]) -> DiskUsage:
+        """Docker's disk usage: images, containers, volumes, build cache (or ``types``;
+        the others are null, as dockerd leaves them)."""
         want = set(types or DF_TYPES)
         ctx = self.ctx
         counts = Counter(c.image_id for c in ctx.containers.store.all())
         images = await asyncio.to_thread(ctx.images.list)
-        out: dict[str, Any] = {}
+        out = DiskUsage()
         if "image" in want:
             hidden = ctx.image_ops.intermediate()
             shown = [i for i in images if i.repo_tags or i.id not in hidden]
-            out["Images"] = images_usage(shown, counts)
-            out["LayersSize"] = await asyncio.to_thread(self._layers_size)
+            out.Images = images_usage(shown, counts)
+            out.LayersSize = await asyncio.to_thread(self._layers_size)
         if "container" in want:
-            out["Containers"] = await ctx.backend.list(True, 0, True, {})
+            out.Containers = await ctx.backend.list(True, 0, True, {})
         if "volume" in want:
-            out["Volumes"] = await asyncio.to_thread(self._volumes)
+            out.Volumes = await asyncio.to_thread(self._volumes)
         if "build-cache" in want:
             rows = BuildCache(ctx.db).rows()
-            out["BuildCache"] = build_cache_usage(rows, {i.id: i for i in images}, counts)
+            out.BuildCache = build_cache_usage(rows, {i.id: i for i in images}, counts)
         return out
 
     def _layers_size(self) -> int:

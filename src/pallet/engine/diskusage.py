@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Any
 
+from pallet.api.responses import BuildCacheRecord
 from pallet.api.view_images import ImageSummary
 from pallet.images import views
 from pallet.images.model import Image
@@ -42,12 +42,12 @@ def _rfc3339(created: str) -> str:
 
 
 def build_cache_usage(rows: Iterable[tuple[str, str, str]], images: Mapping[str, Image],
-                      containers_per_image: Mapping[str, int]) -> list[dict[str, Any]]:
+                      containers_per_image: Mapping[str, int]) -> list[BuildCacheRecord]:
     """Docker's ``BuildCache`` records from the build cache's (key, image, parent) rows.
 
     A step's size is what its image adds on top of its parent (its new layers).
     """
-    out: list[dict[str, Any]] = []
+    out: list[BuildCacheRecord] = []
     seen: set[str] = set()
     for _key, image_id, parent_id in rows:
         img = images.get(image_id)
@@ -57,17 +57,12 @@ def build_cache_usage(rows: Iterable[tuple[str, str, str]], images: Mapping[str,
         parent = images.get(parent_id) if parent_id else None
         below = {layer.chain_id for layer in parent.layers} if parent else set()
         size = sum(layer.content_size for layer in img.layers if layer.chain_id not in below)
-        out.append({
-            "ID": image_id.removeprefix("sha256:")[:25],
-            "Parent": parent_id.removeprefix("sha256:")[:25] if parent_id else "",
-            "Parents": [parent_id.removeprefix("sha256:")[:25]] if parent_id else None,
-            "Type": "regular",
-            "Description": "pallet build step " + image_id.removeprefix("sha256:")[:12],
-            "InUse": containers_per_image.get(image_id, 0) > 0,
-            "Shared": bool(img.repo_tags),
-            "Size": size,
-            "CreatedAt": _rfc3339(img.created),
-            "LastUsedAt": _rfc3339(img.created),
-            "UsageCount": 1,
-        })
+        short_parent = parent_id.removeprefix("sha256:")[:25]
+        out.append(BuildCacheRecord(
+            ID=image_id.removeprefix("sha256:")[:25], Parent=short_parent,
+            Parents=[short_parent] if short_parent else None, Type="regular",
+            Description="pallet build step " + image_id.removeprefix("sha256:")[:12],
+            InUse=containers_per_image.get(image_id, 0) > 0, Shared=bool(img.repo_tags),
+            Size=size, CreatedAt=_rfc3339(img.created), LastUsedAt=_rfc3339(img.created),
+            UsageCount=1))
     return out

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from pallet.api.responses import ImageDeleted, ImagesPruned
+from pallet.api.responses import HistoryItem, ImageDeleted, ImagesPruned
 from pallet.api.view_images import ImageInspect, ImageSummary
 from pallet.build.changes import apply_commit_changes
 from pallet.engine.events import EventBus
@@ -30,6 +30,7 @@ from pallet.oci.reference import familiar, parse_reference
 
 WireList = list[dict[str, Any]]
 DeletedList = list[ImageDeleted]
+HistoryList = list[HistoryItem]
 StrList = list[str]
 log = logging.getLogger(__name__)
 
@@ -90,8 +91,8 @@ class ImageOps:
     async def inspect(self, ref: str) -> ImageInspect:
         return views.image_inspect(self.svc.resolve(ref))
 
-    async def history(self, ref: str) -> WireList:
-        return [dict(h) for h in self.svc.history(ref)]
+    async def history(self, ref: str) -> HistoryList:
+        return self.svc.history(ref)
 
     async def tag(self, ref: str, repo: str, tag: str) -> None:
         if not repo:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from pallet.api.responses import HistoryItem
 from pallet.images.model import Image, unix_time
 
 
-def history(img: Image) -> list[dict[str, Any]]:
+def history(img: Image) -> list[HistoryItem]:
     """Newest first; only the newest record carries the image ID and tags, as in Docker."""
     hist = img.config.get("history") or []
     layers = list(img.layers)
-    out: list[dict[str, Any]] = []
+    out: list[HistoryItem] = []
     li = 0
     if not hist:
         hist = [{"created": img.created} for _ in layers] or [{"created": img.created}]
@@ -20,17 +19,10 @@ def history(img: Image) -> list[dict[str, Any]]:
         if not h.get("empty_layer") and li < len(layers):
             size = layers[li].content_size
             li += 1
-        out.append(
-            {
-                "Id": "<missing>",
-                "Created": unix_time(h.get("created")),
-                "CreatedBy": h.get("created_by", ""),
-                "Tags": None,
-                "Size": size,
-                "Comment": h.get("comment", ""),
-            }
-        )
+        out.append(HistoryItem(Id="<missing>", Created=unix_time(h.get("created")),
+                               CreatedBy=h.get("created_by", ""), Size=size,
+                               Comment=h.get("comment", "")))
     out.reverse()
-    out[0]["Id"] = img.id
-    out[0]["Tags"] = img.repo_tags or None
+    out[0].Id = img.id
+    out[0].Tags = list(img.repo_tags) or None
     return out

@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from pallet.api.responses import HistoryItem
 from pallet.content.store import LocalContentStore
 from pallet.errors import InvalidArgument, NotFound
 from pallet.images import gc, removal
@@ -145,7 +146,7 @@ class ImageService:
         return gc.collect(self, keep)
 
     # -- history -----------------------------------------------------------
-    def history(self, ref: str) -> builtins.list[dict[str, Any]]:
+    def history(self, ref: str) -> builtins.list[HistoryItem]:
         return _history.history(self.resolve(ref))
 
     # -- containers' root filesystems ----------------------------------------

@@ -18,6 +18,7 @@ from pallet.api.responses import (
     ContainersPruned,
     ContainerTop,
     ExecInspect,
+    HistoryItem,
     ImageDeleted,
     ImagesPruned,
     WaitResponse,
@@ -153,7 +154,7 @@ class ImageBackend(Protocol):
 
     async def image_inspect(self, ref: str) -> ImageInspect: ...
 
-    async def image_history(self, ref: str) -> list[Wire]: ...
+    async def image_history(self, ref: str) -> list[HistoryItem]: ...
 
     async def image_tag(self, ref: str, repo: str, tag: str) -> None: ...
 

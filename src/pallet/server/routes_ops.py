@@ -19,6 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from yarl import URL
 
 from pallet.api.models import UpdateConfig
+from pallet.api.responses import DiskUsage
 from pallet.errors import InvalidArgument
 from pallet.server import streams
 from pallet.server.params import body_as, encode_json, json_response, qbool
@@ -40,7 +41,7 @@ class OpsBackend(Protocol):
 
     async def metrics(self) -> bytes: ...
 
-    async def df(self, types: list[str]) -> dict[str, Any]: ...
+    async def df(self, types: list[str]) -> DiskUsage: ...
 
 
 def make_routes(ops: OpsBackend) -> list[web.AbstractRouteDef]:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import msgspec
 
-from pallet.api.responses import ImageDeleted, ImagesPruned
+from pallet.api.responses import HistoryItem, ImageDeleted, ImagesPruned
 from pallet.api.view_config import ConfigView
 from pallet.api.view_images import ImageInspect, ImageSummary
 from pallet.errors import InvalidArgument, NotFound
@@ -38,10 +38,10 @@ class FakeImageOps(FakeState):
                             Created="2024-01-01T00:00:00Z", Config=ConfigView(Cmd=["sh"]),
                             Os="linux", Architecture="amd64", Size=image["Size"])
 
-    async def image_history(self, ref: str) -> builtins.list[Wire]:
+    async def image_history(self, ref: str) -> builtins.list[HistoryItem]:
         image = self._image(ref)
-        return [{"Id": image["Id"], "Created": 0, "CreatedBy": "fake", "Tags": image["RepoTags"],
-                 "Size": image["Size"], "Comment": ""}]
+        return [HistoryItem(Id=image["Id"], Created=0, CreatedBy="fake",
+                            Tags=image["RepoTags"], Size=image["Size"], Comment="")]
 
     async def image_tag(self, ref: str, repo: str, tag: str) -> None:
         image = self._image(ref)

@@ -197,9 +197,9 @@ def test_history_and_views(svc: ImageService, tmp_path: Path) -> None:
     svc.load(tmp_path / "a.tar")
     img = svc.resolve("h:1")
     h = svc.history("h:1")
-    assert [x["Id"] for x in h] == [img.id, "<missing>"]
-    assert [x["Size"] for x in h] == [1, 2]
-    assert h[0]["Tags"] == ["h:1"] and h[0]["CreatedBy"] == "/bin/sh -c #1"
+    assert [x.Id for x in h] == [img.id, "<missing>"]
+    assert [x.Size for x in h] == [1, 2]
+    assert h[0].Tags == ["h:1"] and h[0].CreatedBy == "/bin/sh -c #1" and h[1].Tags is None
     s = views.image_summary(img)
     assert s.Created == 1684527564 and s.RepoTags == ["h:1"] and s.Size == 3
     assert s.SharedSize == -1 and s.Containers == -1

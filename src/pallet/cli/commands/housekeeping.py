@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import msgspec
+
 from pallet.cli.flags import command, option
 from pallet.cli.format.containers import container_row
 from pallet.cli.format.table import tabwrite
@@ -46,9 +48,9 @@ def summary_rows(doc: DiskUsage) -> list[tuple[str, int, int, str, str]]:
     layers = doc.LayersSize
     used = sum(i.Size - i.SharedSize for i in images if i.Containers > 0 and i.SharedSize >= 0)
     containers = doc.Containers or []
-    c_active = [c for c in containers if c.get("State") in ACTIVE_STATES]
-    c_size = sum(int(c.get("SizeRw") or 0) for c in containers)
-    c_free = c_size - sum(int(c.get("SizeRw") or 0) for c in c_active)
+    c_active = [c for c in containers if c.State in ACTIVE_STATES]
+    c_size = sum(c.SizeRw or 0 for c in containers)
+    c_free = c_size - sum(c.SizeRw or 0 for c in c_active)
     volumes = doc.Volumes or []
     usage = [_usage(v) for v in volumes]
     v_size = sum(max(0, u.Size) for u in usage)
@@ -90,9 +92,9 @@ def _verbose(doc: DiskUsage, t: float) -> str:
     out += [*tabwrite(rows).splitlines(), "", "Containers space usage:", ""]
     rows = ["CONTAINER ID\tIMAGE\tCOMMAND\tLOCAL VOLUMES\tSIZE\tCREATED\tSTATUS\tNAMES"]
     for c in doc.Containers or []:
-        r = container_row(c, t)
+        r = container_row(msgspec.to_builtins(c), t)
         rows.append("\t".join([r["ID"], r["Image"], r["Command"], r["LocalVolumes"],
-                               human_size(int(c.get("SizeRw") or 0)), r["RunningFor"],
+                               human_size(c.SizeRw or 0), r["RunningFor"],
                                r["Status"], r["Names"]]))
     out += [*tabwrite(rows).splitlines(), "", "Local Volumes space usage:", ""]
     rows = ["VOLUME NAME\tLINKS\tSIZE"]
