@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from pallet.api.models import CreateRequest, HealthConfig, HostConfig
+from pallet.api.responses import BuildCachePruned
 from pallet.build.buildcontext import BuildContext
 from pallet.build.cache import BuildCache
 from pallet.build.executor import Builder, BuildOptions
@@ -203,7 +204,7 @@ class BuildService:
             for d in private:
                 shutil.rmtree(d, ignore_errors=True)
 
-    async def prune(self, all: bool, filters: dict[str, list[str]]) -> dict[str, Any]:
+    async def prune(self, all: bool, filters: dict[str, list[str]]) -> BuildCachePruned:
         """Forget the cache; delete untagged build images no container uses."""
         prune_filter(filters, (*PRUNE_KEYS, "unused-for", "id", "parent", "type", "description",
                                "inuse", "shared", "private"))  # a bad filter: 400, first
@@ -233,7 +234,7 @@ class BuildService:
                     deleted.append(f"cache-mount:{d.name}")
                     await asyncio.to_thread(shutil.rmtree, d, True)
         space += await self.collect()
-        return {"CachesDeleted": deleted or None, "SpaceReclaimed": space}
+        return BuildCachePruned(CachesDeleted=deleted or None, SpaceReclaimed=space)
 
 
 def install(ctx: PartContext) -> Part:

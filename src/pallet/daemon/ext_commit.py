@@ -4,8 +4,8 @@ containers and the image store (``server.routes_commit``)."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
+from pallet.api.responses import FilesystemChange
 from pallet.daemon.parts import Part, PartContext
 from pallet.engine.commit import CommitService
 from pallet.engine.commitconfig import CommitRequest
@@ -23,7 +23,7 @@ class CommitBackend:
     async def commit(self, ref: str, req: CommitRequest) -> str:
         return await self.commits.commit(ref, req)
 
-    async def changes(self, ref: str) -> list[dict[str, Any]]:
+    async def changes(self, ref: str) -> list[FilesystemChange]:
         return await self.commits.changes(ref)
 
     def export(self, ref: str) -> AsyncIterator[bytes]:

@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from pallet.api.models import UpdateConfig
-from pallet.api.responses import DiskUsage
+from pallet.api.responses import DiskUsage, UpdateResponse
 from pallet.api.view_volumes import Volume
 from pallet.build.cache import BuildCache
 from pallet.daemon.parts import Part, PartContext
@@ -116,7 +116,7 @@ class Ops:
     def stats(self, ref: str, stream: bool, one_shot: bool) -> AsyncIterator[dict[str, Any]]:
         return self._stats.stream(ref, stream, one_shot)
 
-    async def update(self, ref: str, body: UpdateConfig) -> dict[str, Any]:
+    async def update(self, ref: str, body: UpdateConfig) -> UpdateResponse:
         return await self._updates.update(ref, body)
 
     def metrics_enabled(self) -> bool:

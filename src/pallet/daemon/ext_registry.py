@@ -16,6 +16,7 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+from pallet.api.responses import AuthResponse
 from pallet.daemon.parts import Part, PartContext
 from pallet.engine.events import EventBus
 from pallet.errors import InvalidArgument, NotFound
@@ -105,11 +106,11 @@ class RegistryOps:
         return sorted(out, key=lambda r: r.tag or "")
 
     # -- login, distribution ----------------------------------------------------------------
-    async def login(self, body: Wire) -> Wire:
+    async def login(self, body: Wire) -> AuthResponse:
         creds, server = from_auth_config(body)
         client = self.client(registry_host(server), creds)
         await asyncio.to_thread(client.ping)
-        return {"Status": "Login Succeeded", "IdentityToken": ""}
+        return AuthResponse(Status="Login Succeeded", IdentityToken="")
 
     async def distribution(self, name: str, auth: str) -> Wire:
         ref = reference.parse(name)

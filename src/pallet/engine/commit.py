@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 
+from pallet.api.responses import FilesystemChange
 from pallet.engine.commitconfig import CommitRequest, image_doc, new_config
 from pallet.engine.containers import ContainerService
 from pallet.engine.lifecycle import State
@@ -69,13 +70,13 @@ class CommitService:
         except NotFound:
             raise Conflict(f"container {c.id} has no writable layer") from None
 
-    async def changes(self, ref: str) -> list[dict[str, Any]]:
+    async def changes(self, ref: str) -> list[FilesystemChange]:
         """``GET /containers/{id}/changes``: ``[{"Path": ..., "Kind": 0|1|2}]``."""
         c = self.containers.resolve(ref)
         if c.status in (State.DEAD, State.REMOVING):
             raise Conflict(f"container {c.id} is {c.status.value}")
 
-        def read() -> list[dict[str, Any]]:
+        def read() -> list[FilesystemChange]:
             return [ch.wire() for ch in rwlayer.changes(self._rw(c))]
 
         return await asyncio.to_thread(read)

@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from pallet.api.models import HostConfig, RestartPolicy, UpdateConfig
+from pallet.api.responses import UpdateResponse
 from pallet.api.wirevalues import check_wire
 from pallet.engine.containers import ContainerService
 from pallet.engine.createcheck import check_resources, host_limits
@@ -105,7 +106,7 @@ class UpdateService:
         self.containers = containers
         self.apply = apply
 
-    async def update(self, ref: str, req: UpdateConfig) -> dict[str, Any]:
+    async def update(self, ref: str, req: UpdateConfig) -> UpdateResponse:
         check_wire(msgspec.to_builtins(req))
         c = self.containers.resolve(ref)
         new, resources = plan_update(c.host_config, req)
@@ -117,4 +118,4 @@ class UpdateService:
             fresh.host_config = new
             self.containers.store.save(fresh)
         self.containers.event(c, "update")
-        return {"Warnings": []}
+        return UpdateResponse(Warnings=[])

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from pallet.api.responses import BuildCachePruned
 from pallet.build.executor import BuildOptions
 from pallet.errors import InvalidArgument, PalletError, StepFailed, Unsupported
 from pallet.oci.reference import build_tag
@@ -40,7 +41,7 @@ class BuildBackend(Protocol):
         """The build's JSON messages, in batches of those ready together."""
         ...
 
-    async def prune(self, all: bool, filters: dict[str, list[str]]) -> dict[str, Any]: ...
+    async def prune(self, all: bool, filters: dict[str, list[str]]) -> BuildCachePruned: ...
 
 
 def _json_map(request: web.Request, name: str) -> dict[str, Any]:

@@ -13,6 +13,7 @@ import msgspec
 from aiohttp import web
 
 from pallet.api.models import ContainerConfig
+from pallet.api.responses import FilesystemChange
 from pallet.engine.commitconfig import CommitRequest
 from pallet.errors import NotFound
 from pallet.server import streams
@@ -23,7 +24,7 @@ class CommitBackend(Protocol):
     async def commit(self, ref: str, req: CommitRequest) -> str:
         """Commit the container; returns the new image ID."""
 
-    async def changes(self, ref: str) -> list[dict[str, Any]]:
+    async def changes(self, ref: str) -> list[FilesystemChange]:
         """``[{"Path": "/etc", "Kind": 0}, ...]``: 0 modified, 1 added, 2 deleted."""
 
     def export(self, ref: str) -> AsyncIterator[bytes]:

@@ -19,7 +19,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from yarl import URL
 
 from pallet.api.models import UpdateConfig
-from pallet.api.responses import DiskUsage
+from pallet.api.responses import DiskUsage, UpdateResponse
 from pallet.errors import InvalidArgument
 from pallet.server import streams
 from pallet.server.params import body_as, encode_json, json_response, qbool
@@ -35,7 +35,7 @@ class OpsBackend(Protocol):
     def stats(self, ref: str, stream: bool, one_shot: bool
               ) -> AsyncIterator[dict[str, Any]]: ...
 
-    async def update(self, ref: str, body: UpdateConfig) -> dict[str, Any]: ...
+    async def update(self, ref: str, body: UpdateConfig) -> UpdateResponse: ...
 
     def metrics_enabled(self) -> bool: ...
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from pallet.api.responses import AuthResponse
 from pallet.errors import InvalidArgument
 from pallet.oci.compression import GZIP, Compression, parse
 from pallet.server import streams
@@ -27,7 +28,7 @@ class RegistryBackend(Protocol):
              compression: Compression = GZIP) -> AsyncIterator[Wire]:
         """Push progress messages; the last carries ``aux`` {Tag, Digest, Size}."""
 
-    async def login(self, body: Wire) -> Wire:
+    async def login(self, body: Wire) -> AuthResponse:
         """Check credentials against the registry: ``{"Status": "Login Succeeded"}``."""
 
     async def distribution(self, name: str, auth: str) -> Wire:

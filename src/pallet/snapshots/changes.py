@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from pallet.api.responses import FilesystemChange
 from pallet.snapshots.diff import is_opaque, is_whiteout
 
 MODIFIED, ADDED, DELETED = 0, 1, 2
@@ -33,8 +34,8 @@ class Change:
     path: str  # absolute inside the container: "/etc/passwd"
     kind: int  # MODIFIED, ADDED or DELETED
 
-    def wire(self) -> dict[str, object]:
-        return {"Path": self.path, "Kind": self.kind}
+    def wire(self) -> FilesystemChange:
+        return FilesystemChange(Path=self.path, Kind=self.kind)
 
 
 def _in_layer(lower: Path, parts: list[str]) -> tuple[os.stat_result | None, bool]:
