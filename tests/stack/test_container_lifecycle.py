@@ -95,10 +95,10 @@ async def test_remove_running_needs_force(e: Env) -> None:
     with pytest.raises(NotFound):
         e.svc.resolve(cid)
     # Docker's events for rm -f of a running container: kill, die, destroy
-    events = [ev for ev in e.events._history if ev["Actor"]["ID"] == cid]
-    assert [ev["Action"] for ev in events] == ["create", "start", "kill", "die", "destroy"]
-    assert events[2]["Actor"]["Attributes"]["signal"] == "9"
-    assert events[3]["Actor"]["Attributes"]["exitCode"] == "137"
+    events = [ev for ev in e.events._history if cid == ev.Actor.ID]
+    assert [ev.Action for ev in events] == ["create", "start", "kill", "die", "destroy"]
+    assert (events[2].Actor.Attributes or {})["signal"] == "9"
+    assert (events[3].Actor.Attributes or {})["exitCode"] == "137"
 
 
 @run
@@ -165,7 +165,7 @@ async def test_events_for_a_run(e: Env) -> None:
     cid = await e.run("true")
     e.runtime.finish(cid, 0)
     await asyncio.sleep(0.01)
-    actions = [ev["Action"] for ev in e.events._history if ev["Actor"]["ID"] == cid]
+    actions = [ev.Action for ev in e.events._history if cid == ev.Actor.ID]
     assert actions == ["create", "start", "die"]
 
 

@@ -90,7 +90,7 @@ class Env:
         return cid
 
     def actions(self, cid: str) -> list[str]:
-        return [e["Action"] for e in self.events._history if e["Actor"]["ID"] == cid]
+        return [e.Action for e in self.events._history if cid == e.Actor.ID]
 
 
 async def until(cond: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -210,7 +210,7 @@ async def _reboot_and_boot(e: Env, *cids: str) -> list[tuple[str, str]]:
     e.svc = e._service()
     mark = len(e.events._history)
     await asyncio.wait_for(e.restart.boot(e.restart.settle()), 10)
-    return [(ev["Actor"]["ID"], ev["Action"]) for ev in list(e.events._history)[mark:]]
+    return [(ev.Actor.ID, ev.Action) for ev in list(e.events._history)[mark:]]
 
 
 @run

@@ -12,6 +12,7 @@ daemon's views may encode them (both sides import ``pallet.api``).
 from __future__ import annotations
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from pallet.api.view_containers import ContainerSummary
 from pallet.api.view_images import ImageSummary
@@ -181,8 +182,12 @@ class EventActor(msgspec.Struct):
 
 
 class Event(msgspec.Struct):
-    """One message of ``GET /events``."""
+    """One message of ``GET /events``; a container's also carries the fields of the API
+    before 1.22 (``status``, ``id``, ``from``), as dockerd still sends them."""
 
+    status: str | UnsetType = UNSET
+    id: str | UnsetType = UNSET
+    from_: str | UnsetType = msgspec.field(default=UNSET, name="from")
     Type: str = ""
     Action: str = ""
     Actor: EventActor = msgspec.field(default_factory=EventActor)

@@ -21,6 +21,7 @@ from pallet.api.models import CreateRequest, ExecConfig
 from pallet.api.responses import (
     ContainersPruned,
     ContainerTop,
+    Event,
     ExecInspect,
     HistoryItem,
     ImageDeleted,
@@ -338,7 +339,7 @@ class EngineBackend:
             Images=await self.i.count(), SystemTime=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
 
     def events(self, since: float | None, until: float | None, filters: Filters
-               ) -> AsyncIterator[dict[str, Any]]:
+               ) -> AsyncIterator[Event]:
         return self.ev.subscribe(since, until, filters)
 
 

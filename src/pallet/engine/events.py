@@ -10,24 +10,22 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import AsyncIterator
-from typing import Any
 
-Event = dict[str, Any]
+from pallet.api.responses import Event, EventActor
 
 
 def matches(event: Event, filters: dict[str, list[str]]) -> bool:
     """Docker's event filters: type, event/action, container, image, label."""
-    actor = event["Actor"]
-    attrs = actor.get("Attributes", {})
+    actor, kind = event.Actor, event.Type
+    attrs = actor.Attributes or {}
     checks: dict[str, list[str]] = {
-        "type": [event["Type"]],
-        "event": [event["Action"], event["Action"].split(":")[0]],
-        "container": [actor["ID"], actor["ID"][:12], attrs.get("name", "")]
-        if event["Type"] == "container" else [],
-        "image": [attrs.get("image", ""), actor["ID"]] if event["Type"] in (
-            "container", "image") else [],
-        "network": [actor["ID"], attrs.get("name", "")] if event["Type"] == "network" else [],
-        "volume": [actor["ID"]] if event["Type"] == "volume" else [],
+        "type": [kind],
+        "event": [event.Action, event.Action.split(":")[0]],
+        "container": [actor.ID, actor.ID[:12], attrs.get("name", "")]
+        if kind == "container" else [],
+        "image": [attrs.get("image", ""), actor.ID] if kind in ("container", "image") else [],
+        "network": [actor.ID, attrs.get("name", "")] if kind == "network" else [],
+        "volume": [actor.ID] if kind == "volume" else [],
     }
     for key, wanted in filters.items():
         if key == "label":
@@ -56,19 +54,12 @@ class EventBus:
     def publish(self, type_: str, action: str, actor_id: str,
                 attributes: dict[str, str] | None = None) -> Event:
         now = time.time_ns()
-        event: Event = {
-            "Type": type_,
-            "Action": action,
-            "Actor": {"ID": actor_id, "Attributes": dict(attributes or {})},
-            "scope": "local",
-            "time": now // 1_000_000_000,
-            "timeNano": now,
-        }
+        attrs = dict(attributes or {})
+        event = Event(Type=type_, Action=action, Actor=EventActor(ID=actor_id, Attributes=attrs),
+                      scope="local", time=now // 1_000_000_000, timeNano=now)
         if type_ == "container":
             # Fields older clients read (API < 1.22 shape, still sent by dockerd).
-            event["status"] = action
-            event["id"] = actor_id
-            event["from"] = event["Actor"]["Attributes"].get("image", "")
+            event.status, event.id, event.from_ = action, actor_id, attrs.get("image", "")
         self._history.append(event)
         for q in self._subscribers:
             q.put_nowait(event)
@@ -82,8 +73,8 @@ class EventBus:
         try:
             if since is not None:
                 for ev in list(self._history):
-                    if ev["timeNano"] >= since * 1e9 and (
-                        until is None or ev["timeNano"] <= until * 1e9
+                    if ev.timeNano >= since * 1e9 and (
+                        until is None or ev.timeNano <= until * 1e9
                     ) and matches(ev, filters):
                         yield ev
             if until is not None and until <= time.time():

@@ -17,6 +17,7 @@ from pallet.api.models import CreateRequest, ExecConfig
 from pallet.api.responses import (
     ContainersPruned,
     ContainerTop,
+    Event,
     ExecInspect,
     HistoryItem,
     ImageDeleted,
@@ -189,7 +190,7 @@ class SystemBackend(Protocol):
     async def info(self) -> SystemInfo: ...
 
     def events(self, since: float | None, until: float | None, filters: Filters
-               ) -> AsyncIterator[Wire]: ...
+               ) -> AsyncIterator[Event]: ...
 
 
 class BootstrapBackend(Protocol):

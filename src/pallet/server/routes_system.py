@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from pallet.api import versions
+from pallet.api.responses import Event
 from pallet.server import streams
-from pallet.server.backend import SystemBackend, Wire
+from pallet.server.backend import SystemBackend
 from pallet.server.errors import swarm_unavailable
 from pallet.server.params import encode_json, json_response, qfilters, qtime
 
@@ -23,7 +24,7 @@ _PING_HEADERS = {
 }
 
 
-async def _event_lines(events: AsyncIterator[Wire]) -> AsyncIterator[bytes]:
+async def _event_lines(events: AsyncIterator[Event]) -> AsyncIterator[bytes]:
     try:
         async for event in events:
             yield encode_json(event) + b"\n"

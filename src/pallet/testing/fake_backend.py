@@ -13,9 +13,11 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 
+import msgspec
+
+from pallet.api.responses import Event
 from pallet.api.view_system import ComponentVersion, PlatformInfo, SystemInfo, SystemVersion
 from pallet.notation.filters import Filters
-from pallet.server.backend import Wire
 from pallet.testing.fake_containers import FakeContainerOps
 from pallet.testing.fake_images import FakeImageOps
 
@@ -38,7 +40,7 @@ class FakeBackend(FakeContainerOps, FakeImageOps):
                           OSType="linux", Name="fake")
 
     async def events(self, since: float | None, until: float | None, filters: Filters
-                     ) -> AsyncIterator[Wire]:
+                     ) -> AsyncIterator[Event]:
         sent = 0
         while True:
             while sent < len(self.event_log):
@@ -50,7 +52,7 @@ class FakeBackend(FakeContainerOps, FakeImageOps):
                     return
                 if "type" in filters and ev["Type"] not in filters["type"]:
                     continue
-                yield ev
+                yield msgspec.convert(ev, Event)
             if until is not None and time.time() >= until:
                 return
             try:
