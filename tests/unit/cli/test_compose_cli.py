@@ -38,3 +38,15 @@ def test_a_service_the_project_lacks_is_named(compose_file: str) -> None:
     r = invoke(["-H", "unix:///nonexistent/pallet.sock", "compose", "-f", compose_file,
                 "logs", "nope"])
     assert r.exit_code == 1 and "no such service: nope" in r.stderr
+
+
+@pytest.mark.parametrize(("index", "message"), [
+    (0, 'service "web" is not running'),
+    (2, 'service "web" is not running container #2'),
+])
+def test_a_service_without_a_running_container_is_worded_as_compose_v2(
+        index: int, message: str) -> None:
+    from pallet.cli.commands.compose.interactive import not_running
+
+    err = not_running("web", index)
+    assert (err.code, err.message) == (1, message)

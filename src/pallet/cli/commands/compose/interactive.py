@@ -17,6 +17,14 @@ def _tty(no_tty: bool) -> bool:
     return not no_tty and sys.stdin.isatty() and sys.stdout.isatty()
 
 
+def not_running(service: str, index: int = 0) -> StatusError:
+    """Compose v2's error for a service with no (such numbered) running container."""
+    from pallet.cli.format.containers import go_quote
+
+    which = f" container #{index}" if index > 0 else ""
+    return StatusError(1, f"service {go_quote(service)} is not running{which}")
+
+
 @command("exec", interspersed=False)
 @option("-d", "--detach", is_flag=True, help="Detached mode: Run command in the background")
 @option("-T", "--no-TTY", "no_tty", is_flag=True, help="Disable pseudo-TTY allocation. By "
@@ -43,7 +51,7 @@ def exec_(detach: bool, no_tty: bool, user: str, env: tuple[str, ...], workdir: 
     if index:
         docs = [d for d in docs if labels.number_of(d.get("Labels") or {}) == index]
     if not docs:
-        raise StatusError(1, f"service {service!r} is not running")
+        raise not_running(service, index)
     docs.sort(key=lambda d: labels.number_of(d.get("Labels") or {}))
     plain_exec.fn(detach=detach, interactive=not detach, tty=_tty(no_tty), env=env,
                   env_file=(), user=user, workdir=workdir, privileged=privileged,

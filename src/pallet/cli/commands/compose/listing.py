@@ -6,7 +6,6 @@ v2's columns, ``--format table|json|TEMPLATE`` included.
 from __future__ import annotations
 
 import json
-import sys
 
 from pallet.cli.commands.compose import target
 from pallet.cli.errors import StatusError
@@ -128,6 +127,7 @@ def ps(all_: bool, quiet: bool, services: bool, status: tuple[str, ...],
 @option("--format", "fmt", default="table", help='Format the output. Values: [table | json]')
 def ls(all_: bool, quiet: bool, filters: tuple[str, ...], fmt: str) -> None:
     """List running compose projects."""
+    from pallet.cli.commands.compose.tables import PRETTY_MIN_WIDTH
     from pallet.cli.format.table import tabwrite
     from pallet.cli.session import api
     from pallet.compose import labels
@@ -157,7 +157,7 @@ def ls(all_: bool, quiet: bool, filters: tuple[str, ...], fmt: str) -> None:
         return
     lines = ["NAME\tSTATUS\tCONFIG FILES"] + [
         f"{r['Name']}\t{r['Status']}\t{r['ConfigFiles']}" for r in rows]
-    echo(tabwrite(lines), nl=False)
+    echo(tabwrite(lines, minwidth=PRETTY_MIN_WIDTH), nl=False)
 
 
 @command()
@@ -167,30 +167,21 @@ def ls(all_: bool, quiet: bool, filters: tuple[str, ...], fmt: str) -> None:
 def images(quiet: bool, fmt: str, services: tuple[str, ...]) -> None:
     """List images used by the created containers."""
     from pallet.cli.commands.compose.ops import _containers
-    from pallet.cli.format.table import tabwrite
+    from pallet.cli.commands.compose.tables import image_row, images_table
     from pallet.cli.session import api
-    from pallet.notation.sizes import human_size
+    from pallet.cli.util import now
 
     client = api()
-    rows = []
-    for d in _containers(target.project_or_name(), services):
-        image = client.images.inspect(str(d.get("ImageID") or d.get("Image")))
-        tags = image.get("RepoTags") or [str(d.get("Image", ""))]
-        repo, _, tag = str(tags[0]).rpartition(":") if ":" in str(tags[0]) else (tags[0], "", "")
-        rows.append({"ContainerName": str(d["Names"][0]).lstrip("/"), "Repository": repo,
-                     "Tag": tag, "ID": str(image.get("Id", "")), "Size": int(image.get("Size")
-                                                                            or 0)})
+    rows = [image_row(d, client.images.inspect(str(d.get("ImageID") or d.get("Image"))))
+            for d in _containers(target.project_or_name(), services)]
     if quiet:
-        echo("".join(sorted({str(r["ID"]).removeprefix("sha256:") + "\n" for r in rows})),
-             nl=False)
+        ids = dict.fromkeys(str(r["ID"]).removeprefix("sha256:") for r in rows)
+        echo("".join(i + "\n" for i in ids), nl=False)
     elif fmt == "json":
-        echo(json.dumps(rows, separators=(",", ":")))
+        echo(json.dumps([{k: v for k, v in r.items() if not k.startswith("_")} for r in rows],
+                        separators=(",", ":")))
     else:
-        lines = ["CONTAINER\tREPOSITORY\tTAG\tIMAGE ID\tSIZE"] + [
-            f"{r['ContainerName']}\t{r['Repository']}\t{r['Tag']}\t"
-            f"{str(r['ID']).removeprefix('sha256:')[:12]}\t{human_size(int(r['Size']))}"
-            for r in rows]
-        echo(tabwrite(lines), nl=False)
+        echo(images_table(rows, now()), nl=False)
 
 
 @command()
@@ -198,20 +189,22 @@ def images(quiet: bool, fmt: str, services: tuple[str, ...]) -> None:
 def top(services: tuple[str, ...]) -> None:
     """Display the running processes."""
     from pallet.cli.commands.compose.ops import _containers
-    from pallet.cli.format.table import tabwrite
+    from pallet.cli.commands.compose.tables import TopSection, top_table
     from pallet.cli.session import api
+    from pallet.compose import labels
 
     client = api()
-    out = []
-    for d in _containers(target.project_or_name(), services):
+    sections = []
+    for d in _containers(target.project_or_name(), services, oneoff=True):
         if d.get("State") != "running":
             continue
         doc = client.containers.top(str(d["Id"]))
-        lines = ["\t".join(doc.Titles or [])]
-        lines += ["\t".join(str(x) for x in p) for p in doc.Processes or []]
-        out.append(str(d["Names"][0]).lstrip("/") + "\n" + tabwrite(lines))
-    sys.stdout.write("\n".join(out))
-    sys.stdout.flush()
+        lab = d.get("Labels") or {}
+        name = str(d["Names"][0]).lstrip("/")
+        sections.append(TopSection(
+            name, lab.get(labels.SERVICE, name), lab.get(labels.CONTAINER_NUMBER, ""),
+            list(doc.Titles or []), [[str(x) for x in p] for p in doc.Processes or []]))
+    echo(top_table(sections), nl=False)
 
 
 @command()
@@ -229,11 +222,15 @@ def port(protocol: str, index: int, service: str, private_port: str) -> None:
     if index:
         docs = [d for d in docs if labels.number_of(d.get("Labels") or {}) == index]
     if not docs:
-        raise StatusError(1, f"service {service!r} is not running")
+        from pallet.cli.commands.compose.interactive import not_running
+
+        raise not_running(service, index)
     for p in docs[0].get("Ports") or []:
         if str(p.get("PrivatePort")) == private_port and p.get("Type", "tcp") == protocol \
                 and p.get("PublicPort"):
             echo(f"{p.get('IP') or '0.0.0.0'}:{p['PublicPort']}")
             return
+    ports = ", ".join(f"{p.get('PublicPort', 0)}/{p.get('Type', 'tcp')}"
+                      for p in docs[0].get("Ports") or [])  # Compose v2 lists public ports
     raise StatusError(1, f"no port {private_port}/{protocol} for container "
-                         f"{str(docs[0]['Names'][0]).lstrip('/')}")
+                         f"{str(docs[0]['Names'][0]).lstrip('/')}: {ports}")
