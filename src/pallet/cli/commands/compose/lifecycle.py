@@ -7,6 +7,7 @@ project.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from pallet.cli.commands.compose import target
@@ -180,7 +181,9 @@ def attach(proj: Project, services: list[str], *, abort: bool, exit_code_from: s
            color: bool, prefix: bool, timestamps: bool, timeout: int | None) -> int:
     """Follow the logs of the project's containers; the exit code ``up`` returns."""
     import threading
+    from functools import partial
 
+    from pallet.cli.commands.compose import interrupts
     from pallet.cli.commands.compose.logs import (
         Printer,
         display_name,
@@ -190,6 +193,7 @@ def attach(proj: Project, services: list[str], *, abort: bool, exit_code_from: s
         use_color,
     )
     from pallet.compose import labels, lifecycle
+    from pallet.compose.threads import gather
     from pallet.errors import PalletError
 
     engine = target.engine()
@@ -216,18 +220,27 @@ def attach(proj: Project, services: list[str], *, abort: bool, exit_code_from: s
     query = log_query(True, "all", timestamps, "", "")
     printer = Printer(color and use_color(False), prefix)
     threads = stream(docs, query, color=printer.color, on_end=ended, printer=printer)
-    try:
-        if abort:
-            while not stopped.wait(0.2) and any(t.is_alive() for t in threads):
-                pass
-            sys.stdout.write("Aborting on container exit...\n")
-            lifecycle.stop(engine, proj, [], target.progress(), timeout=timeout)
-        join(threads)
-    except KeyboardInterrupt:
-        sys.stderr.write("Gracefully stopping... (press Ctrl+C again to force)\n")
-        lifecycle.stop(engine, proj, [], target.progress(), timeout=timeout)
-        return 130
+    with interrupts.catching():
+        try:
+            if abort:
+                while not stopped.wait(0.2) and any(t.is_alive() for t in threads):
+                    pass
+                sys.stdout.write("Aborting on container exit...\n")
+                lifecycle.stop(engine, proj, [], target.progress(), timeout=timeout)
+            join(threads)
+        except KeyboardInterrupt:
+            return interrupts.teardown(
+                lambda: lifecycle.stop(engine, proj, [], target.progress(), timeout=timeout),
+                lambda: gather([partial(_kill, engine, str(d["Id"])) for d in docs]))
     return _exit_code(engine, docs, first, exit_code_from, abort)
+
+
+def _kill(engine: Any, ref: str) -> None:
+    """SIGKILL one container; one already gone or stopped is no error."""
+    from pallet.errors import PalletError
+
+    with contextlib.suppress(PalletError):
+        engine.kill(ref, "SIGKILL")
 
 
 def _exit_code(engine: Any, docs: list[dict[str, Any]], first: list[dict[str, Any]],
