@@ -21,9 +21,12 @@ class UsageError(Exception):
         self.path = ""
         self.usage = ""
         self.see = False  # docker says "See" for "requires at least", "Run" elsewhere
+        self.bare = False  # the message alone, without usage and hint (a plugin's way)
 
     def render(self) -> str:
         """The text docker prints on stderr for this error."""
+        if self.bare:
+            return self.message
         verb = "See" if self.see else "Run"
         head = f"pallet: {self.message}" if self.arity else self.message
         usage = f"\n\nUsage:  {self.usage}" if self.usage else ""

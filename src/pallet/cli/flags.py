@@ -76,14 +76,25 @@ class Group:
     """Commands under a name, each imported from its module on first use."""
 
     def __init__(self, name: str, help: str, table: Table, flags: list[Flag] | None = None,
-                 callback: Callable[..., Any] | None = None) -> None:
+                 callback: Callable[..., Any] | None = None, *,
+                 flag_error_code: int | None = None) -> None:
         self.name = name
         self.help = help
         self.table = table
         self.spec = Spec(flags or [], [], interspersed=False)
         self.callback = callback
+        # a plugin's own rule for flag errors below it (Compose v2: the message alone, exit 1)
+        self.flag_error_code = flag_error_code
 
     def invoke(self, argv: list[str], path: str) -> Any:
+        try:
+            return self._invoke(argv, path)
+        except UsageError as err:
+            if self.flag_error_code is not None and not err.arity:
+                err.code, err.bare = self.flag_error_code, True
+            raise
+
+    def _invoke(self, argv: list[str], path: str) -> Any:
         try:
             try:
                 values, words = self.spec.parse(argv)

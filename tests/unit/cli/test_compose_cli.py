@@ -50,3 +50,22 @@ def test_a_service_without_a_running_container_is_worded_as_compose_v2(
 
     err = not_running("web", index)
     assert (err.code, err.message) == (1, message)
+
+
+@pytest.mark.parametrize("args", [
+    ["--nosuch", "ps"],
+    ["ps", "--nosuch"],
+    ["up", "--timeout", "x"],
+    ["logs", "--tail"],
+    ["up", "--build", "--no-build"],
+])
+def test_a_flag_error_is_its_message_alone_and_exit_1_as_compose_v2(
+        compose_file: str, args: list[str]) -> None:
+    r = invoke(["-H", "unix:///nonexistent/pallet.sock", "compose", "-f", compose_file, *args])
+    assert r.exit_code == 1
+    assert len(r.stderr.splitlines()) == 1 and "Usage:" not in r.stderr, r.stderr
+
+
+def test_docker_commands_keep_dockers_flag_errors() -> None:
+    r = invoke(["-H", "unix:///nonexistent/pallet.sock", "ps", "--nosuch"])
+    assert r.exit_code == 125 and "Usage:" in r.stderr

@@ -82,4 +82,5 @@ compose = Group(
              help="Include all resources, even those not used by services"),
     ],
     callback=_store,
+    flag_error_code=1,  # Compose v2's: a flag error is its message alone, exit 1
 )
