@@ -22,12 +22,12 @@ if TYPE_CHECKING:
     from pallet.api.models import CreateRequest, UpdateConfig
     from pallet.api.responses import (
         ContainersPruned,
-        ContainerStats,
         ContainerTop,
         FilesystemChange,
         IdResponse,
         UpdateResponse,
     )
+    from pallet.api.view_stats import ContainerStats
     from pallet.client.http import Response
     from pallet.notation.filters import Filters
 
@@ -174,7 +174,7 @@ class Containers(Resource):
     def stats(self, ref: str, stream: bool = True) -> Iterator[ContainerStats]:
         """Resource-usage samples as the daemon sends them (about one a second with
         ``stream``, else one); the iterator's ``close`` ends the request."""
-        from pallet.api.responses import ContainerStats
+        from pallet.api.view_stats import ContainerStats
 
         resp = self._call("GET", path("/containers/{}/stats", ref), {"stream": stream})
         return typed_lines(resp, ContainerStats)

@@ -24,6 +24,7 @@ from typing import Any
 
 from pallet.api.models import UpdateConfig
 from pallet.api.responses import DiskUsage, UpdateResponse
+from pallet.api.view_stats import ContainerStats
 from pallet.api.view_volumes import Volume
 from pallet.build.cache import BuildCache
 from pallet.daemon.parts import Part, PartContext
@@ -113,7 +114,7 @@ class Ops:
         self._metrics = enabled
         self._usage: dict[str, tuple[float, int]] = {}  # volume -> (when walked, bytes)
 
-    def stats(self, ref: str, stream: bool, one_shot: bool) -> AsyncIterator[dict[str, Any]]:
+    def stats(self, ref: str, stream: bool, one_shot: bool) -> AsyncIterator[ContainerStats]:
         return self._stats.stream(ref, stream, one_shot)
 
     async def update(self, ref: str, body: UpdateConfig) -> UpdateResponse:

@@ -17,8 +17,21 @@ import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+import msgspec
+from msgspec import UNSET
+
+from pallet.api.view_stats import BlkioEntry as BlkioView
+from pallet.api.view_stats import (
+    BlkioStats,
+    ContainerStats,
+    CPUStats,
+    CPUUsage,
+    InterfaceStats,
+    MemoryStats,
+    PidsStats,
+    ThrottlingData,
+)
 from pallet.engine.containers import ContainerService
 from pallet.engine.plugins import Plugin
 from pallet.engine.records import ZERO_TIME, Container
@@ -53,87 +66,57 @@ def rfc3339_ns(ns: int) -> str:
     return rfc3339_nano(ns)
 
 
-def _cpu(s: Snapshot | None) -> dict[str, Any]:
+def _cpu(s: Snapshot | None) -> CPUStats:
     if s is None:
-        return {"cpu_usage": {"total_usage": 0, "usage_in_kernelmode": 0,
-                              "usage_in_usermode": 0},
-                "throttling_data": {"periods": 0, "throttled_periods": 0, "throttled_time": 0}}
+        return CPUStats()
     cg = s.cg
-    usage: dict[str, Any] = {"total_usage": cg.cpu_total_ns,
-                             "usage_in_kernelmode": cg.cpu_system_ns,
-                             "usage_in_usermode": cg.cpu_user_ns}
-    if cg.cpu_percpu_ns:
-        usage["percpu_usage"] = cg.cpu_percpu_ns
-    return {
-        "cpu_usage": usage,
-        "system_cpu_usage": s.system_ns,
-        "online_cpus": s.cpus,
-        "throttling_data": {"periods": cg.throttle_periods,
-                            "throttled_periods": cg.throttled_periods,
-                            "throttled_time": cg.throttled_ns},
-    }
+    return CPUStats(
+        cpu_usage=CPUUsage(total_usage=cg.cpu_total_ns,
+                           percpu_usage=list(cg.cpu_percpu_ns) or UNSET,
+                           usage_in_kernelmode=cg.cpu_system_ns,
+                           usage_in_usermode=cg.cpu_user_ns),
+        system_cpu_usage=s.system_ns, online_cpus=s.cpus,
+        throttling_data=ThrottlingData(periods=cg.throttle_periods,
+                                       throttled_periods=cg.throttled_periods,
+                                       throttled_time=cg.throttled_ns))
 
 
-def _blkio(entries: list[BlkioEntry]) -> list[dict[str, Any]] | None:
+def _blkio(entries: list[BlkioEntry]) -> list[BlkioView] | None:
     if not entries:
         return None
-    return [{"major": e.major, "minor": e.minor, "op": e.op, "value": e.value} for e in entries]
+    return [BlkioView(major=e.major, minor=e.minor, op=e.op, value=e.value) for e in entries]
 
 
 def stats_doc(c: Container, cur: Snapshot | None, pre: Snapshot | None,
-              host_memory: int) -> dict[str, Any]:
+              host_memory: int) -> ContainerStats:
     """Docker's stats JSON (API 1.44) for one sample; ``cur`` None: zeros (not running)."""
-    doc: dict[str, Any] = {
-        "name": "/" + c.name,
-        "id": c.id,
-        "read": rfc3339_ns(cur.cg.read_ns) if cur else ZERO_TIME,
-        "preread": rfc3339_ns(pre.cg.read_ns) if pre else ZERO_TIME,
-        "num_procs": 0,
-        "storage_stats": {},
-        "cpu_stats": _cpu(cur),
-        "precpu_stats": _cpu(pre),
-    }
+    doc = ContainerStats(
+        name="/" + c.name, id=c.id, read=rfc3339_ns(cur.cg.read_ns) if cur else ZERO_TIME,
+        preread=rfc3339_ns(pre.cg.read_ns) if pre else ZERO_TIME, cpu_stats=_cpu(cur),
+        precpu_stats=_cpu(pre))
     if cur is None:
-        doc.update(pids_stats={}, blkio_stats={
-            "io_service_bytes_recursive": None, "io_serviced_recursive": None,
-            "io_queue_recursive": None, "io_service_time_recursive": None,
-            "io_wait_time_recursive": None, "io_merged_recursive": None,
-            "io_time_recursive": None, "sectors_recursive": None}, memory_stats={})
         return doc
     cg = cur.cg
     limit = cg.memory_limit if 0 < cg.memory_limit < host_memory else host_memory
-    memory: dict[str, Any] = {"usage": cg.memory_usage, "stats": dict(cg.memory_stat),
-                              "limit": limit}
-    if cg.memory_max_usage:
-        memory["max_usage"] = cg.memory_max_usage
-    if cg.memory_failcnt:
-        memory["failcnt"] = cg.memory_failcnt
-    pids: dict[str, Any] = {"current": cg.pids_current}
-    if cg.pids_limit:
-        pids["limit"] = cg.pids_limit
-    doc.update(
-        pids_stats=pids,
-        blkio_stats={
-            "io_service_bytes_recursive": _blkio(cg.blkio_bytes),
-            "io_serviced_recursive": _blkio(cg.blkio_ios),
-            "io_queue_recursive": None, "io_service_time_recursive": None,
-            "io_wait_time_recursive": None, "io_merged_recursive": None,
-            "io_time_recursive": None, "sectors_recursive": None,
-        },
-        memory_stats=memory,
-    )
+    doc.memory_stats = MemoryStats(usage=cg.memory_usage, stats=dict(cg.memory_stat),
+                                   limit=limit, max_usage=cg.memory_max_usage or UNSET,
+                                   failcnt=cg.memory_failcnt or UNSET)
+    doc.pids_stats = PidsStats(current=cg.pids_current, limit=cg.pids_limit or UNSET)
+    doc.blkio_stats = BlkioStats(io_service_bytes_recursive=_blkio(cg.blkio_bytes),
+                                 io_serviced_recursive=_blkio(cg.blkio_ios))
     if cur.networks:
-        doc["networks"] = cur.networks
+        doc.networks = {name: msgspec.convert(counters, InterfaceStats)
+                        for name, counters in cur.networks.items()}
     return doc
 
 
-def cpu_percent(doc: dict[str, Any]) -> float:
+def cpu_percent(doc: ContainerStats) -> float:
     """What ``docker stats`` computes from a document (for tests and metrics)."""
-    cpu, pre = doc["cpu_stats"], doc["precpu_stats"]
-    delta = cpu["cpu_usage"]["total_usage"] - pre["cpu_usage"]["total_usage"]
-    system = cpu.get("system_cpu_usage", 0) - pre.get("system_cpu_usage", 0)
+    cpu, pre = doc.cpu_stats, doc.precpu_stats
+    delta = cpu.cpu_usage.total_usage - pre.cpu_usage.total_usage
+    system = (cpu.system_cpu_usage or 0) - (pre.system_cpu_usage or 0)
     if delta > 0 and system > 0:
-        return float(delta / system * cpu.get("online_cpus", 1) * 100.0)
+        return float(delta / system * (cpu.online_cpus or 1) * 100.0)
     return 0.0
 
 
@@ -164,7 +147,7 @@ class StatsService:
         return c, await asyncio.to_thread(self._sampler, c)
 
     async def stream(self, ref: str, stream: bool, one_shot: bool
-                     ) -> AsyncIterator[dict[str, Any]]:
+                     ) -> AsyncIterator[ContainerStats]:
         c, cur = await self._take(self.containers.resolve(ref).id)
         if cur is None:
             yield stats_doc(c, None, None, self.host_memory)

@@ -20,6 +20,7 @@ from yarl import URL
 
 from pallet.api.models import UpdateConfig
 from pallet.api.responses import DiskUsage, UpdateResponse
+from pallet.api.view_stats import ContainerStats
 from pallet.errors import InvalidArgument
 from pallet.server import streams
 from pallet.server.params import body_as, encode_json, json_response, qbool
@@ -33,7 +34,7 @@ DF_TYPES = ("container", "image", "volume", "build-cache")
 
 class OpsBackend(Protocol):
     def stats(self, ref: str, stream: bool, one_shot: bool
-              ) -> AsyncIterator[dict[str, Any]]: ...
+              ) -> AsyncIterator[ContainerStats]: ...
 
     async def update(self, ref: str, body: UpdateConfig) -> UpdateResponse: ...
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import msgspec
 import pytest
 
 from pallet.api.models import CreateRequest, EndpointSettings, HostConfig
@@ -273,7 +274,7 @@ def test_stats_are_sent_eagerly_and_decoded_per_line(client: Client, fake: FakeT
     samples = client.containers.stats("web")
     assert fake.last.url == "/v1.44/containers/web/stats?stream=1"
     got = list(samples)
-    assert [s.pids_stats.current for s in got] == [0, 7]
+    assert [s.pids_stats.current for s in got] == [msgspec.UNSET, 7]  # absent: unset
     assert got[0].cpu_stats.cpu_usage.total_usage == 20 and got[0].memory_stats.limit == 9
     assert got[0].networks is not None and got[0].networks["eth0"].tx_bytes == 4
     fake.answer(raw=json.dumps(one).encode() + b"\n")

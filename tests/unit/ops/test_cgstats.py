@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
 from pallet.api.models import ContainerConfig, HostConfig
-from pallet.api.responses import ContainerStats
+from pallet.api.view_stats import ContainerStats
 from pallet.cli.commands.ops import stats_row, stats_values
 from pallet.engine.lifecycle import State
 from pallet.engine.records import Container
@@ -18,7 +17,7 @@ from pallet.runtime.cgstats import enable_blkio_accounting, net_dev, read_v1, re
 CG = "/pallet/abc"
 
 
-def _wire(doc: dict[str, Any]) -> ContainerStats:
+def _wire(doc: ContainerStats) -> ContainerStats:
     """The daemon's document as the client decodes it off the wire."""
     return msgspec.json.decode(msgspec.json.encode(doc), type=ContainerStats)
 
@@ -86,10 +85,14 @@ def test_doc_shape_and_cli_numbers(tmp_path: Path) -> None:
     cur = Snapshot(read_v1(CG, tmp_path), system_ns=12_000_000_000, cpus=2,
                    networks={"eth0": {"rx_bytes": 1000, "tx_bytes": 500}})
     doc = stats_doc(_container(), cur, pre, host_memory=1 << 30)
-    for key in ("read", "preread", "cpu_stats", "precpu_stats", "memory_stats", "pids_stats",
-                "blkio_stats", "networks", "name", "id"):
-        assert key in doc
-    assert doc["name"] == "/web" and doc["memory_stats"]["limit"] == 1 << 30
+    wire = msgspec.json.decode(msgspec.json.encode(doc))
+    assert list(wire) == ["read", "preread", "pids_stats", "blkio_stats", "num_procs",
+                          "storage_stats", "cpu_stats", "precpu_stats", "memory_stats", "name",
+                          "id", "networks"]
+    assert wire["name"] == "/web" and wire["memory_stats"]["limit"] == 1 << 30
+    assert wire["networks"]["eth0"]["rx_bytes"] == 1000 and wire["storage_stats"] == {}
+    assert set(wire["cpu_stats"]) == {"cpu_usage", "system_cpu_usage", "online_cpus",
+                                      "throttling_data"}
     # 0.5 s of CPU in 2 s of all-CPU time on 2 CPUs: 50 %
     assert cpu_percent(doc) == 50.0
     v = stats_values(_wire(doc))
@@ -102,9 +105,13 @@ def test_doc_shape_and_cli_numbers(tmp_path: Path) -> None:
 
 def test_stopped_container_gets_zeros() -> None:
     doc = stats_doc(_container(), None, None, host_memory=1 << 30)
-    assert doc["read"].startswith("0001-") and doc["memory_stats"] == {}
+    wire = msgspec.json.decode(msgspec.json.encode(doc))
+    assert wire["read"].startswith("0001-") and wire["memory_stats"] == {}
+    assert wire["pids_stats"] == {} and "networks" not in wire
+    assert set(wire["cpu_stats"]) == {"cpu_usage", "throttling_data"}
+    assert wire["blkio_stats"]["io_service_bytes_recursive"] is None
     row = stats_row("web", _wire(doc))
-    assert (row["CPUPerc"], row["Name"], row["ID"]) == ("0.00%", "web", doc["id"][:12])
+    assert (row["CPUPerc"], row["Name"], row["ID"]) == ("0.00%", "web", doc.id[:12])
 
 
 def test_net_dev_skips_lo(tmp_path: Path) -> None:

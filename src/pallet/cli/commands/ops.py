@@ -18,7 +18,7 @@ from pallet.notation.sizes import binary_size, human_size, parse_memory
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pallet.api.responses import ContainerStats
+    from pallet.api.view_stats import ContainerStats
 
 STATS_TABLE = ("table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t"
                "{{.NetIO}}\t{{.BlockIO}}\t{{.PIDs}}")
@@ -33,12 +33,12 @@ def stats_values(doc: ContainerStats) -> dict[str, float]:
     """The numbers ``docker stats`` derives from one stats document."""
     cpu, pre = doc.cpu_stats, doc.precpu_stats
     delta = cpu.cpu_usage.total_usage - pre.cpu_usage.total_usage
-    system = cpu.system_cpu_usage - pre.system_cpu_usage
+    system = (cpu.system_cpu_usage or 0) - (pre.system_cpu_usage or 0)
     online = cpu.online_cpus or len(cpu.cpu_usage.percpu_usage or []) or 1
     cpu_pct = delta / system * online * 100.0 if delta > 0 and system > 0 else 0.0
     mem = doc.memory_stats
     stats = mem.stats or {}
-    usage = mem.usage
+    usage, limit = mem.usage or 0, mem.limit or 0
     for key in ("total_inactive_file", "inactive_file"):  # v1, then v2
         if key in stats and stats[key] < usage:
             usage -= stats[key]
@@ -51,10 +51,10 @@ def stats_values(doc: ContainerStats) -> dict[str, float]:
             blk_r += e.value
         elif op == "write":
             blk_w += e.value
-    return {"cpu": cpu_pct, "mem": usage, "limit": mem.limit,
-            "mem_pct": usage / mem.limit * 100.0 if mem.limit else 0.0,
+    return {"cpu": cpu_pct, "mem": usage, "limit": limit,
+            "mem_pct": usage / limit * 100.0 if limit else 0.0,
             "rx": sum(n.rx_bytes for n in nets), "tx": sum(n.tx_bytes for n in nets),
-            "blk_r": blk_r, "blk_w": blk_w, "pids": doc.pids_stats.current}
+            "blk_r": blk_r, "blk_w": blk_w, "pids": doc.pids_stats.current or 0}
 
 
 def stats_row(ref: str, doc: ContainerStats | None) -> Row:
