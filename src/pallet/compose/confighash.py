@@ -5,12 +5,12 @@ services whose configuration changed.
 It is Compose v2's hash, byte for byte, so that ``pallet compose`` and ``docker compose``
 each see the other's containers as up to date: the sha256 of the service as ``docker
 compose config --format json`` prints it (:mod:`pallet.compose.render`), encoded as Go's
-``encoding/json`` encodes it (compact, ``<``, ``>`` and ``&`` escaped, whole floats
-without a fraction), without what can change with no new container: how the image is
-built or pulled (``build``, ``pull_policy``), the replica count (``scale``,
-``deploy.replicas``), the start order (``depends_on``) and ``profiles``. Go also writes an
-unset ``command`` and ``entrypoint`` as ``null`` and an unset ``deploy.placement`` as
-``{}``.
+``encoding/json`` encodes compose-go's ServiceConfig (its fields in declaration order,
+compact, ``<``, ``>`` and ``&`` escaped, whole floats without a fraction), without what
+can change with no new container: how the image is built or pulled (``build``,
+``pull_policy``), the replica count (``scale``, ``deploy.replicas``), the start order
+(``depends_on``) and ``profiles``. Go also writes an unset ``command`` and ``entrypoint``
+as ``null`` and an unset ``deploy.placement`` as ``{}``.
 
 Networks and volumes carry Compose v2's hash too: the sha256 of the network's printed
 document, and of the volume's with ``driver: local`` filled in when none is set.
@@ -26,6 +26,22 @@ _IGNORED = ("build", "pull_policy", "scale", "depends_on", "profiles")
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
             "\u2029": "\\u2029"}
 _DEPLOY_TAIL = ("endpoint_mode",)  # deploy keys Go writes after placement
+# compose-go's ServiceConfig fields in declaration order, the order json.Marshal writes them
+# (not sorted: cpus before command, environment before env_file, hostname before healthcheck)
+_SERVICE_FIELDS = (
+    "profiles annotations attach build develop blkio_config cap_add cap_drop cgroup_parent "
+    "cgroup cpu_count cpu_percent cpu_period cpu_quota cpu_rt_period cpu_rt_runtime cpus "
+    "cpuset cpu_shares command configs container_name credential_spec depends_on deploy "
+    "device_cgroup_rules devices dns dns_opt dns_search dockerfile domainname entrypoint "
+    "provider environment env_file expose extends external_links extra_hosts group_add gpus "
+    "hostname healthcheck image init ipc isolation labels label_file links logging "
+    "log_driver log_opt mem_limit mem_reservation memswap_limit mem_swappiness mac_address "
+    "models net network_mode networks oom_kill_disable oom_score_adj pid pids_limit "
+    "platform ports privileged pull_policy read_only restart runtime scale secrets "
+    "security_opt shm_size stdin_open stop_grace_period stop_signal storage_opt sysctls "
+    "tmpfs tty ulimits use_api_socket user userns_mode uts volume_driver volumes "
+    "volumes_from working_dir pre_start post_start pre_stop").split()
+_SERVICE_RANK = {name: i for i, name in enumerate(_SERVICE_FIELDS)}
 
 
 def _go_floats(value: Any) -> Any:
@@ -57,7 +73,8 @@ def service_hash(service: dict[str, Any]) -> str:
         head.setdefault("placement", {})
         head.update({k: deploy[k] for k in _DEPLOY_TAIL if k in deploy})
         doc["deploy"] = head
-    ordered = {k: doc[k] for k in sorted(doc)}
+    last = len(_SERVICE_FIELDS)
+    ordered = {k: doc[k] for k in sorted(doc, key=lambda k: (_SERVICE_RANK.get(k, last), k))}
     return hashlib.sha256(go_json(ordered)).hexdigest()
 
 

@@ -94,13 +94,17 @@ def _convert(value: Any, cls: type[Any], at: Path, marks: Marks) -> Any:
         return msgspec.convert(value, cls)
     except msgspec.ValidationError as err:
         text = str(err)
-        message, _, where = text.rpartition(" - at `")
-        if not where:
+        message, sep, where = text.rpartition(" - at `")
+        if not sep:  # at the top of the object: msgspec names no place
             message, where = text, "$"
         m = re.match(r"Expected `(\w+)[^`]*`, got `\w+`", message)
         if m:
             message = f"must be a {_TYPE_NAMES.get(m.group(1), m.group(1))}"
         path: list[str | int] = list(at)
+        unknown = re.match(r"Object contains unknown field `([^`]+)`", message)
+        if unknown:  # valid for the schema, but not a field pallet's model has
+            message = "not supported by pallet compose"
+            where = where.rstrip("`") + "." + unknown.group(1)
         for step in re.findall(r"\.(\w+)|\[(\d+)\]|\[\.\.\.\]", where.rstrip("`")):
             if step[0]:
                 path.append(step[0])
@@ -167,7 +171,8 @@ def _labels(svc: dict[str, Any], marks: Marks) -> None:
 
 
 def _as_maps(svc: dict[str, Any]) -> None:
-    """The key=value collections a merge left as ``k=v`` sequences, as maps again."""
+    """The key=value collections a merge left as ``k=v`` sequences, as maps again (and
+    ``group_add``'s numbers as the strings Compose v2 keeps)."""
     for key in ("environment", "labels", "annotations", "sysctls", "storage_opt"):
         if isinstance(svc.get(key), list):
             svc[key] = to_map(svc[key], null=key == "environment")
@@ -179,6 +184,8 @@ def _as_maps(svc: dict[str, Any]) -> None:
         for key in keys:
             if isinstance(table.get(key), list):
                 table[key] = to_map(table[key], null=key == "args")
+    if isinstance(svc.get("group_add"), list):  # the schema takes numbers, Compose v2 strings
+        svc["group_add"] = [str(g) for g in svc["group_add"]]
     for mount in svc.get("volumes") or []:
         options = mount.get("volume") if isinstance(mount, dict) else None
         if isinstance(options, dict) and isinstance(options.get("labels"), list):

@@ -666,10 +666,31 @@ def test_config_no_interpolate_matches_compose_v2(
     assert yaml.safe_load(capsys.readouterr().out) == _real(root, environ, "--no-interpolate")
 
 
+# compose-go's ServiceConfig writes its fields in declaration order, not sorted: each pair
+# here is one the sorted order swaps (cpus/command, hostname/healthcheck, labels/logging...)
+cases["hash_order"] = {"compose.yaml": """
+services:
+  s:
+    image: busybox
+    command: [sh]
+    cpus: 1.0
+    cpu_shares: 512
+    cgroup_parent: p
+    environment: {A: "1"}
+    hostname: h
+    healthcheck: {test: [CMD, "true"], interval: 5s}
+    labels: {a: b}
+    logging: {driver: json-file}
+    mem_swappiness: 10
+    mac_address: 02:42:ac:11:00:02
+    group_add: [1, audio]
+"""}
+
+
 # Compose v2.40's ``config --hash`` skips environment resolution (env_file, bare variables),
 # which later versions fixed to hash what ``up`` labels; these cases avoid both
 HASHED = ["guide_stack", "volumes", "include", "networks", "dollar", "anchors_ext",
-          "ulimit_logging", "reset_override"]
+          "ulimit_logging", "reset_override", "hardened", "hash_order"]
 
 
 @pytest.mark.parametrize("name", HASHED)

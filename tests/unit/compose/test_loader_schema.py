@@ -29,6 +29,9 @@ from pallet.testing.composefiles import load_in
      "compose.yaml:4: services.web.restart: must be a string"),
     ("networks:\n  n:\n    driverr: bridge\nservices:\n  web: {image: x}\n",
      "compose.yaml:3: networks.n.driverr: additional property 'driverr' not allowed"),
+    # valid for the schema, but a key pallet's model lacks: named (the message was empty)
+    ("services:\n  web:\n    image: x\n    gpus: all\n",
+     "compose.yaml:4: services.web.gpus: not supported by pallet compose"),
 ])
 def test_schema_errors(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ComposeError) as err:
@@ -42,6 +45,12 @@ def test_schema_error_in_an_override_file_names_that_file(tmp_path: Path) -> Non
     with pytest.raises(ComposeError) as err:
         load_in(tmp_path, files, files=("compose.yaml", "over.yaml"))
     assert err.value.where == "over.yaml:5"
+
+
+def test_group_add_takes_numbers_as_the_schema_does(tmp_path: Path) -> None:
+    project = load_in(tmp_path, {"compose.yaml": "services:\n  web:\n    image: x\n"
+                                                 "    group_add: [1, audio]\n"})
+    assert project.services["web"].group_add == ["1", "audio"]
 
 
 def test_interpolated_values_are_cast_before_validation(tmp_path: Path) -> None:
