@@ -112,4 +112,7 @@ def test_guide_project_on_dockerd(project: str, dockerd: dict[str, str],
                                   engine: cp.Runner) -> None:
     name = f"dk-{project}-{os.getpid()}"
     compose = cp.Compose([str(shutil.which("pallet")), "compose"], project, dockerd, name)
-    getattr(guide_checks, f"check_{project}")(compose, engine)
+    try:
+        getattr(guide_checks, f"check_{project}")(compose, engine)
+    finally:  # the images built for this run's project name go too (a shared dockerd)
+        compose("down", "-v", "--rmi", "local", check=False)
