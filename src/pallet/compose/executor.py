@@ -37,7 +37,7 @@ from pallet.compose.secretfiles import (
     secrets_root,
     write_file,
 )
-from pallet.errors import Conflict, InvalidArgument, NotFound
+from pallet.errors import Conflict, Forbidden, InvalidArgument, NotFound
 
 POLL = 0.1  # seconds between dependency checks
 
@@ -144,19 +144,28 @@ class Executor:
         self.engine.create_volume(body)
         self.progress.event("Volume", step.name, "Created")
 
-    def _remove(self, kind: str, name: str, call: Callable[[str], None]) -> None:
+    def _remove(self, kind: str, name: str, call: Callable[[str], None],
+                in_use: type[Exception] | None = None) -> None:
+        """Remove one object; one still in use (``in_use``: the engine's error for it) is
+        reported and left, as Compose v2 leaves it, without failing the command."""
         self.progress.event(kind, name, "Removing")
         try:
             call(name)
         except NotFound:
             return
+        except Exception as err:
+            if in_use is None or not isinstance(err, in_use):
+                raise
+            self.progress.event(kind, name, "Resource is still in use")
+            return
         self.progress.event(kind, name, "Removed")
 
     def remove_network(self, step: Step) -> None:
-        self._remove("Network", step.name, self.engine.remove_network)
+        # dockerd (and palletd) refuse a network with endpoints as Forbidden
+        self._remove("Network", step.name, self.engine.remove_network, Forbidden)
 
     def remove_volume(self, step: Step) -> None:
-        self._remove("Volume", step.name, self.engine.remove_volume)
+        self._remove("Volume", step.name, self.engine.remove_volume, Conflict)
 
     def remove_image(self, step: Step) -> None:
         self._remove("Image", step.name, self.engine.remove_image)

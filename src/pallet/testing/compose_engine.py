@@ -12,7 +12,7 @@ import itertools
 import threading
 from typing import Any
 
-from pallet.errors import Conflict, NotFound
+from pallet.errors import Conflict, Forbidden, NotFound
 
 Wire = dict[str, Any]
 
@@ -22,6 +22,7 @@ class FakeEngine:
         self.containers_by_id: dict[str, Wire] = {}
         self.networks: dict[str, Wire] = {}
         self.volumes: dict[str, Wire] = {}
+        self.in_use: set[str] = set()  # networks and volumes whose removal the engine refuses
         self.images: dict[str, str] = {}
         self.calls: list[tuple[str, str]] = []
         self.health: dict[str, str] = {}  # container name -> health status when running
@@ -93,11 +94,15 @@ class FakeEngine:
 
     def remove_network(self, name: str) -> None:
         self._record("remove_network", name)
+        if name in self.in_use:
+            raise Forbidden(f"error while removing network: network {name} has active endpoints")
         if self.networks.pop(name, None) is None:
             raise NotFound(f"network {name} not found")
 
     def remove_volume(self, name: str) -> None:
         self._record("remove_volume", name)
+        if name in self.in_use:
+            raise Conflict(f"remove {name}: volume is in use")
         if self.volumes.pop(name, None) is None:
             raise NotFound(f"get {name}: no such volume")
 

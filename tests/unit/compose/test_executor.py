@@ -374,3 +374,18 @@ def test_a_remote_engine_gets_secret_files_copied_in_with_owner_and_mode(files: 
         assert extracted is not None and extracted.read() == b"s3cret"
     assert engine.calls.index(("put_archive", "p-db-1")) < engine.calls.index(
         ("start", "p-db-1"))
+
+
+def test_down_reports_a_network_or_volume_still_in_use_and_goes_on(files: Path) -> None:
+    """A one-off container left running keeps the network (and a volume): Compose v2 says
+    so and succeeds; the removal errors the engine gives are not the command's failure."""
+    engine = FakeEngine()
+    engine.health["p-db-1"] = "healthy"
+    lifecycle.up(engine, load(), UpOptions(), quiet())
+    engine.in_use |= {"p_back", "p_data"}
+    progress = quiet()
+    lifecycle.down(engine, load(), DownOptions(volumes=True), progress, parallel=1)
+    assert engine.names() == []
+    assert " Network p_back  Resource is still in use" in progress.lines
+    assert " Network p_front  Removed" in progress.lines
+    assert " Volume p_data  Resource is still in use" in progress.lines
