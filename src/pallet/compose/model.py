@@ -121,6 +121,9 @@ class Service(Part):
     ipc: str | None = None
     isolation: str | None = None
     labels: dict[str, str] | None = None
+    # read into labels; kept (absolute) only for the config hash, which Compose v2 takes
+    # of its ServiceConfig with the paths still in it; never printed
+    label_file: list[str] | None = None
     links: list[str] | None = None
     logging: Logging | None = None
     mem_limit: int | None = None  # bytes

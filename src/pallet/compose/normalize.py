@@ -159,7 +159,7 @@ def _read_env_file(path: str, fmt: str | None, env: dict[str, str],
 
 def _labels(svc: dict[str, Any], marks: Marks) -> None:
     """``label_file`` contents under ``labels`` (the service's own labels win)."""
-    files = svc.pop("label_file", None) or []
+    files = svc.get("label_file") or []
     merged: dict[str, str] = {}
     for i, path in enumerate(files):
         if not os.path.exists(path):

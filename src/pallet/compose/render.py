@@ -58,8 +58,11 @@ def document(project: Project, *, printed: bool = True) -> dict[str, Any]:
             if set(limit) == {"single"}:
                 svc["ulimits"][key] = limit["single"]
         extensions = svc.pop("x-extensions", None) or {}
+        label_files = svc.pop("label_file", None)
         if printed:
             svc.update(extensions)
+        else:  # in the hash, not in what Compose v2 prints
+            svc["label_file"] = label_files
         doc["services"][name] = {k: v for k, v in svc.items() if v is not None}
     out: dict[str, Any] = _units(doc, "", printed)
     return out

@@ -272,3 +272,24 @@ def test_disabled_services_skip_consistency_rules(tmp_path: Path) -> None:
     assert project.service_names() == ["web"] and project.disabled["off"].mem_limit == 1 << 30
     with pytest.raises(ComposeError, match="can't set distinct values"):
         load_in(tmp_path, {}, profiles=("never",))
+
+
+def test_label_file_is_hashed_with_its_absolute_path_and_never_printed(tmp_path: Path) -> None:
+    """Compose v2.40's up hashes its ServiceConfig with label_file still in it (after
+    labels, as a list of absolute paths): the container label it wrote for this file is
+    the sha256 of exactly this JSON."""
+    import hashlib
+
+    from pallet.compose import render
+    from pallet.compose.confighash import project_hashes
+
+    project = load_in(tmp_path, {
+        "compose.yaml": "services:\n  web:\n    image: busybox\n    labels: [x=y]\n"
+                        "    label_file: a.env\n", "a.env": "A=1\n"})
+    assert project.services["web"].labels == {"A": "1", "x": "y"}
+    assert "label_file" not in render.document(project)["services"]["web"]
+    assert '"label_file"' not in render.to_json(project)
+    path = str(tmp_path / "a.env")
+    go = ('{"command":null,"entrypoint":null,"image":"busybox","labels":{"A":"1","x":"y"},'
+          f'"label_file":["{path}"],"networks":{{"default":null}}}}')
+    assert project_hashes(project)["web"] == hashlib.sha256(go.encode()).hexdigest()
