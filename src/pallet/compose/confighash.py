@@ -10,7 +10,7 @@ compact, ``<``, ``>`` and ``&`` escaped, whole floats without a fraction), witho
 can change with no new container: how the image is built or pulled (``build``,
 ``pull_policy``), the replica count (``scale``, ``deploy.replicas``), the start order
 (``depends_on``) and ``profiles``. Go also writes an unset ``command`` and ``entrypoint``
-as ``null`` and an unset ``deploy.placement`` as ``{}``.
+as ``null`` and an unset ``deploy.resources`` or ``deploy.placement`` as ``{}``.
 
 Networks and volumes carry Compose v2's hash too: the sha256 of the network's printed
 document, and of the volume's with ``driver: local`` filled in when none is set.
@@ -25,7 +25,10 @@ from typing import Any
 _IGNORED = ("build", "pull_policy", "scale", "depends_on", "profiles")
 _ESCAPES = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "\u2028": "\\u2028",
             "\u2029": "\\u2029"}
-_DEPLOY_TAIL = ("endpoint_mode",)  # deploy keys Go writes after placement
+# compose-go's DeployConfig in declaration order, less replicas; resources and placement are
+# structs, which Go's omitempty never leaves out (written {} when unset)
+_DEPLOY = ("mode", "labels", "update_config", "rollback_config", "resources",
+           "restart_policy", "placement", "endpoint_mode")
 # compose-go's ServiceConfig fields in declaration order, the order json.Marshal writes them
 # (not sorted: cpus before command, environment before env_file, hostname before healthcheck)
 _SERVICE_FIELDS = (
@@ -69,10 +72,8 @@ def service_hash(service: dict[str, Any]) -> str:
     doc.setdefault("entrypoint", None)
     deploy = doc.get("deploy")
     if isinstance(deploy, dict):
-        head = {k: v for k, v in deploy.items() if k != "replicas" and k not in _DEPLOY_TAIL}
-        head.setdefault("placement", {})
-        head.update({k: deploy[k] for k in _DEPLOY_TAIL if k in deploy})
-        doc["deploy"] = head
+        full = {"resources": {}, "placement": {}, **deploy}
+        doc["deploy"] = {k: full[k] for k in _DEPLOY if k in full}
     last = len(_SERVICE_FIELDS)
     ordered = {k: doc[k] for k in sorted(doc, key=lambda k: (_SERVICE_RANK.get(k, last), k))}
     return hashlib.sha256(go_json(ordered)).hexdigest()

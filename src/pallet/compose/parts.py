@@ -146,12 +146,40 @@ class RestartPolicy(Part):
     window: int | None = None  # ns
 
 
+class UpdateConfig(Part):
+    """``update_config`` / ``rollback_config``: Swarm's, kept for the file and its hash."""
+
+    parallelism: int | None = None
+    delay: int | None = None  # ns
+    failure_action: str | None = None
+    monitor: int | None = None  # ns
+    max_failure_ratio: float | None = None
+    order: str | None = None
+
+
+class PlacementPreference(Part):
+    spread: str | None = None
+
+
+class Placement(Part):
+    """Swarm's placement: kept for the file and its hash, no effect on one engine."""
+
+    constraints: list[str] | None = None
+    preferences: list[PlacementPreference] | None = None
+    max_replicas_per_node: int | None = None
+
+
 class Deploy(Part):
+    """compose-go's DeployConfig, its fields in that order (the config hash follows it)."""
+
     mode: str | None = None
     replicas: int | None = None
     labels: dict[str, str] | None = None
+    update_config: UpdateConfig | None = None
+    rollback_config: UpdateConfig | None = None
     resources: Resources | None = None
     restart_policy: RestartPolicy | None = None
+    placement: Placement | None = None
     endpoint_mode: str | None = None
 
 

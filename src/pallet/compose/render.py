@@ -21,7 +21,7 @@ from pallet.notation.durations import format_duration
 _SIZE_KEYS = {"mem_limit", "mem_reservation", "memswap_limit", "shm_size", "memory", "size",
               "mem_swappiness"}
 _DURATION_KEYS = {"interval", "timeout", "start_period", "start_interval",
-                  "stop_grace_period", "delay", "window"}
+                  "stop_grace_period", "delay", "window", "monitor"}
 _SORTED = {"environment", "labels", "annotations", "sysctls", "args", "driver_opts",
            "options", "storage_opt", "services", "networks", "volumes", "secrets", "configs",
            "depends_on", "ulimits", "additional_contexts"}

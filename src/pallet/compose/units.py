@@ -87,6 +87,9 @@ def convert_units(svc: dict[str, Any], at: Path, marks: Marks, checks: bool = Tr
         conv(resources.get(part), "cpus", cpus, ("deploy", "resources", part))
     for key in ("delay", "window"):
         conv(deploy.get("restart_policy"), key, duration, ("deploy", "restart_policy"))
+    for part in ("update_config", "rollback_config"):
+        for key in ("delay", "monitor"):
+            conv(deploy.get(part), key, duration, ("deploy", part))
     for i, mount in enumerate(svc.get("volumes") or []):
         if isinstance(mount, dict):
             conv(mount.get("tmpfs"), "size", size, ("volumes", i, "tmpfs"))

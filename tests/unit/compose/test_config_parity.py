@@ -638,7 +638,8 @@ def test_config_matches_compose_v2(tmp_path: Path, name: str) -> None:
     assert yaml.safe_load(render.to_yaml(project)) == _real(root, environ)
 
 
-@pytest.mark.parametrize("name", ["guide_stack", "hardened", "anchors_ext", "misc"])
+@pytest.mark.parametrize("name", ["guide_stack", "hardened", "anchors_ext", "misc",
+                                  "deploy_swarm"])
 def test_config_json_matches_compose_v2(tmp_path: Path, name: str) -> None:
     root = tmp_path / name
     environ = {**_write(root, name), "HOME": str(tmp_path)}
@@ -686,11 +687,32 @@ services:
     group_add: [1, audio]
 """}
 
+# Swarm's deploy keys: accepted and kept (no effect on one engine), in DeployConfig's order;
+# a deploy without resources or placement still hashes them as {} (Go structs)
+cases["deploy_swarm"] = {"compose.yaml": """
+services:
+  s:
+    image: busybox
+    deploy:
+      mode: replicated
+      update_config: {parallelism: 2, delay: 10s, failure_action: rollback, monitor: 1m,
+                      max_failure_ratio: 0.1, order: start-first}
+      rollback_config: {parallelism: 1}
+      placement:
+        constraints: [node.role==manager]
+        preferences: [{spread: node.labels.zone}]
+        max_replicas_per_node: 2
+      endpoint_mode: vip
+  t:
+    image: busybox
+    deploy: {restart_policy: {condition: on-failure}}
+"""}
+
 
 # Compose v2.40's ``config --hash`` skips environment resolution (env_file, bare variables),
 # which later versions fixed to hash what ``up`` labels; these cases avoid both
 HASHED = ["guide_stack", "volumes", "include", "networks", "dollar", "anchors_ext",
-          "ulimit_logging", "reset_override", "hardened", "hash_order"]
+          "ulimit_logging", "reset_override", "hardened", "hash_order", "deploy_swarm"]
 
 
 @pytest.mark.parametrize("name", HASHED)
