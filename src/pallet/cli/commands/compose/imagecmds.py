@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
 import sys
+from typing import Any
 
 from pallet.cli.commands.compose import target
 from pallet.cli.errors import StatusError
@@ -116,8 +116,6 @@ def push(ignore_push_failures: bool, quiet: bool, services: tuple[str, ...]) -> 
 @argument("services", nargs=-1, metavar="[SERVICE...]")
 def events(as_json: bool, since: str, until: str, services: tuple[str, ...]) -> None:
     """Receive real time events from containers."""
-    from datetime import datetime
-
     from pallet.cli.session import api
     from pallet.client.streams import json_lines
     from pallet.compose import labels
@@ -128,22 +126,41 @@ def events(as_json: bool, since: str, until: str, services: tuple[str, ...]) -> 
     resp = api().system.events(since=since or None, until=until or None, filters=flt)
     try:
         for ev in json_lines(resp.chunks()):
-            attrs = dict((ev.get("Actor") or {}).get("Attributes") or {})
-            service = attrs.get(labels.SERVICE, "")
-            if wanted and service not in wanted:
-                continue
-            nano = int(ev.get("timeNano") or int(ev.get("time", 0)) * 1_000_000_000)
-            when = datetime.fromtimestamp(nano / 1e9)
-            cid = str((ev.get("Actor") or {}).get("ID") or ev.get("id", ""))
-            action = str(ev.get("Action") or ev.get("status", ""))
-            if as_json:
-                doc = {"time": when.isoformat(), "type": "container", "action": action,
-                       "id": cid, "service": service, "attributes": attrs}
-                sys.stdout.write(json.dumps(doc, separators=(",", ":")) + "\n")
-            else:
-                pairs = ", ".join(f"{k}={v}" for k, v in sorted(attrs.items()))
-                sys.stdout.write(f"{when:%Y-%m-%d %H:%M:%S.%f} container {action} {cid} "
-                                 f"({pairs})\n")
-            sys.stdout.flush()
+            line = event_line(ev, as_json)
+            if line is not None and (not wanted or line[0] in wanted):
+                sys.stdout.write(line[1])
+                sys.stdout.flush()
     except KeyboardInterrupt:
         return
+
+
+def event_line(ev: dict[str, Any], as_json: bool) -> tuple[str, str] | None:
+    """``(service, text)`` of one engine event as Compose v2's ``events`` prints it (None
+    for a one-off container's): its attributes less the ``com.docker.compose.*`` labels;
+    JSON as Go marshals a map (keys sorted, time in RFC 3339 with nanoseconds), or the
+    plain line Compose v2 ends with an empty one."""
+    from datetime import datetime
+
+    from pallet.compose import labels
+    from pallet.compose.confighash import go_json
+    from pallet.notation.times import rfc3339_nano
+
+    actor = ev.get("Actor") or {}
+    every = dict(actor.get("Attributes") or {})
+    if labels.is_oneoff(every):
+        return None
+    service = every.get(labels.SERVICE, "")
+    attrs = {k: v for k, v in sorted(every.items()) if not k.startswith(labels.PREFIX)}
+    nano = int(ev.get("timeNano") or int(ev.get("time", 0)) * 1_000_000_000)
+    cid = str(actor.get("ID") or ev.get("id", ""))
+    action = str(ev.get("Action") or ev.get("status", ""))
+    if as_json:
+        stamp = rfc3339_nano(nano)
+        whole, _, frac = stamp[:-1].partition(".")
+        frac = frac.rstrip("0")  # Go's RFC3339Nano drops trailing zeros
+        doc = {"action": action, "attributes": attrs, "id": cid, "service": service,
+               "time": f"{whole}.{frac}Z" if frac else f"{whole}Z", "type": "container"}
+        return service, go_json(doc).decode() + "\n"
+    when = datetime.fromtimestamp(nano / 1e9)
+    pairs = ", ".join(f"{k}={v}" for k, v in attrs.items())
+    return service, f"{when:%Y-%m-%d %H:%M:%S.%f} container {action} {cid} ({pairs})\n\n"
