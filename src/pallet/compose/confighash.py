@@ -57,26 +57,34 @@ def _go_floats(value: Any) -> Any:
     return value
 
 
-def go_json(doc: Any) -> bytes:
-    """``doc`` as Go's ``json.Marshal`` writes it (keys in the order given)."""
-    text = json.dumps(_go_floats(doc), separators=(",", ":"), ensure_ascii=False)
+def go_json(doc: Any, indent: int | None = None) -> bytes:
+    """``doc`` as Go's ``json.Marshal`` (or ``MarshalIndent`` with ``indent`` spaces)
+    writes it, keys in the order given."""
+    seps = (",", ":") if indent is None else (",", ": ")
+    text = json.dumps(_go_floats(doc), separators=seps, indent=indent, ensure_ascii=False)
     for char, escaped in _ESCAPES.items():
         text = text.replace(char, escaped)
     return text.encode()
 
 
-def service_hash(service: dict[str, Any]) -> str:
-    """The hash of one service's printed document (``render.document``'s form)."""
-    doc = {k: v for k, v in service.items() if k not in _IGNORED}
-    doc.setdefault("command", None)
-    doc.setdefault("entrypoint", None)
+def go_service(service: dict[str, Any], *, replicas: bool = True) -> dict[str, Any]:
+    """A printed service document as Go encodes compose-go's ServiceConfig: ``command`` and
+    ``entrypoint`` written even unset, the fields in declaration order, ``deploy`` in
+    DeployConfig's (``replicas=False``: without its replica count, as the hash has it)."""
+    doc = {"command": None, "entrypoint": None, **service}
     deploy = doc.get("deploy")
     if isinstance(deploy, dict):
         full = {"resources": {}, "placement": {}, **deploy}
-        doc["deploy"] = {k: full[k] for k in _DEPLOY if k in full}
+        order = (_DEPLOY[0], "replicas", *_DEPLOY[1:]) if replicas else _DEPLOY
+        doc["deploy"] = {k: full[k] for k in order if k in full}
     last = len(_SERVICE_FIELDS)
-    ordered = {k: doc[k] for k in sorted(doc, key=lambda k: (_SERVICE_RANK.get(k, last), k))}
-    return hashlib.sha256(go_json(ordered)).hexdigest()
+    return {k: doc[k] for k in sorted(doc, key=lambda k: (_SERVICE_RANK.get(k, last), k))}
+
+
+def service_hash(service: dict[str, Any]) -> str:
+    """The hash of one service's printed document (``render.document``'s form)."""
+    doc = {k: v for k, v in service.items() if k not in _IGNORED}
+    return hashlib.sha256(go_json(go_service(doc, replicas=False))).hexdigest()
 
 
 _NETWORK = ("name", "driver", "driver_opts", "ipam", "external", "internal", "attachable",
@@ -91,19 +99,28 @@ def _fields(doc: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
     return {k: doc[k] for k in order if k in doc}
 
 
-def network_hash(network: dict[str, Any]) -> str:
-    """The hash of one network's printed document (its ``ipam`` always written, as Go
-    writes a struct)."""
+def go_network(network: dict[str, Any]) -> dict[str, Any]:
+    """A printed network document as Go encodes NetworkConfig (its ``ipam`` always
+    written, as Go writes a struct)."""
     ipam = _fields(network.get("ipam") or {}, _IPAM)
     if "config" in ipam:
         ipam["config"] = [_fields(pool, _POOL) for pool in ipam["config"]]
-    return hashlib.sha256(go_json(_fields({**network, "ipam": ipam}, _NETWORK))).hexdigest()
+    return _fields({**network, "ipam": ipam}, _NETWORK)
+
+
+def go_volume(volume: dict[str, Any]) -> dict[str, Any]:
+    """A printed volume document as Go encodes VolumeConfig."""
+    return _fields(volume, _VOLUME)
+
+
+def network_hash(network: dict[str, Any]) -> str:
+    """The hash of one network's printed document."""
+    return hashlib.sha256(go_json(go_network(network))).hexdigest()
 
 
 def volume_hash(volume: dict[str, Any]) -> str:
     """The hash of one volume's printed document; the driver defaults to ``local``."""
-    doc = _fields({"driver": "local", **volume}, _VOLUME)
-    return hashlib.sha256(go_json(doc)).hexdigest()
+    return hashlib.sha256(go_json(go_volume({"driver": "local", **volume}))).hexdigest()
 
 
 class ProjectHashes:

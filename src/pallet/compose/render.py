@@ -95,17 +95,35 @@ def _units(value: Any, key: str, escape: bool) -> Any:
 
 
 def to_json(project: Project) -> str:
-    """Compose v2's JSON: as the YAML, less services' ``x-*`` extensions, plus the fields
-    Go's encoder never leaves out."""
+    """Compose v2's JSON, as compose-go's Project.MarshalJSON writes it: Go's
+    ``MarshalIndent`` with two spaces of a map (top-level keys and service names sorted,
+    ``x-*`` extensions' maps too) whose services, networks and volumes are Go structs
+    (their fields in declaration order, services' ``x-*`` extensions left out)."""
+    from pallet.compose.confighash import go_json, go_network, go_service, go_volume
+
     doc = document(project)
-    for name, svc in doc["services"].items():
-        svc = {k: v for k, v in svc.items() if not k.startswith("x-")}
-        if "deploy" in svc:
-            svc["deploy"] = {"resources": {}, "placement": {}, **svc["deploy"]}
-        doc["services"][name] = {"command": None, "entrypoint": None, **svc}
-    for net in (doc.get("networks") or {}).values():
-        net.setdefault("ipam", {})
-    return msgspec.json.format(msgspec.json.encode(doc), indent=4).decode()
+    doc["services"] = {
+        name: go_service({k: v for k, v in svc.items() if not k.startswith("x-")})
+        for name, svc in sorted(doc["services"].items())}
+    if doc.get("networks"):
+        doc["networks"] = {k: go_network(v) for k, v in sorted(doc["networks"].items())}
+    if doc.get("volumes"):
+        doc["volumes"] = {k: go_volume(v) for k, v in sorted(doc["volumes"].items())}
+    return go_json(_sorted_maps(doc, depth=1), indent=2).decode()
+
+
+def _sorted_maps(value: Any, depth: int | None = None) -> Any:
+    """``value`` with its maps' keys sorted, as Go marshals a map (``depth``: only that
+    many levels; None: all)."""
+    if isinstance(value, dict):
+        deeper = None if depth is None else depth - 1
+        if depth == 0:
+            return value
+        return {k: _sorted_maps(v, None if k.startswith("x-") else deeper)
+                for k, v in sorted(value.items())}
+    if isinstance(value, list) and depth is None:
+        return [_sorted_maps(v) for v in value]
+    return value
 
 
 class _Dumper(yaml.SafeDumper):

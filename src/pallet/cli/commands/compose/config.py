@@ -60,7 +60,8 @@ def config(quiet: bool, services: bool, volumes: bool, profiles: bool, images: b
             from pallet.compose.normalize import selected
 
             project = selected(project, names)
-        text = (render.to_json(project) + "\n") if fmt == "json" else render.to_yaml(project)
+        # Compose v2 prints its JSON without a final newline
+        text = render.to_json(project) if fmt == "json" else render.to_yaml(project)
     if quiet:
         return
     if output:
