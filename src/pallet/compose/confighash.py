@@ -47,13 +47,14 @@ _SERVICE_FIELDS = (
 _SERVICE_RANK = {name: i for i, name in enumerate(_SERVICE_FIELDS)}
 
 
-def _go_floats(value: Any) -> Any:
+def go_floats(value: Any) -> Any:
+    """``value`` with whole floats as ints, as Go formats a float (``1``, not ``1.0``)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, dict):
-        return {k: _go_floats(v) for k, v in value.items()}
+        return {k: go_floats(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_go_floats(v) for v in value]
+        return [go_floats(v) for v in value]
     return value
 
 
@@ -61,7 +62,7 @@ def go_json(doc: Any, indent: int | None = None) -> bytes:
     """``doc`` as Go's ``json.Marshal`` (or ``MarshalIndent`` with ``indent`` spaces)
     writes it, keys in the order given."""
     seps = (",", ":") if indent is None else (",", ": ")
-    text = json.dumps(_go_floats(doc), separators=seps, indent=indent, ensure_ascii=False)
+    text = json.dumps(go_floats(doc), separators=seps, indent=indent, ensure_ascii=False)
     for char, escaped in _ESCAPES.items():
         text = text.replace(char, escaped)
     return text.encode()

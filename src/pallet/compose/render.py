@@ -147,7 +147,14 @@ _Dumper.add_representer(str, _str)
 
 
 def to_yaml(project: Project) -> str:
-    return dump_yaml(document(project))
+    """Compose v2's YAML: whole floats without a fraction (``cpus: 1``) and the top-level
+    ``x-*`` extensions' maps sorted, as Go's yaml encoder writes a float and a map."""
+    from pallet.compose.confighash import go_floats
+
+    doc = document(project)
+    for key in [k for k in doc if k.startswith("x-")]:
+        doc[key] = _sorted_maps(doc[key])
+    return dump_yaml(go_floats(doc))
 
 
 def dump_yaml(doc: Any) -> str:

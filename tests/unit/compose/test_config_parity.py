@@ -630,11 +630,15 @@ def _real(root: Path, environ: dict[str, str], *flags: str) -> Any:
 
 
 @pytest.mark.parametrize("name", sorted(cases))
-def test_config_matches_compose_v2(tmp_path: Path, name: str) -> None:
+def test_config_matches_compose_v2_byte_for_byte(tmp_path: Path, name: str) -> None:
     root = tmp_path / name
     environ = {**_write(root, name), "HOME": str(tmp_path)}
     project = load(ProjectOptions(cwd=str(root), environ=environ))
-    assert yaml.safe_load(render.to_yaml(project)) == _real(root, environ)
+    real = subprocess.run([_compose_v2(), "config"], cwd=root, capture_output=True,
+                          text=True, timeout=60,
+                          env={**environ, "PATH": os.environ.get("PATH", "")})
+    assert real.returncode == 0, real.stderr
+    assert render.to_yaml(project) == real.stdout
 
 
 @pytest.mark.parametrize("name", sorted(cases))
