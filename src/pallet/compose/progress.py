@@ -84,7 +84,12 @@ class Progress:
             doc = {"level": "warning", "msg": text, "time": now}
             self._emit(f"WARN[0000] {text}", self._json(doc))
         else:
-            self.write(f"WARN[0000] {text}")
+            from pallet.compose.logline import warning
+
+            if self.block is not None:
+                self.write(warning(text, self.out))
+            else:  # recorded in the short form, written as logrus writes it
+                self._emit(f"WARN[0000] {text}", warning(text, self.out))
 
     def write(self, line: str) -> None:
         if self.block is not None:

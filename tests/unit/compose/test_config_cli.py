@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from pathlib import Path
 
@@ -154,10 +155,27 @@ def test_warnings_for_unset_variables_and_version(project: Path,
         'version: "3.8"\nservices:\n  web:\n    image: "x:${NOPE}${NOPE}$$LITERAL"\n')
     code, out, err = run(capsys, "config", "--images")
     assert (code, out) == (0, "x:$LITERAL\n")
-    assert err.splitlines() == [
-        'WARN[0000] The "NOPE" variable is not set. Defaulting to a blank string.',
-        f"WARN[0000] {project / 'compose.yaml'}: the attribute `version` is obsolete, it "
-        "will be ignored, please remove it to avoid potential confusion"]
+    # stderr is no terminal here: logrus's key=value form, as Compose v2 writes it there
+    stamp = r'time="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)" level=warning '
+    lines = err.splitlines()
+    assert len(lines) == 2 and all(re.match(stamp, line) for line in lines), lines
+    assert [line.partition(" level=warning ")[2] for line in lines] == [
+        r'msg="The \"NOPE\" variable is not set. Defaulting to a blank string."',
+        f'msg="{project / "compose.yaml"}: the attribute `version` is obsolete, it '
+        'will be ignored, please remove it to avoid potential confusion"']
+
+
+def test_a_warning_on_a_terminal_is_logrus_coloured_form() -> None:
+    import io
+
+    from pallet.compose.logline import warning
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    assert warning("short", Tty()) == "\x1b[33mWARN\x1b[0m[0000] " + "short".ljust(44) + " "
+    assert warning("a/b.c", io.StringIO(), now=0).endswith(" level=warning msg=a/b.c")
 
 
 def test_unsupported_format(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -98,6 +98,8 @@ def warn(warnings: list[str]) -> None:
     """Print the loader's warnings on stderr as Compose v2 does."""
     import sys
 
+    from pallet.compose.logline import warning
+
     for text in warnings:
-        sys.stderr.write(f"WARN[0000] {text}\n")
+        sys.stderr.write(warning(text, sys.stderr) + "\n")
     sys.stderr.flush()
