@@ -60,6 +60,14 @@ def test_create_errors(api: Any) -> None:
         assert r.status == 400
         r = await c.post("/containers/create", json={"Image": "busybox", "Cmd": "notalist"})
         assert r.status == 400
+        r = await c.post("/containers/create", json={"Image": "busybox", "HostConfig": {
+            "Mounts": [{"Target": "/t", "Type": "tmpfs", "TmpfsOptions": {"SizeBytes": "1m"}}]}})
+        assert r.status == 400
+        assert "$.HostConfig.Mounts[0].TmpfsOptions.SizeBytes" in (await r.json())["message"]
+        r = await c.post("/containers/create", json={"Image": "busybox",
+                                                     "ExposedPorts": {"80/tcp": "yes"}})
+        assert r.status == 400
+        assert "$.ExposedPorts[...]" in (await r.json())["message"]
         await _create(c, {"Image": "busybox"}, "dup")
         r = await c.post("/containers/create?name=dup", json={"Image": "busybox"})
         assert r.status == 409

@@ -3,10 +3,10 @@
 dockerd decodes bodies with Go's rules, and clients rely on two of them: a key matches a field
 whatever its case (docker-py sends ``detachKeys`` in an exec body), and ``null`` for a field
 that cannot hold it (docker-py's ``Healthcheck`` sends ``"StartPeriod": null``) leaves the
-field at its default. :func:`fold` rewrites a decoded JSON value to the exact field names of a
-msgspec type and drops such nulls, so ``msgspec.convert`` then applies the usual validation.
-An exact key wins over one that only matches without case; unknown keys are dropped, as Go
-ignores them.
+field at its default (a ``null`` value in a map of structs is the empty struct). :func:`fold`
+rewrites a decoded JSON value to the exact field names of a msgspec type and drops such nulls,
+so ``msgspec.convert`` then applies the usual validation. An exact key wins over one that only
+matches without case; unknown keys are dropped, as Go ignores them.
 """
 
 from __future__ import annotations
@@ -47,8 +47,14 @@ def _fold(value: Any, t: mi.Type) -> Any:
     if isinstance(t, mi.ListType | mi.VarTupleType | mi.SetType) and isinstance(value, list):
         return [_fold(x, t.item_type) for x in value]
     if isinstance(t, mi.DictType) and isinstance(value, dict):
-        return {k: _fold(v, t.value_type) for k, v in value.items()}
+        return {k: _fold(_zero(v, t.value_type), t.value_type) for k, v in value.items()}
     return value
+
+
+def _zero(value: Any, t: mi.Type) -> Any:
+    """A map's ``null`` value is Go's zero value where the value is a struct (``{}`` in
+    ``"ExposedPorts": {"80/tcp": null}``)."""
+    return {} if value is None and isinstance(t, mi.StructType) else value
 
 
 def _fold_struct(value: dict[str, Any], t: mi.StructType) -> dict[str, Any]:

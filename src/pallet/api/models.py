@@ -9,7 +9,7 @@ built by the daemon's views.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import msgspec
 
@@ -35,15 +35,46 @@ class PortBinding(msgspec.Struct, omit_defaults=True):
     HostPort: str = ""
 
 
+class Empty(msgspec.Struct):
+    """``{}``: the value of a key in Docker's port and volume sets (``ExposedPorts``,
+    ``Volumes``)."""
+
+
+class BindOptions(msgspec.Struct, omit_defaults=True):
+    Propagation: str = ""
+    NonRecursive: bool = False
+    CreateMountpoint: bool = False
+    ReadOnlyNonRecursive: bool = False
+    ReadOnlyForceRecursive: bool = False
+
+
+class DriverConfig(msgspec.Struct, omit_defaults=True):
+    Name: str = ""
+    Options: dict[str, str] | None = None
+
+
+class VolumeOptions(msgspec.Struct, omit_defaults=True):
+    NoCopy: bool = False
+    Labels: dict[str, str] | None = None
+    DriverConfig: DriverConfig | None = None
+    Subpath: str = ""
+
+
+class TmpfsOptions(msgspec.Struct, omit_defaults=True):
+    SizeBytes: int = 0
+    Mode: int = 0
+    Options: list[list[str]] | None = None
+
+
 class MountSpec(msgspec.Struct, omit_defaults=True):
     Target: str = ""
     Source: str = ""
     Type: str = "volume"
     ReadOnly: bool = False
     Consistency: str = ""
-    BindOptions: dict[str, Any] | None = None
-    VolumeOptions: dict[str, Any] | None = None
-    TmpfsOptions: dict[str, Any] | None = None
+    BindOptions: BindOptions | None = None
+    VolumeOptions: VolumeOptions | None = None
+    TmpfsOptions: TmpfsOptions | None = None
 
 
 class HealthConfig(msgspec.Struct, omit_defaults=True):
@@ -64,7 +95,7 @@ class ContainerConfig(msgspec.Struct, omit_defaults=True):
     AttachStdin: bool = False
     AttachStdout: bool = False
     AttachStderr: bool = False
-    ExposedPorts: dict[str, Any] | None = None
+    ExposedPorts: dict[str, Empty] | None = None
     Tty: bool = False
     OpenStdin: bool = False
     StdinOnce: bool = False
@@ -73,7 +104,7 @@ class ContainerConfig(msgspec.Struct, omit_defaults=True):
     Healthcheck: HealthConfig | None = None
     ArgsEscaped: bool | None = None
     Image: str = ""
-    Volumes: dict[str, Any] | None = None
+    Volumes: dict[str, Empty] | None = None
     WorkingDir: str = ""
     Entrypoint: list[str] | None = None
     NetworkDisabled: bool | None = None
@@ -147,9 +178,15 @@ class HostConfig(msgspec.Struct, omit_defaults=True):
     ReadonlyPaths: list[str] | None = None
 
 
+class EndpointIPAMConfig(msgspec.Struct, omit_defaults=True):
+    IPv4Address: str = ""
+    IPv6Address: str = ""
+    LinkLocalIPs: list[str] | None = None
+
+
 class EndpointSettings(msgspec.Struct, omit_defaults=True):
     Aliases: list[str] | None = None
-    IPAMConfig: dict[str, Any] | None = None
+    IPAMConfig: EndpointIPAMConfig | None = None
     Links: list[str] | None = None
     MacAddress: str = ""
     DriverOpts: dict[str, str] | None = None

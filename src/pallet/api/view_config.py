@@ -13,11 +13,7 @@ from __future__ import annotations
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from pallet.api.models import HealthConfig
-
-
-class Empty(msgspec.Struct):
-    """``{}``: the value of a key in Docker's port and volume sets."""
+from pallet.api.models import Empty, HealthConfig
 
 
 class ConfigView(msgspec.Struct):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from pallet.api.models import EndpointIPAMConfig
 from pallet.api.view_config import ConfigView
 from pallet.api.view_hostconfig import HostConfigView, PortBindingView
 from pallet.api.view_images import GraphDriver
@@ -58,12 +59,6 @@ class MountPoint(msgspec.Struct):
     Mode: str = ""
     RW: bool = False
     Propagation: str = ""
-
-
-class EndpointIPAMConfig(msgspec.Struct, omit_defaults=True):
-    IPv4Address: str = ""
-    IPv6Address: str = ""
-    LinkLocalIPs: list[str] | None = None
 
 
 class EndpointSettings(msgspec.Struct):

@@ -10,6 +10,7 @@ import contextlib
 from collections import defaultdict
 from typing import Any
 
+from pallet.api.models import EndpointSettings
 from pallet.api.responses import NetworkCreateResponse, NetworksPruned
 from pallet.api.view_networks import Network
 from pallet.daemon.parts import Part, PartContext
@@ -66,7 +67,7 @@ class NetworkAPI:
         self.nets.remove(n.id, lambda cid: None)
         self.ctx.events.publish("network", "destroy", n.id, {"name": n.name, "type": n.driver})
 
-    async def connect(self, ref: str, container: str, endpoint: dict[str, Any] | None) -> None:
+    async def connect(self, ref: str, container: str, endpoint: EndpointSettings | None) -> None:
         await self.plugin.connect(ref, container, endpoint)
         n = self.nets.resolve(ref)
         c = self.ctx.containers.resolve(container)

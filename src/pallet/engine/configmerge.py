@@ -16,7 +16,7 @@ from typing import Any
 
 import msgspec
 
-from pallet.api.models import ContainerConfig, CreateRequest, HealthConfig
+from pallet.api.models import ContainerConfig, CreateRequest, Empty, HealthConfig
 from pallet.errors import InvalidArgument
 
 
@@ -55,8 +55,8 @@ def merge_config(req: CreateRequest, image_config: dict[str, Any], cid: str,
         entrypoint = img.get("Entrypoint") or None
         cmd = req.Cmd if req.Cmd else img.get("Cmd")
     labels = {**(img.get("Labels") or {}), **(req.Labels or {})}
-    exposed = {**(img.get("ExposedPorts") or {}), **(req.ExposedPorts or {})}
-    volumes = {**(img.get("Volumes") or {}), **(req.Volumes or {})}
+    exposed = {**dict.fromkeys(img.get("ExposedPorts") or {}, Empty()), **(req.ExposedPorts or {})}
+    volumes = {**dict.fromkeys(img.get("Volumes") or {}, Empty()), **(req.Volumes or {})}
     return ContainerConfig(
         Hostname=req.Hostname or (host_name if _host_network(req) and host_name else cid[:12]),
         Domainname=req.Domainname,

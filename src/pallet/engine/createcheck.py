@@ -21,7 +21,13 @@ from pathlib import Path
 
 import msgspec
 
-from pallet.api.models import ContainerConfig, CreateRequest, HealthConfig, HostConfig
+from pallet.api.models import (
+    ContainerConfig,
+    CreateRequest,
+    HealthConfig,
+    HostConfig,
+    TmpfsOptions,
+)
 from pallet.api.wirevalues import check_wire
 from pallet.errors import InvalidArgument
 from pallet.notation.resources import parse_cpuset
@@ -169,11 +175,11 @@ def _host(hc: HostConfig) -> None:
         if not sep or not host or (ip != "host-gateway" and not _is_ip(ip.strip("[]"))):
             raise InvalidArgument(f"invalid IP address in add-host: {entry!r}")
     for m in hc.Mounts or []:
-        tmpfs = m.TmpfsOptions or {}
-        size, mode = tmpfs.get("SizeBytes", 0), tmpfs.get("Mode", 0)
-        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        tmpfs = m.TmpfsOptions or TmpfsOptions()
+        size, mode = tmpfs.SizeBytes, tmpfs.Mode
+        if size < 0:
             raise InvalidArgument(f'invalid mount config for type "tmpfs": invalid size {size}')
-        if not isinstance(mode, int) or isinstance(mode, bool) or not 0 <= mode <= 0o7777:
+        if not 0 <= mode <= 0o7777:
             raise InvalidArgument(f'invalid mount config for type "tmpfs": invalid mode {mode}')
 
 

@@ -66,7 +66,20 @@ _SCHEMA = [
 ]
 
 _enc = msgspec.json.Encoder()
-_dec = msgspec.json.Decoder(Container)
+_strict = msgspec.json.Decoder(Container)
+
+
+def decode_record(data: bytes) -> Container:
+    """A stored record. Records written before the request models were typed may hold what
+    the typed fields refuse but Go reads (``"ExposedPorts": {"80/tcp": null}``, a ``null``
+    option): those are read with the request bodies' Go rules."""
+    try:
+        return _strict.decode(data)
+    except msgspec.ValidationError:
+        from pallet.api import gojson
+
+        record: Container = gojson.decode(data, Container)
+        return record
 
 
 class ContainerStore:
@@ -105,7 +118,7 @@ class ContainerStore:
         self._db.execute("DELETE FROM containers WHERE id=?", (cid,))
 
     def all(self) -> list[Container]:
-        return [_dec.decode(r["data"]) for r in self._db.query("SELECT data FROM containers")]
+        return [decode_record(r["data"]) for r in self._db.query("SELECT data FROM containers")]
 
     def listed(self) -> list[Container]:
         """The containers users see: all but the builder's RUN step containers.
@@ -122,7 +135,7 @@ class ContainerStore:
 
     def get(self, cid: str) -> Container | None:
         row = self._db.one("SELECT data FROM containers WHERE id=?", (cid,))
-        return _dec.decode(row["data"]) if row else None
+        return decode_record(row["data"]) if row else None
 
     def resolve(self, ref: str) -> Container:
         """Docker's lookup order: full ID, exact name, then a unique ID prefix."""
@@ -141,7 +154,7 @@ class ContainerStore:
             row = rows[0] if rows else None
         if row is None:
             raise NotFound(f"No such container: {ref}")
-        return _dec.decode(row["data"])
+        return decode_record(row["data"])
 
     def uses_image(self, image_id: str) -> str | None:
         """The ID of a container created from ``image_id``, if any."""

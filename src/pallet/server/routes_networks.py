@@ -10,6 +10,8 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from pallet.api.models import EndpointSettings, NetworkConnectRequest
+from pallet.api.netmodels import wire_body
 from pallet.api.responses import NetworkCreateResponse, NetworksPruned
 from pallet.api.view_networks import Network
 from pallet.errors import InvalidArgument
@@ -26,7 +28,8 @@ class NetworkBackend(Protocol):
 
     async def remove(self, ref: str) -> None: ...
 
-    async def connect(self, ref: str, container: str, endpoint: dict[str, Any] | None) -> None: ...
+    async def connect(self, ref: str, container: str,
+                      endpoint: EndpointSettings | None) -> None: ...
 
     async def disconnect(self, ref: str, container: str, force: bool) -> None: ...
 
@@ -85,8 +88,8 @@ def make_routes(b: NetworkBackend) -> web.RouteTableDef:
         container = str(body.get("Container") or "")
         if not container:
             raise InvalidArgument("container name or ID cannot be empty")
-        await b.connect(request.match_info["id"], container,
-                                        body.get("EndpointConfig"))
+        req = wire_body(body, NetworkConnectRequest)
+        await b.connect(request.match_info["id"], container, req.EndpointConfig)
         return web.Response(status=200)
 
 

@@ -9,11 +9,11 @@ at each start.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
 
 import msgspec
 
+from pallet.api.models import BindOptions, MountSpec, TmpfsOptions, VolumeOptions
 from pallet.api.view_containers import MountPoint as MountView
 from pallet.errors import InvalidArgument
 from pallet.oci.runtimemount import OciMount
@@ -74,34 +74,33 @@ def from_bind(spec: str) -> MountPoint:
                       nocopy="nocopy" in opts)
 
 
-def from_mount(m: Mapping[str, Any]) -> MountPoint:
-    """One ``HostConfig.Mounts`` entry (wire names)."""
-    kind = str(m.get("Type") or "volume")
-    target = str(m.get("Target") or "")
+def from_mount(m: MountSpec) -> MountPoint:
+    """One ``HostConfig.Mounts`` entry."""
+    kind = m.Type or "volume"
+    target = m.Target
     if not target:
         raise InvalidArgument("invalid mount config: Target must not be empty")
     dst = clean_destination(target)
-    rw = not m.get("ReadOnly")
-    source = str(m.get("Source") or "")
+    rw = not m.ReadOnly
+    source = m.Source
     if kind == "bind":
         if not source.startswith("/"):
             raise InvalidArgument(f"invalid mount config for type \"bind\": invalid mount path:"
                                   f" '{source}' mount path must be absolute")
-        prop = str((m.get("BindOptions") or {}).get("Propagation") or "rprivate")
+        prop = (m.BindOptions or BindOptions()).Propagation or "rprivate"
         return MountPoint(type="bind", source=posixpath.normpath(source), destination=dst,
                           rw=rw, propagation=prop)
     if kind == "volume":
-        opts = m.get("VolumeOptions") or {}
+        opts = m.VolumeOptions or VolumeOptions()
         return MountPoint(type="volume", name=source, destination=dst, mode="z", rw=rw,
-                          nocopy=bool(opts.get("NoCopy")),
-                          labels={str(k): str(v) for k, v in (opts.get("Labels") or {}).items()})
+                          nocopy=opts.NoCopy, labels=dict(opts.Labels or {}))
     if kind == "tmpfs":
         if source:
             raise InvalidArgument("invalid mount config for type \"tmpfs\": source must not be "
                                   "specified")
-        t = m.get("TmpfsOptions") or {}
-        return MountPoint(type="tmpfs", destination=dst, rw=rw,
-                          size=int(t.get("SizeBytes") or 0), tmpfs_mode=int(t.get("Mode") or 0))
+        t = m.TmpfsOptions or TmpfsOptions()
+        return MountPoint(type="tmpfs", destination=dst, rw=rw, size=t.SizeBytes,
+                          tmpfs_mode=t.Mode)
     raise InvalidArgument(f"invalid mount config: mount type unknown: \"{kind}\"")
 
 
@@ -118,7 +117,7 @@ def from_volumes_from(spec: str, theirs: Sequence[MountPoint]) -> list[MountPoin
     return out
 
 
-def merge(binds: Iterable[str], mounts: Iterable[Mapping[str, Any]],
+def merge(binds: Iterable[str], mounts: Iterable[MountSpec],
           inherited: Iterable[MountPoint], image_volumes: Iterable[str],
           tmpfs: Iterable[str] = ()) -> list[MountPoint]:
     """All mount points of a container; later sources lose to earlier destinations.

@@ -94,8 +94,8 @@ def test_sane_values_pass() -> None:
     (hc(ExtraHosts=["nohost"]), "invalid IP address in add-host"),
     (hc(Mounts=[{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"SizeBytes": -5}}]),
      'invalid mount config for type "tmpfs": invalid size -5'),
-    (hc(Mounts=[{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"Mode": "x"}}]),
-     "invalid mode x"),
+    (hc(Mounts=[{"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"Mode": 0o10000}}]),
+     "invalid mode 4096"),
 ])
 def test_network_and_mount_values_refused(body: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidArgument) as err:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from pallet.api.models import MountSpec, TmpfsOptions
 from pallet.errors import InvalidArgument
 from pallet.oci.runtimemount import OciMount
 from pallet.system.db import Database
@@ -27,14 +28,14 @@ def test_binds() -> None:
 
 
 def test_mounts_and_merge() -> None:
-    t = m.from_mount({"Type": "tmpfs", "Target": "/t", "TmpfsOptions": {"SizeBytes": 1024,
-                                                                         "Mode": 0o1777}})
+    t = m.from_mount(MountSpec(Type="tmpfs", Target="/t",
+                               TmpfsOptions=TmpfsOptions(SizeBytes=1024, Mode=0o1777)))
     assert m.oci_mount(t).options == ["nosuid", "nodev", "noexec", "rw", "size=1024",
                                       "mode=1777"]
     with pytest.raises(InvalidArgument):
-        m.from_mount({"Type": "bind", "Source": "rel", "Target": "/x"})
-    points = m.merge(["v:/data"], [{"Type": "bind", "Source": "/h", "Target": "/h",
-                                    "ReadOnly": True}],
+        m.from_mount(MountSpec(Type="bind", Source="rel", Target="/x"))
+    points = m.merge(["v:/data"], [MountSpec(Type="bind", Source="/h", Target="/h",
+                                             ReadOnly=True)],
                      [m.MountPoint(type="volume", name="old", destination="/data")],
                      ["/data", "/var/lib/x"])
     dests = {p.destination: p for p in points}
@@ -45,7 +46,7 @@ def test_mounts_and_merge() -> None:
         m.merge(["a:/x", "b:/x"], [], [], [])
     # a --tmpfs path (HostConfig.Tmpfs) at an image VOLUME replaces its anonymous volume,
     # as an explicit mount does (the guide's redis with `tmpfs: [/data]`)
-    points = m.merge([], [{"Type": "volume", "Source": "named", "Target": "/cache/"}], [],
+    points = m.merge([], [MountSpec(Type="volume", Source="named", Target="/cache/")], [],
                      ["/data", "/cache", "/keep"], tmpfs=["/data/"])
     assert [(p.destination, p.name) for p in points] == [
         ("/cache", "named"), ("/keep", "")]

@@ -127,10 +127,10 @@ def prune(force: bool, filters: tuple[str, ...]) -> None:
 def connect(alias: tuple[str, ...], ip: str, driver_opt: tuple[str, ...], network: str,
             container: str) -> None:
     """Connect a container to a network."""
-    from pallet.api.models import EndpointSettings
+    from pallet.api.models import EndpointIPAMConfig, EndpointSettings
 
     endpoint = EndpointSettings(Aliases=list(alias) or None,
-                                IPAMConfig={"IPv4Address": ip} if ip else None)
+                                IPAMConfig=EndpointIPAMConfig(IPv4Address=ip) if ip else None)
     api().networks.connect(network, container, endpoint)
 
 

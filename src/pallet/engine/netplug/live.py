@@ -11,10 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from pallet.api.models import EndpointSettings
-from pallet.api.netmodels import wire_body
 from pallet.engine.netplug.endpoint import EndpointSetup
 from pallet.engine.netplug.reaper import EndpointReaper
 from pallet.engine.netplug.service import NetworkService
@@ -46,7 +45,7 @@ class LiveConnect:
         self.reaper = reaper
         self.dns_sink = dns_sink  # rewrites a running container's resolv.conf
 
-    async def connect(self, net_ref: str, ref: str, endpoint: dict[str, Any] | None) -> None:
+    async def connect(self, net_ref: str, ref: str, endpoint: EndpointSettings | None) -> None:
         n = self.nets.resolve(net_ref)
         c = self.records.resolve(ref)
         async with self.locks[c.id]:
@@ -61,7 +60,7 @@ class LiveConnect:
             if any(e.id == n.id for e in st.networks):
                 raise Forbidden(f"endpoint with name {c.name} already exists in network "
                                 f"{n.name}")
-            wanted = entry(n, wire_body(endpoint or {}, EndpointSettings))
+            wanted = entry(n, endpoint)
             if c.running and st.netns:
                 used = {e.interface for e in st.endpoints.values()}
                 iface = next(f"eth{i}" for i in range(64) if f"eth{i}" not in used)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any, Protocol
+from typing import Protocol
 
+from pallet.api.models import EndpointSettings
 from pallet.api.view_containers import ContainerView
 from pallet.engine.netplug.endpoint import EndpointSetup, PortClaims
 from pallet.engine.netplug.live import LiveConnect
@@ -59,7 +60,7 @@ class NetworkPlugin(Plugin):
     async def created(self, c: Container) -> None:
         c.extras.network = initial_state(c, self.nets, self.records)
 
-    async def connect(self, net_ref: str, ref: str, endpoint: dict[str, Any] | None) -> None:
+    async def connect(self, net_ref: str, ref: str, endpoint: EndpointSettings | None) -> None:
         await self.live.connect(net_ref, ref, endpoint)
 
     async def disconnect(self, net_ref: str, ref: str, force: bool) -> None:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pallet.api.models import EndpointIPAMConfig
 from pallet.api.netmodels import IPAMConfig
 from pallet.api.view_containers import (
     ContainerSummary,
     ContainerView,
-    EndpointIPAMConfig,
     EndpointSettings,
     SummaryNetworkSettings,
 )

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable
 from typing import Protocol
 
-from pallet.api.models import EndpointSettings
+from pallet.api.models import EndpointIPAMConfig, EndpointSettings
 from pallet.engine.pluginstate import NetworkEntry, NetworkState
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
@@ -42,9 +42,8 @@ def entry(n: NetworkRecord, ep: EndpointSettings | None, mac: str = "") -> Netwo
     own ``MacAddress`` (it goes to the first network when the endpoint names none)."""
     ep = ep or EndpointSettings()
     aliases = list(ep.Aliases or [])
-    ipam_cfg = ep.IPAMConfig or {}
-    ip = str(ipam_cfg.get("IPv4Address") or "")
-    ip6 = str(ipam_cfg.get("IPv6Address") or "")
+    ipam_cfg = ep.IPAMConfig or EndpointIPAMConfig()
+    ip, ip6 = ipam_cfg.IPv4Address, ipam_cfg.IPv6Address
     if (aliases or ip or ip6) and n.builtin:
         raise InvalidArgument("network-scoped aliases and IPs are only supported for "
                               "user-defined networks")
@@ -54,7 +53,7 @@ def entry(n: NetworkRecord, ep: EndpointSettings | None, mac: str = "") -> Netwo
     return NetworkEntry(id=n.id, name=n.name, aliases=aliases, ip=ip, ip6=ip6,
                         links=list(ep.Links or []), mac=mac.lower(),
                         driver_opts=dict(ep.DriverOpts or {}),
-                        link_local=[str(x) for x in ipam_cfg.get("LinkLocalIPs") or []])
+                        link_local=list(ipam_cfg.LinkLocalIPs or []))
 
 
 def linked_as(c: Container, network_id: str, others: Iterable[Container]) -> list[str]:

@@ -69,8 +69,7 @@ class VolumePlugin(Plugin):
         for spec in hc.VolumesFrom or []:
             other = self.records.resolve(spec.split(":", 1)[0])
             inherited += mp_.from_volumes_from(spec, mounts_of(other))
-        mounts = [msgspec.to_builtins(m) for m in hc.Mounts or []]
-        points = mp_.merge(hc.Binds or [], mounts, inherited,
+        points = mp_.merge(hc.Binds or [], hc.Mounts or [], inherited,
                            list((c.config.Volumes or {}).keys()), list(hc.Tmpfs or {}))
         created: list[str] = []
         for i, mp in enumerate(points):
