@@ -54,6 +54,9 @@ class DriverConfig(msgspec.Struct, omit_defaults=True):
 
 
 class VolumeOptions(msgspec.Struct, omit_defaults=True):
+    """``Subpath`` is API 1.45's (and ``TmpfsOptions.Options`` 1.46's): kept and echoed, not
+    yet applied by the mounts (``pallet kube play`` sends a ``subPath`` there)."""
+
     NoCopy: bool = False
     Labels: dict[str, str] | None = None
     DriverConfig: DriverConfig | None = None
