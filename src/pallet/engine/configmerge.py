@@ -12,12 +12,16 @@ Rules:
 
 from __future__ import annotations
 
-from typing import Any
+import copy
+from typing import TypeVar
 
-import msgspec
+from msgspec import UnsetType
 
-from pallet.api.models import ContainerConfig, CreateRequest, Empty, HealthConfig
+from pallet.api.models import ContainerConfig, CreateRequest, HealthConfig
+from pallet.api.view_config import ConfigView
 from pallet.errors import InvalidArgument
+
+T = TypeVar("T")
 
 
 def _env_key(entry: str) -> str:
@@ -31,36 +35,37 @@ def merge_env(base: list[str], override: list[str]) -> list[str]:
     return list(out.values())
 
 
-def _health(value: Any) -> HealthConfig | None:
-    if not value:
-        return None
-    return msgspec.convert(value, HealthConfig)
-
-
 def _host_network(req: CreateRequest) -> bool:
     return req.HostConfig is not None and req.HostConfig.NetworkMode == "host"
 
 
-def merge_config(req: CreateRequest, image_config: dict[str, Any], cid: str,
+def _given(value: T | UnsetType) -> T | None:
+    """An omitempty field of the image's config, ``None`` when absent; a copy, as the
+    image's typed config is shared by every container made from it."""
+    return None if isinstance(value, UnsetType) else copy.deepcopy(value)
+
+
+def merge_config(req: CreateRequest, img: ConfigView, cid: str,
                  host_name: str = "") -> ContainerConfig:
-    """The container's ``Config``: the request with the image's defaults filled in.
+    """The container's ``Config``: the request with the image's defaults (``img``, the
+    image config's ``config`` object) filled in.
 
     ``host_name``: the name a ``--network host`` container gets when none is asked for.
     """
-    img = image_config.get("config") or image_config.get("Config") or {}
     if req.Entrypoint is not None:
         entrypoint = [a for a in req.Entrypoint if a != ""] or None
         cmd = req.Cmd
     else:
-        entrypoint = img.get("Entrypoint") or None
-        cmd = req.Cmd if req.Cmd else img.get("Cmd")
-    labels = {**(img.get("Labels") or {}), **(req.Labels or {})}
-    exposed = {**dict.fromkeys(img.get("ExposedPorts") or {}, Empty()), **(req.ExposedPorts or {})}
-    volumes = {**dict.fromkeys(img.get("Volumes") or {}, Empty()), **(req.Volumes or {})}
+        entrypoint = img.Entrypoint or None
+        cmd = req.Cmd if req.Cmd else img.Cmd
+    labels = {**(img.Labels or {}), **(req.Labels or {})}
+    exposed = {**(_given(img.ExposedPorts) or {}), **(req.ExposedPorts or {})}
+    volumes = {**(img.Volumes or {}), **(req.Volumes or {})}
+    health = _given(img.Healthcheck)
     return ContainerConfig(
         Hostname=req.Hostname or (host_name if _host_network(req) and host_name else cid[:12]),
         Domainname=req.Domainname,
-        User=req.User or img.get("User") or "",
+        User=req.User or img.User,
         AttachStdin=req.AttachStdin,
         AttachStdout=req.AttachStdout,
         AttachStderr=req.AttachStderr,
@@ -68,21 +73,21 @@ def merge_config(req: CreateRequest, image_config: dict[str, Any], cid: str,
         Tty=req.Tty,
         OpenStdin=req.OpenStdin,
         StdinOnce=req.StdinOnce,
-        Env=merge_env(list(img.get("Env") or []), list(req.Env or [])),
+        Env=merge_env(list(img.Env or []), list(req.Env or [])),
         Cmd=list(cmd) if cmd else None,
-        Healthcheck=req.Healthcheck or _health(img.get("Healthcheck")),
+        Healthcheck=req.Healthcheck or (health if health != HealthConfig() else None),
         ArgsEscaped=req.ArgsEscaped,
         Image=req.Image,
         Volumes=volumes or None,
-        WorkingDir=req.WorkingDir or img.get("WorkingDir") or "",
+        WorkingDir=req.WorkingDir or img.WorkingDir,
         Entrypoint=list(entrypoint) if entrypoint else None,
         NetworkDisabled=req.NetworkDisabled,
         MacAddress=req.MacAddress,
-        OnBuild=img.get("OnBuild"),
+        OnBuild=list(img.OnBuild) if img.OnBuild is not None else None,
         Labels=labels,
-        StopSignal=req.StopSignal or img.get("StopSignal"),
+        StopSignal=req.StopSignal or _given(img.StopSignal),
         StopTimeout=req.StopTimeout,
-        Shell=req.Shell or img.get("Shell"),
+        Shell=req.Shell or _given(img.Shell),
     )
 
 

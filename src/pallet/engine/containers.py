@@ -96,7 +96,7 @@ class ContainerService:
                 )
         image = self.images.resolve(req.Image)
         cid = new_id()
-        config = merge_config(req, image.config, cid, self.host.host_name())
+        config = merge_config(req, image.run_config, cid, self.host.host_name())
         args = process_args(config)
         host_config = req.HostConfig or HostConfig()
         runtime = host_config.Runtime or req.Runtime or self.runtime_name

@@ -129,7 +129,7 @@ class ImageOps:
             if used := self._in_use_or_cache(image_id):
                 return used
             img = self.svc.get(image_id)
-            labels = img.container_config.get("Labels") or {}
+            labels = img.run_config.Labels or {}
             return not prunable(parse_time(img.created), labels)
 
         result = msgspec.convert(await self._run(self.svc.prune, dangling, kept), ImagesPruned)

@@ -12,6 +12,8 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
+from pallet.api.view_config import ConfigView
+
 
 class RuntimeStateView(Protocol):
     @property
@@ -106,7 +108,9 @@ class ImageView(Protocol):
     def id(self) -> str: ...
 
     @property
-    def config(self) -> dict[str, Any]: ...
+    def run_config(self) -> ConfigView:
+        """The image config's ``config`` object (Env, Cmd, Entrypoint, ...), typed."""
+        ...
 
     @property
     def repo_tags(self) -> Sequence[str]: ...

@@ -1,4 +1,6 @@
-"""The ``Image`` value handed to the engine and the API views."""
+"""The ``Image`` value handed to the engine and the API views. Its stored config document
+stays the dict it was decoded from (its bytes are the image ID); the ``config`` object in it
+is read once into a typed :class:`~pallet.api.view_config.ConfigView` (``run_config``)."""
 
 from __future__ import annotations
 
@@ -6,6 +8,8 @@ import functools
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from pallet.api.view_config import ConfigView, decode_config
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,11 @@ class Image:
         """The ``config`` object of the image config (Env, Cmd, ...); ``{}`` when absent."""
         c = self.config.get("config")
         return c if isinstance(c, dict) else {}
+
+    @functools.cached_property
+    def run_config(self) -> ConfigView:
+        """The ``config`` object typed (Env, Cmd, Labels, ...), decoded on first use."""
+        return decode_config(self.container_config)
 
     @property
     def short_id(self) -> str:

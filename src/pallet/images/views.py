@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-from pallet.api.view_config import ConfigView
+from pallet.api.view_config import decode_config
 from pallet.api.view_images import (
     GraphDriver,
     ImageInspect,
@@ -18,16 +18,11 @@ from pallet.api.view_images import (
     ImageSummary,
     RootFS,
 )
-from pallet.errors import DataCorruption
 from pallet.images.model import Image, unix_time
-
-# Go omitempty fields of the config: a stored null means absent
-_OMIT_IF_NONE = ("ExposedPorts", "Healthcheck", "ArgsEscaped", "NetworkDisabled", "MacAddress",
-                 "StopSignal", "StopTimeout", "Shell")
 
 
 def labels(img: Image) -> dict[str, str]:
-    return dict(img.container_config.get("Labels") or {})
+    return dict(img.run_config.Labels or {})
 
 
 def image_summary(img: Image) -> ImageSummary:
@@ -36,16 +31,6 @@ def image_summary(img: Image) -> ImageSummary:
         Id=img.id, RepoTags=list(img.repo_tags), RepoDigests=list(img.repo_digests),
         Created=unix_time(img.created), Size=img.size, VirtualSize=img.size,
         Labels=labels(img))
-
-
-def container_config(src: dict[str, Any]) -> ConfigView:
-    """Docker's container config shape of a config object (an image's ``config``)."""
-    if any(src.get(k, 0) is None for k in _OMIT_IF_NONE):
-        src = {k: v for k, v in src.items() if v is not None or k not in _OMIT_IF_NONE}
-    try:
-        return msgspec.convert(src, ConfigView, strict=False)
-    except msgspec.ValidationError as exc:
-        raise DataCorruption(f"the image's config is not a container config: {exc}") from None
 
 
 def _text(cfg: dict[str, Any], key: str) -> str:
@@ -61,8 +46,8 @@ def image_inspect(img: Image, graph_data: dict[str, str] | None = None) -> Image
         Parent=_text(cfg, "parent"), Comment=_text(cfg, "comment"), Created=img.created,
         DockerVersion=_text(cfg, "docker_version"), Author=_text(cfg, "author"),
         Container=_text(cfg, "container"),
-        ContainerConfig=container_config(cfg.get("container_config") or {}),
-        Config=container_config(img.container_config),
+        ContainerConfig=decode_config(cfg.get("container_config")),
+        Config=img.run_config,
         Architecture=_text(cfg, "architecture"), Variant=_text(cfg, "variant") or msgspec.UNSET,
         Os=_text(cfg, "os"), Size=img.size, VirtualSize=img.size,
         GraphDriver=GraphDriver(Name="overlay2", Data=graph_data or None),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from pallet.api.view_config import ConfigView, decode_config
 from pallet.errors import CommandFailed, NotFound
 
 
@@ -31,6 +32,10 @@ class FakeImage:
     config: dict[str, Any]
     repo_tags: list[str] = field(default_factory=list)
     size: int = 0
+
+    @property
+    def run_config(self) -> ConfigView:
+        return decode_config(self.config.get("config"))
 
 
 class FakeImages:

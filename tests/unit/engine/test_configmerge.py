@@ -1,12 +1,13 @@
 import pytest
 
-from pallet.api.models import CreateRequest, HostConfig
+from pallet.api.models import CreateRequest, Empty, HealthConfig, HostConfig
+from pallet.api.view_config import decode_config
 from pallet.engine.configmerge import merge_config, merge_env, process_args
 from pallet.errors import InvalidArgument
 
-IMG = {"config": {"Entrypoint": ["/entry"], "Cmd": ["serve"], "Env": ["PATH=/bin", "A=1"],
-                  "WorkingDir": "/app", "User": "app", "Labels": {"x": "1"},
-                  "StopSignal": "SIGQUIT"}}
+IMG = decode_config({"Entrypoint": ["/entry"], "Cmd": ["serve"], "Env": ["PATH=/bin", "A=1"],
+                     "WorkingDir": "/app", "User": "app", "Labels": {"x": "1"},
+                     "StopSignal": "SIGQUIT"})
 CID = "c" * 64
 
 
@@ -36,7 +37,7 @@ def test_request_wins() -> None:
 
 def test_no_command() -> None:
     with pytest.raises(InvalidArgument, match="no command"):
-        process_args(merge_config(CreateRequest(Image="i"), {"config": {}}, CID))
+        process_args(merge_config(CreateRequest(Image="i"), decode_config({}), CID))
 
 
 def test_merge_env_overrides_by_key() -> None:
@@ -52,3 +53,25 @@ def test_merge_env_overrides_by_key() -> None:
 def test_hostname(mode: str, asked: str, expected: str) -> None:
     req = CreateRequest(Image="i", Hostname=asked, HostConfig=HostConfig(NetworkMode=mode))
     assert merge_config(req, IMG, CID, "vm-host").Hostname == expected
+
+
+def test_a_stored_config_is_read_with_gos_rules() -> None:
+    """Nulls in omitempty fields are absent, a null in a set is ``{}``, keys match in any
+    case; the image's sets are unions with the request's."""
+    img = decode_config({"cmd": ["sh"], "StopSignal": None, "Shell": None, "Healthcheck": {},
+                         "ExposedPorts": {"80/tcp": None}, "Volumes": {"/data": {}}})
+    cfg = merge_config(CreateRequest(Image="i", ExposedPorts={"53/udp": Empty()}), img, CID)
+    assert cfg.Cmd == ["sh"]
+    assert (cfg.StopSignal, cfg.Shell, cfg.Healthcheck) == (None, None, None)
+    assert cfg.ExposedPorts == {"80/tcp": Empty(), "53/udp": Empty()}
+    assert cfg.Volumes == {"/data": Empty()}
+
+
+def test_the_image_config_is_not_shared_with_the_container() -> None:
+    img = decode_config({"Cmd": ["sh"], "Shell": ["/bin/sh", "-c"], "OnBuild": ["RUN x"],
+                         "Healthcheck": {"Test": ["CMD", "true"], "Retries": 2}})
+    cfg = merge_config(CreateRequest(Image="i"), img, CID)
+    assert cfg.Healthcheck == HealthConfig(Test=["CMD", "true"], Retries=2)
+    assert cfg.Shell == ["/bin/sh", "-c"] and cfg.OnBuild == ["RUN x"]
+    assert cfg.Shell is not img.Shell and cfg.OnBuild is not img.OnBuild
+    assert cfg.Healthcheck is not img.Healthcheck and cfg.Cmd is not img.Cmd

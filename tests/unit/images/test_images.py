@@ -354,3 +354,18 @@ def test_load_oci_layout_names_from_annotations(svc: ImageService, tmp_path: Pat
     img = svc.resolve("example.com/oci/app:2")
     assert img.manifest_digest == "sha256:" + sha(man)
     assert img.layers[0].media_type.endswith("+gzip")
+
+
+def test_the_typed_config_only_reads_the_stored_document(svc: ImageService, tmp_path: Path) -> None:
+    """``run_config`` is the ``config`` object typed; reading it leaves the stored bytes (whose
+    digest is the image ID) and the document as they were."""
+    iid = _import(svc, tmp_path, {"f": b"x"}, "typed:1",
+                  ["CMD [\"sh\"]", "EXPOSE 80", "LABEL k=v", "HEALTHCHECK CMD true"])
+    img = svc.get(iid)
+    stored = svc.content.read(iid)
+    document = json.loads(stored)
+    cfg = img.run_config
+    assert (cfg.Cmd, cfg.Labels, list(cfg.ExposedPorts or {})) == (["sh"], {"k": "v"}, ["80/tcp"])
+    assert cfg.Healthcheck and cfg.Healthcheck.Test == ["CMD-SHELL", "true"]
+    assert f"sha256:{sha(stored)}" == iid and svc.content.read(iid) == stored
+    assert img.config == document and svc.get(iid).run_config == cfg
