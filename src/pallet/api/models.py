@@ -80,6 +80,16 @@ class MountSpec(msgspec.Struct, omit_defaults=True):
     TmpfsOptions: TmpfsOptions | None = None
 
 
+class DeviceMapping(msgspec.Struct):
+    """One ``--device``: a host device node, its path in the container (the host's when
+    empty) and the cgroup permissions (``rwm`` when empty). All three are always on the
+    wire, as Go writes them (no omitempty), in requests, stored records and inspect."""
+
+    PathOnHost: str = ""
+    PathInContainer: str = ""
+    CgroupPermissions: str = ""
+
+
 class HealthConfig(msgspec.Struct, omit_defaults=True):
     Test: list[str] | None = None
     Interval: int = 0
@@ -168,7 +178,7 @@ class HostConfig(msgspec.Struct, omit_defaults=True):
     CpuRealtimeRuntime: int = 0
     CpusetCpus: str = ""
     CpusetMems: str = ""
-    Devices: list[dict[str, str]] | None = None
+    Devices: list[DeviceMapping] | None = None
     DeviceCgroupRules: list[str] | None = None
     MemoryReservation: int = 0
     MemorySwap: int = 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from pallet.api.models import MountSpec, Ulimit
+from pallet.api.models import DeviceMapping, MountSpec, Ulimit
 
 
 class LogConfigView(msgspec.Struct):
@@ -27,12 +27,6 @@ class RestartPolicyView(msgspec.Struct):
 class PortBindingView(msgspec.Struct):
     HostIp: str = ""
     HostPort: str = ""
-
-
-class DeviceMapping(msgspec.Struct):
-    PathOnHost: str = ""
-    PathInContainer: str = ""
-    CgroupPermissions: str = ""
 
 
 class HostConfigView(msgspec.Struct):

@@ -125,11 +125,10 @@ def devices(hc: HostConfig, host: HostDefaults) -> list[dict[str, Any]]:
     if hc.Privileged:
         out = {d["path"]: d for d in host.host_devices()}
     for d in hc.Devices or []:
-        src = d.get("PathOnHost", "")
-        if not src:
+        if not d.PathOnHost:
             raise InvalidArgument("--device needs a path on the host")
-        perms = check_permissions(d.get("CgroupPermissions") or "rwm")
-        for entry in host.device_entries(src, d.get("PathInContainer") or src, perms):
+        perms = check_permissions(d.CgroupPermissions or "rwm")
+        for entry in host.device_entries(d.PathOnHost, d.PathInContainer or d.PathOnHost, perms):
             out[entry["path"]] = entry
     return list(out.values())
 
@@ -147,9 +146,8 @@ def validate(c: Container, host: HostDefaults) -> None:
     check_userns(hc)
     seccomp_filter(hc, host)
     for d in hc.Devices or []:
-        check_permissions(d.get("CgroupPermissions") or "rwm")
-        host.device_entries(d.get("PathOnHost", ""), d.get("PathInContainer") or
-                            d.get("PathOnHost", ""), d.get("CgroupPermissions") or "rwm")
+        perms = check_permissions(d.CgroupPermissions or "rwm")
+        host.device_entries(d.PathOnHost, d.PathInContainer or d.PathOnHost, perms)
 
 
 def build_spec_input(c: Container, r: Resolved, host: HostDefaults) -> SpecInput:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from pallet.api.models import ContainerConfig, HostConfig
+from pallet.api.models import ContainerConfig, DeviceMapping, HostConfig
 from pallet.engine.records import Container
 from pallet.engine.specbuild import HostDefaults, Resolved, build_spec_input, validate
 from pallet.errors import InvalidArgument
@@ -89,8 +89,8 @@ def test_bad_security_opts_refused(opt: str) -> None:
 
 
 def test_devices_with_permissions_and_privileged_host_devices() -> None:
-    got = inp(Devices=[{"PathOnHost": "/dev/zero", "PathInContainer": "/dev/z",
-                        "CgroupPermissions": "r"}])
+    got = inp(Devices=[DeviceMapping(PathOnHost="/dev/zero", PathInContainer="/dev/z",
+                                     CgroupPermissions="r")])
     assert list(got.devices) == [{"path": "/dev/z", "type": "c", "major": 1, "minor": 5,
                                   "access": "r"}]
     priv = inp(Privileged=True)
@@ -101,10 +101,10 @@ def test_devices_with_permissions_and_privileged_host_devices() -> None:
 
 
 @pytest.mark.parametrize("devices", [
-    [{"PathOnHost": "/dev/missing"}],
-    [{"PathOnHost": "/dev/zero", "CgroupPermissions": "rx"}],
+    [DeviceMapping(PathOnHost="/dev/missing")],
+    [DeviceMapping(PathOnHost="/dev/zero", CgroupPermissions="rx")],
 ])
-def test_bad_devices_refused(devices: list[dict[str, str]]) -> None:
+def test_bad_devices_refused(devices: list[DeviceMapping]) -> None:
     with pytest.raises(InvalidArgument):
         validate(container(Devices=devices), HOST)
 

@@ -15,6 +15,7 @@ import pytest
 from pallet.api.models import (
     BindOptions,
     CreateRequest,
+    DeviceMapping,
     DriverConfig,
     Empty,
     EndpointIPAMConfig,
@@ -101,6 +102,8 @@ def test_go_rules_null_set_values_case_and_unset_options() -> None:
      "$.HostConfig.Mounts[0].VolumeOptions.Labels"),
     ({"ExposedPorts": {"80/tcp": 1}}, "$.ExposedPorts[...]"),
     ({"Volumes": ["/data"]}, "$.Volumes"),
+    ({"HostConfig": {"Devices": [{"PathOnHost": 1}]}}, "$.HostConfig.Devices[0].PathOnHost"),
+    ({"HostConfig": {"Devices": ["/dev/zero"]}}, "$.HostConfig.Devices[0]"),
     ({"NetworkingConfig": {"EndpointsConfig": {"n": {"IPAMConfig": {"IPv4Address": 5}}}}},
      "$.NetworkingConfig.EndpointsConfig[...].IPAMConfig.IPv4Address"),
 ])
@@ -140,3 +143,23 @@ def test_a_record_stored_with_untyped_options_loads(tmp_path: Path) -> None:
     assert ep is not None
     assert ep.IPAMConfig == EndpointIPAMConfig("10.1.0.5", LinkLocalIPs=["169.254.1.1"])
     assert [c.id for c in store.all()] == [record["id"]]
+
+
+def test_devices_are_typed_and_keep_their_wire_shape(tmp_path: Path) -> None:
+    """A device decodes into a DeviceMapping (nulls and any key case as Go reads them),
+    inspect shows all three fields as sent, and a record stored as a plain dict loads."""
+    sent = [{"PathOnHost": "/dev/zero", "PathInContainer": "/dev/z", "CgroupPermissions": "r"}]
+    req = _req({"HostConfig": {"Devices": [*sent, {"pathonhost": "/dev/null",
+                                                   "CgroupPermissions": None}]}})
+    assert req.HostConfig is not None and req.HostConfig.Devices == [
+        DeviceMapping("/dev/zero", "/dev/z", "r"), DeviceMapping(PathOnHost="/dev/null")]
+    host = msgspec.convert(msgspec.to_builtins(req.HostConfig), HostConfigView)
+    assert json.loads(msgspec.json.encode(host.Devices)) == [*sent, {
+        "PathOnHost": "/dev/null", "PathInContainer": "", "CgroupPermissions": ""}]
+    record = {"id": "d" * 64, "name": "olddev", "image_id": "sha256:" + "1" * 64,
+              "created": "2026-01-01T00:00:00Z", "config": {"Image": "busybox"},
+              "host_config": {"Devices": [{"PathOnHost": "/dev/zero"}]}, "status": "exited"}
+    store = ContainerStore(Database(tmp_path / "pallet.db"))
+    store._db.execute("INSERT INTO containers(id, name, data) VALUES(?, ?, ?)",
+                      (record["id"], record["name"], json.dumps(record).encode()))
+    assert store.resolve("olddev").host_config.Devices == [DeviceMapping(PathOnHost="/dev/zero")]
