@@ -103,6 +103,9 @@ class LayerApplier:
     def apply(self, tf: tarfile.TarFile, m: tarfile.TarInfo) -> None:
         if self.tree.retired:
             self.tree.close_retired()
+        if "\0" in m.name or "\0" in m.linkname:
+            # refused before any path work, so an empty target and a lower tree agree
+            raise ValueError("embedded null byte")
         parts = clean_parts(m.name)
         if not parts:
             return

@@ -11,7 +11,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from pallet.errors import PalletError
@@ -107,6 +107,7 @@ def _outcome(raw: bytes, base: Path, lower: bool) -> object:
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(MEMBER, max_size=6))
+@example([("/", tarfile.LNKTYPE, "/", 0, b"", {"path": "\x00"})])  # a NUL name: one error kind
 def test_empty_target_ends_as_a_lower_tree_would(
         members: list[tuple[str, bytes, str, int, bytes, dict[str, str]]]) -> None:
     try:
