@@ -1,14 +1,19 @@
 """Local terminal handling: raw mode (always restored), size, resize on SIGWINCH,
-and signal proxying to a container."""
+and signal proxying to a container.
+
+``signal`` and ``threading`` are imported by the functions that use them: a
+``pallet exec CTR true`` without ``-t`` or ``--sig-proxy`` needs neither.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator
+
+TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 
 def is_tty(stream: object) -> bool:
@@ -50,6 +55,8 @@ def raw_mode(enabled: bool) -> Iterator[None]:
 @contextlib.contextmanager
 def on_resize(resize: Callable[[int, int], None]) -> Iterator[None]:
     """Call ``resize(rows, cols)`` now and on every SIGWINCH (main thread only)."""
+    import signal
+    import threading
 
     def send(*_: object) -> None:
         dims = size()
@@ -70,14 +77,16 @@ def on_resize(resize: Callable[[int, int], None]) -> Iterator[None]:
         signal.signal(signal.SIGWINCH, previous)
 
 
-PROXIED = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
-           signal.SIGUSR2)  # fmt: skip
-
-
 @contextlib.contextmanager
 def proxy_signals(enabled: bool, kill: Callable[[str], None]) -> Iterator[None]:
     """Forward the usual signals to the container (``--sig-proxy``)."""
-    if not enabled or threading.current_thread() is not threading.main_thread():
+    if not enabled:
+        yield
+        return
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
 
@@ -85,7 +94,9 @@ def proxy_signals(enabled: bool, kill: Callable[[str], None]) -> Iterator[None]:
         name = signal.Signals(signum).name
         threading.Thread(target=_quiet, args=(kill, name), daemon=True).start()
 
-    previous = {s: signal.signal(s, forward) for s in PROXIED}
+    proxied = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1,
+               signal.SIGUSR2)  # fmt: skip
+    previous = {s: signal.signal(s, forward) for s in proxied}
     try:
         yield
     finally:

@@ -10,13 +10,17 @@ from __future__ import annotations
 import json
 import os
 import socket
-import threading
-from collections.abc import Callable
-from typing import IO, Any
 
-from pallet.client.http import Transport, daemon_error
+from pallet.client.http import daemon_error
 from pallet.client.streams import STDERR, SYSTEMERR, FrameDecoder
 from pallet.errors import Unavailable
+
+TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import IO, Any
+
+    from pallet.client.http import Transport
 
 
 class Hijacked:
@@ -131,6 +135,7 @@ def pump(
     Returns when the daemon closes the output side.
     """
     if stdin is not None:
+        import threading  # only a session with stdin needs a second thread
 
         def feed() -> None:
             try:

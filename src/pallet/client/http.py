@@ -20,7 +20,8 @@ from pallet.client.wire import WireResponse, send_request
 from pallet.errors import PalletError, Unavailable, from_status
 
 DEFAULT_SOCKET = "/run/pallet/pallet.sock"
-_TOO_NEW = re.compile(r"Maximum supported API version is (\d+\.\d+)")
+# compiled on first use (re caches it): only a version fallback reads it
+_TOO_NEW = r"Maximum supported API version is (\d+\.\d+)"
 
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
 if TYPE_CHECKING:
@@ -243,7 +244,7 @@ class Transport:
             error = daemon_error(raw.status, raw.reason, raw.read())
             raw.close()
             if raw.status == 400 and replayable and versioned:
-                m = _TOO_NEW.search(error.message)
+                m = re.search(_TOO_NEW, error.message)
                 if m and m.group(1) != used:
                     self.version = m.group(1)
                     continue

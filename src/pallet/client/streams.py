@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Callable, Iterable, Iterator
 
 from pallet.errors import DataCorruption, PalletError
 
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator
     from typing import Any
 
 STDIN, STDOUT, STDERR, SYSTEMERR = 0, 1, 2, 3

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
 
 from pallet.errors import InvalidArgument
+
+TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 _WS = " \t"
 
