@@ -10,10 +10,13 @@ dataclasses, decimal, csv and signal, a few ms of every ``pallet run``."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any
 
 from pallet.errors import InvalidArgument
+
+TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 
 def security_opts(values: list[str]) -> list[str]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import threading
 import time
-from typing import Any
 
 from pallet.cli.errors import StatusError
 from pallet.cli.flags import argument, command, option
@@ -18,6 +17,8 @@ from pallet.notation.sizes import binary_size, human_size, parse_memory
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from pallet.api.view_stats import ContainerStats
 
 STATS_TABLE = ("table {{.ID}}\t{{.Name}}\t{{.CPUPerc}}\t{{.MemUsage}}\t{{.MemPerc}}\t"

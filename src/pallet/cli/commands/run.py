@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
-from collections.abc import Callable
-from typing import Any
 
 from pallet.cli.commands.runoptions import container_options, flags_from
 from pallet.cli.errors import StatusError, describe, start_failure_code
@@ -21,6 +18,9 @@ from pallet.errors import InvalidArgument, NotFound, PalletError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
     from pallet.client.containers import PendingWait, WaitStatus
 
 WAIT_HEADERS_TIMEOUT = 1.0
@@ -141,6 +141,8 @@ def create(image: str, command: tuple[str, ...], **params: Any) -> None:
 
 def _send_wait(client: Client, ident: str, condition: str) -> Callable[[], WaitStatus]:
     """Register the wait before start on its own connection (like docker)."""
+    import threading  # attached runs only: ``run -d`` and ``create`` need no thread
+
     holder: dict[str, Any] = {}
     ready = threading.Event()
 
