@@ -88,6 +88,11 @@ OTHERS: dict[str, tuple[str, str, Any]] = {
                                       {"Name": "bad-ipam", "IPAM": {"Config": "x"}}),
     "network Labels of the wrong type": ("POST", "/networks/create",
                                          {"Name": "bad-labels", "Labels": ["a"]}),
+    "network Internal of the wrong type": ("POST", "/networks/create",
+                                           {"Name": "bad-internal", "Internal": "yes"}),
+    "network ConfigFrom of the wrong type": ("POST", "/networks/create",
+                                             {"Name": "bad-cfgfrom", "ConfigFrom": "base"}),
+    "config-only network": ("POST", "/networks/create", {"Name": "bad-cfg", "ConfigOnly": True}),
     "network mtu=abc": ("POST", "/networks/create", {
         "Name": "bad-mtu", "Options": {"com.docker.network.driver.mtu": "abc"}}),
     "300-character volume name": ("POST", "/volumes/create", {"Name": "v" * 300}),
@@ -162,7 +167,8 @@ def test_bad_request_is_4xx(palletd: Any, probe: str, case: str) -> None:
 def remove_bad_objects(palletd: Any) -> Iterator[None]:
     """Removes what a wrongly accepted request would have made."""
     yield
-    for net in ("bad-ipam", "bad-labels", "bad-mtu", "bad-br"):
+    for net in ("bad-ipam", "bad-labels", "bad-mtu", "bad-br", "bad-internal", "bad-cfgfrom",
+                "bad-cfg"):
         palletd.request("DELETE", f"/networks/{net}")
     for vol in ("bad-vl",):
         palletd.request("DELETE", f"/volumes/{vol}")

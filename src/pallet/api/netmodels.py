@@ -30,7 +30,15 @@ class IPAM(msgspec.Struct, omit_defaults=True):
     Options: dict[str, str] | None = None
 
 
+class ConfigReference(msgspec.Struct):
+    """The network a network takes its configuration from (``--config-from``)."""
+
+    Network: str = ""
+
+
 class NetworkCreate(msgspec.Struct, omit_defaults=True):
+    """Body of ``POST /networks/create`` (API v1.44's ``NetworkCreateRequest``)."""
+
     Name: str = ""
     Driver: str = ""
     Scope: str = ""
@@ -42,6 +50,8 @@ class NetworkCreate(msgspec.Struct, omit_defaults=True):
     IPAM: IPAM | None = None
     Options: dict[str, str] | None = None
     Labels: dict[str, str] | None = None
+    ConfigOnly: bool = False
+    ConfigFrom: ConfigReference | None = None
 
 
 class VolumeCreate(msgspec.Struct, omit_defaults=True):

@@ -10,17 +10,13 @@ from __future__ import annotations
 
 import msgspec
 
-from pallet.api.netmodels import IPAMConfig
+from pallet.api.netmodels import ConfigReference, IPAMConfig
 
 
 class NetworkIPAM(msgspec.Struct):
     Driver: str = "default"
     Options: dict[str, str] | None = None
     Config: list[IPAMConfig] | None = None
-
-
-class ConfigReference(msgspec.Struct):
-    Network: str = ""
 
 
 class NetworkContainer(msgspec.Struct):

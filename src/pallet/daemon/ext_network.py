@@ -8,9 +8,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import defaultdict
-from typing import Any
 
 from pallet.api.models import EndpointSettings
+from pallet.api.netmodels import NetworkCreate
 from pallet.api.responses import NetworkCreateResponse, NetworksPruned
 from pallet.api.view_networks import Network
 from pallet.daemon.parts import Part, PartContext
@@ -56,8 +56,8 @@ class NetworkAPI:
     async def inspect(self, ref: str, verbose: bool, scope: str) -> Network:
         return self._view(self.nets.resolve(ref).id, True)
 
-    async def create(self, body: dict[str, Any]) -> NetworkCreateResponse:
-        n = self.nets.create(body)
+    async def create(self, req: NetworkCreate) -> NetworkCreateResponse:
+        n = self.nets.create(req)
         self.ctx.events.publish("network", "create", n.id, {"name": n.name, "type": n.driver})
         return NetworkCreateResponse(Id=n.id, Warning="")
 

@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from aiohttp import web
 
 from pallet.api.models import EndpointSettings, NetworkConnectRequest
-from pallet.api.netmodels import wire_body
+from pallet.api.netmodels import NetworkCreate, wire_body
 from pallet.api.responses import NetworkCreateResponse, NetworksPruned
 from pallet.api.view_networks import Network
 from pallet.errors import InvalidArgument
@@ -24,7 +24,7 @@ class NetworkBackend(Protocol):
 
     async def inspect(self, ref: str, verbose: bool, scope: str) -> Network: ...
 
-    async def create(self, body: dict[str, Any]) -> NetworkCreateResponse: ...
+    async def create(self, req: NetworkCreate) -> NetworkCreateResponse: ...
 
     async def remove(self, ref: str) -> None: ...
 
@@ -61,7 +61,8 @@ def make_routes(b: NetworkBackend) -> web.RouteTableDef:
 
     @routes.post("/networks/create")
     async def create_network(request: web.Request) -> web.Response:
-        return json_response(await b.create(await _body(request)), status=201)
+        req = wire_body(await _body(request), NetworkCreate)
+        return json_response(await b.create(req), status=201)
 
 
     @routes.post("/networks/prune")

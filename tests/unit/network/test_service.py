@@ -7,11 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from pallet.api.netmodels import NetworkCreate, wire_body
 from pallet.engine.netplug.service import NetworkService
 from pallet.errors import Conflict, Forbidden, InvalidArgument, NotFound
 from pallet.network.config import NetConfig
-from pallet.network.records import NetworkStore
+from pallet.network.records import NetworkRecord, NetworkStore
 from pallet.system.db import Database
+
+
+def create(svc: NetworkService, body: dict[str, object]) -> NetworkRecord:
+    """What ``POST /networks/create`` does: the body decoded as the route decodes it."""
+    return svc.create(wire_body(body, NetworkCreate))
 
 
 @pytest.fixture
@@ -33,23 +39,23 @@ def test_defaults(svc: NetworkService) -> None:
 
 
 def test_create_unique_and_filters(svc: NetworkService) -> None:
-    n = svc.create({"Name": "appnet", "Labels": {"tier": "web"}})
+    n = create(svc, {"Name": "appnet", "Labels": {"tier": "web"}})
     assert n.subnet.startswith("10.96.") and n.gateway.endswith(".1") and n.dns
     with pytest.raises(Conflict):
-        svc.create({"Name": "appnet"})
+        create(svc, {"Name": "appnet"})
     with pytest.raises(Forbidden):
-        svc.create({"Name": "other", "IPAM": {"Config": [{"Subnet": n.subnet}]}})
+        create(svc, {"Name": "other", "IPAM": {"Config": [{"Subnet": n.subnet}]}})
     with pytest.raises(InvalidArgument, match="overlay networks need swarm mode"):
-        svc.create({"Name": "x", "Driver": "overlay"})
+        create(svc, {"Name": "x", "Driver": "overlay"})
     with pytest.raises(InvalidArgument, match='plugin "weave" not found'):
-        svc.create({"Name": "x", "Driver": "weave"})
+        create(svc, {"Name": "x", "Driver": "weave"})
     assert [x.name for x in svc.list({"label": ["tier=web"]})] == ["appnet"]
     assert {x.name for x in svc.list({"type": ["custom"]})} == {"appnet"}
     assert svc.resolve(n.id[:6]).name == "appnet"
 
 
 def test_ipam_never_twice_and_release(svc: NetworkService) -> None:
-    n = svc.create({"Name": "ipnet", "IPAM": {"Config": [{"Subnet": "10.55.0.0/24"}]}})
+    n = create(svc, {"Name": "ipnet", "IPAM": {"Config": [{"Subnet": "10.55.0.0/24"}]}})
     a = svc.allocate(n, "c1")
     b = svc.allocate(n, "c2")
     assert (a, b) == ("10.55.0.2", "10.55.0.3")
@@ -69,12 +75,12 @@ def test_ipam_never_twice_and_release(svc: NetworkService) -> None:
 def test_bridge_name_of_a_host_interface_refused(svc: NetworkService) -> None:
     opt = "com.docker.network.bridge.name"
     with pytest.raises(InvalidArgument, match="existing host interface"):
-        svc.create({"Name": "adopt", "Options": {opt: "lo"}})
+        create(svc, {"Name": "adopt", "Options": {opt: "lo"}})
     with pytest.raises(InvalidArgument, match="too long"):
-        svc.create({"Name": "long", "Options": {opt: "x" * 16}})
-    svc.create({"Name": "own", "Options": {opt: "plunit-own0"}})
+        create(svc, {"Name": "long", "Options": {opt: "x" * 16}})
+    create(svc, {"Name": "own", "Options": {opt: "plunit-own0"}})
     with pytest.raises(Conflict, match="used by network own"):
-        svc.create({"Name": "again", "Options": {opt: "plunit-own0"}})
+        create(svc, {"Name": "again", "Options": {opt: "plunit-own0"}})
     assert {n.name for n in svc.list({})} == {"bridge", "host", "none", "own"}
 
 
@@ -88,7 +94,7 @@ def test_bridge_name_of_a_host_interface_refused(svc: NetworkService) -> None:
 def test_create_body_checked_before_anything(svc: NetworkService, body: dict[str, object],
                                              message: str) -> None:
     with pytest.raises(InvalidArgument) as err:
-        svc.create({"Name": "typed", **body})
+        create(svc, {"Name": "typed", **body})
     assert message in err.value.message
     assert svc.store.by_name("typed") is None
 
@@ -103,3 +109,12 @@ def test_a_configured_default_bridge_naming_a_host_interface_is_refused(
     # a derived name (pallet0, plb...) may be a bridge an earlier, wiped store left
     derived = NetConfig("lo", "10.97.3.0/24", IPv4Network("10.96.0.0/20"), 24, 0)
     NetworkService(NetworkStore(Database(tmp_path / "db2")), derived).ensure_defaults()
+
+
+@pytest.mark.parametrize("body", [{"ConfigOnly": True}, {"ConfigFrom": {"Network": "base"}}])
+def test_config_only_networks_are_refused_not_dropped(svc: NetworkService,
+                                                       body: dict[str, object]) -> None:
+    with pytest.raises(InvalidArgument, match="config-only"):
+        create(svc, {"Name": "cfg", **body})
+    assert svc.store.by_name("cfg") is None
+    assert create(svc, {"Name": "cfg", "ConfigOnly": False, "ConfigFrom": None}).name == "cfg"

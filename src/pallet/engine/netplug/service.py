@@ -11,9 +11,8 @@ import builtins
 import threading
 from collections.abc import Callable
 from ipaddress import IPv4Network
-from typing import Any
 
-from pallet.api.netmodels import IPAMConfig, NetworkCreate, wire_body
+from pallet.api.netmodels import IPAMConfig, NetworkCreate
 from pallet.engine.records import now_rfc3339
 from pallet.errors import Conflict, Forbidden, InvalidArgument
 from pallet.network import ipam, ipam6
@@ -69,8 +68,9 @@ class NetworkService:
             self.store.add(rec)
 
     # -- create ------------------------------------------------------------------
-    def create(self, body: dict[str, Any]) -> NetworkRecord:
-        req = wire_body(body, NetworkCreate)
+    def create(self, req: NetworkCreate) -> NetworkRecord:
+        """A network as the create body asks (the route decodes it with
+        :func:`pallet.api.netmodels.wire_body`)."""
         name = req.Name
         if not name:
             raise InvalidArgument("network name cannot be empty")
@@ -84,6 +84,9 @@ class NetworkService:
                                   "provide: on one host use the bridge driver")
         if driver not in DRIVERS:
             raise InvalidArgument(f"plugin \"{driver}\" not found")
+        if req.ConfigOnly or (req.ConfigFrom and req.ConfigFrom.Network):
+            raise InvalidArgument("config-only networks (--config-only, --config-from) are "
+                                  "not supported by pallet")
         if self.store.by_name(name) is not None:
             raise Conflict(f"network with name {name} already exists")
         options = dict(req.Options or {})
