@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import platform
 import sys
 
 from pallet import API_VERSION, __version__
@@ -15,7 +14,6 @@ from pallet.cli.util import echo, now, parsed
 from pallet.client import Client
 from pallet.errors import NotFound, PalletError
 from pallet.notation.filters import parse_filters
-from pallet.notation.times import parse_timestamp
 
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
 if TYPE_CHECKING:
@@ -45,6 +43,8 @@ def _render(tmpl: Template, obj: Any) -> str:
 @option("-f", "--format", "fmt", default="", help="Format output using a Go template")
 def version(fmt: str) -> None:
     """Show the pallet version information."""
+    import platform  # only version reads it (inspect, events, info do not)
+
     client_info = {
         "Version": __version__,
         "ApiVersion": API_VERSION,
@@ -171,6 +171,7 @@ def events(since: str, until: str, filters: tuple[str, ...], fmt: str) -> None:
     from datetime import datetime
 
     from pallet.client.streams import json_lines
+    from pallet.notation.times import parse_timestamp
 
     t = now()
     since_q = parsed(since, lambda v: parse_timestamp(v, t), "--since") if since else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+import time
 
 from pallet.cli.format.table import Row
 from pallet.notation.human import ago
@@ -60,8 +60,7 @@ def go_quote(text: str) -> str:
 
 def go_time(ts: float) -> str:
     """Go's ``time.Time.String()`` in local time: ``2024-01-02 03:04:05 +0000 UTC``."""
-    dt = datetime.fromtimestamp(ts).astimezone()
-    return dt.strftime("%Y-%m-%d %H:%M:%S %z ") + (dt.tzname() or "")
+    return time.strftime("%Y-%m-%d %H:%M:%S %z %Z", time.localtime(ts))
 
 
 def _names(names: list[str]) -> str:
