@@ -10,8 +10,12 @@ reads through :class:`pallet.client.Client` and the filesystem; the converter st
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, TypeVar
 
+from msgspec import UnsetType
+
+from pallet.api.models import HealthConfig
+from pallet.api.view_config import ConfigView, decode_config
 from pallet.client import Client
 from pallet.compose.model import (
     Healthcheck,
@@ -29,6 +33,7 @@ from pallet.errors import InvalidArgument, NotFound
 from pallet.kube.podspec import ImageFacts
 
 DEFAULT_NETWORKS = ("bridge", "default")
+T = TypeVar("T")
 
 
 def image_facts(client: Client, images: list[str], warn: list[str]) -> dict[str, ImageFacts]:
@@ -36,7 +41,7 @@ def image_facts(client: Client, images: list[str], warn: list[str]) -> dict[str,
     out: dict[str, ImageFacts] = {}
     for name in sorted(set(images)):
         try:
-            config = client.images.inspect(name).get("Config") or {}
+            config = decode_config(client.images.inspect(name).get("Config"))
         except NotFound:
             warn.append(f"image {name}: not on the engine; its EXPOSE ports and HEALTHCHECK "
                         "are not carried over")
@@ -45,22 +50,22 @@ def image_facts(client: Client, images: list[str], warn: list[str]) -> dict[str,
     return out
 
 
-def facts_of(config: dict[str, Any]) -> ImageFacts:
+def facts_of(config: ConfigView) -> ImageFacts:
     exposed = []
-    for spec in config.get("ExposedPorts") or {}:
+    for spec in config.ExposedPorts or {}:
         port, _, proto = spec.partition("/")
         if port.isdigit():
             exposed.append((int(port), proto or "tcp"))
-    return ImageFacts(tuple(sorted(exposed)), healthcheck_of(config.get("Healthcheck")))
+    return ImageFacts(tuple(sorted(exposed)), healthcheck_of(config.Healthcheck))
 
 
-def healthcheck_of(doc: dict[str, Any] | None) -> Healthcheck | None:
-    if not doc or not doc.get("Test"):
+def healthcheck_of(hc: HealthConfig | UnsetType | None) -> Healthcheck | None:
+    if not hc or not hc.Test:
         return None
-    return Healthcheck(test=list(doc["Test"]), interval=doc.get("Interval") or None,
-                       timeout=doc.get("Timeout") or None, retries=doc.get("Retries") or None,
-                       start_period=doc.get("StartPeriod") or None,
-                       start_interval=doc.get("StartInterval") or None)
+    return Healthcheck(test=list(hc.Test), interval=hc.Interval or None,
+                       timeout=hc.Timeout or None, retries=hc.Retries or None,
+                       start_period=hc.StartPeriod or None,
+                       start_interval=hc.StartInterval or None)
 
 
 def file_contents(project: Project) -> dict[str, bytes]:
@@ -89,10 +94,10 @@ def containers_project(client: Client, refs: list[str], name: str) -> Project:
     volumes: dict[str, Volume] = {}
     for ref in refs:
         doc = client.containers.inspect(ref)
-        image_config: dict[str, Any] = {}
+        image_config = decode_config(None)
         try:
-            image_config = client.images.inspect(doc.get("Image") or (doc.get("Config") or {}).get(
-                "Image", "")).get("Config") or {}
+            image_config = decode_config(client.images.inspect(
+                doc.get("Image") or (doc.get("Config") or {}).get("Image", "")).get("Config"))
         except NotFound:
             pass
         svc = service_of(doc, image_config)
@@ -103,14 +108,19 @@ def containers_project(client: Client, refs: list[str], name: str) -> Project:
     return Project(name=name, services=services, volumes=volumes or None)
 
 
-def service_of(doc: dict[str, Any], image: dict[str, Any]) -> Service:
+def _own(mine: T, image: T) -> T | None:
+    """The container's value of a config field, ``None`` where its image gives the same."""
+    return mine if mine != image else None
+
+
+def service_of(doc: dict[str, Any], image: ConfigView) -> Service:
     """One container's inspect document as the compose service that would make it: what
     it has of its own, not what its image's config (``image``) gives it anyway."""
-    cfg = {k: v for k, v in (doc.get("Config") or {}).items()
-           if k in ("Image", "Env") or v != image.get(k)}
-    image_env = set(image.get("Env") or [])
+    cfg = decode_config(doc.get("Config"))
+    image_env = set(image.Env or [])
+    exposed = _own(cfg.ExposedPorts, image.ExposedPorts)
     host = doc.get("HostConfig") or {}
-    env = {k: v for k, _, v in (e.partition("=") for e in cfg.get("Env") or []
+    env = {k: v for k, _, v in (e.partition("=") for e in cfg.Env or []
                                 if e not in image_env)}
     ports = [Port(target=int(spec.partition("/")[0]), protocol=spec.partition("/")[2] or "tcp",
                   published=(b or [{}])[0].get("HostPort") or None,
@@ -132,12 +142,14 @@ def service_of(doc: dict[str, Any], image: dict[str, Any]) -> Service:
     from pallet.compose.model import Deploy, Device
 
     return Service(
-        name=doc.get("Name", "").lstrip("/"), image=cfg.get("Image"),
-        entrypoint=cfg.get("Entrypoint"), command=cfg.get("Cmd"),
-        working_dir=cfg.get("WorkingDir") or None, user=cfg.get("User") or None,
+        name=doc.get("Name", "").lstrip("/"), image=cfg.Image or None,
+        entrypoint=_own(cfg.Entrypoint, image.Entrypoint), command=_own(cfg.Cmd, image.Cmd),
+        working_dir=_own(cfg.WorkingDir, image.WorkingDir) or None,
+        user=_own(cfg.User, image.User) or None,
         environment=dict(sorted(env.items())) or None,
-        expose=sorted(cfg.get("ExposedPorts") or {}) or None, ports=ports or None,
-        healthcheck=healthcheck_of(cfg.get("Healthcheck")),
+        expose=sorted(exposed or {}) or None,
+        ports=ports or None,
+        healthcheck=healthcheck_of(_own(cfg.Healthcheck, image.Healthcheck)),
         deploy=Deploy(resources=deploy_res) if deploy_res != Resources() else None,
         read_only=bool(host.get("ReadonlyRootfs")), privileged=bool(host.get("Privileged")),
         cap_add=host.get("CapAdd") or None, cap_drop=host.get("CapDrop") or None,
@@ -149,7 +161,8 @@ def service_of(doc: dict[str, Any], image: dict[str, Any]) -> Service:
         else None,
         networks=nets or None, hostname=None,
         restart=restart if restart and restart != "no" else None,
-        stdin_open=bool(cfg.get("OpenStdin")), tty=bool(cfg.get("Tty")),
+        stdin_open=bool(_own(cfg.OpenStdin, image.OpenStdin)),
+        tty=bool(_own(cfg.Tty, image.Tty)),
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pallet.api.view_config import decode_config
 from pallet.compose.loader import load
 from pallet.compose.options import ProjectOptions
 from pallet.kube.convert import Inputs, Options, convert
@@ -78,9 +79,11 @@ def test_a_container_reads_back_as_its_compose_service() -> None:
         "Mounts": [{"Type": "volume", "Name": "pgdata", "Destination": "/data", "RW": True},
                    {"Type": "bind", "Source": "/srv", "Destination": "/srv", "RW": False}],
         "NetworkSettings": {"Networks": {"backend": {}}}}
-    svc = service_of(doc, {"Env": ["PATH=/bin"], "User": "70", "Cmd": ["postgres"]})
+    svc = service_of(doc, decode_config({"Env": ["PATH=/bin"], "User": "70", "Cmd": ["postgres"]}))
     assert svc.name == "db" and svc.environment == {"POSTGRES_DB": "app"}
     assert svc.user is None and svc.command is None  # the image's own
+    assert svc.image == "postgres:15-alpine" and svc.expose == ["5432/tcp"]
+    assert svc.entrypoint is None and not svc.tty and not svc.stdin_open
     assert svc.deploy and svc.deploy.resources and svc.deploy.resources.limits
     assert svc.deploy.resources.limits.memory == 512 << 20
     assert svc.ports and svc.ports[0].published == "15432" and svc.ports[0].target == 5432
