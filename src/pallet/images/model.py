@@ -1,6 +1,7 @@
 """The ``Image`` value handed to the engine and the API views. Its stored config document
 stays the dict it was decoded from (its bytes are the image ID); the ``config`` object in it
-is read once into a typed :class:`~pallet.api.view_config.ConfigView` (``run_config``)."""
+is read once into a typed :class:`~pallet.api.view_config.ConfigView` (``run_config``), its
+descriptive top-level fields into :class:`ImageMeta` (``meta``)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
+from pallet.api import gojson
 from pallet.api.view_config import ConfigView, decode_config
+from pallet.errors import DataCorruption
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,20 @@ class Layer:
         )
 
 
+class ImageMeta(msgspec.Struct):
+    """The descriptive top-level fields of an image config (OCI's and Docker's), ``""``
+    when absent or null."""
+
+    architecture: str = ""
+    os: str = ""
+    variant: str = ""
+    author: str = ""
+    comment: str = ""
+    parent: str = ""
+    docker_version: str = ""
+    container: str = ""
+
+
 @dataclass(frozen=True)
 class Image:
     id: str  # sha256:<hex> of the config blob
@@ -66,6 +85,14 @@ class Image:
     def run_config(self) -> ConfigView:
         """The ``config`` object typed (Env, Cmd, Labels, ...), decoded on first use."""
         return decode_config(self.container_config)
+
+    @functools.cached_property
+    def meta(self) -> ImageMeta:
+        """Architecture, OS, author, comment, ... typed, decoded on first use."""
+        try:
+            return msgspec.convert(gojson.fold(self.config, ImageMeta), ImageMeta, strict=False)
+        except msgspec.ValidationError as exc:
+            raise DataCorruption(f"the image's config is not an image config: {exc}") from None
 
     @property
     def short_id(self) -> str:

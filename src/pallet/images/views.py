@@ -6,8 +6,6 @@ The image's stored config document is converted into the typed ``Config`` and
 
 from __future__ import annotations
 
-from typing import Any
-
 import msgspec
 
 from pallet.api.view_config import decode_config
@@ -33,23 +31,17 @@ def image_summary(img: Image) -> ImageSummary:
         Labels=labels(img))
 
 
-def _text(cfg: dict[str, Any], key: str) -> str:
-    value = cfg.get(key)
-    return value if isinstance(value, str) else ""
-
-
 def image_inspect(img: Image, graph_data: dict[str, str] | None = None) -> ImageInspect:
     """``GET /images/{name}/json``."""
-    cfg = img.config
+    meta = img.meta
     return ImageInspect(
         Id=img.id, RepoTags=list(img.repo_tags), RepoDigests=list(img.repo_digests),
-        Parent=_text(cfg, "parent"), Comment=_text(cfg, "comment"), Created=img.created,
-        DockerVersion=_text(cfg, "docker_version"), Author=_text(cfg, "author"),
-        Container=_text(cfg, "container"),
-        ContainerConfig=decode_config(cfg.get("container_config")),
+        Parent=meta.parent, Comment=meta.comment, Created=img.created,
+        DockerVersion=meta.docker_version, Author=meta.author, Container=meta.container,
+        ContainerConfig=decode_config(img.config.get("container_config")),
         Config=img.run_config,
-        Architecture=_text(cfg, "architecture"), Variant=_text(cfg, "variant") or msgspec.UNSET,
-        Os=_text(cfg, "os"), Size=img.size, VirtualSize=img.size,
+        Architecture=meta.architecture, Variant=meta.variant or msgspec.UNSET,
+        Os=meta.os, Size=img.size, VirtualSize=img.size,
         GraphDriver=GraphDriver(Name="overlay2", Data=graph_data or None),
         RootFS=RootFS(Type="layers", Layers=[x.diff_id for x in img.layers]),
         Metadata=ImageMetadata(LastTagTime=img.last_tag_time or "0001-01-01T00:00:00Z"))

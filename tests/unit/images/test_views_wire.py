@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import msgspec
+import pytest
 
 from pallet.api.view_images import ImageInspect, ImageSummary
+from pallet.errors import DataCorruption
 from pallet.images import views
 from pallet.images.model import Image, Layer
 
@@ -58,3 +60,18 @@ def test_inspect_without_variant_and_the_client_decodes_both() -> None:
     summary = msgspec.json.decode(msgspec.json.encode(views.image_summary(img)),
                                   type=ImageSummary)
     assert summary.RepoDigests == ["a@sha256:" + "2" * 64]
+
+
+def test_inspect_reads_the_docker_fields_and_refuses_a_corrupt_config() -> None:
+    img = _image({"parent": "sha256:p", "comment": "c", "docker_version": "24.0.7",
+                  "author": "me", "container": "abc", "os": "linux", "variant": None,
+                  "container_config": {"Cmd": ["/bin/sh", "-c", "#(nop) CMD"]}, "config": {}})
+    doc = msgspec.json.decode(msgspec.json.encode(views.image_inspect(img)))
+    assert [doc[k] for k in ("Parent", "Comment", "DockerVersion", "Author", "Container",
+                             "Os")] == ["sha256:p", "c", "24.0.7", "me", "abc", "linux"]
+    assert "Variant" not in doc and doc["Architecture"] == ""
+    assert doc["ContainerConfig"]["Cmd"] == ["/bin/sh", "-c", "#(nop) CMD"]
+    with pytest.raises(DataCorruption, match="not an image config"):
+        views.image_inspect(_image({"os": 7, "config": {}}))
+    with pytest.raises(DataCorruption, match="not a container config"):
+        views.image_inspect(_image({"config": {"Env": "A=1"}}))
