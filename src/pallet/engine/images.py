@@ -24,7 +24,7 @@ from pallet.errors import Conflict, InvalidArgument, NotFound, sent_by_client
 from pallet.images import views
 from pallet.images.names import resolve_id
 from pallet.images.service import ImageService
-from pallet.notation.filters import Filters
+from pallet.notation.filters import Filters, labels_match
 from pallet.notation.prunefilter import PRUNE_KEYS, prune_filter
 from pallet.oci.reference import familiar, parse_reference
 
@@ -218,11 +218,8 @@ def _image_matches(view: ImageSummary, filters: Filters) -> bool:
                 return False
             view.RepoTags = kept  # Docker lists only the tags that matched
         elif key == "label":
-            labels = view.Labels
-            for v in values:
-                k, sep, val = v.partition("=")
-                if k not in labels or (sep and labels[k] != val):
-                    return False
+            if not labels_match(view.Labels, values):
+                return False
         elif key not in ("before", "since", "until"):
             raise InvalidArgument(f"invalid filter '{key}'")
     return True

@@ -29,6 +29,7 @@ from pallet.engine.links import shown_links
 from pallet.engine.records import Container
 from pallet.errors import InvalidArgument
 from pallet.network.portmap import split_port
+from pallet.notation.filters import labels_match
 from pallet.notation.human import container_status
 from pallet.runtime.spec import MASKED_PATHS, READONLY_PATHS
 
@@ -137,11 +138,7 @@ def matches(c: Container, filters: dict[str, list[str]], image_names: list[str])
         elif key == "name":
             ok = any(re.search(v, c.name) for v in values)
         elif key == "label":
-            labels = c.config.Labels or {}
-            ok = all(
-                (k in labels and (not sep or labels[k] == v))
-                for k, sep, v in (f.partition("=") for f in values)
-            )
+            ok = labels_match(c.config.Labels or {}, values)
         elif key == "status":
             ok = c.status.value in values
         elif key == "exited":

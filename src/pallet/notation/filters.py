@@ -28,6 +28,21 @@ def parse_filters(values: list[str]) -> Filters:
     return out
 
 
+def labels_match(labels: dict[str, str], values: list[str]) -> bool:
+    """Docker's ``label`` filter: every ``key`` is set and every ``key=value`` holds."""
+    return all(k in labels and (not sep or labels[k] == v)
+               for k, sep, v in (f.partition("=") for f in values))
+
+
+def dangling_wanted(values: list[str]) -> bool:
+    """The ``dangling`` filter's last value as a boolean; anything but 0/1/true/false is
+    refused, naming the value."""
+    value = values[-1].lower()
+    if value not in ("0", "1", "true", "false"):
+        raise InvalidArgument(f"invalid filter 'dangling={values[-1]}'")
+    return value in ("1", "true")
+
+
 def filters_to_json(filters: Filters) -> str:
     """Docker's wire form, as the docker CLI sends it: ``{"status":{"running":true}}``."""
     return json.dumps(

@@ -8,7 +8,13 @@ import pytest
 
 from pallet.errors import InvalidArgument
 from pallet.notation.durations import format_duration, parse_duration
-from pallet.notation.filters import filters_from_json, filters_to_json, parse_filters
+from pallet.notation.filters import (
+    dangling_wanted,
+    filters_from_json,
+    filters_to_json,
+    labels_match,
+    parse_filters,
+)
 from pallet.notation.human import ago, container_status, human_duration
 from pallet.notation.keyvalue import parse_env, parse_env_file_text, parse_labels, parse_map
 from pallet.notation.mounts import parse_mount, parse_tmpfs, parse_volume, parse_volumes
@@ -347,6 +353,17 @@ def test_filters() -> None:
     assert filters_from_json('{"label":["a"]}') == {"label": ["a"]}
     with pytest.raises(InvalidArgument):
         parse_filters(["novalue"])
+
+
+def test_label_and_dangling_filter_values() -> None:
+    labels = {"a": "1", "b": ""}
+    assert labels_match(labels, ["a", "a=1", "b="])
+    assert not labels_match(labels, ["a=2"])
+    assert not labels_match(labels, ["c"])
+    assert dangling_wanted(["false", "TRUE"]) is True  # the last value counts
+    assert dangling_wanted(["0"]) is False
+    with pytest.raises(InvalidArgument, match="dangling=maybe"):
+        dangling_wanted(["maybe"])
 
 
 @pytest.mark.parametrize(

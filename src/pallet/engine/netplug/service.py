@@ -19,7 +19,7 @@ from pallet.network import ipam, ipam6
 from pallet.network.bridges import check_options, claim_bridge
 from pallet.network.config import NetConfig
 from pallet.network.records import NetworkRecord, NetworkStore
-from pallet.notation.filters import Filters
+from pallet.notation.filters import Filters, dangling_wanted, labels_match
 from pallet.notation.prunefilter import prune_filter
 from pallet.system.ids import new_id
 
@@ -196,15 +196,10 @@ class NetworkService:
                         raise InvalidArgument(f"invalid filter: 'type'='{v}'")
                 ok = ("builtin" if n.builtin else "custom") in values
             elif key == "dangling":
-                want = values[-1].lower() in ("1", "true")
-                if values[-1].lower() not in ("0", "1", "true", "false"):
-                    raise InvalidArgument(f"invalid filter 'dangling={values[-1]}'")
+                want = dangling_wanted(values)
                 ok = (not n.builtin and not self.store.holders(n.id)) == want
             elif key == "label":
-                ok = all(
-                    k in n.labels and (not sep or n.labels[k] == v)
-                    for k, sep, v in (f.partition("=") for f in values)
-                )
+                ok = labels_match(n.labels, values)
             else:
                 ok = True
             if not ok:

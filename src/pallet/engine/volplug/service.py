@@ -10,7 +10,7 @@ from pallet.api.view_volumes import Volume, VolumeList, VolumeUsage
 from pallet.engine.records import now_rfc3339
 from pallet.engine.volplug.plugin import Records, users_of
 from pallet.errors import Conflict, InvalidArgument, NotFound
-from pallet.notation.filters import Filters
+from pallet.notation.filters import Filters, dangling_wanted, labels_match
 from pallet.volumes.store import VolumeRecord, VolumeStore
 
 
@@ -58,12 +58,9 @@ class VolumeService:
             elif key == "driver":
                 ok = rec.driver in values
             elif key == "dangling":
-                v = values[-1].lower()
-                if v not in ("0", "1", "true", "false"):
-                    raise InvalidArgument(f"invalid filter 'dangling={values[-1]}'")
-                ok = (not users_of(self.records, rec.name)) == (v in ("1", "true"))
+                ok = (not users_of(self.records, rec.name)) == dangling_wanted(values)
             elif key == "label":
-                ok = _labels_match(rec.labels, values)
+                ok = labels_match(rec.labels, values)
             else:
                 ok = True
             if not ok:
@@ -92,9 +89,9 @@ class VolumeService:
         for rec in self.store.all():
             if not everything and not rec.anonymous:
                 continue
-            if not _labels_match(rec.labels, filters.get("label", [])):
+            if not labels_match(rec.labels, filters.get("label", [])):
                 continue
-            if filters.get("label!") and _labels_match(rec.labels, filters["label!"]):
+            if filters.get("label!") and labels_match(rec.labels, filters["label!"]):
                 continue
             if users_of(self.records, rec.name):
                 continue
@@ -102,8 +99,3 @@ class VolumeService:
             self.store.delete(rec.name)
             deleted.append(rec.name)
         return VolumesPruned(VolumesDeleted=deleted or None, SpaceReclaimed=space)
-
-
-def _labels_match(labels: dict[str, str], values: list[str]) -> bool:
-    return all(k in labels and (not sep or labels[k] == v)
-               for k, sep, v in (f.partition("=") for f in values))
