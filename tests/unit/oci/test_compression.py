@@ -7,7 +7,6 @@ import gzip
 import hashlib
 import io
 import os
-import tarfile
 from pathlib import Path
 
 import pytest
@@ -17,18 +16,13 @@ from pallet.oci import compression as c
 from pallet.oci import mediatypes as mt
 from pallet.oci.layerstream import decompresses, open_uncompressed
 from pallet.oci.layertar import scan_layer
+from pallet.testing.scan_images import tar_of
 
 TAR_FILES = {"etc/hello": b"hello\n" * 1000, "bin/blob": os.urandom(2000) + bytes(60_000)}
 
 
 def _tar() -> bytes:
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w") as tf:
-        for name, data in TAR_FILES.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return raw.getvalue()
+    return tar_of(TAR_FILES.items())
 
 
 def _compress(data: bytes, how: c.Compression) -> bytes:
