@@ -44,6 +44,24 @@ def run(argv: Sequence[str], *, env: Mapping[str, str], cwd: Path | None = None,
     return res
 
 
+def pallet_cli(env: Mapping[str, str], default_timeout: float = 120.0) -> Runner:
+    """The ``pallet`` CLI bound to one daemon's environment: ``cli(*args, check=True,
+    timeout=default_timeout, cwd=None)`` fails the test on a non-zero exit unless told not."""
+    import shutil
+
+    import pytest
+
+    exe = shutil.which("pallet")
+    if exe is None:
+        pytest.fail("the pallet CLI is not installed; run ./scripts/setup", pytrace=False)
+
+    def cli(*args: str, check: bool = True, timeout: float = default_timeout,
+            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+        return run([exe, *args], env=env, check=check, timeout=timeout, cwd=cwd)
+
+    return cli
+
+
 class Compose:
     """A compose CLI bound to one project: ``compose(*args)`` runs ``PREFIX -p NAME ARGS`` in
     the project's directory (``env_add`` adds variables for one call)."""

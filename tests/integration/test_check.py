@@ -139,10 +139,7 @@ def test_check_the_guides_hardened_compose_project(palletd: Any, busybox: str) -
     import compose_projects as cp
 
     exe = str(shutil.which("pallet"))
-
-    def engine(*args: str, check: bool = True, timeout: float = 120.0,
-               input: str | None = None) -> Any:
-        return cp.run([exe, *args], env=palletd.env, check=check, timeout=timeout)
+    engine = cp.pallet_cli(palletd.env)
 
     cp.build_standins(engine)
     compose = cp.Compose([exe, "compose"], "hardened", palletd.env, "chkhard")

@@ -28,15 +28,7 @@ PROJECTS = ["stack", "networks", "env", "healthy", "hardened", "volumes"]
 @pytest.fixture(scope="module")
 def engine(palletd: Any, busybox: str) -> cp.Runner:
     """The pallet CLI on the session daemon, failing on a non-zero exit."""
-    exe = shutil.which("pallet")
-    if exe is None:
-        pytest.fail("the pallet CLI is not installed; run ./scripts/setup", pytrace=False)
-
-    def run(*args: str, check: bool = True, timeout: float = 120.0,
-            input: str | None = None) -> subprocess.CompletedProcess[str]:
-        return cp.run([exe, *args], env=palletd.env, check=check, timeout=timeout)
-
-    return run
+    return cp.pallet_cli(palletd.env)
 
 
 @pytest.fixture(scope="module")

@@ -6,8 +6,6 @@ networks (tests/compose/projects/kube, on the compose tiers' stand-in images).
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,14 +26,7 @@ PLAY_LABEL = "io.pallet.kube.play"
 
 @pytest.fixture(scope="module")
 def pallet(palletd: Any, busybox: str) -> cp.Runner:
-    exe = shutil.which("pallet")
-    if exe is None:
-        pytest.fail("the pallet CLI is not installed; run ./scripts/setup", pytrace=False)
-
-    def run(*args: str, check: bool = True, timeout: float = 180.0,
-            cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-        return cp.run([exe, *args], env=palletd.env, check=check, timeout=timeout, cwd=cwd)
-
+    run = cp.pallet_cli(palletd.env, default_timeout=180.0)
     cp.build_standins(run)
     return run
 
