@@ -91,7 +91,10 @@ def test_config_file(project: Path) -> None:
 
 def test_pyproject_config(project: Path) -> None:
     (project / "pyproject.toml").write_text('[tool.pallet-lint]\nignore = ["PL101"]\n')
-    assert "PL101" not in _rules(invoke(["lint", "Dockerfile"]).stdout)
+    res = invoke(["lint", "Dockerfile"])
+    assert res.exit_code == 1, res.stderr
+    found = _rules(res.stdout)
+    assert "PL104" in found and "PL101" not in found
 
 
 def test_dockerignore_of_the_context(project: Path) -> None:
