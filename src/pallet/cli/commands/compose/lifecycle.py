@@ -219,7 +219,7 @@ def attach(proj: Project, services: list[str], *, abort: bool, exit_code_from: s
     sys.stdout.flush()
     query = log_query(True, "all", timestamps, "", "")
     printer = Printer(color and use_color(False), prefix)
-    threads = stream(docs, query, color=printer.color, on_end=ended, printer=printer)
+    threads = stream(docs, query, printer, on_end=ended)
     with interrupts.catching():
         try:
             if abort:

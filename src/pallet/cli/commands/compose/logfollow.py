@@ -83,7 +83,7 @@ class Follower:
                "Labels": (info.get("Config") or {}).get("Labels") or {}}
         started = str((info.get("State") or {}).get("StartedAt") or "")
         since = parse_timestamp(started, time.time()) if started else None
-        return reader(doc, printer, {**query, "since": since})
+        return reader(doc, printer, {**query, "since": since}, info=info)
 
     def _died(self, cid: str, attrs: dict[str, str], printer: Printer,
               tracked: set[str]) -> None:

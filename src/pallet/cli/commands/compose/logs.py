@@ -75,14 +75,17 @@ class Printer:
 
 
 def follow_container(client: Any, doc: dict[str, Any], printer: Printer, query: dict[str, Any],
-                     on_end: Callable[[dict[str, Any]], None] | None = None) -> None:
-    """Copy one container's log to the printer (until it stops, with ``follow``)."""
+                     on_end: Callable[[dict[str, Any]], None] | None = None,
+                     info: dict[str, Any] | None = None) -> None:
+    """Copy one container's log to the printer (until it stops, with ``follow``); ``info``
+    is its inspect document when the caller has it already."""
     from pallet.client.streams import demux
 
     name = display_name(doc)
     cid = str(doc["Id"])
     try:
-        info = client.containers.inspect(cid)
+        if info is None:
+            info = client.containers.inspect(cid)
         tty = bool((info.get("Config") or {}).get("Tty"))
         resp = client.containers.logs(cid, **query)
         chunks = resp.chunks()
@@ -115,22 +118,21 @@ def log_query(follow: bool, tail: str, timestamps: bool, since: str,
     }
 
 
-def stream(docs: list[dict[str, Any]], query: dict[str, Any], *, color: bool,
-           prefix: bool = True,
-           on_end: Callable[[dict[str, Any]], None] | None = None,
-           printer: Printer | None = None) -> list[threading.Thread]:
+def stream(docs: list[dict[str, Any]], query: dict[str, Any], printer: Printer,
+           on_end: Callable[[dict[str, Any]], None] | None = None) -> list[threading.Thread]:
     """Start one reader thread per container; returns the threads."""
-    printer = printer if printer is not None else Printer(color, prefix)
     return [reader(d, printer, query, on_end) for d in docs]
 
 
 def reader(doc: dict[str, Any], printer: Printer, query: dict[str, Any],
-           on_end: Callable[[dict[str, Any]], None] | None = None) -> threading.Thread:
-    """A started thread copying ``doc``'s log to ``printer``."""
+           on_end: Callable[[dict[str, Any]], None] | None = None,
+           info: dict[str, Any] | None = None) -> threading.Thread:
+    """A started thread copying ``doc``'s log to ``printer`` (``info``: its inspect
+    document, when the caller has it already)."""
     from pallet.cli.session import api
 
-    th = threading.Thread(target=follow_container, args=(api(), doc, printer, query, on_end),
-                          daemon=True)
+    th = threading.Thread(target=follow_container,
+                          args=(api(), doc, printer, query, on_end, info), daemon=True)
     th.start()
     return th
 
@@ -187,7 +189,7 @@ def logs(follow: bool, tail: str, timestamps: bool, since: str, until: str, no_c
     query = log_query(follow, tail, timestamps, since, until)
     printer = Printer(use_color(no_color), not no_log_prefix)
     try:
-        threads = stream(docs, query, color=printer.color, printer=printer)
+        threads = stream(docs, query, printer)
         if follower is not None:
             threads += follower.run(docs, threads, printer, query)
         join(threads)
