@@ -41,19 +41,21 @@ def remake(plan: Plan, desired: Desired, existing: dict[str, list[ObservedContai
                  if res.key in (s.volumes if volumes else s.networks)]
         if any(existing.get(u) for u in users if u not in order):
             continue
-        before = []
+        before: list[str] = []
         for c in (c for u in users for c in existing.get(u, [])):
             stop = f"stop:{c.name}"
-            if c.state in ("running", "paused", "restarting") and stop not in plan.ids():
+            stopping = stop in plan.ids()
+            if not stopping and c.state in ("running", "paused", "restarting"):
                 plan.add(Step(id=stop, kind="stop_container", service=c.service,
                               name=c.name, container=c.id, number=c.number))
+                stopping = True
+            after = (stop,) if stopping else ()
             if not volumes:
-                before += [stop] if stop in plan.ids() else []
+                before += after
                 continue
             before.append(plan.add(Step(
                 id=f"remove:{c.name}", kind="remove_container", service=c.service, name=c.name,
-                container=c.id, number=c.number,
-                after=(stop,) if stop in plan.ids() else ())))
+                container=c.id, number=c.number, after=after)))
         kind: StepKind = "remove_volume" if volumes else "remove_network"
         prefix = "rmvol" if volumes else "rmnet"
         out[res.key] = (plan.add(Step(id=f"{prefix}:{res.key}", kind=kind, name=res.name,
