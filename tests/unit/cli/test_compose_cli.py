@@ -3,6 +3,7 @@ the engine, with the flag named."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -69,3 +70,16 @@ def test_a_flag_error_is_its_message_alone_and_exit_1_as_compose_v2(
 def test_docker_commands_keep_dockers_flag_errors() -> None:
     r = invoke(["-H", "unix:///nonexistent/pallet.sock", "ps", "--nosuch"])
     assert r.exit_code == 125 and "Usage:" in r.stderr
+
+
+def test_with_progress_json_a_failure_is_a_json_object(tmp_path: Path) -> None:
+    missing = str(tmp_path / "none.yaml")
+    r = invoke(["-H", "unix:///nonexistent/pallet.sock", "compose", "--progress", "json",
+                "-f", missing, "ps"])
+    assert r.exit_code == 1
+    assert json.loads(r.stderr) == {"error": True, "message": f"open {missing}: no such file "
+                                    "or directory"}
+    # the next invocation without it prints the message as it is
+    r = invoke(["-H", "unix:///nonexistent/pallet.sock", "compose", "--progress", "plain",
+                "-f", missing, "ps"])
+    assert (r.exit_code, r.stderr) == (1, f"open {missing}: no such file or directory\n")
