@@ -54,7 +54,6 @@ def _pstat(s: Any) -> PathStat:
     return PathStat(s.name, s.size, s.mode, s.mtime, s.link_target)
 
 
-WireList = list[dict[str, Any]]
 # (image, tag, X-Registry-Auth, platform, all tags) -> progress messages
 Puller = Callable[[str, str, str, str, bool], AsyncIterator[dict[str, Any]]]
 StrList = list[str]

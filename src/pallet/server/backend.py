@@ -2,8 +2,8 @@
 
 The server decodes requests, calls one of these, and encodes the answer; it
 holds no Docker semantics. Errors are raised as ``pallet.errors`` kinds and
-mapped to HTTP once (``pallet.server.errors``). Views (inspect, list) are wire
-dicts in the Engine API 1.44 shape, built by the engine's view functions.
+mapped to HTTP once (``pallet.server.errors``). Views (inspect, list) and answers are
+msgspec Structs in the Engine API 1.44 shape (``pallet.api.view_*``, ``pallet.api.responses``).
 """
 
 from __future__ import annotations
