@@ -209,8 +209,15 @@ class EndpointSettings(msgspec.Struct, omit_defaults=True):
 class NetworkConnectRequest(msgspec.Struct, omit_defaults=True):
     """Body of ``POST /networks/{id}/connect``."""
 
-    Container: str
+    Container: str = ""
     EndpointConfig: EndpointSettings | None = None
+
+
+class NetworkDisconnectRequest(msgspec.Struct):
+    """Body of ``POST /networks/{id}/disconnect``."""
+
+    Container: str = ""
+    Force: bool = False
 
 
 class NetworkingConfig(msgspec.Struct, omit_defaults=True):

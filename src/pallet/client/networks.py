@@ -8,7 +8,7 @@ sent, for callers that print it (``pallet network inspect``).
 
 from __future__ import annotations
 
-from pallet.api.models import EndpointSettings, NetworkConnectRequest
+from pallet.api.models import EndpointSettings, NetworkConnectRequest, NetworkDisconnectRequest
 from pallet.api.netmodels import NetworkCreate
 from pallet.api.responses import NetworkCreateResponse, NetworksPruned
 from pallet.api.view_networks import Network
@@ -50,7 +50,7 @@ class Networks(Resource):
         self._done("POST", path("/networks/{}/connect", ref), json_body=body)
 
     def disconnect(self, ref: str, container: str, force: bool = False) -> None:
-        body = {"Container": container, "Force": force}
+        body = NetworkDisconnectRequest(Container=container, Force=force)
         self._done("POST", path("/networks/{}/disconnect", ref), json_body=body)
 
     def prune(self, filters: Filters | None = None) -> NetworksPruned:

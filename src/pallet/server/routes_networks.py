@@ -10,7 +10,11 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
-from pallet.api.models import EndpointSettings, NetworkConnectRequest
+from pallet.api.models import (
+    EndpointSettings,
+    NetworkConnectRequest,
+    NetworkDisconnectRequest,
+)
 from pallet.api.netmodels import NetworkCreate, wire_body
 from pallet.api.responses import NetworkCreateResponse, NetworksPruned
 from pallet.api.view_networks import Network
@@ -85,23 +89,19 @@ def make_routes(b: NetworkBackend) -> web.RouteTableDef:
 
     @routes.post("/networks/{id}/connect")
     async def connect(request: web.Request) -> web.Response:
-        body = await _body(request)
-        container = str(body.get("Container") or "")
-        if not container:
+        req = wire_body(await _body(request), NetworkConnectRequest)
+        if not req.Container:
             raise InvalidArgument("container name or ID cannot be empty")
-        req = wire_body(body, NetworkConnectRequest)
-        await b.connect(request.match_info["id"], container, req.EndpointConfig)
+        await b.connect(request.match_info["id"], req.Container, req.EndpointConfig)
         return web.Response(status=200)
 
 
     @routes.post("/networks/{id}/disconnect")
     async def disconnect(request: web.Request) -> web.Response:
-        body = await _body(request)
-        container = str(body.get("Container") or "")
-        if not container:
+        req = wire_body(await _body(request), NetworkDisconnectRequest)
+        if not req.Container:
             raise InvalidArgument("container name or ID cannot be empty")
-        await b.disconnect(request.match_info["id"], container,
-                                           bool(body.get("Force")))
+        await b.disconnect(request.match_info["id"], req.Container, req.Force)
         return web.Response(status=200)
 
     return routes
