@@ -13,7 +13,6 @@ width 20, padding 3).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import msgspec
@@ -21,7 +20,6 @@ import msgspec
 from pallet.cli.format.table import tabwrite
 
 PRETTY_MIN_WIDTH = 20  # Compose v2's formatter.PrintPrettySection
-_IMAGE_ID = re.compile(r"[0-9a-f]{64}")
 
 
 class TopSection(msgspec.Struct, frozen=True):
@@ -57,21 +55,18 @@ def top_table(sections: list[TopSection]) -> str:
 
 def image_reference(ref: str) -> tuple[str, str]:
     """``(repository, tag)`` of a container's image reference in the familiar form
-    (``("postgres", "15-alpine")``, ``("web", "")`` untagged); ``("", "")`` for an image
-    ID, which names no repository."""
-    if not ref or ref.startswith("sha256:") or _IMAGE_ID.fullmatch(ref):
+    (``("postgres", "15-alpine")``, ``("web", "")`` when a digest pins it); ``("", "")``
+    for an image ID, which names no repository."""
+    from pallet.errors import InvalidArgument
+    from pallet.oci.reference import parse
+
+    if ref.startswith("sha256:"):
         return "", ""
-    name, digested, _ = ref.partition("@")
-    slash = name.rfind("/")
-    colon = name.rfind(":")
-    repo, tag = (name[:colon], name[colon + 1:]) if colon > slash else (name, "latest")
-    if digested:
-        tag = ""  # a digest reference keeps no tag
-    for prefix in ("docker.io/library/", "docker.io/"):
-        if repo.startswith(prefix):
-            repo = repo.removeprefix(prefix)
-            break
-    return repo, tag
+    try:
+        parsed = parse(ref)
+    except InvalidArgument:  # an image ID (64 hex digits) or nothing
+        return "", ""
+    return parsed.familiar_name, "" if parsed.digest else parsed.tag or ""
 
 
 def platform_of(image: dict[str, Any]) -> str:
