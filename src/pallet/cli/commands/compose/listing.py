@@ -172,8 +172,11 @@ def images(quiet: bool, fmt: str, services: tuple[str, ...]) -> None:
     from pallet.cli.util import now
 
     client = api()
-    rows = [image_row(d, client.images.inspect(str(d.get("ImageID") or d.get("Image"))))
-            for d in _containers(target.project_or_name(), services)]
+    docs = _containers(target.project_or_name(), services)
+    # each image once, however many containers (replicas) run it
+    refs = [str(d.get("ImageID") or d.get("Image")) for d in docs]
+    inspected = {ref: client.images.inspect(ref) for ref in dict.fromkeys(refs)}
+    rows = [image_row(d, inspected[ref]) for d, ref in zip(docs, refs, strict=True)]
     if quiet:
         ids = dict.fromkeys(str(r["ID"]).removeprefix("sha256:") for r in rows)
         echo("".join(i + "\n" for i in ids), nl=False)
