@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import time
 
+from pallet.notation.sizes import human_size
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -20,23 +22,16 @@ ESC = "\x1b"
 WIDTH = 50
 
 
-def _size(n: float) -> str:
-    for unit, div in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if n >= div:
-            return f"{n / div:.3g}{unit}"
-    return f"{int(n)}B"
-
-
 def bar(current: int, total: int, elapsed: float) -> str:
     """``[=====>     ]  12.3MB/45.6MB  8.1MB/s 4s``; sizes only when the total is unknown."""
     if total <= 0:
-        return _size(current) if current > 0 else ""
+        return human_size(current) if current > 0 else ""
     filled = min(WIDTH, WIDTH * current // total)
     box = "=" * filled + (">" if filled < WIDTH else "") + " " * max(0, WIDTH - filled - 1)
-    out = f"[{box}] {_size(current):>8}/{_size(total)}"
+    out = f"[{box}] {human_size(current):>8}/{human_size(total)}"
     if elapsed > 0 and 0 < current < total:
         speed = current / elapsed
-        out += f"  {_size(speed)}/s {max(1, round((total - current) / speed))}s"
+        out += f"  {human_size(speed)}/s {max(1, round((total - current) / speed))}s"
     return out
 
 
