@@ -211,8 +211,3 @@ class Starter:
             if code in (126, 127) or config_fault(message):
                 return InvalidArgument(err.message)
         return err
-
-    async def _release_rootfs(self, c: Container) -> None:
-        rootfs = self.core.rootfs_path(c.id)
-        if is_mounted(rootfs) and not self.core.holds.held(c.id):  # else the last reader unmounts
-            await asyncio.to_thread(self.core.rootfs.unmount, rootfs)
