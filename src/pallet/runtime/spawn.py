@@ -72,7 +72,7 @@ class PipeWriter:
         loop = asyncio.get_running_loop()
         while self._buf and self._error is None:
             try:
-                self._buf = self._buf[os.write(self._fd, self._buf):]
+                del self._buf[:os.write(self._fd, self._buf)]  # in place, no copy of the rest
             except BlockingIOError:
                 loop.add_writer(self._fd, self._on_writable)
                 return
