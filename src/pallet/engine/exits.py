@@ -57,7 +57,7 @@ class ExitHandler:
             c.finished_at = _exit_time(bundle)
             self.core.store.save(c)
             # the runtime's state and the plugins' resources (netavark) are independent
-            await asyncio.gather(self._reap(c), self._release_plugins(c))
+            await asyncio.gather(self._reap(c), self.core.each_plugin("released", c))
             if c.oom_killed:
                 self.core.event(c, "oom")
             self.core.event(c, "die", exitCode=str(c.exit_code),
@@ -66,14 +66,9 @@ class ExitHandler:
             if c.host_config.AutoRemove:
                 await self.removal.remove_locked(c)
                 return
-            for plugin in self.core.plugins:
-                await self.core.quietly(plugin.exited(c), plugin, "exited")
+            await self.core.each_plugin("exited", c)
 
     async def _reap(self, c: Container) -> None:
         with contextlib.suppress(PalletError):
             await self.core.runtime.delete(c.id, force=True)
         await self.core.release_rootfs(c)
-
-    async def _release_plugins(self, c: Container) -> None:
-        for plugin in self.core.plugins:
-            await self.core.quietly(plugin.released(c), plugin, "released")

@@ -139,8 +139,7 @@ class Reconciler:
             await self.core.runtime.discard(c.id, self.core.bundle(c.id))
         if mounted and not self.core.holds.held(c.id):
             await asyncio.to_thread(self.core.rootfs.unmount, rootfs)
-        for plugin in self.core.plugins:
-            await self.core.quietly(plugin.released(c), plugin, "released")
+        await self.core.each_plugin("released", c)
 
     def _sweep_bundles(self, known: set[str]) -> None:
         """Bundle dirs with no record (a create or removal cut short): unmount, delete."""

@@ -121,8 +121,7 @@ class Starter:
             await self.core.runtime.delete(c.id, force=True)
             raise await self._failed_start(c, e) from None
         self.core.event(c, "start")
-        for plugin in self.core.plugins:
-            await self.core.quietly(plugin.started(c), plugin, "started")
+        await self.core.each_plugin("started", c)
 
     async def _create_process(self, c: Container, bundle: Path, ctx: StartContext) -> int:
         try:
@@ -190,8 +189,7 @@ class Starter:
         self.core.store.save(c)
         self.core.pre_start.pop(c.id, None)
         await self.core.release_rootfs(c)
-        for plugin in self.core.plugins:
-            await self.core.quietly(plugin.released(c), plugin, "released")
+        await self.core.each_plugin("released", c)
         self.core.waiters.exited(c.id, code)
         self.core.event(c, "die", exitCode=str(code))
         if c.host_config.AutoRemove:
