@@ -43,10 +43,15 @@ def configure(values: dict[str, object]) -> None:
     global _flags, _project
     _flags = msgspec.convert(values, GlobalFlags)
     _project = None
+    import os
+
     from pallet.cli.errors import set_error_format
 
-    # with --progress json, failures too are JSON objects, as Compose v2 writes them
-    set_error_format(_json_error if progress_mode() == "json" else None)
+    # with --progress json, failures too are JSON objects, as Compose v2 writes them; with
+    # no mode given there is nothing to refuse and no JSON (nor pallet.compose.progress
+    # to load for commands that print no progress)
+    given = _flags.progress or os.environ.get("COMPOSE_PROGRESS", "")
+    set_error_format(_json_error if given and progress_mode() == "json" else None)
 
 
 def _json_error(message: str) -> str:
