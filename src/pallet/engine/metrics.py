@@ -33,7 +33,6 @@ from pallet.engine.healthmon import HealthPlugin
 from pallet.engine.lifecycle import State
 from pallet.engine.records import Container
 from pallet.engine.stats import Snapshot, StatsService
-from pallet.runtime.cgstats import CGROUP_ROOT
 
 LABELS = ("id", "name", "image")
 HEALTH = ("starting", "healthy", "unhealthy")
@@ -177,7 +176,7 @@ class ContainerCollector(Collector):
         add("container_memory_rss", base, ms.get("total_rss", ms.get("anon", 0)))
         add("container_memory_cache", base, ms.get("total_cache", ms.get("file", 0)))
         add("container_memory_failcnt", base, cg.memory_failcnt)
-        add("container_oom_events", base, oom_kills(self.stats.cgroup_of(c), self.stats.layout))
+        add("container_oom_events", base, cg.oom_kills)
         add("container_spec_memory_limit_bytes", base, cg.memory_limit)
         add("container_processes", base, cg.pids_current)
         for ifname, n in snap.networks.items():
@@ -191,21 +190,6 @@ class ContainerCollector(Collector):
                 op = {"read": "reads", "write": "writes"}.get(e.op.lower())
                 if op is not None:
                     add(fam % op, base, e.value, f"{e.major}:{e.minor}")
-
-
-def oom_kills(cgroup: str, layout: str) -> int:
-    """The cgroup's OOM kills so far (v2 ``memory.events``; v1 has no count: 0)."""
-    if layout != "v2":
-        return 0
-    try:
-        text = (CGROUP_ROOT / cgroup / "memory.events").read_text()
-    except OSError:
-        return 0
-    for line in text.splitlines():
-        key, _, value = line.partition(" ")
-        if key == "oom_kill":
-            return int(value)
-    return 0
 
 
 class VolumeCollector(Collector):

@@ -44,6 +44,7 @@ class CgroupSample:
     memory_max_usage: int = 0
     memory_limit: int = 0  # 0: no limit
     memory_failcnt: int = 0
+    oom_kills: int = 0  # the OOM killer's kills so far (v2 ``memory.events``; v1 has none)
     memory_stat: dict[str, int] = field(default_factory=dict)
     pids_current: int = 0
     pids_limit: int = 0  # 0: no limit
@@ -149,7 +150,9 @@ def read_v2(cgroup: str, root: Path = CGROUP_ROOT) -> CgroupSample:
     s.memory_usage = _int(d / "memory.current")
     s.memory_max_usage = _int(d / "memory.peak")
     s.memory_limit = _int(d / "memory.max")
-    s.memory_failcnt = _kv(d / "memory.events").get("oom", 0)
+    events = _kv(d / "memory.events")
+    s.memory_failcnt = events.get("oom", 0)
+    s.oom_kills = events.get("oom_kill", 0)
     s.memory_stat = _kv(d / "memory.stat")
     s.pids_current = _int(d / "pids.current")
     s.pids_limit = _int(d / "pids.max")

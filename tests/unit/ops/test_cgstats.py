@@ -71,10 +71,12 @@ def test_v2_sample(tmp_path: Path) -> None:
     _write(tmp_path, "pallet/abc/memory.current", "777\n")
     _write(tmp_path, "pallet/abc/memory.max", "max\n")
     _write(tmp_path, "pallet/abc/memory.stat", "inactive_file 7\n")
+    _write(tmp_path, "pallet/abc/memory.events", "low 0\nhigh 0\nmax 5\noom 3\noom_kill 2\n")
     _write(tmp_path, "pallet/abc/pids.current", "2\n")
     _write(tmp_path, "pallet/abc/io.stat", "8:0 rbytes=10 wbytes=20 rios=1 wios=2\n")
     s = read_v2(CG, tmp_path)
     assert s.cpu_total_ns == 2_000_000 and s.memory_usage == 777 and s.memory_limit == 0
+    assert s.memory_failcnt == 3 and s.oom_kills == 2
     assert [(e.op, e.value) for e in s.blkio_bytes] == [("read", 10), ("write", 20)]
 
 

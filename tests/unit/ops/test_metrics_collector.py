@@ -20,14 +20,12 @@ from pallet.runtime.cgstats import BlkioEntry, CgroupSample
 
 
 class FakeStats:
-    layout = "v1"  # no memory.events read
-
     def cgroup_of(self, c: Container) -> str:
         return f"pallet/{c.id}"
 
     def sample(self, c: Container) -> Snapshot:
         cg = CgroupSample(cpu_total_ns=2_500_000_000, memory_usage=300, memory_limit=1000,
-                          memory_stat={"total_inactive_file": 100},
+                          memory_stat={"total_inactive_file": 100}, oom_kills=2,
                           blkio_bytes=[BlkioEntry(8, 0, "Read", 7), BlkioEntry(8, 0, "Write", 9)])
         return Snapshot(cg, 0, 1, {"eth0": {"rx_bytes": 11, "tx_bytes": 12}})
 
@@ -61,6 +59,7 @@ def test_running_container_under_cadvisor_names() -> None:
     got = scrape(record("web", State.RUNNING, pid=1, restart_count=3))
     assert got[("container_cpu_usage_seconds_total", "web")] == 2.5
     assert got[("container_memory_working_set_bytes", "web")] == 200
+    assert got[("container_oom_events_total", "web")] == 2
     assert got[("container_spec_memory_limit_bytes", "web")] == 1000
     assert got[("container_spec_cpu_quota", "web")] == 50_000
     assert got[("container_spec_cpu_period", "web")] == 100_000
