@@ -8,11 +8,10 @@ CLI to an exit code. Nothing below the CLI prints or exits.
 
 from __future__ import annotations
 
-import contextlib
-
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Sequence
+    from types import TracebackType
 
 
 class PalletError(Exception):
@@ -108,11 +107,23 @@ def from_status(status: int, message: str) -> PalletError:
     return kind(message)
 
 
-@contextlib.contextmanager
-def sent_by_client(what: str) -> Iterator[None]:
+def sent_by_client(what: str) -> SentByClient:
     """Bytes the caller uploaded (an image archive, a tar to import, a build context): a
     :class:`DataCorruption` found in them is the caller's :class:`InvalidArgument` (400)."""
-    try:
-        yield
-    except DataCorruption as e:
-        raise InvalidArgument(f"{what}: {e.message}") from None
+    return SentByClient(what)
+
+
+class SentByClient:
+    """The context manager of :func:`sent_by_client` (a class: ``contextlib`` costs every
+    CLI command its import)."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if isinstance(err, DataCorruption):
+            raise InvalidArgument(f"{self.what}: {err.message}") from None

@@ -2,15 +2,16 @@
 
 Each resource module is imported the first time its attribute is read, so a
 command pays only for what it uses (``pallet ps`` never loads the build or registry
-modules, nor msgspec).
+modules, nor msgspec). ``resource`` is ``functools.cached_property`` for mypy and a
+four-line equivalent at run time (``functools`` costs the ``exec`` path ~3 ms).
 """
 
 from __future__ import annotations
 
-from functools import cached_property
-
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from functools import cached_property as resource
+
     from pallet.client.archive import Archive
     from pallet.client.build import Build
     from pallet.client.containers import Containers
@@ -22,6 +23,20 @@ if TYPE_CHECKING:
     from pallet.client.registry import Registry
     from pallet.client.system import System
     from pallet.client.volumes import Volumes
+else:
+
+    class resource:
+        """Computes the attribute on first read and stores it on the instance."""
+
+        def __init__(self, load):
+            self.load = load
+            self.name = load.__name__
+
+        def __get__(self, obj, owner=None):
+            if obj is None:
+                return self
+            value = obj.__dict__[self.name] = self.load(obj)
+            return value
 
 
 class Client:
@@ -45,61 +60,61 @@ class Client:
 
         return cls.from_host(resolve_host(None)[0])
 
-    @cached_property
+    @resource
     def system(self) -> System:
         from pallet.client.system import System
 
         return System(self.t)
 
-    @cached_property
+    @resource
     def containers(self) -> Containers:
         from pallet.client.containers import Containers
 
         return Containers(self.t)
 
-    @cached_property
+    @resource
     def exec(self) -> Exec:
         from pallet.client.execs import Exec
 
         return Exec(self.t)
 
-    @cached_property
+    @resource
     def archive(self) -> Archive:
         from pallet.client.archive import Archive
 
         return Archive(self.t)
 
-    @cached_property
+    @resource
     def images(self) -> Images:
         from pallet.client.images import Images
 
         return Images(self.t)
 
-    @cached_property
+    @resource
     def registry(self) -> Registry:
         from pallet.client.registry import Registry
 
         return Registry(self.t)
 
-    @cached_property
+    @resource
     def build(self) -> Build:
         from pallet.client.build import Build
 
         return Build(self.t)
 
-    @cached_property
+    @resource
     def networks(self) -> Networks:
         from pallet.client.networks import Networks
 
         return Networks(self.t)
 
-    @cached_property
+    @resource
     def volumes(self) -> Volumes:
         from pallet.client.volumes import Volumes
 
         return Volumes(self.t)
 
-    @cached_property
+    @resource
     def pallet(self) -> PalletExtensions:
         from pallet.client.pallet_ext import PalletExtensions
 

@@ -30,20 +30,27 @@ def stream_session(
     resize: Callable[[int, int], None] | None,
     sig_proxy: bool = False,
 ) -> None:
-    """Run an attached session: raw terminal for -it, resize, signal proxy, pump."""
-    import contextlib
-
-    with contextlib.ExitStack() as stack:
-        stack.enter_context(terminal.raw_mode(tty and stdin))
-        if tty and resize is not None and terminal.is_tty(sys.stdout):
-            stack.enter_context(terminal.on_resize(resize))
-        # client.containers is loaded only when a signal is forwarded (not on exec's path)
-        stack.enter_context(
-            terminal.proxy_signals(sig_proxy, lambda sig: client.containers.kill(ident, sig)))
-        try:
+    """Run an attached session: raw terminal for -it, resize, signal proxy, pump.
+    Without ``-t`` or a signal proxy there is no terminal mode to set up, and
+    ``pallet.cli.termmodes`` (contextlib, signal) is not loaded."""
+    try:
+        if not (tty or sig_proxy):
             pump(conn, sys.stdin.buffer if stdin else None, out_bytes, err_bytes, tty)
-        finally:
-            conn.close()
+            return
+        import contextlib
+
+        from pallet.cli import termmodes
+
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(termmodes.raw_mode(tty and stdin))
+            if tty and resize is not None and terminal.is_tty(sys.stdout):
+                stack.enter_context(termmodes.on_resize(resize))
+            # client.containers is loaded only when a signal is forwarded
+            stack.enter_context(termmodes.proxy_signals(
+                sig_proxy, lambda sig: client.containers.kill(ident, sig)))
+            pump(conn, sys.stdin.buffer if stdin else None, out_bytes, err_bytes, tty)
+    finally:
+        conn.close()
 
 
 def start_attached(ref: str, interactive: bool) -> None:
