@@ -7,10 +7,10 @@ at EOF), output comes back raw (TTY) or multiplexed.
 
 from __future__ import annotations
 
-import json
+import _socket
 import os
-import socket
 
+from pallet.client import jsoncodec
 from pallet.client.http import daemon_error
 from pallet.client.streams import STDERR, SYSTEMERR, FrameDecoder
 from pallet.errors import Unavailable
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 class Hijacked:
     """A hijacked connection: the socket and any bytes read past the headers."""
 
-    def __init__(self, sock: socket.socket, leftover: bytes, content_type: str) -> None:
+    def __init__(self, sock: _socket.socket, leftover: bytes, content_type: str) -> None:
         self.sock = sock
         self.leftover = leftover
         self.content_type = content_type
@@ -42,7 +42,7 @@ class Hijacked:
             pass
 
 
-def _read_head(sock: socket.socket) -> tuple[bytes, bytes]:
+def _read_head(sock: _socket.socket) -> tuple[bytes, bytes]:
     buf = b""
     while b"\r\n\r\n" not in buf:
         data = sock.recv(65536)
@@ -64,7 +64,7 @@ def hijack(
 ) -> Hijacked:
     """Send an upgrade request and return the raw connection after ``101``."""
     url = transport.url(path, query)
-    body = b"" if json_body is None else json.dumps(json_body).encode()
+    body = b"" if json_body is None else jsoncodec.dumps(json_body)
     ctype = "application/json" if json_body is not None else "text/plain"
     try:
         sock = transport.raw_socket()
@@ -144,7 +144,7 @@ def pump(
                     if not data:
                         break
                     conn.sock.sendall(data)
-                conn.sock.shutdown(socket.SHUT_WR)
+                conn.sock.shutdown(_socket.SHUT_WR)
             except (OSError, ValueError):
                 pass
 

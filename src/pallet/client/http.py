@@ -5,22 +5,25 @@ as ``wait`` or ``logs -f`` must not block the next call). Non-2xx/3xx answers
 become ``pallet.errors`` kinds via ``from_status`` with Docker's ``message``.
 The API version is optimistic: requests go to ``/v1.44`` and, if the daemon says
 that is too new, the client drops to the daemon's maximum and retries once.
+
+Unix connections use ``_socket`` itself and JSON goes through ``jsoncodec``: the
+``socket`` module (enum, selectors) and ``json`` (re) cost a ``pallet exec`` ~9 ms
+of imports; ``socket`` is loaded for a TCP host only.
 """
 
 from __future__ import annotations
 
+import _socket
 import errno
-import json
 import os
-import re
-import socket
 
 from pallet import API_VERSION
+from pallet.client import jsoncodec
 from pallet.client.wire import WireResponse, send_request
 from pallet.errors import PalletError, Unavailable, from_status
 
 DEFAULT_SOCKET = "/run/pallet/pallet.sock"
-# compiled on first use (re caches it): only a version fallback reads it
+# read only on a version fallback (re is imported there)
 _TOO_NEW = r"Maximum supported API version is (\d+\.\d+)"
 
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
@@ -130,7 +133,7 @@ class Response:
 
     def json(self) -> Any:
         data = self.read()
-        return json.loads(data) if data.strip() else None
+        return jsoncodec.loads(data) if data.strip() else None
 
     def chunks(self, size: int = 65536) -> Iterator[bytes]:
         try:
@@ -177,10 +180,10 @@ class Transport:
             raise Unavailable(f"unsupported host scheme: {self.host}")
 
     # connection ----------------------------------------------------------
-    def raw_socket(self, timeout: float | None = None) -> socket.socket:
+    def raw_socket(self, timeout: float | None = None) -> _socket.socket:
         """A connected socket (also for hijacked requests)."""
         if self.scheme == "unix":
-            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
             if timeout is not None:
                 sock.settimeout(timeout)
             try:
@@ -189,6 +192,8 @@ class Transport:
                 sock.close()
                 raise
             return sock
+        import socket
+
         host, _, port = self.netloc.rpartition(":")
         return socket.create_connection((host, int(port)), timeout=timeout)
 
@@ -221,7 +226,7 @@ class Transport:
         hdrs = dict(headers or {})
         data: Body = body
         if json_body is not None:
-            data = json.dumps(json_body, separators=(",", ":")).encode()
+            data = jsoncodec.dumps(json_body)
             hdrs.setdefault("Content-Type", "application/json")
         replayable = data is None or isinstance(data, bytes)
         if not replayable and versioned and not self.confirmed:
@@ -244,6 +249,8 @@ class Transport:
             error = daemon_error(raw.status, raw.reason, raw.read())
             raw.close()
             if raw.status == 400 and replayable and versioned:
+                import re
+
                 m = re.search(_TOO_NEW, error.message)
                 if m and m.group(1) != used:
                     self.version = m.group(1)
@@ -281,7 +288,7 @@ def daemon_error(status: int, reason: str, body: bytes) -> PalletError:
     body's text, or the status line) as its message; marked as the daemon's."""
     message = ""
     try:
-        doc = json.loads(body)
+        doc = jsoncodec.loads(body)
         if isinstance(doc, dict):
             message = str(doc.get("message", ""))
     except ValueError:

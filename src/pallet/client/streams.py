@@ -2,12 +2,11 @@
 
 A frame is an 8-byte header ``[stream, 0, 0, 0, size_be32]`` and ``size`` bytes;
 stream 0 stdin, 1 stdout, 2 stderr, 3 system error. With a TTY the bytes are raw.
+The header is read with ``int.from_bytes`` and ``json`` is imported by the JSON-lines
+readers only: ``pallet exec`` demultiplexes without ``struct`` or ``json``.
 """
 
 from __future__ import annotations
-
-import json
-import struct
 
 from pallet.errors import DataCorruption, PalletError
 
@@ -17,12 +16,11 @@ if TYPE_CHECKING:
     from typing import Any
 
 STDIN, STDOUT, STDERR, SYSTEMERR = 0, 1, 2, 3
-_HEADER = struct.Struct(">BxxxL")
 
 
 def frame(stream: int, data: bytes) -> bytes:
     """Encode one multiplexed frame."""
-    return _HEADER.pack(stream, len(data)) + data
+    return bytes((stream, 0, 0, 0)) + len(data).to_bytes(4, "big") + data
 
 
 class FrameDecoder:
@@ -35,7 +33,7 @@ class FrameDecoder:
         self._buf += data
         out: list[tuple[int, bytes]] = []
         while len(self._buf) >= 8:
-            stream, size = _HEADER.unpack_from(self._buf)
+            stream, size = self._buf[0], int.from_bytes(self._buf[4:8], "big")
             if stream > 3:
                 raise DataCorruption(f"unrecognized input header: {stream}")
             if len(self._buf) < 8 + size:
@@ -91,6 +89,8 @@ def json_lines(chunks: Iterable[bytes]) -> Iterator[dict[str, Any]]:
                 yield _decode(line)
     if buf.strip():
         # a final object without a newline, or several concatenated objects
+        import json
+
         decoder = json.JSONDecoder()
         text = buf.decode().strip()
         pos = 0
@@ -114,8 +114,10 @@ def progress_messages(chunks: Iterable[bytes]) -> Iterator[dict[str, Any]]:
 
 
 def _decode(line: bytes) -> dict[str, Any]:
+    from pallet.client import jsoncodec
+
     try:
-        obj = json.loads(line)
+        obj = jsoncodec.loads(line)
     except ValueError:
         raise DataCorruption(f"invalid JSON in stream: {line[:80]!r}") from None
     return obj if isinstance(obj, dict) else {"value": obj}

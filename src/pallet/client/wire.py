@@ -8,12 +8,11 @@ chunked encoding, or the end of the connection.
 
 from __future__ import annotations
 
-import socket
-
 from pallet.errors import Unavailable
 
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
 if TYPE_CHECKING:
+    import _socket
     from collections.abc import Iterator, Mapping
     from typing import IO
 
@@ -36,7 +35,7 @@ class Headers(dict[str, str]):
 class WireResponse:
     """Status line, headers, and a body reader over the connection's socket."""
 
-    def __init__(self, sock: socket.socket, head: bool = False) -> None:
+    def __init__(self, sock: _socket.socket, head: bool = False) -> None:
         self.sock = sock
         self._buf = bytearray()
         self._eof = False
@@ -158,7 +157,7 @@ class WireResponse:
         self.close()
 
 
-def send_request(sock: socket.socket, method: str, url: str, headers: Mapping[str, str],
+def send_request(sock: _socket.socket, method: str, url: str, headers: Mapping[str, str],
                  body: bytes | IO[bytes] | Iterator[bytes] | None) -> None:
     """Write one request; a non-bytes body goes out chunked."""
     lines = [f"{method} {url} HTTP/1.1", "Host: docker", "User-Agent: pallet-cli",
