@@ -540,6 +540,21 @@ class Server(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
             super().handle_error(request, client_address)
 
 
+class TcpServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    handle_error = Server.handle_error
+
+
+def serve_tcp() -> tuple[Engine, TcpServer, str]:
+    """The fake engine on a loopback TCP port: (engine, server, ``tcp://`` host)."""
+    engine = Engine()
+    handler = type("BoundHandler", (Handler,), {"engine": engine})
+    server = TcpServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True).start()
+    return engine, server, f"tcp://127.0.0.1:{server.server_address[1]}"
+
+
 def serve(socket_path: str) -> tuple[Engine, Server]:
     engine = Engine()
     handler = type("BoundHandler", (Handler,), {"engine": engine})

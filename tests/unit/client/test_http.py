@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -11,9 +12,10 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
 
-from fake_engine import Engine, Server, serve
+from fake_engine import Engine, Server, serve, serve_tcp
 
 from pallet.client import Client
+from pallet.client.hijack import pump
 from pallet.client.http import ConnectionFailed, Transport, encode_query, resolve_host
 from pallet.errors import Conflict, NotFound
 
@@ -123,6 +125,27 @@ def test_hijack_error_before_upgrade(sock_dir: str) -> None:
             Client(Transport("unix://" + path)).containers.attach("ghost", False, True, True)
         assert info.value.message == "No such container: ghost"
         assert getattr(info.value, "from_daemon", False)
+    finally:
+        _stop(server)
+
+
+def test_tcp_host_runs_an_exec_with_input() -> None:
+    """A ``tcp://`` host: plain requests and a hijacked exec with stdin, both ways."""
+    engine, server, host = serve_tcp()
+    try:
+        client = Client(Transport(host))
+        engine.add_image("busybox:latest")
+        ident = client.containers.create({"Image": "busybox", "Cmd": ["sleep", "9"]}, "c").Id
+        client.containers.start(ident)
+        exec_id = client.exec.create(ident, {"Cmd": ["cat"], "AttachStdin": True})
+        conn = client.exec.start(exec_id, tty=False)
+        conn.sock.sendall(b"over tcp")
+        conn.sock.shutdown(socket.SHUT_WR)
+        out: list[bytes] = []
+        pump(conn, None, out.append, out.append, tty=False)
+        conn.close()
+        assert b"".join(out) == b"over tcp"
+        assert client.exec.inspect(exec_id).ExitCode == 0
     finally:
         _stop(server)
 
