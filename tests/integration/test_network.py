@@ -238,10 +238,20 @@ def _spares(d: Any) -> list[str]:
     return sorted(p.name for p in (Path(d.run) / "netns").glob("_spare-*"))
 
 
+def _ready(d: Any, spare: str) -> bool:
+    """The pool's note says netavark's setup of ``_spare-<n>`` finished (its namespace is
+    pinned before the setup starts, so the file alone is no sign a start can take it)."""
+    note = Path(d.run) / "networks" / "spares" / f"pallet-spare-{spare[len('_spare-'):]}.json"
+    try:
+        return bool(json.loads(note.read_bytes()).get("ready"))
+    except (OSError, ValueError):
+        return False
+
+
 def _wait_spare(d: Any, other_than: tuple[str, ...] = ()) -> str:
     deadline = time.monotonic() + 30  # a refill is a netavark setup: slow on a loaded host
     while time.monotonic() < deadline:
-        fresh = [n for n in _spares(d) if n not in other_than]
+        fresh = [n for n in _spares(d) if n not in other_than and _ready(d, n)]
         if fresh:
             return fresh[0]
         time.sleep(0.05)

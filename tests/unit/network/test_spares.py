@@ -44,7 +44,8 @@ class FakeDriver:
 
     def setup(self, netns: str, doc: SetupDocument) -> SetupResult:
         owner = doc.container_id
-        self.documented_first.append((self.state_dir / f"{owner}.json").exists())
+        note = self.state_dir / f"{owner}.json"
+        self.documented_first.append(note.exists() and not json.loads(note.read_bytes())["ready"])
         self.up[netns] = doc
         return {"net": SetupStatus(interfaces={"eth0": Interface(mac_address="aa:bb")})}
 
@@ -65,15 +66,18 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[SparePool, Fak
 
 
 def test_a_spare_is_documented_before_setup_taken_once_and_refilled(
-        env: tuple[SparePool, FakeDriver, NetworkService]) -> None:
+        env: tuple[SparePool, FakeDriver, NetworkService], tmp_path: Path) -> None:
     pool, driver, nets = env
 
     async def main() -> None:
         await pool.up()
         await asyncio.sleep(0.05)
         bridge = nets.resolve("bridge")
+        note = tmp_path / "spares" / f"{pool._ready[0].owner}.json"
+        assert json.loads(note.read_bytes())["ready"] is True  # set up and in the pool
         spare = pool.take(bridge.id, "c" * 64)
         assert spare is not None and driver.documented_first == [True]
+        assert not note.exists()  # the container's now: no note a restart would undo
         assert nets.store.holders(bridge.id) == ["c" * 64]  # the address moved with it
         assert pool.take(bridge.id, "d" * 64) is None  # never handed out twice
         pool.refill()

@@ -11,7 +11,8 @@ Lifecycle of one spare:
 
     made     document in ``<state>/<n>.json`` (written first), address held by
              its own IPAM owner, netns pinned at ``<netns>/_spare-<n>``, netavark
-             set up
+             set up, then the document again with ``ready: true`` (what an observer
+             outside palletd waits for: the pinned namespace exists before setup ends)
     taken    the address passes to the container, the document leaves the pool
              and goes to the container's record: from here it is the
              container's endpoint, torn down at its exit like any other (a
@@ -56,6 +57,7 @@ class SpareNote(msgspec.Struct):
 
     netns: str
     doc: SetupDocument
+    ready: bool = False  # netavark's setup finished; only a ready spare is ever taken
 
 
 class SparePool:
@@ -115,6 +117,8 @@ class SparePool:
                 await asyncio.to_thread(self._drop, spare.path, spare.doc, spare.owner)
                 return
             self._ready.append(spare)
+            with contextlib.suppress(OSError):  # a marker for observers; recovery has the first
+                self._note(spare, ready=True)  # on the loop: no take() can come in between
 
     def _make(self) -> Spare:
         n = self.nets.resolve("bridge")
@@ -123,15 +127,20 @@ class SparePool:
         path = self.netns_dir / ("_spare-" + owner[len(OWNER_PREFIX):])
         doc = setup_document(owner, owner, [Attachment(n, ip, "eth0", [])])
         # the document first: a palletd killed mid-setup leaves what the next start undoes
-        write_bytes(self._state(owner), msgspec.json.encode(SpareNote(str(path), doc)),
-                    durable=False)
+        spare = Spare(owner, n.id, ip, path, doc, {})
+        self._note(spare, ready=False)
         try:
             netns.create(path)
             result = self.driver.setup(str(path), doc)
         except BaseException:
             self._drop(path, doc, owner)
             raise
-        return Spare(owner, n.id, ip, path, doc, result)
+        spare.result = result
+        return spare
+
+    def _note(self, spare: Spare, ready: bool) -> None:
+        note = SpareNote(str(spare.path), spare.doc, ready=ready)
+        write_bytes(self._state(spare.owner), msgspec.json.encode(note), durable=False)
 
     # -- dropping -------------------------------------------------------------------------
     def _state(self, owner: str) -> Path:
