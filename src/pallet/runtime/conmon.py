@@ -21,6 +21,7 @@ from typing import Any
 from pallet.errors import CommandFailed, InvalidArgument, NotFound
 from pallet.runtime.exec import ExecProcess, start_exec
 from pallet.runtime.exits import read_exit
+from pallet.runtime.sealedexe import SealedExe
 from pallet.runtime.spawn import spawn
 
 SYNC_TIMEOUT = 30.0
@@ -60,6 +61,7 @@ class ConmonRuntime:
         self.exits_dir = Path(exits_dir)
         self.socket_dir = Path(socket_dir)
         self.name = os.path.basename(runtime_path)
+        self.sealed = SealedExe(runtime_path)
         for d in (self.state_root, self.exits_dir, self.socket_dir):
             d.mkdir(parents=True, exist_ok=True, mode=0o700)
         probe = self.socket_dir / ("x" * 64) / "attach"
@@ -297,9 +299,11 @@ class ConmonRuntime:
     async def exec(
         self, cid: str, process: dict[str, Any], *, tty: bool, stdin: bool,
     ) -> ExecProcess:
-        """Run ``<runtime> exec --process FILE cid`` as our child; see ExecProcess."""
+        """Run ``<runtime> exec --process FILE cid`` as our child (from the binary's
+        sealed copy: no re-exec of the runtime by itself); see ExecProcess."""
         return await start_exec(self._argv(), cid, process, tty=tty, stdin=stdin,
-                                socket_dir=self.socket_dir)
+                                socket_dir=self.socket_dir,
+                                executable=self.sealed.executable())
 
 
 def _is_conmon(pid: int) -> bool:

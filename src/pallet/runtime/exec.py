@@ -203,9 +203,10 @@ def _docker_exit_code(rc: int, stderr: bytes) -> int:
 
 async def start_exec(
     runtime_argv: list[str], cid: str, process: dict[str, Any], *, tty: bool, stdin: bool,
-    socket_dir: Path,
+    socket_dir: Path, executable: str | None = None,
 ) -> ExecProcess:
-    """Spawn ``runtime_argv + exec --process F [--tty --console-socket S] cid``."""
+    """Spawn ``runtime_argv + exec --process F [--tty --console-socket S] cid``, from
+    ``executable`` when given (``sealedexe``: the runtime's sealed copy)."""
     scratch = Path(tempfile.mkdtemp(prefix="exec-", dir=socket_dir))
     spec = dict(process, terminal=tty)
     (scratch / "process.json").write_text(json.dumps(spec))
@@ -225,7 +226,7 @@ async def start_exec(
     try:
         if tty:
             with open(scratch / "runtime.log", "wb") as log:
-                proc = await spawn(argv, stdout=log, stderr=log)
+                proc = await spawn(argv, stdout=log, stderr=log, executable=executable)
             assert listener is not None
             master = await _receive_master(loop, listener, proc)
             if master < 0:
@@ -233,7 +234,7 @@ async def start_exec(
                 err = (scratch / "runtime.log").read_text(errors="replace")
                 raise CommandFailed(argv, rc, err or "no console received")
         else:
-            proc = await spawn(argv, stdin=PIPE if stdin else DEVNULL)
+            proc = await spawn(argv, stdin=PIPE if stdin else DEVNULL, executable=executable)
             master = -1
     except BaseException:
         _remove_scratch(scratch)

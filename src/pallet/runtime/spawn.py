@@ -157,9 +157,11 @@ async def spawn(
     argv: Sequence[str], *, stdin: Target = DEVNULL, stdout: Target = PIPE,
     stderr: Target = PIPE, env: Mapping[str, str] | None = None, cwd: str | None = None,
     pass_fds: Sequence[int] = (), start_new_session: bool = False,
+    executable: str | None = None,
 ) -> Child:
-    """Start ``argv``; PIPE streams become streams on the child (``stdin``, ``stdout``,
-    ``stderr``). Raises OSError when the program cannot be executed.
+    """Start ``argv`` (from ``executable`` when given, else ``argv[0]``); PIPE streams
+    become streams on the child (``stdin``, ``stdout``, ``stderr``). Raises OSError when
+    the program cannot be executed.
 
     The pipes are made here, not by Popen, so that no Python file object shares their fds
     with the loop (uvloop's pipe transports close an attached file's fd a second time,
@@ -179,8 +181,9 @@ async def spawn(
             ends.append(target)
     try:
         popen = subprocess.Popen(
-            list(argv), stdin=ends[0], stdout=ends[1], stderr=ends[2], env=env, cwd=cwd,
-            pass_fds=tuple(pass_fds), start_new_session=start_new_session, close_fds=True)
+            list(argv), executable=executable, stdin=ends[0], stdout=ends[1], stderr=ends[2],
+            env=env, cwd=cwd, pass_fds=tuple(pass_fds), start_new_session=start_new_session,
+            close_fds=True)
     except BaseException:
         for fd in ours:
             if fd >= 0:
