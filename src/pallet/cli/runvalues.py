@@ -9,8 +9,6 @@ dataclasses, decimal, csv and signal, a few ms of every ``pallet run``."""
 
 from __future__ import annotations
 
-import json
-
 from pallet.errors import InvalidArgument
 
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
@@ -27,6 +25,8 @@ def security_opts(values: list[str]) -> list[str]:
             opt = "label=" + opt[len("label:") :]
         key, eq, value = opt.partition("=")
         if key == "seccomp" and eq and value not in ("unconfined", "builtin"):
+            import json  # json (re) only for a seccomp profile file
+
             try:
                 with open(value, encoding="utf-8") as fh:
                     profile = json.load(fh)
