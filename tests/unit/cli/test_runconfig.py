@@ -196,6 +196,18 @@ def test_env_file_before_env(tmp_path: Any) -> None:
     assert b["Env"] == ["A=from-file", "B=2", "A=flag"]
 
 
+def test_seccomp_profile_file_is_sent_inline(tmp_path: Any) -> None:
+    f = tmp_path / "profile.json"
+    f.write_text('{\n  "defaultAction": "SCMP_ACT_ERRNO",\n  "syscalls": []\n}\n')
+    b = body_for(["--security-opt", f"seccomp={f}", "--security-opt", "label:disable",
+                  "busybox"])
+    assert b["HostConfig"]["SecurityOpt"] == [
+        'seccomp={"defaultAction":"SCMP_ACT_ERRNO","syscalls":[]}', "label=disable"]
+    f.write_text("{not json")
+    with pytest.raises(InvalidArgument, match=r"opening seccomp profile \(.*\) failed"):
+        body_for(["--security-opt", f"seccomp={f}", "busybox"])
+
+
 @pytest.mark.parametrize(
     "argv",
     [
