@@ -19,6 +19,7 @@ from pallet.api.responses import ExecInspect, ProcessConfig
 from pallet.engine.containers import ContainerService
 from pallet.engine.lifecycle import Op, next_state
 from pallet.engine.ports import ExecProcessView
+from pallet.engine.records import Container
 from pallet.errors import Conflict, InvalidArgument, NotFound
 from pallet.notation import detachkeys
 from pallet.runtime.users import resolve_user
@@ -120,8 +121,7 @@ class ExecService:
         self._c.event(c, f"exec_create: {' '.join(config.Cmd)}", execID=rec.id)
         return rec.id
 
-    def _process(self, rec: ExecRecord) -> dict[str, Any]:
-        c = self._c.resolve(rec.container_id)
+    def _process(self, rec: ExecRecord, c: Container) -> dict[str, Any]:
         bundle = self._c.bundle(c.id)
         spec = json.loads((bundle / "config.json").read_text())
         proc: dict[str, Any] = spec["process"]
@@ -155,7 +155,7 @@ class ExecService:
         next_state(Op.EXEC, c.status, c.name)
         rec.started = True
         proc = await self._c.runtime.exec(
-            c.id, self._process(rec), tty=rec.config.Tty,
+            c.id, self._process(rec, c), tty=rec.config.Tty,
             stdin=rec.config.AttachStdin and not detach,
         )
         rec.process, rec.pid, rec.running = proc, proc.pid, True
