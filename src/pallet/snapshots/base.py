@@ -29,6 +29,7 @@ from typing import Literal, Protocol
 from pallet.errors import Conflict, InvalidArgument, NotFound
 from pallet.snapshots.mount import Mount
 from pallet.system.atomic import write_json
+from pallet.system.fsflags import mark_topdir
 
 WhiteoutMode = Literal["delete", "overlay"]
 
@@ -120,6 +121,7 @@ class MetaStore:
         self.lock = threading.RLock()
         self.sdir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self.kdir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        mark_topdir(self.sdir)  # each snapshot a hierarchy of its own (see fsflags)
 
     def dir_of(self, key: str) -> Path:
         try:
