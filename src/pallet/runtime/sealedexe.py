@@ -12,8 +12,9 @@ growing and further sealing — the copy they would make themselves.
 ``/proc/<daemon pid>/fd/<memfd>`` as the file to execute (the fd is close-on-exec, so
 no child inherits it; the kernel opens the memfd through the daemon's fd table). The
 binary on disk is copied again when its identity (device, inode, size, mtime)
-changes, so an upgraded runtime is used from its next call. Where memfds or seals
-are not available the path on disk is executed, as before.
+changes, so an upgraded runtime is used from its next call. A binary that is not ELF
+(a wrapper script would see ``$0`` as the /proc path) and a host without memfds or
+seals run the path on disk, as before.
 """
 
 from __future__ import annotations
@@ -65,6 +66,9 @@ def sealed_copy(path: str) -> int:
     try:
         fd = os.memfd_create(os.path.basename(path), os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
         with open(path, "rb") as src:
+            if src.read(4) != b"\x7fELF":
+                raise OSError(f"{path} is not an ELF binary")
+            src.seek(0)
             while chunk := src.read(1 << 20):
                 view = memoryview(chunk)
                 while view:

@@ -48,13 +48,20 @@ def test_a_changed_binary_is_copied_again(tool: Path) -> None:
     exe = SealedExe(str(tool))
     try:
         first = exe.executable()
-        tool.write_bytes(b"#!/bin/sh\nexit 7\n")
+        shutil.copy(shutil.which("false") or "/bin/false", tool)
         second = exe.executable()
         assert second != first
-        assert Path(second).read_bytes() == b"#!/bin/sh\nexit 7\n"
+        assert Path(second).read_bytes() == tool.read_bytes() != Path(first).read_bytes()
+        assert subprocess.run([str(tool)], executable=second).returncode == 1
         assert Path(first).exists()  # the old copy stays open for a call in flight
     finally:
         exe.close()
+
+
+def test_a_script_runs_from_disk(tool: Path) -> None:
+    tool.write_bytes(b"#!/bin/sh\nexit 7\n")
+    exe = SealedExe(str(tool))
+    assert exe.executable() == str(tool)  # its $0 stays its own path
 
 
 def test_missing_binary_is_left_to_execve(tmp_path: Path) -> None:
