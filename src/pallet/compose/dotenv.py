@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from pallet.compose import reads
 from pallet.compose.errors import ComposeError
 from pallet.compose.template import substitute
 
@@ -34,8 +35,7 @@ def parse_env(text: str, lookup: Lookup | None = None, name: str = ".env") -> di
 def read_env(path: str, lookup: Lookup | None = None) -> dict[str, str]:
     """:func:`parse_env` of the file at ``path``."""
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        text = reads.read_text(path)
     except OSError as err:
         raise ComposeError(f"couldn't read env file: {err.strerror or err}", path) from None
     except UnicodeDecodeError:

@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from pallet.compose import sources
+from pallet.compose import reads, sources
 from pallet.compose.canonical import Canonicaliser, drop_repeats
 from pallet.compose.errors import ComposeError
 from pallet.compose.interpolate import interpolate
@@ -46,9 +46,10 @@ class Loaded:
         self.marks = marks
 
 
-def load(options: ProjectOptions) -> Project:
-    """Load, normalise and check the project ``options`` select."""
-    loaded = load_document(options)
+def load(options: ProjectOptions, where: sources.Located | None = None) -> Project:
+    """Load, normalise and check the project ``options`` select (``where``: its files,
+    directory and environment when already found)."""
+    loaded = load_document(options, where)
     doc = loaded.doc
     services = doc.get("services") or {}
     active = set(loaded.profiles)
@@ -81,16 +82,11 @@ def _enabled(svc: dict[str, Any], active: set[str]) -> bool:
     return not profiles or "*" in active or bool(active & set(profiles))
 
 
-def load_document(options: ProjectOptions) -> Loaded:
+def load_document(options: ProjectOptions, where: sources.Located | None = None) -> Loaded:
     """The merged canonical document (``config --no-interpolate`` prints this)."""
-    environ = dict(os.environ if options.environ is None else options.environ)
-    cwd = options.cwd or os.getcwd()
-    env_dir = sources.project_directory(options, list(options.files), cwd)
-    env = sources.environment(options, environ, cwd, env_dir)
-    files = sources.config_files(options, env, cwd)
-    project_dir = sources.project_directory(options, files, cwd)
-    if project_dir != env_dir:
-        env = sources.with_project_dotenv(options, env, environ, project_dir)
+    where = where or sources.locate(options)
+    environ, cwd, env = where.environ, where.cwd, where.env
+    files, project_dir = where.files, where.project_dir
     reader = _Reader(env, options.interpolate, environ.get("HOME", "/"), cwd)
     raw = [(f, *reader.parse_file(f)) for f in files]
     name = sources.project_name(options, env, reader.name_in(raw), project_dir)
@@ -142,8 +138,7 @@ class _Reader:
             if path == "-":
                 text = sys.stdin.read()
             else:
-                with open(path, encoding="utf-8") as f:
-                    text = f.read()
+                text = reads.read_text(path)
         except OSError as err:
             raise ComposeError(f"open {path}: {(err.strerror or str(err)).lower()}") from None
         except UnicodeDecodeError:
@@ -199,7 +194,7 @@ class _Reader:
             env_files = entry.get("env_file") or []
             env_files = [env_files] if isinstance(env_files, str) else env_files
             env_paths = [os.path.join(base, e) for e in env_files]
-            if not env_paths and os.path.isfile(os.path.join(sub_dir, ".env")):
+            if not env_paths and reads.isfile(os.path.join(sub_dir, ".env")):
                 env_paths = [os.path.join(sub_dir, ".env")]
             sub_env = sources.env_from_files(env_paths, env)
             included: dict[str, Any] = {}

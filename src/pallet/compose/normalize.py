@@ -11,13 +11,13 @@ networks, volumes, secrets and configs that exist; no dependency cycle; ``mem_li
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from typing import Any
 
 import msgspec
 
+from pallet.compose import reads
 from pallet.compose.canonical import to_map
 from pallet.compose.dotenv import read_env
 from pallet.compose.errors import ComposeError
@@ -129,7 +129,7 @@ def _environment(svc: dict[str, Any], env: dict[str, str], marks: Marks) -> None
     merged: dict[str, str | None] = {}
     for i, entry in enumerate(svc.pop("env_file", None) or []):
         path = entry.get("path", "")
-        if not os.path.exists(path):
+        if not reads.exists(path):
             if not entry.get("required", True):
                 continue
             raise ComposeError(f"env file {path} not found",
@@ -148,7 +148,7 @@ def _read_env_file(path: str, fmt: str | None, env: dict[str, str],
     --env-file``'s: lines verbatim, no quotes or interpolation)."""
     if fmt == "raw":
         try:
-            lines = read_env_file(path, env)
+            lines = read_env_file(path, env, reads.read_text)
         except InvalidArgument as err:
             raise ComposeError(f"failed to parse env_file {path}: {err.message}") from None
         return dict(line.partition("=")[::2] for line in lines)
@@ -162,7 +162,7 @@ def _labels(svc: dict[str, Any], marks: Marks) -> None:
     files = svc.get("label_file") or []
     merged: dict[str, str] = {}
     for i, path in enumerate(files):
-        if not os.path.exists(path):
+        if not reads.exists(path):
             raise ComposeError(f"label file {path} not found",
                                marks.where(("services", svc["name"], "label_file", i)))
         merged.update(read_env(path, merged.get))

@@ -9,11 +9,9 @@ where a plain scalar would read as another type.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import msgspec
-import yaml
 
 from pallet.compose.model import Dependency, Mount, Port, Project
 from pallet.notation.durations import format_duration
@@ -126,38 +124,13 @@ def _sorted_maps(value: Any, depth: int | None = None) -> Any:
     return value
 
 
-class _Dumper(yaml.SafeDumper):
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
-
-
-_AMBIGUOUS = re.compile(
-    r"^(?:true|false|yes|no|on|off|y|n|null|~|[-+]?(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
-    r"|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?\.inf|\.nan|)$", re.IGNORECASE)
-
-
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    if "\n" in value:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
-    style = '"' if _AMBIGUOUS.match(value) else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _str)
-
-
 def to_yaml(project: Project) -> str:
     """Compose v2's YAML: whole floats without a fraction (``cpus: 1``) and the top-level
     ``x-*`` extensions' maps sorted, as Go's yaml encoder writes a float and a map."""
     from pallet.compose.confighash import go_floats
+    from pallet.compose.yamlout import dump_yaml
 
     doc = document(project)
     for key in [k for k in doc if k.startswith("x-")]:
         doc[key] = _sorted_maps(doc[key])
     return dump_yaml(go_floats(doc))
-
-
-def dump_yaml(doc: Any) -> str:
-    """``doc`` (plain data) in Compose v2's YAML style."""
-    return yaml.dump(doc, Dumper=_Dumper, sort_keys=False, default_flow_style=False,
-                     allow_unicode=True, width=1 << 16)

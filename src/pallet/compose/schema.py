@@ -7,7 +7,7 @@ Rust bindings without the JSON, ``compose-pydantic`` and ``compose-viz`` carry m
 their own, and ``docker-compose`` 1.29 ships a 2021 draft of it with dependencies that
 conflict with docker-py 7. Validation uses ``jsonschema``'s Draft 7 validator (the schema's
 ``$schema``), imported only when a document is not already known valid
-(:mod:`pallet.compose.validcache`). The first error is reported as Compose v2 words it,
+(:mod:`pallet.compose.loadcache`). The first error is reported as Compose v2 words it,
 with the ``file:line`` of the offending key: ``compose.yaml:3: services.web.imagee:
 additional property 'imagee' not allowed``.
 """
@@ -21,7 +21,7 @@ import sys
 from functools import cache
 from typing import Any
 
-from pallet.compose import validcache
+from pallet.compose import loadcache
 from pallet.compose.errors import ComposeError
 from pallet.compose.yamlsrc import Marks, Path, strip
 
@@ -60,15 +60,15 @@ def _validator() -> jsonschema.Draft7Validator:
 def validate(doc: Any, marks: Marks, prefix: Path = ()) -> None:
     """Raise :class:`ComposeError` for the first way ``doc`` breaks the schema."""
     plain = strip(doc)
-    known = validcache.key(plain, SCHEMA_FILE)
-    if validcache.seen(known):
+    known = loadcache.key(plain, SCHEMA_FILE)
+    if loadcache.seen(known):
         return
     _quiet_import()
     from jsonschema.exceptions import best_match
 
     err = best_match(_validator().iter_errors(plain))
     if err is None:
-        validcache.remember(known)
+        loadcache.remember(known)
         return
     path: Path = tuple(err.absolute_path)
     message, path = _describe(err, path)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 
+from pallet.compose import reads
 from pallet.compose.dotenv import read_env
 from pallet.compose.errors import ComposeError
 from pallet.compose.options import ProjectOptions
@@ -27,6 +28,33 @@ FILE_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compo
 OVERRIDE_NAMES = ("compose.override.yml", "compose.override.yaml",
                   "docker-compose.override.yml", "docker-compose.override.yaml")
 _VALID_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class Located:
+    """What a load starts from, found before any compose file is read: the process
+    environment, the current directory, the project environment (shell over ``.env``),
+    the compose files (absolute) and the project directory."""
+
+    def __init__(self, environ: dict[str, str], cwd: str, env: dict[str, str],
+                 files: list[str], project_dir: str) -> None:
+        self.environ = environ
+        self.cwd = cwd
+        self.env = env
+        self.files = files
+        self.project_dir = project_dir
+
+
+def locate(options: ProjectOptions) -> Located:
+    """The environment, files and directory ``options`` select, by Compose v2's rules."""
+    environ = dict(os.environ if options.environ is None else options.environ)
+    cwd = options.cwd or os.getcwd()
+    env_dir = project_directory(options, list(options.files), cwd)
+    env = environment(options, environ, cwd, env_dir)
+    files = config_files(options, env, cwd)
+    project_dir = project_directory(options, files, cwd)
+    if project_dir != env_dir:
+        env = with_project_dotenv(options, env, environ, project_dir)
+    return Located(environ, cwd, env, files, project_dir)
 
 
 def config_files(options: ProjectOptions, environ: dict[str, str], cwd: str) -> list[str]:
@@ -105,7 +133,7 @@ def env_from_files(paths: list[str], environ: dict[str, str]) -> dict[str, str]:
     """Each file read in turn (seeing the shell and the files before it); shell wins."""
     values: dict[str, str] = {}
     for path in paths:
-        if not os.path.exists(path):
+        if not reads.exists(path):
             raise ComposeError(f"couldn't find env file: {path}")
 
         def lookup(key: str) -> str | None:

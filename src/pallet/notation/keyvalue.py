@@ -57,15 +57,22 @@ def parse_env_file_text(text: str, environ: Mapping[str, str] | None = None) -> 
     return _parse_lines(text, "env file", env.get)
 
 
-def read_env_file(path: str, environ: Mapping[str, str] | None = None) -> list[str]:
+def read_env_file(path: str, environ: Mapping[str, str] | None = None,
+                  read: Callable[[str], str] | None = None) -> list[str]:
+    """The ``KEY=VALUE`` lines of an env file (``read``: how to read its text; as
+    ``open(path, encoding="utf-8").read()`` unless given)."""
     try:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        text = (read or _read_utf8)(path)
     except OSError as e:
         raise InvalidArgument(f"open {path}: {e.strerror.lower() if e.strerror else e}") from None
     except UnicodeDecodeError:
         raise InvalidArgument(f"env file {path} contains invalid utf8 bytes") from None
     return parse_env_file_text(text, environ)
+
+
+def _read_utf8(path: str) -> str:
+    with open(path, encoding="utf-8") as f:
+        return f.read()
 
 
 def read_label_file(path: str) -> list[str]:

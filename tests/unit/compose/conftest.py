@@ -1,4 +1,5 @@
-"""Compose unit tests keep the loader's cache of valid documents in a temp directory."""
+"""Compose unit tests keep the loader's caches (valid documents, loaded projects) in a temp
+directory."""
 
 from __future__ import annotations
 

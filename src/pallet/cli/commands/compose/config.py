@@ -114,7 +114,7 @@ def _dump(doc: object, fmt: str) -> str:
 
     if fmt == "json":
         return msgspec.json.format(msgspec.json.encode(doc), indent=4).decode() + "\n"
-    from pallet.compose.render import dump_yaml
+    from pallet.compose.yamlout import dump_yaml
 
     return dump_yaml(doc)
 

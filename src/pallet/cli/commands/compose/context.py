@@ -90,7 +90,7 @@ def project(services: tuple[str, ...] = ()) -> Project:
     command line) are enabled even when their profile is not active, as in Compose v2."""
     global _project
     if _project is None or (services and not set(services) <= set(_project.services)):
-        from pallet.compose.loader import load
+        from pallet.compose.projectcache import load
 
         first = _project is None
         _project = load(options(services=services))
