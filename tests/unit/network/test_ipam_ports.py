@@ -124,7 +124,7 @@ def test_net_config_differs_per_run_dir(tmp_path: object) -> None:
     assert (e.bridge_name, e.bridge_subnet) == ("plt9", "10.77.0.0/24")
 
 
-def test_removed_bridges_are_those_a_teardown_took_down(
+def test_only_a_teardown_that_removed_a_bridge_asks_for_the_isolation_jump(
         tmp_path: Path) -> None:
     nets = [NetworkRecord(id=c * 64, name=f"n{c}", subnet=f"10.{i}.0.0/24",
                           gateway=f"10.{i}.0.1", interface=f"pl-{c}", nv_name=f"pl{c}")
