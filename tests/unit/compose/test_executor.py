@@ -390,3 +390,35 @@ def test_down_reports_a_network_or_volume_still_in_use_and_goes_on(files: Path) 
     assert " Network p_back  Resource is still in use" in progress.lines
     assert " Network p_front  Removed" in progress.lines
     assert " Volume p_data  Resource is still in use" in progress.lines
+
+
+class _SlowStarts(FakeEngine):
+    """Starts that take a while, counting how many run at once (and which)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.running: set[str] = set()
+        self.overlaps: list[set[str]] = []
+        self.seen = threading.Lock()
+
+    def start(self, ref: str) -> None:
+        name = self.find(ref)["Name"]
+        with self.seen:
+            self.running.add(name)
+            self.overlaps.append(set(self.running))
+        threading.Event().wait(0.05)
+        super().start(ref)
+        with self.seen:
+            self.running.discard(name)
+
+
+def test_containers_start_at_once_unless_they_publish_ports(files: Path) -> None:
+    plain = {"image": "busybox", "networks": {"back": None}}
+    ported = {**plain, "ports": [{"target": 80, "published": "0"}]}
+    doc = {**STACK, "services": {"a": dict(plain), "b": dict(plain), "c": dict(plain),
+                                 "p1": dict(ported), "p2": dict(ported)}}
+    engine = _SlowStarts()
+    lifecycle.up(engine, load(doc), UpOptions(), quiet())
+    assert {"p-a-1", "p-b-1", "p-c-1"} <= set().union(*engine.overlaps)
+    assert max(len(s & {"p-a-1", "p-b-1", "p-c-1"}) for s in engine.overlaps) > 1
+    assert not any({"p-p1-1", "p-p2-1"} <= s for s in engine.overlaps)
