@@ -73,8 +73,10 @@ class ConmonRuntime:
         return [self.runtime_path, "--root", str(self.state_root), *args]
 
     async def _run(self, *args: str, check: bool = True) -> tuple[int, str, str]:
+        """A direct runtime call (kill, delete, state, ...), from the sealed copy like exec;
+        conmon alone is handed the path on disk (it outlives palletd and its fds)."""
         argv = self._argv(*args)
-        proc = await spawn(argv)
+        proc = await spawn(argv, executable=self.sealed.executable())
         out, err = await proc.communicate()
         rc = proc.returncode if proc.returncode is not None else -1
         stderr = err.decode(errors="replace")
