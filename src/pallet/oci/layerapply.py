@@ -40,9 +40,9 @@ from pathlib import Path
 from typing import Literal
 
 from pallet.errors import InvalidArgument
-from pallet.oci.digest import CHUNK
 from pallet.oci.layerpaths import Kind, RootDirs, clean_parts
 from pallet.oci.layerwriters import ASYNC_MAX, Writers
+from pallet.oci.tarmembers import TarMembers
 
 WHITEOUT_PREFIX = ".wh."
 OPAQUE = ".wh..wh..opq"
@@ -100,7 +100,7 @@ class LayerApplier:
         self.tree.close()
 
     # -- members ---------------------------------------------------------
-    def apply(self, tf: tarfile.TarFile, m: tarfile.TarInfo) -> None:
+    def apply(self, tf: TarMembers, m: tarfile.TarInfo) -> None:
         if self.tree.retired:
             self.tree.close_retired()
         if "\0" in m.name or "\0" in m.linkname:
@@ -163,21 +163,19 @@ class LayerApplier:
         if self.tree.fresh:
             self.tree.kinds[path] = kind
 
-    def _regular(self, tf: tarfile.TarFile, dirfd: int, base: str, m: tarfile.TarInfo,
+    def _regular(self, tf: TarMembers, dirfd: int, base: str, m: tarfile.TarInfo,
                  path: str) -> None:
-        data = tf.extractfile(m)
         self.content_size += m.size
         if self.tree.fresh and m.size <= ASYNC_MAX:
-            content = data.read() if data is not None else b""
+            content = tf.data(m)
             self.tree.kinds[path] = Kind.OTHER
             self._submit(functools.partial(self._write_file, dirfd, base, m, content))
             return
         perm = m.mode & 0o777
         fd = os.open(base, _FILE_FLAGS, perm, dir_fd=dirfd)
         try:
-            if data is not None:
-                while chunk := data.read(CHUNK):
-                    _write_all(fd, chunk)
+            for chunk in tf.chunks(m):
+                _write_all(fd, chunk)
             self._fd_meta(fd, m, perm & ~self.umask)
         finally:
             os.close(fd)

@@ -46,7 +46,7 @@ def drain(stream: Readable) -> None:
         pass
 
 
-class _Prefixed:
+class Prefixed:
     """``head`` followed by the rest of ``raw``: sniff magic bytes without seek or peek."""
 
     def __init__(self, head: bytes, raw: IO[bytes]) -> None:
@@ -76,7 +76,7 @@ def open_uncompressed(f: IO[bytes]) -> IO[bytes]:
         if not chunk:
             break
         head += chunk
-    stream = cast(IO[bytes], _Prefixed(head, f))
+    stream = cast(IO[bytes], Prefixed(head, f))
     if head == compression.ZSTD_MAGIC:
         return compression.unzstd_reader(stream)
     if head[:2] == compression.GZIP_MAGIC:
@@ -86,4 +86,4 @@ def open_uncompressed(f: IO[bytes]) -> IO[bytes]:
 
 def decompresses(stream: IO[bytes]) -> bool:
     """Whether ``stream`` (from :func:`open_uncompressed`) decompresses its source."""
-    return not isinstance(stream, _Prefixed)
+    return not isinstance(stream, Prefixed)

@@ -4,9 +4,8 @@
 path-safety rules are in :mod:`pallet.oci.layerapply`); :func:`scan_layer` only reads
 it. Both hash the uncompressed stream while reading: the result carries the diff_id.
 :func:`apply_layer` decompresses and hashes in a thread of its own
-(:class:`~pallet.oci.layerpipe.PipedReader`) while this one parses; the tar is read
-through a small buffer (``TAR_BUFSIZE``: tarfile's stream mode copies its whole buffer
-for every 512-byte header it takes from it).
+(:class:`~pallet.oci.layerpipe.PipedReader`) while this one parses the members
+(:class:`~pallet.oci.tarmembers.TarMembers`, tarfile's results at less cost).
 """
 
 from __future__ import annotations
@@ -23,8 +22,7 @@ from pallet.oci.digest import CHUNK, Digest
 from pallet.oci.layerapply import LayerApplier, WhiteoutMode
 from pallet.oci.layerpipe import PipedReader
 from pallet.oci.layerstream import HashingReader, open_uncompressed
-
-TAR_BUFSIZE = 16 << 10
+from pallet.oci.tarmembers import TarMembers
 
 
 def _bad() -> tuple[type[BaseException], ...]:
@@ -61,10 +59,9 @@ def apply_layer(
         try:
             try:
                 try:
-                    with tarfile.open(fileobj=reader, mode="r|",  # type: ignore[call-overload]
-                                      bufsize=TAR_BUFSIZE) as tf:
-                        for member in tf:
-                            applier.apply(tf, member)
+                    members = TarMembers(reader)
+                    for member in members:
+                        applier.apply(members, member)
                     whole = reader.drain()
                     applier.finish()
                 except BaseException:

@@ -1,0 +1,157 @@
+"""TarMembers gives what tarfile's stream mode gives: the same members, the same content,
+tarfile itself for the rare formats, an error for a stream cut short."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+
+import pytest
+
+from pallet.oci.tarmembers import TarMembers
+
+FIELDS = ("name", "mode", "uid", "gid", "size", "mtime", "type", "linkname", "uname",
+          "gname", "devmajor", "devminor", "pax_headers")
+
+
+def _info(name: str, kind: bytes = tarfile.REGTYPE, size: int = 0,
+          **kw: object) -> tarfile.TarInfo:
+    ti = tarfile.TarInfo(name)
+    ti.type, ti.size, ti.mtime, ti.uid, ti.gid = kind, size, 1_700_000_000, 1000, 100
+    for k, v in kw.items():
+        setattr(ti, k, v)
+    return ti
+
+
+def _tar(members: list[tuple[tarfile.TarInfo, bytes]], fmt: int = tarfile.PAX_FORMAT) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=fmt) as tf:
+        for ti, data in members:
+            tf.addfile(ti, io.BytesIO(data) if ti.isreg() else None)
+    return buf.getvalue()
+
+
+View = list[tuple[tuple[object, ...], bytes]]
+
+
+def _tarfile_view(raw: bytes) -> View:
+    out = []
+    with tarfile.open(fileobj=io.BytesIO(raw), mode="r|") as tf:
+        for m in tf:
+            f = tf.extractfile(m) if m.isreg() else None
+            out.append((tuple(getattr(m, k) for k in FIELDS), f.read() if f else b""))
+    return out
+
+
+def _ours(raw: bytes, chunk: int, pieces: bool = False) -> tuple[View, TarMembers]:
+    tm = TarMembers(io.BytesIO(raw), chunk=chunk)
+    out = []
+    for m in tm:
+        data = b""
+        if m.isreg():
+            data = b"".join(tm.chunks(m)) if pieces else tm.data(m)
+        out.append((tuple(getattr(m, k) for k in FIELDS), data))
+    return out, tm
+
+
+LONG = "d/" + "x" * 150 + "/" + "y" * 120
+SAMPLES = {
+    "ustar": ([(_info("etc", tarfile.DIRTYPE, mode=0o755), b""),
+               (_info("etc/passwd", size=5, mode=0o644), b"root\n"),
+               (_info("usr/" + "p" * 90 + "/" + "n" * 90, size=3), b"abc"),  # prefix field
+               (_info("bin/sh", tarfile.SYMTYPE, linkname="dash"), b""),
+               (_info("bin/ln", tarfile.LNKTYPE, linkname="etc/passwd"), b""),
+               (_info("dev/null", tarfile.CHRTYPE, devmajor=1, devminor=3), b""),
+               (_info("big", size=69_892), bytes(range(256)) * 273 + b"tail")],
+              tarfile.USTAR_FORMAT),
+    "gnu": ([(_info(LONG, size=4), b"long"),
+             (_info("lnk", tarfile.SYMTYPE, linkname="/" + "t" * 200), b""),
+             (_info(LONG + "/dir", tarfile.DIRTYPE), b""),
+             (_info("huge-uid", uid=8 ** 8), b"")], tarfile.GNU_FORMAT),
+    "pax": ([(_info("caf\u00e9/\u00fc", size=2, pax_headers={"SCHILY.xattr.user.k": "v"}), b"hi"),
+             (_info(LONG, size=1), b"z"),
+             (_info("t", mtime=1.5), b""),
+             (_info("lnk", tarfile.LNKTYPE, linkname=LONG), b""),
+             (_info("o", uname="u" * 40), b"")], tarfile.PAX_FORMAT),
+}
+
+
+@pytest.mark.parametrize("sample", sorted(SAMPLES))
+@pytest.mark.parametrize("chunk", [1, 512, 700, 1 << 20])
+def test_members_and_content_equal_tarfiles(sample: str, chunk: int) -> None:
+    raw = _tar(*SAMPLES[sample])
+    ours, tm = _ours(raw, chunk, pieces=chunk == 700)
+    assert ours == _tarfile_view(raw)
+    assert tm.tarfile is None  # no hand-over for these formats
+
+
+def test_unread_content_is_skipped() -> None:
+    raw = _tar([(_info("a", size=3000), b"a" * 3000), (_info("b", size=1), b"b")])
+    assert [m.name for m in TarMembers(io.BytesIO(raw), chunk=1000)] == ["a", "b"]
+
+
+def test_a_global_pax_header_hands_the_rest_to_tarfile() -> None:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT,
+                      pax_headers={"comment": "git"}) as tf:
+        for name in ("a", "b"):
+            tf.addfile(_info(name, size=1), io.BytesIO(name.encode()))
+    raw = buf.getvalue()
+    ours, tm = _ours(raw, 4096)
+    assert ours == _tarfile_view(raw)
+    assert tm.tarfile is not None
+
+
+def test_an_unknown_type_has_its_content_skipped_as_tarfile_does() -> None:
+    raw = _tar([(_info("odd", b"Z", size=600), b""), (_info("next", size=1), b"n")],
+               tarfile.USTAR_FORMAT)
+    raw = raw[:512] + b"z" * 600 + bytes(424) + raw[512:]  # tarfile wrote none for Z
+    ours, _ = _ours(raw, 512)
+    assert ours == _tarfile_view(raw)
+    assert [fields[0] for fields, _ in ours] == ["odd", "next"]
+
+
+def test_a_signed_checksum_is_accepted_as_by_tarfile() -> None:
+    raw = bytearray(_tar([(_info("\u00e9", size=1), b"x")], tarfile.USTAR_FORMAT))
+    high = sum(1 for b in raw[:512] if b >= 128)
+    assert high  # the name has bytes with the high bit set
+    raw[148:156] = b"%06o\0 " % (256 + sum(raw[:148]) + sum(raw[156:512]) - 256 * high)
+    ours, _ = _ours(bytes(raw), 4096)
+    assert ours == _tarfile_view(bytes(raw))
+    assert len(ours) == 1
+
+
+def test_a_damaged_header_after_the_first_ends_the_archive_as_in_tarfile() -> None:
+    raw = bytearray(_tar([(_info("a", size=1), b"a"), (_info("b", size=1), b"b")],
+                         tarfile.USTAR_FORMAT))
+    raw[1024 + 148] ^= 1  # the second header's checksum
+    ours, _ = _ours(bytes(raw), 4096)
+    assert ours == _tarfile_view(bytes(raw))
+    assert [fields[0] for fields, _ in ours] == ["a"]
+    raw[148] ^= 1  # the first header damaged: an error
+    with pytest.raises(tarfile.ReadError):
+        list(TarMembers(io.BytesIO(bytes(raw))))
+    with pytest.raises(tarfile.ReadError):
+        _tarfile_view(bytes(raw))
+
+
+@pytest.mark.parametrize("cut", [0, 100, 512 + 5, 1536 + 100])
+def test_a_stream_cut_short_in_the_first_member_or_in_content_is_an_error(cut: int) -> None:
+    raw = _tar([(_info("a", size=10), b"0123456789"), (_info("b", size=600), b"b" * 600)],
+               tarfile.USTAR_FORMAT)[:cut]
+    with pytest.raises(tarfile.ReadError):
+        for m in (tm := TarMembers(io.BytesIO(raw))):
+            if m.isreg():
+                tm.data(m)
+
+
+def test_the_end_of_archive_ends_the_members() -> None:
+    raw = _tar([(_info("a", size=1), b"a")]) + b"trailing garbage"
+    assert [m.name for m in TarMembers(io.BytesIO(raw))] == ["a"]
+
+
+def test_a_stream_cut_inside_a_later_header_ends_as_in_tarfile() -> None:
+    raw = _tar([(_info("a", size=1), b"a"), (_info("b", size=1), b"b")], tarfile.USTAR_FORMAT)
+    cut = raw[:1024 + 300]
+    assert [m.name for m in TarMembers(io.BytesIO(cut))] == ["a"]
+    assert [fields[0] for fields, _ in _tarfile_view(cut)] == ["a"]
