@@ -25,7 +25,8 @@ class PipedReader:
 
     def __init__(self, src: IO[bytes], chunk: int = CHUNK) -> None:
         self._q: queue.Queue[bytes | BaseException | None] = queue.Queue(maxsize=DEPTH)
-        self._view = memoryview(b"")
+        self._item = b""  # the chunk being read, from ``_off`` on
+        self._off = 0
         self._done = False
         self._stop = threading.Event()
         self._hashing: HashingReader | None = None
@@ -61,7 +62,7 @@ class PipedReader:
             while chunk := self.read(CHUNK):
                 parts.append(chunk)
             return b"".join(parts)
-        while not self._view and not self._done:
+        while self._off >= len(self._item) and not self._done:
             item = self._q.get()
             if isinstance(item, BaseException):
                 self._done = True
@@ -69,9 +70,13 @@ class PipedReader:
             if item is None:
                 self._done = True
             else:
-                self._view = memoryview(item)
-        data = self._view[:n].tobytes()
-        self._view = self._view[n:]
+                self._item, self._off = item, 0
+        item, off = self._item, self._off
+        if off == 0 and n >= len(item):  # the whole chunk: no copy
+            self._off = len(item)
+            return item
+        data = item[off:off + n]
+        self._off += len(data)
         return data
 
     def drain(self) -> HashingReader:
