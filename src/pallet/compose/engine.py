@@ -9,6 +9,7 @@ wire JSON; every request opens its own connection, so threads may share one inst
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Protocol
 
 from pallet.client.resource import Resource, filters_query, path
@@ -71,6 +72,7 @@ class ClientEngine:
         self.client = Client(transport)
         self.wire = _Wire(transport)
         self._version: str | None = None
+        self._version_lock = threading.Lock()  # containers created at once ask once
 
     def containers(self, project: str, all: bool = True,
                    extra: list[str] | None = None) -> list[Wire]:
@@ -152,7 +154,8 @@ class ClientEngine:
 
     def api_version(self) -> str:
         """The API version the daemon speaks (settled by a first request)."""
-        if self._version is None:
-            self.client.system.version()
-            self._version = str(self.client.t.version or "")
-        return self._version
+        with self._version_lock:
+            if self._version is None:
+                self.client.system.version()
+                self._version = str(self.client.t.version or "")
+            return self._version

@@ -101,6 +101,8 @@ def project(services: tuple[str, ...] = ()) -> Project:
 
 def warn(warnings: list[str]) -> None:
     """Print the loader's warnings on stderr as Compose v2 does."""
+    if not warnings:
+        return  # (nor load pallet.compose.logline and the json it imports)
     import sys
 
     from pallet.compose.logline import warning

@@ -7,7 +7,6 @@ pulls run at once.
 
 from __future__ import annotations
 
-import base64
 import os
 import sys
 from functools import partial
@@ -64,6 +63,8 @@ def _secrets(project: Project, svc: Service) -> dict[str, str]:
                 raise StatusError(1, f"secret {ref.source}: environment variable "
                                      f"{obj.environment} is not set")
             data = (value if value is not None else obj.content or "").encode()
+        import base64  # only builds with secrets need it
+
         out[ref.target or ref.source] = base64.b64encode(data).decode()
     return out
 
