@@ -137,19 +137,22 @@ def test_internal_network_has_no_route_out(palletd: Any, net: Any) -> None:
     ok(palletd, "run", "--rm", "--network", "outnet", "busybox", "ping", "-c1", "-W2", host_ip)
 
 
+def fetch(port: int) -> bytes:
+    """The body at http://127.0.0.1:PORT/ once it answers (b"" if it never does)."""
+    for _ in range(50):
+        try:
+            return bytes(urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read())
+        except OSError:
+            time.sleep(0.05)
+    return b""
+
+
 def test_published_port_and_port_in_use(palletd: Any, busybox: str) -> None:
     port = free_port()
     ok(palletd, "run", "-d", "--name", "my-web", "-p", f"127.0.0.1:{port}:80", "busybox", "sh",
        "-c", "mkdir -p /www && echo hello-pallet > /www/index.html && httpd -f -p 80 -h /www")
     try:
-        body = b""
-        for _ in range(50):
-            try:
-                body = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.05)
-        assert body == b"hello-pallet\n"
+        assert fetch(port) == b"hello-pallet\n"
         assert ok(palletd, "port", "my-web").strip() == f"80/tcp -> 127.0.0.1:{port}"
         res = palletd.pallet("run", "-d", "--name", "clash", "-p", f"127.0.0.1:{port}:80",
                              "busybox", "sleep", "30")
@@ -159,6 +162,36 @@ def test_published_port_and_port_in_use(palletd: Any, busybox: str) -> None:
         assert not clash["State"]["Running"] and clash["NetworkSettings"]["IPAddress"] == ""
     finally:
         palletd.pallet("rm", "-f", "my-web", "clash")
+
+
+def test_ports_go_to_the_gateway_network_and_follow_it(palletd: Any, net: Any) -> None:
+    """Docker publishes a container's ports on its gateway endpoint's network only (the
+    first by name of those with a gateway); when that network is disconnected, the ports
+    move to the next one."""
+    first, second = net("gwa"), net("gwb")
+    port = free_port()
+    ok(palletd, "create", "--name", "gwweb", "--network", "gwb", "-p", f"127.0.0.1:{port}:80",
+       "busybox", "sh", "-c", "echo via-gw > /index.html && exec httpd -f -p 80 -h /")
+    ok(palletd, "network", "connect", "gwa", "gwweb")
+    ok(palletd, "start", "gwweb")
+
+    def nat() -> str:
+        return subprocess.run(["iptables-save", "-t", "nat"], capture_output=True,
+                              text=True).stdout
+
+    chain_a, chain_b = (dn_chain("pl" + n["Id"][:12]) for n in (first, second))
+    assert chain_a in nat() and chain_b not in nat()
+    assert fetch(port) == b"via-gw\n"
+    assert ok(palletd, "port", "gwweb").strip() == f"80/tcp -> 127.0.0.1:{port}"
+    ok(palletd, "network", "disconnect", "gwa", "gwweb")
+    assert chain_a not in nat() and chain_b in nat()
+    assert fetch(port) == b"via-gw\n"
+    assert ok(palletd, "port", "gwweb").strip() == f"80/tcp -> 127.0.0.1:{port}"
+    ok(palletd, "rm", "-f", "gwweb")
+    deadline = time.monotonic() + 10
+    while (left := leftovers(palletd, [first, second])) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert left == []
 
 
 def test_volumes_binds_tmpfs(palletd: Any, busybox: str, tmp_path: Path) -> None:

@@ -93,6 +93,29 @@ def setup_document(cid: str, name: str, attachments: Sequence[Attachment],
     return doc
 
 
+def gateway(attachments: Sequence[Attachment]) -> Attachment | None:
+    """The attachment Docker routes the container's external traffic through, and the only
+    one its published ports go to: libnetwork's gateway endpoint, the first by network name
+    among the networks that have a gateway (not internal). None if all are internal."""
+    outside = [a for a in attachments if not a.network.internal]
+    return min(outside, key=lambda a: a.network.name) if outside else None
+
+
+def setup_documents(cid: str, name: str, attachments: Sequence[Attachment],
+                    ports: Sequence[PortMapping] = (),
+                    dns_servers: Sequence[str] = ()) -> list[SetupDocument]:
+    """The documents of a start's ``netavark setup`` calls: one, or, when a container on
+    several networks publishes ports, one for the gateway's network with the ports and one
+    for the others without (netavark maps the ports of a document on each of its networks,
+    and Docker on the gateway's only)."""
+    doc = setup_document(cid, name, attachments, ports, dns_servers)
+    gw = gateway(attachments)
+    if not ports or len(attachments) < 2 or gw is None:
+        return [doc]
+    others = [a.network.nv_name for a in attachments if a is not gw]
+    return [restrict(doc, [gw.network.nv_name], True), restrict(doc, others, False)]
+
+
 def restrict(doc: SetupDocument, nv_names: Sequence[str], ports: bool) -> SetupDocument:
     """The part of a setup document about some of its networks (for a disconnect)."""
     return msgspec.structs.replace(
@@ -167,7 +190,7 @@ class Netavark:
                     if nv_name not in gone:
                         drop_chain("nat", dn_chain(nv_name))
             if gone:
-                restore_isolation_jump()
+                restore_isolation_jump(any(doc.network_info[nv].ipv6_enabled for nv in gone))
         forget_udp_flows(udp_ports(doc.port_mappings or []))
 
 
@@ -176,7 +199,7 @@ def removed_bridges(doc: SetupDocument, sys_net: Path) -> set[str]:
     teardown of a network (its last container left), which also drops the network's
     chains and is the only kind that drops the isolation jump. A teardown that leaves
     every bridge in place (a container leaving networks others still use) needs no look
-    at the isolation jump, which saves four iptables runs on most teardowns of a
+    at the isolation jump, which saves iptables runs on most teardowns of a
     ``compose down``."""
     return {nv_name for nv_name, info in doc.network_info.items()
             if info.driver == "bridge" and info.network_interface
@@ -186,9 +209,10 @@ def removed_bridges(doc: SetupDocument, sys_net: Path) -> set[str]:
 ISOLATION_JUMP = ["FORWARD", "-j", "NETAVARK_ISOLATION_1"]
 
 
-def restore_isolation_jump() -> bool:
+def restore_isolation_jump(v6: bool = True) -> bool:
     """Put netavark's ``FORWARD -j NETAVARK_ISOLATION_1`` back while isolated networks
-    remain; True if it had to.
+    remain; True if it had to. ``v6``: look at ip6tables too (netavark drops the jump
+    there only with a network that has an IPv6 subnet).
 
     netavark removes that jump on the complete teardown of *any* isolated network (the
     last container leaving it), although every other isolated network's rules hang off
@@ -197,15 +221,14 @@ def restore_isolation_jump() -> bool:
     and FORWARD lost the jump, it goes back first in FORWARD, where netavark puts it.
     """
     restored = False
-    for tool in ("iptables", "ip6tables"):
-        listed = subprocess.run([tool, "-S", "NETAVARK_ISOLATION_1"], capture_output=True,
-                                timeout=30)
+    for tool in ("iptables", "ip6tables") if v6 else ("iptables",):
+        # the filter table in one read: the isolation chain's rules and FORWARD's jump
+        listed = subprocess.run([tool, "-S"], capture_output=True, timeout=30)
+        lines = listed.stdout.splitlines()
         if listed.returncode != 0 or not any(
-                line.startswith(b"-A ") for line in listed.stdout.splitlines()):
+                line.startswith(b"-A NETAVARK_ISOLATION_1 ") for line in lines):
             continue  # no chain, or no isolated network left: nothing to protect
-        present = subprocess.run([tool, "-C", *ISOLATION_JUMP], capture_output=True,
-                                 timeout=30).returncode == 0
-        if not present:
+        if b"-A " + " ".join(ISOLATION_JUMP).encode() not in lines:
             subprocess.run([tool, "-I", ISOLATION_JUMP[0], "1", *ISOLATION_JUMP[1:]],
                            capture_output=True, timeout=30)
             restored = True

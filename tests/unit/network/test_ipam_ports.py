@@ -13,10 +13,12 @@ from pallet.network import ipam, portmap
 from pallet.network.netavark import (
     Attachment,
     dn_chain,
+    gateway,
     network_info,
     removed_bridges,
     restrict,
     setup_document,
+    setup_documents,
 )
 from pallet.network.netdoc import PortMapping
 from pallet.network.records import NetworkRecord
@@ -137,3 +139,23 @@ def test_only_a_teardown_that_removed_a_bridge_asks_for_the_isolation_jump(
     (tmp_path / "pl-b").rmdir()
     assert removed_bridges(doc, tmp_path) == {"plb"}  # the last container left network b
     assert removed_bridges(setup_document("c" * 64, "none", []), tmp_path) == set()
+
+
+def test_ports_are_published_on_the_gateway_network_only() -> None:
+    """Docker's gateway endpoint: the first network by name that is not internal; the
+    ports go with its document only."""
+    nets = [NetworkRecord(id=c * 64, name=name, subnet=f"10.{i}.0.0/24", gateway=f"10.{i}.0.1",
+                          interface=f"pl-{c}", nv_name=f"pl{c}", internal=name == "a_internal")
+            for i, (c, name) in enumerate([("a", "p_front"), ("b", "p_back"),
+                                           ("c", "a_internal")], start=30)]
+    atts = [Attachment(n, n.gateway[:-1] + "2", f"eth{i}") for i, n in enumerate(nets)]
+    gw = gateway(atts)
+    assert gw is not None and gw.network.name == "p_back"
+    assert gateway(atts[2:]) is None  # internal only: no way out
+    ports = [PortMapping("", 8080, 80)]
+    first, rest = setup_documents("c" * 64, "web", atts, ports)
+    assert list(first.networks) == ["plb"] and first.port_mappings == ports
+    assert list(rest.networks) == ["pla", "plc"] and rest.port_mappings is None
+    assert list(rest.network_info) == ["pla", "plc"]
+    assert len(setup_documents("c" * 64, "web", atts)) == 1  # nothing published: one call
+    assert len(setup_documents("c" * 64, "web", atts[:1], ports)) == 1

@@ -28,7 +28,7 @@ from pallet.engine.pluginstate import Endpoint, NetworkState
 from pallet.engine.records import Container
 from pallet.errors import NotFound
 from pallet.network import netns, portmap
-from pallet.network.netavark import Attachment, Netavark, network_info, setup_document
+from pallet.network.netavark import Attachment, Netavark, network_info, setup_documents
 from pallet.network.netdoc import PortMapping, SetupDocument, SetupResult, SetupStatus
 from pallet.network.records import NetworkRecord
 from pallet.system.ids import new_id
@@ -108,13 +108,13 @@ class EndpointSetup:
                 aliases = [*entry.aliases, c.id[:12],
                            *linked_as(c, n.id, self.claims.records.all())]
                 atts.append(Attachment(n, ip, f"eth{i}", aliases, entry.mac, ip6))
-            doc = setup_document(c.id, c.name, atts, ports, hc.Dns or [])
+            docs = setup_documents(c.id, c.name, atts, ports, hc.Dns or [])
             # noted before anything exists: a palletd killed before the record holds the
             # endpoint tears it down at its next start
-            self.reaper.note_start(c.id, path, doc)
+            self.reaper.note_start(c.id, path, docs)
             await asyncio.to_thread(netns.create, path)
         except BaseException:
-            await self._undo_setup(c, st, path, None)
+            await self._undo_setup(c, st, path, [])
             raise
         st.ports = list(ports)
         st.endpoints = {att.network.id: self.endpoint(att, {}) for att in atts}
@@ -122,7 +122,7 @@ class EndpointSetup:
         predicted = {n.nv_name: SetupStatus(dns_server_ips=[n.gateway]) for n in nets
                      if network_info(n).dns_enabled}
         self._fill(st, nets, predicted, ctx)
-        work = self._run_setup(c, st, ctx, path, doc, atts, nets)
+        work = self._run_setup(c, st, ctx, path, docs, atts, nets)
         if needs_interfaces(hc.Sysctls or {}):
             await work
         else:
@@ -143,7 +143,7 @@ class EndpointSetup:
         spare = self.spares.take(nets[0].id, c.id) if plain and self.spares else None
         if spare is None:
             return False
-        self.reaper.note_start(c.id, spare.path, spare.doc)
+        self.reaper.note_start(c.id, spare.path, [spare.doc])
         att = Attachment(nets[0], spare.ip, "eth0", [])
         st.netns, st.docs, st.ports = str(spare.path), [spare.doc], []
         st.endpoints = {nets[0].id: self.endpoint(att, spare.result)}
@@ -151,21 +151,23 @@ class EndpointSetup:
         return True
 
     async def _run_setup(self, c: Container, st: NetworkState, ctx: StartContext, path: Path,
-                         doc: SetupDocument, atts: list[Attachment],
+                         docs: list[SetupDocument], atts: list[Attachment],
                          nets: list[NetworkRecord]) -> None:
-        try:
-            result = await asyncio.to_thread(self.driver.setup, str(path), doc)
-        except BaseException:
-            await self._undo_setup(c, st, path, doc)
-            raise
-        st.docs = [doc]
+        result: SetupResult = {}
+        for i, doc in enumerate(docs):
+            try:
+                result.update(await asyncio.to_thread(self.driver.setup, str(path), doc))
+            except BaseException:
+                await self._undo_setup(c, st, path, docs[:i + 1])
+                raise
+        st.docs = list(docs)
         for att in atts:
             st.endpoints[att.network.id] = self.endpoint(att, result)
         self._fill(st, nets, result, ctx)
 
     async def _undo_setup(self, c: Container, st: NetworkState, path: Path,
-                          doc: SetupDocument | None) -> None:
-        if doc is not None:
+                          docs: list[SetupDocument]) -> None:
+        for doc in reversed(docs):
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self.driver.teardown, str(path), doc)
         await asyncio.to_thread(netns.delete, path)

@@ -21,7 +21,14 @@ from pallet.engine.netplug.wants import SPECIAL, entry, initial_state
 from pallet.engine.pluginstate import NetworkState
 from pallet.engine.records import Container
 from pallet.errors import Forbidden
-from pallet.network.netavark import Attachment, Netavark, restrict, setup_document
+from pallet.network.netavark import (
+    Attachment,
+    Netavark,
+    gateway,
+    restrict,
+    setup_document,
+)
+from pallet.network.netdoc import SetupDocument
 
 # (container, nameservers, search domains): the container service's resolv.conf writer
 DnsSink = Callable[[Container, list[str], list[str]], None]
@@ -98,14 +105,42 @@ class LiveConnect:
                                        not last)
                     if doc.networks:
                         kept.append(doc)
-                st.docs = kept
                 st.endpoints.pop(n.id, None)
+                if st.ports and kept and not any(d.port_mappings for d in kept):
+                    kept = await self._move_ports(c, st, kept)
+                st.docs = kept
                 if not any(d.port_mappings for d in kept):
                     st.ports = []
                 self.nets.release(n.id, c.id)
             st.networks = [e for e in st.networks if e.id != n.id]
             self._resolvers_changed(c, st)
             self.records.save(c)
+
+    async def _move_ports(self, c: Container, st: NetworkState,
+                          kept: list[SetupDocument]) -> list[SetupDocument]:
+        """The documents once the published ports follow the gateway to the network next
+        in line, as Docker's do when the gateway's network is disconnected: netavark maps
+        ports only while it makes an interface, so that network's endpoint is made again,
+        with the ports (its address, aliases and MAC address stay)."""
+        atts = [self._attachment(doc, nv) for doc in kept for nv in doc.networks]
+        gw = gateway(atts)
+        if gw is None:
+            return kept
+        nv = gw.network.nv_name
+        held = next(doc for doc in kept if nv in doc.networks)
+        await self.reaper.teardown_doc(Path(st.netns), restrict(held, [nv], False))
+        doc = setup_document(c.id, c.name, [gw], st.ports, c.host_config.Dns or [])
+        result = await asyncio.to_thread(self.driver.setup, st.netns, doc)
+        st.endpoints[gw.network.id] = self.setup.endpoint(gw, result)
+        rest = [restrict(d, [k for k in d.networks if k != nv], False) for d in kept]
+        return [doc, *(d for d in rest if d.networks)]
+
+    def _attachment(self, doc: SetupDocument, nv: str) -> Attachment:
+        opts = doc.networks[nv]
+        n = self.nets.resolve(doc.network_info[nv].id)
+        ip6 = opts.static_ips[1] if len(opts.static_ips) > 1 else ""
+        return Attachment(n, opts.static_ips[0], opts.interface_name, opts.aliases,
+                          opts.static_mac, ip6)
 
     def _resolvers_changed(self, c: Container, st: NetworkState) -> None:
         """Point a running container's resolv.conf at the networks it has now (dockerd's

@@ -86,8 +86,8 @@ class EndpointReaper:
             log.warning("netavark teardown of %s failed: %s", path.name[:12], e)
 
     # -- notes --------------------------------------------------------------------------
-    def note_start(self, cid: str, path: Path, doc: SetupDocument) -> None:
-        note = self.note(TeardownNote(cid=cid, netns=str(path), docs=[doc], start=True))
+    def note_start(self, cid: str, path: Path, docs: Sequence[SetupDocument]) -> None:
+        note = self.note(TeardownNote(cid=cid, netns=str(path), docs=list(docs), start=True))
         if note is not None:
             self._start_notes[cid] = note
 
