@@ -20,7 +20,6 @@ import os
 import re
 
 from pallet.compose import reads
-from pallet.compose.dotenv import read_env
 from pallet.compose.errors import ComposeError
 from pallet.compose.options import ProjectOptions
 
@@ -135,6 +134,7 @@ def env_from_files(paths: list[str], environ: dict[str, str]) -> dict[str, str]:
     for path in paths:
         if not reads.exists(path):
             raise ComposeError(f"couldn't find env file: {path}")
+        from pallet.compose.dotenv import read_env  # imported only when there is a file
 
         def lookup(key: str) -> str | None:
             return environ.get(key, values.get(key))
