@@ -9,6 +9,7 @@ netavark on its pinned namespace.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
@@ -20,7 +21,7 @@ from pallet.engine.netplug.service import NetworkService
 from pallet.engine.netplug.wants import SPECIAL, entry, initial_state
 from pallet.engine.pluginstate import NetworkState
 from pallet.engine.records import Container
-from pallet.errors import Forbidden
+from pallet.errors import CommandFailed, Forbidden
 from pallet.network.netavark import (
     Attachment,
     Netavark,
@@ -29,6 +30,8 @@ from pallet.network.netavark import (
     setup_document,
 )
 from pallet.network.netdoc import SetupDocument
+
+log = logging.getLogger(__name__)
 
 # (container, nameservers, search domains): the container service's resolv.conf writer
 DnsSink = Callable[[Container, list[str], list[str]], None]
@@ -129,11 +132,17 @@ class LiveConnect:
         nv = gw.network.nv_name
         held = next(doc for doc in kept if nv in doc.networks)
         await self.reaper.teardown_doc(Path(st.netns), restrict(held, [nv], False))
-        doc = setup_document(c.id, c.name, [gw], st.ports, c.host_config.Dns or [])
-        result = await asyncio.to_thread(self.driver.setup, st.netns, doc)
-        st.endpoints[gw.network.id] = self.setup.endpoint(gw, result)
         rest = [restrict(d, [k for k in d.networks if k != nv], False) for d in kept]
-        return [doc, *(d for d in rest if d.networks)]
+        rest = [d for d in rest if d.networks]
+        doc = setup_document(c.id, c.name, [gw], st.ports, c.host_config.Dns or [])
+        try:
+            result = await asyncio.to_thread(self.driver.setup, st.netns, doc)
+        except CommandFailed as e:  # the disconnect stands; that network is lost with the ports
+            log.warning("moving the ports of %s to %s failed: %s", c.name, gw.network.name, e)
+            st.endpoints.pop(gw.network.id, None)
+            return rest
+        st.endpoints[gw.network.id] = self.setup.endpoint(gw, result)
+        return [doc, *rest]
 
     def _attachment(self, doc: SetupDocument, nv: str) -> Attachment:
         opts = doc.networks[nv]
