@@ -18,8 +18,6 @@ document, and of the volume's with ``driver: local`` filled in when none is set.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 _IGNORED = ("build", "pull_policy", "scale", "depends_on", "profiles")
@@ -61,6 +59,8 @@ def go_floats(value: Any) -> Any:
 def go_json(doc: Any, indent: int | None = None) -> bytes:
     """``doc`` as Go's ``json.Marshal`` (or ``MarshalIndent`` with ``indent`` spaces)
     writes it, keys in the order given."""
+    import json  # here: a down, which hashes nothing, needs neither json nor hashlib
+
     seps = (",", ":") if indent is None else (",", ": ")
     text = json.dumps(go_floats(doc), separators=seps, indent=indent, ensure_ascii=False)
     for char, escaped in _ESCAPES.items():
@@ -82,10 +82,16 @@ def go_service(service: dict[str, Any], *, replicas: bool = True) -> dict[str, A
     return {k: doc[k] for k in sorted(doc, key=lambda k: (_SERVICE_RANK.get(k, last), k))}
 
 
+def _sha256(data: bytes) -> str:
+    import hashlib
+
+    return hashlib.sha256(data).hexdigest()
+
+
 def service_hash(service: dict[str, Any]) -> str:
     """The hash of one service's printed document (``render.document``'s form)."""
     doc = {k: v for k, v in service.items() if k not in _IGNORED}
-    return hashlib.sha256(go_json(go_service(doc, replicas=False))).hexdigest()
+    return _sha256(go_json(go_service(doc, replicas=False)))
 
 
 _NETWORK = ("name", "driver", "driver_opts", "ipam", "external", "internal", "attachable",
@@ -116,12 +122,12 @@ def go_volume(volume: dict[str, Any]) -> dict[str, Any]:
 
 def network_hash(network: dict[str, Any]) -> str:
     """The hash of one network's printed document."""
-    return hashlib.sha256(go_json(go_network(network))).hexdigest()
+    return _sha256(go_json(go_network(network)))
 
 
 def volume_hash(volume: dict[str, Any]) -> str:
     """The hash of one volume's printed document; the driver defaults to ``local``."""
-    return hashlib.sha256(go_json(go_volume({"driver": "local", **volume}))).hexdigest()
+    return _sha256(go_json(go_volume({"driver": "local", **volume})))
 
 
 class ProjectHashes:

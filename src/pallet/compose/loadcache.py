@@ -14,7 +14,6 @@ loading (or validating) again.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from functools import cache
 from typing import Any
@@ -32,12 +31,16 @@ def directory(kind: str) -> str:
 
 @cache
 def _schema_digest(schema_file: str) -> bytes:
+    import hashlib  # here: a load from the project cache validates nothing
+
     with open(schema_file, "rb") as f:
         return hashlib.sha256(f.read()).digest()
 
 
 def key(doc: Any, schema_file: str) -> str:
     """The name a valid ``doc`` is remembered under."""
+    import hashlib
+
     h = hashlib.sha256(_schema_digest(schema_file))
     h.update(repr(doc).encode("utf-8", "surrogatepass"))
     return h.hexdigest()

@@ -2,7 +2,7 @@
 files, variables and options are as the last load saw them takes that load's model from
 the cache and reads no YAML, validates nothing and imports neither PyYAML nor jsonschema.
 
-An entry is named by a SHA-256 of what selects the project before any file is read: the
+An entry is named by a digest (BLAKE2b) of what selects the project before any file is read: the
 options (files, name, directory, profiles, env files, services named, ...), the current
 directory, ``HOME``, the compose files and project directory found, pallet's version and
 its loader's code (the path, mtime and size of every file of ``pallet.compose`` and
@@ -23,7 +23,6 @@ the user's own (mode 0600 in a 0700 directory, :mod:`pallet.compose.loadcache`).
 
 from __future__ import annotations
 
-import hashlib
 import os
 
 import msgspec
@@ -33,7 +32,7 @@ from pallet.compose import loadcache, reads, sources
 from pallet.compose.model import Project
 from pallet.compose.options import ProjectOptions
 
-FORMAT = "pallet compose project 1"
+FORMAT = "pallet compose project 2"
 _NAME = "COMPOSE_PROJECT_NAME"  # the one variable a load sets (to the project's name)
 
 
@@ -117,7 +116,7 @@ def _kept(name: str, where: sources.Located) -> Project | None:
 
 
 def _every(env: dict[str, str]) -> str:
-    return reads.digest(msgspec.json.encode(sorted(env.items())).decode())
+    return reads.digest(msgspec.json.encode(sorted(env.items())))
 
 
 def _key(options: ProjectOptions, where: sources.Located) -> str:
@@ -126,7 +125,7 @@ def _key(options: ProjectOptions, where: sources.Located) -> str:
     parts = msgspec.json.encode([FORMAT, pallet.__version__, _code(), selected, where.cwd,
                                  where.environ.get("HOME", "/"), where.files,
                                  where.project_dir])
-    return hashlib.sha256(parts).hexdigest()
+    return reads.digest(parts)
 
 
 def _code() -> list[str]:
