@@ -1,8 +1,10 @@
 """A layer's uncompressed tar read ahead in a thread: decompression and sha256 off the parser.
 
-:class:`PipedReader` runs :func:`~pallet.oci.layerstream.open_uncompressed` and the
-diff_id hash in a thread of its own (igzip, zlib, zstd and hashlib release the GIL on
-large buffers), a few chunks ahead of the tar parser that calls :meth:`PipedReader.read`.
+:class:`PipedReader` runs :func:`~pallet.oci.layerstream.open_uncompressed` in a
+thread of its own and the diff_id hash in another
+(:class:`~pallet.oci.layerstream.ThreadedHash`; igzip, zlib, zstd and hashlib release
+the GIL on large buffers), a few chunks ahead of the tar parser that calls
+:meth:`PipedReader.read`.
 A decode error in the thread is raised by the consumer's next read; :meth:`close`
 stops the thread when the consumer gives up early.
 """
@@ -14,7 +16,7 @@ import threading
 from typing import IO
 
 from pallet.oci.digest import CHUNK
-from pallet.oci.layerstream import HashingReader, drain, open_uncompressed
+from pallet.oci.layerstream import ThreadedHash, drain, open_uncompressed
 
 DEPTH = 8  # chunks read ahead
 _POLL = 0.1  # seconds between checks of the stop flag while the queue is full
@@ -29,7 +31,7 @@ class PipedReader:
         self._off = 0
         self._done = False
         self._stop = threading.Event()
-        self._hashing: HashingReader | None = None
+        self._hash = ThreadedHash()
         self._thread = threading.Thread(target=self._run, args=(src, chunk),
                                         name="layer-read", daemon=True)
         self._thread.start()
@@ -37,11 +39,12 @@ class PipedReader:
     def _run(self, src: IO[bytes], chunk: int) -> None:
         item: bytes | BaseException | None
         try:
-            self._hashing = HashingReader(open_uncompressed(src))
+            stream = open_uncompressed(src)
             while not self._stop.is_set():
-                data = self._hashing.read(chunk)
+                data = stream.read(chunk)
                 if not data:
                     break
+                self._hash.update(data)
                 self._put(data)
             item = None
         except BaseException as e:  # handed to the consumer, raised there
@@ -79,11 +82,11 @@ class PipedReader:
         self._off += len(data)
         return data
 
-    def drain(self) -> HashingReader:
+    def drain(self) -> ThreadedHash:
         """Read to the end; the hash and size of the whole stream."""
         drain(self)
-        assert self._hashing is not None
-        return self._hashing
+        self._hash.finish()
+        return self._hash
 
     def close(self) -> None:
         self._stop.set()
@@ -93,3 +96,4 @@ class PipedReader:
             except queue.Empty:
                 continue
         self._thread.join()
+        self._hash.finish()

@@ -8,6 +8,8 @@ while it is read, so applying or scanning a layer yields its diff_id in one pass
 from __future__ import annotations
 
 import hashlib
+import queue
+import threading
 from typing import IO, Protocol, cast
 
 from pallet.oci import compression
@@ -34,6 +36,39 @@ class HashingReader:
 
     def drain(self) -> None:
         drain(self)
+
+    @property
+    def digest(self) -> Digest:
+        return Digest.from_hex(self._h.hexdigest())
+
+
+class ThreadedHash:
+    """sha256 and size of what is handed to :meth:`update`, computed on a thread of its own
+    (hashlib releases the GIL on large buffers: it runs beside the decompressor)."""
+
+    def __init__(self, depth: int = 16) -> None:
+        self._q: queue.Queue[bytes | None] = queue.Queue(maxsize=depth)
+        self._h = hashlib.sha256()
+        self.size = 0
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._run, name="layer-hash", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (data := self._q.get()) is not None:
+            self._h.update(data)
+            self.size += len(data)
+
+    def update(self, data: bytes) -> None:
+        self._q.put(data)
+
+    def finish(self) -> None:
+        """Wait until everything handed over is hashed (the thread never blocks: this
+        returns)."""
+        if self._thread is not None:
+            self._q.put(None)
+            self._thread.join()
+            self._thread = None
 
     @property
     def digest(self) -> Digest:
