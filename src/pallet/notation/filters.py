@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from pallet.errors import InvalidArgument
 
 TYPE_CHECKING = False  # typing costs ~3 ms at start-up; only mypy needs it
@@ -44,16 +42,24 @@ def dangling_wanted(values: list[str]) -> bool:
 
 
 def filters_to_json(filters: Filters) -> str:
-    """Docker's wire form, as the docker CLI sends it: ``{"status":{"running":true}}``."""
-    return json.dumps(
-        {k: {v: True for v in vs} for k, vs in filters.items()}, separators=(",", ":")
-    )
+    """Docker's wire form, as the docker CLI sends it: ``{"status":{"running":true}}``:
+    ``json.dumps``'s compact text, written with its own string encoder (importing ``json``
+    costs every command that filters ~1.5 ms)."""
+    try:
+        from _json import encode_basestring_ascii as quoted
+    except ImportError:  # an interpreter without json's accelerator
+        from json.encoder import py_encode_basestring_ascii as quoted
+    return "{" + ",".join(
+        quoted(key) + ":{" + ",".join(quoted(v) + ":true" for v in dict.fromkeys(values)) + "}"
+        for key, values in filters.items()) + "}"
 
 
 def filters_from_json(text: str) -> Filters:
     """Accept both wire forms: map-of-bools (current) and map-of-lists (legacy)."""
     if not text.strip():
         return {}
+    import json
+
     try:
         raw: Any = json.loads(text)
     except ValueError:

@@ -345,6 +345,19 @@ def test_signal_name() -> None:
     assert signal_name(15) == "SIGTERM"
 
 
+@pytest.mark.parametrize("filters", [
+    {}, {"status": []}, {"label": ["a=b", "c", "a=b"], "status": ["running"]},
+    {"label": ['quo"te', "back\\slash", "tab\tnew\nline", "\x00ctl", "caf\u00e9 \U0001f40b"]},
+    {"na\u00efve/key": ["v"]},
+])
+def test_filters_to_json_is_json_dumps_compact(filters: dict[str, list[str]]) -> None:
+    import json
+
+    expected = json.dumps({k: {v: True for v in vs} for k, vs in filters.items()},
+                          separators=(",", ":"))
+    assert filters_to_json(filters) == expected
+
+
 def test_filters() -> None:
     f = parse_filters(["status=running", "label=a=b", "status=exited", "status=running"])
     assert f == {"status": ["running", "exited"], "label": ["a=b"]}
