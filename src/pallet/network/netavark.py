@@ -1,7 +1,9 @@
 """netavark 1.4 as pallet's network driver: the setup document, one lock, teardown.
 
 The document is a pure function of network records and a container's
-attachments; the caller keeps it, because teardown needs the same one.
+attachments; the caller keeps it, because teardown needs the same one. A container
+on several networks that publishes ports gets two, as Docker maps ports on its
+gateway network only (:func:`setup_documents`).
 Every call runs under one ``flock`` (netavark is unsafe in parallel). After a
 teardown, the empty per-network ``NETAVARK-DN-<hash>`` chain 1.4 leaves behind
 is deleted, and after one that removed a bridge the isolation jump is checked.
