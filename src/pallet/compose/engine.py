@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Protocol
 
-from pallet.client.resource import Resource, filters_query, flag, path
+from pallet.client.resource import Resource, filters_query, path
 from pallet.compose import labels
 from pallet.errors import NotFound
 
@@ -46,21 +46,25 @@ class Engine(Protocol):
 
 
 class _Wire(Resource):
-    """Engine API requests answered as wire JSON: compose reads and writes the API's
-    documents as they are, and ``pallet.client``'s resource modules (typed views, attach
-    and log streams) cost an ``up`` more to import than its requests take."""
+    """The network and volume endpoints compose uses, answered as wire JSON: compose reads
+    names and labels only, and ``client.networks``/``client.volumes`` decode into typed
+    views whose modules and Structs cost an ``up`` more than these requests do."""
 
-    def json(self, method: str, url_path: str, query: dict[str, Any] | None = None,
-             body: Wire | None = None) -> Any:
-        return self._json(method, url_path, query, json_body=body)
+    def networks(self, filters: dict[str, list[str]] | None = None) -> list[Wire]:
+        found: list[Wire] = self._json("GET", "/networks",
+                                       {"filters": filters_query(filters)}) or []
+        return found
 
-    def done(self, method: str, url_path: str, query: dict[str, Any] | None = None,
-             body: Wire | None = None) -> None:
-        self._done(method, url_path, query, json_body=body)
+    def volumes(self, filters: dict[str, list[str]] | None = None) -> list[Wire]:
+        doc = self._json("GET", "/volumes", {"filters": filters_query(filters)}) or {}
+        return list(doc.get("Volumes") or [])
+
+    def send(self, method: str, url_path: str, body: Wire | None = None) -> None:
+        self._done(method, url_path, json_body=body)
 
 
 class ClientEngine:
-    """:class:`Engine` over one ``pallet.client`` transport (thread-safe)."""
+    """:class:`Engine` over ``pallet.client`` (one transport, thread-safe)."""
 
     def __init__(self, transport: Any) -> None:
         from pallet.client import Client
@@ -73,77 +77,63 @@ class ClientEngine:
     def containers(self, project: str, all: bool = True,
                    extra: list[str] | None = None) -> list[Wire]:
         flt = {"label": [labels.project_filter(project), *(extra or [])]}
-        found: list[Wire] = self.wire.json("GET", "/containers/json", {
-            "all": flag(all), "filters": filters_query(flt)}) or []
-        return found
-
-    def _networks(self, filters: dict[str, list[str]] | None = None) -> list[Wire]:
-        found: list[Wire] = self.wire.json("GET", "/networks",
-                                           {"filters": filters_query(filters)}) or []
-        return found
-
-    def _volumes(self, filters: dict[str, list[str]] | None = None) -> list[Wire]:
-        doc = self.wire.json("GET", "/volumes", {"filters": filters_query(filters)}) or {}
-        return list(doc.get("Volumes") or [])
+        return self.client.containers.list(all=all, filters=flt)
 
     def network_hashes(self) -> dict[str, str]:
         """Every network's name, with its compose config hash ("" if none)."""
         return {str(n.get("Name", "")): (n.get("Labels") or {}).get(labels.CONFIG_HASH, "")
-                for n in self._networks()}
+                for n in self.wire.networks()}
 
     def volume_hashes(self) -> dict[str, str]:
         """Every volume's name, with its compose config hash ("" if none)."""
         return {str(v.get("Name", "")): (v.get("Labels") or {}).get(labels.CONFIG_HASH, "")
-                for v in self._volumes()}
+                for v in self.wire.volumes()}
 
     def project_networks(self, project: str) -> list[Wire]:
-        return self._networks({"label": [labels.project_filter(project)]})
+        return self.wire.networks({"label": [labels.project_filter(project)]})
 
     def project_volumes(self, project: str) -> list[Wire]:
-        return self._volumes({"label": [labels.project_filter(project)]})
+        return self.wire.volumes({"label": [labels.project_filter(project)]})
 
     def create_network(self, body: Wire) -> None:
-        self.wire.done("POST", "/networks/create", body=body)
+        self.wire.send("POST", "/networks/create", body)
 
     def create_volume(self, body: Wire) -> None:
-        self.wire.done("POST", "/volumes/create", body=body)
+        self.wire.send("POST", "/volumes/create", body)
 
     def remove_network(self, name: str) -> None:
-        self.wire.done("DELETE", path("/networks/{}", name))
+        self.wire.send("DELETE", path("/networks/{}", name))
 
     def remove_volume(self, name: str) -> None:
-        self.wire.done("DELETE", path("/volumes/{}", name))
+        self.wire.send("DELETE", path("/volumes/{}", name))
 
     def create_container(self, name: str, body: Wire) -> str:
-        doc = self.wire.json("POST", "/containers/create", {"name": name or None}, body)
-        return str(doc["Id"])
+        return self.client.containers.create(body, name=name).Id
 
     def inspect_container(self, ref: str) -> Wire:
-        doc: Wire = self.wire.json("GET", path("/containers/{}/json", ref))
-        return doc
+        return self.client.containers.inspect(ref)
 
     def start(self, ref: str) -> None:
-        self.wire.done("POST", path("/containers/{}/start", ref))
+        self.client.containers.start(ref)
 
     def stop(self, ref: str, timeout: int | None) -> None:
-        self.wire.done("POST", path("/containers/{}/stop", ref), {"t": timeout})
+        self.client.containers.stop(ref, timeout)
 
     def kill(self, ref: str, signal: str | None) -> None:
-        self.wire.done("POST", path("/containers/{}/kill", ref), {"signal": signal or None})
+        self.client.containers.kill(ref, signal)
 
     def remove(self, ref: str, force: bool = False, volumes: bool = False) -> None:
-        self.wire.done("DELETE", path("/containers/{}", ref),
-                       {"force": flag(force), "v": flag(volumes)})
+        self.client.containers.remove(ref, force=force, volumes=volumes)
 
     def rename(self, ref: str, name: str) -> None:
-        self.wire.done("POST", path("/containers/{}/rename", ref), {"name": name})
+        self.client.containers.rename(ref, name)
 
     def put_archive(self, ref: str, path: str, data: bytes) -> None:
         self.client.archive.put(ref, path, data, no_overwrite=False)
 
     def image_id(self, ref: str) -> str | None:
         try:
-            return str(self.wire.json("GET", path("/images/{}/json", ref)).get("Id", ""))
+            return str(self.client.images.inspect(ref).get("Id", ""))
         except NotFound:
             return None
 
@@ -166,6 +156,6 @@ class ClientEngine:
         """The API version the daemon speaks (settled by a first request)."""
         with self._version_lock:
             if self._version is None:
-                self.wire.done("GET", "/version")
+                self.client.system.version()
                 self._version = str(self.client.t.version or "")
             return self._version

@@ -12,6 +12,7 @@ import sys
 from functools import partial
 
 from pallet.cli.errors import StatusError
+from pallet.cli.progress import show
 from pallet.cli.session import api
 from pallet.compose.imageplan import ImageAction, image_actions
 from pallet.compose.model import Project, Service
@@ -29,10 +30,18 @@ def _write(text: str) -> None:
 
 def present(refs: set[str]) -> dict[str, str]:
     """The image references the engine has, with their IDs (asked at once)."""
-    from pallet.cli.commands.compose.target import engine
+    from pallet.errors import NotFound
+
+    images = api().images
+
+    def image_id(ref: str) -> str | None:
+        try:
+            return str(images.inspect(ref).get("Id", ""))
+        except NotFound:
+            return None
+
     from pallet.compose.threads import gather
 
-    image_id = engine().image_id
     order = sorted(refs)
     ids = dict(zip(order, gather([partial(image_id, r) for r in order]), strict=True))
     return {ref: i for ref, i in ids.items() if i is not None}
@@ -95,8 +104,6 @@ def build_one(project: Project, svc: Service, image: str, *, no_cache: bool = Fa
         nocache=no_cache or b.no_cache, pull=pull or b.pull, networkmode=b.network,
         quiet=quiet, secrets=_secrets(project, svc) or None)
     silent = quiet or (progress is not None and progress.mode in ("quiet", "json"))
-    from pallet.cli.progress import show  # builds and pulls only
-
     show(resp.chunks(), _quiet_write if silent else _write, quiet=silent)
     if progress:
         progress.event("Service", svc.name, "Built")
@@ -112,8 +119,6 @@ def pull_one(image: str, progress: Progress, quiet: bool = False,
     label = service or image
     progress.event("" if service else "Image", label, "Pulling")
     resp = api().registry.pull(name, tag or "latest", auth=credstore.header_for(name))
-    from pallet.cli.progress import show
-
     show(resp.chunks(), _quiet_write, quiet=True)
     progress.event("" if service else "Image", label, "Pulled")
 
