@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 from typing import Any, Protocol
 
-from pallet.client.resource import Resource, filters_query, path
 from pallet.compose import labels
 from pallet.errors import NotFound
 
@@ -45,24 +44,6 @@ class Engine(Protocol):
     def is_local(self) -> bool: ...
 
 
-class _Wire(Resource):
-    """The network and volume endpoints compose uses, answered as wire JSON: compose reads
-    names and labels only, and ``client.networks``/``client.volumes`` decode into typed
-    views whose modules and Structs cost an ``up`` more than these requests do."""
-
-    def networks(self, filters: dict[str, list[str]] | None = None) -> list[Wire]:
-        found: list[Wire] = self._json("GET", "/networks",
-                                       {"filters": filters_query(filters)}) or []
-        return found
-
-    def volumes(self, filters: dict[str, list[str]] | None = None) -> list[Wire]:
-        doc = self._json("GET", "/volumes", {"filters": filters_query(filters)}) or {}
-        return list(doc.get("Volumes") or [])
-
-    def send(self, method: str, url_path: str, body: Wire | None = None) -> None:
-        self._done(method, url_path, json_body=body)
-
-
 class ClientEngine:
     """:class:`Engine` over ``pallet.client`` (one transport, thread-safe)."""
 
@@ -70,7 +51,6 @@ class ClientEngine:
         from pallet.client import Client
 
         self.client = Client(transport)
-        self.wire = _Wire(transport)
         self._version: str | None = None
         self._version_lock = threading.Lock()  # containers created at once ask once
 
@@ -81,31 +61,37 @@ class ClientEngine:
 
     def network_hashes(self) -> dict[str, str]:
         """Every network's name, with its compose config hash ("" if none)."""
-        return {str(n.get("Name", "")): (n.get("Labels") or {}).get(labels.CONFIG_HASH, "")
-                for n in self.wire.networks()}
+        return {n.Name: (n.Labels or {}).get(labels.CONFIG_HASH, "")
+                for n in self.client.networks.list()}
 
     def volume_hashes(self) -> dict[str, str]:
         """Every volume's name, with its compose config hash ("" if none)."""
-        return {str(v.get("Name", "")): (v.get("Labels") or {}).get(labels.CONFIG_HASH, "")
-                for v in self.wire.volumes()}
+        return {v.Name: (v.Labels or {}).get(labels.CONFIG_HASH, "")
+                for v in self.client.volumes.list().Volumes or []}
 
     def project_networks(self, project: str) -> list[Wire]:
-        return self.wire.networks({"label": [labels.project_filter(project)]})
+        import msgspec
+
+        found = self.client.networks.list({"label": [labels.project_filter(project)]})
+        return [msgspec.to_builtins(n) for n in found]
 
     def project_volumes(self, project: str) -> list[Wire]:
-        return self.wire.volumes({"label": [labels.project_filter(project)]})
+        import msgspec
+
+        found = self.client.volumes.list({"label": [labels.project_filter(project)]})
+        return [msgspec.to_builtins(v) for v in found.Volumes or []]
 
     def create_network(self, body: Wire) -> None:
-        self.wire.send("POST", "/networks/create", body)
+        self.client.networks.create(body)
 
     def create_volume(self, body: Wire) -> None:
-        self.wire.send("POST", "/volumes/create", body)
+        self.client.volumes.create(body)
 
     def remove_network(self, name: str) -> None:
-        self.wire.send("DELETE", path("/networks/{}", name))
+        self.client.networks.remove(name)
 
     def remove_volume(self, name: str) -> None:
-        self.wire.send("DELETE", path("/volumes/{}", name))
+        self.client.volumes.remove(name)
 
     def create_container(self, name: str, body: Wire) -> str:
         return self.client.containers.create(body, name=name).Id
