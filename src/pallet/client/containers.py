@@ -10,7 +10,6 @@ the daemon's documents as sent: the CLI prints and formats them as they are.
 
 from __future__ import annotations
 
-from pallet.client.hijack import Hijacked, hijack
 from pallet.client.resource import Resource, decode_list, filters_query, flag, path, typed_lines
 
 TYPE_CHECKING = False
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
         UpdateResponse,
     )
     from pallet.api.view_stats import ContainerStats
+    from pallet.client.hijack import Hijacked
     from pallet.client.http import Response
     from pallet.notation.filters import Filters
 
@@ -141,6 +141,8 @@ class Containers(Resource):
     def attach(self, ref: str, stdin: bool, stdout: bool, stderr: bool) -> Hijacked:
         q = {"stdin": flag(stdin), "stdout": flag(stdout), "stderr": flag(stderr),
              "stream": True}
+        from pallet.client.hijack import hijack  # (its framing: only for attach)
+
         return hijack(self.t, "POST", path("/containers/{}/attach", ref), q)
 
     def prune(self, filters: Filters | None = None) -> ContainersPruned:

@@ -61,31 +61,27 @@ class ClientEngine:
 
     def network_hashes(self) -> dict[str, str]:
         """Every network's name, with its compose config hash ("" if none)."""
-        return {n.Name: (n.Labels or {}).get(labels.CONFIG_HASH, "")
-                for n in self.client.networks.list()}
+        return {str(n.get("Name", "")): (n.get("Labels") or {}).get(labels.CONFIG_HASH, "")
+                for n in self.client.networks.list_raw()}
 
     def volume_hashes(self) -> dict[str, str]:
         """Every volume's name, with its compose config hash ("" if none)."""
-        return {v.Name: (v.Labels or {}).get(labels.CONFIG_HASH, "")
-                for v in self.client.volumes.list().Volumes or []}
+        return {str(v.get("Name", "")): (v.get("Labels") or {}).get(labels.CONFIG_HASH, "")
+                for v in self.client.volumes.list_raw()}
 
+    # compose reads names and labels and ignores a create's answer: the client's answers
+    # as sent spare an up the typed views' imports and decoding
     def project_networks(self, project: str) -> list[Wire]:
-        import msgspec
-
-        found = self.client.networks.list({"label": [labels.project_filter(project)]})
-        return [msgspec.to_builtins(n) for n in found]
+        return self.client.networks.list_raw({"label": [labels.project_filter(project)]})
 
     def project_volumes(self, project: str) -> list[Wire]:
-        import msgspec
-
-        found = self.client.volumes.list({"label": [labels.project_filter(project)]})
-        return [msgspec.to_builtins(v) for v in found.Volumes or []]
+        return self.client.volumes.list_raw({"label": [labels.project_filter(project)]})
 
     def create_network(self, body: Wire) -> None:
-        self.client.networks.create(body)
+        self.client.networks.create_raw(body)
 
     def create_volume(self, body: Wire) -> None:
-        self.client.volumes.create(body)
+        self.client.volumes.create_raw(body)
 
     def remove_network(self, name: str) -> None:
         self.client.networks.remove(name)

@@ -158,6 +158,37 @@ def test_volumes(client: Client, fake: FakeTransport) -> None:
     assert (report.VolumesDeleted, report.SpaceReclaimed) == (["a"], 7)
 
 
+def test_network_and_volume_answers_as_sent(client: Client, fake: FakeTransport) -> None:
+    nets = [{"Name": "p_back", "Labels": {"k": "v"}, "Future": 1}]
+    fake.answer(nets)
+    assert client.networks.list_raw({"label": ["k"]}) == nets
+    assert fake.last.url == "/v1.44/networks?filters=%7B%22label%22%3A%7B%22k%22%3Atrue%7D%7D"
+    fake.answer({"Id": "n1", "Warning": ""})
+    assert client.networks.create_raw({"Name": "p_back"}) == {"Id": "n1", "Warning": ""}
+    assert (fake.last.url, fake.last.json()) == ("/v1.44/networks/create", {"Name": "p_back"})
+    fake.answer({"Volumes": [{"Name": "p_data", "Labels": None}], "Warnings": None})
+    assert client.volumes.list_raw() == [{"Name": "p_data", "Labels": None}]
+    assert fake.last.url == "/v1.44/volumes"
+    fake.answer({"Volumes": None})
+    assert client.volumes.list_raw() == []
+    fake.answer({"Name": "p_data", "Driver": "local"})
+    assert client.volumes.create_raw({"Name": "p_data"}) == {"Name": "p_data",
+                                                             "Driver": "local"}
+    assert (fake.last.url, fake.last.json()) == ("/v1.44/volumes/create", {"Name": "p_data"})
+
+
+def test_resource_modules_load_their_views_only_when_they_decode() -> None:
+    """Importing client.networks, client.volumes or client.containers loads no view
+    module, no msgspec and no attach framing (a fresh interpreter tells)."""
+    code = ("import sys; import pallet.client.networks, pallet.client.volumes, "
+            "pallet.client.containers; print(sorted(m for m in sys.modules if "
+            "m.startswith(('pallet.api', 'msgspec', 'pallet.client.hijack'))))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)},
+                         check=True).stdout
+    assert out.strip() == "[]"
+
+
 def test_prune_reports_and_image_removal_are_typed(client: Client, fake: FakeTransport) -> None:
     fake.answer({"ContainersDeleted": None, "SpaceReclaimed": 0})
     assert client.containers.prune().ContainersDeleted is None

@@ -12,7 +12,6 @@ import sys
 from functools import partial
 
 from pallet.cli.errors import StatusError
-from pallet.cli.progress import show
 from pallet.cli.session import api
 from pallet.compose.imageplan import ImageAction, image_actions
 from pallet.compose.model import Project, Service
@@ -104,6 +103,8 @@ def build_one(project: Project, svc: Service, image: str, *, no_cache: bool = Fa
         nocache=no_cache or b.no_cache, pull=pull or b.pull, networkmode=b.network,
         quiet=quiet, secrets=_secrets(project, svc) or None)
     silent = quiet or (progress is not None and progress.mode in ("quiet", "json"))
+    from pallet.cli.progress import show  # builds and pulls only
+
     show(resp.chunks(), _quiet_write if silent else _write, quiet=silent)
     if progress:
         progress.event("Service", svc.name, "Built")
@@ -119,6 +120,8 @@ def pull_one(image: str, progress: Progress, quiet: bool = False,
     label = service or image
     progress.event("" if service else "Image", label, "Pulling")
     resp = api().registry.pull(name, tag or "latest", auth=credstore.header_for(name))
+    from pallet.cli.progress import show
+
     show(resp.chunks(), _quiet_write, quiet=True)
     progress.event("" if service else "Image", label, "Pulled")
 
