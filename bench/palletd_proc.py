@@ -85,6 +85,13 @@ class BenchDaemon:
 
     def close(self) -> None:
         """Remove containers, stop palletd (TERM, then KILL), unmount leftovers, delete dirs."""
+        self.stop()
+        shutil.rmtree(self.base, ignore_errors=True)
+
+    def stop(self) -> None:
+        """Remove containers, stop palletd (TERM, then KILL), unmount leftovers; the dirs
+        stay (removing an image's worth of files right before the next measurement makes
+        it pay for that: a journal-less ext4 searches past recently deleted inodes)."""
         if self.proc is not None and self.proc.poll() is None:
             with contextlib.suppress(OSError, ValueError):
                 _, raw = self.request("GET", "/containers/json?all=1", 20.0)
@@ -101,7 +108,6 @@ class BenchDaemon:
             points = [ln.split()[4] for ln in f if ln.split()[4].startswith(prefix)]
         for point in sorted(points, key=len, reverse=True):
             subprocess.run(["umount", "-l", point], capture_output=True, check=False)
-        shutil.rmtree(self.base, ignore_errors=True)
 
 
 def rss_kb(pid: int) -> int:
