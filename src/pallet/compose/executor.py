@@ -44,41 +44,53 @@ POLL = 0.1  # seconds between dependency checks
 
 def run_steps(plan: Plan, action: Callable[[Step], None], parallel: int = 8) -> None:
     """Run every step after the steps it names in ``after`` (ids not in the plan
-    count as done); at most ``parallel`` at once."""
+    count as done); at most ``parallel`` at once. A thread that finished a step takes
+    the next ready one, so a plan starts only as many threads as ran at once (a thread
+    costs ~0.1 ms of CPU: a 20-service up has ~50 steps)."""
     pending = {s.id: s for s in plan.steps}
     done: set[str] = set()
     known = set(pending)
-    running = 0
+    running = workers = 0
     failure: BaseException | None = None
+    ready: queue.SimpleQueue[Step | None] = queue.SimpleQueue()
     ended: queue.SimpleQueue[tuple[str, BaseException | None]] = queue.SimpleQueue()
 
-    def work(step: Step) -> None:
-        try:
-            action(step)
-        except BaseException as err:
-            ended.put((step.id, err))
-        else:
-            ended.put((step.id, None))
+    def work() -> None:
+        while (step := ready.get()) is not None:
+            try:
+                action(step)
+            except BaseException as err:
+                ended.put((step.id, err))
+            else:
+                ended.put((step.id, None))
 
-    while pending or running:
-        if failure is None:
-            for sid, step in list(pending.items()):
-                if running >= max(1, parallel):
-                    break
-                if all(a in done or a not in known for a in step.after):
-                    del pending[sid]
-                    threading.Thread(target=work, args=(step,), daemon=True).start()
-                    running += 1
-        if not running:
-            if pending and failure is None:
-                raise InvalidArgument(f"plan steps wait for each other: {sorted(pending)}")
-            break
-        sid, err = ended.get()
-        running -= 1
-        if err is not None:
-            failure = failure or err
-        else:
-            done.add(sid)
+    try:
+        while pending or running:
+            if failure is None:
+                for sid, step in list(pending.items()):
+                    if running >= max(1, parallel):
+                        break
+                    if all(a in done or a not in known for a in step.after):
+                        del pending[sid]
+                        if workers == running:  # none idle
+                            threading.Thread(target=work, daemon=True).start()
+                            workers += 1
+                        running += 1
+                        ready.put(step)
+            if not running:
+                if pending and failure is None:
+                    raise InvalidArgument(
+                        f"plan steps wait for each other: {sorted(pending)}")
+                break
+            sid, err = ended.get()
+            running -= 1
+            if err is not None:
+                failure = failure or err
+            else:
+                done.add(sid)
+    finally:
+        for _ in range(workers):
+            ready.put(None)
     if failure is not None:
         raise failure
 

@@ -309,6 +309,18 @@ def test_independent_steps_run_at_once_and_a_failure_stops_later_steps() -> None
     assert ran == []
 
 
+def test_a_thread_that_finished_a_step_takes_the_next() -> None:
+    threads: dict[str, int] = {}
+
+    def action(step: Step) -> None:
+        threads[step.id] = threading.get_ident()
+
+    chain = [Step("a", "start_container"), Step("b", "start_container", after=("a",)),
+             Step("c", "start_container", after=("b",))]
+    run_steps(Plan(chain), action)
+    assert list(threads) == ["a", "b", "c"] and len(set(threads.values())) == 1
+
+
 def test_executor_reports_plan_warnings(files: Path) -> None:
     progress = quiet()
     Executor(FakeEngine(), load(), progress).run(Plan(warnings=["orphans here"]))
