@@ -12,7 +12,8 @@ the start of that member's headers, to tarfile, which then decides as it always 
 
 Errors are tarfile's: a damaged or truncated header is an error in the first member
 and the end of the archive after it, a stream that ends inside content is an error.
-Unlike tarfile, the members are not kept in a list.
+Unlike tarfile, the members are not kept in a list, and a long name or pax header of more
+than 1 MiB is refused instead of read into memory whatever its size.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pallet.oci.digest import CHUNK
 from pallet.oci.layerstream import Prefixed, Readable
 
 BLOCK = 512
+MAX_EXTENSION = 1 << 20  # bytes of a long name or pax header
 TAR_BUFSIZE = 16 << 10  # tarfile's stream mode copies its whole buffer for every header
 _ZERO = bytes(BLOCK)
 _DATA_TYPES = frozenset(tarfile.REGULAR_TYPES)
@@ -171,7 +173,12 @@ class TarMembers:
         return m
 
     def _extension(self, m: tarfile.TarInfo) -> bytes:
-        """The blocks of a long name or pax header (padding included, as tarfile reads them)."""
+        """The blocks of a long name or pax header (padding included, as tarfile reads them);
+        more than ``MAX_EXTENSION`` bytes is an error (Go's archive/tar has the same limit)
+        where tarfile would hold any size in memory."""
+        if m.size > MAX_EXTENSION:
+            raise tarfile.ReadError(f"extended header of {m.size} bytes: at most"
+                                    f" {MAX_EXTENSION} are read")
         raw = self._take(m.size + -m.size % BLOCK)
         self._chain.append(raw)
         return raw

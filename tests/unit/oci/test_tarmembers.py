@@ -155,3 +155,10 @@ def test_a_stream_cut_inside_a_later_header_ends_as_in_tarfile() -> None:
     cut = raw[:1024 + 300]
     assert [m.name for m in TarMembers(io.BytesIO(cut))] == ["a"]
     assert [fields[0] for fields, _ in _tarfile_view(cut)] == ["a"]
+
+
+def test_an_oversized_extended_header_is_refused() -> None:
+    pax = _info("x" * 10, tarfile.XHDTYPE, size=(1 << 20) + 1)
+    raw = pax.tobuf(tarfile.USTAR_FORMAT) + bytes((1 << 20) + 512)
+    with pytest.raises(tarfile.ReadError, match="extended header"):
+        list(TarMembers(io.BytesIO(raw)))
