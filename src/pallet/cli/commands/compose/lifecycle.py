@@ -46,18 +46,19 @@ def converge(proj: Project, opts: UpOptions, *, build: bool, no_build: bool, pul
              quiet_pull: bool, timeout: int | None, renew: bool = False,
              yes: bool = False) -> None:
     """Build/pull what is missing, then plan and execute."""
+    from pallet.compose.observed import observe
+    from pallet.compose.threads import background
+
+    # what the engine holds is read while the rest loads and the images are looked up
+    engine = target.engine()
+    seen = background(lambda: observe(engine, proj.name))
     from pallet.cli.commands.compose.images import prepare
     from pallet.compose import lifecycle
     from pallet.compose.desired import desired
-    from pallet.compose.observed import observe
     from pallet.compose.planner import select
-    from pallet.compose.threads import background
 
     progress = target.progress()
-    engine = target.engine()
     names = sorted(select(desired(proj, hashes=False), opts.services, with_deps=not opts.no_deps))
-    # what the engine holds is read while the images are looked up (or built)
-    seen = background(lambda: observe(engine, proj.name))
     ids = prepare(proj, names, progress, build=build, no_build=no_build, pull=pull,
                   quiet_pull=quiet_pull)
     observed = seen.result()
