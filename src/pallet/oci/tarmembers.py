@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import tarfile
+import zlib
 from collections.abc import Iterator
 from typing import IO, cast
 
@@ -250,17 +251,28 @@ def _number(field: bytes) -> int:
     if field[0] in (0o200, 0o377):
         n = int.from_bytes(field[1:], "big")
         return n - 256 ** (len(field) - 1) if field[0] == 0o377 else n
-    digits = field.partition(b"\0")[0]
+    digits = field.partition(b"\0")[0].strip()
     try:
+        return int(digits, 8) if digits else 0
+    except ValueError:
+        pass
+    try:  # tarfile's way: str.strip() also drops the control characters \x1c-\x1f
         return int(digits.decode("ascii").strip() or "0", 8)
     except ValueError:  # UnicodeDecodeError included
         raise _Invalid("invalid header") from None
 
 
+def _byte_sum(block: bytes) -> int:
+    """The sum of a header block's bytes: Adler-32's low half is 1 + the sum of its bytes
+    modulo 65521, exact for 256 bytes (at most 65280), and zlib computes it in C where
+    ``sum()`` goes through an int object per byte."""
+    return (zlib.adler32(block[:256]) & 0xFFFF) + (zlib.adler32(block[256:]) & 0xFFFF) - 2
+
+
 def _header(hdr: bytes) -> tarfile.TarInfo:
     """The fields of one header block, as tarfile's ``TarInfo.frombuf`` sets them."""
     chksum = _number(hdr[148:156])
-    unsigned = 256 + sum(hdr) - sum(hdr[148:156])
+    unsigned = 256 + _byte_sum(hdr) - sum(hdr[148:156])
     if chksum != unsigned:  # some tars sum signed chars
         high = sum(1 for b in hdr[:148] + hdr[156:] if b >= 128)
         if chksum != unsigned - 256 * high:

@@ -8,6 +8,7 @@ import tarfile
 
 import pytest
 
+from pallet.oci import tarmembers
 from pallet.oci.tarmembers import TarMembers
 
 FIELDS = ("name", "mode", "uid", "gid", "size", "mtime", "type", "linkname", "uname",
@@ -162,3 +163,26 @@ def test_an_oversized_extended_header_is_refused() -> None:
     raw = pax.tobuf(tarfile.USTAR_FORMAT) + bytes((1 << 20) + 512)
     with pytest.raises(tarfile.ReadError, match="extended header"):
         list(TarMembers(io.BytesIO(raw)))
+
+
+NTI = getattr(tarfile, "nti")  # noqa: B009 - not in typeshed
+
+
+@pytest.mark.parametrize("field", [b"0000644\0", b" 644 \0\0", bytes(8), b" " * 8, b"1_0\0    ",
+                                   b"\x1c17\0    ", b"\x1c\x1c\0     ", b"\t17\n\0    ",
+                                   b"\x80\0\0\0\0\0\x01\0", b"\xff" * 8])
+def test_number_fields_read_as_tarfile_reads_them(field: bytes) -> None:
+    assert tarmembers._number(field) == NTI(field)
+
+
+@pytest.mark.parametrize("field", [b"12a\0    ", b"\xe9\0      ", b"9\0      "])
+def test_number_fields_tarfile_refuses_are_refused(field: bytes) -> None:
+    with pytest.raises(tarfile.HeaderError):
+        NTI(field)
+    with pytest.raises(tarmembers._Invalid):
+        tarmembers._number(field)
+
+
+def test_the_byte_sum_of_a_block() -> None:
+    for block in (bytes(512), b"\xff" * 512, bytes(range(256)) * 2):
+        assert tarmembers._byte_sum(block) == sum(block)
