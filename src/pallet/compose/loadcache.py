@@ -10,6 +10,12 @@ invalid document is always validated and reported. Whole loaded projects are kep
 temporary file renamed into place), mode 0600 in a 0700 directory. Each directory is
 emptied once it holds :data:`LIMIT` entries. Any failure to read or write only means
 loading (or validating) again.
+
+An entry decides what ``up`` runs, so only the user's own are used: a directory (or an
+entry) that another user owns or may write to is neither read nor written (an
+``XDG_CACHE_HOME`` in a shared place, or a ``~/.cache`` another user prepared, would let
+them plant or swap entries). Entries are opened through the checked directory's
+descriptor and never through a symbolic link.
 """
 
 from __future__ import annotations
@@ -48,7 +54,16 @@ def key(doc: Any, schema_file: str) -> str:
 
 def seen(name: str) -> bool:
     """Whether the document keyed ``name`` was found valid before."""
-    return os.path.exists(os.path.join(directory(VALID), name))
+    folder = _folder(VALID)
+    if folder is None:
+        return False
+    try:
+        os.stat(name, dir_fd=folder, follow_symlinks=False)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(folder)
 
 
 def remember(name: str) -> None:
@@ -57,32 +72,63 @@ def remember(name: str) -> None:
 
 
 def read(kind: str, name: str) -> bytes | None:
-    """The entry ``name`` of ``kind``, or None when there is none (or it cannot be read)."""
+    """The entry ``name`` of ``kind``, or None when there is none (or it cannot be read, or
+    is not the user's own)."""
+    folder = _folder(kind)
+    if folder is None:
+        return None
     try:
-        with open(os.path.join(directory(kind), name), "rb") as f:
-            return f.read()
+        fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder)
+        with open(fd, "rb") as f:
+            return f.read() if _private(os.fstat(fd)) else None
     except OSError:
         return None
+    finally:
+        os.close(folder)
 
 
 def write(kind: str, name: str, data: bytes) -> None:
     """Keep ``data`` as the entry ``name`` of ``kind``, replacing any before it at once."""
-    folder = directory(kind)
-    path = os.path.join(folder, name)
-    tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        os.makedirs(folder, mode=0o700, exist_ok=True)
+        os.makedirs(directory(kind), mode=0o700, exist_ok=True)
+    except OSError:
+        return
+    folder = _folder(kind)
+    if folder is None:
+        return
+    tmp = f"{name}.{os.getpid()}.tmp"
+    try:
         entries = os.listdir(folder)
         if len(entries) >= LIMIT:
             for entry in entries:
-                os.unlink(os.path.join(folder, entry))
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                os.unlink(entry, dir_fd=folder)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600,
+                     dir_fd=folder)
         with open(fd, "wb") as f:
             f.write(data)
-        os.replace(tmp, path)
+        os.replace(tmp, name, src_dir_fd=folder, dst_dir_fd=folder)
     except OSError:
         try:
-            os.unlink(tmp)
+            os.unlink(tmp, dir_fd=folder)
         except OSError:
             pass
-        return
+    finally:
+        os.close(folder)
+
+
+def _folder(kind: str) -> int | None:
+    """A descriptor of ``kind``'s directory when it is the user's own and only the user
+    may write to it (else None: the cache is not used)."""
+    try:
+        fd = os.open(directory(kind), os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    except OSError:
+        return None
+    if _private(os.fstat(fd)):
+        return fd
+    os.close(fd)
+    return None
+
+
+def _private(st: os.stat_result) -> bool:
+    """Owned by the user, and writable by no one else."""
+    return st.st_uid == os.geteuid() and not st.st_mode & 0o022

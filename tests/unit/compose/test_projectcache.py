@@ -225,3 +225,64 @@ def test_a_model_msgpack_cannot_hold_is_loaded_each_time(tmp_path: Path,
         project = projectcache.load(_options(tmp_path))
         assert project.services["s"].extensions == {"x-big": 123456789012345678901234567890}
     assert counted.calls == 2
+
+
+def _plant(opts: ProjectOptions) -> Path:
+    """The entry of ``opts`` rewritten as someone else would: another image, and nothing
+    to check (so it would be used whatever the files say)."""
+    entry = _entry(opts)
+    kept = msgspec.msgpack.decode(entry.read_bytes(), type=projectcache.Entry)
+    model = msgspec.msgpack.decode(kept.project, type=Project)
+    model.services["web"].image = "planted"
+    planted = projectcache.Entry({}, {}, {}, "", msgspec.Raw(msgspec.msgpack.encode(model)))
+    entry.write_bytes(msgspec.msgpack.encode(planted))
+    return entry
+
+
+@pytest.fixture
+def own_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
+    return cache
+
+
+@pytest.mark.usefixtures("own_cache")
+def test_an_entry_in_a_directory_others_may_write_is_not_used(root: Path,
+                                                              counted: Counted) -> None:
+    opts = _options(root)
+    projectcache.load(opts)
+    entry = _plant(opts)
+    entry.parent.chmod(0o777)
+    assert projectcache.load(opts).services["web"].image == "busybox:1.36"
+    assert counted.calls == 2
+    assert sorted(os.listdir(entry.parent)) == [entry.name]  # nor written there
+    entry.parent.chmod(0o700)
+    assert projectcache.load(opts).services["web"].image == "planted"  # (the user's own)
+
+
+@pytest.mark.usefixtures("own_cache")
+def test_an_entry_another_user_owns_or_may_write_is_not_used(
+        root: Path, counted: Counted, monkeypatch: pytest.MonkeyPatch) -> None:
+    opts = _options(root)
+    projectcache.load(opts)
+    entry = _plant(opts)
+    entry.chmod(0o666)
+    assert projectcache.load(opts).services["web"].image == "busybox:1.36"
+    _plant(opts).chmod(0o600)
+    uid = os.geteuid()
+    monkeypatch.setattr(os, "geteuid", lambda: uid + 1)  # the directory is not ours either
+    assert projectcache.load(opts).services["web"].image == "busybox:1.36"
+    assert counted.calls == 3
+
+
+@pytest.mark.usefixtures("own_cache")
+def test_an_entry_is_not_read_through_a_symbolic_link(tmp_path: Path, root: Path,
+                                                      counted: Counted) -> None:
+    opts = _options(root)
+    projectcache.load(opts)
+    entry = _plant(opts)
+    elsewhere = tmp_path / "elsewhere"
+    entry.rename(elsewhere)
+    entry.symlink_to(elsewhere)
+    assert projectcache.load(opts).services["web"].image == "busybox:1.36"
+    assert counted.calls == 2
