@@ -74,6 +74,8 @@ def _load_and_keep(name: str, options: ProjectOptions, where: sources.Located) -
         project = load_files(options, watched)
     looked, whole = dict(env.looked), env.whole
     project.environment = env.plain()
+    if notes.once:
+        return project  # it read a pipe or device: that text cannot be checked again
     if project.environment != {**where.env, _NAME: project.name}:
         return project  # the load changed the environment otherwise: not kept
     kept = msgspec.structs.replace(project, environment={})

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Iterator
 from typing import Any
 
@@ -32,11 +33,15 @@ def digest(data: str | bytes) -> str:
 
 class Notes:
     """The answers of one load: a digest per file text ("" when it could not be read) and
-    each existence check (``isfile:PATH``/``exists:PATH`` -> result)."""
+    each existence check (``isfile:PATH``/``exists:PATH`` -> result). ``once`` is set when
+    the load read something other than a regular file (a pipe such as ``-f <(...)``, a
+    device): reading it again would not give the text back (and would take it from the
+    load that follows), so such a load is not kept."""
 
     def __init__(self) -> None:
         self.texts: dict[str, str] = {}
         self.checks: dict[str, bool] = {}
+        self.once = False
 
 
 _notes: Notes | None = None  # the load being noted (loads run on one thread)
@@ -58,6 +63,8 @@ def read_text(path: str) -> str:
     too)."""
     try:
         with open(path, encoding="utf-8") as f:
+            if _notes is not None and not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                _notes.once = True
             text = f.read()
     except (OSError, UnicodeDecodeError):
         if _notes is not None:
@@ -85,18 +92,29 @@ def exists(path: str) -> bool:
 def same(texts: dict[str, str], checks: dict[str, bool]) -> bool:
     """Whether every noted file and check still answers as noted."""
     for path, noted in texts.items():
-        try:
-            with open(path, encoding="utf-8") as f:
-                now = digest(f.read())
-        except (OSError, UnicodeDecodeError):
-            now = ""
-        if now != noted:
+        if _digest_of(path) != noted:
             return False
     for check, answer in checks.items():
         kind, _, path = check.partition(":")
         if (os.path.isfile(path) if kind == "isfile" else os.path.exists(path)) != answer:
             return False
     return True
+
+
+def _digest_of(path: str) -> str | None:
+    """The digest of a regular file's text ("" when it cannot be read); None for anything
+    else, which is never read here (a pipe would block, or lose its text to the load)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError:
+        return ""
+    with open(fd, encoding="utf-8") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        try:
+            return digest(f.read())
+        except (OSError, UnicodeDecodeError):
+            return ""
 
 
 def _seen_all(method: str) -> Any:

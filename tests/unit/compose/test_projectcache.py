@@ -286,3 +286,24 @@ def test_an_entry_is_not_read_through_a_symbolic_link(tmp_path: Path, root: Path
     entry.symlink_to(elsewhere)
     assert projectcache.load(opts).services["web"].image == "busybox:1.36"
     assert counted.calls == 2
+
+
+def _pipe_at(fd: int, text: str) -> None:
+    """A pipe holding ``text`` at descriptor ``fd`` (as a shell's ``<(...)`` gives)."""
+    r, w = os.pipe()
+    os.write(w, text.encode())
+    os.close(w)
+    os.dup2(r, fd)
+    os.close(r)
+
+
+def test_a_file_read_from_a_pipe_is_not_kept(tmp_path: Path, counted: Counted) -> None:
+    fd = os.dup(0)
+    try:
+        opts = _options(tmp_path, files=(f"/dev/fd/{fd}",))
+        for image in ("one", "two"):  # the same -f <(...) path, another text
+            _pipe_at(fd, f"services:\n  s:\n    image: {image}\n")
+            assert projectcache.load(opts).services["s"].image == image
+        assert counted.calls == 2
+    finally:
+        os.close(fd)
