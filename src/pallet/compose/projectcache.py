@@ -118,15 +118,17 @@ def _kept(name: str, where: sources.Located) -> Project | None:
 
 
 def _every(env: dict[str, str]) -> str:
-    return reads.digest(msgspec.json.encode(sorted(env.items())))
+    # "NAME=value" lines joined by NUL, which neither holds; reads.digest takes the
+    # surrogates a variable with non-UTF-8 bytes decodes to (JSON would refuse them)
+    return reads.digest("\0".join(f"{k}={v}" for k, v in sorted(env.items())))
 
 
 def _key(options: ProjectOptions, where: sources.Located) -> str:
     """The entry name: what shapes a load before it reads a file, and the loader's code."""
     selected = msgspec.structs.replace(options, environ=None, cwd="")
-    parts = msgspec.json.encode([FORMAT, pallet.__version__, _code(), selected, where.cwd,
-                                 where.environ.get("HOME", "/"), where.files,
-                                 where.project_dir])
+    # repr, not JSON: a path or HOME with non-UTF-8 bytes holds surrogates JSON refuses
+    parts = repr([FORMAT, pallet.__version__, _code(), selected, where.cwd,
+                  where.environ.get("HOME", "/"), where.files, where.project_dir])
     return reads.digest(parts)
 
 

@@ -307,3 +307,23 @@ def test_a_file_read_from_a_pipe_is_not_kept(tmp_path: Path, counted: Counted) -
         assert counted.calls == 2
     finally:
         os.close(fd)
+
+
+def test_a_variable_with_non_utf8_bytes_is_looked_at_like_any_other(tmp_path: Path,
+                                                                     counted: Counted) -> None:
+    _write(tmp_path, {"compose.yaml": "include:\n  - sub/compose.yaml\n",
+                      "sub/compose.yaml": "services:\n  s:\n    image: busybox\n"})
+    odd = os.fsdecode(b"\xff\xfe")  # as os.environ holds such a value
+    for _ in range(2):
+        assert projectcache.load(_options(tmp_path, {"ODD": odd})).services["s"].image \
+            == "busybox"
+    assert counted.calls == 1
+    projectcache.load(_options(tmp_path, {"ODD": odd + "x"}))  # the include saw them all
+    assert counted.calls == 2
+
+
+def test_a_directory_with_a_non_utf8_name_is_loaded(tmp_path: Path, counted: Counted) -> None:
+    root = tmp_path / os.fsdecode(b"d\xff")
+    _write(root, {"compose.yaml": "services:\n  s:\n    image: busybox\n"})
+    for _ in range(2):
+        assert projectcache.load(_options(root)).services["s"].image == "busybox"
