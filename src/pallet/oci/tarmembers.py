@@ -295,8 +295,8 @@ def _header(hdr: bytes) -> tarfile.TarInfo:
     prefix = _text(hdr[345:500])
     if kind == tarfile.AREGTYPE and m.name.endswith("/"):
         m.type = tarfile.DIRTYPE
-    if m.type == tarfile.DIRTYPE:
-        m.name = m.name.rstrip("/")
     if prefix and kind not in tarfile.GNU_TYPES:
         m.name = prefix + "/" + m.name
+    if m.type == tarfile.DIRTYPE:  # after the prefix: an empty name leaves its slash
+        m.name = m.name.rstrip("/")
     return m

@@ -186,3 +186,15 @@ def test_number_fields_tarfile_refuses_are_refused(field: bytes) -> None:
 def test_the_byte_sum_of_a_block() -> None:
     for block in (bytes(512), b"\xff" * 512, bytes(range(256)) * 2):
         assert tarmembers._byte_sum(block) == sum(block)
+
+
+def test_a_directory_named_by_its_prefix_alone_loses_the_slash_as_in_tarfile() -> None:
+    ti = _info("", tarfile.DIRTYPE)
+    block = bytearray(ti.tobuf(tarfile.USTAR_FORMAT))
+    block[345:350] = b"p/q/\0"
+    block[148:156] = b" " * 8
+    block[148:156] = b"%06o\0 " % sum(block)
+    raw = bytes(block) + bytes(1024)
+    ours, _ = _ours(raw, 4096)
+    assert ours == _tarfile_view(raw)
+    assert ours[0][0][0] == "p/q"
