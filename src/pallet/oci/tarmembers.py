@@ -28,7 +28,8 @@ from pallet.oci.digest import CHUNK
 from pallet.oci.layerstream import Prefixed, Readable
 
 BLOCK = 512
-MAX_EXTENSION = 1 << 20  # bytes of a long name or pax header
+MAX_EXTENSION = 1 << 20  # bytes of the long names and pax headers of one member
+MAX_EXTENSIONS = 16  # long name and pax headers before one member (tarfile: any number)
 TAR_BUFSIZE = 16 << 10  # tarfile's stream mode copies its whole buffer for every header
 _ZERO = bytes(BLOCK)
 _DATA_TYPES = frozenset(tarfile.REGULAR_TYPES)
@@ -62,6 +63,7 @@ class TarMembers:
         self._left = 0  # content bytes of the current member not yet taken
         self._pad = 0  # and the padding after them
         self._chain: list[bytes] = []  # raw bytes of the current member's headers
+        self._extended = 0  # bytes of the current member's long names and pax headers
         self.tarfile: tarfile.TarFile | None = None  # once tarfile reads the rest
 
     # -- bytes -------------------------------------------------------------
@@ -124,7 +126,7 @@ class TarMembers:
     def __iter__(self) -> Iterator[tarfile.TarInfo]:
         while True:
             self._skip_rest()
-            self._chain = []
+            self._chain, self._extended = [], 0
             try:
                 m = self._member()
             except _Invalid as e:
@@ -174,12 +176,17 @@ class TarMembers:
         return m
 
     def _extension(self, m: tarfile.TarInfo) -> bytes:
-        """The blocks of a long name or pax header (padding included, as tarfile reads them);
-        more than ``MAX_EXTENSION`` bytes is an error (Go's archive/tar has the same limit)
-        where tarfile would hold any size in memory."""
-        if m.size > MAX_EXTENSION:
-            raise tarfile.ReadError(f"extended header of {m.size} bytes: at most"
-                                    f" {MAX_EXTENSION} are read")
+        """The blocks of a long name or pax header (padding included, as tarfile reads them).
+        More than ``MAX_EXTENSION`` bytes or ``MAX_EXTENSIONS`` headers for one member is an
+        error where tarfile would hold any amount in memory (all of a member's headers are
+        kept until it is read) and recurse once per header until a RecursionError."""
+        self._extended += m.size
+        if self._extended > MAX_EXTENSION:
+            raise tarfile.ReadError(f"extended headers of {self._extended} bytes: at most"
+                                    f" {MAX_EXTENSION} are read for one member")
+        if len(self._chain) > MAX_EXTENSIONS:
+            raise tarfile.ReadError(f"more than {MAX_EXTENSIONS} extended headers"
+                                    " for one member")
         raw = self._take(m.size + -m.size % BLOCK)
         self._chain.append(raw)
         return raw

@@ -198,3 +198,22 @@ def test_a_directory_named_by_its_prefix_alone_loses_the_slash_as_in_tarfile() -
     ours, _ = _ours(raw, 4096)
     assert ours == _tarfile_view(raw)
     assert ours[0][0][0] == "p/q"
+
+
+def _long_name(name: bytes) -> bytes:
+    head = _info("././@LongLink", tarfile.GNUTYPE_LONGNAME, size=len(name))
+    return head.tobuf(tarfile.USTAR_FORMAT) + name + bytes(-len(name) % 512)
+
+
+def test_a_chain_of_extended_headers_is_refused_before_it_grows() -> None:
+    member = _info("a").tobuf(tarfile.USTAR_FORMAT) + bytes(1024)
+    raw = _long_name(b"n") * 2000 + member  # tarfile: a RecursionError
+    with pytest.raises(tarfile.ReadError, match="extended headers for one member"):
+        list(TarMembers(io.BytesIO(raw)))
+    big = _long_name(b"n" * (tarmembers.MAX_EXTENSION // 2))
+    with pytest.raises(tarfile.ReadError, match="extended headers of"):
+        list(TarMembers(io.BytesIO(big * 3 + member)))
+    few = _long_name(b"x") + _long_name(b"b") * 3 + member
+    ours, _ = _ours(few, 4096)
+    assert ours == _tarfile_view(few)
+    assert ours[0][0][0] == "x"  # the first long name wins, as in tarfile
