@@ -217,3 +217,28 @@ def test_a_chain_of_extended_headers_is_refused_before_it_grows() -> None:
     ours, _ = _ours(few, 4096)
     assert ours == _tarfile_view(few)
     assert ours[0][0][0] == "x"  # the first long name wins, as in tarfile
+
+
+def _pax_member(records: bytes) -> bytes:
+    pax = _info("././@PaxHeader", tarfile.XHDTYPE, size=len(records))
+    return (pax.tobuf(tarfile.USTAR_FORMAT) + records + bytes(-len(records) % 512)
+            + _info("a").tobuf(tarfile.USTAR_FORMAT) + bytes(1024))
+
+
+def test_pax_records_are_read_by_their_length_in_linear_time() -> None:
+    # "2 " * n + "a=": each pattern match scanned to the one "=" (quadratic: ~7 s here)
+    many = b"2 " * ((tarmembers.MAX_EXTENSION - 4) // 2) + b"a="
+    with pytest.raises(tarfile.ReadError, match="invalid header"):
+        list(TarMembers(io.BytesIO(_pax_member(many))))
+    raw = _tar([(_info("a", pax_headers={"path": "b", "uname": "été", "uid": "42"}), b"")])
+    ours, _ = _ours(raw, 4096)
+    assert ours == _tarfile_view(raw)
+    assert ours[0][0][:4] == ("b", 0o644, 42, 100)
+
+
+@pytest.mark.parametrize("records", [b"0 a=b\n", b"4 a=\n", b"6 a=bc", b"6 ab c\n",
+                                     b"6 =bc\n", b"99 a=b\n", b"x6 a=b\n", b"7 a=b\nx",
+                                     b"11 path=b\nzz"])
+def test_a_badly_framed_pax_record_is_an_invalid_header(records: bytes) -> None:
+    with pytest.raises(tarfile.ReadError, match="invalid header"):
+        list(TarMembers(io.BytesIO(_pax_member(records))))
