@@ -61,7 +61,8 @@ class SealedExe:
 
 
 def sealed_copy(path: str) -> int:
-    """A close-on-exec memfd holding the bytes of ``path``, sealed; -1 if that fails."""
+    """A close-on-exec memfd holding the bytes of ``path``, sealed; -1 if that fails,
+    or if the file changed while it was read (a torn copy would run half of each)."""
     fd = -1
     try:
         fd = os.memfd_create(os.path.basename(path), os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
@@ -69,10 +70,17 @@ def sealed_copy(path: str) -> int:
             if src.read(4) != b"\x7fELF":
                 raise OSError(f"{path} is not an ELF binary")
             src.seek(0)
-            while chunk := src.read(1 << 20):
+            before, copied = os.fstat(src.fileno()), 0
+            while copied < before.st_size and (
+                    chunk := src.read(min(1 << 20, before.st_size - copied))):
+                copied += len(chunk)
                 view = memoryview(chunk)
                 while view:
                     view = view[os.write(fd, view):]
+            after = os.fstat(src.fileno())
+            if not before.st_size == copied == after.st_size or (
+                    before.st_mtime_ns != after.st_mtime_ns):
+                raise OSError(f"{path} changed while it was copied")  # rewritten in place
         fcntl.fcntl(fd, fcntl.F_ADD_SEALS, SEALS)
         if not os.access(f"/proc/{os.getpid()}/fd/{fd}", os.X_OK):
             raise PermissionError(f"/proc/self/fd/{fd} is not executable")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import io
 import os
 import shutil
 import subprocess
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from pallet.runtime import sealedexe
 from pallet.runtime.sealedexe import SEALS, SealedExe
 
 
@@ -67,3 +69,25 @@ def test_a_script_runs_from_disk(tool: Path) -> None:
 def test_missing_binary_is_left_to_execve(tmp_path: Path) -> None:
     missing = str(tmp_path / "absent")
     assert SealedExe(missing).executable() == missing
+
+
+def test_a_binary_rewritten_while_copied_runs_from_disk(
+        tool: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    class Growing(io.FileIO):
+        reads = 0
+
+        def read(self, size: int = -1) -> bytes:
+            self.reads += 1
+            if self.reads == 2:  # the copy's first: an upgrade writes the file in place
+                with open(tool, "ab") as f:
+                    f.write(b"\0" * 4096)
+            return super().read(size)
+
+    monkeypatch.setattr(sealedexe, "open", Growing, raising=False)
+    assert sealedexe.sealed_copy(str(tool)) == -1
+    monkeypatch.undo()
+    exe = SealedExe(str(tool))
+    try:
+        assert exe.executable() != str(tool)  # unchanged since: copied
+    finally:
+        exe.close()
