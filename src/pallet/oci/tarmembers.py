@@ -270,17 +270,16 @@ def _text(field: bytes) -> str:
 
 
 def _number(field: bytes) -> int:
-    if field[0] in (0o200, 0o377):
-        n = int.from_bytes(field[1:], "big")
-        return n - 256 ** (len(field) - 1) if field[0] == 0o377 else n
-    digits = field.partition(b"\0")[0].strip()
-    try:
-        return int(digits, 8) if digits else 0
-    except ValueError:
-        pass
-    try:  # tarfile's way: str.strip() also drops the control characters \x1c-\x1f
-        return int(digits.decode("ascii").strip() or "0", 8)
-    except ValueError:  # UnicodeDecodeError included
+    """tarfile's ``nti``, octal digits first without its decode (the common case)."""
+    if field[0] not in (0o200, 0o377):
+        digits = field.partition(b"\0")[0].strip()
+        try:
+            return int(digits, 8) if digits else 0
+        except ValueError:
+            pass
+    try:  # base-256, or what only tarfile's str.strip() accepts (\x1c-\x1f)
+        return int(tarfile.nti(field))  # type: ignore[attr-defined]
+    except tarfile.HeaderError:
         raise _Invalid("invalid header") from None
 
 
