@@ -29,6 +29,7 @@ def test_closing_early_stops_both_threads() -> None:
     assert first and DATA.startswith(first)
     r.close()  # returns although the reader had more to hand over
     assert not r._thread.is_alive()
+    assert r._hash._thread is None  # the hash thread was joined too
 
 
 def test_threaded_hash_counts_what_it_was_given() -> None:
