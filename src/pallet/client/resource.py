@@ -36,12 +36,13 @@ def flag(value: bool) -> bool | None:
 
 
 def filters_query(filters: Filters | None) -> str | None:
-    """Docker's ``filters=`` JSON, or nothing for no filters."""
+    """Docker's ``filters=`` JSON as the docker CLI sends it (``{"status":{"running":true}}``),
+    or nothing for no filters."""
     if not filters:
         return None
-    from pallet.notation.filters import filters_to_json
+    from pallet.client import jsoncodec
 
-    return filters_to_json(filters)
+    return jsoncodec.dumps({k: dict.fromkeys(vs, True) for k, vs in filters.items()}).decode()
 
 
 class Resource:

@@ -41,19 +41,6 @@ def dangling_wanted(values: list[str]) -> bool:
     return value in ("1", "true")
 
 
-def filters_to_json(filters: Filters) -> str:
-    """Docker's wire form, as the docker CLI sends it: ``{"status":{"running":true}}``:
-    ``json.dumps``'s compact text, written with its own string encoder (importing ``json``
-    costs every command that filters ~1.5 ms)."""
-    try:
-        from _json import encode_basestring_ascii as quoted
-    except ImportError:  # an interpreter without json's accelerator
-        from json.encoder import py_encode_basestring_ascii as quoted
-    return "{" + ",".join(
-        quoted(key) + ":{" + ",".join(quoted(v) + ":true" for v in dict.fromkeys(values)) + "}"
-        for key, values in filters.items()) + "}"
-
-
 def filters_from_json(text: str) -> Filters:
     """Accept both wire forms: map-of-bools (current) and map-of-lists (legacy)."""
     if not text.strip():

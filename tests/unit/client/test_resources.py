@@ -350,3 +350,17 @@ def test_event_stream_is_typed(client: Client, fake: FakeTransport) -> None:
     assert [(e.Type, e.Action, e.Actor.ID, e.timeNano) for e in events] == [
         ("container", "start", "c1", 5_000_000_001)]
     assert events[0].Actor.Attributes == {"com.docker.compose.service": "web"}
+
+
+@pytest.mark.parametrize("filters", [
+    {"status": []}, {"label": ["a=b", "c", "a=b"], "status": ["running"]},
+    {"label": ['quo"te', "back\\slash", "tab\tnew\nline", "\x00ctl", "caf\u00e9 \U0001f40b"]},
+    {"na\u00efve/key": ["v"]},
+])
+def test_filters_query_is_the_docker_clis_compact_json(filters: dict[str, list[str]]) -> None:
+    from pallet.client.resource import filters_query
+
+    expected = json.dumps({k: {v: True for v in vs} for k, vs in filters.items()},
+                          separators=(",", ":"))
+    assert filters_query(filters) == expected
+    assert filters_query({}) is None

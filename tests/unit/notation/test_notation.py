@@ -11,7 +11,6 @@ from pallet.notation.durations import format_duration, parse_duration
 from pallet.notation.filters import (
     dangling_wanted,
     filters_from_json,
-    filters_to_json,
     labels_match,
     parse_filters,
 )
@@ -345,23 +344,9 @@ def test_signal_name() -> None:
     assert signal_name(15) == "SIGTERM"
 
 
-@pytest.mark.parametrize("filters", [
-    {}, {"status": []}, {"label": ["a=b", "c", "a=b"], "status": ["running"]},
-    {"label": ['quo"te', "back\\slash", "tab\tnew\nline", "\x00ctl", "caf\u00e9 \U0001f40b"]},
-    {"na\u00efve/key": ["v"]},
-])
-def test_filters_to_json_is_json_dumps_compact(filters: dict[str, list[str]]) -> None:
-    import json
-
-    expected = json.dumps({k: {v: True for v in vs} for k, vs in filters.items()},
-                          separators=(",", ":"))
-    assert filters_to_json(filters) == expected
-
-
 def test_filters() -> None:
     f = parse_filters(["status=running", "label=a=b", "status=exited", "status=running"])
     assert f == {"status": ["running", "exited"], "label": ["a=b"]}
-    assert filters_to_json({"status": ["running"]}) == '{"status":{"running":true}}'
     assert filters_from_json('{"status":{"running":true,"x":false}}') == {"status": ["running"]}
     assert filters_from_json('{"label":["a"]}') == {"label": ["a"]}
     with pytest.raises(InvalidArgument):
