@@ -87,8 +87,11 @@ def _sha256(data: bytes) -> str:
     first, ~3 ms of every ``up`` for a few small documents."""
     try:
         from _sha256 import sha256  # type: ignore[import-not-found]
-    except ImportError:  # (3.12 renamed it; hashlib does the same, only slower to load)
-        from hashlib import sha256
+    except ImportError:
+        try:  # 3.12 renamed it
+            from _sha2 import sha256  # type: ignore[import-not-found]
+        except ImportError:  # hashlib does the same, only slower to load
+            from hashlib import sha256
     digest: str = sha256(data).hexdigest()
     return digest
 
