@@ -3,9 +3,10 @@
 
 A project is loaded again by every ``pallet compose`` command, mostly unchanged. Validating
 needs ``jsonschema``, whose import costs more than the rest of a load, so a valid
-document's key (SHA-256 of the schema file and of the document's exact ``repr``, types
-included) is kept as an empty file under ``compose-valid``; only successes are kept, so an
-invalid document is always validated and reported. Whole loaded projects are kept under
+document's key (a :func:`pallet.compose.reads.digest` of the schema file and of the
+document's exact ``repr``, types included) is kept as an empty file under
+``compose-valid``; only successes are kept, so an invalid document is always validated and
+reported. Whole loaded projects are kept under
 ``compose-projects`` by :mod:`pallet.compose.projectcache`, written here: atomically (a
 temporary file renamed into place), mode 0600 in a 0700 directory. Each directory is
 emptied once it holds :data:`LIMIT` entries. Any failure to read or write only means
@@ -24,6 +25,8 @@ import os
 from functools import cache
 from typing import Any
 
+from pallet.compose import reads
+
 LIMIT = 1000  # entries kept in a directory before it is emptied
 VALID = "compose-valid"
 PROJECTS = "compose-projects"
@@ -36,20 +39,14 @@ def directory(kind: str) -> str:
 
 
 @cache
-def _schema_digest(schema_file: str) -> bytes:
-    import hashlib  # here: a load from the project cache validates nothing
-
+def _schema_digest(schema_file: str) -> str:
     with open(schema_file, "rb") as f:
-        return hashlib.sha256(f.read()).digest()
+        return reads.digest(f.read())
 
 
 def key(doc: Any, schema_file: str) -> str:
     """The name a valid ``doc`` is remembered under."""
-    import hashlib
-
-    h = hashlib.sha256(_schema_digest(schema_file))
-    h.update(repr(doc).encode("utf-8", "surrogatepass"))
-    return h.hexdigest()
+    return reads.digest(_schema_digest(schema_file) + repr(doc))
 
 
 def seen(name: str) -> bool:

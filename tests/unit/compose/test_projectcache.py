@@ -327,3 +327,13 @@ def test_a_directory_with_a_non_utf8_name_is_loaded(tmp_path: Path, counted: Cou
     _write(root, {"compose.yaml": "services:\n  s:\n    image: busybox\n"})
     for _ in range(2):
         assert projectcache.load(_options(root)).services["s"].image == "busybox"
+
+
+def test_a_valid_documents_key_tells_types_and_schemas_apart(tmp_path: Path) -> None:
+    schema, other = tmp_path / "a.json", tmp_path / "b.json"
+    schema.write_text("{}")
+    other.write_text('{"x": 1}')
+    same = loadcache.key({"services": {"s": {"cpus": 1}}}, str(schema))
+    assert same == loadcache.key({"services": {"s": {"cpus": 1}}}, str(schema))
+    assert same != loadcache.key({"services": {"s": {"cpus": "1"}}}, str(schema))
+    assert same != loadcache.key({"services": {"s": {"cpus": 1}}}, str(other))
