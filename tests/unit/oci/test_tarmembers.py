@@ -168,11 +168,16 @@ def test_an_oversized_extended_header_is_refused() -> None:
 NTI = getattr(tarfile, "nti")  # noqa: B009 - not in typeshed
 
 
-@pytest.mark.parametrize("field", [b"0000644\0", b" 644 \0\0", bytes(8), b" " * 8, b"1_0\0    ",
-                                   b"\x1c17\0    ", b"\x1c\x1c\0     ", b"\t17\n\0    ",
-                                   b"\x80\0\0\0\0\0\x01\0", b"\xff" * 8])
-def test_number_fields_read_as_tarfile_reads_them(field: bytes) -> None:
-    assert tarmembers._number(field) == NTI(field)
+@pytest.mark.parametrize(("field", "value"), [
+    (b"0000644\0", 0o644), (b" 644 \0\0", 0o644), (bytes(8), 0), (b" " * 8, 0),
+    (b"1_0\0    ", 8),  # int()'s underscore, as tarfile's int(..., 8) reads it
+    (b"\x1c17\0    ", 15), (b"\x1c\x1c\0     ", 0),  # str.strip() drops \x1c-\x1f
+    (b"\t17\n\0    ", 15),
+    (b"\x80\0\0\0\0\0\x01\0", 256), (b"\xff" * 8, -1),  # base-256, positive and negative
+])
+def test_number_fields_read_as_tarfile_reads_them(field: bytes, value: int) -> None:
+    assert tarmembers._number(field) == value
+    assert NTI(field) == value  # the expected values are tarfile's own reading
 
 
 @pytest.mark.parametrize("field", [b"12a\0    ", b"\xe9\0      ", b"9\0      "])
